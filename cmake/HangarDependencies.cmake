@@ -1,0 +1,13 @@
+# Every third-party dependency is found here, and only here.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(zstd CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
+pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
+if(HANGAR_BUILD_TESTS)
+  find_package(Catch2 REQUIRED)
+endif()
