@@ -1,0 +1,120 @@
+// hangar import COLUMN PATH ... | export COLUMN DIR ...
+#include <algorithm>
+#include <thread>
+
+#include <hangar/io.h>
+#include <hangar/repository.h>
+
+#include "context.h"
+#include "output.h"
+#include "parse.h"
+#include "progress.h"
+
+namespace hangar::cli {
+namespace {
+
+struct ImportArgs {
+  std::string column;
+  std::string path;
+  bool recursive = false;
+  std::optional<std::string> labels;
+  unsigned jobs = 0;  // 0: one per core
+};
+
+struct ExportArgs {
+  std::string column;
+  std::string dir;
+  std::optional<std::string> ref;
+  std::string format = "auto";
+  std::vector<std::string> keys;
+  bool require_all = false;
+};
+
+void run_import(Context& ctx, const ImportArgs& args) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  Progress progress("import", ctx.is_tty, ctx.err);
+  ImportOptions options;
+  options.column = args.column;
+  options.path = args.path;
+  options.recursive = args.recursive;
+  options.labels_column = args.labels;
+  options.jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  options.progress = progress.callback();
+  const ImportResult r = import_files(repo, options);
+  progress.finish();
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"column", args.column},
+                             {"files", r.files},
+                             {"raw_bytes", r.raw_bytes},
+                             {"new_chunks", r.new_chunks},
+                             {"classes", r.classes}});
+    return;
+  }
+  ctx.out << "staged " << r.files << " files into " << args.column << " ("
+          << human_bytes(r.raw_bytes) << " decoded, " << r.new_chunks << " new chunks)\n";
+  if (args.labels) {
+    ctx.out << "labels in " << *args.labels << ": " << r.classes.size() << " classes";
+    for (std::size_t i = 0; i < r.classes.size(); ++i) {
+      ctx.out << (i == 0 ? " (" : ", ") << i << '=' << r.classes[i];
+    }
+    ctx.out << (r.classes.empty() ? "\n" : ")\n");
+  }
+}
+
+void run_export(Context& ctx, const ExportArgs& args) {
+  ExportOptions options;
+  options.column = args.column;
+  options.dir = args.dir;
+  options.format = parse_format_arg(args.format);
+  if (!args.keys.empty()) options.keys = parse_keys(args.keys, "--keys");
+  options.require_all = args.require_all;
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  if (args.ref) options.commit = repo.resolve(*args.ref);
+  Progress progress("export", ctx.is_tty, ctx.err);
+  options.progress = progress.callback();
+  const ExportResult r = export_column(repo, options);
+  progress.finish();
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"written", r.written},
+                             {"skipped_not_local", r.skipped_not_local},
+                             {"bytes", r.bytes}});
+    return;
+  }
+  ctx.out << "wrote " << r.written << " files (" << human_bytes(r.bytes) << ") to " << args.dir
+          << '\n';
+  if (r.skipped_not_local > 0) {
+    ctx.out << "skipped " << r.skipped_not_local
+            << " samples whose data is not local; fetch them with 'hangar fetch-data'\n";
+  }
+}
+
+}  // namespace
+
+void register_import_export_commands(CLI::App& app, Context& ctx) {
+  auto in = std::make_shared<ImportArgs>();
+  CLI::App* import =
+      app.add_subcommand("import", "stage a folder of .png/.jpg/.npy files into a column");
+  import->add_option("column", in->column, "column (created from the first file if missing)")
+      ->required();
+  import->add_option("path", in->path, "folder or file to import")->required();
+  import->add_flag("-r,--recursive", in->recursive, "walk sub-folders");
+  import->add_option("--labels", in->labels,
+                     "also stage class ids (first sub-folder name) into this int64 column");
+  import->add_option("-j,--jobs", in->jobs, "decoder threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
+  add_json_flag(*import, ctx);
+  on_run(*import, ctx, [&ctx, in] { run_import(ctx, *in); });
+
+  auto ex = std::make_shared<ExportArgs>();
+  CLI::App* exp = app.add_subcommand("export", "write a column's samples to files");
+  exp->add_option("column", ex->column, "column name")->required();
+  exp->add_option("dir", ex->dir, "output folder (created if missing)")->required();
+  exp->add_option("--ref", ex->ref, "branch, commit digest or prefix (default: staged)");
+  exp->add_option("--format", ex->format, "png or npy (default: png for images, else npy)");
+  exp->add_option("--keys", ex->keys, "export only these keys");
+  exp->add_flag("--require-all", ex->require_all, "fail if a sample is not local");
+  add_json_flag(*exp, ctx);
+  on_run(*exp, ctx, [&ctx, ex] { run_export(ctx, *ex); });
+}
+
+}  // namespace hangar::cli

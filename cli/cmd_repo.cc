@@ -1,0 +1,175 @@
+// hangar init | status | summary [REF] | log [REF] [-n N]
+#include <pwd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <limits>
+
+#include <hangar/repository.h>
+
+#include "context.h"
+#include "output.h"
+
+namespace hangar::cli {
+namespace {
+
+// The login name and user@host, used when 'init' is not given --user-name / --user-email.
+UserIdentity default_user() {
+  UserIdentity user;
+  if (const char* env = std::getenv("USER"); env != nullptr && *env != '\0') {
+    user.name = env;
+  } else if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) {
+    user.name = pw->pw_name;
+  } else {
+    user.name = "unknown";
+  }
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
+    user.email = user.name + "@localhost";
+  } else {
+    user.email = user.name + "@" + host.data();
+  }
+  return user;
+}
+
+struct InitArgs {
+  std::string path;
+  std::optional<std::string> user_name;
+  std::optional<std::string> user_email;
+};
+
+void run_init(Context& ctx, const InitArgs& args) {
+  const std::filesystem::path path = std::filesystem::weakly_canonical(
+      std::filesystem::absolute(args.path.empty() ? std::string(".") : args.path));
+  UserIdentity user = default_user();
+  if (args.user_name) user.name = *args.user_name;
+  if (args.user_email) user.email = *args.user_email;
+  Repository::init(path, user);
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"path", path.string()}});
+  } else {
+    ctx.out << "initialized empty hangar repository in " << path.string() << '\n';
+  }
+}
+
+void run_status(Context& ctx) {
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  const StatusReport st = repo.status();
+  if (ctx.json) {
+    Json staged = Json::object();
+    for (const auto& [column, c] : st.staged) {
+      staged[column] = Json{{"added", c.added}, {"deleted", c.deleted}, {"mutated", c.mutated}};
+    }
+    print_json(ctx.out, Json{{"branch", st.branch},
+                             {"head", digest_json(st.head)},
+                             {"staged", staged},
+                             {"columns_added", st.columns_added},
+                             {"columns_deleted", st.columns_deleted}});
+    return;
+  }
+  ctx.out << "on branch " << st.branch << '\n';
+  ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
+  if (st.clean()) {
+    ctx.out << "nothing to commit\n";
+    return;
+  }
+  for (const auto& name : st.columns_added) ctx.out << "  new column:      " << name << '\n';
+  for (const auto& name : st.columns_deleted) ctx.out << "  deleted column:  " << name << '\n';
+  for (const auto& [column, c] : st.staged) {
+    ctx.out << "  " << column << ": " << c.added << " added, " << c.deleted << " deleted, "
+            << c.mutated << " mutated\n";
+  }
+}
+
+void run_summary(Context& ctx, const std::optional<std::string>& ref) {
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  const Checkout view = view_at(repo, ref);
+  Json columns = Json::array();
+  Table table({"COLUMN", "DTYPE", "SHAPE", "LAYOUT", "COUNT", "SIZE", "LOCAL"});
+  for (const auto& name : view.column_names()) {
+    const ColumnSchema& schema = view.schema(name);
+    const ColumnStats stats = view.stats(name);
+    columns.push_back(column_summary_json(schema, stats));
+    table.add({name, std::string(dtype_name(schema.dtype)), shape_text(schema),
+               std::string(layout_name(schema.layout)), std::to_string(stats.count),
+               human_bytes(stats.nbytes),
+               std::to_string(stats.local_count) + "/" + std::to_string(stats.count)});
+  }
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"commit", digest_json(view.commit())}, {"columns", columns}});
+    return;
+  }
+  if (ref) {
+    ctx.out << "commit " << view.commit().value_or(Digest{}).hex() << '\n';
+  } else {
+    ctx.out << "staged view of branch " << repo.current_branch() << " (head "
+            << (view.commit() ? view.commit()->short_hex() : std::string("none")) << ")\n";
+  }
+  if (table.empty()) {
+    ctx.out << "no columns\n";
+  } else {
+    table.print(ctx.out);
+  }
+}
+
+void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit) {
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  const std::optional<Digest> from = ref ? std::optional(repo.resolve(*ref)) : repo.head();
+  const std::vector<LogEntry> entries =
+      from ? repo.log(*from, limit) : std::vector<LogEntry>{};
+  if (ctx.json) {
+    Json doc = Json::array();
+    for (const auto& e : entries) {
+      Json parents = Json::array();
+      for (const auto& p : e.commit.parents) parents.push_back(p.hex());
+      doc.push_back(Json{{"digest", e.digest.hex()},
+                         {"parents", parents},
+                         {"author", e.commit.author},
+                         {"email", e.commit.email},
+                         {"time", iso8601_utc(e.commit.time)},
+                         {"message", e.commit.message}});
+    }
+    print_json(ctx.out, doc);
+    return;
+  }
+  if (!from) ctx.out << "no commits yet on branch " << repo.current_branch() << '\n';
+  for (const auto& e : entries) {
+    ctx.out << e.digest.short_hex() << "  " << iso8601_utc(e.commit.time) << "  "
+            << e.commit.author << "  " << first_line(e.commit.message) << '\n';
+  }
+}
+
+}  // namespace
+
+void register_repo_commands(CLI::App& app, Context& ctx) {
+  auto init_args = std::make_shared<InitArgs>();
+  CLI::App* init = app.add_subcommand("init", "create an empty repository (default: here)");
+  init->add_option("path", init_args->path, "directory to create the repository in");
+  init->add_option("--user-name", init_args->user_name, "author name for commits");
+  init->add_option("--user-email", init_args->user_email, "author email for commits");
+  add_json_flag(*init, ctx);
+  on_run(*init, ctx, [&ctx, init_args] { run_init(ctx, *init_args); });
+
+  CLI::App* status = app.add_subcommand("status", "show the branch, HEAD and staged changes");
+  add_json_flag(*status, ctx);
+  on_run(*status, ctx, [&ctx] { run_status(ctx); });
+
+  auto summary_ref = std::make_shared<std::optional<std::string>>();
+  CLI::App* summary =
+      app.add_subcommand("summary", "columns with sample counts and sizes (default: staged)");
+  summary->add_option("ref", *summary_ref, "branch, commit digest or prefix");
+  add_json_flag(*summary, ctx);
+  on_run(*summary, ctx, [&ctx, summary_ref] { run_summary(ctx, *summary_ref); });
+
+  auto log_ref = std::make_shared<std::optional<std::string>>();
+  auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());
+  CLI::App* log = app.add_subcommand("log", "commits reachable from REF (default: HEAD)");
+  log->add_option("ref", *log_ref, "branch, commit digest or prefix");
+  log->add_option("-n,--max-count", *log_limit, "show at most N commits")
+      ->check(CLI::PositiveNumber);
+  add_json_flag(*log, ctx);
+  on_run(*log, ctx, [&ctx, log_ref, log_limit] { run_log(ctx, *log_ref, *log_limit); });
+}
+
+}  // namespace hangar::cli

@@ -1,0 +1,23 @@
+// Context: locating and opening the repository a command works on.
+#include "context.h"
+
+namespace hangar::cli {
+
+Repository Context::open(Repository::Mode mode) const {
+  return Repository::open(Repository::find_root(std::filesystem::current_path()), mode);
+}
+
+Checkout view_at(const Repository& repo, const std::optional<std::string>& ref) {
+  if (!ref) return repo.staged_view();
+  return repo.checkout_at(repo.resolve(*ref));
+}
+
+void on_run(CLI::App& cmd, Context& ctx, std::function<void()> run) {
+  cmd.callback([&ctx, run = std::move(run)] { ctx.action = run; });
+}
+
+void add_json_flag(CLI::App& cmd, Context& ctx) {
+  cmd.add_flag("--json", ctx.json, "print one JSON document on stdout");
+}
+
+}  // namespace hangar::cli

@@ -1,0 +1,111 @@
+// The hangar executable: builds the command line, runs the chosen command, and maps every
+// failure to one 'hangar: error:' line on stderr and an exit code (DESIGN.md, CLI contract):
+// 0 ok, 1 findings, 2 usage, 3 user-facing error, 4 internal error.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+#include <CLI/CLI.hpp>
+#include <hangar/error.h>
+#include <hangar/hangar.h>
+
+#include "context.h"
+#include "parse.h"
+#include "progress.h"
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitError = 3;
+constexpr int kExitInternal = 4;
+
+// "hangar column create" for the deepest subcommand the parser got to.
+std::string command_path(const CLI::App& app) {
+  std::string path = "hangar";
+  const CLI::App* at = &app;
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
+    path += ' ' + at->get_name();
+  }
+  return path;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+void print_error(const std::string& what) {
+  std::cout.flush();
+  std::cerr << "hangar: error: " << one_line(what) << '\n';
+}
+
+// Runs the parsed command as if hangar had been started in `dir` (git's -C).
+void change_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::current_path(dir, ec);
+  if (ec) {
+    hangar::fail(hangar::ErrorCode::NotFound,
+                 "cannot change to directory '" + dir + "' (-C): " + ec.message());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hangar::cli;
+  Context ctx;
+  ctx.is_tty = interactive_terminal();
+
+  CLI::App app{"hangar: version control for tensor datasets", "hangar"};
+  // Inherited by subcommands, so set before adding them.
+  app.fallthrough();
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    return "hangar: error: " + one_line(e.what()) + "; see '" + command_path(*a) + " --help'\n";
+  });
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hangar ") + hangar::version());
+  app.add_option("-C", ctx.dir, "run as if hangar was started in DIR");
+
+  register_repo_commands(app, ctx);
+  register_column_commands(app, ctx);
+  register_sample_commands(app, ctx);
+  register_import_export_commands(app, ctx);
+  register_commit_commands(app, ctx);
+  register_branch_commands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version print on stdout and succeed; CLI11's own codes are 100+.
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+
+  try {
+    if (!ctx.dir.empty()) change_directory(ctx.dir);
+    if (!ctx.action) throw std::logic_error("no action for the parsed command line");
+    ctx.action();
+    std::cout.flush();
+    return 0;
+  } catch (const UsageError& e) {
+    print_error(std::string(e.what()) + "; see '" + command_path(app) + " --help'");
+    return kExitUsage;
+  } catch (const hangar::Error& e) {
+    if (e.code() == hangar::ErrorCode::Internal) {
+      print_error(std::string("internal: ") + e.what() + " (please report)");
+      return kExitInternal;
+    }
+    print_error(e.what());
+    return kExitError;
+  } catch (const std::filesystem::filesystem_error& e) {
+    print_error(e.what());
+    return kExitError;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal: ") + e.what() + " (please report)");
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,58 @@
+// Output helpers: one JSON document (nlohmann::ordered_json) or short git-like human text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <hangar/checkout.h>
+#include <hangar/key.h>
+#include <hangar/schema.h>
+#include <hangar/storage/digest.h>
+#include <nlohmann/json.hpp>
+
+namespace hangar::cli {
+
+using Json = nlohmann::ordered_json;
+
+// Integer keys as JSON numbers, string keys as JSON strings.
+Json key_json(const Key& key);
+// The full hex digest, or null.
+Json digest_json(const std::optional<Digest>& digest);
+// Writes `doc` as one JSON document (indented) followed by a newline.
+void print_json(std::ostream& out, const Json& doc);
+
+// "2026-11-24T10:58:00Z" for seconds since the Unix epoch (UTC).
+std::string iso8601_utc(std::int64_t seconds);
+// "0 B", "512 B", "1.5 KiB", "12.0 MiB", ...
+std::string human_bytes(std::uint64_t n);
+// The text up to the first newline (commit message subjects).
+std::string first_line(const std::string& s);
+// "images/17" or "images/17/3" (nested), quoting nothing: for human messages.
+std::string sample_name(std::string_view column, const Key& key, const std::optional<Key>& subkey);
+
+// "[64,64,3]", or "<=[64,64,3]" for a variable-shape column.
+std::string shape_text(const ColumnSchema& schema);
+// Schema fields: name, dtype, shape, variable_shape, layout, backend, compression_level,
+// attributes.
+Json schema_json(const ColumnSchema& schema);
+// The summary entry of one column: name, dtype, shape, variable_shape, layout, count, nbytes,
+// local_count, local_nbytes.
+Json column_summary_json(const ColumnSchema& schema, const ColumnStats& stats);
+
+// A left-aligned text table; columns are separated by two spaces, trailing blanks trimmed.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  bool empty() const { return rows_.empty(); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace hangar::cli

@@ -1,0 +1,47 @@
+// A progress bar on stderr, shown only when both stdout and stderr are terminals.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <ostream>
+#include <string>
+
+#include <hangar/io.h>
+
+namespace hangar::cli {
+
+// True when stdout and stderr are both terminals (the only case that shows progress).
+bool interactive_terminal() noexcept;
+
+// Renders "label [#####.....]  50/100" on one line, redrawn at most ~10 times a second.
+// update() may be called from several threads. When disabled it writes nothing at all.
+class Progress {
+ public:
+  Progress(std::string label, bool enabled, std::ostream& err);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void update(std::uint64_t done, std::uint64_t total);
+  // Draws the final state and ends the line (once).
+  void finish();
+  // A ProgressFn for the library that forwards to update(); empty when disabled.
+  ProgressFn callback();
+
+  // The bar text for (done, total); exposed for tests.
+  static std::string render(std::string_view label, std::uint64_t done, std::uint64_t total);
+
+ private:
+  std::string label_;
+  bool enabled_;
+  std::ostream& err_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::uint64_t done_ = 0;
+  std::uint64_t total_ = 0;
+  bool drawn_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace hangar::cli

@@ -1,0 +1,79 @@
+// Read views: one commit's columns and samples, or the writer's staged state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hangar/key.h>
+#include <hangar/schema.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
+namespace hangar {
+
+// One sample's record: where its bytes are (the descriptor digest) and how many bytes it holds.
+struct SampleRef {
+  Key key;
+  std::optional<Key> subkey;  // set for nested columns
+  Digest sample;
+  std::uint64_t nbytes = 0;
+};
+
+struct ColumnStats {
+  std::uint64_t count = 0;
+  std::uint64_t nbytes = 0;
+  std::uint64_t local_count = 0;   // samples whose chunks are all present locally
+  std::uint64_t local_nbytes = 0;
+};
+
+class Repository;
+namespace detail {
+struct CheckoutState;
+}
+
+// A read-only view of one commit (or of staged work). Obtained from Repository::checkout_at or
+// Repository::staged_view; it must not outlive its Repository. Not thread-safe: give each reading
+// thread its own Checkout (they are cheap). Sees a consistent snapshot taken at creation.
+class Checkout {
+ public:
+  Checkout(Checkout&&) noexcept;
+  Checkout& operator=(Checkout&&) noexcept;
+  ~Checkout();
+
+  // The commit this view shows; nullopt for the staged view of an unborn branch.
+  std::optional<Digest> commit() const;
+  std::vector<std::string> column_names() const;
+  bool has_column(std::string_view column) const;
+  // Throws: NotFound "no column 'x' at <where>; see 'hangar column list'".
+  const ColumnSchema& schema(std::string_view column) const;
+  std::uint64_t count(std::string_view column) const;
+  std::uint64_t nbytes(std::string_view column) const;
+  // Walks every sample (O(count) index lookups). Throws: NotFound.
+  ColumnStats stats(std::string_view column) const;
+
+  // Throws: NotFound (column), InvalidArgument (subkey given for a flat column or missing for
+  // a nested one).
+  std::optional<SampleRef> find(std::string_view column, const Key& key,
+                                const std::optional<Key>& subkey = std::nullopt) const;
+  // Throws: NotFound naming column and key; NotLocal naming the fetch-data command; Corrupt.
+  Tensor get(std::string_view column, const Key& key,
+             const std::optional<Key>& subkey = std::nullopt) const;
+  // Reads a sample found by find()/for_each(). Throws: NotLocal, Corrupt.
+  Tensor read(const SampleRef& ref) const;
+  // True if every chunk of the sample is present locally.
+  bool is_local(const SampleRef& ref) const;
+  // Visits samples in key order; stop early by returning false.
+  void for_each(std::string_view column, const std::function<bool(const SampleRef&)>& visit) const;
+
+ private:
+  friend class Repository;
+  explicit Checkout(std::unique_ptr<detail::CheckoutState> state);
+  std::unique_ptr<detail::CheckoutState> state_;
+};
+
+}  // namespace hangar

@@ -1,0 +1,76 @@
+// Import folders of images / .npy files into a column, and export a column back to files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <hangar/key.h>
+#include <hangar/repository.h>
+#include <hangar/tensor.h>
+
+namespace hangar {
+
+// Called with (done, total) as work progresses; may be empty.
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct ImportOptions {
+  std::string column;
+  std::filesystem::path path;         // a folder (or a single file)
+  bool recursive = false;             // walk sub-folders; implied by labels_column
+  std::optional<std::string> labels_column;  // int64 scalar column of class ids
+  unsigned jobs = 1;                  // decoder threads
+  ProgressFn progress;
+};
+
+struct ImportResult {
+  std::uint64_t files = 0;            // samples staged
+  std::uint64_t raw_bytes = 0;        // decoded tensor bytes
+  std::uint64_t file_bytes = 0;       // bytes read from disk
+  std::uint64_t new_chunks = 0;       // chunks not already in the repository
+  std::vector<std::string> classes;   // label names in id order, when labels_column is set
+};
+
+// Stages every .png/.jpg/.jpeg/.npy under `path` into `column` (created from the first file
+// when it does not exist). Keys are the paths relative to `path` without extension
+// ("cat/00017"). With labels_column, the first path segment is the class: sorted class names
+// become ids 0..n-1, stored under the same keys, names kept in the column's attributes
+// ("classes", newline-separated). REQUIRES: repo opened for Write.
+// Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file,
+// NotFound (path), Io.
+ImportResult import_files(Repository& repo, const ImportOptions& options);
+
+enum class ExportFormat { Auto, Png, Npy };
+
+struct ExportOptions {
+  std::string column;
+  std::filesystem::path dir;
+  std::optional<Digest> commit;       // nullopt: the staged view
+  ExportFormat format = ExportFormat::Auto;  // Auto: png for uint8/uint16 images, else npy
+  std::vector<Key> keys;              // empty: every key
+  bool require_all = false;           // fail when a sample is not local instead of skipping it
+  unsigned jobs = 0;                  // encoder threads; 0: one per core
+  ProgressFn progress;
+};
+
+struct ExportResult {
+  std::uint64_t written = 0;
+  std::uint64_t skipped_not_local = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Writes one file per sample: <dir>/<key>.<png|npy> (nested: <dir>/<key>/<subkey>.<ext>),
+// creating sub-folders for '/' in keys. Throws: NotFound, InvalidArgument (format does not fit
+// the dtype/shape), NotLocal (require_all), Io.
+ExportResult export_column(const Repository& repo, const ExportOptions& options);
+
+// Reads one .png/.jpg/.jpeg/.npy file into a tensor. Throws: InvalidArgument, NotFound, Io.
+Tensor read_tensor_file(const std::filesystem::path& file);
+// Writes a tensor as .npy or .png according to the extension of `file`. Throws:
+// InvalidArgument, Io.
+void write_tensor_file(const std::filesystem::path& file, const TensorView& tensor);
+
+}  // namespace hangar

@@ -1,0 +1,140 @@
+// The Repository facade: everything a user does on one machine.
+// On disk: <root>/.hangar/ holds config, lock, meta/ (LMDB: objects, refs, staging) and chunks/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hangar/checkout.h>
+#include <hangar/commit.h>
+#include <hangar/key.h>
+#include <hangar/schema.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
+namespace hangar {
+
+struct UserIdentity {
+  std::string name;
+  std::string email;
+};
+
+struct BranchInfo {
+  std::string name;
+  Digest commit;
+  bool current = false;
+};
+
+struct LogEntry {
+  Digest digest;
+  Commit commit;
+};
+
+struct StagedCounts {
+  std::uint64_t added = 0;
+  std::uint64_t deleted = 0;
+  std::uint64_t mutated = 0;
+};
+
+struct StatusReport {
+  std::string branch;                          // current branch (may be unborn)
+  std::optional<Digest> head;                  // nullopt before the first commit
+  std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
+  std::vector<std::string> columns_added;      // created (or re-created) since HEAD
+  std::vector<std::string> columns_deleted;
+  bool clean() const { return staged.empty() && columns_added.empty() && columns_deleted.empty(); }
+};
+
+class Repository;
+namespace detail {
+struct RepoState;
+// Internal access for libhangar's own modules (import, export); not for library users.
+RepoState& state_of(Repository& repo);
+const RepoState& state_of(const Repository& repo);
+}  // namespace detail
+
+// Owns the repository's LMDB environments. Opened for reading (any number of processes, any
+// time) or for writing (one process at a time: Write mode takes the OS lock on .hangar/lock and
+// throws Locked when another writer holds it). Not thread-safe for writes; Checkouts may be read
+// from several threads, one Checkout per thread.
+class Repository {
+ public:
+  enum class Mode { Read, Write };
+
+  // Creates <path>/.hangar. Throws: AlreadyExists, Io.
+  static void init(const std::filesystem::path& path, const UserIdentity& user);
+  // The nearest directory at or above `start` holding .hangar. Throws: NotFound with a hint
+  // to run 'hangar init'.
+  static std::filesystem::path find_root(const std::filesystem::path& start);
+  // Throws: NotFound, Locked (Write), Unsupported (newer format), Corrupt.
+  static Repository open(const std::filesystem::path& root, Mode mode);
+
+  Repository(Repository&&) noexcept;
+  Repository& operator=(Repository&&) noexcept;
+  ~Repository();
+
+  const std::filesystem::path& root() const;
+  UserIdentity user() const;
+  // REQUIRES Write. Stores user.name / user.email in the config.
+  void set_user(const UserIdentity& user);
+
+  // ---- refs and history ----
+  std::string current_branch() const;
+  std::optional<Digest> head() const;  // nullopt on an unborn branch
+  // A branch name, "HEAD", a full digest, or a unique hex prefix of >= 6 chars.
+  // Throws: NotFound, Ambiguous (listing candidates).
+  Digest resolve(std::string_view rev) const;
+  std::optional<Digest> find_branch(std::string_view name) const;
+  std::vector<BranchInfo> branches() const;  // sorted by name
+  // Throws: Corrupt, NotFound.
+  Commit get_commit(const Digest& id) const;
+  // Commits reachable from `from`, newest first (by time, then digest), at most `limit`.
+  std::vector<LogEntry> log(const Digest& from, std::size_t limit) const;
+
+  // REQUIRES Write. Throws: InvalidArgument (name rules), AlreadyExists, NotFound (start).
+  void create_branch(std::string_view name, std::optional<std::string_view> start);
+  // REQUIRES Write. Refuses the current branch, and (unless force) a branch whose commits are
+  // not reachable from any other branch. Throws: NotFound, InvalidArgument.
+  void delete_branch(std::string_view name, bool force);
+  // REQUIRES Write. Moves HEAD to `branch`. Refuses when there is staged work.
+  // Throws: NotFound (with 'hangar branch list' hint), InvalidArgument (staged work).
+  void checkout(std::string_view branch);
+
+  // ---- reading ----
+  Checkout checkout_at(const Digest& commit) const;
+  // HEAD plus staged work: what the next commit will hold.
+  Checkout staged_view() const;
+
+  // ---- staging (all REQUIRE Write) ----
+  // Throws: InvalidArgument (bad schema), AlreadyExists.
+  void create_column(const ColumnSchema& schema);
+  // Throws: NotFound.
+  void delete_column(std::string_view name);
+  // Stages one sample. Throws: NotFound (column), InvalidArgument (does not fit / bad key).
+  void put(std::string_view column, const Key& key, const std::optional<Key>& subkey,
+           const TensorView& tensor);
+  // Stages deletions. Throws: NotFound (column or key, naming it; nothing staged then).
+  void remove(std::string_view column, const std::vector<std::pair<Key, std::optional<Key>>>& keys);
+  StatusReport status() const;
+  // Commits staged work on the current branch. Throws: InvalidArgument "nothing to commit".
+  Digest commit(std::string_view message);
+  // Drops all staged work.
+  void reset();
+
+ private:
+  explicit Repository(std::unique_ptr<detail::RepoState> state);
+  std::unique_ptr<detail::RepoState> state_;
+  friend detail::RepoState& detail::state_of(Repository& repo);
+  friend const detail::RepoState& detail::state_of(const Repository& repo);
+};
+
+// Validates a branch name with git's rules; throws InvalidArgument naming the rule broken.
+void validate_branch_name(std::string_view name);
+
+}  // namespace hangar

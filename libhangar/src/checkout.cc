@@ -1,0 +1,188 @@
+// Read views of one commit or of the staged state.
+#include <hangar/checkout.h>
+#include <hangar/error.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "repo_state.h"
+
+namespace hangar {
+namespace detail {
+
+struct CheckoutState {
+  const RepoState* repo;
+  lmdb::ReadTxn txn;
+  std::optional<Digest> commit;
+  bool staged;
+  std::map<std::string, ColumnBase> columns;
+  TxnPageStore pages;
+  storage::ChunkReader reader;
+
+  CheckoutState(const RepoState& r, lmdb::ReadTxn t, std::optional<Digest> c, bool s)
+      : repo(&r),
+        txn(std::move(t)),
+        commit(c),
+        staged(s),
+        columns(s ? r.staged_columns(txn) : r.commit_columns(txn, c)),
+        pages(r.objects, txn),
+        reader(r.chunks.reader()) {}
+
+  std::string where() const {
+    if (staged) return "the staged state";
+    return "commit " + commit->short_hex();
+  }
+
+  const ColumnBase& column(std::string_view name) const {
+    auto it = columns.find(std::string(name));
+    if (it == columns.end())
+      fail(ErrorCode::NotFound, "no column '" + std::string(name) + "' at " + where() +
+                                    "; see 'hangar column list'");
+    return it->second;
+  }
+
+  std::optional<RecordValue> lookup(const std::string& name, const ColumnBase& base, ByteView rk) {
+    if (staged) {
+      if (auto s = repo->staging.find_sample(txn, name, rk)) return *s;
+    }
+    if (base.root.is_zero()) return std::nullopt;
+    return find_record(pages, base.root, rk);
+  }
+
+  SampleRef make_ref(const ColumnBase& base, ByteView rk, const RecordValue& v) const {
+    auto [key, sub] = split_record_key(base.schema, rk);
+    return SampleRef{std::move(key), std::move(sub), v.sample, v.nbytes};
+  }
+};
+
+}  // namespace detail
+
+Checkout::Checkout(std::unique_ptr<detail::CheckoutState> state) : state_(std::move(state)) {}
+Checkout::Checkout(Checkout&&) noexcept = default;
+Checkout& Checkout::operator=(Checkout&&) noexcept = default;
+Checkout::~Checkout() = default;
+
+Checkout Repository::checkout_at(const Digest& commit) const {
+  auto txn = state_->meta.begin_read();
+  state_->load_commit(txn, commit);  // NotFound early, with the digest
+  return Checkout(std::make_unique<detail::CheckoutState>(*state_, std::move(txn), commit, false));
+}
+
+Checkout Repository::staged_view() const {
+  auto txn = state_->meta.begin_read();
+  auto head = state_->head(txn);
+  return Checkout(std::make_unique<detail::CheckoutState>(*state_, std::move(txn), head, true));
+}
+
+std::optional<Digest> Checkout::commit() const { return state_->commit; }
+
+std::vector<std::string> Checkout::column_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, c] : state_->columns) out.push_back(name);
+  return out;
+}
+
+bool Checkout::has_column(std::string_view column) const {
+  return state_->columns.count(std::string(column)) != 0;
+}
+
+const ColumnSchema& Checkout::schema(std::string_view column) const {
+  return state_->column(column).schema;
+}
+
+std::uint64_t Checkout::count(std::string_view column) const {
+  const auto& base = state_->column(column);
+  if (!state_->staged) return base.count;
+  auto d = state_->repo->staged_delta(state_->txn, std::string(column), base);
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(base.count) + d.count_change);
+}
+
+std::uint64_t Checkout::nbytes(std::string_view column) const {
+  const auto& base = state_->column(column);
+  if (!state_->staged) return base.nbytes;
+  auto d = state_->repo->staged_delta(state_->txn, std::string(column), base);
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(base.nbytes) + d.nbytes_change);
+}
+
+ColumnStats Checkout::stats(std::string_view column) const {
+  ColumnStats s;
+  for_each(column, [&](const SampleRef& ref) {
+    ++s.count;
+    s.nbytes += ref.nbytes;
+    if (is_local(ref)) {
+      ++s.local_count;
+      s.local_nbytes += ref.nbytes;
+    }
+    return true;
+  });
+  return s;
+}
+
+std::optional<SampleRef> Checkout::find(std::string_view column, const Key& key,
+                                        const std::optional<Key>& subkey) const {
+  const auto& base = state_->column(column);
+  Bytes rk = detail::record_key(base.schema, key, subkey);
+  auto v = state_->lookup(std::string(column), base, rk);
+  if (!v) return std::nullopt;
+  return SampleRef{key, subkey, v->sample, v->nbytes};
+}
+
+Tensor Checkout::get(std::string_view column, const Key& key,
+                     const std::optional<Key>& subkey) const {
+  auto ref = find(column, key, subkey);
+  if (!ref)
+    fail(ErrorCode::NotFound, "no sample " + detail::sample_name(std::string(column), key, subkey) +
+                                  " at " + state_->where());
+  try {
+    return read(*ref);
+  } catch (const Error& e) {
+    throw e.with_context("cannot read " + detail::sample_name(std::string(column), key, subkey));
+  }
+}
+
+Tensor Checkout::read(const SampleRef& ref) const {
+  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  try {
+    return read_sample(state_->reader, d);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::NotLocal) throw;
+    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data origin --keys " +
+                                  ref.key.to_string() + "'");
+  }
+}
+
+bool Checkout::is_local(const SampleRef& ref) const {
+  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  return sample_is_local(state_->reader, d);
+}
+
+void Checkout::for_each(std::string_view column,
+                        const std::function<bool(const SampleRef&)>& visit) const {
+  const auto& base = state_->column(column);
+  const std::string name(column);
+  RecordCursor cursor(state_->pages, base.root);
+  cursor.seek({});
+  auto key_less = [](ByteView a, ByteView b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  };
+  bool go = true;
+  if (state_->staged) {
+    state_->repo->staging.for_each_sample(
+        state_->txn, name, [&](ByteView skey, const StagedSample& s) {
+          while (go && cursor.valid() && key_less(cursor.key(), skey)) {
+            go = visit(state_->make_ref(base, cursor.key(), cursor.value()));
+            cursor.next();
+          }
+          if (!go) return false;
+          if (cursor.valid() && !key_less(skey, cursor.key())) cursor.next();  // replaced
+          if (s) go = visit(state_->make_ref(base, skey, *s));
+          return go;
+        });
+  }
+  while (go && cursor.valid()) {
+    go = visit(state_->make_ref(base, cursor.key(), cursor.value()));
+    cursor.next();
+  }
+}
+
+}  // namespace hangar

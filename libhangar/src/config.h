@@ -1,0 +1,24 @@
+// The repository config file, .hangar/config: "key = value" lines, '#' comments.
+// Keys: format_version (1), user.name, user.email; any "extensions.*" key names a feature
+// this hangar does not know, so the repository is refused (docs/format/repo-layout.md).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace hangar {
+
+constexpr int kRepoFormatVersion = 1;
+
+struct RepoConfig {
+  std::map<std::string, std::string> values;
+
+  // Throws: NotFound, Corrupt (malformed line), Unsupported (newer format or extension).
+  static RepoConfig load(const std::filesystem::path& file);
+  // Atomic replace. Throws: Io, NoSpace.
+  void save(const std::filesystem::path& file) const;
+  std::string get(const std::string& key, const std::string& fallback = "") const;
+};
+
+}  // namespace hangar

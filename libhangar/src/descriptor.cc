@@ -1,0 +1,105 @@
+// Descriptor encoding, tensor <-> chunks.
+#include "descriptor.h"
+
+#include <hangar/error.h>
+#include <hangar/storage/encoding.h>
+
+#include "object_kind.h"
+
+namespace hangar {
+
+std::uint64_t Descriptor::nbytes() const {
+  std::uint64_t n = dtype_size(dtype);
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+Bytes encode_descriptor(const Descriptor& d) {
+  Encoder e;
+  e.u8(static_cast<std::uint8_t>(ObjectKind::Descriptor));
+  e.u8(kObjectFormatVersion);
+  e.u8(static_cast<std::uint8_t>(d.dtype));
+  e.varint(d.shape.size());
+  for (auto x : d.shape) e.varint(x);
+  for (auto x : d.chunk_shape) e.varint(x);
+  e.varint(d.chunks.size());
+  for (const auto& c : d.chunks) e.digest(c);
+  return e.take();
+}
+
+Descriptor decode_descriptor(ByteView b) {
+  Decoder dec(b, "sample descriptor " + digest_of(b).short_hex());
+  if (dec.u8("kind") != static_cast<std::uint8_t>(ObjectKind::Descriptor))
+    dec.corrupt("kind", "not a sample descriptor");
+  if (dec.u8("version") != kObjectFormatVersion)
+    fail(ErrorCode::Unsupported, "sample descriptor written by a newer hangar; upgrade hangar");
+  Descriptor d;
+  auto dt = dtype_from_code(dec.u8("dtype"));
+  if (!dt) dec.corrupt("dtype", "unknown dtype code");
+  d.dtype = *dt;
+  auto nd = dec.varint_max("shape", kMaxDims);
+  for (std::uint64_t i = 0; i < nd; ++i) d.shape.push_back(dec.varint("shape"));
+  for (std::uint64_t i = 0; i < nd; ++i) d.chunk_shape.push_back(dec.varint("chunk_shape"));
+  try {
+    checked_element_count(d.shape, d.dtype, "sample");
+  } catch (const Error& e) {
+    dec.corrupt("shape", e.what());
+  }
+  ChunkGrid grid = choose_grid(d.dtype, d.shape);
+  if (grid.chunk_shape != d.chunk_shape) dec.corrupt("chunk_shape", "does not match the grid rule");
+  auto n = dec.varint_max("chunks", grid.chunk_count());
+  if (n != grid.chunk_count()) dec.corrupt("chunks", "count does not match the grid");
+  d.chunks.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) d.chunks.push_back(dec.digest("chunks"));
+  dec.expect_end();
+  return d;
+}
+
+PreparedSample prepare_sample(const TensorView& t, int zstd_level) {
+  checked_element_count(t.shape, t.dtype, "sample");
+  const std::size_t elem = dtype_size(t.dtype);
+  ChunkGrid grid = choose_grid(t.dtype, t.shape);
+  Descriptor d{t.dtype, t.shape, grid.chunk_shape, {}};
+  PreparedSample out;
+  const std::uint64_t n = grid.chunk_count();
+  if (n == 1) {
+    out.chunks.push_back(storage::encode_chunk(t.data, zstd_level));
+  } else {
+    Bytes block;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      block.resize(block_bytes(grid, elem, i));
+      gather_block(grid, elem, t.data, i, block);
+      out.chunks.push_back(storage::encode_chunk(block, zstd_level));
+    }
+  }
+  for (const auto& c : out.chunks) d.chunks.push_back(c.digest);
+  out.descriptor = encode_descriptor(d);
+  out.id = digest_of(out.descriptor);
+  out.nbytes = t.data.size();
+  return out;
+}
+
+Tensor read_sample(storage::ChunkReader& reader, const Descriptor& d) {
+  Tensor t(d.dtype, d.shape);
+  ChunkGrid grid{d.shape, d.chunk_shape};
+  const std::size_t elem = dtype_size(d.dtype);
+  if (d.chunks.size() == 1) {
+    reader.read(d.chunks[0], t.mutable_data());
+    return t;
+  }
+  Bytes block;
+  for (std::uint64_t i = 0; i < d.chunks.size(); ++i) {
+    block.resize(block_bytes(grid, elem, i));
+    reader.read(d.chunks[i], block);
+    scatter_block(grid, elem, block, i, t.mutable_data());
+  }
+  return t;
+}
+
+bool sample_is_local(storage::ChunkReader& reader, const Descriptor& d) {
+  for (const auto& c : d.chunks)
+    if (!reader.find(c)) return false;
+  return true;
+}
+
+}  // namespace hangar

@@ -1,0 +1,45 @@
+// Sample descriptors: (dtype, shape, chunk grid, chunk digests). A sample's identity is the
+// digest of its descriptor's canonical encoding, so identical samples are stored once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <hangar/storage/chunks.h>
+#include <hangar/storage/codec.h>
+#include <hangar/tensor.h>
+
+#include "chunk_grid.h"
+
+namespace hangar {
+
+struct Descriptor {
+  DType dtype = DType::UInt8;
+  Shape shape;
+  Shape chunk_shape;
+  std::vector<Digest> chunks;  // one per grid block, row-major
+  std::uint64_t nbytes() const;
+};
+
+// docs/format/objects.md#descriptor
+Bytes encode_descriptor(const Descriptor& d);
+// Throws: Corrupt (naming the field; the grid must match choose_grid(dtype, shape)).
+Descriptor decode_descriptor(ByteView b);
+
+// A tensor cut into encoded chunks, ready to be stored. Built on worker threads.
+struct PreparedSample {
+  Digest id;              // digest of `descriptor`
+  Bytes descriptor;       // canonical encoding
+  std::uint64_t nbytes = 0;
+  std::vector<storage::EncodedChunk> chunks;
+};
+
+// Thread-safe. Throws: InvalidArgument (size limits).
+PreparedSample prepare_sample(const TensorView& tensor, int zstd_level);
+
+// Reads and verifies every chunk of `d`. Throws: NotLocal, Corrupt, Io.
+Tensor read_sample(storage::ChunkReader& reader, const Descriptor& d);
+// True if every chunk of `d` is in the local chunk store.
+bool sample_is_local(storage::ChunkReader& reader, const Descriptor& d);
+
+}  // namespace hangar

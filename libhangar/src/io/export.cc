@@ -1,0 +1,150 @@
+// export_column: the calling thread reads samples in key order (fast: decompress + verify) and
+// hands them to encoder threads (PNG encoding is the slow part) through a bounded queue.
+#include <hangar/error.h>
+#include <hangar/io.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "../repo_state.h"
+
+namespace hangar {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool png_fits(const ColumnSchema& s) {
+  if (s.dtype != DType::UInt8 && s.dtype != DType::UInt16) return false;
+  if (s.shape.size() == 2) return true;
+  // [H,W,1] would come back from a PNG as [H,W]; keep such columns in .npy.
+  return s.shape.size() == 3 && s.shape[2] >= 2 && s.shape[2] <= 4;
+}
+
+struct Job {
+  fs::path file;
+  Tensor tensor;
+};
+
+class WriterPool {
+ public:
+  explicit WriterPool(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~WriterPool() { finish(); }
+
+  void push(Job job) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return error_ || queue_.size() < 4 * threads_.size(); });
+    if (error_) std::rethrow_exception(error_);
+    queue_.push_back(std::move(job));
+    cv_.notify_all();
+  }
+
+  // Waits for every queued file; rethrows the first writer error.
+  void finish() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void work() {
+    while (true) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || error_ || !queue_.empty(); });
+        if (error_ || queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      cv_.notify_all();
+      try {
+        write_tensor_file(job.file, job.tensor.view());
+      } catch (...) {
+        std::lock_guard lock(mu_);
+        if (!error_) error_ = std::current_exception();
+        cv_.notify_all();
+      }
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool closed_ = false;
+  std::exception_ptr error_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
+  Checkout view = opt.commit ? repo.checkout_at(*opt.commit) : repo.staged_view();
+  const ColumnSchema& schema = view.schema(opt.column);
+  ExportFormat format = opt.format;
+  if (format == ExportFormat::Auto) format = png_fits(schema) ? ExportFormat::Png : ExportFormat::Npy;
+  if (format == ExportFormat::Png && !png_fits(schema) &&
+      !(schema.shape.size() == 3 && schema.shape[2] == 1 &&
+        (schema.dtype == DType::UInt8 || schema.dtype == DType::UInt16)))
+    fail(ErrorCode::InvalidArgument, "cannot export column '" + opt.column + "' (" +
+                                         std::string(dtype_name(schema.dtype)) + " " +
+                                         shape_to_string(schema.shape) +
+                                         ") as PNG; use --format npy");
+  const std::string ext = format == ExportFormat::Png ? ".png" : ".npy";
+
+  std::error_code ec;
+  fs::create_directories(opt.dir, ec);
+  if (ec) fail_errno(ec.value(), "cannot create folder", opt.dir.string());
+
+  std::vector<SampleRef> picked;
+  for (const Key& k : opt.keys) {
+    if (schema.layout == Layout::Nested)
+      fail(ErrorCode::InvalidArgument, "--keys is not supported for nested column '" + opt.column + "'");
+    auto ref = view.find(opt.column, k);
+    if (!ref) fail(ErrorCode::NotFound, "no sample '" + opt.column + "'/'" + k.to_string() + "'");
+    picked.push_back(*ref);
+  }
+  const std::uint64_t total = opt.keys.empty() ? view.count(opt.column) : picked.size();
+
+  unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+  WriterPool pool(jobs);
+  ExportResult result;
+  std::uint64_t done = 0;
+  auto one = [&](const SampleRef& ref) {
+    ++done;
+    if (!view.is_local(ref)) {
+      if (opt.require_all)
+        fail(ErrorCode::NotLocal, "sample '" + opt.column + "'/'" + ref.key.to_string() +
+                                      "' is not local; run 'hangar fetch-data origin' or drop --require-all");
+      ++result.skipped_not_local;
+      return true;
+    }
+    fs::path file = opt.dir / ref.key.to_string();
+    if (ref.subkey) file /= ref.subkey->to_string();
+    file += ext;
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) fail_errno(ec.value(), "cannot create folder", file.parent_path().string());
+    Tensor t = view.read(ref);
+    result.bytes += t.nbytes();
+    ++result.written;
+    pool.push({std::move(file), std::move(t)});
+    if (opt.progress) opt.progress(done, total);
+    return true;
+  };
+  if (opt.keys.empty())
+    view.for_each(opt.column, one);
+  else
+    for (const auto& r : picked) one(r);
+  pool.finish();
+  return result;
+}
+
+}  // namespace hangar

@@ -1,0 +1,32 @@
+// Which decoder reads a file: dispatch on the extension (.png, .jpg/.jpeg, .npy) for import/put.
+#pragma once
+
+#include <hangar/storage/bytes.h>
+#include <hangar/tensor.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hangar::io {
+
+// Decoded PNG and JPEG images larger than this are refused before anything is allocated.
+constexpr std::uint64_t kMaxImageBytes = std::uint64_t{1} << 31;
+
+enum class ImageFormat { Png, Jpeg, Npy };
+
+// "png", "jpeg" or "npy".
+std::string_view format_name(ImageFormat format) noexcept;
+
+// The format for a path's extension, case-insensitive: .png, .jpg, .jpeg, .npy; nullopt for
+// anything else (including no extension). Looks only at the name, never at the file.
+std::optional<ImageFormat> format_from_extension(const std::filesystem::path& path);
+
+// Decodes a whole file held in memory with decode_png, decode_jpeg or decode_npy.
+// `name` (the file's path or a label) appears in messages. Thread-safe.
+// Throws: InvalidArgument (corrupt, truncated or unsupported file).
+Tensor decode_file_bytes(ImageFormat format, ByteView file, const std::string& name);
+
+}  // namespace hangar::io

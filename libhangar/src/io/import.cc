@@ -1,0 +1,316 @@
+// import_files: decode files on worker threads, stage them in key order from one writer.
+//
+// Workers take file indexes from a shared counter and decode, check and chunk each file
+// (the expensive part: image decode, zstd, hashing). The calling thread collects results in
+// index order within a bounded window (memory is bounded by the window, not the folder) and
+// stages them in batches: one chunk write + one meta transaction per batch. On any error the
+// staged state of the column is restored from an undo log, so a failed import stages nothing.
+#include <hangar/error.h>
+#include <hangar/io.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "../repo_state.h"
+#include "image_format.h"
+#include "tensor_file.h"
+
+namespace hangar {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SourceFile {
+  fs::path path;
+  std::string key;  // relative path without extension, '/'-separated
+  std::int64_t label = -1;
+};
+
+std::vector<SourceFile> list_files(const fs::path& root, bool recursive) {
+  std::error_code ec;
+  auto status = fs::status(root, ec);
+  if (ec || !fs::exists(status))
+    fail(ErrorCode::NotFound, "cannot import '" + root.string() + "': no such file or folder");
+  std::vector<SourceFile> out;
+  if (fs::is_regular_file(status)) {
+    if (!io::format_from_extension(root))
+      fail(ErrorCode::InvalidArgument, "cannot import '" + root.string() +
+                                           "': not a .png, .jpg, .jpeg or .npy file");
+    out.push_back({root, root.stem().string()});
+    return out;
+  }
+  auto add = [&](const fs::directory_entry& e) {
+    if (!e.is_regular_file() || !io::format_from_extension(e.path())) return;
+    fs::path rel = e.path().lexically_relative(root);
+    rel.replace_extension();
+    out.push_back({e.path(), rel.generic_string()});
+  };
+  if (recursive) {
+    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+      add(*it);
+  } else {
+    for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) add(*it);
+  }
+  if (ec) fail_errno(ec.value(), "cannot list folder", root.string());
+  std::sort(out.begin(), out.end(),
+            [](const SourceFile& a, const SourceFile& b) { return a.key < b.key; });
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    try {
+      validate_string_key(out[i].key);
+    } catch (const Error& e) {
+      throw e.with_context("cannot import '" + out[i].path.string() + "'");
+    }
+    if (i > 0 && out[i].key == out[i - 1].key)
+      fail(ErrorCode::InvalidArgument, "cannot import: '" + out[i - 1].path.string() + "' and '" +
+                                           out[i].path.string() + "' would both get key '" +
+                                           out[i].key + "'; rename one");
+  }
+  if (out.empty())
+    fail(ErrorCode::InvalidArgument, "no .png, .jpg, .jpeg or .npy files in '" + root.string() +
+                                         "'" + (recursive ? "" : "; use --recursive for sub-folders"));
+  return out;
+}
+
+// Assigns class ids from the first path segment: sorted names -> 0..n-1, extending the
+// classes an existing labels column already has.
+std::vector<std::string> assign_labels(std::vector<SourceFile>& files,
+                                       std::vector<std::string> known) {
+  std::set<std::string> names;
+  for (const auto& f : files) {
+    auto slash = f.key.find('/');
+    if (slash == std::string::npos)
+      fail(ErrorCode::InvalidArgument, "cannot import '" + f.path.string() +
+                                           "' with --labels: it is not inside a class folder");
+    names.insert(f.key.substr(0, slash));
+  }
+  if (known.empty()) known.assign(names.begin(), names.end());
+  for (const auto& n : names)
+    if (std::find(known.begin(), known.end(), n) == known.end())
+      fail(ErrorCode::InvalidArgument, "class folder '" + n +
+                                           "' is not among the classes of the labels column; "
+                                           "import it into a new labels column");
+  for (auto& f : files) {
+    auto cls = f.key.substr(0, f.key.find('/'));
+    f.label = std::find(known.begin(), known.end(), cls) - known.begin();
+  }
+  return known;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto nl = s.find('\n', start);
+    if (nl == s.npos) nl = s.size();
+    out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "\n") + s;
+  return out;
+}
+
+struct Decoded {
+  PreparedSample sample;
+  std::uint64_t file_bytes = 0;
+};
+
+// Decodes files in parallel and hands them out in index order.
+class DecodePool {
+ public:
+  DecodePool(const std::vector<SourceFile>& files, const ColumnSchema& schema, unsigned jobs)
+      : files_(files), schema_(schema), window_(std::max<std::size_t>(16, 8 * jobs)) {
+    for (unsigned i = 0; i < jobs; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~DecodePool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+  // The result for file `i`, waiting for it. Rethrows a worker's error.
+  Decoded take(std::size_t i) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return error_ || done_.count(i); });
+    if (error_) std::rethrow_exception(error_);
+    Decoded d = std::move(done_[i]);
+    done_.erase(i);
+    consumed_ = i + 1;
+    cv_.notify_all();
+    return d;
+  }
+
+ private:
+  void work() {
+    while (true) {
+      std::size_t i;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || error_ || next_ < consumed_ + window_; });
+        if (stop_ || error_ || next_ >= files_.size()) return;
+        i = next_++;
+      }
+      try {
+        Decoded d = decode(files_[i]);
+        std::lock_guard lock(mu_);
+        done_.emplace(i, std::move(d));
+      } catch (...) {
+        std::lock_guard lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      cv_.notify_all();
+    }
+  }
+
+  Decoded decode(const SourceFile& f) {
+    Decoded d;
+    Bytes raw;
+    Tensor t = io::read_tensor_file_bytes(f.path, raw);
+    d.file_bytes = raw.size();
+    raw = Bytes();
+    try {
+      check_fits(schema_, t.dtype(), t.shape(), f.key);
+    } catch (const Error& e) {
+      throw e.with_context("cannot import '" + f.path.string() + "'");
+    }
+    d.sample = prepare_sample(t.view(), schema_.compression_level);
+    return d;
+  }
+
+  const std::vector<SourceFile>& files_;
+  const ColumnSchema& schema_;
+  const std::size_t window_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::size_t next_ = 0, consumed_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::map<std::size_t, Decoded> done_;
+  std::vector<std::thread> threads_;
+};
+
+constexpr std::size_t kBatchSamples = 512;
+constexpr std::uint64_t kBatchBytes = 64u << 20;
+
+}  // namespace
+
+ImportResult import_files(Repository& repo, const ImportOptions& opt) {
+  auto& st = detail::state_of(repo);
+  st.require_write();
+  validate_column_name(opt.column);
+  if (opt.labels_column) {
+    validate_column_name(*opt.labels_column);
+    if (*opt.labels_column == opt.column)
+      fail(ErrorCode::InvalidArgument, "the labels column must differ from the image column");
+  }
+  std::vector<SourceFile> files = list_files(opt.path, opt.recursive || opt.labels_column);
+
+  // Resolve (or plan) the columns; remember their staged state for rollback.
+  std::map<std::string, ColumnBase> cols;
+  std::map<std::string, std::optional<StagedColumn>> before;
+  {
+    auto txn = st.meta.begin_read();
+    cols = st.staged_columns(txn);
+    before[opt.column] = st.staging.find_column(txn, opt.column);
+    if (opt.labels_column) before[*opt.labels_column] = st.staging.find_column(txn, *opt.labels_column);
+  }
+  ImportResult result;
+  std::vector<std::string> known;
+  if (opt.labels_column) {
+    auto it = cols.find(*opt.labels_column);
+    if (it != cols.end()) {
+      const auto& s = it->second.schema;
+      if (s.dtype != DType::Int64 || !s.shape.empty() || s.layout != Layout::Flat)
+        fail(ErrorCode::InvalidArgument, "column '" + s.name + "' is not an int64 scalar labels column");
+      auto a = s.attributes.find("classes");
+      if (a != s.attributes.end()) known = split_lines(a->second);
+    }
+    result.classes = assign_labels(files, known);
+  }
+
+  std::map<std::string, detail::RepoState::Undo> undo;
+  auto rollback = [&] {
+    for (auto& [col, u] : undo) st.unstage(col, u);
+    st.meta.write([&](lmdb::WriteTxn& txn) {
+      for (const auto& [col, sc] : before) {
+        if (sc)
+          st.staging.set_column(txn, col, *sc);
+        else
+          st.staging.erase_column(txn, col);
+      }
+    });
+  };
+  try {
+    ColumnSchema schema;
+    if (auto it = cols.find(opt.column); it != cols.end()) {
+      schema = it->second.schema;
+      if (schema.layout != Layout::Flat)
+        fail(ErrorCode::InvalidArgument, "cannot import into nested column '" + opt.column + "'");
+    } else {
+      Bytes raw;
+      Tensor first = io::read_tensor_file_bytes(files[0].path, raw);
+      schema.name = opt.column;
+      schema.dtype = first.dtype();
+      schema.shape = first.shape();
+      repo.create_column(schema);
+    }
+    if (opt.labels_column && !cols.count(*opt.labels_column)) {
+      ColumnSchema ls;
+      ls.name = *opt.labels_column;
+      ls.dtype = DType::Int64;
+      ls.attributes["classes"] = join_lines(result.classes);
+      repo.create_column(ls);
+    }
+
+    DecodePool pool(files, schema, std::max(1u, opt.jobs));
+    std::vector<std::pair<Bytes, PreparedSample>> batch, labels;
+    std::uint64_t batch_bytes = 0;
+    auto flush = [&] {
+      result.new_chunks += st.stage_samples(opt.column, batch, &undo[opt.column]);
+      if (opt.labels_column) st.stage_samples(*opt.labels_column, labels, &undo[*opt.labels_column]);
+      batch.clear();
+      labels.clear();
+      batch_bytes = 0;
+    };
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      Decoded d = pool.take(i);
+      Bytes rk = Key(files[i].key).encoded();
+      result.raw_bytes += d.sample.nbytes;
+      result.file_bytes += d.file_bytes;
+      batch_bytes += d.sample.nbytes;
+      if (opt.labels_column) {
+        std::int64_t label = files[i].label;
+        Tensor t(DType::Int64, {}, Bytes(reinterpret_cast<const std::byte*>(&label),
+                                          reinterpret_cast<const std::byte*>(&label) + 8));
+        labels.emplace_back(rk, prepare_sample(t.view(), 3));
+      }
+      batch.emplace_back(std::move(rk), std::move(d.sample));
+      ++result.files;
+      if (batch.size() >= kBatchSamples || batch_bytes >= kBatchBytes) flush();
+      if (opt.progress) opt.progress(i + 1, files.size());
+    }
+    if (!batch.empty()) flush();
+  } catch (...) {
+    try {
+      rollback();
+    } catch (...) {
+      // Keep the original error; a failed rollback leaves staged work that 'hangar reset' clears.
+    }
+    throw;
+  }
+  return result;
+}
+
+}  // namespace hangar

@@ -1,0 +1,53 @@
+// MetaStore: content-addressed objects (commits, schemas, descriptors, record-tree pages) in
+// the meta env's `objects` table, keyed by the 16-byte digest of their canonical bytes.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include <hangar/storage/digest.h>
+#include <hangar/storage/lmdb.h>
+
+#include "object_kind.h"
+#include "record_tree.h"
+
+namespace hangar {
+
+namespace lmdb = storage::lmdb;
+
+std::string_view object_kind_name(ObjectKind kind) noexcept;
+
+class MetaStore {
+ public:
+  explicit MetaStore(lmdb::Table table) : table_(table) {}
+
+  // Stores `canonical` (idempotent) and returns its digest.
+  Digest put(lmdb::WriteTxn& txn, ByteView canonical) const;
+  // The object's bytes; the view lives until the txn ends or writes. nullopt when absent.
+  // Throws: Corrupt when the stored bytes are not of `kind`.
+  std::optional<ByteView> find(const lmdb::Txn& txn, ObjectKind kind, const Digest& id) const;
+  // Throws: NotFound "<kind> <hex> not found", Corrupt.
+  ByteView get(const lmdb::Txn& txn, ObjectKind kind, const Digest& id) const;
+  bool contains(const lmdb::Txn& txn, const Digest& id) const;
+
+  lmdb::Table table() const { return table_; }
+
+ private:
+  lmdb::Table table_;
+};
+
+// Record-tree pages through one txn (read-only when `write` is null).
+class TxnPageStore final : public PageStore {
+ public:
+  TxnPageStore(const MetaStore& store, const lmdb::Txn& txn, lmdb::WriteTxn* write = nullptr)
+      : store_(store), txn_(txn), write_(write) {}
+  ByteView get_page(const Digest& id) override;
+  void put_page(const Digest& id, ByteView bytes) override;
+
+ private:
+  const MetaStore& store_;
+  const lmdb::Txn& txn_;
+  lmdb::WriteTxn* write_;
+};
+
+}  // namespace hangar

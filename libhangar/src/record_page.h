@@ -1,0 +1,149 @@
+// Record-tree pages: the canonical page encoding (docs/format/record-tree.md), the boundary
+// rule that cuts a level into pages, and the level chunker shared by build and apply.
+// Below record_tree.h; knows nothing of stores.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+#include <hangar/storage/encoding.h>
+
+namespace hangar {
+
+// One record: the sample's identity and its size in bytes.
+struct RecordValue {
+  Digest sample;
+  std::uint64_t nbytes = 0;
+  bool operator==(const RecordValue&) const = default;
+};
+
+// Permanent format constants (docs/format/record-tree.md).
+inline constexpr std::uint8_t kLeafPageKind = 0x04;      // == ObjectKind::LeafPage
+inline constexpr std::uint8_t kInternalPageKind = 0x05;  // == ObjectKind::InternalPage
+inline constexpr std::uint8_t kPageFormatVersion = 1;
+inline constexpr std::size_t kMaxKeyBytes = 600;
+// Level L < kBoundaryLevels cuts pages where 7 bits of the key hash are zero; a level at or
+// above it never cuts, so it is a single page and no tree is taller than this.
+inline constexpr int kBoundaryLevels = 18;
+inline constexpr int kMaxPageLevel = kBoundaryLevels;
+
+// Lexicographic (memcmp) order: <0, 0, >0.
+int compare_keys(ByteView a, ByteView b) noexcept;
+
+// The boundary rule: a page at `level` ends after an entry whose key hits this, i.e. when
+// bits [7*level, 7*level + 7) of digest_of(key), read as a big-endian 128-bit number, are
+// all zero (probability 1/128). A pure function of (key, level): never of values or history.
+bool is_boundary_key(ByteView key, int level) noexcept;
+
+// One entry at any level. Leaf: digest = sample digest, count = 1, nbytes = sample nbytes.
+// Internal: key = first key under the child, digest = child page, count/nbytes = totals.
+struct PageEntry {
+  Bytes key;
+  Digest digest;
+  std::uint64_t count = 0;
+  std::uint64_t nbytes = 0;
+  bool operator==(const PageEntry&) const = default;
+};
+
+// A decoded page that owns its entries (for apply, tests and tools; readers use PageDecoder).
+struct RecordPage {
+  int level = 0;  // 0 = leaf
+  std::vector<PageEntry> entries;
+  bool operator==(const RecordPage&) const = default;
+};
+
+// Canonical bytes of a page. REQUIRES: 1+ entries, keys strictly increasing and at most
+// kMaxKeyBytes, leaf entries have count 1, internal ones count >= 1, 0 <= level <= kMaxPageLevel.
+// Throws: InvalidArgument when a requirement is broken.
+Bytes encode_page(int level, std::span<const PageEntry> entries);
+inline Bytes encode_page(const RecordPage& page) { return encode_page(page.level, page.entries); }
+
+// Full, validating decode. `id` names the page in messages.
+// Throws: Corrupt "corrupt page 3fa2…: field '…': …", Unsupported for a newer format version.
+RecordPage decode_page(const Digest& id, ByteView bytes);
+
+// Reads a page's entries in order with no per-entry allocation. Not thread-safe.
+// The bytes must outlive the decoder; key() is valid until the next call to next().
+class PageDecoder {
+ public:
+  // Parses the header (kind, version, level, count; the count is capped by the input size).
+  // Throws: Corrupt, Unsupported.
+  PageDecoder(const Digest& id, ByteView bytes);
+
+  int level() const noexcept { return level_; }
+  bool is_leaf() const noexcept { return level_ == 0; }
+  std::size_t size() const noexcept { return count_; }
+  const Digest& id() const noexcept { return id_; }
+
+  // Decodes the next entry; false after the last one (having checked that nothing trails).
+  // Throws: Corrupt (bad field, keys out of order, trailing bytes).
+  bool next();
+  // The current entry; REQUIRES: the last next() returned true.
+  std::size_t index() const noexcept { return index_ - 1; }
+  ByteView key() const noexcept { return {key_.data(), key_len_}; }
+  const Digest& digest() const noexcept { return digest_; }
+  std::uint64_t count() const noexcept { return entry_count_; }
+  std::uint64_t nbytes() const noexcept { return nbytes_; }
+  RecordValue value() const noexcept { return {digest_, nbytes_}; }
+  PageEntry entry() const { return {to_bytes(key()), digest_, entry_count_, nbytes_}; }
+  // Throws Corrupt naming this page and `field`.
+  [[noreturn]] void corrupt(std::string_view field, std::string_view problem) const {
+    dec_.corrupt(field, problem);
+  }
+
+ private:
+  Digest id_;
+  Decoder dec_;
+  int level_ = 0;
+  std::size_t count_ = 0;
+  std::size_t index_ = 0;
+  std::size_t key_len_ = 0;
+  std::array<std::byte, kMaxKeyBytes> key_;
+  Digest digest_;
+  std::uint64_t entry_count_ = 0;
+  std::uint64_t nbytes_ = 0;
+};
+
+// Cuts one level's entries into pages by the boundary rule and hands each finished page to
+// a sink, with its summary entry for the level above (first key, digest, totals).
+class LevelChunker {
+ public:
+  using Sink = std::function<void(Bytes page, PageEntry summary)>;
+  LevelChunker(int level, Sink sink);
+
+  // Adds the next entry; ends the page after it when its key is a boundary at this level.
+  // REQUIRES: keys strictly increasing across the level (checked). Throws: InvalidArgument.
+  void add(ByteView key, const Digest& digest, std::uint64_t count, std::uint64_t nbytes);
+  void add(const PageEntry& e) { add(e.key, e.digest, e.count, e.nbytes); }
+  // True when no entries are waiting (the last one added was a boundary).
+  bool at_boundary() const noexcept { return n_ == 0; }
+  // Ends the partial page, if any: the end of the level.
+  void finish();
+  int level() const noexcept { return level_; }
+
+ private:
+  int level_;
+  Sink sink_;
+  Encoder body_;
+  Bytes prev_key_;
+  bool has_prev_ = false;
+  Bytes first_key_;
+  std::size_t n_ = 0;
+  std::uint64_t count_ = 0;
+  std::uint64_t nbytes_ = 0;
+};
+
+// Builds the levels above `level` from that level's complete, ordered list of page summaries
+// until one page remains, and returns the root's summary. Pages go to `sink`.
+// REQUIRES: !pages.empty().
+PageEntry build_upper_levels(int level, std::vector<PageEntry> pages,
+                             const LevelChunker::Sink& sink);
+
+}  // namespace hangar

@@ -1,0 +1,42 @@
+// Refs in the meta env's `refs` table: "HEAD" holds the current branch's full ref name
+// ("refs/heads/main"); "refs/heads/NAME" holds a 16-byte commit digest.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hangar/storage/digest.h>
+#include <hangar/storage/lmdb.h>
+
+namespace hangar {
+
+namespace lmdb = storage::lmdb;
+
+class RefStore {
+ public:
+  explicit RefStore(lmdb::Table table) : table_(table) {}
+
+  std::optional<Digest> read(const lmdb::Txn& txn, std::string_view ref) const;
+  // Sets `ref` to `desired` only if it currently equals `expected` (nullopt: must not exist).
+  // Returns false, changing nothing, otherwise.
+  bool compare_and_swap(lmdb::WriteTxn& txn, std::string_view ref,
+                        const std::optional<Digest>& expected, const Digest& desired) const;
+  // Returns false when absent.
+  bool remove(lmdb::WriteTxn& txn, std::string_view ref) const;
+  // Full ref names under `prefix` ("refs/heads/") with their digests, sorted.
+  std::vector<std::pair<std::string, Digest>> list(const lmdb::Txn& txn,
+                                                   std::string_view prefix) const;
+
+  // HEAD's branch name ("main"). Throws: Corrupt when HEAD is missing or malformed.
+  std::string head_branch(const lmdb::Txn& txn) const;
+  void set_head_branch(lmdb::WriteTxn& txn, std::string_view branch) const;
+
+  static std::string branch_ref(std::string_view branch) { return "refs/heads/" + std::string(branch); }
+
+ private:
+  lmdb::Table table_;
+};
+
+}  // namespace hangar

@@ -1,0 +1,145 @@
+// RepoState helpers: loading objects, resolving column views, staging batches.
+#include "repo_state.h"
+
+#include <hangar/error.h>
+
+namespace hangar::detail {
+
+void RepoState::require_write() const {
+  if (mode != Repository::Mode::Write)
+    fail(ErrorCode::Internal, "repository '" + root.string() + "' was opened read-only");
+}
+
+std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {
+  return refs.read(txn, RefStore::branch_ref(refs.head_branch(txn)));
+}
+
+Commit RepoState::load_commit(const lmdb::Txn& txn, const Digest& id) const {
+  auto b = objects.find(txn, ObjectKind::Commit, id);
+  if (!b) fail(ErrorCode::NotFound, "commit " + id.hex() + " not found in '" + root.string() + "'");
+  return decode_commit(*b);
+}
+
+ColumnSchema RepoState::load_schema(const lmdb::Txn& txn, const Digest& id) const {
+  return decode_schema(objects.get(txn, ObjectKind::Schema, id));
+}
+
+Descriptor RepoState::load_descriptor(const lmdb::Txn& txn, const Digest& id) const {
+  return decode_descriptor(objects.get(txn, ObjectKind::Descriptor, id));
+}
+
+std::map<std::string, ColumnBase> RepoState::commit_columns(
+    const lmdb::Txn& txn, const std::optional<Digest>& commit) const {
+  std::map<std::string, ColumnBase> out;
+  if (!commit) return out;
+  for (const auto& c : load_commit(txn, *commit).columns)
+    out[c.name] = ColumnBase{load_schema(txn, c.schema), c.schema, c.records, c.count, c.nbytes};
+  return out;
+}
+
+std::map<std::string, ColumnBase> RepoState::staged_columns(const lmdb::Txn& txn) const {
+  auto cols = commit_columns(txn, head(txn));
+  for (const auto& [name, sc] : staging.columns(txn)) {
+    if (sc.kind == StagedColumn::Kind::Deleted) {
+      cols.erase(name);
+    } else {
+      cols[name] = ColumnBase{load_schema(txn, sc.schema), sc.schema, Digest{}, 0, 0};
+    }
+  }
+  return cols;
+}
+
+ColumnDelta RepoState::staged_delta(const lmdb::Txn& txn, const std::string& column,
+                                    const ColumnBase& base) const {
+  ColumnDelta d;
+  TxnPageStore pages(objects, txn);
+  staging.for_each_sample(txn, column, [&](ByteView key, const StagedSample& s) {
+    std::optional<RecordValue> old;
+    if (!base.root.is_zero()) old = find_record(pages, base.root, key);
+    if (old && s) {
+      ++d.counts.mutated;
+      d.nbytes_change += static_cast<std::int64_t>(s->nbytes) - static_cast<std::int64_t>(old->nbytes);
+    } else if (old) {
+      ++d.counts.deleted;
+      --d.count_change;
+      d.nbytes_change -= static_cast<std::int64_t>(old->nbytes);
+    } else if (s) {
+      ++d.counts.added;
+      ++d.count_change;
+      d.nbytes_change += static_cast<std::int64_t>(s->nbytes);
+    }
+    return true;
+  });
+  return d;
+}
+
+std::size_t RepoState::stage_samples(const std::string& column,
+                              std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo) {
+  require_write();
+  std::vector<storage::EncodedChunk> encoded;
+  for (auto& [key, s] : samples)
+    for (auto& c : s.chunks) encoded.push_back(std::move(c));
+  // Durability order: chunk bytes and their locations are committed before any record
+  // references them; a crash in between leaves only unreferenced chunks (gc removes them).
+  const std::size_t fresh = chunks.write(encoded);
+  const std::size_t undo_mark = undo ? undo->size() : 0;
+  meta.write([&](lmdb::WriteTxn& txn) {
+    auto cols = staged_columns(txn);
+    auto it = cols.find(column);
+    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + column + "'");
+    TxnPageStore pages(objects, txn, &txn);
+    if (undo) undo->resize(undo_mark, {});  // a replayed write starts over
+    for (const auto& [key, s] : samples) {
+      if (undo) undo->emplace_back(key, staging.find_sample(txn, column, key));
+      objects.put(txn, s.descriptor);
+      RecordValue value{s.id, s.nbytes};
+      std::optional<RecordValue> old;
+      if (!it->second.root.is_zero()) old = find_record(pages, it->second.root, key);
+      if (old && *old == value)
+        staging.erase_sample(txn, column, key);
+      else
+        staging.put_sample(txn, column, key, value);
+    }
+  });
+  return fresh;
+}
+
+void RepoState::unstage(const std::string& column, const Undo& undo) {
+  meta.write([&](lmdb::WriteTxn& txn) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+      if (it->second)
+        staging.put_sample(txn, column, it->first, *it->second);
+      else
+        staging.erase_sample(txn, column, it->first);
+    }
+  });
+}
+
+Bytes record_key(const ColumnSchema& schema, const Key& key, const std::optional<Key>& subkey) {
+  if (schema.layout == Layout::Flat && subkey)
+    fail(ErrorCode::InvalidArgument,
+         "column '" + schema.name + "' is flat; a subkey is only for nested columns");
+  if (schema.layout == Layout::Nested && !subkey)
+    fail(ErrorCode::InvalidArgument, "column '" + schema.name +
+                                         "' is nested; give a subkey (--subkey) for key '" +
+                                         key.to_string() + "'");
+  Bytes out = key.encoded();
+  if (subkey) subkey->append_encoded(out);
+  return out;
+}
+
+std::pair<Key, std::optional<Key>> split_record_key(const ColumnSchema& schema, ByteView rk) {
+  Key k = Key::decode_front(rk);
+  std::optional<Key> sub;
+  if (schema.layout == Layout::Nested) sub = Key::decode_front(rk);
+  if (!rk.empty()) fail(ErrorCode::Corrupt, "corrupt record key in column '" + schema.name + "'");
+  return {std::move(k), std::move(sub)};
+}
+
+std::string sample_name(const std::string& column, const Key& key, const std::optional<Key>& sub) {
+  std::string s = "'" + column + "'/'" + key.to_string() + "'";
+  if (sub) s += "/'" + sub->to_string() + "'";
+  return s;
+}
+
+}  // namespace hangar::detail

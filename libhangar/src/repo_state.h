@@ -1,0 +1,89 @@
+// The repository's open state, shared by repository.cc, checkout.cc and io/.
+// Private to libhangar.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <hangar/commit.h>
+#include <hangar/repository.h>
+#include <hangar/schema.h>
+#include <hangar/storage/chunks.h>
+#include <hangar/storage/file_lock.h>
+#include <hangar/storage/lmdb.h>
+
+#include "config.h"
+#include "descriptor.h"
+#include "object_store.h"
+#include "record_tree.h"
+#include "refs.h"
+#include "staging.h"
+
+namespace hangar {
+
+// A column as a view sees it: its schema and the record tree its samples start from.
+struct ColumnBase {
+  ColumnSchema schema;
+  Digest schema_id;
+  Digest root;  // all-zero: empty tree
+  std::uint64_t count = 0;
+  std::uint64_t nbytes = 0;
+};
+
+// Staged changes of one column against its base.
+struct ColumnDelta {
+  StagedCounts counts;
+  std::int64_t count_change = 0;
+  std::int64_t nbytes_change = 0;
+};
+
+namespace detail {
+
+struct RepoState {
+  std::filesystem::path root;
+  std::filesystem::path dot;  // root / ".hangar"
+  Repository::Mode mode;
+  RepoConfig config;
+  std::optional<storage::RepoLock> lock;
+  lmdb::Env meta;
+  MetaStore objects;
+  RefStore refs;
+  Staging staging;
+  storage::Chunks chunks;
+
+  // Throws Internal unless opened for writing.
+  void require_write() const;
+
+  std::optional<Digest> head(const lmdb::Txn& txn) const;
+  Commit load_commit(const lmdb::Txn& txn, const Digest& id) const;
+  ColumnSchema load_schema(const lmdb::Txn& txn, const Digest& id) const;
+  Descriptor load_descriptor(const lmdb::Txn& txn, const Digest& id) const;
+
+  // Columns of `commit` (none when nullopt).
+  std::map<std::string, ColumnBase> commit_columns(const lmdb::Txn& txn,
+                                                   const std::optional<Digest>& commit) const;
+  // HEAD's columns with staged column creations / deletions applied.
+  std::map<std::string, ColumnBase> staged_columns(const lmdb::Txn& txn) const;
+  // Walks the staged samples of `column` against `base`.
+  ColumnDelta staged_delta(const lmdb::Txn& txn, const std::string& column,
+                           const ColumnBase& base) const;
+  // Stages prepared samples of `column` (one chunk write, then one meta txn). When `undo` is
+  // given, appends each key's previous staged state (nullopt: nothing was staged) so that
+  // unstage() can restore it. REQUIRES: keys validated, samples checked against the schema.
+  using Undo = std::vector<std::pair<Bytes, std::optional<StagedSample>>>;
+  std::size_t stage_samples(const std::string& column,
+                     std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo = nullptr);
+  void unstage(const std::string& column, const Undo& undo);
+};
+
+// The record key of (key, subkey) for a column of `layout`. Throws InvalidArgument when a
+// subkey is given for a flat column or missing for a nested one.
+Bytes record_key(const ColumnSchema& schema, const Key& key, const std::optional<Key>& subkey);
+std::pair<Key, std::optional<Key>> split_record_key(const ColumnSchema& schema, ByteView rk);
+// "'images'/'boot/00017'" for messages.
+std::string sample_name(const std::string& column, const Key& key, const std::optional<Key>& sub);
+
+}  // namespace detail
+}  // namespace hangar

@@ -1,0 +1,268 @@
+// Repository: opening, refs, branches and history.
+#include <hangar/error.h>
+#include <hangar/repository.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <queue>
+#include <set>
+
+#include "repo_state.h"
+
+namespace hangar {
+namespace {
+
+namespace fs = std::filesystem;
+const std::vector<std::string> kMetaTables = {"objects", "refs", "staged_columns",
+                                              "staged_samples"};
+constexpr std::string_view kDefaultBranch = "main";
+
+std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::Mode mode) {
+  const fs::path dot = root / ".hangar";
+  std::error_code ec;
+  if (!fs::is_directory(dot, ec))
+    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
+  RepoConfig config = RepoConfig::load(dot / "config");
+  const bool write = mode == Repository::Mode::Write;
+  std::optional<storage::RepoLock> lock;
+  if (write) lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
+  lmdb::EnvOptions opts;
+  opts.read_only = !write;
+  lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables, opts);
+  MetaStore objects(meta.table("objects"));
+  RefStore refs(meta.table("refs"));
+  Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
+  storage::Chunks chunks = storage::Chunks::open(dot / "chunks", !write);
+  return std::unique_ptr<detail::RepoState>(new detail::RepoState{
+      root, dot, mode, std::move(config), std::move(lock), std::move(meta), objects, refs,
+      staging, std::move(chunks)});
+}
+
+}  // namespace
+
+namespace detail {
+RepoState& state_of(Repository& repo) { return *repo.state_; }
+const RepoState& state_of(const Repository& repo) { return *repo.state_; }
+}  // namespace detail
+
+Repository::Repository(std::unique_ptr<detail::RepoState> state) : state_(std::move(state)) {}
+Repository::Repository(Repository&&) noexcept = default;
+Repository& Repository::operator=(Repository&&) noexcept = default;
+Repository::~Repository() = default;
+
+void Repository::init(const fs::path& path, const UserIdentity& user) {
+  std::error_code ec;
+  const fs::path dot = path / ".hangar";
+  if (fs::exists(dot, ec))
+    fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
+  fs::create_directories(dot, ec);
+  if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
+  RepoConfig config;
+  config.values["format_version"] = std::to_string(kRepoFormatVersion);
+  if (!user.name.empty()) config.values["user.name"] = user.name;
+  if (!user.email.empty()) config.values["user.email"] = user.email;
+  {
+    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
+    RefStore refs(meta.table("refs"));
+    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+    storage::Chunks::open(dot / "chunks", false);
+  }
+  // The config is written last: a directory without it is not a repository yet.
+  config.save(dot / "config");
+}
+
+fs::path Repository::find_root(const fs::path& start) {
+  std::error_code ec;
+  fs::path p = fs::absolute(start, ec);
+  if (ec) fail_errno(ec.value(), "cannot resolve path", start.string());
+  p = p.lexically_normal();
+  for (fs::path cur = p;; cur = cur.parent_path()) {
+    if (fs::is_directory(cur / ".hangar", ec)) return cur;
+    if (cur == cur.parent_path()) break;
+  }
+  fail(ErrorCode::NotFound, "not a hangar repository (or any parent): '" + p.string() +
+                                "'; run 'hangar init' or pass -C DIR");
+}
+
+Repository Repository::open(const fs::path& root, Mode mode) {
+  return Repository(open_state(root, mode));
+}
+
+const fs::path& Repository::root() const { return state_->root; }
+
+UserIdentity Repository::user() const {
+  UserIdentity u{state_->config.get("user.name"), state_->config.get("user.email")};
+  if (const char* n = std::getenv("HANGAR_AUTHOR_NAME"); n && *n) u.name = n;
+  if (const char* e = std::getenv("HANGAR_AUTHOR_EMAIL"); e && *e) u.email = e;
+  if (u.name.empty()) {
+    const char* login = std::getenv("USER");
+    u.name = login && *login ? login : "unknown";
+  }
+  if (u.email.empty()) u.email = u.name + "@localhost";
+  return u;
+}
+
+void Repository::set_user(const UserIdentity& user) {
+  state_->require_write();
+  if (!user.name.empty()) state_->config.values["user.name"] = user.name;
+  if (!user.email.empty()) state_->config.values["user.email"] = user.email;
+  state_->config.save(state_->dot / "config");
+}
+
+std::string Repository::current_branch() const {
+  auto txn = state_->meta.begin_read();
+  return state_->refs.head_branch(txn);
+}
+
+std::optional<Digest> Repository::head() const {
+  auto txn = state_->meta.begin_read();
+  return state_->head(txn);
+}
+
+std::optional<Digest> Repository::find_branch(std::string_view name) const {
+  auto txn = state_->meta.begin_read();
+  return state_->refs.read(txn, RefStore::branch_ref(name));
+}
+
+Digest Repository::resolve(std::string_view rev) const {
+  auto txn = state_->meta.begin_read();
+  if (rev == "HEAD") {
+    auto h = state_->head(txn);
+    if (!h) fail(ErrorCode::NotFound, "HEAD has no commits yet; commit first");
+    return *h;
+  }
+  if (auto b = state_->refs.read(txn, RefStore::branch_ref(rev))) return *b;
+  const bool hex = rev.size() >= 6 && rev.size() <= 32 &&
+                   std::all_of(rev.begin(), rev.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+                   });
+  if (hex) {
+    std::string lower(rev);
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    // Digests are random, so a prefix scan over the object table's sorted keys finds them.
+    Bytes lo;
+    for (std::size_t i = 0; i + 1 < lower.size(); i += 2)
+      lo.push_back(static_cast<std::byte>(std::stoi(lower.substr(i, 2), nullptr, 16)));
+    std::vector<Digest> found;
+    for (auto [k, v] : lmdb::prefix_range(txn, state_->objects.table(), lo)) {
+      Digest d = Digest::from_bytes(k);
+      if (!hex_prefix_matches(d, lower)) continue;
+      if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Commit)})
+        found.push_back(d);
+      if (found.size() > 5) break;
+    }
+    if (found.size() == 1) return found[0];
+    if (found.size() > 1) {
+      std::string list;
+      for (const auto& d : found) list += (list.empty() ? "" : ", ") + d.short_hex();
+      fail(ErrorCode::Ambiguous, "commit prefix '" + std::string(rev) +
+                                     "' is ambiguous: " + list + "; give more characters");
+    }
+  }
+  fail(ErrorCode::NotFound, "unknown revision '" + std::string(rev) +
+                                "': not a branch or commit; see 'hangar branch list' and 'hangar log'");
+}
+
+std::vector<BranchInfo> Repository::branches() const {
+  auto txn = state_->meta.begin_read();
+  const std::string current = state_->refs.head_branch(txn);
+  std::vector<BranchInfo> out;
+  for (auto& [ref, d] : state_->refs.list(txn, "refs/heads/")) {
+    std::string name = ref.substr(11);
+    out.push_back({name, d, name == current});
+  }
+  return out;
+}
+
+Commit Repository::get_commit(const Digest& id) const {
+  auto txn = state_->meta.begin_read();
+  return state_->load_commit(txn, id);
+}
+
+std::vector<LogEntry> Repository::log(const Digest& from, std::size_t limit) const {
+  auto txn = state_->meta.begin_read();
+  // Newest first across the DAG: a max-heap on (time, digest), each commit visited once.
+  auto later = [](const LogEntry& a, const LogEntry& b) {
+    return std::tie(a.commit.time, a.digest) < std::tie(b.commit.time, b.digest);
+  };
+  std::priority_queue<LogEntry, std::vector<LogEntry>, decltype(later)> frontier(later);
+  std::set<Digest> seen{from};
+  frontier.push({from, state_->load_commit(txn, from)});
+  std::vector<LogEntry> out;
+  while (!frontier.empty() && out.size() < limit) {
+    LogEntry e = frontier.top();
+    frontier.pop();
+    for (const auto& p : e.commit.parents)
+      if (seen.insert(p).second) frontier.push({p, state_->load_commit(txn, p)});
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void Repository::create_branch(std::string_view name, std::optional<std::string_view> start) {
+  state_->require_write();
+  validate_branch_name(name);
+  Digest target;
+  if (start) {
+    target = resolve(*start);
+  } else {
+    auto h = head();
+    if (!h) fail(ErrorCode::NotFound, "cannot create branch '" + std::string(name) +
+                                          "': the current branch has no commits yet; commit first");
+    target = *h;
+  }
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    if (!state_->refs.compare_and_swap(txn, RefStore::branch_ref(name), std::nullopt, target))
+      fail(ErrorCode::AlreadyExists, "branch '" + std::string(name) + "' already exists");
+  });
+}
+
+void Repository::delete_branch(std::string_view name, bool force) {
+  state_->require_write();
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    const std::string ref = RefStore::branch_ref(name);
+    auto tip = state_->refs.read(txn, ref);
+    if (!tip) fail(ErrorCode::NotFound, "no branch '" + std::string(name) + "'; see 'hangar branch list'");
+    if (state_->refs.head_branch(txn) == name)
+      fail(ErrorCode::InvalidArgument, "cannot delete branch '" + std::string(name) +
+                                           "': it is checked out; check out another branch first");
+    if (!force) {
+      // Refuse when the tip is reachable from no other branch (its commits would be lost).
+      std::vector<Digest> todo;
+      for (auto& [r, d] : state_->refs.list(txn, "refs/heads/"))
+        if (r != ref) todo.push_back(d);
+      std::set<Digest> seen(todo.begin(), todo.end());
+      bool reachable = false;
+      while (!todo.empty() && !reachable) {
+        Digest c = todo.back();
+        todo.pop_back();
+        reachable = c == *tip;
+        for (const auto& p : state_->load_commit(txn, c).parents)
+          if (seen.insert(p).second) todo.push_back(p);
+      }
+      if (!reachable)
+        fail(ErrorCode::InvalidArgument, "branch '" + std::string(name) +
+                                             "' has commits on no other branch; merge it first or "
+                                             "use --force to delete it anyway");
+    }
+    state_->refs.remove(txn, ref);
+  });
+}
+
+void Repository::checkout(std::string_view branch) {
+  state_->require_write();
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    const std::string current = state_->refs.head_branch(txn);
+    if (!state_->refs.read(txn, RefStore::branch_ref(branch)))
+      fail(ErrorCode::NotFound, "no branch '" + std::string(branch) +
+                                    "'; see 'hangar branch list' or create it with 'hangar branch create'");
+    if (current == branch) return;
+    if (!state_->staging.empty(txn))
+      fail(ErrorCode::InvalidArgument, "cannot check out '" + std::string(branch) +
+                                           "': there are staged changes on '" + current +
+                                           "'; commit them or run 'hangar reset'");
+    state_->refs.set_head_branch(txn, branch);
+  });
+}
+
+}  // namespace hangar

@@ -1,0 +1,156 @@
+// Repository: staging samples and columns, status, commit, reset.
+#include <hangar/error.h>
+#include <hangar/repository.h>
+
+#include <chrono>
+
+#include "repo_state.h"
+
+namespace hangar {
+
+void Repository::create_column(const ColumnSchema& schema) {
+  state_->require_write();
+  validate_schema(schema);
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    if (state_->staged_columns(txn).count(schema.name))
+      fail(ErrorCode::AlreadyExists, "column '" + schema.name + "' already exists");
+    Digest id = state_->objects.put(txn, encode_schema(schema));
+    state_->staging.clear_samples(txn, schema.name);
+    state_->staging.set_column(txn, schema.name, {StagedColumn::Kind::Created, id});
+  });
+}
+
+void Repository::delete_column(std::string_view name) {
+  state_->require_write();
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    const std::string n(name);
+    if (!state_->staged_columns(txn).count(n))
+      fail(ErrorCode::NotFound, "no column '" + n + "'; see 'hangar column list'");
+    state_->staging.clear_samples(txn, n);
+    if (state_->commit_columns(txn, state_->head(txn)).count(n))
+      state_->staging.set_column(txn, n, {StagedColumn::Kind::Deleted, {}});
+    else
+      state_->staging.erase_column(txn, n);
+  });
+}
+
+void Repository::put(std::string_view column, const Key& key, const std::optional<Key>& subkey,
+                     const TensorView& tensor) {
+  state_->require_write();
+  const std::string col(column);
+  ColumnSchema schema;
+  {
+    auto txn = state_->meta.begin_read();
+    auto cols = state_->staged_columns(txn);
+    auto it = cols.find(col);
+    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + col + "'; create it with 'hangar column create'");
+    schema = it->second.schema;
+  }
+  Bytes rk = detail::record_key(schema, key, subkey);
+  check_fits(schema, tensor.dtype, tensor.shape, key.to_string());
+  std::vector<std::pair<Bytes, PreparedSample>> batch;
+  batch.emplace_back(std::move(rk), prepare_sample(tensor, schema.compression_level));
+  state_->stage_samples(col, batch);
+}
+
+void Repository::remove(std::string_view column,
+                        const std::vector<std::pair<Key, std::optional<Key>>>& keys) {
+  state_->require_write();
+  const std::string col(column);
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    auto cols = state_->staged_columns(txn);
+    auto it = cols.find(col);
+    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + col + "'; see 'hangar column list'");
+    const ColumnBase& base = it->second;
+    TxnPageStore pages(state_->objects, txn, &txn);
+    for (const auto& [key, sub] : keys) {
+      Bytes rk = detail::record_key(base.schema, key, sub);
+      auto staged = state_->staging.find_sample(txn, col, rk);
+      std::optional<RecordValue> old;
+      if (!base.root.is_zero()) old = find_record(pages, base.root, rk);
+      const bool present = staged ? staged->has_value() : old.has_value();
+      if (!present)
+        fail(ErrorCode::NotFound, "no sample " + detail::sample_name(col, key, sub) +
+                                      "; nothing was removed");
+      if (old)
+        state_->staging.put_sample(txn, col, rk, std::nullopt);
+      else
+        state_->staging.erase_sample(txn, col, rk);
+    }
+  });
+}
+
+StatusReport Repository::status() const {
+  auto txn = state_->meta.begin_read();
+  StatusReport r;
+  r.branch = state_->refs.head_branch(txn);
+  r.head = state_->head(txn);
+  const auto head_cols = state_->commit_columns(txn, r.head);
+  for (const auto& [name, sc] : state_->staging.columns(txn)) {
+    if (sc.kind == StagedColumn::Kind::Deleted) {
+      r.columns_deleted.push_back(name);
+    } else {
+      r.columns_added.push_back(name);
+      if (head_cols.count(name)) r.columns_deleted.push_back(name);
+    }
+  }
+  const auto cols = state_->staged_columns(txn);
+  for (const auto& name : state_->staging.sample_columns(txn)) {
+    auto it = cols.find(name);
+    if (it == cols.end()) continue;
+    r.staged[name] = state_->staged_delta(txn, name, it->second).counts;
+  }
+  return r;
+}
+
+Digest Repository::commit(std::string_view message) {
+  state_->require_write();
+  if (message.empty()) fail(ErrorCode::InvalidArgument, "empty commit message; pass -m MESSAGE");
+  const UserIdentity who = user();
+  Digest id;
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    if (state_->staging.empty(txn))
+      fail(ErrorCode::InvalidArgument,
+           "nothing to commit on '" + state_->refs.head_branch(txn) +
+               "'; stage changes with 'hangar put', 'hangar import' or 'hangar rm'");
+    const std::string branch = state_->refs.head_branch(txn);
+    const auto head = state_->head(txn);
+    const auto staged_cols = state_->staging.columns(txn);
+    TxnPageStore pages(state_->objects, txn, &txn);
+    Commit c;
+    if (head) c.parents.push_back(*head);
+    for (const auto& [name, base] : state_->staged_columns(txn)) {
+      std::vector<Mutation> muts;
+      state_->staging.for_each_sample(txn, name, [&](ByteView key, const StagedSample& s) {
+        muts.push_back(Mutation{Bytes(key.begin(), key.end()), s});
+        return true;
+      });
+      CommitColumn col{name, base.schema_id, base.root, base.count, base.nbytes};
+      if (!muts.empty()) {
+        TreeStats t = apply_mutations(pages, base.root, muts);
+        col.records = t.root;
+        col.count = t.count;
+        col.nbytes = t.nbytes;
+      }
+      c.columns.push_back(std::move(col));
+    }
+    c.author = who.name;
+    c.email = who.email;
+    c.time = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    c.message = std::string(message);
+    id = state_->objects.put(txn, encode_commit(c));
+    if (!state_->refs.compare_and_swap(txn, RefStore::branch_ref(branch), head, id))
+      fail(ErrorCode::Internal, "branch '" + branch + "' moved during commit");
+    state_->staging.clear(txn);
+  });
+  return id;
+}
+
+void Repository::reset() {
+  state_->require_write();
+  state_->meta.write([&](lmdb::WriteTxn& txn) { state_->staging.clear(txn); });
+}
+
+}  // namespace hangar

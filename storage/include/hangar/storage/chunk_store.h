@@ -1,0 +1,96 @@
+// The chunk backend interface (STYLE 8.4, 8.11): where chunk bytes live, and the location
+// record the index keeps per digest. Backends are private to storage and chosen by one switch,
+// open_backend(); docs/format/location.md has the permanent codes and record layouts.
+#pragma once
+
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/codec.h>
+#include <hangar/storage/digest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace hangar::storage {
+
+// Permanent values: two ASCII letters, backend type + record format version. Never reuse.
+enum class BackendCode : std::uint16_t {
+  Lmdb = 0x6c30,  // "l0": chunk bytes as LMDB values keyed by digest
+  // Hdf5 = 0x6830 ("h0") is reserved for the hdf5 pack backend.
+};
+
+// "l0" for Lmdb; two printable chars or "0x1234" for unknown codes (messages only).
+std::string backend_code_name(BackendCode code);
+// "lmdb" for Lmdb; "unknown" otherwise.
+std::string_view backend_name(BackendCode code) noexcept;
+// True for the codes this build can read.
+bool is_known_backend(BackendCode code) noexcept;
+
+// What the location index stores per digest.
+struct ChunkLocation {
+  BackendCode backend;         // type + format version (hangar-py rule)
+  ChunkCodec codec;            // Raw | Zstd
+  std::uint32_t raw_size;      // <= kMaxChunkBytes; checked on decode
+  std::uint32_t stored_size;   // <= kMaxChunkBytes; == raw_size for Raw
+  Bytes backend_record;        // backend-private; "l0": the 16-byte digest (the LMDB key)
+
+  bool operator==(const ChunkLocation&) const = default;
+};
+
+// Largest backend_record accepted when decoding.
+inline constexpr std::size_t kMaxBackendRecord = 256;
+
+// Canonical encoding (docs/format/location.md):
+// u8 version=1, u16 backend, u8 codec, u32 raw_size, u32 stored_size, bytes backend_record.
+Bytes encode_location(const ChunkLocation& loc);
+// Throws: Corrupt (truncated, bad sizes, trailing bytes), Unsupported (newer version/codec).
+// Unknown backend codes decode fine; they fail later in open_backend().
+ChunkLocation decode_location(ByteView encoded);
+
+// One chunk backend. Writes (append/flush) are NOT thread-safe: one writer thread.
+// read()/verify() are const and each backend states its thread-safety below; every backend
+// in this build allows concurrent read()/verify() from many threads, also while the writer
+// appends (readers see only flushed chunks).
+class ChunkStore {
+ public:
+  virtual ~ChunkStore() = default;
+  virtual BackendCode code() const = 0;
+  // Appends already-encoded bytes; returns where they went. Not durable until flush().
+  // Throws: InvalidArgument (sizes), NoSpace, Io.
+  virtual ChunkLocation append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
+                               ByteView stored) = 0;
+  // Makes every appended byte durable. Locations may be committed to the index only after this.
+  // Throws: NoSpace, Io.
+  virtual void flush() = 0;
+  // Copies the stored bytes of `loc` into `out` (out.size() == loc.stored_size).
+  // Throws: Corrupt (missing or wrong size), InvalidArgument (out size), Io.
+  virtual void read(const ChunkLocation& loc, MutableByteView out) const = 0;
+  // fsck: true if the bytes at `loc` are present and have the recorded size. Throws: Io.
+  virtual bool verify(const ChunkLocation& loc) const = 0;
+
+  // A per-thread read session that may keep resources open (e.g. an LMDB read txn) and hand
+  // out zero-copy views. Default: reads into a scratch buffer through read().
+  class Reader {
+   public:
+    virtual ~Reader() = default;
+    // The stored bytes of `loc`; valid until the next call on this Reader or refresh().
+    // Throws: like read().
+    virtual ByteView stored(const ChunkLocation& loc) = 0;
+    // Drops held snapshots so later calls see every flush so far. Throws: Io.
+    virtual void refresh() {}
+    // Releases held snapshots until the next stored() call (lets writers reclaim pages).
+    virtual void release() noexcept {}
+  };
+  // Must not outlive this store. Throws: Io.
+  virtual std::unique_ptr<Reader> open_reader() const;
+};
+
+// The one backend switch (storage/src/backend_registry.cc). `chunks_dir` is the repository's
+// chunks directory (<repo>/.hangar/chunks); each backend uses its own sub-directory.
+// Throws: Unsupported "chunk written by a newer hangar (backend code 'x1'); upgrade hangar",
+//         NotFound (read_only and the backend has no data), Io, Corrupt.
+std::unique_ptr<ChunkStore> open_backend(BackendCode code, const std::filesystem::path& chunks_dir,
+                                         bool read_only);
+
+}  // namespace hangar::storage

@@ -1,0 +1,112 @@
+// Chunks: the facade the model layer uses to store and read chunk bytes by digest, over the
+// location index and the chunk backends. Layout under chunks_dir (<repo>/.hangar/chunks):
+//   index/  location index env      lmdb/  "l0" backend env      (h5/ later: "h0")
+#pragma once
+
+#include <hangar/storage/chunk_store.h>
+#include <hangar/storage/codec.h>
+#include <hangar/storage/digest.h>
+#include <hangar/storage/location_index.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace hangar::storage {
+
+class ChunkReader;
+
+// Owns the index and the open backends. Move-only.
+// Thread-safety: write() from one thread at a time (the repository's single writer);
+// contains/missing/find/stats/reader() from any thread, concurrently with write().
+class Chunks {
+ public:
+  // Opens the chunk store; creates directories and envs unless read_only.
+  // Throws: NotFound (read_only and no chunk store), Corrupt, Io.
+  static Chunks open(const std::filesystem::path& chunks_dir, bool read_only);
+  // For tests and tools: like open(false) but `backend` replaces the backend with its code().
+  static Chunks open_with_backend(const std::filesystem::path& chunks_dir,
+                                  std::unique_ptr<ChunkStore> backend);
+
+  Chunks(Chunks&&) noexcept;
+  Chunks& operator=(Chunks&&) noexcept;
+  ~Chunks();
+
+  // Stores the chunks not yet indexed (dedup against the index and within the batch) in
+  // `backend`, in this order: append all, flush, then ONE index commit. If any step throws,
+  // the index is unchanged (appended bytes may remain as unreferenced garbage for gc).
+  // Returns how many chunks were newly stored.
+  // Throws: InvalidArgument (raw_size > kMaxChunkBytes, Raw with stored != raw_size),
+  //         Unsupported (unknown backend), Internal (read-only), NoSpace, Io, Corrupt.
+  std::size_t write(std::span<const EncodedChunk> chunks, BackendCode backend = BackendCode::Lmdb);
+
+  // Throws: Corrupt, Io.
+  bool contains(const Digest& digest) const;
+  // The digests of `digests` that are not local, in input order (duplicates kept once).
+  std::vector<Digest> missing(std::span<const Digest> digests) const;
+  std::optional<ChunkLocation> find(const Digest& digest) const;
+  ChunkStats stats() const;
+
+  // A reader for one thread; must not outlive this Chunks. Throws: Io.
+  ChunkReader reader() const;
+
+  // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
+  // `rehash`, decodes and re-hashes it. Returns the digests that failed, with a one-line reason.
+  // Throws: Io.
+  std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
+
+  LocationIndex& index() noexcept;
+  const std::filesystem::path& dir() const noexcept;
+  bool is_read_only() const noexcept;
+
+  struct State;  // private; public only so ChunkReader can hold it
+
+ private:
+  explicit Chunks(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+// A per-thread chunk reader: keeps LMDB read txns open between reads for speed (so it sees a
+// snapshot; a missing digest triggers one automatic refresh). Not thread-safe; move-only;
+// must not outlive its Chunks.
+class ChunkReader {
+ public:
+  ChunkReader(ChunkReader&&) noexcept;
+  ChunkReader& operator=(ChunkReader&&) noexcept;
+  ~ChunkReader();
+
+  // nullopt = not local. Throws: Corrupt, Io.
+  std::optional<ChunkLocation> find(const Digest& digest);
+  std::optional<std::uint32_t> raw_size(const Digest& digest);
+
+  // Decodes the chunk into `out` (out.size() must equal its raw_size) and re-hashes it;
+  // zero-copy from the LMDB map where the backend allows.
+  // Throws: NotLocal "chunk <hex> is not local", InvalidArgument (out size),
+  //         Corrupt "chunk <hex>: digest mismatch, got <hex>" (or a decode/size problem),
+  //         Unsupported (chunk from a newer backend), Io.
+  void read(const Digest& digest, MutableByteView out);
+  // Convenience: a new buffer of raw_size bytes. Throws: like read().
+  Bytes read(const Digest& digest);
+
+  // The stored (possibly compressed) bytes, NOT verified; the view is valid until the next call
+  // on this reader. For sending chunks to a remote as they are. Throws: NotLocal, Corrupt, Io.
+  std::pair<ChunkLocation, ByteView> read_stored(const Digest& digest);
+
+  // See every write committed so far. Throws: Io.
+  void refresh();
+  // Releases held snapshots between batches (lets the writer reuse pages); the next call
+  // takes fresh ones.
+  void release() noexcept;
+
+ private:
+  friend class Chunks;
+  explicit ChunkReader(const Chunks::State* chunks);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hangar::storage

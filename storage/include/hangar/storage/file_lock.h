@@ -1,0 +1,65 @@
+// Small OS helpers: an owned file descriptor, the repository writer lock (flock), atomic file
+// replacement (temp + fsync + rename + dir fsync), and bounded whole-file reads.
+#pragma once
+
+#include <hangar/storage/bytes.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace hangar::storage {
+
+// Owns a file descriptor; closes it on destruction. Move-only.
+class ScopedFd {
+ public:
+  ScopedFd() noexcept = default;
+  explicit ScopedFd(int fd) noexcept : fd_(fd) {}
+  ScopedFd(ScopedFd&& o) noexcept : fd_(o.release()) {}
+  ScopedFd& operator=(ScopedFd&& o) noexcept;
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd();
+
+  int get() const noexcept { return fd_; }
+  bool valid() const noexcept { return fd_ >= 0; }
+  int release() noexcept;
+  void reset(int fd = -1) noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// The single-writer lock of a repository: flock(LOCK_EX) on a lock file. Released on
+// destruction, and by the kernel when the process dies (no stale locks). A second acquire
+// conflicts even within the same process. Move-only. Not inherited across exec.
+class RepoLock {
+ public:
+  // Creates `lock_file` if needed and locks it without waiting.
+  // Throws: Locked "repository '<repo>' is locked by another writer; retry when it finishes",
+  //         Io/NoSpace (cannot create/open the lock file).
+  static RepoLock acquire(const std::filesystem::path& lock_file, std::string_view repo_for_message);
+
+  RepoLock(RepoLock&&) noexcept = default;
+  RepoLock& operator=(RepoLock&&) noexcept = default;
+  ~RepoLock() = default;  // closing the fd releases the flock
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  RepoLock(ScopedFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  ScopedFd fd_;
+  std::filesystem::path path_;
+};
+
+// Replaces `path` with `data` atomically: a temp file in the same directory, write, fsync,
+// rename over `path`, fsync the directory. Readers see the old or the new content, never a mix.
+// Throws: Io / NoSpace (via fail_errno, naming the path).
+void write_file_atomic(const std::filesystem::path& path, ByteView data);
+
+// Reads a whole file. Throws: NotFound (no such file), InvalidArgument (larger than max_bytes),
+// Io.
+Bytes read_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+
+}  // namespace hangar::storage

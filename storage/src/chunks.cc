@@ -1,0 +1,235 @@
+// Chunks facade: dedup, durable writes, verified reads over the location index and backends.
+//
+// Durability order (DESIGN "Durability", STYLE 8.4). A write goes:
+//   1. append every new chunk to its backend   (bytes written, not yet durable)
+//   2. backend flush()                          (bytes durable: fsync / LMDB commit)
+//   3. ONE location-index commit                (the chunks become "local")
+// A crash or error before 3 leaves the index exactly as it was: the appended bytes are then
+// unreferenced garbage that gc may reclaim, never a location pointing at missing bytes. A
+// location is therefore only ever committed for bytes that are already on disk. Readers look a
+// digest up in the index first, so they can never see a chunk whose bytes are not flushed.
+#include <hangar/error.h>
+#include <hangar/storage/chunks.h>
+
+#include <unordered_set>
+
+namespace hangar::storage {
+
+struct Chunks::State {
+  std::filesystem::path dir;
+  bool read_only;
+  LocationIndex index;
+  std::map<BackendCode, std::unique_ptr<ChunkStore>> backends;
+
+  ChunkStore& backend(BackendCode code) const {
+    auto it = backends.find(code);
+    if (it != backends.end()) return *it->second;
+    if (!is_known_backend(code)) open_backend(code, dir, true);  // throws Unsupported
+    fail(ErrorCode::Corrupt, "chunk store '" + dir.string() + "' has no data for backend '" +
+                                 backend_code_name(code) + "'; run 'hangar fsck'");
+  }
+};
+
+namespace {
+constexpr const char* kIndexDir = "index";
+constexpr BackendCode kKnownBackends[] = {BackendCode::Lmdb};
+
+void validate(const EncodedChunk& c) {
+  const auto problem = [&](const std::string& what) {
+    fail(ErrorCode::InvalidArgument, "cannot store chunk " + c.digest.hex() + ": " + what);
+  };
+  if (c.raw_size > kMaxChunkBytes) problem("raw size exceeds the chunk limit");
+  if (c.stored.size() > kMaxChunkBytes) problem("stored size exceeds the chunk limit");
+  if (c.codec != ChunkCodec::Raw && c.codec != ChunkCodec::Zstd) problem("unknown codec");
+  if (c.codec == ChunkCodec::Raw && c.stored.size() != c.raw_size)
+    problem("raw chunk whose stored size differs from its raw size");
+}
+}  // namespace
+
+Chunks::Chunks(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+Chunks::Chunks(Chunks&&) noexcept = default;
+Chunks& Chunks::operator=(Chunks&&) noexcept = default;
+Chunks::~Chunks() = default;
+
+Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
+  std::error_code ec;
+  if (read_only && !std::filesystem::is_directory(chunks_dir, ec))
+    fail(ErrorCode::NotFound, "no chunk store at '" + chunks_dir.string() +
+                                  "'; is this a hangar repository?");
+  auto state = std::make_unique<State>(
+      State{chunks_dir, read_only, LocationIndex::open(chunks_dir / kIndexDir, read_only), {}});
+  for (BackendCode code : kKnownBackends) {
+    try {
+      state->backends[code] = open_backend(code, chunks_dir, read_only);
+    } catch (const Error& e) {
+      // A read-only open of a repository whose writer never used this backend: no data there.
+      if (!(read_only && e.code() == ErrorCode::NotFound)) throw;
+    }
+  }
+  return Chunks(std::move(state));
+}
+
+Chunks Chunks::open_with_backend(const std::filesystem::path& chunks_dir,
+                                 std::unique_ptr<ChunkStore> backend) {
+  Chunks chunks = open(chunks_dir, false);
+  const BackendCode code = backend->code();
+  chunks.state_->backends[code] = std::move(backend);
+  return chunks;
+}
+
+std::size_t Chunks::write(std::span<const EncodedChunk> chunks, BackendCode backend) {
+  if (state_->read_only)
+    fail(ErrorCode::Internal, "write to read-only chunk store '" + state_->dir.string() + "'");
+  if (!is_known_backend(backend)) open_backend(backend, state_->dir, true);  // Unsupported
+  ChunkStore& store = state_->backend(backend);
+  for (const EncodedChunk& c : chunks) validate(c);
+
+  std::vector<std::pair<Digest, ChunkLocation>> entries;
+  {
+    lmdb::ReadTxn txn = state_->index.begin_read();
+    std::unordered_set<Digest> seen;
+    seen.reserve(chunks.size());
+    for (const EncodedChunk& c : chunks) {
+      if (!seen.insert(c.digest).second || state_->index.contains(txn, c.digest)) continue;
+      entries.emplace_back(c.digest, store.append(c.digest, c.codec, c.raw_size, c.stored));
+    }
+  }
+  if (entries.empty()) return 0;
+  store.flush();                          // bytes durable ...
+  return state_->index.commit(entries);   // ... before they are referenced
+}
+
+bool Chunks::contains(const Digest& digest) const {
+  lmdb::ReadTxn txn = state_->index.begin_read();
+  return state_->index.contains(txn, digest);
+}
+
+std::vector<Digest> Chunks::missing(std::span<const Digest> digests) const {
+  std::vector<Digest> out;
+  std::unordered_set<Digest> seen;
+  lmdb::ReadTxn txn = state_->index.begin_read();
+  for (const Digest& d : digests)
+    if (seen.insert(d).second && !state_->index.contains(txn, d)) out.push_back(d);
+  return out;
+}
+
+std::optional<ChunkLocation> Chunks::find(const Digest& digest) const {
+  return state_->index.find(digest);
+}
+
+ChunkStats Chunks::stats() const { return state_->index.stats(); }
+
+ChunkReader Chunks::reader() const { return ChunkReader(state_.get()); }
+
+std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) const {
+  std::vector<std::pair<Digest, std::string>> bad;
+  ChunkReader reader(state_.get());
+  Bytes buffer;
+  lmdb::ReadTxn txn = state_->index.begin_read();
+  state_->index.for_each(txn, [&](const Digest& digest, const ChunkLocation& loc) {
+    try {
+      if (!state_->backend(loc.backend).verify(loc)) {
+        bad.emplace_back(digest, "missing from backend '" + backend_code_name(loc.backend) +
+                                     "' or has the wrong size");
+        return;
+      }
+      if (rehash) {
+        buffer.resize(loc.raw_size);  // <= kMaxChunkBytes, checked by decode_location
+        reader.read(digest, buffer);
+      }
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io || e.code() == ErrorCode::NoSpace) throw;
+      bad.emplace_back(digest, e.what());
+    }
+  });
+  return bad;
+}
+
+LocationIndex& Chunks::index() noexcept { return state_->index; }
+const std::filesystem::path& Chunks::dir() const noexcept { return state_->dir; }
+bool Chunks::is_read_only() const noexcept { return state_->read_only; }
+
+// ---- ChunkReader ----------------------------------------------------------------------------
+
+struct ChunkReader::Impl {
+  const Chunks::State* chunks;
+  lmdb::ReadTxn index_txn;
+  std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers;
+
+  ChunkStore::Reader& reader_for(BackendCode code) {
+    auto it = readers.find(code);
+    if (it == readers.end())
+      it = readers.emplace(code, chunks->backend(code).open_reader()).first;
+    return *it->second;
+  }
+};
+
+ChunkReader::ChunkReader(const Chunks::State* chunks)
+    : impl_(std::make_unique<Impl>(Impl{chunks, chunks->index.begin_read(), {}})) {}
+ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
+ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
+ChunkReader::~ChunkReader() = default;
+
+std::optional<ChunkLocation> ChunkReader::find(const Digest& digest) {
+  lmdb::ReadTxn& txn = impl_->index_txn;
+  if (txn.is_reset()) txn.renew();
+  auto loc = impl_->chunks->index.find(txn, digest);
+  if (!loc) {  // maybe written after our snapshot: look once more at the newest state
+    txn.refresh();
+    loc = impl_->chunks->index.find(txn, digest);
+  }
+  return loc;
+}
+
+std::optional<std::uint32_t> ChunkReader::raw_size(const Digest& digest) {
+  auto loc = find(digest);
+  if (!loc) return std::nullopt;
+  return loc->raw_size;
+}
+
+std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest) {
+  auto loc = find(digest);
+  if (!loc) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
+  ByteView stored = impl_->reader_for(loc->backend).stored(*loc);
+  if (stored.size() != loc->stored_size)
+    fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": stored size " +
+                                 std::to_string(stored.size()) + " != recorded " +
+                                 std::to_string(loc->stored_size) + "; run 'hangar fsck'");
+  return {std::move(*loc), stored};
+}
+
+void ChunkReader::read(const Digest& digest, MutableByteView out) {
+  auto [loc, stored] = read_stored(digest);
+  if (out.size() != loc.raw_size)
+    fail(ErrorCode::InvalidArgument, "chunk " + digest.hex() + " has " +
+                                         std::to_string(loc.raw_size) + " bytes, the buffer " +
+                                         std::to_string(out.size()));
+  try {
+    decode_chunk(loc.codec, stored, out);  // straight from the map into the caller's buffer
+  } catch (const Error& e) {
+    throw e.with_context("chunk " + digest.hex());
+  }
+  const Digest got = digest_of(out);
+  if (got != digest)
+    fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": digest mismatch, got " + got.hex());
+}
+
+Bytes ChunkReader::read(const Digest& digest) {
+  auto size = raw_size(digest);
+  if (!size) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
+  Bytes out(*size);  // <= kMaxChunkBytes, checked by decode_location
+  read(digest, out);
+  return out;
+}
+
+void ChunkReader::refresh() {
+  impl_->index_txn.refresh();
+  for (auto& [code, r] : impl_->readers) r->refresh();
+}
+
+void ChunkReader::release() noexcept {
+  impl_->index_txn.reset();
+  for (auto& [code, r] : impl_->readers) r->release();
+}
+
+}  // namespace hangar::storage

@@ -1,0 +1,412 @@
+// LMDB RAII wrappers and the one LMDB error translation point (check()).
+#include <hangar/error.h>
+#include <hangar/storage/lmdb.h>
+
+#include <lmdb.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+namespace hangar::storage::lmdb {
+
+namespace detail {
+struct EnvState {
+  MDB_env* env = nullptr;
+  std::filesystem::path path;
+  bool read_only = false;
+  // unique_ptr keeps each name's address stable for Table::name_.
+  std::vector<std::unique_ptr<std::string>> names;
+  std::vector<MDB_dbi> dbis;
+
+  EnvState() = default;
+  EnvState(const EnvState&) = delete;
+  EnvState& operator=(const EnvState&) = delete;
+  ~EnvState() {
+    if (env != nullptr) mdb_env_close(env);
+  }
+  std::string where() const { return "lmdb env '" + path.string() + "'"; }
+};
+}  // namespace detail
+
+namespace {
+
+MDB_val to_val(ByteView b) noexcept {
+  return MDB_val{b.size(), const_cast<std::byte*>(b.data())};
+}
+ByteView from_val(const MDB_val& v) noexcept {
+  return {static_cast<const std::byte*>(v.mv_data), v.mv_size};
+}
+
+void check_key(ByteView key, const std::string& where) {
+  if (key.empty() || key.size() > kMaxKeySize)
+    fail(ErrorCode::InvalidArgument, "lmdb key of " + std::to_string(key.size()) +
+                                         " bytes for " + where + " is outside 1.." +
+                                         std::to_string(kMaxKeySize));
+}
+
+// Begins a txn, adopting a map another process grew (MDB_MAP_RESIZED) and retrying once.
+MDB_txn* begin_txn(const detail::EnvState& s, unsigned flags) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(s.env, nullptr, flags, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    check(mdb_env_set_mapsize(s.env, 0), "mdb_env_set_mapsize", s.where());
+    rc = mdb_txn_begin(s.env, nullptr, flags, &txn);
+  }
+  check(rc, "mdb_txn_begin", s.where());
+  return txn;
+}
+
+int compare_keys(ByteView a, ByteView b) noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n > 0) {
+    int c = std::memcmp(a.data(), b.data(), n);
+    if (c != 0) return c;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+}  // namespace
+
+void check(int rc, std::string_view op, std::string_view context) {
+  if (rc == 0) return;
+  std::string message(op);
+  message += " failed for ";
+  message += context;
+  message += ": ";
+  message += mdb_strerror(rc);
+  switch (rc) {
+    case MDB_MAP_FULL:
+      throw MapFull(ErrorCode::NoSpace, message + "; the database map is full");
+    case ENOSPC:
+    case EDQUOT:
+      fail(ErrorCode::NoSpace, message + "; free some disk space and retry");
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+      fail(ErrorCode::Corrupt, message + "; run 'hangar fsck'");
+    default:
+      fail(ErrorCode::Io, message);
+  }
+}
+
+// ---- Txn ------------------------------------------------------------------------------------
+
+Txn::Txn(Txn&& o) noexcept
+    : txn_(std::exchange(o.txn_, nullptr)), env_(o.env_), reset_(std::exchange(o.reset_, false)) {}
+
+Txn& Txn::operator=(Txn&& o) noexcept {
+  if (this != &o) {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    txn_ = std::exchange(o.txn_, nullptr);
+    env_ = o.env_;
+    reset_ = std::exchange(o.reset_, false);
+  }
+  return *this;
+}
+
+std::string Txn::where(const Table& table) const {
+  return "table '" + table.name() + "' in '" + env_->path.string() + "'";
+}
+
+void Txn::require_active(std::string_view op) const {
+  if (txn_ == nullptr || reset_)
+    fail(ErrorCode::Internal, std::string(op) + " on an ended or reset lmdb txn of '" +
+                                  env_->path.string() + "'");
+}
+
+std::optional<ByteView> Txn::get(const Table& table, ByteView key) const {
+  require_active("get");
+  check_key(key, where(table));
+  MDB_val k = to_val(key), v{};
+  int rc = mdb_get(txn_, table.dbi(), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_get", where(table));
+  return from_val(v);
+}
+
+std::uint64_t Txn::count(const Table& table) const {
+  require_active("count");
+  MDB_stat st{};
+  check(mdb_stat(txn_, table.dbi(), &st), "mdb_stat", where(table));
+  return st.ms_entries;
+}
+
+Cursor Txn::cursor(const Table& table) const {
+  require_active("cursor");
+  MDB_cursor* c = nullptr;
+  check(mdb_cursor_open(txn_, table.dbi(), &c), "mdb_cursor_open", where(table));
+  return Cursor(c, where(table));
+}
+
+// ---- ReadTxn --------------------------------------------------------------------------------
+
+ReadTxn& ReadTxn::operator=(ReadTxn&& o) noexcept {
+  Txn::operator=(std::move(o));
+  return *this;
+}
+
+ReadTxn::~ReadTxn() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);  // also valid on a reset txn
+}
+
+void ReadTxn::reset() noexcept {
+  if (txn_ != nullptr && !reset_) {
+    mdb_txn_reset(txn_);
+    reset_ = true;
+  }
+}
+
+void ReadTxn::renew() {
+  if (txn_ == nullptr)
+    fail(ErrorCode::Internal, "renew of an ended lmdb read txn of '" + env_->path.string() + "'");
+  if (!reset_) return;
+  int rc = mdb_txn_renew(txn_);
+  if (rc == MDB_MAP_RESIZED) {
+    // Adopt the grown map; the reset txn holds no snapshot, so this is safe here.
+    check(mdb_env_set_mapsize(env_->env, 0), "mdb_env_set_mapsize", env_->where());
+    rc = mdb_txn_renew(txn_);
+  }
+  check(rc, "mdb_txn_renew", env_->where());
+  reset_ = false;
+}
+
+void ReadTxn::refresh() {
+  reset();
+  renew();
+}
+
+// ---- WriteTxn -------------------------------------------------------------------------------
+
+WriteTxn& WriteTxn::operator=(WriteTxn&& o) noexcept {
+  Txn::operator=(std::move(o));
+  return *this;
+}
+
+WriteTxn::~WriteTxn() { abort(); }
+
+void WriteTxn::abort() noexcept {
+  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
+}
+
+void WriteTxn::put(const Table& table, ByteView key, ByteView value) {
+  require_active("put");
+  check_key(key, where(table));
+  MDB_val k = to_val(key), v = to_val(value);
+  check(mdb_put(txn_, table.dbi(), &k, &v, 0), "mdb_put", where(table));
+}
+
+bool WriteTxn::put_if_absent(const Table& table, ByteView key, ByteView value) {
+  require_active("put");
+  check_key(key, where(table));
+  MDB_val k = to_val(key), v = to_val(value);
+  int rc = mdb_put(txn_, table.dbi(), &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return false;
+  check(rc, "mdb_put", where(table));
+  return true;
+}
+
+MutableByteView WriteTxn::put_reserve(const Table& table, ByteView key, std::size_t size) {
+  require_active("put_reserve");
+  check_key(key, where(table));
+  MDB_val k = to_val(key), v{size, nullptr};
+  check(mdb_put(txn_, table.dbi(), &k, &v, MDB_RESERVE), "mdb_put", where(table));
+  return {static_cast<std::byte*>(v.mv_data), size};
+}
+
+bool WriteTxn::del(const Table& table, ByteView key) {
+  require_active("del");
+  check_key(key, where(table));
+  MDB_val k = to_val(key);
+  int rc = mdb_del(txn_, table.dbi(), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "mdb_del", where(table));
+  return true;
+}
+
+void WriteTxn::clear(const Table& table) {
+  require_active("clear");
+  check(mdb_drop(txn_, table.dbi(), 0), "mdb_drop", where(table));
+}
+
+void WriteTxn::commit() {
+  require_active("commit");
+  // mdb_txn_commit frees the txn even when it fails: drop our handle first.
+  MDB_txn* txn = std::exchange(txn_, nullptr);
+  check(mdb_txn_commit(txn), "mdb_txn_commit", env_->where());
+}
+
+// ---- Cursor / Range -------------------------------------------------------------------------
+
+Cursor::Cursor(Cursor&& o) noexcept
+    : cursor_(std::exchange(o.cursor_, nullptr)), where_(std::move(o.where_)) {}
+
+Cursor& Cursor::operator=(Cursor&& o) noexcept {
+  if (this != &o) {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+    cursor_ = std::exchange(o.cursor_, nullptr);
+    where_ = std::move(o.where_);
+  }
+  return *this;
+}
+
+Cursor::~Cursor() {
+  if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+}
+
+std::optional<Entry> Cursor::move(int op, ByteView key) {
+  MDB_val k = to_val(key), v{};
+  int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_cursor_get", where_);
+  return Entry{from_val(k), from_val(v)};
+}
+
+std::optional<Entry> Cursor::first() { return move(MDB_FIRST, {}); }
+std::optional<Entry> Cursor::last() { return move(MDB_LAST, {}); }
+std::optional<Entry> Cursor::next() { return move(MDB_NEXT, {}); }
+std::optional<Entry> Cursor::prev() { return move(MDB_PREV, {}); }
+std::optional<Entry> Cursor::seek(ByteView key) {
+  if (key.empty()) return first();  // LMDB rejects empty keys; "" sorts first anyway
+  check_key(key, where_);
+  return move(MDB_SET_RANGE, key);
+}
+
+Range::Iterator::Iterator(Range* range, std::optional<Entry> current)
+    : range_(range), current_(current) {}
+
+Range::Iterator& Range::Iterator::operator++() {
+  current_ = range_->bounded(range_->cursor_.next());
+  return *this;
+}
+
+Range::Iterator Range::begin() { return Iterator(this, bounded(cursor_.seek(lo_))); }
+
+std::optional<Entry> Range::bounded(std::optional<Entry> e) const {
+  if (!e) return e;
+  if (prefix_) {
+    if (e->key.size() < lo_.size() ||
+        (!lo_.empty() && std::memcmp(e->key.data(), lo_.data(), lo_.size()) != 0))
+      return std::nullopt;
+  } else if (hi_ && compare_keys(e->key, *hi_) >= 0) {
+    return std::nullopt;
+  }
+  return e;
+}
+
+Range range(const Txn& txn, const Table& table, ByteView lo, std::optional<ByteView> hi) {
+  std::optional<Bytes> hi_copy;
+  if (hi) hi_copy = to_bytes(*hi);
+  return Range(txn.cursor(table), to_bytes(lo), std::move(hi_copy), false);
+}
+
+Range prefix_range(const Txn& txn, const Table& table, ByteView prefix) {
+  return Range(txn.cursor(table), to_bytes(prefix), std::nullopt, true);
+}
+
+// ---- Env ------------------------------------------------------------------------------------
+
+Env::Env(std::unique_ptr<detail::EnvState> state) noexcept : state_(std::move(state)) {}
+Env::Env(Env&&) noexcept = default;
+Env& Env::operator=(Env&&) noexcept = default;
+Env::~Env() = default;
+
+Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& tables,
+              const EnvOptions& options) {
+  auto s = std::make_unique<detail::EnvState>();
+  s->path = dir;
+  s->read_only = options.read_only;
+  std::error_code ec;
+  if (options.read_only) {
+    if (!std::filesystem::exists(dir / "data.mdb", ec))
+      fail(ErrorCode::NotFound, "no lmdb environment at '" + dir.string() +
+                                    "'; is this a hangar repository?");
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) fail_errno(ec.value(), "cannot create directory", dir.string());
+  }
+  check(mdb_env_create(&s->env), "mdb_env_create", s->where());
+  const auto max_tables = std::max<std::size_t>(options.max_tables, tables.size());
+  check(mdb_env_set_maxdbs(s->env, static_cast<MDB_dbi>(max_tables)), "mdb_env_set_maxdbs",
+        s->where());
+  check(mdb_env_set_maxreaders(s->env, options.max_readers), "mdb_env_set_maxreaders", s->where());
+  // Read-only: keep the size the writer recorded (0 = take it from the file).
+  if (!options.read_only)
+    check(mdb_env_set_mapsize(s->env, options.map_size), "mdb_env_set_mapsize", s->where());
+  unsigned flags = 0;
+  if (options.no_tls) flags |= MDB_NOTLS;
+  if (options.no_sync) flags |= MDB_NOSYNC;
+  if (options.read_only) flags |= MDB_RDONLY;
+  check(mdb_env_open(s->env, dir.c_str(), flags, 0644), "mdb_env_open", s->where());
+
+  // Open every table once, here, and commit so the handles become env-wide.
+  MDB_txn* txn = begin_txn(*s, options.read_only ? MDB_RDONLY : 0);
+  for (const auto& name : tables) {
+    MDB_dbi dbi = 0;
+    int rc = mdb_dbi_open(txn, name.c_str(), options.read_only ? 0 : MDB_CREATE, &dbi);
+    if (rc != 0) mdb_txn_abort(txn);
+    if (rc == MDB_NOTFOUND)
+      fail(ErrorCode::NotFound, "table '" + name + "' is missing in lmdb env '" + dir.string() +
+                                    "'; the repository may be from a newer hangar or damaged");
+    check(rc, "mdb_dbi_open", "table '" + name + "' in '" + dir.string() + "'");
+    s->names.push_back(std::make_unique<std::string>(name));
+    s->dbis.push_back(dbi);
+  }
+  check(mdb_txn_commit(txn), "mdb_txn_commit", s->where());
+  return Env(std::move(s));
+}
+
+Table Env::table(std::string_view name) const {
+  for (std::size_t i = 0; i < state_->names.size(); ++i)
+    if (*state_->names[i] == name) return Table(state_->dbis[i], state_->names[i].get());
+  fail(ErrorCode::Internal, "lmdb table '" + std::string(name) + "' was not opened with " +
+                                state_->where());
+}
+
+ReadTxn Env::begin_read() const { return ReadTxn(begin_txn(*state_, MDB_RDONLY), state_.get()); }
+
+WriteTxn Env::begin_write() {
+  if (state_->read_only)
+    fail(ErrorCode::Internal, "write txn requested on read-only " + state_->where());
+  return WriteTxn(begin_txn(*state_, 0), state_.get());
+}
+
+void Env::write(const std::function<void(WriteTxn&)>& fn) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      WriteTxn txn = begin_write();
+      fn(txn);
+      txn.commit();
+      return;
+    } catch (const MapFull& e) {
+      if (attempt > 0)
+        fail(ErrorCode::NoSpace, std::string(e.what()) + " at " + std::to_string(map_size()) +
+                                     " bytes; raise the map size or free space and retry");
+    }
+    // The txn is gone and this process holds the env's single writer role: safe to grow.
+    grow_map(map_size() * 2);
+  }
+}
+
+void Env::sync() {
+  if (state_->read_only) return;
+  check(mdb_env_sync(state_->env, 1), "mdb_env_sync", state_->where());
+}
+
+void Env::grow_map(std::uint64_t new_size) {
+  check(mdb_env_set_mapsize(state_->env, new_size), "mdb_env_set_mapsize", state_->where());
+}
+
+std::uint64_t Env::map_size() const {
+  MDB_envinfo info{};
+  check(mdb_env_info(state_->env, &info), "mdb_env_info", state_->where());
+  return info.me_mapsize;
+}
+
+bool Env::is_read_only() const noexcept { return state_->read_only; }
+const std::filesystem::path& Env::path() const noexcept { return state_->path; }
+MDB_env* Env::handle() const noexcept { return state_->env; }
+
+}  // namespace hangar::storage::lmdb
