@@ -4,8 +4,10 @@
 
 #include <hangar/error.h>
 #include <spng.h>
+#include <zlib.h>  // Z_RLE only; libspng links zlib
 
 #include <memory>
+#include <string_view>
 
 namespace hangar::io {
 namespace {
@@ -15,7 +17,15 @@ constexpr std::size_t kMaxChunkBytes = std::size_t{16} << 20;  // one ancillary 
 constexpr std::size_t kMaxChunkCache = std::size_t{64} << 20;  // all stored ancillary chunks
 constexpr std::uint64_t kMaxInflateRatio = 1100;               // deflate's limit is ~1032:1
 constexpr std::uint64_t kInflateSlack = std::uint64_t{64} << 10;
-constexpr int kCompressionLevel = 2;  // zlib: fast, and much smaller than level 0 on photos
+// The complete IEND chunk: length 0, type, CRC.
+constexpr std::string_view kIendChunk{"\0\0\0\0IEND\xae\x42\x60\x82", 12};
+// Encoder settings, measured on a 720x477 photo against level 2 with adaptive filters (20 MB/s
+// encode, 79 MB/s decode, ratio 1.49): the Average filter + zlib's Z_RLE strategy encodes at
+// ~117 MB/s and decodes at ~230 MB/s for ratio 1.43. (Paeth + Z_RLE: ratio 1.58 but decodes
+// at ~90 MB/s, which would slow every later import of the exported files.)
+constexpr int kCompressionLevel = 1;  // Z_RLE does no match search, so the level barely matters
+constexpr int kFilterChoice = SPNG_FILTER_CHOICE_AVG;
+constexpr int kStrategy = Z_RLE;
 
 struct CtxFree {
   void operator()(spng_ctx* ctx) const noexcept { spng_ctx_free(ctx); }
@@ -35,7 +45,6 @@ struct Target {
   int flags = 0;
   std::uint64_t channels = 1;
   DType dtype = DType::UInt8;
-  unsigned expand_gray_bits = 0;  // 1, 2 or 4: scale samples to 0..255 after decoding
 };
 
 Target choose_target(const spng_ihdr& ihdr, bool has_trns) {
@@ -43,10 +52,9 @@ Target choose_target(const spng_ihdr& ihdr, bool has_trns) {
   t.dtype = ihdr.bit_depth == 16 ? DType::UInt16 : DType::UInt8;
   switch (ihdr.color_type) {
     case SPNG_COLOR_TYPE_GRAYSCALE:
-      if (ihdr.bit_depth < 8) {
-        t.fmt = SPNG_FMT_G8;  // unpacks 1/2/4-bit samples to one byte each, unscaled
-        t.expand_gray_bits = ihdr.bit_depth;
-      }
+      // G8 unpacks 1/2/4-bit samples and scales them by bit replication (1 -> 255, 2-bit
+      // 1 -> 85): the same as v * 255 / (2^depth - 1). sBIT is not applied (no USE_SBIT flag).
+      if (ihdr.bit_depth < 8) t.fmt = SPNG_FMT_G8;
       break;
     case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:
       t.channels = 2;
@@ -77,11 +85,6 @@ std::uint64_t inflated_size(const spng_ihdr& ihdr) {
   // INVARIANT: width, height <= kMaxSide = 2^24, so nothing here overflows 64 bits.
   const std::uint64_t row = (std::uint64_t{ihdr.width} * samples * ihdr.bit_depth + 7) / 8 + 1;
   return row * ihdr.height;
-}
-
-void expand_low_bit_gray(MutableByteView pixels, unsigned bits) {
-  const auto scale = static_cast<unsigned>(255 / ((1u << bits) - 1));  // 255, 85 or 17
-  for (std::byte& b : pixels) b = static_cast<std::byte>(static_cast<unsigned>(b) * scale);
 }
 
 int write_to_bytes(spng_ctx*, void* user, void* src, size_t length) noexcept {
@@ -137,9 +140,11 @@ Tensor decode_png(ByteView file, const std::string& name) {
   check_decode(
       spng_decode_image(ctx.get(), image.mutable_data().data(), image.nbytes(), t.fmt, t.flags),
       name);
-  // Reads on to IEND, so a file cut anywhere after the image data is still an error.
+  // Reads on to IEND, so a file cut anywhere after the image data is still an error. libspng
+  // does not read IEND's CRC, so a file missing only its last bytes is caught by the search.
   check_decode(spng_decode_chunks(ctx.get()), name);
-  if (t.expand_gray_bits != 0) expand_low_bit_gray(image.mutable_data(), t.expand_gray_bits);
+  if (as_string_view(file).rfind(kIendChunk) == std::string_view::npos)
+    fail_decode(name, "the file is truncated (its IEND chunk is incomplete)");
   return image;
 }
 
@@ -177,6 +182,8 @@ Bytes encode_png(const TensorView& image, const std::string& name) {
   if (!ctx) fail(ErrorCode::Internal, "cannot create a PNG encoder (out of memory)");
   int rc = spng_set_png_stream(ctx.get(), write_to_bytes, &out);
   if (rc == 0) rc = spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_LEVEL, kCompressionLevel);
+  if (rc == 0) rc = spng_set_option(ctx.get(), SPNG_FILTER_CHOICE, kFilterChoice);
+  if (rc == 0) rc = spng_set_option(ctx.get(), SPNG_IMG_COMPRESSION_STRATEGY, kStrategy);
   if (rc == 0) rc = spng_set_ihdr(ctx.get(), &ihdr);
   if (rc == 0)
     rc = spng_encode_image(ctx.get(), image.data.data(), image.data.size(), SPNG_FMT_PNG,
