@@ -85,21 +85,21 @@ void register_branch_commands(CLI::App& app, Context& ctx) {
 
   auto c = std::make_shared<BranchArgs>();
   CLI::App* create = branch->add_subcommand("create", "create a branch at START (default: HEAD)");
-  create->add_option("name", c->name, "new branch name")->required();
-  create->add_option("start", c->start, "branch, commit digest or prefix");
+  create->add_option("NAME", c->name, "new branch name")->required();
+  create->add_option("START", c->start, "branch, commit digest or prefix");
   add_json_flag(*create, ctx);
   on_run(*create, ctx, [&ctx, c] { run_create(ctx, *c); });
 
   auto d = std::make_shared<BranchArgs>();
   CLI::App* del = branch->add_subcommand("delete", "delete a branch");
-  del->add_option("name", d->name, "branch name")->required();
+  del->add_option("NAME", d->name, "branch name")->required();
   del->add_flag("-f,--force", d->force, "delete even if its commits are on no other branch");
   add_json_flag(*del, ctx);
   on_run(*del, ctx, [&ctx, d] { run_delete(ctx, *d); });
 
   auto target = std::make_shared<std::string>();
   CLI::App* checkout = app.add_subcommand("checkout", "switch to another branch");
-  checkout->add_option("branch", *target, "branch name")->required();
+  checkout->add_option("BRANCH", *target, "branch name")->required();
   add_json_flag(*checkout, ctx);
   on_run(*checkout, ctx, [&ctx, target] { run_checkout(ctx, *target); });
 }

@@ -109,7 +109,7 @@ void register_column_commands(CLI::App& app, Context& ctx) {
 
   auto c = std::make_shared<CreateArgs>();
   CLI::App* create = column->add_subcommand("create", "stage a new column");
-  create->add_option("name", c->name, "column name ([A-Za-z0-9_.-]{1,64})")->required();
+  create->add_option("NAME", c->name, "column name ([A-Za-z0-9_.-]{1,64})")->required();
   create->add_option("--dtype", c->dtype, "element type: uint8, float32, ...")->required();
   create->add_option("--shape", c->shape, "sample shape, e.g. 64,64,3 ('scalar' for [])")
       ->required();
@@ -131,14 +131,14 @@ void register_column_commands(CLI::App& app, Context& ctx) {
   auto info_name = std::make_shared<std::string>();
   auto info_ref = std::make_shared<std::optional<std::string>>();
   CLI::App* info = column->add_subcommand("info", "one column's schema and size");
-  info->add_option("name", *info_name, "column name")->required();
+  info->add_option("NAME", *info_name, "column name")->required();
   info->add_option("--ref", *info_ref, "branch, commit digest or prefix");
   add_json_flag(*info, ctx);
   on_run(*info, ctx, [&ctx, info_name, info_ref] { run_info(ctx, *info_name, *info_ref); });
 
   auto delete_name = std::make_shared<std::string>();
   CLI::App* del = column->add_subcommand("delete", "stage the removal of a column");
-  del->add_option("name", *delete_name, "column name")->required();
+  del->add_option("NAME", *delete_name, "column name")->required();
   add_json_flag(*del, ctx);
   on_run(*del, ctx, [&ctx, delete_name] { run_delete(ctx, *delete_name); });
 }

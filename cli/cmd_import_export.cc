@@ -28,6 +28,7 @@ struct ExportArgs {
   std::string format = "auto";
   std::vector<std::string> keys;
   bool require_all = false;
+  unsigned jobs = 0;  // 0: one per core
 };
 
 void run_import(Context& ctx, const ImportArgs& args) {
@@ -68,6 +69,7 @@ void run_export(Context& ctx, const ExportArgs& args) {
   options.format = parse_format_arg(args.format);
   if (!args.keys.empty()) options.keys = parse_keys(args.keys, "--keys");
   options.require_all = args.require_all;
+  options.jobs = args.jobs;
   const Repository repo = ctx.open(Repository::Mode::Read);
   if (args.ref) options.commit = repo.resolve(*args.ref);
   Progress progress("export", ctx.is_tty, ctx.err);
@@ -94,9 +96,9 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
   auto in = std::make_shared<ImportArgs>();
   CLI::App* import =
       app.add_subcommand("import", "stage a folder of .png/.jpg/.npy files into a column");
-  import->add_option("column", in->column, "column (created from the first file if missing)")
+  import->add_option("COLUMN", in->column, "column (created from the first file if missing)")
       ->required();
-  import->add_option("path", in->path, "folder or file to import")->required();
+  import->add_option("PATH", in->path, "folder or file to import")->required();
   import->add_flag("-r,--recursive", in->recursive, "walk sub-folders");
   import->add_option("--labels", in->labels,
                      "also stage class ids (first sub-folder name) into this int64 column");
@@ -107,12 +109,14 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
 
   auto ex = std::make_shared<ExportArgs>();
   CLI::App* exp = app.add_subcommand("export", "write a column's samples to files");
-  exp->add_option("column", ex->column, "column name")->required();
-  exp->add_option("dir", ex->dir, "output folder (created if missing)")->required();
+  exp->add_option("COLUMN", ex->column, "column name")->required();
+  exp->add_option("DIR", ex->dir, "output folder (created if missing)")->required();
   exp->add_option("--ref", ex->ref, "branch, commit digest or prefix (default: staged)");
   exp->add_option("--format", ex->format, "png or npy (default: png for images, else npy)");
   exp->add_option("--keys", ex->keys, "export only these keys");
   exp->add_flag("--require-all", ex->require_all, "fail if a sample is not local");
+  exp->add_option("-j,--jobs", ex->jobs, "encoder threads (default: one per core)")
+      ->check(CLI::Range(1u, 1024u));
   add_json_flag(*exp, ctx);
   on_run(*exp, ctx, [&ctx, ex] { run_export(ctx, *ex); });
 }

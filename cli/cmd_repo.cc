@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <limits>
 
@@ -145,7 +146,7 @@ void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t li
 void register_repo_commands(CLI::App& app, Context& ctx) {
   auto init_args = std::make_shared<InitArgs>();
   CLI::App* init = app.add_subcommand("init", "create an empty repository (default: here)");
-  init->add_option("path", init_args->path, "directory to create the repository in");
+  init->add_option("PATH", init_args->path, "directory to create the repository in");
   init->add_option("--user-name", init_args->user_name, "author name for commits");
   init->add_option("--user-email", init_args->user_email, "author email for commits");
   add_json_flag(*init, ctx);
@@ -158,16 +159,23 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   auto summary_ref = std::make_shared<std::optional<std::string>>();
   CLI::App* summary =
       app.add_subcommand("summary", "columns with sample counts and sizes (default: staged)");
-  summary->add_option("ref", *summary_ref, "branch, commit digest or prefix");
+  summary->add_option("REF", *summary_ref, "branch, commit digest or prefix");
   add_json_flag(*summary, ctx);
   on_run(*summary, ctx, [&ctx, summary_ref] { run_summary(ctx, *summary_ref); });
 
   auto log_ref = std::make_shared<std::optional<std::string>>();
   auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());
   CLI::App* log = app.add_subcommand("log", "commits reachable from REF (default: HEAD)");
-  log->add_option("ref", *log_ref, "branch, commit digest or prefix");
+  log->add_option("REF", *log_ref, "branch, commit digest or prefix");
   log->add_option("-n,--max-count", *log_limit, "show at most N commits")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            std::size_t n = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+            const bool good = ec == std::errc() && end == text.data() + text.size() && n > 0;
+            return good ? std::string() : "expected a positive count, got '" + text + "'";
+          },
+          "N"));
   add_json_flag(*log, ctx);
   on_run(*log, ctx, [&ctx, log_ref, log_limit] { run_log(ctx, *log_ref, *log_limit); });
 }

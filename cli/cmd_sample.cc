@@ -32,8 +32,9 @@ Json sample_json(const SampleArgs& args, const Key& key, const std::optional<Key
 void run_put(Context& ctx, const SampleArgs& args) {
   const Key key = parse_key(args.key);
   const std::optional<Key> subkey = parse_subkey(args.subkey);
+  const std::filesystem::path root = ctx.find_root();  // "not a repository" before file errors
   const Tensor tensor = read_tensor_file(args.file);
-  Repository repo = ctx.open(Repository::Mode::Write);
+  Repository repo = Repository::open(root, Repository::Mode::Write);
   repo.put(args.column, key, subkey, tensor.view());
   if (ctx.json) {
     Json j = sample_json(args, key, subkey, tensor.dtype(), tensor.shape(), tensor.nbytes());
@@ -92,18 +93,18 @@ void run_rm(Context& ctx, const SampleArgs& args) {
 void register_sample_commands(CLI::App& app, Context& ctx) {
   auto put_args = std::make_shared<SampleArgs>();
   CLI::App* put = app.add_subcommand("put", "stage one sample from a .npy, .png or .jpg file");
-  put->add_option("column", put_args->column, "column name")->required();
-  put->add_option("key", put_args->key, "sample key (an integer or a path-like string)")
+  put->add_option("COLUMN", put_args->column, "column name")->required();
+  put->add_option("KEY", put_args->key, "sample key (an integer or a path-like string)")
       ->required();
-  put->add_option("file", put_args->file, "input file (.npy, .png, .jpg, .jpeg)")->required();
+  put->add_option("FILE", put_args->file, "input file (.npy, .png, .jpg, .jpeg)")->required();
   put->add_option("--subkey", put_args->subkey, "subkey for a nested column");
   add_json_flag(*put, ctx);
   on_run(*put, ctx, [&ctx, put_args] { run_put(ctx, *put_args); });
 
   auto get_args = std::make_shared<SampleArgs>();
   CLI::App* get = app.add_subcommand("get", "print a sample, or write it to a file with -o");
-  get->add_option("column", get_args->column, "column name")->required();
-  get->add_option("key", get_args->key, "sample key")->required();
+  get->add_option("COLUMN", get_args->column, "column name")->required();
+  get->add_option("KEY", get_args->key, "sample key")->required();
   get->add_option("-o,--output", get_args->file, "write to FILE (.npy or .png)");
   get->add_option("--ref", get_args->ref, "branch, commit digest or prefix (default: staged)");
   get->add_option("--subkey", get_args->subkey, "subkey for a nested column");
@@ -112,8 +113,8 @@ void register_sample_commands(CLI::App& app, Context& ctx) {
 
   auto rm_args = std::make_shared<SampleArgs>();
   CLI::App* rm = app.add_subcommand("rm", "stage the removal of samples");
-  rm->add_option("column", rm_args->column, "column name")->required();
-  rm->add_option("keys", rm_args->keys, "sample keys")->required();
+  rm->add_option("COLUMN", rm_args->column, "column name")->required();
+  rm->add_option("KEYS", rm_args->keys, "sample keys")->required();
   rm->add_option("--subkey", rm_args->subkey, "subkey for a nested column");
   add_json_flag(*rm, ctx);
   on_run(*rm, ctx, [&ctx, rm_args] { run_rm(ctx, *rm_args); });

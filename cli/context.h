@@ -22,6 +22,8 @@ struct Context {
   std::ostream& err = std::cerr;
 
   std::function<void()> action;  // the parsed command, run by main() after parsing
+  // The root of the repository enclosing the working directory. Throws: NotFound.
+  std::filesystem::path find_root() const;
   // Finds the enclosing repository and opens it. Read for reporting commands, Write (which
   // takes the repository lock) for commands that change anything. Throws: NotFound, Locked.
   Repository open(Repository::Mode mode) const;

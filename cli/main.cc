@@ -1,6 +1,7 @@
 // The hangar executable: builds the command line, runs the chosen command, and maps every
 // failure to one 'hangar: error:' line on stderr and an exit code (DESIGN.md, CLI contract):
 // 0 ok, 1 findings, 2 usage, 3 user-facing error, 4 internal error.
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -29,6 +30,18 @@ std::string command_path(const CLI::App& app) {
     path += ' ' + at->get_name();
   }
   return path;
+}
+
+// CLI11's message, lowercased like ours; "A subcommand is required" names the unknown word.
+std::string parse_error_text(const CLI::App& app, const CLI::Error& e) {
+  std::string what = e.what();
+  if (e.get_name() == "RequiredError" && what.rfind("A subcommand is required", 0) == 0) {
+    const std::vector<std::string> rest = app.remaining(true);
+    what = rest.empty() ? "a command is required"
+                        : "unknown command '" + rest.front() + "' for '" + command_path(app) + "'";
+  }
+  if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  return what;
 }
 
 std::string one_line(std::string s) {
@@ -65,11 +78,12 @@ int main(int argc, char** argv) {
   // Inherited by subcommands, so set before adding them.
   app.fallthrough();
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
-    return "hangar: error: " + one_line(e.what()) + "; see '" + command_path(*a) + " --help'\n";
+    return "hangar: error: " + one_line(parse_error_text(*a, e)) + "; see '" + command_path(*a) +
+           " --help'\n";
   });
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hangar ") + hangar::version());
-  app.add_option("-C", ctx.dir, "run as if hangar was started in DIR");
+  app.add_option("-C", ctx.dir, "run as if hangar was started in DIR")->type_name("DIR");
 
   register_repo_commands(app, ctx);
   register_column_commands(app, ctx);

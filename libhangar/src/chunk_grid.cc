@@ -1,6 +1,7 @@
 // Chunk grid choice and block copies.
 #include "chunk_grid.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace hangar {
@@ -9,6 +10,17 @@ namespace {
 std::uint64_t product(const Shape& s) {
   std::uint64_t n = 1;
   for (auto d : s) n *= d;
+  return n;
+}
+
+// The grid rule's block size in bytes, saturating instead of wrapping: only a tensor with no
+// elements can have dims whose product overflows, and its grid must still follow the rule.
+std::uint64_t saturated_bytes(const Shape& s, std::uint64_t elem) {
+  std::uint64_t n = elem;
+  for (auto d : s) {
+    if (d != 0 && n > UINT64_MAX / d) return UINT64_MAX;
+    n *= d;
+  }
   return n;
 }
 
@@ -51,7 +63,7 @@ ChunkGrid choose_grid(DType dtype, const Shape& shape) {
   for (auto& d : g.chunk_shape) d = d == 0 ? 1 : d;
   const std::uint64_t elem = dtype_size(dtype);
   std::size_t dim = 0;
-  while (dim < g.chunk_shape.size() && product(g.chunk_shape) * elem > kChunkTarget) {
+  while (dim < g.chunk_shape.size() && saturated_bytes(g.chunk_shape, elem) > kChunkTarget) {
     if (g.chunk_shape[dim] == 1) {
       ++dim;
       continue;

@@ -49,6 +49,11 @@ Descriptor decode_descriptor(ByteView b) {
   if (grid.chunk_shape != d.chunk_shape) dec.corrupt("chunk_shape", "does not match the grid rule");
   auto n = dec.varint_max("chunks", grid.chunk_count());
   if (n != grid.chunk_count()) dec.corrupt("chunks", "count does not match the grid");
+  // The count is the grid's, which can be large for a huge shape: check it against the input
+  // before reserving, so a short hostile descriptor cannot make us allocate.
+  if (n > dec.remaining() / Digest::kSize)
+    dec.corrupt("chunks", std::to_string(n) + " digests claimed, " +
+                              std::to_string(dec.remaining()) + " bytes left");
   d.chunks.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) d.chunks.push_back(dec.digest("chunks"));
   dec.expect_end();

@@ -2,6 +2,8 @@
 #include <hangar/error.h>
 #include <hangar/key.h>
 
+#include <charconv>
+
 namespace hangar {
 
 void validate_string_key(std::string_view s) {
@@ -31,8 +33,12 @@ void validate_string_key(std::string_view s) {
 Key::Key(std::string s) : v_(std::move(s)) { validate_string_key(std::get<1>(v_)); }
 
 Key Key::parse(std::string_view text) {
-  bool digits = !text.empty() && text.size() <= 19;
+  // Every to_string() of an integer key parses back to it, up to 2^64-1 (20 digits); larger
+  // decimals cannot be integer keys and stay strings.
+  constexpr std::string_view kMax = "18446744073709551615";
+  bool digits = !text.empty() && text.size() <= kMax.size();
   for (char c : text) digits = digits && c >= '0' && c <= '9';
+  if (digits && text.size() == kMax.size() && text > kMax) digits = false;
   if (digits && (text.size() == 1 || text[0] != '0')) return Key(std::stoull(std::string(text)));
   return Key(std::string(text));
 }

@@ -89,7 +89,10 @@ ColumnSchema decode_schema(ByteView b) {
   s.dtype = *dt;
   auto ndim = d.varint_max("shape", kMaxDims);
   for (std::uint64_t i = 0; i < ndim; ++i) s.shape.push_back(d.varint("shape"));
-  s.variable_shape = d.u8("variable_shape") != 0;
+  // Canonical: one encoding per schema, so equal schemas always have equal digests.
+  auto variable = d.u8("variable_shape");
+  if (variable > 1) d.corrupt("variable_shape", "not 0 or 1");
+  s.variable_shape = variable == 1;
   auto layout = d.u8("layout");
   if (layout != 1 && layout != 2) d.corrupt("layout", "unknown layout code");
   s.layout = static_cast<Layout>(layout);
@@ -100,7 +103,9 @@ ColumnSchema decode_schema(ByteView b) {
   auto nattr = d.varint_max("attributes", 1u << 20);
   for (std::uint64_t i = 0; i < nattr; ++i) {
     std::string k = d.str("attributes", 1u << 16);
-    s.attributes[k] = d.str("attributes", 1u << 24);
+    if (!s.attributes.empty() && !(s.attributes.rbegin()->first < k))
+      d.corrupt("attributes", "keys not sorted or not unique");
+    s.attributes.emplace_hint(s.attributes.end(), std::move(k), d.str("attributes", 1u << 24));
   }
   d.expect_end();
   try {

@@ -17,6 +17,8 @@ std::uint64_t checked_element_count(const Shape& s, DType t, const std::string& 
   if (s.size() > kMaxDims)
     fail(ErrorCode::InvalidArgument, what + " has " + std::to_string(s.size()) +
                                          " dimensions; at most 31 are supported");
+  for (std::uint64_t d : s)
+    if (d == 0) return 0;  // empty: any other dims are fine (numpy allows (2**63-1, 0))
   std::uint64_t n = 1;
   const std::uint64_t limit = kMaxTensorBytes / dtype_size(t);
   for (std::uint64_t d : s) {

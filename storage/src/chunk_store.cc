@@ -40,7 +40,8 @@ std::string backend_code_name(BackendCode code) {
 
 std::string_view backend_name(BackendCode code) noexcept {
   switch (code) {
-    case BackendCode::Lmdb: return "lmdb";
+    case BackendCode::Lmdb:
+      return "lmdb";
   }
   return "unknown";
 }

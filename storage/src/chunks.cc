@@ -11,6 +11,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
 
+#include <map>
 #include <unordered_set>
 
 namespace hangar::storage {
@@ -54,8 +55,8 @@ Chunks::~Chunks() = default;
 Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
   std::error_code ec;
   if (read_only && !std::filesystem::is_directory(chunks_dir, ec))
-    fail(ErrorCode::NotFound, "no chunk store at '" + chunks_dir.string() +
-                                  "'; is this a hangar repository?");
+    fail(ErrorCode::NotFound,
+         "no chunk store at '" + chunks_dir.string() + "'; is this a hangar repository?");
   auto state = std::make_unique<State>(
       State{chunks_dir, read_only, LocationIndex::open(chunks_dir / kIndexDir, read_only), {}});
   for (BackendCode code : kKnownBackends) {
@@ -95,8 +96,8 @@ std::size_t Chunks::write(std::span<const EncodedChunk> chunks, BackendCode back
     }
   }
   if (entries.empty()) return 0;
-  store.flush();                          // bytes durable ...
-  return state_->index.commit(entries);   // ... before they are referenced
+  store.flush();                         // bytes durable ...
+  return state_->index.commit(entries);  // ... before they are referenced
 }
 
 bool Chunks::contains(const Digest& digest) const {
@@ -158,8 +159,7 @@ struct ChunkReader::Impl {
 
   ChunkStore::Reader& reader_for(BackendCode code) {
     auto it = readers.find(code);
-    if (it == readers.end())
-      it = readers.emplace(code, chunks->backend(code).open_reader()).first;
+    if (it == readers.end()) it = readers.emplace(code, chunks->backend(code).open_reader()).first;
     return *it->second;
   }
 };

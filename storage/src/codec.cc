@@ -2,7 +2,6 @@
 // zstd errors are translated here, into Corrupt with ZSTD_getErrorName.
 #include <hangar/error.h>
 #include <hangar/storage/codec.h>
-
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -37,16 +36,18 @@ ZSTD_DCtx* thread_dctx() {
 
 std::string_view codec_name(ChunkCodec codec) noexcept {
   switch (codec) {
-    case ChunkCodec::Raw: return "raw";
-    case ChunkCodec::Zstd: return "zstd";
+    case ChunkCodec::Raw:
+      return "raw";
+    case ChunkCodec::Zstd:
+      return "zstd";
   }
   return "unknown";
 }
 
 ChunkCodec codec_from_byte(std::uint8_t value) {
   if (value > static_cast<std::uint8_t>(ChunkCodec::Zstd))
-    fail(ErrorCode::Unsupported, "chunk codec " + std::to_string(value) +
-                                     " was written by a newer hangar; upgrade hangar");
+    fail(ErrorCode::Unsupported,
+         "chunk codec " + std::to_string(value) + " was written by a newer hangar; upgrade hangar");
   return static_cast<ChunkCodec>(value);
 }
 
@@ -58,7 +59,7 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level) {
   EncodedChunk out{digest_of(raw), ChunkCodec::Raw, static_cast<std::uint32_t>(raw.size()), {}};
   // Compression pays only when it saves at least 1/32 (~3%). Giving zstd a buffer of exactly
   // that budget lets it stop early (dstSize_tooSmall) on data that does not compress.
-  const std::size_t budget = raw.size() - raw.size() / 32 - (raw.size() % 32 == 0 ? 1 : 0);
+  const std::size_t budget = raw.size() - raw.size() / 32;
   if (raw.size() >= 64 && budget > 0) {
     out.stored.resize(budget);
     const std::size_t n = ZSTD_compressCCtx(thread_cctx(), out.stored.data(), budget, raw.data(),
@@ -79,8 +80,8 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level) {
 
 void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out) {
   if (out.size() > kMaxChunkBytes)
-    fail(ErrorCode::InvalidArgument, "chunk buffer of " + std::to_string(out.size()) +
-                                         " bytes exceeds the chunk limit");
+    fail(ErrorCode::InvalidArgument,
+         "chunk buffer of " + std::to_string(out.size()) + " bytes exceeds the chunk limit");
   switch (codec) {
     case ChunkCodec::Raw:
       if (stored.size() != out.size())
@@ -92,8 +93,8 @@ void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out) {
       const std::size_t n =
           ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), stored.data(), stored.size());
       if (ZSTD_isError(n))
-        fail(ErrorCode::Corrupt, std::string("zstd chunk does not decode: ") +
-                                     ZSTD_getErrorName(n));
+        fail(ErrorCode::Corrupt,
+             std::string("zstd chunk does not decode: ") + ZSTD_getErrorName(n));
       if (n != out.size())
         fail(ErrorCode::Corrupt, "zstd chunk decoded to " + std::to_string(n) +
                                      " bytes, expected " + std::to_string(out.size()));

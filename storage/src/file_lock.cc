@@ -1,8 +1,7 @@
 // ScopedFd, RepoLock (flock), atomic file replacement, bounded file reads.
+#include <fcntl.h>
 #include <hangar/error.h>
 #include <hangar/storage/file_lock.h>
-
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,7 +84,8 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data) {
     write_all(fd.get(), data, tmp);
     fsync_or_fail(fd.get(), tmp);
     if (::close(fd.release()) != 0) fail_errno(errno, "cannot close", tmp.string());
-    if (::rename(tmp.c_str(), path.c_str()) != 0) fail_errno(errno, "cannot rename onto", path.string());
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      fail_errno(errno, "cannot rename onto", path.string());
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;

@@ -1,7 +1,6 @@
 // LMDB RAII wrappers and the one LMDB error translation point (check()).
 #include <hangar/error.h>
 #include <hangar/storage/lmdb.h>
-
 #include <lmdb.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@ struct EnvState {
   MDB_env* env = nullptr;
   std::filesystem::path path;
   bool read_only = false;
+  bool auto_grow = false;
   // unique_ptr keeps each name's address stable for Table::name_.
   std::vector<std::unique_ptr<std::string>> names;
   std::vector<MDB_dbi> dbis;
@@ -33,18 +33,15 @@ struct EnvState {
 
 namespace {
 
-MDB_val to_val(ByteView b) noexcept {
-  return MDB_val{b.size(), const_cast<std::byte*>(b.data())};
-}
+MDB_val to_val(ByteView b) noexcept { return MDB_val{b.size(), const_cast<std::byte*>(b.data())}; }
 ByteView from_val(const MDB_val& v) noexcept {
   return {static_cast<const std::byte*>(v.mv_data), v.mv_size};
 }
 
 void check_key(ByteView key, const std::string& where) {
   if (key.empty() || key.size() > kMaxKeySize)
-    fail(ErrorCode::InvalidArgument, "lmdb key of " + std::to_string(key.size()) +
-                                         " bytes for " + where + " is outside 1.." +
-                                         std::to_string(kMaxKeySize));
+    fail(ErrorCode::InvalidArgument, "lmdb key of " + std::to_string(key.size()) + " bytes for " +
+                                         where + " is outside 1.." + std::to_string(kMaxKeySize));
 }
 
 // Begins a txn, adopting a map another process grew (MDB_MAP_RESIZED) and retrying once.
@@ -113,8 +110,8 @@ std::string Txn::where(const Table& table) const {
 
 void Txn::require_active(std::string_view op) const {
   if (txn_ == nullptr || reset_)
-    fail(ErrorCode::Internal, std::string(op) + " on an ended or reset lmdb txn of '" +
-                                  env_->path.string() + "'");
+    fail(ErrorCode::Internal,
+         std::string(op) + " on an ended or reset lmdb txn of '" + env_->path.string() + "'");
 }
 
 std::optional<ByteView> Txn::get(const Table& table, ByteView key) const {
@@ -318,11 +315,12 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
   auto s = std::make_unique<detail::EnvState>();
   s->path = dir;
   s->read_only = options.read_only;
+  s->auto_grow = options.auto_grow;
   std::error_code ec;
   if (options.read_only) {
     if (!std::filesystem::exists(dir / "data.mdb", ec))
-      fail(ErrorCode::NotFound, "no lmdb environment at '" + dir.string() +
-                                    "'; is this a hangar repository?");
+      fail(ErrorCode::NotFound,
+           "no lmdb environment at '" + dir.string() + "'; is this a hangar repository?");
   } else {
     std::filesystem::create_directories(dir, ec);
     if (ec) fail_errno(ec.value(), "cannot create directory", dir.string());
@@ -361,8 +359,8 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
 Table Env::table(std::string_view name) const {
   for (std::size_t i = 0; i < state_->names.size(); ++i)
     if (*state_->names[i] == name) return Table(state_->dbis[i], state_->names[i].get());
-  fail(ErrorCode::Internal, "lmdb table '" + std::string(name) + "' was not opened with " +
-                                state_->where());
+  fail(ErrorCode::Internal,
+       "lmdb table '" + std::string(name) + "' was not opened with " + state_->where());
 }
 
 ReadTxn Env::begin_read() const { return ReadTxn(begin_txn(*state_, MDB_RDONLY), state_.get()); }
@@ -381,9 +379,9 @@ void Env::write(const std::function<void(WriteTxn&)>& fn) {
       txn.commit();
       return;
     } catch (const MapFull& e) {
-      if (attempt > 0)
+      if (attempt > 0 || !state_->auto_grow)
         fail(ErrorCode::NoSpace, std::string(e.what()) + " at " + std::to_string(map_size()) +
-                                     " bytes; raise the map size or free space and retry");
+                                     " bytes; raise the map size and retry");
     }
     // The txn is gone and this process holds the env's single writer role: safe to grow.
     grow_map(map_size() * 2);

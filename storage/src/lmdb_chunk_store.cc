@@ -89,8 +89,8 @@ ChunkLocation LmdbChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
     pending_.reset();  // an LMDB error poisons the txn; drop it whole
     throw;
   }
-  return ChunkLocation{BackendCode::Lmdb, codec, raw_size, static_cast<std::uint32_t>(stored.size()),
-                       to_bytes(id.view())};
+  return ChunkLocation{BackendCode::Lmdb, codec, raw_size,
+                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view())};
 }
 
 void LmdbChunkStore::flush() {

@@ -38,7 +38,9 @@ ChunkLocation decode_at(ByteView value, const Digest& digest) {
 }  // namespace
 
 LocationIndex::LocationIndex(lmdb::Env env)
-    : env_(std::move(env)), locations_(env_.table(kLocationsTable)), meta_(env_.table(kMetaTable)) {}
+    : env_(std::move(env)),
+      locations_(env_.table(kLocationsTable)),
+      meta_(env_.table(kMetaTable)) {}
 
 LocationIndex LocationIndex::open(const std::filesystem::path& dir, bool read_only,
                                   const lmdb::EnvOptions& base) {
@@ -47,8 +49,7 @@ LocationIndex LocationIndex::open(const std::filesystem::path& dir, bool read_on
   return LocationIndex(lmdb::Env::open(dir, {kLocationsTable, kMetaTable}, options));
 }
 
-std::optional<ChunkLocation> LocationIndex::find(const lmdb::Txn& txn,
-                                                 const Digest& digest) const {
+std::optional<ChunkLocation> LocationIndex::find(const lmdb::Txn& txn, const Digest& digest) const {
   auto v = txn.get(locations_, digest.view());
   if (!v) return std::nullopt;
   return decode_at(*v, digest);

@@ -48,6 +48,7 @@ fails() {
   [[ $(wc -l <"$ERR") -eq 1 ]] || die "hangar $* must print exactly one stderr line"
   grep -q '^hangar: error: ' "$ERR" || die "hangar $*: stderr is not 'hangar: error: ...'"
   grep -Eqi -- "$pattern" "$ERR" || die "hangar $*: error does not match /$pattern/"
+  [[ -z ${SHOW_ERRORS:-} ]] || echo "[$RC] hangar $*  =>  $(cat "$ERR")" >&2
 }
 
 # jcheck FILTER [DESC]: the last $OUT must be one JSON document for which FILTER is true.

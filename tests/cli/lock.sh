@@ -12,8 +12,15 @@ ok commit -m one
 ok put v 1 a.npy
 snapshot s
 
-flock .hangar/lock sleep 30 &
+# The subshell takes the lock on fd 9 and becomes 'sleep', so $holder is the only process
+# holding it; killing it releases the lock.
+(
+  exec 9>>.hangar/lock
+  flock 9
+  exec sleep 30
+) >/dev/null 2>&1 &
 holder=$!
+trap 'kill "$holder" 2>/dev/null || true; rm -rf "$T"' EXIT
 for _ in $(seq 100); do
   flock -n .hangar/lock true || break
   sleep 0.05

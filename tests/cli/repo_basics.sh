@@ -10,7 +10,7 @@ ok commit --help
 ok init repo --user-name "Ada Lovelace" --user-email ada@example.org --json
 jcheck '.path | endswith("/repo")' "init --json gives the path"
 [[ -d repo/.hangar ]] || die "init creates repo/.hangar"
-fails 3 "exist" init repo
+fails 3 "already" init repo
 cd repo
 
 ok status --json

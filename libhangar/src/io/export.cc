@@ -90,14 +90,14 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
   Checkout view = opt.commit ? repo.checkout_at(*opt.commit) : repo.staged_view();
   const ColumnSchema& schema = view.schema(opt.column);
   ExportFormat format = opt.format;
-  if (format == ExportFormat::Auto) format = png_fits(schema) ? ExportFormat::Png : ExportFormat::Npy;
+  if (format == ExportFormat::Auto)
+    format = png_fits(schema) ? ExportFormat::Png : ExportFormat::Npy;
   if (format == ExportFormat::Png && !png_fits(schema) &&
       !(schema.shape.size() == 3 && schema.shape[2] == 1 &&
         (schema.dtype == DType::UInt8 || schema.dtype == DType::UInt16)))
-    fail(ErrorCode::InvalidArgument, "cannot export column '" + opt.column + "' (" +
-                                         std::string(dtype_name(schema.dtype)) + " " +
-                                         shape_to_string(schema.shape) +
-                                         ") as PNG; use --format npy");
+    fail(ErrorCode::InvalidArgument,
+         "cannot export column '" + opt.column + "' (" + std::string(dtype_name(schema.dtype)) +
+             " " + shape_to_string(schema.shape) + ") as PNG; use --format npy");
   const std::string ext = format == ExportFormat::Png ? ".png" : ".npy";
 
   std::error_code ec;
@@ -107,7 +107,8 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
   std::vector<SampleRef> picked;
   for (const Key& k : opt.keys) {
     if (schema.layout == Layout::Nested)
-      fail(ErrorCode::InvalidArgument, "--keys is not supported for nested column '" + opt.column + "'");
+      fail(ErrorCode::InvalidArgument,
+           "--keys is not supported for nested column '" + opt.column + "'");
     auto ref = view.find(opt.column, k);
     if (!ref) fail(ErrorCode::NotFound, "no sample '" + opt.column + "'/'" + k.to_string() + "'");
     picked.push_back(*ref);
@@ -122,8 +123,9 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
     ++done;
     if (!view.is_local(ref)) {
       if (opt.require_all)
-        fail(ErrorCode::NotLocal, "sample '" + opt.column + "'/'" + ref.key.to_string() +
-                                      "' is not local; run 'hangar fetch-data origin' or drop --require-all");
+        fail(ErrorCode::NotLocal,
+             "sample '" + opt.column + "'/'" + ref.key.to_string() +
+                 "' is not local; run 'hangar fetch-data origin' or drop --require-all");
       ++result.skipped_not_local;
       return true;
     }

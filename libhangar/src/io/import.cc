@@ -39,8 +39,8 @@ std::vector<SourceFile> list_files(const fs::path& root, bool recursive) {
   std::vector<SourceFile> out;
   if (fs::is_regular_file(status)) {
     if (!io::format_from_extension(root))
-      fail(ErrorCode::InvalidArgument, "cannot import '" + root.string() +
-                                           "': not a .png, .jpg, .jpeg or .npy file");
+      fail(ErrorCode::InvalidArgument,
+           "cannot import '" + root.string() + "': not a .png, .jpg, .jpeg or .npy file");
     out.push_back({root, root.stem().string()});
     return out;
   }
@@ -72,7 +72,8 @@ std::vector<SourceFile> list_files(const fs::path& root, bool recursive) {
   }
   if (out.empty())
     fail(ErrorCode::InvalidArgument, "no .png, .jpg, .jpeg or .npy files in '" + root.string() +
-                                         "'" + (recursive ? "" : "; use --recursive for sub-folders"));
+                                         "'" +
+                                         (recursive ? "" : "; use --recursive for sub-folders"));
   return out;
 }
 
@@ -224,7 +225,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     auto txn = st.meta.begin_read();
     cols = st.staged_columns(txn);
     before[opt.column] = st.staging.find_column(txn, opt.column);
-    if (opt.labels_column) before[*opt.labels_column] = st.staging.find_column(txn, *opt.labels_column);
+    if (opt.labels_column)
+      before[*opt.labels_column] = st.staging.find_column(txn, *opt.labels_column);
   }
   ImportResult result;
   std::vector<std::string> known;
@@ -233,7 +235,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     if (it != cols.end()) {
       const auto& s = it->second.schema;
       if (s.dtype != DType::Int64 || !s.shape.empty() || s.layout != Layout::Flat)
-        fail(ErrorCode::InvalidArgument, "column '" + s.name + "' is not an int64 scalar labels column");
+        fail(ErrorCode::InvalidArgument,
+             "column '" + s.name + "' is not an int64 scalar labels column");
       auto a = s.attributes.find("classes");
       if (a != s.attributes.end()) known = split_lines(a->second);
     }
@@ -279,7 +282,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     std::uint64_t batch_bytes = 0;
     auto flush = [&] {
       result.new_chunks += st.stage_samples(opt.column, batch, &undo[opt.column]);
-      if (opt.labels_column) st.stage_samples(*opt.labels_column, labels, &undo[*opt.labels_column]);
+      if (opt.labels_column)
+        st.stage_samples(*opt.labels_column, labels, &undo[*opt.labels_column]);
       batch.clear();
       labels.clear();
       batch_bytes = 0;
@@ -292,8 +296,9 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       batch_bytes += d.sample.nbytes;
       if (opt.labels_column) {
         std::int64_t label = files[i].label;
-        Tensor t(DType::Int64, {}, Bytes(reinterpret_cast<const std::byte*>(&label),
-                                          reinterpret_cast<const std::byte*>(&label) + 8));
+        Tensor t(DType::Int64, {},
+                 Bytes(reinterpret_cast<const std::byte*>(&label),
+                       reinterpret_cast<const std::byte*>(&label) + 8));
         labels.emplace_back(rk, prepare_sample(t.view(), 3));
       }
       batch.emplace_back(std::move(rk), std::move(d.sample));

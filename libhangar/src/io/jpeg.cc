@@ -262,12 +262,14 @@ Tensor decode_jpeg(ByteView file, const std::string& name) {
 Bytes encode_jpeg(const TensorView& image, int quality, const std::string& name) {
   const Shape& s = image.shape;
   const bool shape_ok = (s.size() == 2 || (s.size() == 3 && (s[2] == 1 || s[2] == 3))) &&
-                        s[0] >= 1 && s[0] <= kMaxSide && s[1] >= 1 && s[1] <= kMaxSide;
+                        s[0] >= 1 && s[0] <= kMaxSide && s[1] >= 1 && s[1] <= kMaxSide &&
+                        s[0] * s[1] * (s.size() == 3 ? s[2] : 1) <= kMaxImageBytes;
   if (image.dtype != DType::UInt8 || !shape_ok)
     fail(ErrorCode::InvalidArgument,
          "cannot write '" + name + "' as JPEG: " + std::string(dtype_name(image.dtype)) + " " +
              shape_to_string(s) +
-             " is not a JPEG image (need uint8 [H,W], [H,W,1] or [H,W,3], sides 1..65500); "
+             " is not an image JPEG can hold (uint8 [H,W], [H,W,1] or [H,W,3], sides 1..65500, "
+             "at most 2 GiB); "
              "use --format png or npy");
   if (quality < 1 || quality > 100)
     fail(ErrorCode::InvalidArgument, "cannot write '" + name + "' as JPEG: quality " +

@@ -25,7 +25,7 @@ namespace hangar::io {
 Tensor decode_jpeg(ByteView file, const std::string& name);
 
 // Encodes uint8 [H,W] or [H,W,1] (grayscale) or [H,W,3] (RGB, 4:2:0 chroma subsampling) as a
-// baseline JFIF JPEG. REQUIRES: 1 <= quality <= 100; 1 <= H, W <= 65500.
+// baseline JFIF JPEG. REQUIRES: 1 <= quality <= 100; 1 <= H, W <= 65500; at most kMaxImageBytes.
 // `name` labels the tensor in messages. Thread-safe.
 // Throws: InvalidArgument (other dtype/shape, bad quality or size).
 Bytes encode_jpeg(const TensorView& image, int quality, const std::string& name);

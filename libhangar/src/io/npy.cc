@@ -354,10 +354,11 @@ Bytes encode_npy(const TensorView& tensor) {
   head.append(pad, ' ');
   head += '\n';
 
-  // One allocation, two copies (vector::insert trips a GCC 12 -Wstringop-overflow false alarm).
-  Bytes out(head.size() + nbytes);
-  std::memcpy(out.data(), head.data(), head.size());
-  if (nbytes != 0) std::memcpy(out.data() + head.size(), tensor.data.data(), nbytes);
+  Bytes out;
+  out.reserve(head.size() + nbytes);
+  const ByteView head_bytes = as_bytes(head);
+  out.insert(out.end(), head_bytes.begin(), head_bytes.end());
+  out.insert(out.end(), tensor.data.begin(), tensor.data.end());
   return out;
 }
 

@@ -109,6 +109,10 @@ Tensor decode_png(ByteView file, const std::string& name) {
 
   spng_ihdr ihdr{};
   check_decode(spng_get_ihdr(ctx.get(), &ihdr), name);
+  // libspng never reads IEND's CRC, so a file missing only its last bytes would pass; and a
+  // truncated file is best refused before the image buffer exists. Usually found at the end.
+  if (as_string_view(file).rfind(kIendChunk) == std::string_view::npos)
+    fail_decode(name, "the file is truncated (no complete IEND chunk)");
   bool has_trns = false;
   if (ihdr.color_type == SPNG_COLOR_TYPE_INDEXED) {
     spng_trns trns{};
@@ -140,25 +144,25 @@ Tensor decode_png(ByteView file, const std::string& name) {
   check_decode(
       spng_decode_image(ctx.get(), image.mutable_data().data(), image.nbytes(), t.fmt, t.flags),
       name);
-  // Reads on to IEND, so a file cut anywhere after the image data is still an error. libspng
-  // does not read IEND's CRC, so a file missing only its last bytes is caught by the search.
+  // Reads on to IEND, so a file cut anywhere after the image data is still an error.
   check_decode(spng_decode_chunks(ctx.get()), name);
-  if (as_string_view(file).rfind(kIendChunk) == std::string_view::npos)
-    fail_decode(name, "the file is truncated (its IEND chunk is incomplete)");
   return image;
 }
 
 Bytes encode_png(const TensorView& image, const std::string& name) {
   const Shape& s = image.shape;
   const bool dtype_ok = image.dtype == DType::UInt8 || image.dtype == DType::UInt16;
-  const bool shape_ok = (s.size() == 2 || (s.size() == 3 && s[2] >= 1 && s[2] <= 4)) && s[0] >= 1 &&
-                        s[0] <= 0x7fffffff && s[1] >= 1 && s[1] <= 0x7fffffff;
+  // Never write what decode_png would refuse: sides up to kMaxSide, bytes up to kMaxImageBytes.
+  const bool shape_ok =
+      (s.size() == 2 || (s.size() == 3 && s[2] >= 1 && s[2] <= 4)) && s[0] >= 1 &&
+      s[0] <= kMaxSide && s[1] >= 1 && s[1] <= kMaxSide &&
+      s[0] * s[1] * (s.size() == 3 ? s[2] : 1) * dtype_size(image.dtype) <= kMaxImageBytes;
   if (!dtype_ok || !shape_ok)
     fail(ErrorCode::InvalidArgument,
          "cannot write '" + name + "' as PNG: " + std::string(dtype_name(image.dtype)) + " " +
              shape_to_string(s) +
-             " is not an image (PNG needs uint8 or uint16 [H,W] or [H,W,C] with C 1..4); "
-             "use --format npy");
+             " is not an image PNG can hold (uint8 or uint16 [H,W] or [H,W,C], C 1..4, sides "
+             "1..16777216, at most 2 GiB); use --format npy");
   const std::uint64_t channels = s.size() == 3 ? s[2] : 1;
   const std::uint64_t nbytes =
       checked_element_count(s, image.dtype, "'" + name + "'") * dtype_size(image.dtype);

@@ -29,10 +29,11 @@ Tensor decode_png(ByteView file, const std::string& name);
 // Encodes an image tensor as a non-interlaced PNG with fast compression (Average filter, zlib
 // Z_RLE: ~5x faster than zlib level 2 with adaptive filters, files ~4% larger on photos).
 // Accepted: uint8 or uint16; [H,W] or [H,W,1] -> gray, [H,W,2] -> gray+alpha, [H,W,3] -> RGB,
-// [H,W,4] -> RGBA; H and W in 1..2^31-1. Note that [H,W,1] is written as gray and so decodes
-// back as [H,W]. Pixels round-trip exactly; file bytes are not those of any other encoder.
-// `name` labels the tensor in messages (e.g. "images/boot/00017").
-// Thread-safe. Throws: InvalidArgument (other dtype or shape: "... use --format npy").
+// [H,W,4] -> RGBA; H and W in 1..2^24 and at most kMaxImageBytes (what decode_png accepts). Note
+// that [H,W,1] is written as gray and so decodes back as [H,W]. Pixels round-trip exactly; file
+// bytes are not those of any other encoder. `name` labels the tensor in messages (e.g.
+// "images/boot/00017"). Thread-safe. Throws: InvalidArgument (other dtype or shape: "... use
+// --format npy").
 Bytes encode_png(const TensorView& image, const std::string& name);
 
 }  // namespace hangar::io

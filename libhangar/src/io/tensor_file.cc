@@ -18,7 +18,8 @@ ImageFormat format_of(const std::filesystem::path& file) {
   auto f = format_from_extension(file);
   if (!f)
     fail(ErrorCode::InvalidArgument, "unsupported file type '" + file.extension().string() +
-                                         "' for '" + file.string() + "'; use .png, .jpg, .jpeg or .npy");
+                                         "' for '" + file.string() +
+                                         "'; use .png, .jpg, .jpeg or .npy");
   return *f;
 }
 }  // namespace
@@ -44,8 +45,9 @@ void write_tensor_file(const std::filesystem::path& file, const TensorView& tens
   else if (f == io::ImageFormat::Png)
     out = io::encode_png(tensor, file.string());
   else
-    fail(ErrorCode::InvalidArgument, "cannot write '" + file.string() +
-                                         "': JPEG is lossy and would change pixels; use .png or .npy");
+    fail(ErrorCode::InvalidArgument,
+         "cannot write '" + file.string() +
+             "': JPEG is lossy and would change pixels; use .png or .npy");
   std::FILE* fp = std::fopen(file.c_str(), "wb");
   if (!fp) fail_errno(errno, "cannot write", file.string());
   const bool ok = std::fwrite(out.data(), 1, out.size(), fp) == out.size();

@@ -1,10 +1,10 @@
 // Reading and writing single tensor files (.png, .jpg/.jpeg, .npy) by extension.
 #pragma once
 
-#include <filesystem>
-
 #include <hangar/storage/bytes.h>
 #include <hangar/tensor.h>
+
+#include <filesystem>
 
 namespace hangar::io {
 

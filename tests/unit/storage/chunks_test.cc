@@ -3,9 +3,8 @@
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/lmdb.h>
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <random>
 #include <thread>
@@ -183,8 +182,7 @@ TEST_CASE("Chunks: a failing backend leaves the index unchanged", "[storage][chu
   CHECK(chunks.write(batch) == 2);
 }
 
-TEST_CASE("Chunks: readers see later writes and work from several threads",
-          "[storage][chunks]") {
+TEST_CASE("Chunks: readers see later writes and work from several threads", "[storage][chunks]") {
   hangar::testing::StorageTempDir dir;
   auto chunks = Chunks::open(dir.path(), false);
   std::vector<EncodedChunk> batch;

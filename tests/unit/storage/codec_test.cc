@@ -3,7 +3,6 @@
 #include <hangar/storage/codec.h>
 
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <thread>
 #include <vector>

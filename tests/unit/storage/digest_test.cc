@@ -3,7 +3,6 @@
 #include <hangar/storage/digest.h>
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 using hangar::Digest;

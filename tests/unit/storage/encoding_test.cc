@@ -3,7 +3,6 @@
 #include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -30,20 +29,22 @@ hangar::Bytes sample_encoding() {
   return e.take();
 }
 
-void decode_sample(hangar::ByteView b) {
+bool decode_sample(hangar::ByteView b) {
   Decoder d(b, "sample");
-  CHECK(d.u8("a") == 0xAB);
-  CHECK(d.u16("b") == 0xBEEF);
-  CHECK(d.u32("c") == 0xDEADBEEFu);
-  CHECK(d.u64("d") == 0x0123456789ABCDEFull);
-  CHECK(d.i64("e") == -42);
-  CHECK(d.varint("f") == 0);
-  CHECK(d.varint("g") == 300);
-  CHECK(d.varint("h") == std::numeric_limits<std::uint64_t>::max());
-  CHECK(d.digest("i") == hangar::digest_of(hangar::as_bytes("abc")));
-  CHECK(d.str("j", 16) == "hello");
-  CHECK(d.bytes("k", 16).empty());
+  bool ok = true;
+  ok = ok && (d.u8("a") == 0xAB);
+  ok = ok && (d.u16("b") == 0xBEEF);
+  ok = ok && (d.u32("c") == 0xDEADBEEFu);
+  ok = ok && (d.u64("d") == 0x0123456789ABCDEFull);
+  ok = ok && (d.i64("e") == -42);
+  ok = ok && (d.varint("f") == 0);
+  ok = ok && (d.varint("g") == 300);
+  ok = ok && (d.varint("h") == std::numeric_limits<std::uint64_t>::max());
+  ok = ok && (d.digest("i") == hangar::digest_of(hangar::as_bytes("abc")));
+  ok = ok && (d.str("j", 16) == "hello");
+  ok = ok && (d.bytes("k", 16).empty());
   d.expect_end();
+  return ok;
 }
 
 ErrorCode code_of(const std::function<void()>& fn) {
@@ -59,7 +60,7 @@ ErrorCode code_of(const std::function<void()>& fn) {
 
 TEST_CASE("Encoding: round-trip of every primitive", "[storage][encoding]") {
   const hangar::Bytes b = sample_encoding();
-  decode_sample(b);
+  CHECK(decode_sample(b));
   Encoder e;
   e.u32(1);
   CHECK(e.size() == 4);

@@ -1,11 +1,10 @@
 // RepoLock (flock) in-process and across processes; atomic writes; bounded reads.
 #include <hangar/error.h>
 #include <hangar/storage/file_lock.h>
-
-#include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -84,26 +83,30 @@ TEST_CASE("RepoLock: released when the holding process goes", "[storage][file_lo
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    char c = 0;
+    ::close(to_child[1]);  // so a dead parent means EOF, not a hang
+    ::close(to_parent[0]);
+    char c = 'E';
+    std::optional<RepoLock> lock;
     try {
-      RepoLock lock = RepoLock::acquire(file, "r");
+      lock.emplace(RepoLock::acquire(file, "r"));
       c = 'L';
     } catch (...) {
-      c = 'E';
     }
     (void)!::write(to_parent[1], &c, 1);
-    (void)!::read(to_child[0], &c, 1);  // hold the lock until told to exit... by dying
-    ::_exit(0);  // never unlocks explicitly: RepoLock's destructor does not run
+    (void)!::read(to_child[0], &c, 1);  // hold the lock until the parent says go
+    ::_exit(0);  // RepoLock's destructor never runs: the kernel must release the lock
   }
+  ::close(to_child[0]);
+  ::close(to_parent[1]);
+  ScopedFd go(to_child[1]), ready(to_parent[0]);  // closing `go` lets the child exit
   char c = 0;
-  REQUIRE(::read(to_parent[0], &c, 1) == 1);
+  REQUIRE(::read(ready.get(), &c, 1) == 1);
   REQUIRE(c == 'L');
   CHECK(code_of([&] { RepoLock::acquire(file, "r"); }) == ErrorCode::Locked);
-  CHECK(::write(to_child[1], "x", 1) == 1);
+  go.reset();
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK_NOTHROW(RepoLock::acquire(file, "r"));
-  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) ::close(fd);
 }
 
 TEST_CASE("AtomicFile: writes, replaces and leaves no temp files", "[storage][file_lock]") {

@@ -1,12 +1,11 @@
 // lmdb RAII: txn commit/abort, snapshots, cursors and ranges, map growth, error mapping.
 #include <hangar/error.h>
 #include <hangar/storage/lmdb.h>
-
-#include <catch2/catch.hpp>
 #include <lmdb.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -155,6 +154,7 @@ TEST_CASE("Lmdb: a full map grows once, else NoSpace", "[storage][lmdb]") {
   hangar::testing::StorageTempDir dir;
   lmdb::EnvOptions o = fast();
   o.map_size = 1 << 20;
+  o.auto_grow = true;
   auto env = lmdb::Env::open(dir.path(), {"t"}, o);
   auto t = env.table("t");
   const std::string value(300 * 1024, 'v');
@@ -172,10 +172,21 @@ TEST_CASE("Lmdb: a full map grows once, else NoSpace", "[storage][lmdb]") {
   CHECK(env.begin_read().count(t) == 4);
   CHECK(code_of([&] {
           env.write([&](lmdb::WriteTxn& w) {
-            for (int i = 0; i < 40; ++i) w.put(t, as_bytes(std::to_string(i) + "x"), as_bytes(value));
+            for (int i = 0; i < 40; ++i)
+              w.put(t, as_bytes(std::to_string(i) + "x"), as_bytes(value));
           });
         }) == ErrorCode::NoSpace);
   CHECK(env.begin_read().count(t) == 4);  // the failed batch left nothing behind
+  lmdb::EnvOptions fixed = fast();
+  fixed.map_size = 1 << 20;
+  auto small = lmdb::Env::open(dir.path() / "fixed", {"t"}, fixed);
+  CHECK(code_of([&] {
+          small.write([&](lmdb::WriteTxn& w) {
+            for (std::string k : {"0", "1", "2", "3"})
+              w.put(small.table("t"), as_bytes(k), as_bytes(value));
+          });
+        }) == ErrorCode::NoSpace);
+  CHECK(small.map_size() < (2u << 20));
 }
 
 TEST_CASE("Lmdb: large values round-trip", "[storage][lmdb]") {

@@ -3,9 +3,8 @@
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/location_index.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <vector>
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace hangar::storage {
 
@@ -29,11 +30,11 @@ bool is_known_backend(BackendCode code) noexcept;
 
 // What the location index stores per digest.
 struct ChunkLocation {
-  BackendCode backend;         // type + format version (hangar-py rule)
-  ChunkCodec codec;            // Raw | Zstd
-  std::uint32_t raw_size;      // <= kMaxChunkBytes; checked on decode
-  std::uint32_t stored_size;   // <= kMaxChunkBytes; == raw_size for Raw
-  Bytes backend_record;        // backend-private; "l0": the 16-byte digest (the LMDB key)
+  BackendCode backend;        // type + format version (hangar-py rule)
+  ChunkCodec codec;           // Raw | Zstd
+  std::uint32_t raw_size;     // <= kMaxChunkBytes; checked on decode
+  std::uint32_t stored_size;  // <= kMaxChunkBytes; == raw_size for Raw
+  Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key)
 
   bool operator==(const ChunkLocation&) const = default;
 };

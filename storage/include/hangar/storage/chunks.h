@@ -10,10 +10,11 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace hangar::storage {
@@ -71,7 +72,8 @@ class Chunks {
 };
 
 // A per-thread chunk reader: keeps LMDB read txns open between reads for speed (so it sees a
-// snapshot; a missing digest triggers one automatic refresh). Not thread-safe; move-only;
+// snapshot; a missing digest triggers one automatic refresh). Holds one LMDB reader slot per
+// env it reads (254 per env in total): call release() when idle. Not thread-safe; move-only;
 // must not outlive its Chunks.
 class ChunkReader {
  public:

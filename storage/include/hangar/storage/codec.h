@@ -26,10 +26,10 @@ ChunkCodec codec_from_byte(std::uint8_t value);
 
 // A chunk ready for a ChunkStore: digest of the raw bytes plus the bytes to store.
 struct EncodedChunk {
-  Digest digest;                   // XXH3-128 of the RAW (uncompressed) bytes
-  ChunkCodec codec;                // how `stored` encodes the raw bytes
-  std::uint32_t raw_size;          // <= kMaxChunkBytes
-  Bytes stored;                    // codec == Raw: the raw bytes; Zstd: one zstd frame
+  Digest digest;           // XXH3-128 of the RAW (uncompressed) bytes
+  ChunkCodec codec;        // how `stored` encodes the raw bytes
+  std::uint32_t raw_size;  // <= kMaxChunkBytes
+  Bytes stored;            // codec == Raw: the raw bytes; Zstd: one zstd frame
 };
 
 // Hashes `raw` and compresses it with zstd at `zstd_level`; keeps it Raw when compression

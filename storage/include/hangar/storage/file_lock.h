@@ -39,7 +39,8 @@ class RepoLock {
   // Creates `lock_file` if needed and locks it without waiting.
   // Throws: Locked "repository '<repo>' is locked by another writer; retry when it finishes",
   //         Io/NoSpace (cannot create/open the lock file).
-  static RepoLock acquire(const std::filesystem::path& lock_file, std::string_view repo_for_message);
+  static RepoLock acquire(const std::filesystem::path& lock_file,
+                          std::string_view repo_for_message);
 
   RepoLock(RepoLock&&) noexcept = default;
   RepoLock& operator=(RepoLock&&) noexcept = default;

@@ -49,11 +49,14 @@ class MapFull : public Error {
 
 struct EnvOptions {
   std::uint64_t map_size = std::uint64_t{1} << 40;  // 1 TiB; sparse, only address space
-  unsigned max_tables = 16;                          // raised to the table count when smaller
-  unsigned max_readers = 254;                        // concurrent read txns across processes
-  bool no_tls = true;     // MDB_NOTLS: read txns may hop threads; several per thread
-  bool no_sync = false;   // MDB_NOSYNC: commits are not fsynced (tests, scratch envs only)
-  bool read_only = false; // MDB_RDONLY: never writes; works while another process writes
+  unsigned max_tables = 16;                         // raised to the table count when smaller
+  unsigned max_readers = 254;                       // concurrent read txns across processes
+  bool no_tls = true;      // MDB_NOTLS: read txns may hop threads; several per thread
+  bool no_sync = false;    // MDB_NOSYNC: commits are not fsynced (tests, scratch envs only)
+  bool read_only = false;  // MDB_RDONLY: never writes; works while another process writes
+  // Env::write() may double the map on MDB_MAP_FULL. Only safe when no read txn of this env
+  // is live in this process at that moment (LMDB remaps); off by default (1 TiB never fills).
+  bool auto_grow = false;
 };
 
 namespace detail {
@@ -254,11 +257,12 @@ class Env {
   // Handles MDB_MAP_RESIZED (another process grew the map) by adopting it and retrying once.
   // Throws: Io (e.g. MDB_READERS_FULL), Corrupt.
   ReadTxn begin_read() const;
-  // Blocks while another thread/process holds the write txn. Throws: Unsupported on a
-  // read-only env (as Internal: a bug), NoSpace, Io.
+  // Blocks while another thread/process holds the write txn.
+  // Throws: Internal (read-only env: a bug), NoSpace, Io.
   WriteTxn begin_write();
-  // Runs fn in a write txn and commits. On MDB_MAP_FULL aborts, doubles the map and
-  // replays once (fn must be replayable); NoSpace with a hint if it still does not fit.
+  // Runs fn in a write txn and commits. On MDB_MAP_FULL: with options.auto_grow, aborts,
+  // doubles the map and replays fn once (fn must be replayable); otherwise, or if it still
+  // does not fit, NoSpace with a hint. Throws: NoSpace, Corrupt, Io, and whatever fn throws.
   void write(const std::function<void(WriteTxn&)>& fn);
 
   // Flushes buffers to disk (only needed with no_sync). Throws: Io.

@@ -223,9 +223,9 @@ TEST_CASE("Png: random bit flips never crash", "[core][png]") {
 
 TEST_CASE("Png: encode refuses tensors PNG cannot hold", "[core][png]") {
   const std::vector<std::pair<DType, Shape>> bad = {
-      {DType::Float32, {4, 4}}, {DType::Int16, {4, 4}},       {DType::UInt8, {4, 4, 5}},
-      {DType::UInt8, {0, 4}},   {DType::UInt8, {4, 0, 3}},    {DType::UInt8, {16}},
-      {DType::UInt8, {}},       {DType::UInt16, {2, 2, 2, 1}}};
+      {DType::Float32, {4, 4}}, {DType::Int16, {4, 4}},        {DType::UInt8, {4, 4, 5}},
+      {DType::UInt8, {0, 4}},   {DType::UInt8, {4, 0, 3}},     {DType::UInt8, {16}},
+      {DType::UInt8, {}},       {DType::UInt16, {2, 2, 2, 1}}, {DType::UInt8, {1, 16777217}}};
   for (const auto& [dtype, shape] : bad) {
     INFO(dtype_name(dtype) << " " << shape_to_string(shape));
     const Tensor t(dtype, shape);

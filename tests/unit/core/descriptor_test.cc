@@ -1,0 +1,279 @@
+// Sample descriptors (docs/format/objects.md#sample-descriptor): sample identity, the canonical
+// encoding, and reassembly of chunked tensors from a real chunk store.
+#include <hangar/error.h>
+#include <hangar/storage/chunks.h>
+#include <hangar/storage/encoding.h>
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "chunk_grid.h"
+#include "descriptor.h"
+#include "support/storage_temp_dir.h"
+
+namespace hangar {
+namespace {
+
+template <typename F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("expected a hangar::Error");
+  return Error(ErrorCode::Internal, "unreachable");
+}
+
+Tensor random_tensor(DType dtype, Shape shape, std::uint64_t seed) {
+  Tensor t(dtype, std::move(shape));
+  std::mt19937_64 rng(seed);
+  for (auto& b : t.mutable_data()) b = static_cast<std::byte>(rng() & 0xff);
+  return t;
+}
+
+Descriptor descriptor_of(const PreparedSample& s) { return decode_descriptor(s.descriptor); }
+
+// The descriptor layout field by field.
+struct DescriptorFields {
+  std::uint8_t kind = 0x03;
+  std::uint8_t version = 1;
+  std::uint8_t dtype = 11;
+  std::uint64_t ndim = 2;
+  std::vector<std::uint64_t> shape = {4, 4};
+  std::vector<std::uint64_t> chunk_shape = {4, 4};
+  std::uint64_t nchunks = 1;
+  std::vector<Digest> chunks = {digest_of(as_bytes("c"))};
+
+  Bytes encode() const {
+    Encoder e;
+    e.u8(kind);
+    e.u8(version);
+    e.u8(dtype);
+    e.varint(ndim);
+    for (auto d : shape) e.varint(d);
+    for (auto d : chunk_shape) e.varint(d);
+    e.varint(nchunks);
+    for (const auto& c : chunks) e.digest(c);
+    return e.take();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Descriptor: equal tensors give equal ids", "[core][descriptor]") {
+  const Tensor a = random_tensor(DType::Float32, {32, 32, 3}, 1);
+  const Tensor b = random_tensor(DType::Float32, {32, 32, 3}, 1);
+  const PreparedSample pa = prepare_sample(a.view(), 3);
+  const PreparedSample pb = prepare_sample(b.view(), 19);  // the zstd level is not identity
+  CHECK(pa.id == pb.id);
+  CHECK(pa.descriptor == pb.descriptor);
+  CHECK(pa.id == digest_of(pa.descriptor));
+  CHECK(pa.nbytes == a.nbytes());
+
+  const PreparedSample pc = prepare_sample(random_tensor(DType::Float32, {32, 32, 3}, 2).view(), 3);
+  CHECK(pc.id != pa.id);
+}
+
+TEST_CASE("Descriptor: same bytes with another dtype or shape is another sample",
+          "[core][descriptor]") {
+  const Tensor base = random_tensor(DType::UInt8, {8, 4}, 5);
+  const Bytes bytes(base.data().begin(), base.data().end());
+  const PreparedSample p_u8 = prepare_sample(base.view(), 3);
+  const PreparedSample p_i8 = prepare_sample(Tensor(DType::Int8, {8, 4}, bytes).view(), 3);
+  const PreparedSample p_flat = prepare_sample(Tensor(DType::UInt8, {32}, bytes).view(), 3);
+  const PreparedSample p_f32 = prepare_sample(Tensor(DType::Float32, {8}, bytes).view(), 3);
+  CHECK(p_u8.id != p_i8.id);
+  CHECK(p_u8.id != p_flat.id);
+  CHECK(p_u8.id != p_f32.id);
+  CHECK(p_i8.id != p_flat.id);
+  // ... while the chunk bytes, and so the stored chunk, are shared.
+  REQUIRE(p_u8.chunks.size() == 1);
+  CHECK(p_u8.chunks[0].digest == p_i8.chunks[0].digest);
+  CHECK(p_u8.chunks[0].digest == p_flat.chunks[0].digest);
+  CHECK(p_u8.chunks[0].digest == p_f32.chunks[0].digest);
+}
+
+TEST_CASE("Descriptor: chunk digests are digests of the raw block bytes", "[core][descriptor]") {
+  const Tensor small = random_tensor(DType::Int16, {10, 10}, 9);
+  const PreparedSample ps = prepare_sample(small.view(), 3);
+  REQUIRE(ps.chunks.size() == 1);
+  CHECK(ps.chunks[0].digest == digest_of(small.data()));
+  CHECK(descriptor_of(ps).chunks == std::vector<Digest>{digest_of(small.data())});
+
+  const Tensor big = random_tensor(DType::UInt16, {3, 1000, 1001}, 10);  // 6 MB, 2 blocks
+  const PreparedSample pb = prepare_sample(big.view(), 1);
+  const ChunkGrid grid = choose_grid(DType::UInt16, big.shape());
+  REQUIRE(pb.chunks.size() == grid.chunk_count());
+  REQUIRE(pb.chunks.size() == 2);
+  const Descriptor d = descriptor_of(pb);
+  CHECK(d.chunk_shape == grid.chunk_shape);
+  for (std::uint64_t i = 0; i < grid.chunk_count(); ++i) {
+    Bytes block(block_bytes(grid, 2, i));
+    gather_block(grid, 2, big.data(), i, block);
+    CHECK(pb.chunks[i].digest == digest_of(block));
+    CHECK(d.chunks[i] == digest_of(block));
+    CHECK(pb.chunks[i].raw_size == block.size());
+  }
+  CHECK(d.nbytes() == big.nbytes());
+}
+
+TEST_CASE("Descriptor: zero-size tensors have no chunks, scalars one", "[core][descriptor]") {
+  const PreparedSample empty = prepare_sample(Tensor(DType::Float32, {0, 3}).view(), 3);
+  CHECK(empty.chunks.empty());
+  CHECK(empty.nbytes == 0);
+  CHECK(descriptor_of(empty).chunks.empty());
+  const PreparedSample other_empty = prepare_sample(Tensor(DType::Float32, {3, 0}).view(), 3);
+  CHECK(other_empty.id != empty.id);
+
+  const PreparedSample scalar = prepare_sample(random_tensor(DType::Int64, {}, 3).view(), 3);
+  CHECK(scalar.chunks.size() == 1);
+  CHECK(descriptor_of(scalar).shape.empty());
+}
+
+TEST_CASE("Descriptor codec: decode(encode(d)) == d and encode(decode(b)) == b",
+          "[core][descriptor]") {
+  for (const Tensor& t : {random_tensor(DType::UInt8, {64, 64, 3}, 1),
+                          random_tensor(DType::Float64, {999, 1001}, 2),
+                          random_tensor(DType::Bool, {}, 3), Tensor(DType::Int32, {0, 7})}) {
+    INFO(dtype_name(t.dtype()) << " " << shape_to_string(t.shape()));
+    const PreparedSample p = prepare_sample(t.view(), 1);
+    const Descriptor d = decode_descriptor(p.descriptor);
+    CHECK(d.dtype == t.dtype());
+    CHECK(d.shape == t.shape());
+    CHECK(d.chunk_shape == choose_grid(t.dtype(), t.shape()).chunk_shape);
+    CHECK(d.chunks.size() == p.chunks.size());
+    CHECK(encode_descriptor(d) == p.descriptor);
+  }
+  DescriptorFields f;
+  CHECK(encode_descriptor(decode_descriptor(f.encode())) == f.encode());
+}
+
+TEST_CASE("Descriptor codec: the layout is the documented one", "[core][descriptor]") {
+  Descriptor d;
+  d.dtype = DType::Float32;
+  d.shape = {4, 4};
+  d.chunk_shape = {4, 4};
+  d.chunks = {digest_of(as_bytes("c"))};
+  CHECK(encode_descriptor(d) == DescriptorFields{}.encode());
+}
+
+TEST_CASE("Descriptor codec: every strict prefix is Corrupt", "[core][descriptor]") {
+  for (const Tensor& t : {random_tensor(DType::UInt8, {4, 4}, 1),
+                          random_tensor(DType::Float64, {999, 1001}, 2)}) {
+    const Bytes b = prepare_sample(t.view(), 1).descriptor;
+    for (std::size_t n = 0; n < b.size(); ++n) {
+      INFO("prefix " << n << " of " << b.size());
+      CHECK(error_of([&] { decode_descriptor(ByteView(b).first(n)); }).code() ==
+            ErrorCode::Corrupt);
+    }
+  }
+}
+
+TEST_CASE("Descriptor codec: a chunk grid that is not the rule's is Corrupt",
+          "[core][descriptor]") {
+  DescriptorFields f;
+  f.chunk_shape = {2, 4};
+  f.nchunks = 2;
+  f.chunks = {digest_of(as_bytes("a")), digest_of(as_bytes("b"))};
+  const Error e = error_of([&] { decode_descriptor(f.encode()); });
+  CHECK(e.code() == ErrorCode::Corrupt);
+  CHECK_THAT(e.what(), Catch::Contains("field 'chunk_shape'"));
+
+  // The right grid but the wrong number of chunks.
+  f = {};
+  f.nchunks = 2;
+  f.chunks.push_back(digest_of(as_bytes("d")));
+  const Error count = error_of([&] { decode_descriptor(f.encode()); });
+  CHECK(count.code() == ErrorCode::Corrupt);
+  CHECK_THAT(count.what(), Catch::Contains("field 'chunks'"));
+  f.nchunks = 0;
+  f.chunks.clear();
+  CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
+}
+
+TEST_CASE("Descriptor codec: hostile sizes are Corrupt without allocating",
+          "[core][descriptor]") {
+  const std::uint64_t huge = 1ull << 60;
+  SECTION("dimension count") {
+    DescriptorFields f;
+    f.ndim = huge;
+    CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
+  }
+  SECTION("a shape over 1 TiB") {
+    DescriptorFields f;
+    f.shape = {huge, huge};
+    f.chunk_shape = {1, 1};
+    const Error e = error_of([&] { decode_descriptor(f.encode()); });
+    CHECK(e.code() == ErrorCode::Corrupt);
+    CHECK_THAT(e.what(), Catch::Contains("field 'shape'"));
+  }
+  SECTION("chunk count 2^60") {
+    DescriptorFields f;
+    f.nchunks = huge;
+    f.chunks.clear();
+    CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
+  }
+  SECTION("a 1 TiB shape whose grid needs many chunks, with none present") {
+    // The count is the grid's, so it passes the count check; the digests are missing.
+    DescriptorFields f;
+    f.dtype = 6;  // uint8
+    f.shape = {1ull << 20, 1ull << 20};
+    const ChunkGrid g = choose_grid(DType::UInt8, f.shape);
+    f.chunk_shape = g.chunk_shape;
+    f.nchunks = g.chunk_count();
+    f.chunks.clear();
+    CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
+  }
+}
+
+TEST_CASE("Descriptor codec: wrong kind, unknown dtype, newer version, trailing bytes",
+          "[core][descriptor]") {
+  DescriptorFields f;
+  f.kind = 0x01;
+  CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
+  f = {};
+  f.dtype = 0;
+  const Error dtype = error_of([&] { decode_descriptor(f.encode()); });
+  CHECK(dtype.code() == ErrorCode::Corrupt);
+  CHECK_THAT(dtype.what(), Catch::Contains("field 'dtype'"));
+  f = {};
+  f.version = 9;
+  CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Unsupported);
+  f = {};
+  Bytes b = f.encode();
+  b.push_back(std::byte{0});
+  CHECK(error_of([&] { decode_descriptor(b); }).code() == ErrorCode::Corrupt);
+}
+
+TEST_CASE("Descriptor: read_sample reassembles stored chunks", "[core][descriptor]") {
+  testing::StorageTempDir dir("descriptor");
+  storage::Chunks chunks = storage::Chunks::open(dir / "chunks", false);
+  const std::vector<Tensor> tensors = {random_tensor(DType::UInt16, {3, 1000, 1001}, 1),
+                                       random_tensor(DType::Float32, {17, 5}, 2),
+                                       random_tensor(DType::Int8, {}, 3),
+                                       Tensor(DType::Float64, {0, 4})};
+  std::vector<Descriptor> descriptors;
+  for (const Tensor& t : tensors) {
+    PreparedSample p = prepare_sample(t.view(), 3);
+    chunks.write(p.chunks);
+    descriptors.push_back(decode_descriptor(p.descriptor));
+  }
+  storage::ChunkReader reader = chunks.reader();
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    INFO(shape_to_string(tensors[i].shape()));
+    CHECK(sample_is_local(reader, descriptors[i]));
+    CHECK(read_sample(reader, descriptors[i]) == tensors[i]);
+  }
+  // A descriptor whose chunk was never stored is not local, and reading it says so.
+  const Tensor absent = random_tensor(DType::UInt8, {5}, 99);
+  const Descriptor d = decode_descriptor(prepare_sample(absent.view(), 3).descriptor);
+  CHECK_FALSE(sample_is_local(reader, d));
+  CHECK(error_of([&] { read_sample(reader, d); }).code() == ErrorCode::NotLocal);
+}
+
+}  // namespace hangar

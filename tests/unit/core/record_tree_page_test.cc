@@ -1,0 +1,167 @@
+// Record-tree page codec: round trip, golden bytes, truncation, bounded counts, and
+// field-named errors for every rule the decoder enforces (docs/format/record-tree.md).
+#include <catch2/catch.hpp>
+
+#include <hangar/error.h>
+#include <hangar/storage/encoding.h>
+
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "record_page.h"
+
+namespace hangar {
+namespace {
+
+template <class F>
+std::optional<ErrorCode> thrown(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return std::nullopt;
+}
+
+template <class F>
+std::string thrown_message(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct KeyLess {
+  bool operator()(const Bytes& a, const Bytes& b) const { return compare_keys(a, b) < 0; }
+};
+
+// `n` entries with random keys (1-40 bytes) and values; child counts on internal levels.
+RecordPage sample_page(int level, std::size_t n) {
+  std::mt19937_64 rng(7);
+  std::map<Bytes, int, KeyLess> keys;
+  while (keys.size() < n) {
+    Bytes k(1 + rng() % 40);
+    for (auto& b : k) b = static_cast<std::byte>(rng() % 4 == 0 ? rng() : 'a' + rng() % 3);
+    keys.emplace(std::move(k), 0);
+  }
+  RecordPage p;
+  p.level = level;
+  for (const auto& [k, unused] : keys) {
+    const std::uint64_t seed = rng();
+    p.entries.push_back({k, digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), 8}),
+                         level == 0 ? 1 : 1 + rng() % 1000, rng() % 100000});
+  }
+  return p;
+}
+
+TEST_CASE("RecordTree: page encode/decode round-trips", "[core][record_tree]") {
+  for (int level : {0, 1, 3}) {
+    const RecordPage page = sample_page(level, 200);
+    const Bytes bytes = encode_page(page);
+    CHECK(std::to_integer<int>(bytes[0]) == (level == 0 ? 0x04 : 0x05));
+    CHECK(std::to_integer<int>(bytes[1]) == kPageFormatVersion);
+    const RecordPage back = decode_page(digest_of(bytes), bytes);
+    CHECK(back == page);
+    CHECK(encode_page(back) == bytes);
+  }
+}
+
+TEST_CASE("RecordTree: page bytes match the documented example", "[core][record_tree]") {
+  // docs/format/record-tree.md: 04 01 00 02 | 00 01 61 D1 05 | 01 01 62 D2 ac 02
+  Digest d1, d2;
+  d1.bytes.fill(std::byte{0x11});
+  d2.bytes.fill(std::byte{0x22});
+  const std::vector<PageEntry> entries{{to_bytes("a"), d1, 1, 5}, {to_bytes("ab"), d2, 1, 300}};
+  Bytes want;
+  for (int b : {0x04, 0x01, 0x00, 0x02, 0x00, 0x01, 0x61}) want.push_back(std::byte(b));
+  want.insert(want.end(), d1.bytes.begin(), d1.bytes.end());
+  for (int b : {0x05, 0x01, 0x01, 0x62}) want.push_back(std::byte(b));
+  want.insert(want.end(), d2.bytes.begin(), d2.bytes.end());
+  for (int b : {0xac, 0x02}) want.push_back(std::byte(b));
+  CHECK(encode_page(0, entries) == want);
+}
+
+TEST_CASE("RecordTree: every strict prefix of a page is corrupt", "[core][record_tree]") {
+  for (int level : {0, 2}) {
+    const Bytes bytes = encode_page(sample_page(level, 12));
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      const ByteView prefix(bytes.data(), n);
+      INFO("level " << level << " prefix " << n << " of " << bytes.size());
+      CHECK(thrown([&] { decode_page(digest_of(prefix), prefix); }) == ErrorCode::Corrupt);
+    }
+  }
+}
+
+TEST_CASE("RecordTree: a huge count field is corrupt without allocating", "[core][record_tree]") {
+  Encoder e;
+  e.u8(kLeafPageKind);
+  e.u8(kPageFormatVersion);
+  e.u8(0);
+  e.varint(std::uint64_t{1} << 60);
+  e.raw(Bytes(64, std::byte{0}));
+  const Bytes b = e.take();
+  const std::string msg = thrown_message([&] { decode_page(digest_of(b), b); });
+  CHECK(msg.find("corrupt page " + digest_of(b).short_hex()) == 0);
+  CHECK(msg.find("field 'count'") != std::string::npos);
+  CHECK(thrown([&] { PageDecoder d(digest_of(b), b); }) == ErrorCode::Corrupt);
+}
+
+// Builds a page by hand so that invalid contents can be encoded.
+Bytes raw_page(std::uint8_t kind, std::uint8_t version, std::uint8_t level,
+               const std::vector<std::pair<std::size_t, std::string>>& keys,
+               std::uint64_t child_count = 1) {
+  Encoder e;
+  e.u8(kind);
+  e.u8(version);
+  e.u8(level);
+  e.varint(keys.size());
+  for (const auto& [shared, suffix] : keys) {
+    e.varint(shared);
+    e.str(suffix);
+    e.digest(Digest{});
+    if (kind == kInternalPageKind) e.varint(child_count);
+    e.varint(5);
+  }
+  return e.take();
+}
+
+TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_tree]") {
+  auto code = [](const Bytes& b) { return thrown([&] { decode_page(digest_of(b), b); }); };
+  auto message = [](const Bytes& b) {
+    return thrown_message([&] { decode_page(digest_of(b), b); });
+  };
+  const std::uint8_t leaf = kLeafPageKind, internal = kInternalPageKind, v = kPageFormatVersion;
+  CHECK(code(raw_page(leaf, v, 0, {{0, "a"}, {1, "b"}})) == std::nullopt);  // "a", "ab"
+  CHECK(code(raw_page(0x01, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);       // a commit's kind
+  CHECK(message(raw_page(0x01, v, 0, {{0, "a"}})).find("field 'kind'") != std::string::npos);
+  CHECK(code(raw_page(leaf, 2, 0, {{0, "a"}})) == ErrorCode::Unsupported);
+  CHECK(code(raw_page(leaf, 0, 0, {{0, "a"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(leaf, v, 1, {{0, "a"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(internal, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(internal, v, kMaxPageLevel + 1, {{0, "a"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(internal, v, 1, {{0, "a"}}, 0)) == ErrorCode::Corrupt);  // empty child
+  CHECK(code(raw_page(leaf, v, 0, {})) == ErrorCode::Corrupt);                 // no entries
+  // Order: "b" then "a"; a duplicate; a key that is a prefix of the one before it; a shared
+  // prefix longer than the previous key; a non-maximal shared prefix ("ab" after "ab"+"c").
+  const std::string order = message(raw_page(leaf, v, 0, {{0, "b"}, {0, "a"}}));
+  CHECK(order.find("field 'entries'") != std::string::npos);
+  CHECK(code(raw_page(leaf, v, 0, {{0, "a"}, {1, ""}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(leaf, v, 0, {{0, "ab"}, {1, ""}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(leaf, v, 0, {{0, "a"}, {2, "b"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(leaf, v, 0, {{0, "abc"}, {0, "abd"}})) == ErrorCode::Corrupt);
+  CHECK(code(raw_page(leaf, v, 0, {{0, std::string(601, 'k')}})) == ErrorCode::Corrupt);
+  Bytes trailing = raw_page(leaf, v, 0, {{0, "a"}});
+  trailing.push_back(std::byte{0});
+  CHECK(code(trailing) == ErrorCode::Corrupt);
+  // The encoder refuses what the decoder would reject.
+  std::vector<PageEntry> unsorted{{to_bytes("b"), {}, 1, 0}, {to_bytes("a"), {}, 1, 0}};
+  CHECK(thrown([&] { encode_page(0, unsorted); }) == ErrorCode::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace hangar
