@@ -34,8 +34,8 @@ void run_list(Context& ctx) {
 
 void run_create(Context& ctx, const BranchArgs& args) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  repo.create_branch(args.name, args.start ? std::optional<std::string_view>(*args.start)
-                                           : std::nullopt);
+  repo.create_branch(args.name,
+                     args.start ? std::optional<std::string_view>(*args.start) : std::nullopt);
   const std::optional<Digest> at = repo.find_branch(args.name);
   if (ctx.json) {
     print_json(ctx.out, Json{{"name", args.name}, {"commit", digest_json(at)}});

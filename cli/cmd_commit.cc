@@ -41,8 +41,8 @@ void run_reset(Context& ctx) {
     ctx.out << "kept column " << name << " (deletion dropped)\n";
   }
   for (const auto& [column, c] : before.staged) {
-    ctx.out << "dropped staged changes to " << column << " (" << c.added << " added, "
-            << c.deleted << " deleted, " << c.mutated << " mutated)\n";
+    ctx.out << "dropped staged changes to " << column << " (" << c.added << " added, " << c.deleted
+            << " deleted, " << c.mutated << " mutated)\n";
   }
 }
 

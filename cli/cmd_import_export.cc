@@ -1,9 +1,9 @@
 // hangar import COLUMN PATH ... | export COLUMN DIR ...
-#include <algorithm>
-#include <thread>
-
 #include <hangar/io.h>
 #include <hangar/repository.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "context.h"
 #include "output.h"

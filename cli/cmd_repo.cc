@@ -1,4 +1,5 @@
 // hangar init | status | summary [REF] | log [REF] [-n N]
+#include <hangar/repository.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -6,8 +7,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <limits>
-
-#include <hangar/repository.h>
 
 #include "context.h"
 #include "output.h"
@@ -117,8 +116,7 @@ void run_summary(Context& ctx, const std::optional<std::string>& ref) {
 void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const std::optional<Digest> from = ref ? std::optional(repo.resolve(*ref)) : repo.head();
-  const std::vector<LogEntry> entries =
-      from ? repo.log(*from, limit) : std::vector<LogEntry>{};
+  const std::vector<LogEntry> entries = from ? repo.log(*from, limit) : std::vector<LogEntry>{};
   if (ctx.json) {
     Json doc = Json::array();
     for (const auto& e : entries) {
@@ -136,8 +134,8 @@ void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t li
   }
   if (!from) ctx.out << "no commits yet on branch " << repo.current_branch() << '\n';
   for (const auto& e : entries) {
-    ctx.out << e.digest.short_hex() << "  " << iso8601_utc(e.commit.time) << "  "
-            << e.commit.author << "  " << first_line(e.commit.message) << '\n';
+    ctx.out << e.digest.short_hex() << "  " << iso8601_utc(e.commit.time) << "  " << e.commit.author
+            << "  " << first_line(e.commit.message) << '\n';
   }
 }
 

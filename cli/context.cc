@@ -7,7 +7,9 @@ std::filesystem::path Context::find_root() const {
   return Repository::find_root(std::filesystem::current_path());
 }
 
-Repository Context::open(Repository::Mode mode) const { return Repository::open(find_root(), mode); }
+Repository Context::open(Repository::Mode mode) const {
+  return Repository::open(find_root(), mode);
+}
 
 Checkout view_at(const Repository& repo, const std::optional<std::string>& ref) {
   if (!ref) return repo.staged_view();

@@ -2,22 +2,22 @@
 // Also declares the register_* functions, one per command group (cmd_*.cc).
 #pragma once
 
+#include <hangar/checkout.h>
+#include <hangar/repository.h>
+
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
-#include <hangar/checkout.h>
-#include <hangar/repository.h>
-
 namespace hangar::cli {
 
 struct Context {
-  std::string dir;            // the global '-C DIR'; main() changes into it before running
-  bool json = false;          // set by each command's --json flag
-  bool is_tty = false;        // stdout and stderr are both terminals (progress bars)
+  std::string dir;      // the global '-C DIR'; main() changes into it before running
+  bool json = false;    // set by each command's --json flag
+  bool is_tty = false;  // stdout and stderr are both terminals (progress bars)
   std::ostream& out = std::cout;
   std::ostream& err = std::cerr;
 
@@ -37,11 +37,11 @@ void on_run(CLI::App& cmd, Context& ctx, std::function<void()> run);
 // Adds the --json flag (bound to ctx.json) to a command.
 void add_json_flag(CLI::App& cmd, Context& ctx);
 
-void register_repo_commands(CLI::App& app, Context& ctx);          // init status summary log
-void register_column_commands(CLI::App& app, Context& ctx);        // column create|list|info|delete
-void register_sample_commands(CLI::App& app, Context& ctx);        // put get rm
-void register_import_export_commands(CLI::App& app, Context& ctx); // import export
-void register_commit_commands(CLI::App& app, Context& ctx);        // commit reset
-void register_branch_commands(CLI::App& app, Context& ctx);        // branch checkout
+void register_repo_commands(CLI::App& app, Context& ctx);    // init status summary log
+void register_column_commands(CLI::App& app, Context& ctx);  // column create|list|info|delete
+void register_sample_commands(CLI::App& app, Context& ctx);  // put get rm
+void register_import_export_commands(CLI::App& app, Context& ctx);  // import export
+void register_commit_commands(CLI::App& app, Context& ctx);         // commit reset
+void register_branch_commands(CLI::App& app, Context& ctx);         // branch checkout
 
 }  // namespace hangar::cli

@@ -1,15 +1,15 @@
 // The hangar executable: builds the command line, runs the chosen command, and maps every
-// failure to one 'hangar: error:' line on stderr and an exit code (DESIGN.md, CLI contract):
+// failure to one 'hangar: error:' line on stderr and an exit code (the CLI contract, README.md):
 // 0 ok, 1 findings, 2 usage, 3 user-facing error, 4 internal error.
+#include <hangar/error.h>
+#include <hangar/hangar.h>
+
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <system_error>
-
-#include <CLI/CLI.hpp>
-#include <hangar/error.h>
-#include <hangar/hangar.h>
 
 #include "context.h"
 #include "parse.h"
@@ -40,7 +40,10 @@ std::string parse_error_text(const CLI::App& app, const CLI::Error& e) {
     what = rest.empty() ? "a command is required"
                         : "unknown command '" + rest.front() + "' for '" + command_path(app) + "'";
   }
-  if (!what.empty()) what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  // "The following argument..." -> "the following argument...", but "KEY is required" stays.
+  if (what.size() > 1 && std::islower(static_cast<unsigned char>(what[1]))) {
+    what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+  }
   return what;
 }
 

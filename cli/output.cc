@@ -1,14 +1,14 @@
 // JSON and human-readable formatting shared by every command.
 #include "output.h"
 
+#include <hangar/dtype.h>
+#include <hangar/tensor.h>
+
 #include <algorithm>
 #include <array>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
-
-#include <hangar/dtype.h>
-#include <hangar/tensor.h>
 
 namespace hangar::cli {
 

@@ -1,17 +1,17 @@
 // Output helpers: one JSON document (nlohmann::ordered_json) or short git-like human text.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <vector>
-
 #include <hangar/checkout.h>
 #include <hangar/key.h>
 #include <hangar/schema.h>
 #include <hangar/storage/digest.h>
+
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
 
 namespace hangar::cli {
 

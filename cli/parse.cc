@@ -73,8 +73,8 @@ Shape parse_shape(std::string_view text) {
     return UsageError("invalid shape '" + std::string(text) + "': " + std::string(why) +
                       "; use comma-separated sizes like 64,64,3 (or 'scalar')");
   };
-  if (s.size() >= 2 && ((s.front() == '[' && s.back() == ']') ||
-                        (s.front() == '(' && s.back() == ')'))) {
+  if (s.size() >= 2 &&
+      ((s.front() == '[' && s.back() == ']') || (s.front() == '(' && s.back() == ')'))) {
     s = trim(s.substr(1, s.size() - 2));
   }
   Shape shape;
@@ -85,7 +85,8 @@ Shape parse_shape(std::string_view text) {
     if (item.empty()) throw bad("empty dimension");
     std::uint64_t dim = 0;
     const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), dim);
-    if (ec == std::errc::result_out_of_range) throw bad("dimension '" + std::string(item) + "' is too large");
+    if (ec == std::errc::result_out_of_range)
+      throw bad("dimension '" + std::string(item) + "' is too large");
     if (ec != std::errc() || end != item.data() + item.size()) {
       throw bad("'" + std::string(item) + "' is not a non-negative integer");
     }

@@ -2,18 +2,18 @@
 // Malformed values throw UsageError, which main() maps to exit code 2.
 #pragma once
 
+#include <hangar/dtype.h>
+#include <hangar/io.h>
+#include <hangar/key.h>
+#include <hangar/schema.h>
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/dtype.h>
-#include <hangar/io.h>
-#include <hangar/key.h>
-#include <hangar/schema.h>
-#include <hangar/tensor.h>
 
 namespace hangar::cli {
 

@@ -1,13 +1,13 @@
 // A progress bar on stderr, shown only when both stdout and stderr are terminals.
 #pragma once
 
+#include <hangar/io.h>
+
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <ostream>
 #include <string>
-
-#include <hangar/io.h>
 
 namespace hangar::cli {
 

@@ -1,14 +1,14 @@
 // numpy-like value printing: elements right-aligned to a common width, rows nested by brackets.
 #include "tensor_text.h"
 
+#include <hangar/dtype.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <vector>
-
-#include <hangar/dtype.h>
 
 namespace hangar::cli {
 namespace {
@@ -38,18 +38,30 @@ float half_to_float(std::uint16_t h) {
 // One element as a JSON value.
 Json element_json(DType t, const std::byte* p) {
   switch (t) {
-    case DType::Bool: return Json(load<std::uint8_t>(p) != 0);
-    case DType::Int8: return Json(load<std::int8_t>(p));
-    case DType::Int16: return Json(load<std::int16_t>(p));
-    case DType::Int32: return Json(load<std::int32_t>(p));
-    case DType::Int64: return Json(load<std::int64_t>(p));
-    case DType::UInt8: return Json(load<std::uint8_t>(p));
-    case DType::UInt16: return Json(load<std::uint16_t>(p));
-    case DType::UInt32: return Json(load<std::uint32_t>(p));
-    case DType::UInt64: return Json(load<std::uint64_t>(p));
-    case DType::Float16: return Json(half_to_float(load<std::uint16_t>(p)));
-    case DType::Float32: return Json(load<float>(p));
-    case DType::Float64: return Json(load<double>(p));
+    case DType::Bool:
+      return Json(load<std::uint8_t>(p) != 0);
+    case DType::Int8:
+      return Json(load<std::int8_t>(p));
+    case DType::Int16:
+      return Json(load<std::int16_t>(p));
+    case DType::Int32:
+      return Json(load<std::int32_t>(p));
+    case DType::Int64:
+      return Json(load<std::int64_t>(p));
+    case DType::UInt8:
+      return Json(load<std::uint8_t>(p));
+    case DType::UInt16:
+      return Json(load<std::uint16_t>(p));
+    case DType::UInt32:
+      return Json(load<std::uint32_t>(p));
+    case DType::UInt64:
+      return Json(load<std::uint64_t>(p));
+    case DType::Float16:
+      return Json(half_to_float(load<std::uint16_t>(p)));
+    case DType::Float32:
+      return Json(load<float>(p));
+    case DType::Float64:
+      return Json(load<double>(p));
   }
   return Json(nullptr);
 }
@@ -66,11 +78,33 @@ std::string float_text(F v) {
 
 std::string element_text(DType t, const std::byte* p) {
   switch (t) {
-    case DType::Bool: return load<std::uint8_t>(p) != 0 ? "True" : "False";
-    case DType::Float16: return float_text(half_to_float(load<std::uint16_t>(p)));
-    case DType::Float32: return float_text(load<float>(p));
-    case DType::Float64: return float_text(load<double>(p));
-    default: return element_json(t, p).dump();
+    case DType::Bool:
+      return load<std::uint8_t>(p) != 0 ? "True" : "False";
+    case DType::Float16:
+      return float_text(half_to_float(load<std::uint16_t>(p)));
+    case DType::Float32:
+      return float_text(load<float>(p));
+    case DType::Float64:
+      return float_text(load<double>(p));
+    default:
+      return element_json(t, p).dump();
+  }
+}
+
+// numpy's float layout: decimal points aligned, integer parts padded on the left and fractions
+// on the right. Left as is (right-aligned later) when any value is non-finite or in exponent form.
+void align_decimal_points(std::vector<std::string>& cells) {
+  std::size_t left = 0;
+  std::size_t right = 0;
+  for (const auto& c : cells) {
+    const auto dot = c.find('.');
+    if (dot == std::string::npos || c.find_first_of("eni") != std::string::npos) return;
+    left = std::max(left, dot);
+    right = std::max(right, c.size() - dot);
+  }
+  for (auto& c : cells) {
+    const auto dot = c.find('.');
+    c = std::string(left - dot, ' ') + c + std::string(right - (c.size() - dot), ' ');
   }
 }
 
@@ -116,11 +150,12 @@ std::string describe_tensor(const Tensor& tensor) {
   const std::size_t esize = dtype_size(tensor.dtype());
   std::vector<std::string> cells;
   cells.reserve(n);
-  std::size_t width = 0;
   for (std::uint64_t i = 0; i < n; ++i) {
     cells.push_back(element_text(tensor.dtype(), tensor.data().data() + i * esize));
-    width = std::max(width, cells.back().size());
   }
+  if (is_float(tensor.dtype())) align_decimal_points(cells);
+  std::size_t width = 0;
+  for (const auto& c : cells) width = std::max(width, c.size());
   std::size_t offset = 0;
   append_values(out, tensor.shape(), 0, cells, width, offset);
   out += '\n';

@@ -1,10 +1,10 @@
 // Human and JSON renderings of a tensor's values, numpy style, for 'hangar get'.
 #pragma once
 
+#include <hangar/tensor.h>
+
 #include <cstddef>
 #include <string>
-
-#include <hangar/tensor.h>
 
 #include "output.h"
 

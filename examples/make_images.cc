@@ -4,42 +4,15 @@
 // compresses it about 1.5x, like a photo). Every G-th image is grayscale (0: none).
 #include <hangar/hangar.h>
 
-#include <algorithm>
+#include "photo_gen.h"
+
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
 
 namespace {
-
-hangar::Tensor make_image(std::mt19937_64& rng, std::uint64_t size, bool gray) {
-  const std::uint64_t c = gray ? 1 : 3;
-  hangar::Tensor t(hangar::DType::UInt8, gray ? hangar::Shape{size, size} : hangar::Shape{size, size, 3});
-  auto* px = t.as<std::uint8_t>();
-  std::uniform_real_distribution<double> u(0, 1);
-  std::normal_distribution<double> noise(0, 6);
-  double base[3] = {u(rng) * 255, u(rng) * 255, u(rng) * 255};
-  double gx = u(rng) * 2 - 1, gy = u(rng) * 2 - 1, freq = 0.05 + u(rng) * 0.3;
-  for (std::uint64_t y = 0; y < size; ++y)
-    for (std::uint64_t x = 0; x < size; ++x)
-      for (std::uint64_t ch = 0; ch < c; ++ch) {
-        double v = base[ch] + 80 * (gx * x + gy * y) / size + 30 * std::sin(freq * (x + 2 * y + ch));
-        px[(y * size + x) * c + ch] = static_cast<std::uint8_t>(std::clamp(v + noise(rng), 0.0, 255.0));
-      }
-  int rects = 1 + static_cast<int>(rng() % 4);
-  for (int r = 0; r < rects; ++r) {
-    std::uint64_t x0 = rng() % size, y0 = rng() % size;
-    std::uint64_t w = 1 + rng() % (size / 2), h = 1 + rng() % (size / 2);
-    std::uint8_t col[3] = {static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
-                           static_cast<std::uint8_t>(rng())};
-    for (std::uint64_t y = y0; y < std::min(size, y0 + h); ++y)
-      for (std::uint64_t x = x0; x < std::min(size, x0 + w); ++x)
-        for (std::uint64_t ch = 0; ch < c; ++ch) px[(y * size + x) * c + ch] = col[ch];
-  }
-  return t;
-}
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
@@ -74,7 +47,7 @@ int main(int argc, char** argv) {
       std::filesystem::path file = out / name;
       std::filesystem::create_directories(file.parent_path());
       bool gray = gray_every != 0 && i % gray_every == 0;
-      hangar::Tensor t = make_image(rng, size, gray);
+      hangar::Tensor t = photo_gen::make_image(rng, size, gray);
       hangar::write_tensor_file(file, t.view());
     }
   } catch (const std::exception& e) {

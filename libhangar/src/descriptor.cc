@@ -61,8 +61,14 @@ Descriptor decode_descriptor(ByteView b) {
 }
 
 PreparedSample prepare_sample(const TensorView& t, int zstd_level) {
-  checked_element_count(t.shape, t.dtype, "sample");
   const std::size_t elem = dtype_size(t.dtype);
+  // A view is not checked at construction; a short one would make gather_block read past it.
+  const std::uint64_t want = checked_element_count(t.shape, t.dtype, "sample") * elem;
+  if (t.data.size() != want)
+    fail(ErrorCode::InvalidArgument, "sample " + std::string(dtype_name(t.dtype)) + " " +
+                                         shape_to_string(t.shape) + " needs " +
+                                         std::to_string(want) + " bytes, got " +
+                                         std::to_string(t.data.size()));
   ChunkGrid grid = choose_grid(t.dtype, t.shape);
   Descriptor d{t.dtype, t.shape, grid.chunk_shape, {}};
   PreparedSample out;

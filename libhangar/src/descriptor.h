@@ -34,7 +34,7 @@ struct PreparedSample {
   std::vector<storage::EncodedChunk> chunks;
 };
 
-// Thread-safe. Throws: InvalidArgument (size limits).
+// Thread-safe. Throws: InvalidArgument (size limits, or data size not matching dtype and shape).
 PreparedSample prepare_sample(const TensorView& tensor, int zstd_level);
 
 // Reads and verifies every chunk of `d`. Throws: NotLocal, Corrupt, Io.

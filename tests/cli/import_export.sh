@@ -16,6 +16,13 @@ jcheck '.column == "images" and .files == 12 and .raw_bytes == 12 * 8 * 8 * 3 an
 "$HANGAR" import images2 ../photos --recursive >/dev/null 2>progress.txt </dev/null ||
   die "import with stdout to /dev/null"
 [[ ! -s progress.txt ]] || die "progress output although stdout is not a terminal"
+# On a terminal (a pty from script(1), util-linux) the bar does appear.
+if command -v script >/dev/null; then
+  script -qec "$(printf '%q ' "$HANGAR" export images ../tty_out)" /dev/null >tty.txt </dev/null ||
+    die "export on a pty failed"
+  grep -q 'export \[#' tty.txt || die "no progress bar on a terminal"
+  grep -q '12/12' tty.txt || die "the progress bar ends at 12/12"
+fi
 ok reset
 
 ok import images ../photos --labels label

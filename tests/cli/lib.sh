@@ -82,6 +82,7 @@ unchanged() {
 }
 
 # hexbytes HEX: writes the bytes of a hex string to stdout.
+# shellcheck disable=SC2059  # the format is made only of \xHH escapes
 hexbytes() { printf "$(sed 's/../\\x&/g' <<<"$1")"; }
 
 # patternhex N SEED: N deterministic pseudo-random bytes as hex.
@@ -100,7 +101,10 @@ make_npy() {
   case ${#dims[@]} in
     0) repr="()" ;;
     1) repr="(${dims[0]},)" ;;
-    *) repr="($(IFS=,; echo "${dims[*]}" | sed 's/,/, /g'))" ;;
+    *)
+      repr=$(IFS=,; echo "${dims[*]}")
+      repr="(${repr//,/, })"
+      ;;
   esac
   dict="{'descr': '$descr', 'fortran_order': False, 'shape': $repr, }"
   if ((${#dims[@]} > 0)); then dict+=$(printf '%*s' $((21 - ${#dims[0]})) ''); fi
@@ -117,6 +121,7 @@ make_npy() {
 
 # A 4x4 RGB PNG; pixel (y, x) = (64y + 16x, 255 - 40y, 50x), as PNG4_PIXELS says.
 PNG4_B64='iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAP0lEQVR42gE0AMv/AAD/ABD/MiD/ZDD/lgBA1wBQ1zJg12Rw15YAgK8AkK8yoK9ksK+WAMCHANCHMuCHZPCHllUKGGGsupz0AAAAAElFTkSuQmCC'
+# shellcheck disable=SC2034  # used by the cases that source this file
 PNG4_PIXELS='[[[0,255,0],[16,255,50],[32,255,100],[48,255,150]],[[64,215,0],[80,215,50],[96,215,100],[112,215,150]],[[128,175,0],[144,175,50],[160,175,100],[176,175,150]],[[192,135,0],[208,135,50],[224,135,100],[240,135,150]]]'
 make_png4() { base64 -d <<<"$PNG4_B64" >"$1"; }
 

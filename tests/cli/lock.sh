@@ -21,7 +21,7 @@ snapshot s
 ) >/dev/null 2>&1 &
 holder=$!
 trap 'kill "$holder" 2>/dev/null || true; rm -rf "$T"' EXIT
-for _ in $(seq 100); do
+for _ in $(seq 200); do
   flock -n .hangar/lock true || break
   sleep 0.05
 done

@@ -13,7 +13,9 @@
 
 #include <hangar/checkout.h>
 #include <hangar/commit.h>
+#include <hangar/diff.h>
 #include <hangar/key.h>
+#include <hangar/merge.h>
 #include <hangar/schema.h>
 #include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
@@ -126,6 +128,24 @@ class Repository {
   Digest commit(std::string_view message);
   // Drops all staged work.
   void reset();
+
+  // ---- diff, show, merge (diff.h, merge.h; libhangar/src/diff.cc, merge.cc) ----
+  // Changes from spec.from to spec.to. Commit-vs-commit walks only the record-tree pages that
+  // differ; a staged side walks the staging delta and looks its keys up in the trees. Never
+  // scans whole columns, except to list the samples of a column present on one side only.
+  // Throws: NotFound (commit), NotLocal never (stats are skipped for non-local samples).
+  DiffResult diff(const DiffSpec& spec) const;
+  // Commit metadata and per-column change counts against its first parent.
+  // Throws: NotFound, Corrupt.
+  ShowResult show(const Digest& commit) const;
+  // The lowest common ancestors of two commits in the DAG (several for criss-cross
+  // histories, none for unrelated ones), sorted by digest. Throws: NotFound, Corrupt.
+  std::vector<Digest> merge_bases(const Digest& a, const Digest& b) const;
+  // REQUIRES Write. Merges branch `branch` into the current branch (see merge.h for the
+  // rules). Conflicts are a value (Kind::Conflict; nothing written); the branch moves by
+  // compare-and-swap. Throws: NotFound (branch), InvalidArgument (staged work on the current
+  // branch), Corrupt.
+  MergeResult merge(std::string_view branch, const MergeOptions& options);
 
  private:
   explicit Repository(std::unique_ptr<detail::RepoState> state);

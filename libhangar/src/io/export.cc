@@ -32,18 +32,31 @@ class WriterPool {
   explicit WriterPool(unsigned n) {
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
   }
-  ~WriterPool() { finish(); }
+  // Never throws: when the caller is already unwinding (a writer error seen by push(), or a
+  // read error), that error wins and a second one here would std::terminate.
+  ~WriterPool() {
+    try {
+      finish();
+    } catch (...) {
+    }
+  }
 
   void push(Job job) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return error_ || queue_.size() < 4 * threads_.size(); });
-    if (error_) std::rethrow_exception(error_);
+    cv_.wait(lock, [&] { return failed_ || queue_.size() < 4 * threads_.size(); });
+    if (failed_) std::rethrow_exception(error_ ? std::exchange(error_, nullptr) : std::make_exception_ptr(Error(ErrorCode::Internal, "export writer stopped")));
     queue_.push_back(std::move(job));
     cv_.notify_all();
   }
 
   // Waits for every queued file; rethrows the first writer error.
   void finish() {
+    join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  void join() noexcept {
     {
       std::lock_guard lock(mu_);
       closed_ = true;
@@ -51,17 +64,15 @@ class WriterPool {
     cv_.notify_all();
     for (auto& t : threads_)
       if (t.joinable()) t.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
- private:
   void work() {
     while (true) {
       Job job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return closed_ || error_ || !queue_.empty(); });
-        if (error_ || queue_.empty()) return;
+        cv_.wait(lock, [&] { return closed_ || failed_ || !queue_.empty(); });
+        if (failed_ || queue_.empty()) return;
         job = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -70,7 +81,8 @@ class WriterPool {
         write_tensor_file(job.file, job.tensor.view());
       } catch (...) {
         std::lock_guard lock(mu_);
-        if (!error_) error_ = std::current_exception();
+        if (!failed_) error_ = std::current_exception();
+        failed_ = true;
         cv_.notify_all();
       }
     }
@@ -80,6 +92,7 @@ class WriterPool {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool closed_ = false;
+  bool failed_ = false;  // sticky; error_ is handed out once
   std::exception_ptr error_;
   std::vector<std::thread> threads_;
 };

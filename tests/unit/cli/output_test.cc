@@ -1,10 +1,9 @@
 // Output formatting: JSON keys and digests, times, sizes, tables, tensor text, progress bar.
 #include "output.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "progress.h"
 #include "tensor_text.h"
@@ -79,7 +78,11 @@ TEST_CASE("Output: small tensors print like numpy", "[cli][output]") {
   hangar::Bytes fb(sizeof(values));
   std::memcpy(fb.data(), values, sizeof(values));
   const hangar::Tensor f(hangar::DType::Float32, {2}, fb);
-  CHECK(cli::describe_tensor(f) == "float32 [2] (8 bytes)\n[ 1. 2.5]\n");
+  CHECK(cli::describe_tensor(f) == "float32 [2] (8 bytes)\n[1.  2.5]\n");
+  // float16 1, -2, 0.5: decimal points aligned as numpy does.
+  const hangar::Tensor h(hangar::DType::Float16, {3},
+                         bytes_of({0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38}));
+  CHECK(cli::describe_tensor(h) == "float16 [3] (6 bytes)\n[ 1.  -2.   0.5]\n");
   CHECK(cli::tensor_values_json(m).dump() == "[[1,2,3],[4,50,6]]");
 }
 

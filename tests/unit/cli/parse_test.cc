@@ -1,8 +1,9 @@
 // Command-line value parsing: sizes, shapes, dtypes, backends, formats, keys.
 #include "parse.h"
 
-#include <catch2/catch.hpp>
 #include <hangar/error.h>
+
+#include <catch2/catch.hpp>
 
 using hangar::cli::UsageError;
 
@@ -31,8 +32,8 @@ TEST_CASE("Parse: malformed sizes are usage errors", "[cli][parse]") {
 }
 
 TEST_CASE("Parse: shapes in several spellings", "[cli][parse]") {
-  using hangar::cli::parse_shape;
   using hangar::Shape;
+  using hangar::cli::parse_shape;
   CHECK(parse_shape("64,64,3") == Shape{64, 64, 3});
   CHECK(parse_shape("[64, 64, 3]") == Shape{64, 64, 3});
   CHECK(parse_shape("(5,)") == Shape{5});
@@ -60,8 +61,8 @@ TEST_CASE("Parse: dtype names, backends and export formats", "[cli][parse]") {
   CHECK(parse_dtype_arg("float32") == hangar::DType::Float32);
   CHECK(parse_dtype_arg("bool") == hangar::DType::Bool);
   CHECK_THROWS_AS(parse_dtype_arg("complex64"), UsageError);
-  CHECK_THROWS_WITH(parse_dtype_arg("uint7"), Catch::Contains("unknown dtype 'uint7'") &&
-                                                  Catch::Contains("float64"));
+  CHECK_THROWS_WITH(parse_dtype_arg("uint7"),
+                    Catch::Contains("unknown dtype 'uint7'") && Catch::Contains("float64"));
   CHECK(parse_backend_arg("hdf5") == hangar::BackendChoice::Hdf5);
   CHECK(parse_backend_arg("LMDB") == hangar::BackendChoice::Lmdb);
   CHECK(parse_backend_arg("auto") == hangar::BackendChoice::Auto);

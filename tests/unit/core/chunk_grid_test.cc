@@ -1,13 +1,12 @@
 // The chunk grid (docs/format/objects.md#chunk-grid): a pure function of (dtype, shape), blocks
 // of at most kChunkTarget bytes, and block copies that tile the tensor exactly.
-#include <catch2/catch.hpp>
+#include "chunk_grid.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
-
-#include "chunk_grid.h"
 
 namespace hangar {
 namespace {
@@ -26,8 +25,8 @@ Bytes random_bytes(std::size_t n, std::uint64_t seed) {
 }
 
 // Checks block `i` of `grid` against an element-by-element walk of the tensor.
-void check_block_contents(const ChunkGrid& grid, std::size_t elem, ByteView tensor,
-                          std::uint64_t i, ByteView block) {
+void check_block_contents(const ChunkGrid& grid, std::size_t elem, ByteView tensor, std::uint64_t i,
+                          ByteView block) {
   Shape origin, extent;
   grid.block(i, origin, extent);
   const std::size_t nd = grid.shape.size();
@@ -173,7 +172,8 @@ TEST_CASE("Chunk grid: empty tensors with huge dims follow the rule without over
   const ChunkGrid g = choose_grid(DType::UInt8, {0, 3, std::uint64_t{1} << 63});
   CHECK(g.chunk_shape == Shape{1, 1, std::uint64_t{1} << 22});
   CHECK(g.chunk_count() == 0);
-  const ChunkGrid h = choose_grid(DType::Float64, {std::uint64_t{1} << 62, std::uint64_t{1} << 62, 0});
+  const ChunkGrid h =
+      choose_grid(DType::Float64, {std::uint64_t{1} << 62, std::uint64_t{1} << 62, 0});
   CHECK(h.chunk_shape == Shape{1, 1u << 19, 1});
   CHECK(h.chunk_count() == 0);
 }
@@ -188,7 +188,8 @@ TEST_CASE("Chunk grid: gather/scatter round-trip over random grids with edge blo
     g.shape.resize(rng() % 5);
     for (auto& d : g.shape) d = rng() % 9;
     g.chunk_shape.resize(g.shape.size());
-    for (std::size_t d = 0; d < g.shape.size(); ++d) g.chunk_shape[d] = 1 + rng() % (g.shape[d] + 1);
+    for (std::size_t d = 0; d < g.shape.size(); ++d)
+      g.chunk_shape[d] = 1 + rng() % (g.shape[d] + 1);
     const std::size_t elem = elems[rng() % 4];
     INFO("shape " << shape_to_string(g.shape) << " chunk " << shape_to_string(g.chunk_shape)
                   << " elem " << elem);

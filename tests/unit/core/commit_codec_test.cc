@@ -5,7 +5,6 @@
 #include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -13,6 +12,13 @@
 
 namespace hangar {
 namespace {
+
+Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
+    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
 
 template <typename F>
 Error error_of(F&& f) {
@@ -29,7 +35,8 @@ Digest digest_for(std::string_view text) { return digest_of(as_bytes(text)); }
 
 Commit sample_commit(std::size_t parents) {
   Commit c;
-  for (std::size_t i = 0; i < parents; ++i) c.parents.push_back(digest_for("parent" + std::to_string(i)));
+  for (std::size_t i = 0; i < parents; ++i)
+    c.parents.push_back(digest_for("parent" + std::to_string(i)));
   c.columns = {
       {"images", digest_for("schema-a"), digest_for("root-a"), 1000, 12288000},
       {"labels", digest_for("schema-b"), Digest{}, 0, 0},
@@ -250,6 +257,28 @@ TEST_CASE("Commit codec: messages name the commit by its digest", "[core][commit
   const Bytes b = f.encode();
   const Error e = error_of([&] { decode_commit(b); });
   CHECK_THAT(e.what(), Catch::StartsWith("corrupt commit " + digest_of(b).short_hex()));
+}
+
+// KNOWN ISSUE (storage's Decoder, reported, not fixed here): Decoder::varint accepts
+// non-minimal LEB128 (0x80 0x00 for 0), so the same commit has a second byte string and a
+// second digest. Tagged !mayfail until the decoder rejects overlong varints.
+TEST_CASE("Commit codec: an overlong varint is not a second encoding", "[core][commit][!mayfail]") {
+  const Bytes canonical = CommitFields{}.encode();
+  Bytes overlong = canonical;
+  // Byte 2 is the parent count (0); write it as 0x80 0x00 instead.
+  overlong[2] = std::byte{0x80};
+  overlong.insert(overlong.begin() + 3, std::byte{0x00});
+  CHECK(error_of([&] { decode_commit(overlong); }).code() == ErrorCode::Corrupt);
+}
+
+TEST_CASE("Commit codec: the example in docs/format/objects.md", "[core][commit]") {
+  Commit c;
+  c.author = "a";
+  c.email = "a@b";
+  c.message = "m";
+  const Bytes expect = hex_bytes("01 01 00 00 01 61 03 61 40 62 00 00 00 00 00 00 00 00 01 6d");
+  CHECK(encode_commit(c) == expect);
+  CHECK(decode_commit(expect) == c);
 }
 
 }  // namespace hangar

@@ -1,22 +1,29 @@
 // Sample descriptors (docs/format/objects.md#sample-descriptor): sample identity, the canonical
 // encoding, and reassembly of chunked tensors from a real chunk store.
+#include "descriptor.h"
+
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "chunk_grid.h"
-#include "descriptor.h"
 #include "support/storage_temp_dir.h"
 
 namespace hangar {
 namespace {
+
+Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
+    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
 
 template <typename F>
 Error error_of(F&& f) {
@@ -135,11 +142,25 @@ TEST_CASE("Descriptor: zero-size tensors have no chunks, scalars one", "[core][d
   CHECK(descriptor_of(scalar).shape.empty());
 }
 
+TEST_CASE("Descriptor: a view whose data does not match its shape is refused",
+          "[core][descriptor]") {
+  const Tensor big = random_tensor(DType::UInt16, {3, 1000, 1001}, 1);
+  for (std::size_t size : {std::size_t{0}, big.nbytes() - 2, big.nbytes() / 2}) {
+    const TensorView short_view{DType::UInt16, big.shape(), big.data().first(size)};
+    const Error e = error_of([&] { prepare_sample(short_view, 3); });
+    CHECK(e.code() == ErrorCode::InvalidArgument);
+    CHECK_THAT(e.what(), Catch::Contains("uint16 [3,1000,1001]"));
+  }
+  const Tensor small = random_tensor(DType::Float32, {4}, 2);
+  const TensorView long_view{DType::Float32, {3}, small.data()};
+  CHECK(error_of([&] { prepare_sample(long_view, 3); }).code() == ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("Descriptor codec: decode(encode(d)) == d and encode(decode(b)) == b",
           "[core][descriptor]") {
-  for (const Tensor& t : {random_tensor(DType::UInt8, {64, 64, 3}, 1),
-                          random_tensor(DType::Float64, {999, 1001}, 2),
-                          random_tensor(DType::Bool, {}, 3), Tensor(DType::Int32, {0, 7})}) {
+  for (const Tensor& t :
+       {random_tensor(DType::UInt8, {64, 64, 3}, 1), random_tensor(DType::Float64, {999, 1001}, 2),
+        random_tensor(DType::Bool, {}, 3), Tensor(DType::Int32, {0, 7})}) {
     INFO(dtype_name(t.dtype()) << " " << shape_to_string(t.shape()));
     const PreparedSample p = prepare_sample(t.view(), 1);
     const Descriptor d = decode_descriptor(p.descriptor);
@@ -163,8 +184,8 @@ TEST_CASE("Descriptor codec: the layout is the documented one", "[core][descript
 }
 
 TEST_CASE("Descriptor codec: every strict prefix is Corrupt", "[core][descriptor]") {
-  for (const Tensor& t : {random_tensor(DType::UInt8, {4, 4}, 1),
-                          random_tensor(DType::Float64, {999, 1001}, 2)}) {
+  for (const Tensor& t :
+       {random_tensor(DType::UInt8, {4, 4}, 1), random_tensor(DType::Float64, {999, 1001}, 2)}) {
     const Bytes b = prepare_sample(t.view(), 1).descriptor;
     for (std::size_t n = 0; n < b.size(); ++n) {
       INFO("prefix " << n << " of " << b.size());
@@ -196,8 +217,7 @@ TEST_CASE("Descriptor codec: a chunk grid that is not the rule's is Corrupt",
   CHECK(error_of([&] { decode_descriptor(f.encode()); }).code() == ErrorCode::Corrupt);
 }
 
-TEST_CASE("Descriptor codec: hostile sizes are Corrupt without allocating",
-          "[core][descriptor]") {
+TEST_CASE("Descriptor codec: hostile sizes are Corrupt without allocating", "[core][descriptor]") {
   const std::uint64_t huge = 1ull << 60;
   SECTION("dimension count") {
     DescriptorFields f;
@@ -253,10 +273,9 @@ TEST_CASE("Descriptor codec: wrong kind, unknown dtype, newer version, trailing 
 TEST_CASE("Descriptor: read_sample reassembles stored chunks", "[core][descriptor]") {
   testing::StorageTempDir dir("descriptor");
   storage::Chunks chunks = storage::Chunks::open(dir / "chunks", false);
-  const std::vector<Tensor> tensors = {random_tensor(DType::UInt16, {3, 1000, 1001}, 1),
-                                       random_tensor(DType::Float32, {17, 5}, 2),
-                                       random_tensor(DType::Int8, {}, 3),
-                                       Tensor(DType::Float64, {0, 4})};
+  const std::vector<Tensor> tensors = {
+      random_tensor(DType::UInt16, {3, 1000, 1001}, 1), random_tensor(DType::Float32, {17, 5}, 2),
+      random_tensor(DType::Int8, {}, 3), Tensor(DType::Float64, {0, 4})};
   std::vector<Descriptor> descriptors;
   for (const Tensor& t : tensors) {
     PreparedSample p = prepare_sample(t.view(), 3);
@@ -274,6 +293,15 @@ TEST_CASE("Descriptor: read_sample reassembles stored chunks", "[core][descripto
   const Descriptor d = decode_descriptor(prepare_sample(absent.view(), 3).descriptor);
   CHECK_FALSE(sample_is_local(reader, d));
   CHECK(error_of([&] { read_sample(reader, d); }).code() == ErrorCode::NotLocal);
+}
+
+TEST_CASE("Descriptor codec: the example in docs/format/objects.md", "[core][descriptor]") {
+  const Tensor t = random_tensor(DType::Float32, {4, 4}, 8);
+  const PreparedSample p = prepare_sample(t.view(), 3);
+  Bytes expect = hex_bytes("03 01 0b 02 04 04 04 04 01");
+  const Digest chunk = digest_of(t.data());
+  expect.insert(expect.end(), chunk.bytes.begin(), chunk.bytes.end());
+  CHECK(p.descriptor == expect);
 }
 
 }  // namespace hangar

@@ -4,7 +4,6 @@
 #include <hangar/tensor.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <set>
 #include <string>
@@ -68,8 +67,8 @@ TEST_CASE("DType: codes, names, sizes and kinds are the permanent table", "[core
 TEST_CASE("DType: unknown codes and names are rejected", "[core][dtype]") {
   for (int code : {0, 13, 14, 0x7f, 0x80, 0xff})
     CHECK_FALSE(dtype_from_code(static_cast<std::uint8_t>(code)).has_value());
-  for (const char* name : {"", "float", "int", "Float32", "uint8 ", "f16", "complex64", "object",
-                           "<f4", "u3", "str"})
+  for (const char* name :
+       {"", "float", "int", "Float32", "uint8 ", "f16", "complex64", "object", "<f4", "u3", "str"})
     CHECK_FALSE(parse_dtype(name).has_value());
 }
 
@@ -100,8 +99,8 @@ TEST_CASE("Tensor: checked_element_count refuses too many dims and too many byte
   CHECK_THAT(dims.what(), Catch::Contains("32 dimensions"));
 
   // Exactly 1 TiB is allowed, one element more is not; the limit is in bytes, not elements.
-  CHECK(checked_element_count({std::uint64_t{1} << 37}, DType::Float64, "t") ==
-        std::uint64_t{1} << 37);
+  CHECK(checked_element_count({std::uint64_t{1} << 37}, DType::Float64, "t") == std::uint64_t{1}
+                                                                                    << 37);
   CHECK(error_of([] {
           checked_element_count({(std::uint64_t{1} << 37) + 1}, DType::Float64, "t");
         }).code() == ErrorCode::InvalidArgument);

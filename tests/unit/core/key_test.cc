@@ -2,9 +2,8 @@
 #include <hangar/error.h>
 #include <hangar/key.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -14,6 +13,13 @@
 
 namespace hangar {
 namespace {
+
+Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
+    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
 
 template <typename F>
 Error error_of(F&& f) {
@@ -94,9 +100,18 @@ TEST_CASE("Key: parse(to_string()) round-trips every integer key", "[core][key]"
 }
 
 TEST_CASE("Key: valid string keys are accepted", "[core][key]") {
-  const std::vector<std::string> keys = {"a",          "boot/00017", "a/b/c",        "...",
-                                         "a/.../b",    ".hidden",    "a.",           "x..y",
-                                         "caf\xc3\xa9", "with space", "-",            "~",
+  const std::vector<std::string> keys = {"a",
+                                         "boot/00017",
+                                         "a/b/c",
+                                         "...",
+                                         "a/.../b",
+                                         ".hidden",
+                                         "a.",
+                                         "x..y",
+                                         "caf\xc3\xa9",
+                                         "with space",
+                                         "-",
+                                         "~",
                                          std::string(255, 'k')};
   for (const std::string& s : keys) {
     INFO(s);
@@ -154,9 +169,9 @@ TEST_CASE("Key: 255 bytes is the limit, counted in bytes not characters", "[core
 
 TEST_CASE("Key: sort encoding puts integers first, in numeric order", "[core][key]") {
   const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
-  CHECK(Key(std::uint64_t{5}).encoded() ==
-        Bytes{std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
-              std::byte{0}, std::byte{0}, std::byte{5}});
+  CHECK(Key(std::uint64_t{5}).encoded() == Bytes{std::byte{0}, std::byte{0}, std::byte{0},
+                                                 std::byte{0}, std::byte{0}, std::byte{0},
+                                                 std::byte{0}, std::byte{0}, std::byte{5}});
   CHECK(Key(std::string("ab")).encoded() ==
         Bytes{std::byte{1}, std::byte{'a'}, std::byte{'b'}, std::byte{0}});
   CHECK(compare_bytes(Key(max).encoded(), Key(std::string("0")).encoded()) < 0);
@@ -191,9 +206,8 @@ TEST_CASE("Key: encoded order equals Key order over mixed random keys", "[core][
     CHECK(sign(compare_bytes(a.encoded(), b.encoded())) == by_key);
   }
   std::vector<Key> by_encoding = keys;
-  std::sort(by_encoding.begin(), by_encoding.end(), [](const Key& a, const Key& b) {
-    return compare_bytes(a.encoded(), b.encoded()) < 0;
-  });
+  std::sort(by_encoding.begin(), by_encoding.end(),
+            [](const Key& a, const Key& b) { return compare_bytes(a.encoded(), b.encoded()) < 0; });
   std::sort(keys.begin(), keys.end());
   CHECK(by_encoding == keys);
   // Integers come first.
@@ -241,11 +255,10 @@ TEST_CASE("Key: nested (key, subkey) encodings concatenate and split back", "[co
 }
 
 TEST_CASE("Key: every strict prefix of an encoding is Corrupt", "[core][key]") {
-  const std::vector<Bytes> encodings = {Key(std::uint64_t{0}).encoded(),
-                                        Key(std::uint64_t{0x0102030405060708ull}).encoded(),
-                                        Key(std::string("a")).encoded(),
-                                        Key(std::string("boot/00017")).encoded(),
-                                        Key(std::string(255, 'q')).encoded()};
+  const std::vector<Bytes> encodings = {
+      Key(std::uint64_t{0}).encoded(), Key(std::uint64_t{0x0102030405060708ull}).encoded(),
+      Key(std::string("a")).encoded(), Key(std::string("boot/00017")).encoded(),
+      Key(std::string(255, 'q')).encoded()};
   for (const Bytes& enc : encodings) {
     for (std::size_t n = 0; n < enc.size(); ++n) {
       INFO("prefix " << n << " of " << enc.size());
@@ -273,6 +286,14 @@ TEST_CASE("Key: decode_front rejects unknown tags and invalid strings as Corrupt
   long_key.insert(long_key.end(), 256, std::byte{'x'});
   long_key.push_back(std::byte{0});
   CHECK(decode(long_key).code() == ErrorCode::Corrupt);
+}
+
+TEST_CASE("Key: the examples in docs/format/objects.md", "[core][key]") {
+  CHECK(Key(std::uint64_t{17}).encoded() == hex_bytes("00 00 00 00 00 00 00 00 11"));
+  CHECK(Key(std::string("cat/7")).encoded() == hex_bytes("01 63 61 74 2f 37 00"));
+  Bytes nested = Key(std::string("x")).encoded();
+  Key(std::uint64_t{5}).append_encoded(nested);
+  CHECK(nested == hex_bytes("01 78 00 00 00 00 00 00 00 00 00 05"));
 }
 
 }  // namespace hangar

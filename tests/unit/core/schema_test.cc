@@ -5,13 +5,19 @@
 #include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace hangar {
 namespace {
+
+Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
+    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
 
 template <typename F>
 Error error_of(F&& f) {
@@ -84,12 +90,12 @@ struct SchemaFields {
 }  // namespace
 
 TEST_CASE("Schema: column names follow [A-Za-z0-9_.-]{1,64}", "[core][schema]") {
-  const std::vector<std::string> good = {"images", "a", "A-Z_0.9", "...", "-",
-                                         std::string(64, 'x')};
+  const std::vector<std::string> good = {"images", "a", "A-Z_0.9",
+                                         "...",    "-", std::string(64, 'x')};
   for (const std::string& name : good) CHECK_NOTHROW(validate_column_name(name));
-  const std::vector<std::string> bad = {"",    std::string(65, 'x'), "a b",  "a/b",
-                                        "a\\b", "caf\xc3\xa9",         "a:b",  "a\tb",
-                                        std::string("a\0b", 3),        "*"};
+  const std::vector<std::string> bad = {
+      "",     std::string(65, 'x'),   "a b", "a/b", "a\\b", "caf\xc3\xa9", "a:b",
+      "a\tb", std::string("a\0b", 3), "*"};
   for (const std::string& name : bad) {
     INFO(name);
     const Error e = error_of([&] { validate_column_name(name); });
@@ -133,14 +139,18 @@ TEST_CASE("Schema: check_fits names column, key, expected and actual", "[core][s
         "column 'images' expects uint8 [64,64,3], got float32 [64,64] for key 'boot/00017'");
 
   // Each kind of mismatch alone is refused.
-  CHECK(error_of([&] { check_fits(s, DType::Int8, {64, 64, 3}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
-  CHECK(error_of([&] { check_fits(s, DType::UInt8, {64, 64, 4}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
-  CHECK(error_of([&] { check_fits(s, DType::UInt8, {64, 64, 3, 1}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
-  CHECK(error_of([&] { check_fits(s, DType::UInt8, {32, 64, 3}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::Int8, {64, 64, 3}, "k");
+        }).code() == ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::UInt8, {64, 64, 4}, "k");
+        }).code() == ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::UInt8, {64, 64, 3, 1}, "k");
+        }).code() == ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::UInt8, {32, 64, 3}, "k");
+        }).code() == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("Schema: a variable shape is a per-dimension maximum", "[core][schema]") {
@@ -159,10 +169,12 @@ TEST_CASE("Schema: a variable shape is a per-dimension maximum", "[core][schema]
                                 Catch::Contains("got uint8 [65,64,3]") &&
                                 Catch::Contains("key 'k7'"));
   // The number of dimensions is never variable.
-  CHECK(error_of([&] { check_fits(s, DType::UInt8, {64, 64}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
-  CHECK(error_of([&] { check_fits(s, DType::Int16, {1, 1, 1}, "k"); }).code() ==
-        ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::UInt8, {64, 64}, "k");
+        }).code() == ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          check_fits(s, DType::Int16, {1, 1, 1}, "k");
+        }).code() == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("Schema: names of layouts and backends", "[core][schema]") {
@@ -331,6 +343,12 @@ TEST_CASE("Schema codec: non-canonical encodings are Corrupt", "[core][schema]")
 
   f.attributes = {{"a", "1"}, {"a", "2"}};
   CHECK(error_of([&] { decode_schema(f.encode()); }).code() == ErrorCode::Corrupt);
+}
+
+TEST_CASE("Schema codec: the example in docs/format/objects.md", "[core][schema]") {
+  const Bytes expect = hex_bytes("02 01 06 69 6d 61 67 65 73 06 03 40 40 03 00 01 00 03 00");
+  CHECK(encode_schema(images()) == expect);
+  CHECK(decode_schema(expect) == images());
 }
 
 }  // namespace hangar

@@ -1,0 +1,127 @@
+// This machine's ceilings, measured in the same run as the benchmark steps:
+//   bench_ceilings IMAGE_DIR SCRATCH_DIR [ZSTD_LEVEL]
+// memcpy GB/s; PNG decode of every image in IMAGE_DIR with hangar's decoder (one thread);
+// zstd compress/decompress of the decoded pixels, one frame per image as hangar stores them;
+// sequential disk write + fsync. Prints TSV lines: name, value, unit.
+#include <hangar/hangar.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void row(const char* name, double value, const char* unit) {
+  std::printf("%s\t%.3f\t%s\n", name, value, unit);
+}
+
+void memcpy_ceiling() {
+  const std::size_t n = 256u << 20;
+  std::vector<char> a(n, 1), b(n, 2);
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::memcpy(b.data(), a.data(), n);
+    best = std::max(best, n / seconds_since(t0) / 1e9);
+    a[rep] = b[n - 1 - rep];  // keep the copies observable
+  }
+  row("memcpy", best, "GB/s");
+}
+
+std::vector<hangar::Tensor> decode_ceiling(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".png") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<hangar::Tensor> images;
+  images.reserve(files.size());
+  std::uint64_t bytes = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& f : files) {
+    images.push_back(hangar::read_tensor_file(f));
+    bytes += images.back().nbytes();
+  }
+  const double s = seconds_since(t0);
+  row("png_decode_images", files.size() / s, "images/s");
+  row("png_decode", bytes / s / 1e6, "MB/s");
+  row("png_decode_seconds", s, "s");
+  return images;
+}
+
+void zstd_ceiling(const std::vector<hangar::Tensor>& images, int level) {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  std::vector<std::vector<char>> frames;
+  std::uint64_t raw = 0, stored = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& t : images) {
+    std::vector<char> f(ZSTD_compressBound(t.nbytes()));
+    f.resize(ZSTD_compressCCtx(cctx, f.data(), f.size(), t.data().data(), t.nbytes(), level));
+    raw += t.nbytes();
+    stored += f.size();
+    frames.push_back(std::move(f));
+  }
+  const double cs = seconds_since(t0);
+  std::vector<char> out;
+  t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    out.resize(images[i].nbytes());
+    ZSTD_decompressDCtx(dctx, out.data(), out.size(), frames[i].data(), frames[i].size());
+  }
+  const double ds = seconds_since(t0);
+  ZSTD_freeCCtx(cctx);
+  ZSTD_freeDCtx(dctx);
+  row("zstd_compress", raw / cs / 1e6, "MB/s");
+  row("zstd_decompress", raw / ds / 1e6, "MB/s");
+  row("zstd_ratio", stored ? static_cast<double>(raw) / stored : 0, "x");
+}
+
+void disk_ceiling(const std::filesystem::path& scratch) {
+  const std::filesystem::path file = scratch / "ceiling.bin";
+  std::vector<char> block(1u << 20, 7);
+  const int blocks = 256;
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    std::perror("open");
+    return;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < blocks; ++i)
+    if (::write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) break;
+  ::fsync(fd);
+  const double s = seconds_since(t0);
+  ::close(fd);
+  std::filesystem::remove(file);
+  row("disk_write_fsync", blocks * block.size() / s / 1e6, "MB/s");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_ceilings IMAGE_DIR SCRATCH_DIR [ZSTD_LEVEL]\n");
+    return 2;
+  }
+  try {
+    memcpy_ceiling();
+    auto images = decode_ceiling(argv[1]);
+    zstd_ceiling(images, argc > 3 ? std::atoi(argv[3]) : 3);
+    disk_ceiling(argv[2]);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_ceilings: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# bench/run.sh [--quick]: builds Release, generates the workloads (seeded), times every step as a
+# whole process (wall, user, sys, peak RSS via /usr/bin/time), measures this machine's ceilings
+# in the same run, and writes bench/out/results.tsv and bench/RESULTS.md (set beside the peer
+# figures in bench/peers.tsv). --quick: workload A at 1,000 images only (a smoke run, < 2 min).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+build=$root/build-bench
+out=$root/bench/out
+data=$out/data
+mkdir -p "$out" "$data"
+[ -x /usr/bin/time ] || { echo "bench: installing GNU time" >&2; apt-get install -y -qq time >/dev/null; }
+
+echo "bench: building Release in $build" >&2
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHANGAR_BUILD_TESTS=OFF >/dev/null
+ninja -C "$build" -j2 >/dev/null
+H=$build/cli/hangar
+B=$build/bench
+
+tsv=$out/results.tsv
+printf 'workload\tstep\twall_s\tuser_s\tsys_s\tpeak_mb\tvalue\tunit\n' >"$tsv"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# step WORKLOAD NAME CMD...: runs CMD once, records wall/user/sys/peak RSS.
+step() {
+  local w=$1 name=$2
+  shift 2
+  if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$work/log" 2>&1; then
+    echo "bench: step $w/$name failed:" >&2
+    cat "$work/log" >&2
+    exit 1
+  fi
+  read -r wall user sys rss <"$work/time"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t\t\n' "$w" "$name" "$wall" "$user" "$sys" \
+    "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" >>"$tsv"
+  echo "bench: $w $name ${wall}s $((rss / 1024))MB" >&2
+}
+
+# value WORKLOAD NAME VALUE UNIT: a measured figure that is not a whole-process time.
+value() { printf '%s\t%s\t\t\t\t\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$tsv"; }
+
+run_workload() {
+  local w=$1 n=$2 size=$3
+  local src=$data/$w-$n-$size
+  if [ ! -f "$src/deletes.txt" ]; then
+    echo "bench: generating workload $w ($n x ${size}x${size}x3)" >&2
+    rm -rf "$src"
+    "$B/bench_gen_workload" "$src" "$n" "$size"
+  fi
+  value "$w" png_bytes_base "$(du -sb "$src/base" | cut -f1)" bytes
+  "$B/bench_ceilings" "$src/base" "$work" | while IFS=$'\t' read -r name v unit; do
+    value "$w" "ceiling_$name" "$v" "$unit"
+  done
+
+  local r=$work/$w
+  step "$w" startup "$H" --version
+  rm -rf "$r" && step "$w" init "$H" init "$r"
+  step "$w" import_jobs1 "$H" -C "$r" import images "$src/base" --jobs 1
+  rm -rf "$r" && "$H" init "$r" >/dev/null
+  step "$w" import "$H" -C "$r" import images "$src/base" --jobs 2
+  step "$w" commit_base "$H" -C "$r" commit -m base
+  step "$w" branch "$H" -C "$r" branch create dev
+  step "$w" checkout_dev "$H" -C "$r" checkout dev
+  step "$w" import_changes "$H" -C "$r" import images "$src/changes" --jobs 2
+  step "$w" commit_changes "$H" -C "$r" commit -m changes
+  step "$w" checkout_main "$H" -C "$r" checkout main
+  # shellcheck disable=SC2046
+  step "$w" delete "$H" -C "$r" rm images $(cat "$src/deletes.txt")
+  step "$w" commit_deletes "$H" -C "$r" commit -m deletes
+  if "$H" diff --help >/dev/null 2>&1; then
+    step "$w" diff "$H" -C "$r" diff dev main --summary
+    step "$w" merge "$H" -C "$r" merge dev -m merge
+  fi
+  step "$w" read_all "$B/bench_read_all" "$r" images
+  "$B/bench_read_all" "$r" images | while IFS=$'\t' read -r name v unit; do
+    value "$w" "$name" "$v" "$unit"
+  done
+  step "$w" export_png "$H" -C "$r" export images "$work/$w-png" --format png
+  step "$w" export_npy "$H" -C "$r" export images "$work/$w-npy" --format npy
+  step "$w" summary "$H" -C "$r" summary --json
+  value "$w" count_after "$("$H" -C "$r" summary --json | tr -d ' \n' | sed -E 's/.*"count":([0-9]+).*/\1/')" samples
+  value "$w" disk_repo "$(du -sb "$r/.hangar" | cut -f1)" bytes
+  if [ -x "$root/bench/remote.sh" ] && "$H" server --help >/dev/null 2>&1; then
+    HANGAR_BIN=$H BENCH_TSV=$tsv BENCH_WORKLOAD=$w bash "$root/bench/remote.sh" "$r" "$work/$w-remote"
+  fi
+  rm -rf "$r" "$work/$w-png" "$work/$w-npy" "$work/$w-remote"
+}
+
+# Peak RSS of import and read as N grows (must stay flat): tiny 16x16 images.
+run_scale() {
+  local sizes=$1
+  for n in $sizes; do
+    local src=$data/S-$n-16
+    [ -f "$src/deletes.txt" ] || "$B/bench_gen_workload" "$src" "$n" 16
+    local r=$work/S$n
+    rm -rf "$r" && "$H" init "$r" >/dev/null
+    step "S$n" import "$H" -C "$r" import images "$src/base" --jobs 2
+    step "S$n" commit_base "$H" -C "$r" commit -m base
+    step "S$n" read_all "$B/bench_read_all" "$r" images
+    step "S$n" summary "$H" -C "$r" summary --json
+    rm -rf "$r"
+  done
+}
+
+if [ $quick = 1 ]; then
+  run_workload A 1000 64
+  run_scale "1000 4000"
+else
+  run_workload A 5000 64
+  run_workload B 500 256
+  run_workload C 20000 32
+  run_scale "2000 8000 32000"
+  for prog in "$B"/bench_history_scale "$B"/bench_large_tensors; do
+    [ -x "$prog" ] || continue
+    echo "bench: $(basename "$prog")" >&2
+    "$prog" >"$out/$(basename "$prog").txt"
+  done
+fi
+
+bash "$root/bench/report.sh" "$tsv" "$root/bench/peers.tsv" "$quick" >"$root/bench/RESULTS.md"
+echo "bench: wrote bench/RESULTS.md and $tsv" >&2

@@ -1,0 +1,218 @@
+// Repository::merge: up-to-date, fast-forward, or a three-way merge against the merge base
+// (a virtual one for criss-cross histories, see merge_base.h), all in one write txn.
+//
+// Order inside the txn: resolve refs, find the base, *plan* the merge reading only (virtual
+// base trees live in an in-memory OverlayPageStore), and only when there is no conflict, or a
+// strategy resolved them, apply the plan (pages written), put the commit and compare-and-swap
+// the branch. A conflicting merge thus writes nothing at all.
+#include <hangar/error.h>
+#include <hangar/repository.h>
+
+#include <array>
+#include <chrono>
+#include <unordered_map>
+
+#include "merge_base.h"
+#include "merge_plan.h"
+#include "repo_state.h"
+
+namespace hangar {
+namespace {
+
+// Commit lookups for one merge, cached (the DAG walks ask for the same commits repeatedly).
+class History {
+ public:
+  History(const detail::RepoState& st, const lmdb::Txn& txn) : st_(st), txn_(txn) {}
+
+  const Commit& commit(const Digest& id) {
+    auto it = cache_.find(id);
+    if (it == cache_.end()) it = cache_.emplace(id, st_.load_commit(txn_, id)).first;
+    return it->second;
+  }
+  ParentsFn parents() {
+    return [this](const Digest& id) { return commit(id).parents; };
+  }
+
+ private:
+  const detail::RepoState& st_;
+  const lmdb::Txn& txn_;
+  std::unordered_map<Digest, Commit> cache_;
+};
+
+// The merge base of two (virtual) commits whose parents are `a` and `b`: the single LCA's
+// tree, the empty tree for unrelated histories, or the virtual merge of several LCAs,
+// folded in digest order, each step merged against its own (recursive) base.
+TreeState merge_base_state(History& h, PageStore& overlay, std::span<const Digest> a,
+                           std::span<const Digest> b, std::optional<Digest>* single) {
+  const std::vector<Digest> lcas = lowest_common_ancestors(h.parents(), a, b);
+  if (lcas.empty()) return {};
+  if (lcas.size() == 1) {
+    if (single) *single = lcas.front();
+    return tree_state(h.commit(lcas.front()));
+  }
+  std::vector<Digest> merged{lcas.front()};
+  TreeState acc = tree_state(h.commit(lcas.front()));
+  for (std::size_t i = 1; i < lcas.size(); ++i) {
+    const std::array<Digest, 1> next{lcas[i]};
+    const TreeState base = merge_base_state(h, overlay, merged, next, nullptr);
+    const TreeState other = tree_state(h.commit(lcas[i]));
+    const StateMergePlan plan = plan_state_merge(overlay, base, acc, other, TreeResolution::Virtual);
+    acc = apply_state_merge(overlay, acc, plan);
+    merged.push_back(lcas[i]);
+  }
+  return acc;
+}
+
+TreeResolution resolution_of(MergeStrategy s) {
+  switch (s) {
+    case MergeStrategy::Ours: return TreeResolution::Ours;
+    case MergeStrategy::Theirs: return TreeResolution::Theirs;
+    case MergeStrategy::None: break;
+  }
+  return TreeResolution::None;
+}
+
+// Public conflicts: record keys decoded with the column's schema (ours', else theirs').
+std::vector<Conflict> describe(const detail::RepoState& st, const lmdb::Txn& txn,
+                               const TreeState& ours, const TreeState& theirs,
+                               const std::vector<ColumnConflict>& conflicts) {
+  std::vector<Conflict> out;
+  std::map<std::string, ColumnSchema> schemas;
+  for (const auto& c : conflicts) {
+    Conflict pc{c.column, std::nullopt, std::nullopt, c.kind};
+    if (c.key) {
+      auto it = schemas.find(c.column);
+      if (it == schemas.end()) {
+        auto col = ours.find(c.column);
+        if (col == ours.end()) col = theirs.find(c.column);
+        it = schemas.emplace(c.column, st.load_schema(txn, col->second.schema)).first;
+      }
+      auto [key, sub] = detail::split_record_key(it->second, *c.key);
+      pc.key = std::move(key);
+      pc.subkey = std::move(sub);
+    }
+    out.push_back(std::move(pc));
+  }
+  return out;
+}
+
+struct MergeInput {
+  std::string ours_branch;
+  std::string theirs_branch;
+  Digest ours;
+  Digest theirs;
+};
+
+MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
+                      const MergeInput& in, const MergeOptions& options,
+                      const UserIdentity& who) {
+  TxnPageStore pages(st.objects, txn, &txn);
+  OverlayPageStore overlay(pages);
+  MergeResult r;
+  const std::array<Digest, 1> a{in.ours}, b{in.theirs};
+  const TreeState base = merge_base_state(h, overlay, a, b, &r.base);
+  const TreeState ours = tree_state(h.commit(in.ours)), theirs = tree_state(h.commit(in.theirs));
+  const StateMergePlan plan =
+      plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy));
+  std::vector<Conflict> conflicts = describe(st, txn, ours, theirs, plan.conflicts);
+  if (!conflicts.empty() && options.strategy == MergeStrategy::None) {
+    r.kind = MergeResult::Kind::Conflict;
+    r.conflicts = std::move(conflicts);
+    return r;
+  }
+  Commit c;
+  c.parents = {in.ours, in.theirs};
+  c.columns = tree_columns(apply_state_merge(pages, ours, plan));
+  c.author = who.name;
+  c.email = who.email;
+  c.time = std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  c.message = !options.message.empty() ? options.message
+                                       : "Merge branch '" + in.theirs_branch + "' into '" +
+                                             in.ours_branch + "'";
+  const Digest id = st.objects.put(txn, encode_commit(c));
+  if (!st.refs.compare_and_swap(txn, RefStore::branch_ref(in.ours_branch), in.ours, id))
+    fail(ErrorCode::Internal, "branch '" + in.ours_branch + "' moved during merge");
+  r.kind = MergeResult::Kind::Merged;
+  r.commit = id;
+  r.resolved = std::move(conflicts);
+  return r;
+}
+
+MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string_view branch,
+                         const MergeOptions& options, const UserIdentity& who) {
+  MergeInput in;
+  in.ours_branch = st.refs.head_branch(txn);
+  in.theirs_branch = std::string(branch);
+  const auto theirs = st.refs.read(txn, RefStore::branch_ref(branch));
+  if (!theirs)
+    fail(ErrorCode::NotFound, "no branch '" + in.theirs_branch + "'; see 'hangar branch list'");
+  if (!st.staging.empty(txn))
+    fail(ErrorCode::InvalidArgument, "cannot merge '" + in.theirs_branch +
+                                         "': there are staged changes on '" + in.ours_branch +
+                                         "'; commit them or run 'hangar reset'");
+  const auto ours = st.head(txn);
+  const std::string ref = RefStore::branch_ref(in.ours_branch);
+  MergeResult r;
+  History h(st, txn);
+  if (ours && is_ancestor(h.parents(), *theirs, *ours)) {
+    r.kind = MergeResult::Kind::UpToDate;
+    r.commit = ours;
+    return r;
+  }
+  if (!ours || is_ancestor(h.parents(), *ours, *theirs)) {
+    if (!st.refs.compare_and_swap(txn, ref, ours, *theirs))
+      fail(ErrorCode::Internal, "branch '" + in.ours_branch + "' moved during merge");
+    r.kind = MergeResult::Kind::FastForward;
+    r.commit = theirs;
+    return r;
+  }
+  in.ours = *ours;
+  in.theirs = *theirs;
+  return three_way(st, txn, h, in, options, who);
+}
+
+}  // namespace
+
+std::string_view conflict_kind_name(ConflictKind kind) noexcept {
+  switch (kind) {
+    case ConflictKind::BothAdded: return "both-added";
+    case ConflictKind::BothModified: return "both-modified";
+    case ConflictKind::DeletedModified: return "deleted-modified";
+    case ConflictKind::ModifiedDeleted: return "modified-deleted";
+    case ConflictKind::Schema: return "schema";
+  }
+  return "unknown";
+}
+
+std::string_view merge_kind_name(MergeResult::Kind kind) noexcept {
+  switch (kind) {
+    case MergeResult::Kind::UpToDate: return "up-to-date";
+    case MergeResult::Kind::FastForward: return "fast-forward";
+    case MergeResult::Kind::Merged: return "merged";
+    case MergeResult::Kind::Conflict: return "conflict";
+  }
+  return "unknown";
+}
+
+std::vector<Digest> Repository::merge_bases(const Digest& a, const Digest& b) const {
+  auto txn = state_->meta.begin_read();
+  History h(*state_, txn);
+  const std::array<Digest, 1> sa{a}, sb{b};
+  h.commit(a);  // NotFound early, naming the commit
+  h.commit(b);
+  return lowest_common_ancestors(h.parents(), sa, sb);
+}
+
+MergeResult Repository::merge(std::string_view branch, const MergeOptions& options) {
+  state_->require_write();
+  const UserIdentity who = user();
+  MergeResult result;
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    result = merge_in_txn(*state_, txn, branch, options, who);
+  });
+  return result;
+}
+
+}  // namespace hangar

@@ -1,0 +1,46 @@
+# Shared set-up for scripts/test.sh and scripts/demo.sh (sourced, not run): installs the Debian
+# packages that are missing and builds hangar into build/ (Release, Ninja, warnings as errors).
+# Environment: HANGAR_BUILD (default <repo>/build), HANGAR_JOBS (parallel jobs, default 2).
+
+HANGAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HANGAR_BUILD=${HANGAR_BUILD:-$HANGAR_ROOT/build}
+HANGAR_JOBS=${HANGAR_JOBS:-2}
+
+# Everything the build, the tests and the demo need (Debian 12 names).
+HANGAR_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  liblmdb-dev libxxhash-dev xxhash libzstd-dev libhdf5-dev
+  libcli11-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
+  libspng-dev libjpeg-dev jq
+)
+
+hangar_is_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Installs only what is missing; runs 'apt-get update' first, and sudo only when not root.
+hangar_install_packages() {
+  local missing=() pkg
+  for pkg in "${HANGAR_PACKAGES[@]}"; do
+    hangar_is_installed "$pkg" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  echo "==> installing missing packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+hangar_build() {
+  echo "==> configuring $HANGAR_BUILD"
+  cmake -S "$HANGAR_ROOT" -B "$HANGAR_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DHANGAR_WERROR=ON
+  echo "==> building with -j$HANGAR_JOBS"
+  cmake --build "$HANGAR_BUILD" -j "$HANGAR_JOBS"
+}
