@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "context.h"
+#include "log_graph.h"
 #include "output.h"
 
 namespace hangar::cli {
@@ -113,9 +114,15 @@ void run_summary(Context& ctx, const std::optional<std::string>& ref) {
   }
 }
 
-void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit) {
+void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit,
+             bool graph) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const std::optional<Digest> from = ref ? std::optional(repo.resolve(*ref)) : repo.head();
+  if (graph && !ctx.json && from) {  // the whole DAG in topological order, then `limit` rows
+    constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+    print_log_graph(ctx.out, topological_order(repo.log(*from, kAll)), limit);
+    return;
+  }
   const std::vector<LogEntry> entries = from ? repo.log(*from, limit) : std::vector<LogEntry>{};
   if (ctx.json) {
     Json doc = Json::array();
@@ -174,8 +181,12 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
             return good ? std::string() : "expected a positive count, got '" + text + "'";
           },
           "N"));
+  auto log_graph = std::make_shared<bool>(false);
+  log->add_flag("--graph", *log_graph, "draw the commit graph, one line per commit");
   add_json_flag(*log, ctx);
-  on_run(*log, ctx, [&ctx, log_ref, log_limit] { run_log(ctx, *log_ref, *log_limit); });
+  on_run(*log, ctx, [&ctx, log_ref, log_limit, log_graph] {
+    run_log(ctx, *log_ref, *log_limit, *log_graph);
+  });
 }
 
 }  // namespace hangar::cli

@@ -22,6 +22,7 @@ struct Context {
   std::ostream& err = std::cerr;
 
   std::function<void()> action;  // the parsed command, run by main() after parsing
+  int exit_code = 0;  // main() returns it: 1 for findings (merge conflicts, diff --exit-code)
   // The root of the repository enclosing the working directory. Throws: NotFound.
   std::filesystem::path find_root() const;
   // Finds the enclosing repository and opens it. Read for reporting commands, Write (which
@@ -43,5 +44,7 @@ void register_sample_commands(CLI::App& app, Context& ctx);  // put get rm
 void register_import_export_commands(CLI::App& app, Context& ctx);  // import export
 void register_commit_commands(CLI::App& app, Context& ctx);         // commit reset
 void register_branch_commands(CLI::App& app, Context& ctx);         // branch checkout
+void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
+void register_merge_commands(CLI::App& app, Context& ctx);  // merge
 
 }  // namespace hangar::cli

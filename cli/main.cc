@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
   register_import_export_commands(app, ctx);
   register_commit_commands(app, ctx);
   register_branch_commands(app, ctx);
+  register_diff_commands(app, ctx);
+  register_merge_commands(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
     if (!ctx.action) throw std::logic_error("no action for the parsed command line");
     ctx.action();
     std::cout.flush();
-    return 0;
+    return ctx.exit_code;
   } catch (const UsageError& e) {
     print_error(std::string(e.what()) + "; see '" + command_path(app) + " --help'");
     return kExitUsage;

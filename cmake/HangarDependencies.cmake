@@ -11,3 +11,7 @@ pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
 if(HANGAR_BUILD_TESTS)
   find_package(Catch2 REQUIRED)
 endif()
+
+# HDF5 (backend "h0"): Debian's libhdf5-dev, serial flavour. FindHDF5 gives HDF5::HDF5.
+set(HDF5_PREFER_PARALLEL OFF)
+find_package(HDF5 REQUIRED COMPONENTS C)

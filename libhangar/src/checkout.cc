@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "chunked_io.h"
 #include "repo_state.h"
+#include "transfer_detail.h"
 
 namespace hangar {
 namespace detail {
@@ -146,8 +148,35 @@ Tensor Checkout::read(const SampleRef& ref) const {
     return read_sample(state_->reader, d);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::NotLocal) throw;
-    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data origin --keys " +
+    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data " +
+                                  detail::hint_remote(*state_->repo) + " --keys " +
                                   ref.key.to_string() + "'");
+  }
+}
+
+Tensor Checkout::read_slice(const SampleRef& ref, const Slice& slice) const {
+  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  const ResolvedSlice resolved = resolve_slice(slice, d.shape);
+  try {
+    return read_sample_slice(state_->reader, d, resolved);  // only the chunks it touches
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::NotLocal) throw;
+    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data " +
+                                  detail::hint_remote(*state_->repo) + " --keys " +
+                                  ref.key.to_string() + "'");
+  }
+}
+
+Tensor Checkout::get_slice(std::string_view column, const Key& key,
+                           const std::optional<Key>& subkey, const Slice& slice) const {
+  auto ref = find(column, key, subkey);
+  if (!ref)
+    fail(ErrorCode::NotFound, "no sample " + detail::sample_name(std::string(column), key, subkey) +
+                                  " at " + state_->where());
+  try {
+    return read_slice(*ref, slice);
+  } catch (const Error& e) {
+    throw e.with_context("cannot read " + detail::sample_name(std::string(column), key, subkey));
   }
 }
 

@@ -59,16 +59,19 @@ void for_each_run(const Shape& shape, const Shape& origin, const Shape& extent, 
 }  // namespace
 
 ChunkGrid choose_grid(DType dtype, const Shape& shape) {
+  // docs/format/objects.md#chunk-grid. Blocks are cut close to cubes so that a sub-array in
+  // any direction touches few of them, and smaller than the chunk target so that a small
+  // slice or region edit costs a small fraction of a large tensor.
   ChunkGrid g{shape, shape};
   for (auto& d : g.chunk_shape) d = d == 0 ? 1 : d;
   const std::uint64_t elem = dtype_size(dtype);
-  std::size_t dim = 0;
-  while (dim < g.chunk_shape.size() && saturated_bytes(g.chunk_shape, elem) > kChunkTarget) {
-    if (g.chunk_shape[dim] == 1) {
-      ++dim;
-      continue;
-    }
-    g.chunk_shape[dim] = (g.chunk_shape[dim] + 1) / 2;
+  if (saturated_bytes(g.chunk_shape, elem) <= kChunkTarget) return g;
+  while (saturated_bytes(g.chunk_shape, elem) > kBlockTarget) {
+    // The largest dim is >= 2 here: a block of all-1 dims holds one element (<= 8 bytes).
+    std::size_t widest = 0;
+    for (std::size_t d = 1; d < g.chunk_shape.size(); ++d)
+      if (g.chunk_shape[d] > g.chunk_shape[widest]) widest = d;
+    g.chunk_shape[widest] = (g.chunk_shape[widest] + 1) / 2;
   }
   return g;
 }

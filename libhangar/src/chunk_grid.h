@@ -1,6 +1,7 @@
 // The deterministic chunk grid of a tensor: a function of (dtype, shape) only, so equal
-// tensors always give equal chunks. A tensor of at most kChunkTarget bytes is one chunk;
-// a larger one is cut into row-major blocks by halving leading dimensions until a block fits.
+// tensors always give equal chunks (docs/format/objects.md#chunk-grid). A tensor of at most
+// kChunkTarget bytes is one chunk; a larger one is cut into blocks of at most kBlockTarget
+// bytes by halving its largest block dimension (the first of equals) until a block fits.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,10 @@
 
 namespace hangar {
 
+// Largest tensor stored as one chunk.
 constexpr std::uint64_t kChunkTarget = 4u << 20;
+// Largest block of a tensor cut into several chunks.
+constexpr std::uint64_t kBlockTarget = 1u << 20;
 
 struct ChunkGrid {
   Shape shape;        // the tensor's shape

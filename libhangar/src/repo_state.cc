@@ -3,6 +3,8 @@
 
 #include <hangar/error.h>
 
+#include "backend_choice.h"
+
 namespace hangar::detail {
 
 void RepoState::require_write() const {
@@ -76,12 +78,20 @@ ColumnDelta RepoState::staged_delta(const lmdb::Txn& txn, const std::string& col
 std::size_t RepoState::stage_samples(const std::string& column,
                               std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo) {
   require_write();
+  storage::BackendCode backend;  // where this column's chunks go (backend_choice.h)
+  {
+    auto txn = meta.begin_read();
+    auto cols = staged_columns(txn);
+    auto it = cols.find(column);
+    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + column + "'");
+    backend = chunk_backend(it->second.schema);
+  }
   std::vector<storage::EncodedChunk> encoded;
   for (auto& [key, s] : samples)
     for (auto& c : s.chunks) encoded.push_back(std::move(c));
   // Durability order: chunk bytes and their locations are committed before any record
   // references them; a crash in between leaves only unreferenced chunks (gc removes them).
-  const std::size_t fresh = chunks.write(encoded);
+  const std::size_t fresh = chunks.write(encoded, backend);
   const std::size_t undo_mark = undo ? undo->size() : 0;
   meta.write([&](lmdb::WriteTxn& txn) {
     auto cols = staged_columns(txn);

@@ -132,6 +132,8 @@ Digest Repository::resolve(std::string_view rev) const {
     return *h;
   }
   if (auto b = state_->refs.read(txn, RefStore::branch_ref(rev))) return *b;
+  // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
+  if (auto r = state_->refs.read(txn, "refs/remotes/" + std::string(rev))) return *r;
   const bool hex = rev.size() >= 6 && rev.size() <= 32 &&
                    std::all_of(rev.begin(), rev.end(), [](char c) {
                      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

@@ -2,6 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/chunk_store.h>
 
+#include "hdf5_chunk_store.h"
 #include "lmdb_chunk_store.h"
 
 namespace hangar::storage {
@@ -11,6 +12,8 @@ std::unique_ptr<ChunkStore> open_backend(BackendCode code, const std::filesystem
   switch (code) {
     case BackendCode::Lmdb:
       return LmdbChunkStore::open(chunks_dir, read_only);
+    case BackendCode::Hdf5:
+      return Hdf5ChunkStore::open(chunks_dir, read_only);
   }
   fail(ErrorCode::Unsupported, "chunk written by a newer hangar (backend code '" +
                                    backend_code_name(code) + "'); upgrade hangar");

@@ -42,11 +42,15 @@ std::string_view backend_name(BackendCode code) noexcept {
   switch (code) {
     case BackendCode::Lmdb:
       return "lmdb";
+    case BackendCode::Hdf5:
+      return "hdf5";
   }
   return "unknown";
 }
 
-bool is_known_backend(BackendCode code) noexcept { return code == BackendCode::Lmdb; }
+bool is_known_backend(BackendCode code) noexcept {
+  return code == BackendCode::Lmdb || code == BackendCode::Hdf5;
+}
 
 Bytes encode_location(const ChunkLocation& loc) {
   Encoder e;

@@ -33,7 +33,7 @@ struct Chunks::State {
 
 namespace {
 constexpr const char* kIndexDir = "index";
-constexpr BackendCode kKnownBackends[] = {BackendCode::Lmdb};
+constexpr BackendCode kKnownBackends[] = {BackendCode::Lmdb, BackendCode::Hdf5};
 
 void validate(const EncodedChunk& c) {
   const auto problem = [&](const std::string& what) {

@@ -35,6 +35,8 @@ class Handle {
 
   hid_t get() const noexcept { return id_; }
   explicit operator bool() const noexcept { return id_ >= 0; }
+  // Gives up ownership (e.g. to close explicitly and check the result).
+  hid_t release() noexcept { return std::exchange(id_, H5I_INVALID_HID); }
   void reset() noexcept {
     if (id_ >= 0) (void)Close(id_);
     id_ = H5I_INVALID_HID;

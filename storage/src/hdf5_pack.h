@@ -17,7 +17,7 @@
 
 namespace hangar::storage::h5 {
 
-// Permanent names and values of the pack layout (docs/format/location.md#h0).
+// Permanent names and values of the pack layout (docs/format/location.md, backend h0).
 inline constexpr const char* kPackFormatAttr = "hangar_pack_format";
 inline constexpr std::uint32_t kPackFormat = 1;
 inline constexpr const char* kDataName = "data";

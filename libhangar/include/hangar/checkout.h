@@ -11,6 +11,7 @@
 
 #include <hangar/key.h>
 #include <hangar/schema.h>
+#include <hangar/slice.h>
 #include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 
@@ -65,6 +66,13 @@ class Checkout {
              const std::optional<Key>& subkey = std::nullopt) const;
   // Reads a sample found by find()/for_each(). Throws: NotLocal, Corrupt.
   Tensor read(const SampleRef& ref) const;
+  // The part of a sample that `slice` selects (numpy basic indexing; see slice.h), decoding
+  // only the chunks the slice touches. Throws: InvalidArgument (slice does not fit the shape),
+  // NotLocal (a touched chunk), Corrupt.
+  Tensor read_slice(const SampleRef& ref, const Slice& slice) const;
+  // find() + read_slice(). Throws: NotFound naming column and key; like read_slice().
+  Tensor get_slice(std::string_view column, const Key& key, const std::optional<Key>& subkey,
+                   const Slice& slice) const;
   // True if every chunk of the sample is present locally.
   bool is_local(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.

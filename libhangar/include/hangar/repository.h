@@ -121,6 +121,13 @@ class Repository {
   // Stages one sample. Throws: NotFound (column), InvalidArgument (does not fit / bad key).
   void put(std::string_view column, const Key& key, const std::optional<Key>& subkey,
            const TensorView& tensor);
+  // Stages a new version of an existing sample whose box at `origin` (one coordinate per
+  // dimension) is replaced by `patch` (same dtype and rank). Only the chunks the box touches
+  // are re-stored: the new sample shares every other chunk with the old one.
+  // Throws: NotFound (column or sample), InvalidArgument (dtype or rank differs, box outside
+  // the sample), NotLocal (a partly covered chunk is not local), Corrupt.
+  void put_region(std::string_view column, const Key& key, const std::optional<Key>& subkey,
+                  const Shape& origin, const TensorView& patch);
   // Stages deletions. Throws: NotFound (column or key, naming it; nothing staged then).
   void remove(std::string_view column, const std::vector<std::pair<Key, std::optional<Key>>>& keys);
   StatusReport status() const;

@@ -2,6 +2,7 @@
 // hands them to encoder threads (PNG encoding is the slow part) through a bounded queue.
 #include <hangar/error.h>
 #include <hangar/io.h>
+#include <hangar/transfer.h>
 
 #include <condition_variable>
 #include <deque>
@@ -138,7 +139,8 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
       if (opt.require_all)
         fail(ErrorCode::NotLocal,
              "sample '" + opt.column + "'/'" + ref.key.to_string() +
-                 "' is not local; run 'hangar fetch-data origin' or drop --require-all");
+                 "' is not local; run 'hangar fetch-data " + transfer::default_remote(repo) +
+                 "' or drop --require-all");
       ++result.skipped_not_local;
       return true;
     }

@@ -1,5 +1,6 @@
-// The chunk grid (docs/format/objects.md#chunk-grid): a pure function of (dtype, shape), blocks
-// of at most kChunkTarget bytes, and block copies that tile the tensor exactly.
+// The chunk grid (docs/format/objects.md#chunk-grid): a pure function of (dtype, shape), one
+// chunk up to kChunkTarget bytes, blocks of at most kBlockTarget bytes beyond, and block copies
+// that tile the tensor exactly.
 #include "chunk_grid.h"
 
 #include <catch2/catch.hpp>
@@ -83,18 +84,18 @@ TEST_CASE("Chunk grid: a tensor up to the chunk target is one chunk", "[core][ch
     CHECK(block_bytes(g, dtype_size(dtype), 0) == product(shape) * dtype_size(dtype));
   }
   // One element over the target is split.
-  CHECK(choose_grid(DType::UInt8, {(4u << 20) + 1}).chunk_count() == 2);
+  CHECK(choose_grid(DType::UInt8, {(4u << 20) + 1}).chunk_count() > 1);
   CHECK(choose_grid(DType::Float32, {1025, 1024}).chunk_count() > 1);
 }
 
-TEST_CASE("Chunk grid: a 64 MiB float32 256^3 tensor gets blocks of at most 4 MiB",
+TEST_CASE("Chunk grid: a 64 MiB float32 256^3 tensor gets cubic blocks of at most 1 MiB",
           "[core][chunk_grid]") {
   const ChunkGrid g = choose_grid(DType::Float32, {256, 256, 256});
-  CHECK(g.chunk_shape == Shape{16, 256, 256});
-  CHECK(g.chunk_count() == 16);
+  CHECK(g.chunk_shape == Shape{64, 64, 64});
+  CHECK(g.chunk_count() == 64);
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < g.chunk_count(); ++i) {
-    CHECK(block_bytes(g, 4, i) <= kChunkTarget);
+    CHECK(block_bytes(g, 4, i) <= kBlockTarget);
     total += block_bytes(g, 4, i);
   }
   CHECK(total == std::uint64_t{64} << 20);
@@ -102,6 +103,7 @@ TEST_CASE("Chunk grid: a 64 MiB float32 256^3 tensor gets blocks of at most 4 Mi
 }
 
 TEST_CASE("Chunk grid: the halving rule is frozen", "[core][chunk_grid]") {
+  // Rows computed independently from the rule in docs/format/objects.md#chunk-grid.
   // Changing any row changes chunk digests, and so every sample identity: a format change.
   struct Row {
     DType dtype;
@@ -109,14 +111,17 @@ TEST_CASE("Chunk grid: the halving rule is frozen", "[core][chunk_grid]") {
     Shape chunk;
   };
   const Row rows[] = {
-      {DType::Float32, {256, 256, 256}, {16, 256, 256}},
-      {DType::UInt16, {3, 1000, 1001}, {2, 1000, 1001}},
-      {DType::UInt8, {1, 3, 5000000}, {1, 1, 2500000}},
-      {DType::Float64, {1000, 1000}, {500, 1000}},
-      {DType::UInt8, {5, 700, 700, 3}, {2, 700, 700, 3}},  // 5 -> 3 -> 2 (rounding up)
-      {DType::Int64, {1u << 20}, {1u << 19}},
+      {DType::Float32, {256, 256, 256}, {64, 64, 64}},
+      {DType::UInt16, {3, 1000, 1001}, {3, 500, 251}},  // 1001 -> 501 -> 251 (rounding up)
+      {DType::UInt8, {1, 3, 5000000}, {1, 3, 312500}},
+      {DType::Float64, {1000, 1000}, {250, 500}},  // ties: the first dim is halved first
+      {DType::UInt8, {5, 700, 700, 3}, {5, 175, 350, 3}},
+      {DType::Int64, {1u << 20}, {1u << 17}},
+      {DType::UInt8, {(4u << 20) + 1}, {524289}},  // just over the target: 8 small blocks
+      {DType::Float32, {4096, 4096}, {512, 512}},
+      {DType::UInt8, {4096, 4096, 3}, {512, 512, 3}},
       // Zero dims count as 1 in the rule, so even an empty tensor's grid is the usual one.
-      {DType::UInt8, {0, 1u << 30}, {1, 1u << 22}},
+      {DType::UInt8, {0, 1u << 30}, {1, 1u << 20}},
   };
   for (const Row& r : rows) {
     INFO(dtype_name(r.dtype) << " " << shape_to_string(r.shape));
@@ -141,8 +146,11 @@ TEST_CASE("Chunk grid: blocks never exceed the target and the choice is determin
       CHECK(g.chunk_shape[d] <= shape[d]);
     }
     CHECK(product(g.chunk_shape) * dtype_size(dtype) <= kChunkTarget);
-    // Only as much cutting as needed: a tensor that fits is whole.
-    if (product(shape) * dtype_size(dtype) <= kChunkTarget) CHECK(g.chunk_shape == shape);
+    // A tensor that fits is whole; a larger one is cut into blocks of at most kBlockTarget.
+    if (product(shape) * dtype_size(dtype) <= kChunkTarget)
+      CHECK(g.chunk_shape == shape);
+    else
+      CHECK(product(g.chunk_shape) * dtype_size(dtype) <= kBlockTarget);
     // Chunk count agrees with the per-dimension ceilings.
     std::uint64_t count = 1;
     for (std::size_t d = 0; d < shape.size(); ++d)
@@ -170,11 +178,11 @@ TEST_CASE("Chunk grid: empty tensors with huge dims follow the rule without over
           "[core][chunk_grid]") {
   // 3 * 2^63 wraps around in 64 bits; the rule is about the real block size.
   const ChunkGrid g = choose_grid(DType::UInt8, {0, 3, std::uint64_t{1} << 63});
-  CHECK(g.chunk_shape == Shape{1, 1, std::uint64_t{1} << 22});
+  CHECK(g.chunk_shape == Shape{1, 3, std::uint64_t{1} << 18});
   CHECK(g.chunk_count() == 0);
   const ChunkGrid h =
       choose_grid(DType::Float64, {std::uint64_t{1} << 62, std::uint64_t{1} << 62, 0});
-  CHECK(h.chunk_shape == Shape{1, 1u << 19, 1});
+  CHECK(h.chunk_shape == Shape{1u << 8, 1u << 9, 1});
   CHECK(h.chunk_count() == 0);
 }
 
@@ -210,6 +218,23 @@ TEST_CASE("Chunk grid: real grids with edge blocks round-trip", "[core][chunk_gr
     CHECK(g.chunk_count() > 1);
     round_trip(g, dtype_size(dtype), 77);
   }
+}
+
+TEST_CASE("Chunk grid: edge blocks are cut short, as in the docs table", "[core][chunk_grid]") {
+  const ChunkGrid g = choose_grid(DType::UInt16, {3, 1000, 1001});
+  REQUIRE(g.chunk_count() == 8);
+  Shape origin, extent;
+  g.block(7, origin, extent);
+  CHECK(origin == Shape{0, 500, 753});
+  CHECK(extent == Shape{3, 500, 248});
+  g.block(2, origin, extent);
+  CHECK(origin == Shape{0, 0, 502});
+  CHECK(extent == Shape{3, 500, 251});
+
+  const ChunkGrid h = choose_grid(DType::UInt8, {(4u << 20) + 1});
+  REQUIRE(h.chunk_count() == 8);
+  h.block(7, origin, extent);
+  CHECK(extent == Shape{524282});
 }
 
 }  // namespace hangar

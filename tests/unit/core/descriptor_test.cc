@@ -112,11 +112,11 @@ TEST_CASE("Descriptor: chunk digests are digests of the raw block bytes", "[core
   CHECK(ps.chunks[0].digest == digest_of(small.data()));
   CHECK(descriptor_of(ps).chunks == std::vector<Digest>{digest_of(small.data())});
 
-  const Tensor big = random_tensor(DType::UInt16, {3, 1000, 1001}, 10);  // 6 MB, 2 blocks
+  const Tensor big = random_tensor(DType::UInt16, {3, 1000, 1001}, 10);  // 6 MB, with edges
   const PreparedSample pb = prepare_sample(big.view(), 1);
   const ChunkGrid grid = choose_grid(DType::UInt16, big.shape());
   REQUIRE(pb.chunks.size() == grid.chunk_count());
-  REQUIRE(pb.chunks.size() == 2);
+  REQUIRE(pb.chunks.size() > 1);
   const Descriptor d = descriptor_of(pb);
   CHECK(d.chunk_shape == grid.chunk_shape);
   for (std::uint64_t i = 0; i < grid.chunk_count(); ++i) {

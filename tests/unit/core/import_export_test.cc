@@ -91,7 +91,8 @@ bool same_status(const StatusReport& a, const StatusReport& b) {
   return true;
 }
 
-// A class-folder tree of small photo-like PNGs: bird/0..1, cat/0..2, dog/0.
+// A class-folder tree of small photo-like uint8 [12,10,3] images: bird/img0..1, cat/img0..2,
+// dog/img0 as PNG files, and dog/img1 as a .npy file (import mixes formats of one shape).
 std::map<std::string, Tensor> write_class_tree(const fs::path& root) {
   std::map<std::string, Tensor> images;
   std::uint64_t seed = 1;
@@ -102,6 +103,7 @@ std::map<std::string, Tensor> write_class_tree(const fs::path& root) {
       images[key] = write_file(root / (key + ".png"), test::make_photo_rgb(12, 10, seed++));
     }
   }
+  images["dog/img1"] = write_file(root / "dog/img1.npy", test::make_photo_rgb(12, 10, seed++));
   return images;
 }
 
@@ -128,18 +130,18 @@ TEST_CASE("Import: class folders become labels, identically for any number of jo
     o.labels_column = "labels";
     std::uint64_t last_done = 0, calls = 0;
     o.progress = [&](std::uint64_t done, std::uint64_t total) {
-      CHECK(total == 6);
+      CHECK(total == 7);
       CHECK(done == last_done + 1);
       last_done = done;
       ++calls;
     };
     const ImportResult r = import_files(repo, o);
-    CHECK(r.files == 6);
-    CHECK(calls == 6);
-    CHECK(r.raw_bytes == 6 * 12 * 10 * 3);
+    CHECK(r.files == 7);
+    CHECK(calls == 7);
+    CHECK(r.raw_bytes == 7 * 12 * 10 * 3);
     CHECK(r.file_bytes > 0);
-    CHECK(r.new_chunks >= 6);  // six distinct images (+ up to three label values)
-    CHECK(r.new_chunks <= 9);
+    CHECK(r.new_chunks >= 7);  // seven distinct images (+ up to three label values)
+    CHECK(r.new_chunks <= 10);
     CHECK(r.classes == std::vector<std::string>{"bird", "cat", "dog"});
 
     const Checkout view = repo.staged_view();
@@ -161,7 +163,7 @@ TEST_CASE("Import: class folders become labels, identically for any number of jo
     image_runs.push_back(staged_samples(repo, "images"));
     label_runs.push_back(staged_samples(repo, "labels"));
   }
-  REQUIRE(image_runs[0].size() == 6);
+  REQUIRE(image_runs[0].size() == 7);
   CHECK(image_runs[0][0].first == "bird/img0");
   CHECK(image_runs[1] == image_runs[0]);
   CHECK(image_runs[2] == image_runs[0]);

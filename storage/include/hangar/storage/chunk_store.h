@@ -18,12 +18,12 @@ namespace hangar::storage {
 // Permanent values: two ASCII letters, backend type + record format version. Never reuse.
 enum class BackendCode : std::uint16_t {
   Lmdb = 0x6c30,  // "l0": chunk bytes as LMDB values keyed by digest
-  // Hdf5 = 0x6830 ("h0") is reserved for the hdf5 pack backend.
+  Hdf5 = 0x6830,  // "h0": chunk bytes as rows of write-once HDF5 pack files
 };
 
 // "l0" for Lmdb; two printable chars or "0x1234" for unknown codes (messages only).
 std::string backend_code_name(BackendCode code);
-// "lmdb" for Lmdb; "unknown" otherwise.
+// "lmdb" for Lmdb, "hdf5" for Hdf5; "unknown" otherwise.
 std::string_view backend_name(BackendCode code) noexcept;
 // True for the codes this build can read.
 bool is_known_backend(BackendCode code) noexcept;
@@ -34,7 +34,8 @@ struct ChunkLocation {
   ChunkCodec codec;           // Raw | Zstd
   std::uint32_t raw_size;     // <= kMaxChunkBytes; checked on decode
   std::uint32_t stored_size;  // <= kMaxChunkBytes; == raw_size for Raw
-  Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key)
+  Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key);
+                              // "h0": u64 pack id + u64 row (docs/format/location.md)
 
   bool operator==(const ChunkLocation&) const = default;
 };

@@ -1,6 +1,6 @@
 // Chunks: the facade the model layer uses to store and read chunk bytes by digest, over the
 // location index and the chunk backends. Layout under chunks_dir (<repo>/.hangar/chunks):
-//   index/  location index env      lmdb/  "l0" backend env      (h5/ later: "h0")
+//   index/  location index env      lmdb/  "l0" backend env      hdf5/  "h0" pack files
 #pragma once
 
 #include <hangar/storage/chunk_store.h>

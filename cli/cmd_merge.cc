@@ -1,0 +1,94 @@
+// hangar merge BRANCH [-m MSG] [--strategy ours|theirs]
+// Exit code 1 when the merge stops on conflicts (nothing written); they are listed on stdout.
+#include <hangar/repository.h>
+
+#include <string>
+
+#include "context.h"
+#include "output.h"
+
+namespace hangar::cli {
+namespace {
+
+struct MergeArgs {
+  std::string branch;
+  std::string message;
+  std::string strategy;  // "", "ours", "theirs"
+};
+
+Json conflicts_json(const std::vector<Conflict>& conflicts) {
+  Json out = Json::array();
+  for (const auto& c : conflicts) {
+    Json e{{"column", c.column},
+           {"key", c.key ? key_json(*c.key) : Json(nullptr)},
+           {"kind", std::string(conflict_kind_name(c.kind))}};
+    if (c.subkey) e["subkey"] = key_json(*c.subkey);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string conflict_text(const Conflict& c) {
+  const std::string where = c.key ? sample_name(c.column, *c.key, c.subkey)
+                                  : "column " + c.column;
+  return "CONFLICT (" + std::string(conflict_kind_name(c.kind)) + "): " + where;
+}
+
+void print_result(std::ostream& out, const MergeResult& r, const MergeArgs& args,
+                  const std::string& branch) {
+  switch (r.kind) {
+    case MergeResult::Kind::UpToDate:
+      out << "already up to date\n";
+      return;
+    case MergeResult::Kind::FastForward:
+      out << "fast-forward " << branch << " to " << r.commit->short_hex() << '\n';
+      return;
+    case MergeResult::Kind::Merged:
+      out << "merged " << args.branch << " into " << branch << ": " << r.commit->short_hex()
+          << '\n';
+      for (const auto& c : r.resolved)
+        out << "  resolved with --strategy " << args.strategy << ": " << conflict_text(c) << '\n';
+      return;
+    case MergeResult::Kind::Conflict:
+      for (const auto& c : r.conflicts) out << conflict_text(c) << '\n';
+      out << "merge of " << args.branch << " into " << branch << " stopped: "
+          << r.conflicts.size() << (r.conflicts.size() == 1 ? " conflict" : " conflicts")
+          << "; nothing was written (re-run with --strategy ours|theirs to resolve them)\n";
+      return;
+  }
+}
+
+void run_merge(Context& ctx, const MergeArgs& args) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  MergeOptions options;
+  options.message = args.message;
+  if (args.strategy == "ours") options.strategy = MergeStrategy::Ours;
+  if (args.strategy == "theirs") options.strategy = MergeStrategy::Theirs;
+  const MergeResult r = repo.merge(args.branch, options);
+  const std::string branch = repo.current_branch();
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"result", std::string(merge_kind_name(r.kind))},
+                             {"commit", digest_json(r.commit)},
+                             {"conflicts", conflicts_json(r.conflicts)},
+                             {"resolved", conflicts_json(r.resolved)}});
+  } else {
+    print_result(ctx.out, r, args, branch);
+  }
+  if (r.kind == MergeResult::Kind::Conflict) ctx.exit_code = 1;
+}
+
+}  // namespace
+
+void register_merge_commands(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<MergeArgs>();
+  CLI::App* merge = app.add_subcommand(
+      "merge", "merge BRANCH into the current branch (fast-forward or three-way by key)");
+  merge->add_option("branch", args->branch, "the branch to merge")->required();
+  merge->add_option("-m,--message", args->message, "message of the merge commit");
+  merge->add_option("--strategy", args->strategy, "resolve every conflict to one side")
+      ->check(CLI::IsMember({"ours", "theirs"}));
+  add_json_flag(*merge, ctx);
+  on_run(*merge, ctx, [&ctx, args] { run_merge(ctx, *args); });
+}
+
+}  // namespace hangar::cli

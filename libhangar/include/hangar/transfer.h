@@ -1,0 +1,232 @@
+// The sync building blocks that the remote module (pack format, HTTP, negotiation) needs from a
+// repository, without any HTTP: refs, history walks, raw objects by digest, verified
+// all-or-nothing object and ref writes, stored chunk bytes, and the remote configuration.
+// Everything here is in-process; libhangar never sees the network.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hangar/repository.h>
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/codec.h>
+#include <hangar/storage/digest.h>
+
+namespace hangar::transfer {
+
+// The kind of a history object. Permanent values, equal to the kind byte that starts every
+// canonical object encoding (docs/format/objects.md) and to the record types of a pack.
+enum class ObjectType : std::uint8_t {
+  Commit = 0x01,
+  Schema = 0x02,
+  Descriptor = 0x03,
+  LeafPage = 0x04,
+  InternalPage = 0x05,
+};
+
+// "commit", "schema", "sample descriptor", "leaf page", "internal page".
+std::string_view object_type_name(ObjectType type) noexcept;
+// nullopt for a byte that is not an object type.
+std::optional<ObjectType> object_type_from_byte(std::uint8_t value) noexcept;
+
+struct ObjectRef {
+  ObjectType type;
+  Digest id;
+  bool operator==(const ObjectRef&) const = default;
+};
+
+// A full ref name ("refs/heads/main", "refs/remotes/origin/main") and its commit.
+struct RefEntry {
+  std::string name;
+  Digest commit;
+  bool operator==(const RefEntry&) const = default;
+};
+
+inline constexpr std::string_view kHeadsPrefix = "refs/heads/";
+inline constexpr std::string_view kRemotesPrefix = "refs/remotes/";
+
+// ---- verification (pure functions, thread-safe) ----
+
+// Largest canonical object accepted from a peer (pages are ~4 KiB, commits and schemas small).
+inline constexpr std::uint32_t kMaxObjectBytes = 16u << 20;
+
+// Checks that `bytes` is a well-formed object of `type` whose digest is `id`: the digest, the
+// kind byte and a full validating decode. Throws: Corrupt "<type> <hex>: digest mismatch, got
+// <hex>" (or naming the broken field), Unsupported (written by a newer hangar).
+void verify_object(ObjectType type, const Digest& id, ByteView bytes);
+
+// Checks that `stored` (as a chunk store keeps it: `codec`, `raw_size`) decodes to raw bytes
+// whose digest is `id`. `scratch` is reused between calls; it is sized from raw_size only after
+// raw_size is checked against kMaxChunkBytes and, for zstd, against the frame's own content
+// size, so a lying size field cannot make it allocate. Throws: Corrupt "chunk <hex>: ...".
+void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw_size,
+                  ByteView stored, Bytes& scratch);
+
+// ---- reading ----
+
+// One consistent read snapshot of a repository's history (meta env). Any mode. Not
+// thread-safe: one thread at a time (it may move between threads). Must not outlive its
+// Repository. Views it returns live until the next call on it or its destruction.
+class HistoryReader {
+ public:
+  // Throws: Io.
+  explicit HistoryReader(const Repository& repo);
+  HistoryReader(HistoryReader&&) noexcept;
+  HistoryReader& operator=(HistoryReader&&) noexcept;
+  ~HistoryReader();
+
+  // Refs whose full name starts with `prefix`, sorted by name. Throws: Corrupt.
+  std::vector<RefEntry> refs(std::string_view prefix) const;
+  std::optional<Digest> find_ref(std::string_view full_name) const;
+  // The branch HEAD names ("main"). Throws: Corrupt.
+  std::string head_branch() const;
+
+  bool has_object(const Digest& id) const;
+  // True when `id` is a commit here.
+  bool has_commit(const Digest& id) const;
+  // The object's type and canonical bytes, or nullopt when absent. Throws: Corrupt.
+  std::optional<std::pair<ObjectType, ByteView>> find_object(const Digest& id) const;
+
+  // The commits reachable from `wants` and from none of `haves` (haves unknown here are
+  // ignored), parents before children. Throws: NotFound (a want is not a commit here), Corrupt.
+  std::vector<Digest> commits_between(std::span<const Digest> wants,
+                                      std::span<const Digest> haves) const;
+  // True when `ancestor` is `descendant` or one of its ancestors. Throws: NotFound, Corrupt.
+  bool is_ancestor(const Digest& ancestor, const Digest& descendant) const;
+
+  // The objects a receiver needs to hold `commits`: the commits, their new schemas, the record
+  // pages not in their parents' trees and the descriptors of records that differ from both
+  // parents. Each object appears once.
+  // REQUIRES: every parent of a commit in `commits` is in `commits` (earlier) or already held
+  // by the receiver with all its history (what commits_between returns guarantees this).
+  // Throws: NotFound, Corrupt.
+  std::vector<ObjectRef> plan_history(std::span<const Digest> commits) const;
+
+  // The chunk digests of sample descriptor `sample`. Throws: NotFound, Corrupt.
+  std::vector<Digest> sample_chunks(const Digest& sample) const;
+
+  // Takes a fresh snapshot (sees every commit so far). Throws: Io.
+  void refresh();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Stored chunk bytes, as the chunk store keeps them, for sending as they are.
+struct StoredChunk {
+  Digest id;
+  storage::ChunkCodec codec;
+  std::uint32_t raw_size;
+  ByteView stored;  // valid until the next call on the ChunkSource
+};
+
+// Reads stored chunk bytes. Not thread-safe (one per thread); must not outlive its Repository.
+class ChunkSource {
+ public:
+  explicit ChunkSource(const Repository& repo);
+  ChunkSource(ChunkSource&&) noexcept;
+  ChunkSource& operator=(ChunkSource&&) noexcept;
+  ~ChunkSource();
+
+  // nullopt when the chunk is not local. Throws: Corrupt, Io.
+  std::optional<StoredChunk> read_stored(const Digest& id);
+  // Releases held snapshots between batches.
+  void release() noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The digests of `ids` that are not local, in input order, each once. Throws: Corrupt, Io.
+std::vector<Digest> missing_chunks(const Repository& repo, std::span<const Digest> ids);
+
+enum class ChunkCheck { Verify, AlreadyVerified };
+
+// Stores chunks received from a peer (as EncodedChunks: digest, codec, raw size, stored bytes)
+// in one chunk-store batch: append, flush, one index commit; on failure nothing is indexed.
+// With ChunkCheck::Verify each chunk is decoded and re-hashed first (AlreadyVerified: the
+// caller did so with verify_chunk). Returns how many were new. REQUIRES: opened for Write.
+// Throws: Corrupt (a chunk fails verification; nothing stored), Internal (read-only), NoSpace, Io.
+std::size_t write_chunks(Repository& repo, std::span<const storage::EncodedChunk> chunks,
+                         ChunkCheck check = ChunkCheck::Verify);
+
+// ---- writing history ----
+
+// An all-or-nothing import of history objects and ref updates: ONE write txn of the meta env,
+// committed by commit(), aborted by the destructor. Objects are verified as they are put;
+// commit() first checks that the received history is complete (every parent, schema, page and
+// descriptor it references is present). Chunks are not objects: see write_chunks().
+// REQUIRES: repo opened for Write; no other write through this Repository while it is open
+// (LMDB allows one write txn per env). Not thread-safe. Move-only.
+class ObjectWriter {
+ public:
+  // Throws: Internal (read-only repository), Io.
+  explicit ObjectWriter(Repository& repo);
+  ObjectWriter(ObjectWriter&&) noexcept;
+  ObjectWriter& operator=(ObjectWriter&&) noexcept;
+  ~ObjectWriter();
+
+  // verify_object(), then stores it (idempotent). Throws: Corrupt, Unsupported, NoSpace, Io.
+  void put(ObjectType type, const Digest& id, ByteView bytes);
+  bool has_object(const Digest& id) const;
+  // Reads see the objects and refs written so far in this txn.
+  std::optional<Digest> find_ref(std::string_view full_name) const;
+  bool is_ancestor(const Digest& ancestor, const Digest& descendant) const;
+
+  // Ref names are full ("refs/heads/B" or "refs/remotes/R/B", B a valid branch name).
+  // Sets `ref` to `desired` only if it now equals `expected` (nullopt: must not exist);
+  // returns false, changing nothing, otherwise. Throws: InvalidArgument (bad ref name),
+  // NotFound (`desired` is not a commit here).
+  bool compare_and_swap_ref(std::string_view ref, const std::optional<Digest>& expected,
+                            const Digest& desired);
+  // Unconditional. Throws: like compare_and_swap_ref.
+  void set_ref(std::string_view ref, const Digest& desired);
+  // Returns false when absent.
+  bool remove_ref(std::string_view ref);
+  // Points HEAD at refs/heads/`branch`. Throws: InvalidArgument.
+  void set_head_branch(std::string_view branch);
+
+  // Checks completeness, then commits. Throws: Corrupt "history is incomplete: ...", NoSpace,
+  // Io. After a throw nothing was written.
+  void commit();
+  // Objects newly stored by put() (not counting ones already present).
+  std::uint64_t objects_written() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- remotes (the .hangar/config keys remote.NAME.url and clone.remote) ----
+
+struct RemoteInfo {
+  std::string name;
+  std::string url;  // http://host:port[/path], or an absolute path of another repository
+};
+
+// Throws InvalidArgument unless `name` matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}.
+void validate_remote_name(std::string_view name);
+// Sorted by name.
+std::vector<RemoteInfo> remotes(const Repository& repo);
+std::optional<std::string> find_remote_url(const Repository& repo, std::string_view name);
+// REQUIRES Write. Throws: InvalidArgument (name or empty url), AlreadyExists, Io.
+void add_remote(Repository& repo, std::string_view name, std::string_view url);
+// Also deletes its remote-tracking refs. REQUIRES Write. Throws: NotFound (listing remotes), Io.
+void remove_remote(Repository& repo, std::string_view name);
+// Records that this repository was cloned from remote `name` (clone.remote). REQUIRES Write.
+void set_clone_remote(Repository& repo, std::string_view name);
+// The remote a 'hangar fetch-data' hint should name: clone.remote, else the only remote,
+// else "origin".
+std::string default_remote(const Repository& repo);
+// Remote-tracking branches as "R/B" (e.g. "origin/main"), sorted; all remotes when `remote`
+// is empty. `current` is always false.
+std::vector<BranchInfo> remote_branches(const Repository& repo, std::string_view remote = {});
+
+}  // namespace hangar::transfer

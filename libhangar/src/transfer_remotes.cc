@@ -1,0 +1,133 @@
+// transfer.h: the remote configuration (remote.NAME.url, clone.remote in .hangar/config) and
+// remote-tracking refs (refs/remotes/NAME/BRANCH).
+#include <hangar/error.h>
+#include <hangar/transfer.h>
+
+#include "transfer_detail.h"
+
+namespace hangar {
+namespace {
+
+constexpr std::string_view kUrlPrefix = "remote.";
+constexpr std::string_view kUrlSuffix = ".url";
+constexpr const char* kCloneRemote = "clone.remote";
+
+std::string url_key(std::string_view name) {
+  return std::string(kUrlPrefix) + std::string(name) + std::string(kUrlSuffix);
+}
+
+std::vector<transfer::RemoteInfo> remotes_of(const detail::RepoState& s) {
+  std::vector<transfer::RemoteInfo> out;
+  for (const auto& [k, v] : s.config.values) {
+    if (k.size() <= kUrlPrefix.size() + kUrlSuffix.size() || k.rfind(kUrlPrefix, 0) != 0 ||
+        k.compare(k.size() - kUrlSuffix.size(), kUrlSuffix.size(), kUrlSuffix) != 0)
+      continue;
+    out.push_back({k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size()), v});
+  }
+  return out;  // std::map order: sorted by name
+}
+
+}  // namespace
+
+namespace detail {
+
+std::string hint_remote(const RepoState& state) {
+  const auto all = remotes_of(state);
+  const std::string cloned = state.config.get(kCloneRemote);
+  for (const auto& r : all)
+    if (r.name == cloned) return cloned;
+  if (all.size() == 1) return all.front().name;
+  return "origin";
+}
+
+}  // namespace detail
+
+namespace transfer {
+
+void validate_remote_name(std::string_view name) {
+  auto bad = [&](std::string_view why) {
+    fail(ErrorCode::InvalidArgument,
+         "invalid remote name '" + std::string(name) + "': " + std::string(why));
+  };
+  if (name.empty() || name.size() > 64) bad("it must be 1 to 64 characters");
+  if (name.front() == '.' || name.front() == '-') bad("it must not start with '.' or '-'");
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) bad("use only letters, digits, '_', '.' and '-'");
+  }
+  if (name.find("..") != name.npos) bad("it must not contain '..'");
+}
+
+std::vector<RemoteInfo> remotes(const Repository& repo) {
+  return remotes_of(detail::state_of(repo));
+}
+
+std::optional<std::string> find_remote_url(const Repository& repo, std::string_view name) {
+  const auto& values = detail::state_of(repo).config.values;
+  auto it = values.find(url_key(name));
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
+void add_remote(Repository& repo, std::string_view name, std::string_view url) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  validate_remote_name(name);
+  if (url.empty()) fail(ErrorCode::InvalidArgument, "remote '" + std::string(name) + "' needs a URL");
+  for (char c : url)
+    if (static_cast<unsigned char>(c) < 0x20)
+      fail(ErrorCode::InvalidArgument, "remote URL for '" + std::string(name) +
+                                           "' contains a control character");
+  if (find_remote_url(repo, name))
+    fail(ErrorCode::AlreadyExists, "remote '" + std::string(name) +
+                                       "' already exists; remove it first with 'hangar remote remove " +
+                                       std::string(name) + "'");
+  s.config.values[url_key(name)] = std::string(url);
+  s.config.save(s.dot / "config");
+}
+
+void remove_remote(Repository& repo, std::string_view name) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  if (!find_remote_url(repo, name)) {
+    std::string known;
+    for (const auto& r : remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
+    fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'" +
+                                  (known.empty() ? "; none is configured"
+                                                 : "; known remotes: " + known));
+  }
+  const std::string prefix = std::string(kRemotesPrefix) + std::string(name) + "/";
+  s.meta.write([&](lmdb::WriteTxn& txn) {
+    for (const auto& [ref, d] : s.refs.list(txn, prefix)) s.refs.remove(txn, ref);
+  });
+  s.config.values.erase(url_key(name));
+  if (s.config.get(kCloneRemote) == name) s.config.values.erase(kCloneRemote);
+  s.config.save(s.dot / "config");
+}
+
+void set_clone_remote(Repository& repo, std::string_view name) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  validate_remote_name(name);
+  s.config.values[kCloneRemote] = std::string(name);
+  s.config.save(s.dot / "config");
+}
+
+std::string default_remote(const Repository& repo) {
+  return detail::hint_remote(detail::state_of(repo));
+}
+
+std::vector<BranchInfo> remote_branches(const Repository& repo, std::string_view remote) {
+  const detail::RepoState& s = detail::state_of(repo);
+  std::string prefix(kRemotesPrefix);
+  if (!remote.empty()) prefix += std::string(remote) + "/";
+  auto txn = s.meta.begin_read();
+  std::vector<BranchInfo> out;
+  for (auto& [ref, d] : s.refs.list(txn, prefix))
+    out.push_back({ref.substr(kRemotesPrefix.size()), d, false});
+  return out;
+}
+
+}  // namespace transfer
+}  // namespace hangar

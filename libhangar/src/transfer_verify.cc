@@ -1,0 +1,93 @@
+// transfer.h: verification of objects and chunks received from a peer (pure functions).
+#include <hangar/commit.h>
+#include <hangar/error.h>
+#include <hangar/schema.h>
+#include <hangar/transfer.h>
+#include <zstd.h>
+
+#include "descriptor.h"
+#include "object_kind.h"
+#include "record_page.h"
+
+namespace hangar::transfer {
+
+static_assert(static_cast<int>(ObjectType::Commit) == static_cast<int>(ObjectKind::Commit));
+static_assert(static_cast<int>(ObjectType::Schema) == static_cast<int>(ObjectKind::Schema));
+static_assert(static_cast<int>(ObjectType::Descriptor) ==
+              static_cast<int>(ObjectKind::Descriptor));
+static_assert(static_cast<int>(ObjectType::LeafPage) == static_cast<int>(ObjectKind::LeafPage));
+static_assert(static_cast<int>(ObjectType::InternalPage) ==
+              static_cast<int>(ObjectKind::InternalPage));
+
+std::string_view object_type_name(ObjectType type) noexcept {
+  switch (type) {
+    case ObjectType::Commit: return "commit";
+    case ObjectType::Schema: return "schema";
+    case ObjectType::Descriptor: return "sample descriptor";
+    case ObjectType::LeafPage: return "leaf page";
+    case ObjectType::InternalPage: return "internal page";
+  }
+  return "object";
+}
+
+std::optional<ObjectType> object_type_from_byte(std::uint8_t value) noexcept {
+  if (value >= 0x01 && value <= 0x05) return static_cast<ObjectType>(value);
+  return std::nullopt;
+}
+
+void verify_object(ObjectType type, const Digest& id, ByteView bytes) {
+  const std::string what = std::string(object_type_name(type)) + " " + id.hex();
+  if (bytes.size() > kMaxObjectBytes)
+    fail(ErrorCode::Corrupt, what + ": " + std::to_string(bytes.size()) +
+                                 " bytes is over the object size limit");
+  const Digest got = digest_of(bytes);
+  if (got != id) fail(ErrorCode::Corrupt, what + ": digest mismatch, got " + got.hex());
+  if (bytes.empty() || bytes.front() != std::byte{static_cast<std::uint8_t>(type)})
+    fail(ErrorCode::Corrupt, what + ": the kind byte does not match the record type");
+  try {
+    switch (type) {
+      case ObjectType::Commit: decode_commit(bytes); break;
+      case ObjectType::Schema: decode_schema(bytes); break;
+      case ObjectType::Descriptor: decode_descriptor(bytes); break;
+      case ObjectType::LeafPage:
+      case ObjectType::InternalPage: decode_page(id, bytes); break;
+    }
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::Unsupported) throw;
+    fail(ErrorCode::Corrupt, what + ": " + e.what());
+  }
+}
+
+void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw_size,
+                  ByteView stored, Bytes& scratch) {
+  const std::string what = "chunk " + id.hex();
+  if (raw_size > storage::kMaxChunkBytes)
+    fail(ErrorCode::Corrupt, what + ": raw size " + std::to_string(raw_size) +
+                                 " is over the chunk size limit");
+  Digest got;
+  if (codec == storage::ChunkCodec::Raw) {
+    if (stored.size() != raw_size)
+      fail(ErrorCode::Corrupt, what + ": raw chunk of " + std::to_string(stored.size()) +
+                                   " bytes, expected " + std::to_string(raw_size));
+    got = digest_of(stored);
+  } else if (codec == storage::ChunkCodec::Zstd) {
+    // The frame states its own content size; it must match before we size the buffer.
+    const unsigned long long framed = ZSTD_getFrameContentSize(stored.data(), stored.size());
+    if (framed != raw_size)
+      fail(ErrorCode::Corrupt, what + ": zstd frame does not hold " + std::to_string(raw_size) +
+                                   " bytes");
+    scratch.resize(raw_size);
+    try {
+      storage::decode_chunk(codec, stored, scratch);
+    } catch (const Error& e) {
+      fail(ErrorCode::Corrupt, what + ": " + e.what());
+    }
+    got = digest_of(scratch);
+  } else {
+    fail(ErrorCode::Corrupt, what + ": unknown codec " +
+                                 std::to_string(static_cast<int>(codec)));
+  }
+  if (got != id) fail(ErrorCode::Corrupt, what + ": digest mismatch, got " + got.hex());
+}
+
+}  // namespace hangar::transfer

@@ -1,0 +1,122 @@
+// clone, fetch, fetch-data and push: what the CLI calls. Each runs the negotiation over a
+// Transport and leaves the local repository as it was when it fails.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <hangar/remote/selection.h>
+#include <hangar/remote/transport.h>
+#include <hangar/repository.h>
+
+namespace hangar::remote {
+
+// (phase, done, total): phase is "history", "data" or "push"; total 0 when unknown.
+using RemoteProgress = std::function<void(std::string_view phase, std::uint64_t done,
+                                          std::uint64_t total)>;
+
+struct TransferStats {
+  std::uint64_t objects = 0;         // history objects received (or sent by push)
+  std::uint64_t chunks = 0;          // data chunks received (or sent by push)
+  std::uint64_t bytes_received = 0;  // pack and reply bytes
+  std::uint64_t bytes_sent = 0;
+};
+
+// A branch ref that moved: refs/remotes/R/B after fetch, refs/heads/B after clone or push.
+struct RefChange {
+  std::string name;                // "origin/main", "main"
+  std::optional<Digest> old_commit;
+  Digest new_commit;
+};
+
+struct CloneOptions {
+  std::string url;                       // http://HOST:PORT or a repository path
+  std::filesystem::path dir;             // empty: the remote's folder name in the cwd
+  std::optional<std::string> branch;     // default: the remote's HEAD branch
+  DataSelection data;                    // default: all data at the branch tip
+  TransportOptions transport;
+  RemoteProgress progress;
+};
+
+struct CloneResult {
+  std::filesystem::path dir;
+  std::string branch;
+  std::optional<Digest> head;            // nullopt: the remote has no commits
+  std::vector<RefChange> refs;           // the remote-tracking branches created
+  std::uint64_t samples = 0;             // samples whose data was selected
+  TransferStats stats;
+};
+
+// Creates `dir` (it must not exist or be empty) and clones into it; on any failure removes
+// what it created. Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch),
+// Remote, Unsupported, Corrupt, Io.
+CloneResult clone(const CloneOptions& options);
+
+struct FetchOptions {
+  std::string remote;                    // a configured remote name
+  std::optional<std::string> branch;     // default: every remote branch
+  TransportOptions transport;
+  RemoteProgress progress;
+};
+
+struct FetchResult {
+  std::vector<RefChange> updated;        // remote-tracking branches that moved or appeared
+  TransferStats stats;
+};
+
+// Brings history (no data) and updates refs/remotes/REMOTE/*. REQUIRES Write.
+// Throws: NotFound (remote or branch), Remote, Unsupported, Corrupt.
+FetchResult fetch(Repository& repo, const FetchOptions& options);
+
+struct FetchDataOptions {
+  std::string remote;
+  std::optional<std::string> ref;        // default: HEAD
+  DataSelection data;
+  TransportOptions transport;
+  RemoteProgress progress;
+};
+
+struct FetchDataResult {
+  Digest commit;                         // the commit the selection was made at
+  std::uint64_t samples = 0;             // samples selected
+  std::uint64_t chunks_selected = 0;     // their chunks
+  std::uint64_t chunks_missing = 0;      // of those, not local before the fetch
+  std::uint64_t chunks_unavailable = 0;  // missing here and not on the remote either
+  TransferStats stats;
+};
+
+// Brings the selected chunks that are not local; all of them or none. REQUIRES Write.
+// Throws: NotFound, InvalidArgument, Remote, Unsupported, Corrupt.
+FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options);
+
+struct PushOptions {
+  std::string remote;
+  std::optional<std::string> branch;     // default: the current branch
+  bool force = false;
+  TransportOptions transport;
+  RemoteProgress progress;
+};
+
+struct PushResult {
+  std::string branch;
+  std::optional<Digest> old_commit;      // the remote's tip before
+  Digest new_commit;
+  std::string result;                    // "up-to-date" | "created" | "fast-forward" | "forced"
+  TransferStats stats;
+};
+
+// Sends the branch's missing history and chunks, then a compare-and-swap ref update.
+// REQUIRES Write (it updates refs/remotes/REMOTE/BRANCH).
+// Throws: NotFound (remote, branch), Remote (rejected: not a fast-forward, stale, read-only,
+// auth), NotLocal (a chunk the remote lacks is not local either), Unsupported, Corrupt.
+PushResult push(Repository& repo, const PushOptions& options);
+
+// The URL of configured remote `name`. Throws: NotFound "no remote 'x'; see 'hangar remote list'".
+std::string remote_url(const Repository& repo, std::string_view name);
+
+}  // namespace hangar::remote

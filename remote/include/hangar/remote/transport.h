@@ -1,0 +1,118 @@
+// The byte pipe to another repository (STYLE 8.4): a Transport speaks the hangar protocol to a
+// server over HTTP (HttpTransport) or to a repository on disk (LocalTransport), chosen by one
+// switch, open_transport(). Negotiation and selection live apart from it (operations.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
+namespace hangar::remote {
+
+// Receives a pack stream piece by piece (the PackReader implements it). write() may throw to
+// abort the transfer.
+class PackSink {
+ public:
+  virtual ~PackSink() = default;
+  virtual void write(ByteView bytes) = 0;
+};
+
+// Produces a pack stream piece by piece. next() returns the next piece (valid until the next
+// call), or an empty view at the end.
+class PackSource {
+ public:
+  virtual ~PackSource() = default;
+  virtual ByteView next() = 0;
+};
+
+struct ServerInfo {
+  int protocol = 0;              // the version both sides speak (negotiated)
+  std::string server;            // "hangar 0.1.0"
+  std::string name;              // the served repository's folder name (clone's default DIR)
+  bool read_only = true;         // the server refuses pushes
+  std::vector<std::string> capabilities;
+};
+
+struct RemoteBranch {
+  std::string name;  // "main"
+  Digest commit;
+};
+
+struct RefList {
+  std::string head;                     // the branch the server's HEAD names (may be unborn)
+  std::vector<RemoteBranch> branches;   // sorted by name
+};
+
+struct HistoryRequest {
+  std::vector<Digest> wants;  // commits the client wants
+  std::vector<Digest> haves;  // commits the client holds with all their history
+};
+
+// One compare-and-swap ref update on the server: refs/heads/`branch` from `expected` (nullopt:
+// must not exist) to `desired`. Without `force`, `desired` must descend from `expected`.
+struct RefUpdate {
+  std::string branch;
+  std::optional<Digest> expected;
+  Digest desired;
+  bool force = false;
+};
+
+// A push the server received: accepted, or rejected with a reason (stale ref, not a fast-
+// forward). Transport failures are errors, not replies.
+struct PushReply {
+  bool accepted = false;
+  std::string reason;            // set when rejected
+  std::uint64_t objects = 0;     // history objects the server stored that it lacked
+  std::uint64_t chunks = 0;      // chunks the server stored that it lacked
+};
+
+struct TransportOptions {
+  std::string token;               // sent as a bearer token when not empty (HANGAR_TOKEN)
+  int connect_timeout_s = 10;
+  int io_timeout_s = 120;
+  // The options a command line gets: token from the HANGAR_TOKEN environment variable.
+  static TransportOptions from_env();
+};
+
+// One connection to one remote. Not thread-safe. Every method may throw:
+// Remote (cannot connect, HTTP error, auth with a hint, stream broke), Unsupported (the peer
+// speaks a newer protocol), Corrupt (bad reply), NotFound (a path that is not a repository).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // The URL or path given to open_transport, for messages.
+  virtual const std::string& url() const = 0;
+  // Agrees on a protocol version; call first.
+  virtual ServerInfo handshake() = 0;
+  virtual RefList list_refs() = 0;
+  // Streams a pack of the history objects the client lacks into `sink`.
+  virtual void fetch_history(const HistoryRequest& request, PackSink& sink) = 0;
+  // Streams a pack of the chunks in `ids` that the remote has into `sink`.
+  // REQUIRES: ids.size() <= kMaxDigestsPerRequest.
+  virtual void fetch_chunks(std::span<const Digest> ids, PackSink& sink) = 0;
+  // The digests of `ids` the remote does not have. REQUIRES: ids.size() <= kMaxDigestsPerRequest.
+  virtual std::vector<Digest> missing_chunks(std::span<const Digest> ids) = 0;
+  // Sends a pack and the ref updates; the remote applies both or nothing.
+  virtual PushReply push(std::span<const RefUpdate> updates, PackSource& pack) = 0;
+  // Body bytes moved so far (payloads, not HTTP headers).
+  virtual std::uint64_t bytes_received() const = 0;
+  virtual std::uint64_t bytes_sent() const = 0;
+};
+
+inline constexpr std::size_t kMaxDigestsPerRequest = 16384;
+
+// The one transport switch: "http://HOST:PORT[/]" gives an HttpTransport; anything else is a
+// path to a repository (LocalTransport). Does not connect yet.
+// Throws: InvalidArgument ("https" and other schemes, a malformed URL).
+std::unique_ptr<Transport> open_transport(const std::string& url, const TransportOptions& options);
+
+// True when `url` names an HTTP remote rather than a path.
+bool is_http_url(const std::string& url);
+
+}  // namespace hangar::remote

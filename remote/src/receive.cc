@@ -1,0 +1,198 @@
+// Receiving: spool files, chunk batches, direct handlers (receive.h).
+#include "receive.h"
+
+#include <fcntl.h>
+#include <hangar/error.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace hangar::remote {
+namespace {
+
+constexpr std::size_t kSpoolBuffer = 1u << 20;
+constexpr std::size_t kSpoolHead = 1 + 1 + Digest::kSize + 4 + 4;
+
+int open_temp(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // Filesystems without O_TMPFILE: a named file, unlinked at once.
+  std::string pattern = (dir / "spool-XXXXXX").string();
+  fd = ::mkstemp(pattern.data());
+  if (fd < 0) fail_errno(errno, "cannot create a temporary file in", dir.string());
+  ::unlink(pattern.c_str());
+  return fd;
+}
+
+void put_u32(std::byte* out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<std::byte>((v >> (8 * i)) & 0xFF);
+}
+std::uint32_t get_u32(const std::byte* in) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= std::uint32_t{std::to_integer<std::uint8_t>(in[i])} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::filesystem::path temp_dir_of(const Repository& repo) {
+  std::filesystem::path dir = repo.root() / ".hangar" / "tmp";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail_errno(ec.value(), "cannot create folder", dir.string());
+  return dir;
+}
+
+// ---- ChunkBatcher ----
+
+void ChunkBatcher::add(const transfer::StoredChunk& chunk) {
+  batch_.push_back(storage::EncodedChunk{chunk.id, chunk.codec, chunk.raw_size,
+                                         Bytes(chunk.stored.begin(), chunk.stored.end())});
+  bytes_ += chunk.stored.size();
+  ++added_;
+  if (bytes_ >= kChunkBatchBytes) flush();
+}
+
+void ChunkBatcher::flush() {
+  if (batch_.empty()) return;
+  written_ += transfer::write_chunks(repo_, batch_, transfer::ChunkCheck::AlreadyVerified);
+  batch_.clear();
+  batch_.shrink_to_fit();
+  bytes_ = 0;
+}
+
+// ---- Spool ----
+
+struct Spool::File {
+  std::filesystem::path dir;
+  int fd = -1;
+  Bytes buf;
+  std::uint64_t records = 0;
+
+  explicit File(const std::filesystem::path& d) : dir(d), fd(open_temp(d)) {}
+  ~File() {
+    if (fd >= 0) ::close(fd);
+  }
+  void write_all(ByteView b) {
+    while (!b.empty()) {
+      ssize_t n = ::write(fd, b.data(), b.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail_errno(errno, "cannot write a temporary file in", dir.string());
+      b = b.subspan(static_cast<std::size_t>(n));
+    }
+  }
+  void append(std::uint8_t type, std::uint8_t codec, const Digest& id, std::uint32_t raw,
+              ByteView payload) {
+    std::byte head[kSpoolHead];
+    head[0] = static_cast<std::byte>(type);
+    head[1] = static_cast<std::byte>(codec);
+    std::memcpy(head + 2, id.bytes.data(), Digest::kSize);
+    put_u32(head + 18, raw);
+    put_u32(head + 22, static_cast<std::uint32_t>(payload.size()));
+    if (buf.size() + kSpoolHead + payload.size() > kSpoolBuffer) {
+      write_all(buf);
+      buf.clear();
+    }
+    buf.insert(buf.end(), head, head + kSpoolHead);
+    if (payload.size() >= kSpoolBuffer) {
+      write_all(buf);
+      buf.clear();
+      write_all(payload);
+    } else {
+      buf.insert(buf.end(), payload.begin(), payload.end());
+    }
+    ++records;
+  }
+  void read_exact(std::uint64_t& offset, std::byte* out, std::size_t n) {
+    while (n > 0) {
+      ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) fail_errno(errno, "cannot read a temporary file in", dir.string());
+      if (got == 0) fail(ErrorCode::Corrupt, "temporary transfer file in '" + dir.string() + "' is short");
+      out += got;
+      n -= static_cast<std::size_t>(got);
+      offset += static_cast<std::uint64_t>(got);
+    }
+  }
+  template <typename Fn>
+  void replay(Fn&& fn) {
+    write_all(buf);
+    buf.clear();
+    buf.shrink_to_fit();
+    std::uint64_t offset = 0;
+    Bytes payload;
+    for (std::uint64_t i = 0; i < records; ++i) {
+      std::byte head[kSpoolHead];
+      read_exact(offset, head, kSpoolHead);
+      Digest id;
+      std::memcpy(id.bytes.data(), head + 2, Digest::kSize);
+      const std::uint32_t len = get_u32(head + 22);
+      if (len > storage::kMaxChunkBytes + storage::kMaxChunkBytes / 64 + 1024)
+        fail(ErrorCode::Corrupt, "temporary transfer file in '" + dir.string() + "' is damaged");
+      payload.resize(len);
+      read_exact(offset, payload.data(), len);
+      fn(std::to_integer<std::uint8_t>(head[0]), std::to_integer<std::uint8_t>(head[1]), id,
+         get_u32(head + 18), ByteView(payload));
+    }
+  }
+};
+
+Spool::Spool(const std::filesystem::path& dir)
+    : objects_(std::make_unique<File>(dir)), chunks_(std::make_unique<File>(dir)) {}
+Spool::~Spool() = default;
+
+void Spool::on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) {
+  objects_->append(static_cast<std::uint8_t>(type), 0, id,
+                   static_cast<std::uint32_t>(canonical.size()), canonical);
+}
+
+void Spool::on_chunk(const transfer::StoredChunk& chunk) {
+  chunks_->append(static_cast<std::uint8_t>(RecordType::Chunk),
+                  static_cast<std::uint8_t>(chunk.codec), chunk.id, chunk.raw_size, chunk.stored);
+}
+
+std::uint64_t Spool::objects() const noexcept { return objects_->records; }
+std::uint64_t Spool::chunks() const noexcept { return chunks_->records; }
+
+void Spool::replay_objects(
+    const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn) {
+  objects_->replay([&](std::uint8_t type, std::uint8_t, const Digest& id, std::uint32_t,
+                       ByteView bytes) { fn(static_cast<transfer::ObjectType>(type), id, bytes); });
+}
+
+void Spool::replay_chunks(const std::function<void(const transfer::StoredChunk&)>& fn) {
+  chunks_->replay([&](std::uint8_t, std::uint8_t codec, const Digest& id, std::uint32_t raw,
+                      ByteView bytes) {
+    fn(transfer::StoredChunk{id, static_cast<storage::ChunkCodec>(codec), raw, bytes});
+  });
+}
+
+// ---- direct and checking handlers ----
+
+void DirectHandler::on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) {
+  if (!objects_) fail(ErrorCode::Corrupt, "a data transfer carried history object " + id.hex());
+  objects_->put(type, id, canonical);
+}
+
+void DirectHandler::on_chunk(const transfer::StoredChunk& chunk) {
+  if (!chunks_) fail(ErrorCode::Corrupt, "a history transfer carried data chunk " + chunk.id.hex());
+  chunks_->add(chunk);
+}
+
+void RequestedChunks::on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) {
+  (void)canonical;
+  fail(ErrorCode::Corrupt, "pack from " + source_ + " is corrupt: a data transfer carried " +
+                               std::string(transfer::object_type_name(type)) + " " + id.hex());
+}
+
+void RequestedChunks::on_chunk(const transfer::StoredChunk& chunk) {
+  if (wanted_.erase(chunk.id) == 0)
+    fail(ErrorCode::Corrupt, "pack from " + source_ + " is corrupt: chunk " + chunk.id.hex() +
+                                 " was not requested (or sent twice)");
+  ++received_;
+  inner_.on_chunk(chunk);
+  if (on_progress) on_progress();
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,106 @@
+// The receiving side of a transfer: a Spool that keeps verified records in temporary files
+// until the whole transfer has verified, a ChunkBatcher that stores chunks in bounded
+// batches, and the direct handlers clone and fetch use. Private to the remote module.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include <hangar/repository.h>
+#include <hangar/storage/codec.h>
+#include <hangar/transfer.h>
+
+#include "pack.h"
+
+namespace hangar::remote {
+
+// Bytes of stored chunk data per chunk-store batch (append, flush, one index commit).
+inline constexpr std::size_t kChunkBatchBytes = 8u << 20;
+
+// Collects received chunks and writes them in batches of ~kChunkBatchBytes.
+// REQUIRES: repo opened for Write; chunks already verified (PackReader did). Not thread-safe.
+class ChunkBatcher {
+ public:
+  explicit ChunkBatcher(Repository& repo) : repo_(repo) {}
+  void add(const transfer::StoredChunk& chunk);
+  // Writes what is pending. Throws: NoSpace, Io.
+  void flush();
+  std::uint64_t added() const noexcept { return added_; }
+  std::uint64_t written() const noexcept { return written_; }  // new to the repository
+
+ private:
+  Repository& repo_;
+  std::vector<storage::EncodedChunk> batch_;
+  std::size_t bytes_ = 0;
+  std::uint64_t added_ = 0;
+  std::uint64_t written_ = 0;
+};
+
+// Verified records kept in two unlinked temporary files (objects, chunks) in `dir`, so that
+// nothing is applied before a transfer has verified to its last trailer. Memory: one buffer.
+class Spool final : public RecordHandler {
+ public:
+  // Throws: Io.
+  explicit Spool(const std::filesystem::path& dir);
+  ~Spool() override;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
+  void on_chunk(const transfer::StoredChunk& chunk) override;
+
+  std::uint64_t objects() const noexcept;
+  std::uint64_t chunks() const noexcept;
+  // Reads the records back in the order they arrived. Views live during the call only.
+  // Throws: Io, Corrupt (the temporary file changed under us).
+  void replay_objects(
+      const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn);
+  void replay_chunks(const std::function<void(const transfer::StoredChunk&)>& fn);
+
+ private:
+  struct File;
+  std::unique_ptr<File> objects_;
+  std::unique_ptr<File> chunks_;
+};
+
+// Objects straight into an ObjectWriter (one txn: nothing is visible before it commits) and
+// chunks into a ChunkBatcher. For clone (a fresh repository that is removed on failure) and
+// for history-only fetches. Either pointer may be null: such records are then refused.
+class DirectHandler final : public RecordHandler {
+ public:
+  DirectHandler(transfer::ObjectWriter* objects, ChunkBatcher* chunks)
+      : objects_(objects), chunks_(chunks) {}
+  void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
+  void on_chunk(const transfer::StoredChunk& chunk) override;
+
+ private:
+  transfer::ObjectWriter* objects_;
+  ChunkBatcher* chunks_;
+};
+
+// Forwards records to `inner` after checking that each chunk was requested (once); counts them.
+class RequestedChunks final : public RecordHandler {
+ public:
+  RequestedChunks(RecordHandler& inner, std::string source) : inner_(inner), source_(std::move(source)) {}
+  void expect(std::span<const Digest> ids) { wanted_.insert(ids.begin(), ids.end()); }
+  void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
+  void on_chunk(const transfer::StoredChunk& chunk) override;
+  std::uint64_t received() const noexcept { return received_; }
+  // Called for each chunk received (progress).
+  std::function<void()> on_progress;
+
+ private:
+  RecordHandler& inner_;
+  std::string source_;
+  std::unordered_set<Digest> wanted_;
+  std::uint64_t received_ = 0;
+};
+
+// <repo>/.hangar/tmp, created when missing. Throws: Io.
+std::filesystem::path temp_dir_of(const Repository& repo);
+
+}  // namespace hangar::remote

@@ -1,0 +1,120 @@
+// The serving side of the protocol (service.h).
+#include "service.h"
+
+#include <hangar/error.h>
+#include <hangar/hangar.h>
+#include <hangar/transfer.h>
+
+#include "protocol.h"
+
+namespace hangar::remote {
+namespace {
+
+std::string branch_ref(const std::string& branch) {
+  return std::string(transfer::kHeadsPrefix) + branch;
+}
+
+std::string short_or_none(const std::optional<Digest>& d) {
+  return d ? d->short_hex() : std::string("(none)");
+}
+
+}  // namespace
+
+RepoService::RepoService(Repository& repo, std::string name, int protocol, bool read_only)
+    : repo_(repo), name_(std::move(name)), protocol_(protocol), read_only_(read_only) {}
+
+ServerInfo RepoService::info() const {
+  ServerInfo info;
+  info.protocol = protocol_;
+  info.server = std::string("hangar ") + hangar::version();
+  info.name = name_;
+  info.read_only = read_only_;
+  info.capabilities = {"history", "chunks", "push"};
+  return info;
+}
+
+RefList RepoService::refs() const {
+  transfer::HistoryReader history(repo_);
+  RefList out;
+  out.head = history.head_branch();
+  for (auto& r : history.refs(transfer::kHeadsPrefix))
+    out.branches.push_back({r.name.substr(transfer::kHeadsPrefix.size()), r.commit});
+  return out;
+}
+
+std::unique_ptr<PackProducer> RepoService::history(const HistoryRequest& request) const {
+  return history_pack(repo_, request);
+}
+
+std::unique_ptr<PackProducer> RepoService::chunks(std::vector<Digest> ids) const {
+  return chunk_pack(repo_, std::move(ids));
+}
+
+std::vector<Digest> RepoService::missing(std::span<const Digest> ids) const {
+  return transfer::missing_chunks(repo_, ids);
+}
+
+std::unique_ptr<RepoService::PushSession> RepoService::begin_push(std::vector<RefUpdate> updates,
+                                                                  const std::string& source) {
+  return std::unique_ptr<PushSession>(new PushSession(*this, std::move(updates), source));
+}
+
+RepoService::PushSession::PushSession(RepoService& service, std::vector<RefUpdate> updates,
+                                      const std::string& source)
+    : service_(service),
+      updates_(std::move(updates)),
+      spool_(temp_dir_of(service.repo_)),
+      reader_(source, spool_) {}
+
+PushReply RepoService::PushSession::finish() {
+  reader_.finish();
+  std::lock_guard lock(service_.push_mu_);
+  Repository& repo = service_.repo_;
+  for (const auto& u : updates_) validate_branch_name(u.branch);
+  PushReply reply;
+  // Cheap early check (no write lock): every ref must still be where the client saw it.
+  {
+    transfer::HistoryReader now(repo);
+    for (const auto& u : updates_) {
+      auto current = now.find_ref(branch_ref(u.branch));
+      if (current != u.expected) {
+        reply.reason = "remote branch '" + u.branch + "' is at " + short_or_none(current) +
+                       ", not at " + short_or_none(u.expected) +
+                       " as the pusher saw it (another push won); fetch, merge and push again";
+        return reply;
+      }
+    }
+  }
+  transfer::ObjectWriter writer(repo);
+  spool_.replay_objects([&](transfer::ObjectType type, const Digest& id, ByteView bytes) {
+    writer.put(type, id, bytes);
+  });
+  for (const auto& u : updates_) {
+    const std::string ref = branch_ref(u.branch);
+    if (!writer.has_object(u.desired))
+      fail(ErrorCode::Corrupt, "push of '" + u.branch + "' names commit " + u.desired.hex() +
+                                   ", which the pack did not carry");
+    if (u.expected && !u.force && !writer.is_ancestor(*u.expected, u.desired)) {
+      reply.reason = "remote branch '" + u.branch + "' at " + u.expected->short_hex() +
+                     " is not an ancestor of " + u.desired.short_hex() +
+                     " (not a fast-forward); fetch and merge first, or push with --force";
+      return reply;  // the writer aborts: nothing stored
+    }
+    if (!writer.compare_and_swap_ref(ref, u.expected, u.desired)) {
+      reply.reason = "remote branch '" + u.branch + "' moved during the push (stale ref); " +
+                     "fetch, merge and push again";
+      return reply;
+    }
+  }
+  // Durability order: chunks are committed before the txn that makes history reference them.
+  ChunkBatcher chunks(repo);
+  spool_.replay_chunks([&](const transfer::StoredChunk& c) { chunks.add(c); });
+  chunks.flush();
+  reply.objects = writer.objects_written();
+  writer.commit();
+  reply.chunks = chunks.written();
+  reply.accepted = true;
+  return reply;
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,39 @@
+// open_transport(): the one transport switch (STYLE 8.11), and TransportOptions::from_env.
+#include <hangar/error.h>
+#include <hangar/remote/transport.h>
+
+#include <cstdlib>
+
+#include "transports.h"
+
+namespace hangar::remote {
+
+TransportOptions TransportOptions::from_env() {
+  TransportOptions o;
+  if (const char* t = std::getenv("HANGAR_TOKEN"); t && *t) o.token = t;
+  return o;
+}
+
+bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
+
+std::unique_ptr<Transport> open_transport(const std::string& url, const TransportOptions& options) {
+  if (url.empty()) fail(ErrorCode::InvalidArgument, "empty remote URL");
+  if (is_http_url(url)) return make_http_transport(url, options);
+  const auto scheme = url.find("://");
+  if (scheme != std::string::npos)
+    fail(ErrorCode::InvalidArgument,
+         "remote URL '" + url + "' uses scheme '" + url.substr(0, scheme) +
+             "', which this hangar does not support; use http://HOST:PORT or a repository path");
+  return make_local_transport(url, options);
+}
+
+std::uint64_t pump(PackSource& source, PackSink& sink) {
+  std::uint64_t n = 0;
+  for (ByteView piece = source.next(); !piece.empty(); piece = source.next()) {
+    sink.write(piece);
+    n += piece.size();
+  }
+  return n;
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,22 @@
+// The transport implementations behind open_transport() (transport.cc). Private to remote.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <hangar/remote/transport.h>
+
+namespace hangar::remote {
+
+// Another repository on disk, served in-process by a RepoService: same negotiation and pack
+// verification as HTTP, no sockets. `path` may be relative to the working directory.
+std::unique_ptr<Transport> make_local_transport(const std::string& path,
+                                                const TransportOptions& options);
+// cpp-httplib client for "http://HOST[:PORT][/PREFIX]". Throws: InvalidArgument (bad URL).
+std::unique_ptr<Transport> make_http_transport(const std::string& url,
+                                               const TransportOptions& options);
+
+// Moves every piece of `source` into `sink`; returns the bytes moved.
+std::uint64_t pump(PackSource& source, PackSink& sink);
+
+}  // namespace hangar::remote
