@@ -67,11 +67,15 @@ void run_export(Context& ctx, const ExportArgs& args) {
   options.column = args.column;
   options.dir = args.dir;
   options.format = parse_format_arg(args.format);
-  if (!args.keys.empty()) options.keys = parse_keys(args.keys, "--keys");
+  if (!args.keys.empty()) parse_keys(args.keys, "--keys");
   options.require_all = args.require_all;
   options.jobs = args.jobs;
   const Repository repo = ctx.open(Repository::Mode::Read);
   if (args.ref) options.commit = repo.resolve(*args.ref);
+  if (!args.keys.empty()) {
+    const Checkout view = options.commit ? repo.checkout_at(*options.commit) : repo.staged_view();
+    for (const auto& text : args.keys) options.keys.push_back(view.key_from_text(args.column, text));
+  }
   Progress progress("export", ctx.is_tty, ctx.err);
   options.progress = progress.callback();
   const ExportResult r = export_column(repo, options);

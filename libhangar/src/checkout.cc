@@ -20,6 +20,7 @@ struct CheckoutState {
   std::map<std::string, ColumnBase> columns;
   TxnPageStore pages;
   storage::ChunkReader reader;
+  unsigned read_threads = default_read_threads();  // for samples of several chunks
 
   CheckoutState(const RepoState& r, lmdb::ReadTxn t, std::optional<Digest> c, bool s)
       : repo(&r),
@@ -120,6 +121,34 @@ ColumnStats Checkout::stats(std::string_view column) const {
   return s;
 }
 
+Key Checkout::key_from_text(std::string_view column, std::string_view text) const {
+  Key parsed = Key::parse(text);
+  if (!parsed.is_int()) return parsed;
+  const auto& base = state_->column(column);
+  // Record keys of nested columns start with the key's encoding; probe by prefix for them.
+  auto exists = [&](const Key& k) {
+    const Bytes enc = k.encoded();
+    if (base.schema.layout == Layout::Flat)
+      return state_->lookup(std::string(column), base, enc).has_value();
+    bool found = false;
+    RecordCursor cursor(state_->pages, base.root);
+    cursor.seek(enc);
+    found = cursor.valid() && cursor.key().size() >= enc.size() &&
+            std::equal(enc.begin(), enc.end(), cursor.key().begin());
+    if (!found && state_->staged)
+      state_->repo->staging.for_each_sample(state_->txn, std::string(column),
+                                            [&](ByteView key, const StagedSample& st) {
+        if (key.size() >= enc.size() && std::equal(enc.begin(), enc.end(), key.begin()))
+          found = st.has_value();
+        return !found;
+      });
+    return found;
+  };
+  if (exists(parsed)) return parsed;
+  Key as_string{std::string(text)};
+  return exists(as_string) ? as_string : parsed;
+}
+
 std::optional<SampleRef> Checkout::find(std::string_view column, const Key& key,
                                         const std::optional<Key>& subkey) const {
   const auto& base = state_->column(column);
@@ -142,29 +171,54 @@ Tensor Checkout::get(std::string_view column, const Key& key,
   }
 }
 
-Tensor Checkout::read(const SampleRef& ref) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+namespace {
+// Runs `read`; a NotLocal error gets the fetch-data command that brings the sample here.
+template <typename F>
+auto with_fetch_hint(const detail::RepoState& repo, const SampleRef& ref, F&& read) {
   try {
-    return read_sample(state_->reader, d);
+    return read();
   } catch (const Error& e) {
     if (e.code() != ErrorCode::NotLocal) throw;
     fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data " +
-                                  detail::hint_remote(*state_->repo) + " --keys " +
-                                  ref.key.to_string() + "'");
+                                  detail::hint_remote(repo) + " --keys " + ref.key.to_string() +
+                                  "'");
   }
+}
+}  // namespace
+
+Tensor Checkout::read(const SampleRef& ref) const {
+  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  return with_fetch_hint(*state_->repo, ref, [&] {
+    Tensor t(d.dtype, d.shape);
+    read_sample_into(&state_->repo->chunks, state_->reader, d, t.mutable_data(),
+                     state_->read_threads);
+    return t;
+  });
+}
+
+void Checkout::read_into(const SampleRef& ref, MutableByteView out) const {
+  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  if (out.size() != d.nbytes())
+    fail(ErrorCode::InvalidArgument,
+         "buffer of " + std::to_string(out.size()) + " bytes for sample '" + ref.key.to_string() +
+             "' of " + std::to_string(d.nbytes()) + " bytes");
+  with_fetch_hint(*state_->repo, ref, [&] {
+    read_sample_into(&state_->repo->chunks, state_->reader, d, out, state_->read_threads);
+    return 0;
+  });
+}
+
+void Checkout::set_read_threads(unsigned threads) noexcept {
+  state_->read_threads = std::max(threads, 1u);
 }
 
 Tensor Checkout::read_slice(const SampleRef& ref, const Slice& slice) const {
   Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
   const ResolvedSlice resolved = resolve_slice(slice, d.shape);
-  try {
-    return read_sample_slice(state_->reader, d, resolved);  // only the chunks it touches
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::NotLocal) throw;
-    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data " +
-                                  detail::hint_remote(*state_->repo) + " --keys " +
-                                  ref.key.to_string() + "'");
-  }
+  return with_fetch_hint(*state_->repo, ref, [&] {  // decodes only the chunks it touches
+    return read_sample_slice(state_->reader, d, resolved, &state_->repo->chunks,
+                             state_->read_threads);
+  });
 }
 
 Tensor Checkout::get_slice(std::string_view column, const Key& key,

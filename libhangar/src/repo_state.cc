@@ -135,6 +135,13 @@ Bytes record_key(const ColumnSchema& schema, const Key& key, const std::optional
                                          key.to_string() + "'");
   Bytes out = key.encoded();
   if (subkey) subkey->append_encoded(out);
+  // Staged samples are keyed by column name + 0x00 + this record key in LMDB, whose keys hold
+  // at most 511 bytes: 64 (name) + 1 + 446. Only nested keys can reach the limit.
+  if (out.size() > kMaxRecordKeyBytes)
+    fail(ErrorCode::InvalidArgument,
+         "key '" + key.to_string() + "' and subkey of column '" + schema.name +
+             "' are too long together (" + std::to_string(out.size()) +
+             " encoded bytes, at most 446: about 440 characters for both); use shorter keys");
   return out;
 }
 

@@ -78,8 +78,12 @@ struct RepoState {
   void unstage(const std::string& column, const Undo& undo);
 };
 
+// Longest record key (key encoding + subkey encoding); see record_key().
+constexpr std::size_t kMaxRecordKeyBytes = 446;
+
 // The record key of (key, subkey) for a column of `layout`. Throws InvalidArgument when a
-// subkey is given for a flat column or missing for a nested one.
+// subkey is given for a flat column or missing for a nested one, or when the pair encodes to
+// more than kMaxRecordKeyBytes.
 Bytes record_key(const ColumnSchema& schema, const Key& key, const std::optional<Key>& subkey);
 std::pair<Key, std::optional<Key>> split_record_key(const ColumnSchema& schema, ByteView rk);
 // "'images'/'boot/00017'" for messages.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <queue>
 #include <set>
 
@@ -22,6 +23,10 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::
   std::error_code ec;
   if (!fs::is_directory(dot, ec))
     fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
+  if (!fs::exists(dot / "config", ec))
+    fail(ErrorCode::Corrupt, "'" + dot.string() +
+                                 "' has no config (an interrupted init?); remove it and run "
+                                 "'hangar init' again");
   RepoConfig config = RepoConfig::load(dot / "config");
   const bool write = mode == Repository::Mode::Write;
   std::optional<storage::RepoLock> lock;
@@ -53,8 +58,13 @@ Repository::~Repository() = default;
 void Repository::init(const fs::path& path, const UserIdentity& user) {
   std::error_code ec;
   const fs::path dot = path / ".hangar";
-  if (fs::exists(dot, ec))
+  if (fs::exists(dot, ec)) {
+    if (!fs::exists(dot / "config", ec))
+      fail(ErrorCode::AlreadyExists, "'" + dot.string() +
+                                         "' exists but has no config (an interrupted init?); "
+                                         "remove it and run 'hangar init' again");
     fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
+  }
   fs::create_directories(dot, ec);
   if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
   RepoConfig config;
@@ -183,20 +193,35 @@ Commit Repository::get_commit(const Digest& id) const {
 
 std::vector<LogEntry> Repository::log(const Digest& from, std::size_t limit) const {
   auto txn = state_->meta.begin_read();
-  // Newest first across the DAG: a max-heap on (time, digest), each commit visited once.
-  auto later = [](const LogEntry& a, const LogEntry& b) {
-    return std::tie(a.commit.time, a.digest) < std::tie(b.commit.time, b.digest);
+  // Newest first, but never a parent before any of its children (git's --topo-order): count
+  // each commit's children within the history, then emit from a max-heap on (time, digest)
+  // holding only commits whose children have all been emitted.
+  std::map<Digest, Commit> commits;
+  std::map<Digest, int> children;
+  std::vector<Digest> todo{from};
+  commits.emplace(from, state_->load_commit(txn, from));
+  while (!todo.empty()) {
+    Digest d = todo.back();
+    todo.pop_back();
+    for (const auto& p : commits.at(d).parents) {
+      if (++children[p] == 1) {
+        commits.emplace(p, state_->load_commit(txn, p));
+        todo.push_back(p);
+      }
+    }
+  }
+  auto later = [&](const Digest& a, const Digest& b) {
+    return std::tie(commits.at(a).time, a) < std::tie(commits.at(b).time, b);
   };
-  std::priority_queue<LogEntry, std::vector<LogEntry>, decltype(later)> frontier(later);
-  std::set<Digest> seen{from};
-  frontier.push({from, state_->load_commit(txn, from)});
+  std::priority_queue<Digest, std::vector<Digest>, decltype(later)> ready(later);
+  ready.push(from);
   std::vector<LogEntry> out;
-  while (!frontier.empty() && out.size() < limit) {
-    LogEntry e = frontier.top();
-    frontier.pop();
-    for (const auto& p : e.commit.parents)
-      if (seen.insert(p).second) frontier.push({p, state_->load_commit(txn, p)});
-    out.push_back(std::move(e));
+  while (!ready.empty() && out.size() < limit) {
+    Digest d = ready.top();
+    ready.pop();
+    for (const auto& p : commits.at(d).parents)
+      if (--children[p] == 0) ready.push(p);
+    out.push_back({d, commits.at(d)});
   }
   return out;
 }

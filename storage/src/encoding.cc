@@ -42,7 +42,11 @@ std::uint64_t Decoder::varint(std::string_view field) {
     auto b = std::to_integer<std::uint64_t>(data_[pos_++]);
     if (shift == 63 && b > 1) corrupt(field, "varint overflows 64 bits");
     v |= (b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return v;
+    if ((b & 0x80) == 0) {
+      // Canonical (minimal) LEB128 only: one value, one encoding, one digest.
+      if (b == 0 && shift > 0) corrupt(field, "varint is not minimally encoded");
+      return v;
+    }
   }
   corrupt(field, "varint longer than 10 bytes");
 }

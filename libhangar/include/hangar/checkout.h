@@ -57,6 +57,11 @@ class Checkout {
   // Walks every sample (O(count) index lookups). Throws: NotFound.
   ColumnStats stats(std::string_view column) const;
 
+  // The key a user means by command-line `text`: Key::parse(text), except that a canonical
+  // decimal names the string key of the same text when only that one exists (import gives
+  // '17.png' the string key "17"). Throws: NotFound (column), InvalidArgument (bad key).
+  Key key_from_text(std::string_view column, std::string_view text) const;
+
   // Throws: NotFound (column), InvalidArgument (subkey given for a flat column or missing for
   // a nested one).
   std::optional<SampleRef> find(std::string_view column, const Key& key,
@@ -64,8 +69,15 @@ class Checkout {
   // Throws: NotFound naming column and key; NotLocal naming the fetch-data command; Corrupt.
   Tensor get(std::string_view column, const Key& key,
              const std::optional<Key>& subkey = std::nullopt) const;
-  // Reads a sample found by find()/for_each(). Throws: NotLocal, Corrupt.
+  // Reads a sample found by find()/for_each(). A sample of several chunks is decoded on up to
+  // set_read_threads() threads. Throws: NotLocal, Corrupt.
   Tensor read(const SampleRef& ref) const;
+  // read() into a caller's buffer of exactly ref.nbytes bytes (C order), e.g. one reused for
+  // every sample of a batch. Throws: InvalidArgument (buffer size), NotLocal, Corrupt.
+  void read_into(const SampleRef& ref, MutableByteView out) const;
+  // Threads one read of a multi-chunk sample (or slice) may decode on; default
+  // min(hardware threads, 4). 1 keeps every read on the calling thread.
+  void set_read_threads(unsigned threads) noexcept;
   // The part of a sample that `slice` selects (numpy basic indexing; see slice.h), decoding
   // only the chunks the slice touches. Throws: InvalidArgument (slice does not fit the shape),
   // NotLocal (a touched chunk), Corrupt.

@@ -259,10 +259,8 @@ TEST_CASE("Commit codec: messages name the commit by its digest", "[core][commit
   CHECK_THAT(e.what(), Catch::StartsWith("corrupt commit " + digest_of(b).short_hex()));
 }
 
-// KNOWN ISSUE (storage's Decoder, reported, not fixed here): Decoder::varint accepts
-// non-minimal LEB128 (0x80 0x00 for 0), so the same commit has a second byte string and a
-// second digest. Tagged !mayfail until the decoder rejects overlong varints.
-TEST_CASE("Commit codec: an overlong varint is not a second encoding", "[core][commit][!mayfail]") {
+// Decoder::varint accepts only minimal LEB128, so a commit has exactly one byte string.
+TEST_CASE("Commit codec: an overlong varint is not a second encoding", "[core][commit]") {
   const Bytes canonical = CommitFields{}.encode();
   Bytes overlong = canonical;
   // Byte 2 is the parent count (0); write it as 0x80 0x00 instead.

@@ -762,21 +762,25 @@ TEST_CASE("Repository: nested columns key samples by (key, subkey)", "[core][rep
   CHECK(keys_of(r.repo.staged_view(), "n") == std::vector<std::string>{"0|z", "1|b", "x|5"});
 }
 
-// KNOWN BUG (reported to the lead, not fixed here): the staged_samples LMDB key is
-// column + 0x00 + key encoding + subkey encoding, up to 64 + 1 + 257 + 257 = 579 bytes, over
-// LMDB's 511-byte key limit, so nested samples whose key and subkey are both long cannot be
-// staged ("lmdb key of 579 bytes ... is outside 1..511"). Tagged !mayfail until fixed.
-TEST_CASE("Repository: the longest keys and subkeys can be staged and committed",
-          "[core][repository][!mayfail]") {
+// The staged_samples LMDB key is column + 0x00 + key encoding + subkey encoding and LMDB keys
+// hold at most 511 bytes, so a nested key and subkey are limited to 446 encoded bytes together.
+TEST_CASE("Repository: long nested keys up to the limit are staged, longer ones refused",
+          "[core][repository]") {
   TempRepo r;
   const std::string col(64, 'c');
   r.repo.create_column(column(col, DType::UInt8, {1}, Layout::Nested));
-  const Key key(std::string(255, 'k'));
-  const Key sub(std::string(255, 's'));
   const Tensor t = tensor(DType::UInt8, {1}, 1);
+  const Key key(std::string(220, 'k'));
+  const Key sub(std::string(222, 's'));  // 222 + 224 = 446 encoded bytes
   r.repo.put(col, key, sub, t.view());
   const Digest id = r.repo.commit("long keys");
   CHECK(r.repo.checkout_at(id).get(col, key, sub) == t);
+
+  const Key longer(std::string(223, 's'));
+  const Error e = error_of([&] { r.repo.put(col, key, longer, t.view()); });
+  CHECK(e.code() == ErrorCode::InvalidArgument);
+  CHECK_THAT(e.what(), Catch::Contains("too long together"));
+  CHECK(r.repo.status().clean());
 }
 
 TEST_CASE("Repository: reset drops all staged work", "[core][repository]") {
