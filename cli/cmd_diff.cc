@@ -22,18 +22,24 @@ struct DiffArgs {
 
 Json side_json(const DiffSide& side) {
   switch (side.kind) {
-    case DiffSide::Kind::Commit: return side.commit.hex();
-    case DiffSide::Kind::Staged: return "staged";
-    case DiffSide::Kind::Empty: break;
+    case DiffSide::Kind::Commit:
+      return side.commit.hex();
+    case DiffSide::Kind::Staged:
+      return "staged";
+    case DiffSide::Kind::Empty:
+      break;
   }
   return nullptr;
 }
 
 std::string side_text(const DiffSide& side) {
   switch (side.kind) {
-    case DiffSide::Kind::Commit: return side.commit.short_hex();
-    case DiffSide::Kind::Staged: return "staged";
-    case DiffSide::Kind::Empty: break;
+    case DiffSide::Kind::Commit:
+      return side.commit.short_hex();
+    case DiffSide::Kind::Staged:
+      return "staged";
+    case DiffSide::Kind::Empty:
+      break;
   }
   return "(empty)";
 }
@@ -128,7 +134,9 @@ void print_diff(std::ostream& out, const DiffResult& d, DiffDetail detail) {
 
 DiffSpec resolve_spec(const Repository& repo, const DiffArgs& args) {
   DiffSpec spec;
-  spec.detail = args.stat ? DiffDetail::Stats : args.summary ? DiffDetail::Counts : DiffDetail::Keys;
+  spec.detail = args.stat      ? DiffDetail::Stats
+                : args.summary ? DiffDetail::Counts
+                               : DiffDetail::Keys;
   if (!args.from) {
     const std::optional<Digest> head = repo.head();
     spec.from = head ? DiffSide::at(*head) : DiffSide::empty();
@@ -202,8 +210,8 @@ void register_diff_commands(CLI::App& app, Context& ctx) {
   on_run(*diff, ctx, [&ctx, args] { run_diff(ctx, *args); });
 
   auto rev = std::make_shared<std::string>();
-  CLI::App* show = app.add_subcommand(
-      "show", "a commit and its changes per column against its first parent");
+  CLI::App* show =
+      app.add_subcommand("show", "a commit and its changes per column against its first parent");
   show->add_option("ref", *rev, "branch, commit digest or prefix")->required();
   add_json_flag(*show, ctx);
   on_run(*show, ctx, [&ctx, rev] { run_show(ctx, *rev); });

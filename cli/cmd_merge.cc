@@ -23,15 +23,19 @@ Json conflicts_json(const std::vector<Conflict>& conflicts) {
            {"key", c.key ? key_json(*c.key) : Json(nullptr)},
            {"kind", std::string(conflict_kind_name(c.kind))}};
     if (c.subkey) e["subkey"] = key_json(*c.subkey);
+    if (c.region) e["region"] = Json{{"origin", c.region->origin}, {"extent", c.region->extent}};
     out.push_back(std::move(e));
   }
   return out;
 }
 
 std::string conflict_text(const Conflict& c) {
-  const std::string where = c.key ? sample_name(c.column, *c.key, c.subkey)
-                                  : "column " + c.column;
-  return "CONFLICT (" + std::string(conflict_kind_name(c.kind)) + "): " + where;
+  const std::string where = c.key ? sample_name(c.column, *c.key, c.subkey) : "column " + c.column;
+  std::string text = "CONFLICT (" + std::string(conflict_kind_name(c.kind)) + "): " + where;
+  if (c.region)  // a chunked tensor: the first block both sides changed
+    text += " in region " + shape_to_string(c.region->extent) + " at " +
+            shape_to_string(c.region->origin);
+  return text;
 }
 
 void print_result(std::ostream& out, const MergeResult& r, const MergeArgs& args,
@@ -51,8 +55,8 @@ void print_result(std::ostream& out, const MergeResult& r, const MergeArgs& args
       return;
     case MergeResult::Kind::Conflict:
       for (const auto& c : r.conflicts) out << conflict_text(c) << '\n';
-      out << "merge of " << args.branch << " into " << branch << " stopped: "
-          << r.conflicts.size() << (r.conflicts.size() == 1 ? " conflict" : " conflicts")
+      out << "merge of " << args.branch << " into " << branch << " stopped: " << r.conflicts.size()
+          << (r.conflicts.size() == 1 ? " conflict" : " conflicts")
           << "; nothing was written (re-run with --strategy ours|theirs to resolve them)\n";
       return;
   }

@@ -4,10 +4,12 @@
 // new lane on the right when no lane expects it, i.e. a branch tip), and its lane then expects
 // its first parent; a second parent opens a lane just right of it (drawn "|\", lanes further
 // right shift with '\'). When two lanes expect the same commit, the right one joins the left
-// one (drawn "|/", lanes further right shift with '/'). A root commit closes its lane.
+// one (drawn "|/", lanes further right shift with '/'; across lanes in between, one column
+// per row: "| |/" then "|/|"). A root commit closes its lane.
 // Lane k always sits at text column 2k, so connectors fall in the odd columns between lanes.
 #include "log_graph.h"
 
+#include <algorithm>
 #include <queue>
 #include <string>
 #include <tuple>
@@ -22,12 +24,13 @@ class Graph {
  public:
   explicit Graph(std::ostream& out) : out_(out) {}
 
-  void add(const LogEntry& e) {
+  // Draws `e`; with `connectors` false (the last row shown) the lines below it are left out.
+  void add(const LogEntry& e, bool connectors) {
+    connectors_ = connectors;
     const std::size_t i = lane_of(e.digest);
     std::string row = blank();
     for (std::size_t m = 0; m < lanes_.size(); ++m) row[2 * m] = m == i ? '*' : '|';
-    out_ << trim(row) << ' ' << e.digest.short_hex() << ' ' << first_line(e.commit.message)
-         << '\n';
+    out_ << trim(row) << ' ' << e.digest.short_hex() << ' ' << first_line(e.commit.message) << '\n';
     const std::vector<Digest>& parents = e.commit.parents;
     if (parents.empty()) {
       close(i);
@@ -60,22 +63,28 @@ class Graph {
     if (i == lanes_.size()) return;
     std::string row = blank();
     for (std::size_t m = 0; m < lanes_.size(); ++m) {
-      if (m < i) row[2 * m] = '|';
-      else row[2 * m + 1] = '/';
+      if (m < i) {
+        row[2 * m] = '|';
+      } else {
+        row[2 * m + 1] = '/';
+      }
     }
-    out_ << trim(row) << '\n';
+    emit(row);
   }
 
   // Opens a lane right of lane i for `d`; lanes right of it shift right.
   void open_after(std::size_t i, const Digest& d) {
     std::string row = blank();
     for (std::size_t m = 0; m < lanes_.size(); ++m) {
-      if (m <= i) row[2 * m] = '|';
-      else row[2 * m + 1] = '\\';
+      if (m <= i) {
+        row[2 * m] = '|';
+      } else {
+        row[2 * m + 1] = '\\';
+      }
     }
     row[2 * i + 1] = '\\';
     lanes_.insert(lanes_.begin() + static_cast<std::ptrdiff_t>(i) + 1, d);
-    out_ << trim(row) << '\n';
+    emit(row);
   }
 
   // Joins the leftmost lane that duplicates an earlier one into it; false when none does.
@@ -85,19 +94,34 @@ class Graph {
         if (lanes_[j] != lanes_[k]) continue;
         std::string row = blank();
         for (std::size_t m = 0; m < lanes_.size(); ++m) {
-          if (m < k) row[2 * m] = '|';
-          else row[2 * m - 1] = '/';
+          if (m < k) {
+            row[2 * m] = '|';
+          } else {
+            row[2 * m - 1] = '/';
+          }
         }
         lanes_.erase(lanes_.begin() + static_cast<std::ptrdiff_t>(k));
-        out_ << trim(row) << '\n';
+        emit(row);
+        // A join across other lanes moves one column per row, crossing them ("|/|").
+        for (std::size_t step = 1; step < k - j; ++step) {
+          row = blank();
+          for (std::size_t m = 0; m < lanes_.size(); ++m) row[2 * m] = '|';
+          row[2 * (k - step) - 1] = '/';
+          emit(row);
+        }
         return true;
       }
     }
     return false;
   }
 
+  void emit(std::string row) {
+    if (connectors_) out_ << trim(std::move(row)) << '\n';
+  }
+
   std::ostream& out_;
   std::vector<Digest> lanes_;
+  bool connectors_ = true;
 };
 
 }  // namespace
@@ -131,7 +155,8 @@ std::vector<LogEntry> topological_order(std::vector<LogEntry> entries) {
 
 void print_log_graph(std::ostream& out, const std::vector<LogEntry>& ordered, std::size_t limit) {
   Graph graph(out);
-  for (std::size_t i = 0; i < ordered.size() && i < limit; ++i) graph.add(ordered[i]);
+  const std::size_t rows = std::min(ordered.size(), limit);
+  for (std::size_t i = 0; i < rows; ++i) graph.add(ordered[i], i + 1 < rows);
 }
 
 }  // namespace hangar::cli

@@ -3,11 +3,11 @@
 // '|/' two lanes joining at a shared parent).
 #pragma once
 
+#include <hangar/repository.h>
+
 #include <cstddef>
 #include <ostream>
 #include <vector>
-
-#include <hangar/repository.h>
 
 namespace hangar::cli {
 

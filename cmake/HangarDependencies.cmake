@@ -8,6 +8,8 @@ pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
+# cpp-httplib (remote/): Debian ships it compiled; its .pc carries the feature defines.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(HANGAR_BUILD_TESTS)
   find_package(Catch2 REQUIRED)
 endif()

@@ -2,10 +2,10 @@
 // Private to libhangar.
 #pragma once
 
-#include <cstdint>
-
 #include <hangar/schema.h>
 #include <hangar/storage/chunk_store.h>
+
+#include <cstdint>
 
 namespace hangar {
 

@@ -4,7 +4,11 @@
 #include <hangar/error.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 namespace hangar {
 namespace {
@@ -70,8 +74,8 @@ void copy_selected(ByteView block, const Shape& block_extent, const std::vector<
                   inner.n * elem);
     } else {
       for (std::uint64_t k = 0; k < inner.n; ++k, dst += elem) {
-        const auto local = static_cast<std::uint64_t>(
-            inner.local_first + static_cast<std::int64_t>(k) * inner_step);
+        const auto local = static_cast<std::uint64_t>(inner.local_first +
+                                                      static_cast<std::int64_t>(k) * inner_step);
         std::memcpy(dst, block.data() + (b + local) * elem, elem);
       }
     }
@@ -85,7 +89,69 @@ void copy_selected(ByteView block, const Shape& block_extent, const std::vector<
   }
 }
 
+// Runs job(reader, scratch, j) for j in [0, jobs) on up to `threads` threads. Helper threads
+// open their own reader of `chunks`; the calling thread uses `reader`. Jobs are handed out in
+// order from a shared counter; after the first error the others stop and it is rethrown.
+template <typename Job>
+void run_jobs(const storage::Chunks* chunks, storage::ChunkReader& reader, std::size_t jobs,
+              unsigned threads, const Job& job) {
+  const auto helpers = chunks == nullptr ? 0 : std::min<std::size_t>(threads, jobs) - 1;
+  if (helpers == 0 || threads <= 1) {
+    Bytes scratch;
+    for (std::size_t j = 0; j < jobs; ++j) job(reader, scratch, j);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::exception_ptr error;
+  auto work = [&](storage::ChunkReader* own) {
+    try {
+      std::optional<storage::ChunkReader> mine;
+      if (own == nullptr) own = &mine.emplace(chunks->reader());
+      Bytes scratch;
+      for (std::size_t j; !stop && (j = next++) < jobs;) job(*own, scratch, j);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!error) error = std::current_exception();
+      stop = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(helpers);
+  try {
+    for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(work, nullptr);
+  } catch (...) {  // no more threads: the ones we have (and this one) do the work
+  }
+  work(&reader);
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
+
+unsigned default_read_threads() noexcept {
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
+void read_sample_into(const storage::Chunks* chunks, storage::ChunkReader& reader,
+                      const Descriptor& d, MutableByteView out, unsigned threads) {
+  if (out.size() != d.nbytes())
+    fail(ErrorCode::InvalidArgument, "buffer has " + std::to_string(out.size()) +
+                                         " bytes, the sample " + std::to_string(d.nbytes()));
+  if (d.chunks.size() == 1) {
+    reader.read(d.chunks[0], out);  // straight into the caller's buffer
+    return;
+  }
+  const ChunkGrid grid{d.shape, d.chunk_shape};
+  const std::size_t elem = dtype_size(d.dtype);
+  run_jobs(chunks, reader, d.chunks.size(), threads,
+           [&](storage::ChunkReader& r, Bytes& block, std::size_t i) {
+             block.resize(block_bytes(grid, elem, i));
+             r.read(d.chunks[i], block);
+             scatter_block(grid, elem, block, i, out);  // blocks are disjoint: no races
+           });
+}
 
 void copy_box(ByteView src, const Shape& src_shape, const Shape& src_origin, MutableByteView dst,
               const Shape& dst_shape, const Shape& dst_origin, const Shape& extent,
@@ -144,7 +210,8 @@ std::vector<std::uint64_t> blocks_touching(const ChunkGrid& grid, const Shape& o
 }
 
 Tensor read_sample_slice(storage::ChunkReader& reader, const Descriptor& d,
-                         const ResolvedSlice& slice) {
+                         const ResolvedSlice& slice, const storage::Chunks* chunks,
+                         unsigned threads) {
   const std::size_t nd = d.shape.size();
   if (nd == 0) return read_sample(reader, d);
   Tensor out(d.dtype, slice.out_shape);  // at most the sample's size: checked when decoded
@@ -158,32 +225,38 @@ Tensor read_sample_slice(storage::ChunkReader& reader, const Descriptor& d,
 
   std::vector<std::vector<Run>> runs(nd);
   for (std::size_t k = 0; k < nd; ++k) runs[k] = runs_along(slice.dims[k], d.chunk_shape[k]);
+  // Every touched block with its runs: at most one entry per chunk of the sample.
+  std::vector<std::vector<const Run*>> picks;
   std::vector<std::size_t> r(nd, 0);
-  std::vector<const Run*> pick(nd);
-  Bytes block;
-  Shape origin, extent;
-  while (true) {
-    std::uint64_t i = 0;
-    for (std::size_t k = 0; k < nd; ++k) {
-      pick[k] = &runs[k][r[k]];
-      i = i * blocks_along(grid, k) + pick[k]->block;
-    }
-    grid.block(i, origin, extent);
-    block.resize(block_bytes(grid, elem, i));
-    reader.read(d.chunks.at(i), block);
-    copy_selected(block, extent, pick, slice.dims, out.mutable_data(), out_strides, elem);
-    std::size_t k = nd;
-    while (true) {
-      if (k == 0) return out;
-      --k;
-      if (++r[k] < runs[k].size()) break;
+  for (bool more = true; more;) {
+    auto& pick = picks.emplace_back(nd);
+    for (std::size_t k = 0; k < nd; ++k) pick[k] = &runs[k][r[k]];
+    more = false;
+    for (std::size_t k = nd; k-- > 0;) {
+      if (++r[k] < runs[k].size()) {
+        more = true;
+        break;
+      }
       r[k] = 0;
     }
   }
+  MutableByteView dst = out.mutable_data();
+  run_jobs(chunks, reader, picks.size(), threads,
+           [&](storage::ChunkReader& rd, Bytes& block, std::size_t j) {
+             const auto& pick = picks[j];
+             std::uint64_t i = 0;
+             for (std::size_t k = 0; k < nd; ++k) i = i * blocks_along(grid, k) + pick[k]->block;
+             Shape origin, extent;
+             grid.block(i, origin, extent);
+             block.resize(block_bytes(grid, elem, i));
+             rd.read(d.chunks.at(i), block);
+             copy_selected(block, extent, pick, slice.dims, dst, out_strides, elem);
+           });
+  return out;
 }
 
-PreparedSample patch_sample(storage::ChunkReader& reader, const Descriptor& d,
-                            const Shape& origin, const TensorView& patch, int zstd_level) {
+PreparedSample patch_sample(storage::ChunkReader& reader, const Descriptor& d, const Shape& origin,
+                            const TensorView& patch, int zstd_level) {
   const std::size_t nd = d.shape.size();
   if (patch.dtype != d.dtype)
     fail(ErrorCode::InvalidArgument, "region is " + std::string(dtype_name(patch.dtype)) +

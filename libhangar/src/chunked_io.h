@@ -3,13 +3,13 @@
 // digests are shared with the old sample). Private to libhangar.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <vector>
-
 #include <hangar/slice.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/tensor.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "chunk_grid.h"
 #include "descriptor.h"
@@ -21,18 +21,30 @@ namespace hangar {
 std::vector<std::uint64_t> blocks_touching(const ChunkGrid& grid, const Shape& origin,
                                            const Shape& extent);
 
-// Reads the elements `slice` selects from sample `d`; the result has slice.out_shape.
+// Threads a read of several chunks decodes on by default: min(hardware threads, 4).
+unsigned default_read_threads() noexcept;
+
+// Decodes every chunk of `d` into `out` (exactly d.nbytes() bytes, C order). With `chunks`
+// given and `threads` > 1, a sample of several chunks is decoded on up to `threads` threads
+// (the caller's plus helpers, each with its own reader of `chunks`); the calling thread uses
+// `reader`. Throws: InvalidArgument (out size), NotLocal, Corrupt (the first error of any thread).
+void read_sample_into(const storage::Chunks* chunks, storage::ChunkReader& reader,
+                      const Descriptor& d, MutableByteView out, unsigned threads);
+
+// Reads the elements `slice` selects from sample `d`; the result has slice.out_shape. Decodes
+// only the chunks the slice touches, on up to `threads` threads as read_sample_into() does.
 // REQUIRES: slice resolved against d.shape. Throws: NotLocal, Corrupt (like read_sample).
 Tensor read_sample_slice(storage::ChunkReader& reader, const Descriptor& d,
-                         const ResolvedSlice& slice);
+                         const ResolvedSlice& slice, const storage::Chunks* chunks = nullptr,
+                         unsigned threads = 1);
 
 // The sample `d` with the box at `origin` replaced by `patch`. Only the chunks of blocks that
 // the box touches are read (when partly covered) and re-encoded; `chunks` of the result holds
 // just those whose bytes changed. Thread-safe apart from `reader`.
 // Throws: InvalidArgument (dtype or rank differs, box outside the sample, bad patch size),
 //         NotLocal / Corrupt (a partly covered chunk cannot be read).
-PreparedSample patch_sample(storage::ChunkReader& reader, const Descriptor& d,
-                            const Shape& origin, const TensorView& patch, int zstd_level);
+PreparedSample patch_sample(storage::ChunkReader& reader, const Descriptor& d, const Shape& origin,
+                            const TensorView& patch, int zstd_level);
 
 // Copies the box of `extent` at `src_origin` in C-order array `src` (shape `src_shape`) to
 // `dst_origin` in `dst` (shape `dst_shape`). REQUIRES: both boxes inside their arrays.

@@ -24,8 +24,9 @@ double abs_diff(T a, T b) noexcept {
     return std::fabs(static_cast<double>(a) - static_cast<double>(b));
   } else if constexpr (std::is_signed_v<T>) {
     const auto wa = static_cast<std::int64_t>(a), wb = static_cast<std::int64_t>(b);
-    const std::uint64_t d = wa > wb ? static_cast<std::uint64_t>(wa) - static_cast<std::uint64_t>(wb)
-                                    : static_cast<std::uint64_t>(wb) - static_cast<std::uint64_t>(wa);
+    const std::uint64_t d = wa > wb
+                                ? static_cast<std::uint64_t>(wa) - static_cast<std::uint64_t>(wb)
+                                : static_cast<std::uint64_t>(wb) - static_cast<std::uint64_t>(wa);
     return static_cast<double>(d);
   } else {
     return static_cast<double>(a > b ? a - b : b - a);
@@ -109,18 +110,30 @@ std::optional<ElementDiff> element_diff(const TensorView& from, const TensorView
     return std::nullopt;
   const ByteView a = from.data, b = to.data;
   switch (from.dtype) {
-    case DType::Bool: return compare_bool(a, b);
-    case DType::Int8: return compare<std::int8_t>(a, b);
-    case DType::Int16: return compare<std::int16_t>(a, b);
-    case DType::Int32: return compare<std::int32_t>(a, b);
-    case DType::Int64: return compare<std::int64_t>(a, b);
-    case DType::UInt8: return compare<std::uint8_t>(a, b);
-    case DType::UInt16: return compare<std::uint16_t>(a, b);
-    case DType::UInt32: return compare<std::uint32_t>(a, b);
-    case DType::UInt64: return compare<std::uint64_t>(a, b);
-    case DType::Float16: return compare_half(a, b);
-    case DType::Float32: return compare<float>(a, b);
-    case DType::Float64: return compare<double>(a, b);
+    case DType::Bool:
+      return compare_bool(a, b);
+    case DType::Int8:
+      return compare<std::int8_t>(a, b);
+    case DType::Int16:
+      return compare<std::int16_t>(a, b);
+    case DType::Int32:
+      return compare<std::int32_t>(a, b);
+    case DType::Int64:
+      return compare<std::int64_t>(a, b);
+    case DType::UInt8:
+      return compare<std::uint8_t>(a, b);
+    case DType::UInt16:
+      return compare<std::uint16_t>(a, b);
+    case DType::UInt32:
+      return compare<std::uint32_t>(a, b);
+    case DType::UInt64:
+      return compare<std::uint64_t>(a, b);
+    case DType::Float16:
+      return compare_half(a, b);
+    case DType::Float32:
+      return compare<float>(a, b);
+    case DType::Float64:
+      return compare<double>(a, b);
   }
   return std::nullopt;
 }

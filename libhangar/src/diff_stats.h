@@ -1,11 +1,11 @@
 // Element-level comparison of two tensors, for `diff --stat` (ElementDiff in diff.h).
 #pragma once
 
-#include <cstdint>
-#include <optional>
-
 #include <hangar/diff.h>
 #include <hangar/tensor.h>
+
+#include <cstdint>
+#include <optional>
 
 namespace hangar {
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "merge_base.h"
+#include "merge_chunks.h"
 #include "merge_plan.h"
 #include "repo_state.h"
 
@@ -56,7 +57,8 @@ TreeState merge_base_state(History& h, PageStore& overlay, std::span<const Diges
     const std::array<Digest, 1> next{lcas[i]};
     const TreeState base = merge_base_state(h, overlay, merged, next, nullptr);
     const TreeState other = tree_state(h.commit(lcas[i]));
-    const StateMergePlan plan = plan_state_merge(overlay, base, acc, other, TreeResolution::Virtual);
+    const StateMergePlan plan =
+        plan_state_merge(overlay, base, acc, other, TreeResolution::Virtual);
     acc = apply_state_merge(overlay, acc, plan);
     merged.push_back(lcas[i]);
   }
@@ -79,7 +81,7 @@ std::vector<Conflict> describe(const detail::RepoState& st, const lmdb::Txn& txn
   std::vector<Conflict> out;
   std::map<std::string, ColumnSchema> schemas;
   for (const auto& c : conflicts) {
-    Conflict pc{c.column, std::nullopt, std::nullopt, c.kind};
+    Conflict pc{c.column, std::nullopt, std::nullopt, c.kind, c.region};
     if (c.key) {
       auto it = schemas.find(c.column);
       if (it == schemas.end()) {
@@ -112,14 +114,18 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
   const std::array<Digest, 1> a{in.ours}, b{in.theirs};
   const TreeState base = merge_base_state(h, overlay, a, b, &r.base);
   const TreeState ours = tree_state(h.commit(in.ours)), theirs = tree_state(h.commit(in.theirs));
-  const StateMergePlan plan =
+  StateMergePlan plan =
       plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy));
+  // Both-modified large samples whose changed chunks are disjoint merge block by block.
+  const std::vector<Bytes> merged_samples =
+      merge_chunked_conflicts(st, txn, overlay, base, ours, theirs, plan);
   std::vector<Conflict> conflicts = describe(st, txn, ours, theirs, plan.conflicts);
   if (!conflicts.empty() && options.strategy == MergeStrategy::None) {
     r.kind = MergeResult::Kind::Conflict;
     r.conflicts = std::move(conflicts);
     return r;
   }
+  for (const Bytes& d : merged_samples) st.objects.put(txn, d);
   Commit c;
   c.parents = {in.ours, in.theirs};
   c.columns = tree_columns(apply_state_merge(pages, ours, plan));

@@ -12,11 +12,11 @@
 // digest, so the fold order (and so the result) is deterministic.
 #pragma once
 
+#include <hangar/storage/digest.h>
+
 #include <functional>
 #include <span>
 #include <vector>
-
-#include <hangar/storage/digest.h>
 
 namespace hangar {
 

@@ -77,11 +77,11 @@ class Planner {
     } else if (b && kept->schema == b->schema) {
       // Deleted on one side, samples changed on the other: one conflict per changed key.
       const ConflictKind kind = o ? ConflictKind::ModifiedDeleted : ConflictKind::DeletedModified;
-      diff_trees(store_, b->records, kept->records,
-                 [&](ByteView key, const std::optional<RecordValue>&,
-                     const std::optional<RecordValue>&) {
-                   conflicts.push_back({name, to_bytes(key), kind});
-                 });
+      diff_trees(
+          store_, b->records, kept->records,
+          [&](ByteView key, const std::optional<RecordValue>&, const std::optional<RecordValue>&) {
+            conflicts.push_back({name, to_bytes(key), kind});
+          });
     } else {
       conflicts.push_back({name, std::nullopt, ConflictKind::Schema});
     }

@@ -24,6 +24,7 @@ struct ColumnConflict {
   std::string column;
   std::optional<Bytes> key;  // record key; nullopt for ConflictKind::Schema
   ConflictKind kind = ConflictKind::Schema;
+  std::optional<ConflictRegion> region = std::nullopt;  // set by merge_chunked_conflicts()
 };
 
 // How one column of ours changes. Columns ours keeps as they are have no ColumnPlan.

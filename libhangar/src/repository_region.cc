@@ -20,8 +20,8 @@ void Repository::put_region(std::string_view column, const Key& key,
     schema = view.schema(column);
     const auto ref = view.find(column, key, subkey);
     if (!ref)
-      fail(ErrorCode::NotFound, "no sample " + name + " to write a region into; put the whole " +
-                                    "sample first");
+      fail(ErrorCode::NotFound,
+           "no sample " + name + " to write a region into; put the whole " + "sample first");
     auto txn = state_->meta.begin_read();
     old = state_->load_descriptor(txn, ref->sample);
   }

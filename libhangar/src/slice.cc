@@ -23,8 +23,8 @@ std::string quoted(std::string_view text) {
 }
 
 [[noreturn]] void bad_slice(std::string_view spec, const std::string& why) {
-  fail(ErrorCode::InvalidArgument, "invalid slice '" + std::string(spec) + "': " + why +
-                                       "; use numpy syntax like 0:10,:,5");
+  fail(ErrorCode::InvalidArgument,
+       "invalid slice '" + std::string(spec) + "': " + why + "; use numpy syntax like 0:10,:,5");
 }
 
 std::int64_t parse_int(std::string_view spec, std::string_view text) {
@@ -156,18 +156,17 @@ ResolvedSlice resolve_slice(const Slice& slice, const Shape& shape) {
   ResolvedSlice r;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      fail(ErrorCode::InvalidArgument, "cannot slice dimension " + std::to_string(d) + " of size " +
-                                           std::to_string(shape[d]));
+      fail(ErrorCode::InvalidArgument,
+           "cannot slice dimension " + std::to_string(d) + " of size " + std::to_string(shape[d]));
     const auto n = static_cast<std::int64_t>(shape[d]);
     const SliceItem& it = items[d];
     if (it.kind == SliceItem::Kind::Index) {
       std::int64_t i = it.index;
       if (i < 0 && i >= -n) i += n;
       if (i < 0 || i >= n)
-        fail(ErrorCode::InvalidArgument, "index " + std::to_string(it.index) +
-                                             " is out of bounds for dimension " +
-                                             std::to_string(d) + " of size " +
-                                             std::to_string(n) + " in slice '" + spec + "'");
+        fail(ErrorCode::InvalidArgument,
+             "index " + std::to_string(it.index) + " is out of bounds for dimension " +
+                 std::to_string(d) + " of size " + std::to_string(n) + " in slice '" + spec + "'");
       r.dims.push_back(SliceDim{i, 1, 1, false});
       continue;
     }

@@ -42,15 +42,16 @@ TreeMergePlan plan_tree_merge(PageStore& store, const Digest& base, const Digest
   TreeMergePlan plan;
   if (ours == theirs || theirs == base) return plan;
   std::vector<SideChange> theirs_changes;
-  diff_trees(store, base, theirs,
-             [&](ByteView key, const std::optional<RecordValue>& b,
-                 const std::optional<RecordValue>& t) {
-               theirs_changes.push_back({to_bytes(key), b, t});
-             });
+  diff_trees(
+      store, base, theirs,
+      [&](ByteView key, const std::optional<RecordValue>& b, const std::optional<RecordValue>& t) {
+        theirs_changes.push_back({to_bytes(key), b, t});
+      });
   std::size_t i = 0;
   auto take_theirs = [&](const SideChange& c) { plan.mutations.push_back({c.key, c.value}); };
   auto both_changed = [&](ByteView key, const std::optional<RecordValue>& b,
-                          const std::optional<RecordValue>& o, const std::optional<RecordValue>& t) {
+                          const std::optional<RecordValue>& o,
+                          const std::optional<RecordValue>& t) {
     if (o == t) return;
     plan.conflicts.push_back({to_bytes(key), kind_of(b, o, t)});
     if (how == TreeResolution::Theirs) plan.mutations.push_back({to_bytes(key), t});

@@ -3,12 +3,12 @@
 // Below merge.cc; knows nothing of repositories, only of PageStores.
 #pragma once
 
+#include <hangar/merge.h>
+#include <hangar/storage/digest.h>
+
 #include <optional>
 #include <unordered_map>
 #include <vector>
-
-#include <hangar/merge.h>
-#include <hangar/storage/digest.h>
 
 #include "record_tree.h"
 

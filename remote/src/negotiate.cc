@@ -15,8 +15,10 @@ PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader histo
       chunks_(std::move(chunks)) {}
 
 ByteView PackProducer::next() {
-  // The view handed out last time stays valid until now (PackSource contract).
-  writer_.clear_pending();
+  // The view handed out last time stays valid until now (PackSource contract); the first
+  // call also hands out the pack header the writer starts with.
+  if (handed_out_) writer_.clear_pending();
+  handed_out_ = true;
   if (writer_.finished()) return {};
   while (writer_.pending().size() < kPackPieceBytes) {
     if (next_object_ < objects_.size()) {

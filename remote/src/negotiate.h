@@ -41,6 +41,7 @@ class PackProducer final : public PackSource {
   std::size_t next_chunk_ = 0;
   std::uint64_t skipped_ = 0;
   PackWriter writer_;
+  bool handed_out_ = false;
 };
 
 // Server side of a history request: the objects the client lacks to hold `wants`, given the

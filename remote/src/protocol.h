@@ -29,6 +29,7 @@ inline constexpr const char* kHistoryRoute = "/hangar/history";
 inline constexpr const char* kChunksRoute = "/hangar/chunks";
 inline constexpr const char* kMissingRoute = "/hangar/chunks/missing";
 inline constexpr const char* kPushRoute = "/hangar/push";
+inline constexpr const char* kPushCheckRoute = "/hangar/push/check";
 
 inline constexpr std::size_t kMaxJsonBytes = 8u << 20;     // a request or reply document
 inline constexpr std::size_t kMaxHaves = 65536;             // commits in a history request

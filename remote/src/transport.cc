@@ -14,9 +14,13 @@ TransportOptions TransportOptions::from_env() {
   return o;
 }
 
-bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
+namespace {
+TransportWrapper& wrapper() {
+  static TransportWrapper w;
+  return w;
+}
 
-std::unique_ptr<Transport> open_transport(const std::string& url, const TransportOptions& options) {
+std::unique_ptr<Transport> make_transport(const std::string& url, const TransportOptions& options) {
   if (url.empty()) fail(ErrorCode::InvalidArgument, "empty remote URL");
   if (is_http_url(url)) return make_http_transport(url, options);
   const auto scheme = url.find("://");
@@ -25,6 +29,17 @@ std::unique_ptr<Transport> open_transport(const std::string& url, const Transpor
          "remote URL '" + url + "' uses scheme '" + url.substr(0, scheme) +
              "', which this hangar does not support; use http://HOST:PORT or a repository path");
   return make_local_transport(url, options);
+}
+}  // namespace
+
+bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
+
+void set_transport_wrapper_for_testing(TransportWrapper wrap) { wrapper() = std::move(wrap); }
+
+std::unique_ptr<Transport> open_transport(const std::string& url, const TransportOptions& options) {
+  auto t = make_transport(url, options);
+  if (wrapper()) return wrapper()(std::move(t));
+  return t;
 }
 
 std::uint64_t pump(PackSource& source, PackSink& sink) {

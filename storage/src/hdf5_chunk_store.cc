@@ -8,11 +8,10 @@
 #include "hdf5_chunk_store.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <hangar/error.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/file_lock.h>
+#include <unistd.h>
 
 #include <optional>
 #include <unordered_map>
@@ -49,8 +48,9 @@ Record decode_record(const ChunkLocation& loc) {
   r.pack = d.u64("pack");
   r.row = d.u64("row");
   if (r.pack == 0 && (loc.raw_size != 0 || loc.stored_size != 0 || r.row != 0))
-    fail(ErrorCode::Corrupt, "chunk location for backend 'h0' names pack 0 for a non-empty "
-                             "chunk; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk location for backend 'h0' names pack 0 for a non-empty "
+         "chunk; run 'hangar fsck'");
   return r;
 }
 
@@ -142,8 +142,7 @@ std::unique_ptr<Hdf5ChunkStore> Hdf5ChunkStore::open(const fs::path& chunks_dir,
   impl->read_only = read_only;
   std::error_code ec;
   if (!fs::is_directory(impl->dir, ec)) {
-    if (read_only)
-      fail(ErrorCode::NotFound, "no hdf5 chunk store at '" + impl->dir.string() + "'");
+    if (read_only) fail(ErrorCode::NotFound, "no hdf5 chunk store at '" + impl->dir.string() + "'");
     if (!fs::create_directories(impl->dir, ec) && ec)
       fail_errno(ec.value(), "cannot create", impl->dir.string());
   }

@@ -1,7 +1,7 @@
 // Backend "h0" (private to storage): chunk bytes appended to HDF5 pack files under
 // <chunks>/hdf5/, readable by h5py with the zstd filter (32015) on HDF5_PLUGIN_PATH.
 //
-// Layout: docs/format/location.md (backend h0); why: docs/decisions/0002-*. A pack file
+// Layout: docs/format/location.md (backend h0); why: docs/decisions/0003-*. A pack file
 // pack-<16 hex>.h5 holds, per raw chunk size R, a group /r<R> with
 //   data    uint8 [rows, R], HDF5 chunk [1, R], filter 32015 (zstd): row i = one hangar chunk,
 //           written as-is with H5Dwrite_chunk (zstd chunks as the frame, filter mask 0; raw

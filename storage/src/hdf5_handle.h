@@ -5,7 +5,6 @@
 #pragma once
 
 #include <hangar/error.h>
-
 #include <hdf5.h>
 
 #include <mutex>
@@ -90,8 +89,7 @@ std::string take_error_stack();
 [[noreturn]] void fail_call(const char* call, std::string_view context, ErrorCode otherwise);
 
 template <typename T>
-T check(T value, const char* call, std::string_view context,
-        ErrorCode otherwise = ErrorCode::Io) {
+T check(T value, const char* call, std::string_view context, ErrorCode otherwise = ErrorCode::Io) {
   if (value < 0) fail_call(call, context, otherwise);
   return value;
 }

@@ -27,10 +27,9 @@ void register_filter(const std::string& context) {
 Plist file_access() {
   Plist fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", "file access"));
   // 1.10 format: extensible-array chunk index for the growing tables (h5py >= 2.x reads it).
-  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110),
-        "H5Pset_libver_bounds", "file access");
-  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree",
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds",
         "file access");
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree", "file access");
   return fapl;
 }
 
@@ -81,11 +80,10 @@ PackWriter PackWriter::create(const std::filesystem::path& path) {
   const std::string ctx = quoted(path);
   register_filter(ctx);
   std::error_code ec;
-  if (std::filesystem::exists(path, ec))
-    fail(ErrorCode::AlreadyExists, ctx + " already exists");
+  if (std::filesystem::exists(path, ec)) fail(ErrorCode::AlreadyExists, ctx + " already exists");
   Plist fapl = file_access();
-  File file(check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), "H5Fcreate",
-                  ctx));
+  File file(
+      check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), "H5Fcreate", ctx));
   write_u32_attr(file.get(), kPackFormatAttr, kPackFormat, ctx);
   return PackWriter(path, std::move(file));
 }
@@ -96,8 +94,9 @@ PackWriter::Table& PackWriter::table(std::uint32_t raw_size) {
   const std::string name = table_name(raw_size);
   const std::string ctx = quoted(path_) + " table " + name;
   Table t;
-  t.group = Group(check(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT,
-                                   H5P_DEFAULT), "H5Gcreate2", ctx));
+  t.group =
+      Group(check(H5Gcreate2(file_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                  "H5Gcreate2", ctx));
   const hsize_t dims[2] = {kInitialRows, raw_size};
   const hsize_t max_dims[2] = {H5S_UNLIMITED, raw_size};
   const hsize_t chunk[2] = {1, raw_size};
@@ -110,7 +109,8 @@ PackWriter::Table& PackWriter::table(std::uint32_t raw_size) {
   check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", ctx);
   check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_INCR), "H5Pset_alloc_time", ctx);
   t.data = Dataset(check(H5Dcreate2(t.group.get(), kDataName, H5T_STD_U8LE, space.get(),
-                                    H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), "H5Dcreate2", ctx));
+                                    H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                         "H5Dcreate2", ctx));
   t.capacity = kInitialRows;
   return tables_.emplace(raw_size, std::move(t)).first->second;
 }
@@ -141,7 +141,8 @@ void PackWriter::finish() {
     const hsize_t ddims[2] = {t.rows, Digest::kSize};
     Dataspace space(check(H5Screate_simple(2, ddims, nullptr), "H5Screate_simple", ctx));
     Dataset digests(check(H5Dcreate2(t.group.get(), kDigestName, H5T_STD_U8LE, space.get(),
-                                     H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "H5Dcreate2", ctx));
+                                     H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                          "H5Dcreate2", ctx));
     Bytes flat;
     flat.reserve(t.digests.size() * Digest::kSize);
     for (const Digest& d : t.digests) flat.insert(flat.end(), d.view().begin(), d.view().end());
@@ -194,8 +195,8 @@ PackReader::Table* PackReader::table(std::uint32_t raw_size) {
             ErrorCode::Corrupt) == 0)
     return nullptr;
   Table t;
-  t.data = Dataset(check(H5Dopen2(file_.get(), path.c_str(), H5P_DEFAULT), "H5Dopen2", ctx,
-                         ErrorCode::Corrupt));
+  t.data = Dataset(
+      check(H5Dopen2(file_.get(), path.c_str(), H5P_DEFAULT), "H5Dopen2", ctx, ErrorCode::Corrupt));
   Dataspace space(check(H5Dget_space(t.data.get()), "H5Dget_space", ctx, ErrorCode::Corrupt));
   hsize_t dims[2] = {0, 0};
   if (check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims", ctx,
@@ -222,8 +223,8 @@ std::int64_t PackReader::stored_size(std::uint32_t raw_size, std::uint64_t row) 
 
 void PackReader::read(std::uint32_t raw_size, std::uint64_t row, ChunkCodec codec,
                       MutableByteView out) {
-  const std::string where = context() + " table " + table_name(raw_size) + " row " +
-                            std::to_string(row);
+  const std::string where =
+      context() + " table " + table_name(raw_size) + " row " + std::to_string(row);
   const std::int64_t size = stored_size(raw_size, row);
   if (size < 0) fail(ErrorCode::Corrupt, where + " is missing; run 'hangar fsck'");
   // H5Dread_chunk writes the whole stored chunk: its size must be checked before reading.
@@ -238,8 +239,8 @@ void PackReader::read(std::uint32_t raw_size, std::uint64_t row, ChunkCodec code
   const std::uint32_t want = codec == ChunkCodec::Zstd ? 0 : kSkipZstd;
   if (mask != want)
     fail(ErrorCode::Corrupt, where + " has filter mask " + std::to_string(mask) + ", expected " +
-                                 std::to_string(want) + " for a " +
-                                 std::string(codec_name(codec)) + " chunk; run 'hangar fsck'");
+                                 std::to_string(want) + " for a " + std::string(codec_name(codec)) +
+                                 " chunk; run 'hangar fsck'");
 }
 
 }  // namespace hangar::storage::h5

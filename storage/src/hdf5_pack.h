@@ -39,8 +39,7 @@ class PackWriter {
   static PackWriter create(const std::filesystem::path& path);
 
   // Appends one row to table r<raw_size>; returns the row. Throws: Io, NoSpace.
-  std::uint64_t append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
-                       ByteView stored);
+  std::uint64_t append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size, ByteView stored);
   // Writes the digest tables, flushes and closes the file (no fsync). Throws: Io, NoSpace.
   void finish();
   // Closes without finishing (the file stays; the caller deletes it).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 namespace hangar::storage::h5 {
 namespace {
@@ -12,10 +13,24 @@ namespace {
 // HDF5 chunks are limited to 4 GiB - 1 bytes; nothing decoded here may exceed that.
 constexpr std::uint64_t kMaxDecoded = (std::uint64_t{1} << 32) - 1;
 
+// Buffers handed to and taken from HDF5. In-process, HDF5's own allocator. The plugin library
+// (HANGAR_H5Z_PLUGIN) cannot call into HDF5: h5py loads libhdf5 with RTLD_LOCAL, so its symbols
+// are not visible to plugins, and h5py wheels bundle their own copy anyway. Like hdf5plugin's
+// filters it uses malloc/free, which is what release builds of HDF5 allocate with.
+#ifdef HANGAR_H5Z_PLUGIN
+void* buffer_alloc(std::size_t n) { return std::malloc(n); }
+void* buffer_resize(void* p, std::size_t n) { return std::realloc(p, n); }
+void buffer_free(void* p) { std::free(p); }
+#else
+void* buffer_alloc(std::size_t n) { return H5allocate_memory(n, false); }
+void* buffer_resize(void* p, std::size_t n) { return H5resize_memory(p, n); }
+void buffer_free(void* p) { H5free_memory(p); }
+#endif
+
 // Replaces *buf by `out` (which holds `size` valid bytes in `capacity`).
 std::size_t adopt(void* out, std::size_t size, std::size_t capacity, std::size_t* buf_size,
                   void** buf) {
-  H5free_memory(*buf);
+  buffer_free(*buf);
   *buf = out;
   *buf_size = capacity;
   return size;
@@ -27,11 +42,11 @@ std::size_t compress(unsigned level_value, bool has_level, std::size_t nbytes,
   level = std::clamp(level, 1, ZSTD_maxCLevel());
   const std::size_t bound = ZSTD_compressBound(nbytes);
   if (ZSTD_isError(bound)) return 0;
-  void* out = H5allocate_memory(bound, false);
+  void* out = buffer_alloc(bound);
   if (out == nullptr) return 0;
   const std::size_t n = ZSTD_compress(out, bound, *buf, nbytes, level);
   if (ZSTD_isError(n)) {
-    H5free_memory(out);
+    buffer_free(out);
     return 0;
   }
   return adopt(out, n, bound, buf_size, buf);
@@ -43,7 +58,7 @@ std::size_t decompress_stream(std::size_t nbytes, std::size_t* buf_size, void** 
   if (ds == nullptr) return 0;
   std::size_t capacity = std::max<std::size_t>(nbytes * 4, std::size_t{1} << 16);
   capacity = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, kMaxDecoded));
-  void* out = H5allocate_memory(capacity, false);
+  void* out = buffer_alloc(capacity);
   ZSTD_inBuffer in{*buf, nbytes, 0};
   ZSTD_outBuffer ob{out, capacity, 0};
   bool ok = out != nullptr;
@@ -58,9 +73,9 @@ std::size_t decompress_stream(std::size_t nbytes, std::size_t* buf_size, void** 
         ok = false;
         break;
       }
-      const std::size_t grown =
-          static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{capacity} * 2, kMaxDecoded));
-      void* bigger = H5resize_memory(out, grown);
+      const std::size_t grown = static_cast<std::size_t>(
+          std::min<std::uint64_t>(std::uint64_t{capacity} * 2, kMaxDecoded));
+      void* bigger = buffer_resize(out, grown);
       if (bigger == nullptr) {
         ok = false;
         break;
@@ -75,7 +90,7 @@ std::size_t decompress_stream(std::size_t nbytes, std::size_t* buf_size, void** 
   }
   ZSTD_freeDStream(ds);
   if (!ok) {
-    if (out != nullptr) H5free_memory(out);
+    if (out != nullptr) buffer_free(out);
     return 0;
   }
   return adopt(out, ob.pos, capacity, buf_size, buf);
@@ -87,11 +102,11 @@ std::size_t decompress(std::size_t nbytes, std::size_t* buf_size, void** buf) {
   if (size == ZSTD_CONTENTSIZE_UNKNOWN) return decompress_stream(nbytes, buf_size, buf);
   if (size > kMaxDecoded) return 0;  // never allocate from an unchecked header field
   const auto capacity = static_cast<std::size_t>(std::max<unsigned long long>(size, 1));
-  void* out = H5allocate_memory(capacity, false);
+  void* out = buffer_alloc(capacity);
   if (out == nullptr) return 0;
   const std::size_t n = ZSTD_decompress(out, static_cast<std::size_t>(size), *buf, nbytes);
   if (ZSTD_isError(n) || n != size) {
-    H5free_memory(out);
+    buffer_free(out);
     // More than one frame (the first one's size is not the total): stream them all.
     return decompress_stream(nbytes, buf_size, buf);
   }
@@ -106,17 +121,19 @@ std::size_t zstd_filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd
 }
 
 const H5Z_class2_t kZstdClass = {
-    H5Z_CLASS_T_VERS,  kZstdFilterId, 1, 1, "zstd (hangar; compatible with hdf5plugin)",
-    nullptr,           nullptr,       zstd_filter,
+    H5Z_CLASS_T_VERS, kZstdFilterId, 1,           1, "zstd (hangar; compatible with hdf5plugin)",
+    nullptr,          nullptr,       zstd_filter,
 };
 
 }  // namespace
 
 const H5Z_class2_t* zstd_filter_class() noexcept { return &kZstdClass; }
 
+#ifndef HANGAR_H5Z_PLUGIN
 bool ensure_zstd_filter() noexcept {
   if (H5Zfilter_avail(kZstdFilterId) > 0) return true;
   return H5Zregister(&kZstdClass) >= 0;
 }
+#endif
 
 }  // namespace hangar::storage::h5

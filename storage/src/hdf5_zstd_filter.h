@@ -17,13 +17,14 @@ inline constexpr unsigned kZstdFilterLevel = 3;
 // The filter class. Decoding: one or more zstd frames -> bytes (frame content size from the
 // header, capped at HDF5's 4 GiB chunk limit; frames without a size are streamed within the
 // same cap). Encoding: one frame at level cd_values[0]. Failures return 0 (HDF5 then reports
-// "filter returned failure"); never throws. Buffers come from H5allocate_memory.
+// "filter returned failure"); never throws.
 const H5Z_class2_t* zstd_filter_class() noexcept;
 
 // Registers the class above unless HDF5 already has filter 32015 available (built in, or a
 // plugin found through HDF5_PLUGIN_PATH, e.g. hdf5plugin's: the formats are the same).
 // Returns false when registration failed; the HDF5 error stack then says why.
-// REQUIRES (in hangar): an h5::Session is held.
+// REQUIRES (in hangar): an h5::Session is held. Not in the plugin library, which never calls
+// into HDF5 (HANGAR_H5Z_PLUGIN: buffers come from malloc, as in hdf5plugin's filters).
 bool ensure_zstd_filter() noexcept;
 
 }  // namespace hangar::storage::h5

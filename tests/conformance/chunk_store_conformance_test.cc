@@ -168,8 +168,10 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: unflushed appends are dropped, the s
   CHECK(read_stored(*store, la) == a.stored);
 }
 
-TEMPLATE_TEST_CASE("ChunkStore conformance: flush before index commit; a failed flush indexes "
-                   "nothing", "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+TEMPLATE_TEST_CASE(
+    "ChunkStore conformance: flush before index commit; a failed flush indexes "
+    "nothing",
+    "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
   TestType fx;
   hangar::testing::StorageTempDir repo("conformance-repo");
   const std::vector<EncodedChunk> batch{encode_chunk(noise(2000, 21), 3),

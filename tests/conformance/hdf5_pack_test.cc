@@ -1,16 +1,17 @@
 // Backend "h0" specifics: the pack layout as any HDF5 reader sees it (through the zstd filter),
 // write-once packs, damaged and missing pack files, leftovers of a crashed writer.
+#include "hdf5_pack.h"
+
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
+#include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <hdf5.h>
 
 #include "conformance/backend_fixtures.h"
 #include "hdf5_handle.h"
-#include "hdf5_pack.h"
 #include "hdf5_zstd_filter.h"
 
 using namespace hangar::storage;
@@ -41,8 +42,8 @@ struct Pack {
     REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) >= 0);
     h5::Dataspace mem(H5Screate_simple(2, count, nullptr));
     Bytes out(dims[1]);
-    REQUIRE(H5Dread(ds.get(), H5T_NATIVE_UINT8, mem.get(), space.get(), H5P_DEFAULT,
-                    out.data()) >= 0);
+    REQUIRE(H5Dread(ds.get(), H5T_NATIVE_UINT8, mem.get(), space.get(), H5P_DEFAULT, out.data()) >=
+            0);
     return out;
   }
   hsize_t rows(const std::string& table) {
@@ -73,8 +74,8 @@ TEST_CASE("Hdf5ChunkStore: rows read through HDF5 and the zstd filter give the r
   REQUIRE(chunks[0].codec == ChunkCodec::Zstd);
   REQUIRE(chunks[1].codec == ChunkCodec::Raw);
   std::vector<ChunkLocation> locs;
-  for (const auto& ch : chunks) locs.push_back(store->append(ch.digest, ch.codec, ch.raw_size,
-                                                             ch.stored));
+  for (const auto& ch : chunks)
+    locs.push_back(store->append(ch.digest, ch.codec, ch.raw_size, ch.stored));
   store->flush();
   const auto packs = packs_in(store->dir());
   REQUIRE(packs.size() == 1);
@@ -110,8 +111,8 @@ TEST_CASE("Hdf5ChunkStore: the zstd filter compresses and decompresses through H
     H5Pset_chunk(dcpl.get(), 1, chunk);
     const unsigned level = 5;
     REQUIRE(H5Pset_filter(dcpl.get(), h5::kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level) >= 0);
-    h5::Dataset ds(H5Dcreate2(f.get(), "x", H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(),
-                              H5P_DEFAULT));
+    h5::Dataset ds(
+        H5Dcreate2(f.get(), "x", H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
     REQUIRE(H5Dwrite(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) >= 0);
     hsize_t offset[1] = {0}, stored = 0;
     H5Dget_chunk_storage_size(ds.get(), offset, &stored);
@@ -138,7 +139,7 @@ TEST_CASE("Hdf5ChunkStore: packs are write-once, one per flush", "[conformance][
   const EncodedChunk c = encode_chunk(noise(1000, 20), 3);
   store->append(c.digest, c.codec, c.raw_size, c.stored);
   CHECK(packs_in(store->dir()).size() == 4);  // being written
-  store.reset();                               // never flushed: deleted
+  store.reset();                              // never flushed: deleted
   CHECK(packs_in(dir.path() / "hdf5").size() == 3);
 }
 
@@ -161,9 +162,9 @@ TEST_CASE("Hdf5ChunkStore: damaged, truncated and missing packs are Corrupt nami
   const auto p2 = store->pack_path(written[2].second);
   Bytes content = hangar::testing::slurp(p0);
   content.resize(content.size() / 2);
-  hangar::testing::spit(p0, content);                                // truncated
-  hangar::testing::spit(p1, noise(4096, 99));                        // not HDF5 at all
-  std::filesystem::remove(p2);                                       // missing
+  hangar::testing::spit(p0, content);          // truncated
+  hangar::testing::spit(p1, noise(4096, 99));  // not HDF5 at all
+  std::filesystem::remove(p2);                 // missing
   for (int i = 0; i < 3; ++i) {
     const auto& [c, loc] = written[static_cast<std::size_t>(i)];
     Bytes out(loc.stored_size);
@@ -221,11 +222,12 @@ TEST_CASE("Hdf5ChunkStore: HDF5 errors become one-line messages", "[conformance]
   hangar::testing::spit(path, pattern(1000, 1));
   h5::Session session;
   std::string message;
-  CHECK(code_of([&] {
-          h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen", "test file",
-                    ErrorCode::Corrupt);
-        },
-        &message) == ErrorCode::Corrupt);
+  CHECK(code_of(
+            [&] {
+              h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen", "test file",
+                        ErrorCode::Corrupt);
+            },
+            &message) == ErrorCode::Corrupt);
   CHECK(message.rfind("H5Fopen failed for test file: ", 0) == 0);
   CHECK(message.find('\n') == std::string::npos);
   CHECK(message.find("signature") != std::string::npos);

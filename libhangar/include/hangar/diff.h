@@ -4,15 +4,15 @@
 // so the cost is proportional to the number of changes, not to the size of the columns.
 #pragma once
 
+#include <hangar/commit.h>
+#include <hangar/key.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <hangar/commit.h>
-#include <hangar/key.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar {
 

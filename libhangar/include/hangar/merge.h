@@ -28,6 +28,7 @@
 
 #include <hangar/key.h>
 #include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -42,11 +43,21 @@ enum class ConflictKind : std::uint8_t {
 // "both-added", "both-modified", "deleted-modified", "modified-deleted", "schema".
 std::string_view conflict_kind_name(ConflictKind kind) noexcept;
 
+// Where two versions of a chunked tensor conflict: the first grid block (origin, extent) that
+// both sides changed to different bytes. Both-modified samples of one dtype and shape whose
+// changed blocks are disjoint are merged block by block instead (merge_chunks.h).
+struct ConflictRegion {
+  Shape origin;
+  Shape extent;
+  bool operator==(const ConflictRegion&) const = default;
+};
+
 struct Conflict {
   std::string column;
   std::optional<Key> key;     // nullopt for ConflictKind::Schema
   std::optional<Key> subkey;  // nested columns
   ConflictKind kind = ConflictKind::BothModified;
+  std::optional<ConflictRegion> region = std::nullopt;  // both-modified chunked tensors
   bool operator==(const Conflict&) const = default;
 };
 

@@ -138,8 +138,9 @@ class Repository {
 
   // ---- diff, show, merge (diff.h, merge.h; libhangar/src/diff.cc, merge.cc) ----
   // Changes from spec.from to spec.to. Commit-vs-commit walks only the record-tree pages that
-  // differ; a staged side walks the staging delta and looks its keys up in the trees. Never
-  // scans whole columns, except to list the samples of a column present on one side only.
+  // differ; a staged side is the staging delta applied in memory to its base tree (the pages
+  // the staged keys fall in), then diffed the same way. Never scans whole columns, except to
+  // list the samples of a column present on one side only (counts come from the totals).
   // Throws: NotFound (commit), NotLocal never (stats are skipped for non-local samples).
   DiffResult diff(const DiffSpec& spec) const;
   // Commit metadata and per-column change counts against its first parent.

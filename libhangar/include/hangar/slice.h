@@ -2,13 +2,13 @@
 // Used by Checkout::read_slice, which reads only the chunks a slice touches.
 #pragma once
 
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/tensor.h>
 
 namespace hangar {
 

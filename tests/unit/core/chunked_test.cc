@@ -146,7 +146,8 @@ TEST_CASE("Chunked: grid choice is deterministic, one chunk up to 4 MiB, 1 MiB b
   const ChunkGrid big = choose_grid(DType::Float32, {256, 256, 256});  // 64 MiB
   CHECK(big.chunk_shape == Shape{64, 64, 64});
   CHECK(big.chunk_count() == 64);
-  for (std::uint64_t i = 0; i < big.chunk_count(); ++i) CHECK(block_bytes(big, 4, i) <= kBlockTarget);
+  for (std::uint64_t i = 0; i < big.chunk_count(); ++i)
+    CHECK(block_bytes(big, 4, i) <= kBlockTarget);
   // Equal tensors give equal chunks and equal sample ids.
   const Tensor t = iota_f32({40, 300, 300});  // 14.4 MB
   const PreparedSample a = prepare_sample(t.view(), 3), b = prepare_sample(t.view(), 3);
@@ -164,15 +165,22 @@ TEST_CASE("Chunked: parse_slice and resolve_slice follow numpy", "[core][chunked
   CHECK(s.items[4].kind == SliceItem::Kind::Ellipsis);
   CHECK(parse_slice(s.to_string()) == s);
   CHECK(parse_slice("").items.empty());
-  for (const char* bad : {"1:2:3:4", "a", "1:x", "::0", "...,...", "1,,2", "99999999999999999999"}) {
+  for (const char* bad :
+       {"1:2:3:4", "a", "1:x", "::0", "...,...", "1,,2", "99999999999999999999"}) {
     INFO(bad);
     CHECK(error_of([&] { parse_slice(bad); }).code() == ErrorCode::InvalidArgument);
   }
   // Python/numpy results for np.arange(10)[spec].
   const std::vector<std::pair<const char*, std::vector<std::int64_t>>> known = {
-      {"::-3", {9, 6, 3, 0}},        {"-3:", {7, 8, 9}},          {"8:2:-2", {8, 6, 4}},
-      {"5:-100:-1", {5, 4, 3, 2, 1, 0}}, {"3:3", {}},               {"1:8:3", {1, 4, 7}},
-      {"9:0:-4", {9, 5, 1}},         {"-2::-2", {8, 6, 4, 2, 0}}, {"100::-1", {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
+      {"::-3", {9, 6, 3, 0}},
+      {"-3:", {7, 8, 9}},
+      {"8:2:-2", {8, 6, 4}},
+      {"5:-100:-1", {5, 4, 3, 2, 1, 0}},
+      {"3:3", {}},
+      {"1:8:3", {1, 4, 7}},
+      {"9:0:-4", {9, 5, 1}},
+      {"-2::-2", {8, 6, 4, 2, 0}},
+      {"100::-1", {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
   };
   for (const auto& [spec, want] : known) {
     INFO(spec);
@@ -186,11 +194,15 @@ TEST_CASE("Chunked: parse_slice and resolve_slice follow numpy", "[core][chunked
   CHECK(r.out_shape == Shape{4, 5});
   CHECK_FALSE(r.dims[2].keep);
   CHECK(resolve_slice(parse_slice("-4"), {4}).dims[0].start == 0);
-  CHECK_THAT(error_of([&] { resolve_slice(parse_slice("0,4"), {3, 4}); }).what(),
+  CHECK_THAT(error_of([&] {
+               resolve_slice(parse_slice("0,4"), {3, 4});
+             }).what(),
              Catch::Contains("index 4 is out of bounds for dimension 1 of size 4"));
   CHECK(error_of([&] { resolve_slice(parse_slice("-5"), {4}); }).code() ==
         ErrorCode::InvalidArgument);
-  CHECK_THAT(error_of([&] { resolve_slice(parse_slice("0,0,0"), {3, 4}); }).what(),
+  CHECK_THAT(error_of([&] {
+               resolve_slice(parse_slice("0,0,0"), {3, 4});
+             }).what(),
              Catch::Contains("too many indices"));
 }
 
@@ -265,6 +277,35 @@ TEST_CASE("Chunked: a slice read needs only the chunks the slice touches", "[cor
   CHECK(e.code() == ErrorCode::NotLocal);  // this one needs blocks 0 and 4, both forgotten
 }
 
+TEST_CASE("Chunked: reads on several threads and into a caller's buffer give the same tensor",
+          "[core][chunked]") {
+  TempRepo r;
+  r.repo.create_column(column("vol", DType::Float32, {40, 200, 300}));  // 9.6 MB: 16 blocks
+  const Tensor t = iota_f32({40, 200, 300});
+  const Key key(std::uint64_t{3});
+  r.repo.put("vol", key, std::nullopt, t.view());
+  Checkout view = r.repo.staged_view();
+  const SampleRef ref = *view.find("vol", key);
+  const Slice slice = parse_slice("::3, 17:-20:7, 299:0:-13");
+  for (unsigned threads : {1u, 2u, 4u, 64u}) {
+    INFO(threads << " threads");
+    view.set_read_threads(threads);
+    CHECK(view.read(ref) == t);
+    Tensor into(DType::Float32, {40, 200, 300});
+    view.read_into(ref, into.mutable_data());
+    CHECK(into == t);
+    CHECK(view.read_slice(ref, slice) == reference_slice(t, slice));
+  }
+  Bytes small(100);
+  CHECK(error_of([&] { view.read_into(ref, small); }).code() == ErrorCode::InvalidArgument);
+  // An error on a helper thread reaches the caller.
+  const Descriptor d = r.staged_descriptor("vol", key);
+  r.state().chunks.index().remove(std::vector<Digest>{d.chunks.back()});
+  view.set_read_threads(4);
+  const Checkout fresh = r.repo.staged_view();
+  CHECK(error_of([&] { (void)fresh.read(ref); }).code() == ErrorCode::NotLocal);
+}
+
 TEST_CASE("Chunked: a region write stores only the chunks it touches", "[core][chunked]") {
   TempRepo r;
   r.repo.create_column(column("vol", DType::Float32, {64, 256, 256}));
@@ -282,7 +323,8 @@ TEST_CASE("Chunked: a region write stores only the chunks it touches", "[core][c
   CHECK(r.state().chunks.stats().chunks == chunks0 + 1);
   const Descriptor after = r.staged_descriptor("vol", key);
   std::size_t differing = 0;
-  for (std::size_t i = 0; i < before.chunks.size(); ++i) differing += before.chunks[i] != after.chunks[i];
+  for (std::size_t i = 0; i < before.chunks.size(); ++i)
+    differing += before.chunks[i] != after.chunks[i];
   CHECK(differing == 1);
   CHECK(before.chunks[6] != after.chunks[6]);
 
@@ -300,19 +342,21 @@ TEST_CASE("Chunked: a region write stores only the chunks it touches", "[core][c
 
   // Writing what is there changes nothing.
   const std::uint64_t chunks1 = r.state().chunks.stats().chunks;
-  const Tensor same = r.repo.staged_view().get_slice("vol", key, std::nullopt,
-                                                     parse_slice("0:3, 0:3, 0:3"));
+  const Tensor same =
+      r.repo.staged_view().get_slice("vol", key, std::nullopt, parse_slice("0:3, 0:3, 0:3"));
   r.repo.put_region("vol", key, std::nullopt, {0, 0, 0}, same.view());
   CHECK(r.state().chunks.stats().chunks == chunks1);
   CHECK(r.repo.status().clean());
 
   // Bad regions.
-  CHECK(error_of([&] { r.repo.put_region("vol", key, std::nullopt, {60, 0, 0}, patch.view()); })
-            .code() == ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          r.repo.put_region("vol", key, std::nullopt, {60, 0, 0}, patch.view());
+        }).code() == ErrorCode::InvalidArgument);
   const Tensor ints(DType::Int32, {1, 1, 1});
-  CHECK_THAT(
-      error_of([&] { r.repo.put_region("vol", key, std::nullopt, {0, 0, 0}, ints.view()); }).what(),
-      Catch::Contains("region is int32, the sample float32"));
+  CHECK_THAT(error_of([&] {
+               r.repo.put_region("vol", key, std::nullopt, {0, 0, 0}, ints.view());
+             }).what(),
+             Catch::Contains("region is int32, the sample float32"));
   CHECK(error_of([&] {
           r.repo.put_region("vol", Key(std::uint64_t{8}), std::nullopt, {0, 0, 0}, patch.view());
         }).code() == ErrorCode::NotFound);

@@ -122,6 +122,13 @@ class CountingPageStore final : public PageStore {
   std::size_t puts_ = 0;
 };
 
+// Conflicts without their chunk-level region (merge_chunks.h has its own tests), so that the
+// key-level tests compare column, key, subkey and kind only.
+inline std::vector<Conflict> keyed(std::vector<Conflict> conflicts) {
+  for (auto& c : conflicts) c.region.reset();
+  return conflicts;
+}
+
 template <typename F>
 Error error_of(F&& f) {
   try {

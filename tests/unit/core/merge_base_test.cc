@@ -1,5 +1,7 @@
 // Merge bases: is_ancestor and lowest common ancestors on synthetic DAGs (linear, fork,
 // criss-cross, unrelated, random against brute force) and on a real repository.
+#include "merge_base.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "history_test_util.h"
-#include "merge_base.h"
 
 namespace hangar {
 namespace {

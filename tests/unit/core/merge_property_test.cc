@@ -88,19 +88,25 @@ TEST_CASE("Merge: result equals the per-key three-way rule (property, repository
     for (std::uint64_t k = 0; k < 30; ++k) {
       const Outcome o = three_way(at(base, k), at(ours, k), at(theirs, k), strategy);
       if (o.value) want[k] = *o.value;
-      if (o.conflict) want_conflicts.push_back({"v", Key(k), std::nullopt, *o.conflict});
+      if (o.conflict) {
+        Conflict c;
+        c.column = "v";
+        c.key = Key(k);
+        c.kind = *o.conflict;
+        want_conflicts.push_back(std::move(c));
+      }
     }
     INFO("iteration " << iter << ", strategy " << iter % 3);
     const MergeResult m = repo.merge("dev", {"", strategy});
     if (!want_conflicts.empty() && strategy == MergeStrategy::None) {
       CHECK(m.kind == MergeResult::Kind::Conflict);
-      CHECK(m.conflicts == want_conflicts);
+      CHECK(keyed(m.conflicts) == want_conflicts);
       CHECK(repo.head() == ours_head);
       continue;
     }
     REQUIRE(m.commit.has_value());
     CHECK(m.conflicts.empty());
-    if (m.kind == MergeResult::Kind::Merged) CHECK(m.resolved == want_conflicts);
+    if (m.kind == MergeResult::Kind::Merged) CHECK(keyed(m.resolved) == want_conflicts);
     CHECK(contents(repo, *m.commit, "v") == want);
   }
 }
@@ -180,7 +186,7 @@ TEST_CASE("Merge: cost grows with the changes, not with the column (counting pag
   for (std::uint64_t k = 0; k < 100000; ++k) base[k * 2] = static_cast<std::int64_t>(k);
   Values ours = base, theirs = base;
   for (std::uint64_t i = 0; i < 10; ++i) {
-    ours[i * 19997 + 1] = 1;                                        // added
+    ours[i * 19997 + 1] = 1;                                       // added
     theirs[i * 9973 * 2 + 8] = -static_cast<std::int64_t>(i) - 1;  // mutated
   }
   testing::MemoryPageStore store;
@@ -201,11 +207,9 @@ TEST_CASE("Merge: cost grows with the changes, not with the column (counting pag
   Values want = ours;
   for (std::uint64_t i = 0; i < 10; ++i) want[i * 9973 * 2 + 8] = theirs[i * 9973 * 2 + 8];
   CHECK(merged == build(store, want));
-  WARN("merge of 10 + 10 changes on 100,000 keys (height " << h << "): " << reads
-                                                           << " page reads (bound " << read_bound
-                                                           << "), " << writes
-                                                           << " pages written (bound "
-                                                           << write_bound << ")");
+  WARN("merge of 10 + 10 changes on 100,000 keys (height "
+       << h << "): " << reads << " page reads (bound " << read_bound << "), " << writes
+       << " pages written (bound " << write_bound << ")");
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ struct Fork {
   Digest base;
   Fork() {
     repo.create_column(int_column("v"));
-    for (std::uint64_t k = 1; k <= 6; ++k) put_value(repo, "v", k, static_cast<std::int64_t>(k * 10));
+    for (std::uint64_t k = 1; k <= 6; ++k)
+      put_value(repo, "v", k, static_cast<std::int64_t>(k * 10));
     base = repo.commit("base");
     repo.create_branch("dev", std::nullopt);
   }
@@ -35,7 +36,9 @@ struct Fork {
 };
 
 Conflict conflict(std::string col, std::optional<std::uint64_t> key, ConflictKind kind) {
-  Conflict c{std::move(col), std::nullopt, std::nullopt, kind};
+  Conflict c;
+  c.column = std::move(col);
+  c.kind = kind;
   if (key) c.key = Key(*key);
   return c;
 }
@@ -155,7 +158,7 @@ TEST_CASE("Merge: every conflict kind is listed by column and key; nothing is wr
     const MergeResult m = f.repo.merge("dev", {});
     CHECK(m.kind == Kind::Conflict);
     CHECK_FALSE(m.commit.has_value());
-    CHECK(m.conflicts == expected);
+    CHECK(keyed(m.conflicts) == expected);
     CHECK(f.repo.head() == ours);
     CHECK(f.repo.find_branch("dev") == theirs);
     CHECK(object_count(f.repo) == objects);
@@ -165,18 +168,16 @@ TEST_CASE("Merge: every conflict kind is listed by column and key; nothing is wr
   SECTION("--strategy theirs") {
     const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs});
     REQUIRE(m.kind == Kind::Merged);
-    CHECK(m.resolved == expected);
-    CHECK(f.v(m.commit) ==
-          Values{{1, 12}, {2, 22}, {4, 44}, {5, 55}, {6, 66}, {100, 101}});
+    CHECK(keyed(m.resolved) == expected);
+    CHECK(f.v(m.commit) == Values{{1, 12}, {2, 22}, {4, 44}, {5, 55}, {6, 66}, {100, 101}});
     CHECK(f.repo.checkout_at(*m.commit).schema("s").dtype == DType::Float32);
     CHECK(f.repo.get_commit(*m.commit).message == "Merge branch 'dev' into 'main'");
   }
   SECTION("--strategy ours") {
     const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours});
     REQUIRE(m.kind == Kind::Merged);
-    CHECK(m.resolved == expected);
-    CHECK(f.v(m.commit) ==
-          Values{{1, 11}, {3, 33}, {4, 44}, {5, 55}, {6, 66}, {100, 100}});
+    CHECK(keyed(m.resolved) == expected);
+    CHECK(f.v(m.commit) == Values{{1, 11}, {3, 33}, {4, 44}, {5, 55}, {6, 66}, {100, 100}});
     CHECK(f.repo.checkout_at(*m.commit).schema("s").dtype == DType::Int32);
   }
 }
@@ -194,13 +195,12 @@ TEST_CASE("Merge: a column deleted on one side and changed on the other conflict
   SECTION("conflicts") {
     const MergeResult m = f.repo.merge("dev", {});
     CHECK(m.kind == Kind::Conflict);
-    CHECK(m.conflicts == expected);
+    CHECK(keyed(m.conflicts) == expected);
   }
   SECTION("theirs keeps their column") {
     const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs});
     REQUIRE(m.kind == Kind::Merged);
-    CHECK(f.v(m.commit) ==
-          Values{{1, 11}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {9, 90}});
+    CHECK(f.v(m.commit) == Values{{1, 11}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {9, 90}});
   }
   SECTION("ours keeps the deletion") {
     const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours});
@@ -211,8 +211,9 @@ TEST_CASE("Merge: a column deleted on one side and changed on the other conflict
     f.repo.checkout("dev");
     const MergeResult m = f.repo.merge("main", {});
     CHECK(m.kind == Kind::Conflict);
-    CHECK(m.conflicts == std::vector<Conflict>{conflict("v", 1, ConflictKind::ModifiedDeleted),
-                                               conflict("v", 9, ConflictKind::ModifiedDeleted)});
+    CHECK(keyed(m.conflicts) ==
+          std::vector<Conflict>{conflict("v", 1, ConflictKind::ModifiedDeleted),
+                                conflict("v", 9, ConflictKind::ModifiedDeleted)});
   }
 }
 
@@ -230,7 +231,7 @@ TEST_CASE("Merge: columns added or re-created on both sides", "[core][merge]") {
       put_value(f.repo, "w", 3, 4);
     });
     const MergeResult m = f.repo.merge("dev", {});
-    CHECK(m.conflicts == std::vector<Conflict>{conflict("w", 3, ConflictKind::BothAdded)});
+    CHECK(keyed(m.conflicts) == std::vector<Conflict>{conflict("w", 3, ConflictKind::BothAdded)});
     const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Theirs});
     REQUIRE(r.kind == Kind::Merged);
     CHECK(contents(f.repo, *r.commit, "w") == Values{{1, 1}, {2, 2}, {3, 4}});
@@ -247,7 +248,8 @@ TEST_CASE("Merge: columns added or re-created on both sides", "[core][merge]") {
       f.repo.create_column(typed("x", DType::UInt16));
     });
     const MergeResult m = f.repo.merge("dev", {});
-    CHECK(m.conflicts == std::vector<Conflict>{conflict("x", std::nullopt, ConflictKind::Schema)});
+    CHECK(keyed(m.conflicts) ==
+          std::vector<Conflict>{conflict("x", std::nullopt, ConflictKind::Schema)});
     const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Ours});
     REQUIRE(r.kind == Kind::Merged);
     const Checkout view = f.repo.checkout_at(*r.commit);
@@ -261,7 +263,7 @@ TEST_CASE("Merge: columns added or re-created on both sides", "[core][merge]") {
       f.repo.create_column(typed("v", DType::Int32));
     });
     f.on("dev", [&] { put_value(f.repo, "v", 1, 11); });
-    CHECK(f.repo.merge("dev", {}).conflicts ==
+    CHECK(keyed(f.repo.merge("dev", {}).conflicts) ==
           std::vector<Conflict>{conflict("v", std::nullopt, ConflictKind::Schema)});
   }
 }

@@ -27,10 +27,10 @@ struct DataSelection {
 // Throws: InvalidArgument (fraction outside (0, 1], none combined with another filter).
 void validate(const DataSelection& selection);
 
-// True when the fraction filter keeps `key` (and `subkey`) under `seed`: a pure function of
-// (seed, key), so the same seed always picks the same keys, in every column and every clone.
-bool fraction_keeps(double fraction, std::uint64_t seed, const Key& key,
-                    const std::optional<Key>& subkey);
+// True when the fraction filter keeps `key` under `seed`: a pure function of (seed, key), so
+// the same seed picks the same keys in every column (image i and label i together) and every
+// clone, and a nested key is kept or dropped with all its subkeys.
+bool fraction_keeps(double fraction, std::uint64_t seed, const Key& key);
 
 struct SelectionResult {
   std::vector<Digest> chunks;   // unique, in selection order

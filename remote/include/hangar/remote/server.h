@@ -16,12 +16,13 @@ struct ServerOptions {
   std::optional<std::filesystem::path> tokens_file; // "read TOKEN" / "write TOKEN" lines
   bool anonymous_read = false;                      // with tokens: reads need no token
   unsigned threads = 16;                            // concurrent connections served
-  int protocol_version = 0;                         // tests only: pretend to be newer (0: ours)
+  int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
 };
 
-// Owns the opened repository and the listening socket. Without a tokens file the repository is
-// opened read-only and pushes are refused; with one it is opened for writing (the server then
-// holds the repository's writer lock while it runs). run() on one thread; stop() from any.
+// Owns the opened repository and the listening socket. Without a 'write' token in a tokens file
+// the repository is opened read-only and pushes are refused; with one it is opened for writing
+// (the server then holds the repository's writer lock while it runs, like a bare git
+// repository). run() on one thread; stop() from any.
 class Server {
  public:
   // Opens the repository, reads the tokens, binds the socket.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -114,5 +115,10 @@ std::unique_ptr<Transport> open_transport(const std::string& url, const Transpor
 
 // True when `url` names an HTTP remote rather than a path.
 bool is_http_url(const std::string& url);
+
+// Tests only (a FailingTransport, STYLE 8.10): when set, open_transport() hands every transport
+// it makes to `wrap` and returns what wrap returns. Not thread-safe: set it before any use.
+using TransportWrapper = std::function<std::unique_ptr<Transport>(std::unique_ptr<Transport>)>;
+void set_transport_wrapper_for_testing(TransportWrapper wrap);
 
 }  // namespace hangar::remote

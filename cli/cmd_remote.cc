@@ -1,0 +1,308 @@
+// hangar remote add|remove|list, clone, fetch, fetch-data, push: the CLI over remote/.
+#include <hangar/remote/operations.h>
+#include <hangar/remote/selection.h>
+#include <hangar/transfer.h>
+
+#include <map>
+#include <memory>
+
+#include "context.h"
+#include "output.h"
+#include "parse.h"
+#include "progress.h"
+
+namespace hangar::cli {
+namespace {
+
+// Data selectors shared by clone and fetch-data (strings until parsed at run time).
+struct SelectorArgs {
+  bool no_data = false;
+  std::vector<std::string> columns;
+  std::vector<std::string> keys;
+  std::optional<std::string> max_bytes;
+  std::optional<double> fraction;
+  std::uint64_t seed = 0;
+  bool all_history = false;
+
+  remote::DataSelection selection() const {
+    remote::DataSelection s;
+    s.none = no_data;
+    s.columns = columns;
+    if (!keys.empty()) s.keys = parse_keys(keys, "--keys");
+    if (max_bytes) s.max_bytes = parse_size(*max_bytes);
+    if (fraction && !(*fraction > 0.0 && *fraction <= 1.0))
+      throw UsageError("--fraction must be greater than 0 and at most 1");
+    s.fraction = fraction;
+    s.seed = seed;
+    s.all_history = all_history;
+    return s;
+  }
+};
+
+void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
+  cmd.add_option("--columns", a.columns, "only these columns (A,B)")->delimiter(',');
+  cmd.add_option("--keys", a.keys, "only these sample keys");
+  auto* max = cmd.add_option("--max-bytes", a.max_bytes,
+                             "per column, samples in key order up to N bytes (200M, 1.5G)");
+  auto* fraction = cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
+  cmd.add_option("--seed", a.seed, "seed for --fraction (default 0)")->needs(fraction);
+  if (history) cmd.add_flag("--all-history", a.all_history, "samples of every earlier commit too");
+  (void)max;
+}
+
+// One progress bar per phase ("history", "data", "push"), only on a terminal.
+class PhaseProgress {
+ public:
+  PhaseProgress(const Context& ctx, std::string verb) : ctx_(ctx), verb_(std::move(verb)) {}
+  remote::RemoteProgress callback() {
+    if (!ctx_.is_tty || ctx_.json) return {};
+    return [this](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+      if (phase != phase_) {
+        if (bar_) bar_->finish();
+        phase_ = std::string(phase);
+        bar_ = std::make_unique<Progress>(verb_ + " " + phase_, true, ctx_.err);
+      }
+      bar_->update(done, total);
+    };
+  }
+  void finish() {
+    if (bar_) bar_->finish();
+  }
+
+ private:
+  const Context& ctx_;
+  std::string verb_;
+  std::string phase_;
+  std::unique_ptr<Progress> bar_;
+};
+
+Json stats_json(const remote::TransferStats& s) {
+  return Json{{"objects", s.objects},
+              {"chunks", s.chunks},
+              {"bytes_received", s.bytes_received},
+              {"bytes_sent", s.bytes_sent}};
+}
+
+void merge_into(Json& doc, const Json& more) {
+  for (auto it = more.begin(); it != more.end(); ++it) doc[it.key()] = it.value();
+}
+
+std::string short_or(const std::optional<Digest>& d, const char* none) {
+  return d ? d->short_hex() : std::string(none);
+}
+
+// ---- remote add | remove | list ----
+
+void run_remote_add(Context& ctx, const std::string& name, const std::string& url) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  transfer::add_remote(repo, name, url);
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"name", name}, {"url", url}});
+  } else {
+    ctx.out << "added remote " << name << " -> " << url << '\n';
+  }
+}
+
+void run_remote_remove(Context& ctx, const std::string& name) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  const std::string url = remote::remote_url(repo, name);
+  transfer::remove_remote(repo, name);
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"name", name}, {"url", url}});
+  } else {
+    ctx.out << "removed remote " << name << " (" << url << ")\n";
+  }
+}
+
+void run_remote_list(Context& ctx) {
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  const auto all = transfer::remotes(repo);
+  if (ctx.json) {
+    Json doc = Json::array();
+    for (const auto& r : all) {
+      Json branches = Json::array();
+      for (const auto& b : transfer::remote_branches(repo, r.name))
+        branches.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}});
+      doc.push_back(Json{{"name", r.name}, {"url", r.url}, {"branches", branches}});
+    }
+    print_json(ctx.out, doc);
+    return;
+  }
+  for (const auto& r : all) {
+    ctx.out << r.name << "  " << r.url << '\n';
+    for (const auto& b : transfer::remote_branches(repo, r.name))
+      ctx.out << "  " << b.name << "  " << b.commit.short_hex() << '\n';
+  }
+}
+
+// ---- clone ----
+
+struct CloneArgs {
+  std::string url;
+  std::string dir;
+  std::optional<std::string> branch;
+  SelectorArgs data;
+};
+
+void run_clone(Context& ctx, const CloneArgs& a) {
+  remote::CloneOptions o;
+  o.url = a.url;
+  o.dir = a.dir;
+  o.branch = a.branch;
+  o.data = a.data.selection();
+  o.transport = remote::TransportOptions::from_env();
+  PhaseProgress progress(ctx, "clone");
+  o.progress = progress.callback();
+  const remote::CloneResult r = remote::clone(o);
+  progress.finish();
+  if (ctx.json) {
+    Json refs = Json::array();
+    for (const auto& c : r.refs) refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
+    Json doc{{"dir", r.dir.string()}, {"url", a.url}, {"branch", r.branch},
+             {"head", digest_json(r.head)}, {"remote_branches", refs}, {"samples", r.samples}};
+    merge_into(doc, stats_json(r.stats));
+    print_json(ctx.out, doc);
+    return;
+  }
+  ctx.out << "cloned " << a.url << " into " << r.dir.string() << " (branch " << r.branch << " at "
+          << short_or(r.head, "no commits") << "): " << r.stats.objects << " objects, "
+          << r.stats.chunks << " chunks, " << human_bytes(r.stats.bytes_received) << '\n';
+}
+
+// ---- fetch | fetch-data | push ----
+
+void run_fetch(Context& ctx, const std::string& name, const std::optional<std::string>& branch) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  remote::FetchOptions o{name, branch, remote::TransportOptions::from_env(), {}};
+  PhaseProgress progress(ctx, "fetch");
+  o.progress = progress.callback();
+  const remote::FetchResult r = remote::fetch(repo, o);
+  progress.finish();
+  if (ctx.json) {
+    Json updated = Json::array();
+    for (const auto& c : r.updated)
+      updated.push_back(Json{{"name", c.name}, {"old", digest_json(c.old_commit)},
+                             {"new", c.new_commit.hex()}});
+    Json doc{{"remote", name}, {"updated", updated}};
+    merge_into(doc, stats_json(r.stats));
+    print_json(ctx.out, doc);
+    return;
+  }
+  if (r.updated.empty()) ctx.out << "already up to date with " << name << '\n';
+  for (const auto& c : r.updated)
+    ctx.out << "  " << short_or(c.old_commit, "(new)") << " -> " << c.new_commit.short_hex() << "  "
+            << c.name << '\n';
+}
+
+struct FetchDataArgs {
+  std::string remote;
+  std::optional<std::string> ref;
+  SelectorArgs data;
+};
+
+void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  remote::FetchDataOptions o{a.remote, a.ref, a.data.selection(),
+                             remote::TransportOptions::from_env(), {}};
+  PhaseProgress progress(ctx, "fetch-data");
+  o.progress = progress.callback();
+  const remote::FetchDataResult r = remote::fetch_data(repo, o);
+  progress.finish();
+  if (ctx.json) {
+    Json doc{{"remote", a.remote}, {"commit", r.commit.hex()}, {"samples", r.samples},
+             {"chunks_selected", r.chunks_selected}, {"chunks_missing", r.chunks_missing},
+             {"chunks_unavailable", r.chunks_unavailable}};
+    merge_into(doc, stats_json(r.stats));
+    print_json(ctx.out, doc);
+    return;
+  }
+  ctx.out << "fetched " << r.stats.chunks << " chunks (" << human_bytes(r.stats.bytes_received)
+          << ") for " << r.samples << " selected samples at " << r.commit.short_hex() << "; "
+          << (r.chunks_selected - r.chunks_missing) << " were already local\n";
+  if (r.chunks_unavailable > 0)
+    ctx.out << "warning: " << r.chunks_unavailable << " chunks are not on " << a.remote
+            << " either\n";
+}
+
+struct PushArgs {
+  std::string remote;
+  std::optional<std::string> branch;
+  bool force = false;
+};
+
+void run_push(Context& ctx, const PushArgs& a) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  remote::PushOptions o{a.remote, a.branch, a.force, remote::TransportOptions::from_env(), {}};
+  PhaseProgress progress(ctx, "push");
+  o.progress = progress.callback();
+  const remote::PushResult r = remote::push(repo, o);
+  progress.finish();
+  if (ctx.json) {
+    Json doc{{"remote", a.remote}, {"branch", r.branch}, {"old", digest_json(r.old_commit)},
+             {"new", r.new_commit.hex()}, {"result", r.result}};
+    merge_into(doc, stats_json(r.stats));
+    print_json(ctx.out, doc);
+    return;
+  }
+  ctx.out << "pushed " << r.branch << " to " << a.remote << ": " << r.result << " ("
+          << short_or(r.old_commit, "new") << " -> " << r.new_commit.short_hex() << "), "
+          << r.stats.objects << " objects, " << r.stats.chunks << " chunks\n";
+}
+
+}  // namespace
+
+void register_remote_commands(CLI::App& app, Context& ctx) {
+  CLI::App* remote = app.add_subcommand("remote", "list, add or remove remotes");
+  remote->require_subcommand(1);
+  auto add = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* add_cmd = remote->add_subcommand("add", "add a remote NAME at URL (http:// or a path)");
+  add_cmd->add_option("NAME", add->first, "remote name")->required();
+  add_cmd->add_option("URL", add->second, "http://HOST:PORT or a repository path")->required();
+  add_json_flag(*add_cmd, ctx);
+  on_run(*add_cmd, ctx, [&ctx, add] { run_remote_add(ctx, add->first, add->second); });
+  auto rm = std::make_shared<std::string>();
+  CLI::App* rm_cmd = remote->add_subcommand("remove", "remove a remote and its tracking branches");
+  rm_cmd->add_option("NAME", *rm, "remote name")->required();
+  add_json_flag(*rm_cmd, ctx);
+  on_run(*rm_cmd, ctx, [&ctx, rm] { run_remote_remove(ctx, *rm); });
+  CLI::App* list = remote->add_subcommand("list", "remotes with their remote-tracking branches");
+  add_json_flag(*list, ctx);
+  on_run(*list, ctx, [&ctx] { run_remote_list(ctx); });
+
+  auto c = std::make_shared<CloneArgs>();
+  CLI::App* clone = app.add_subcommand("clone", "copy a repository (all or part of its data)");
+  clone->add_option("URL", c->url, "http://HOST:PORT or a repository path")->required();
+  clone->add_option("DIR", c->dir, "new folder (default: the remote's name)");
+  clone->add_option("-b,--branch", c->branch, "branch to check out (default: the remote's HEAD)");
+  auto* no_data = clone->add_flag("--no-data", c->data.no_data, "history only, no sample data");
+  add_selectors(*clone, c->data, false);
+  for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction"})
+    no_data->excludes(clone->get_option(other));
+  add_json_flag(*clone, ctx);
+  on_run(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });
+
+  auto f = std::make_shared<std::pair<std::string, std::optional<std::string>>>();
+  CLI::App* fetch = app.add_subcommand("fetch", "bring a remote's history (no data)");
+  fetch->add_option("REMOTE", f->first, "remote name")->required();
+  fetch->add_option("BRANCH", f->second, "only this branch");
+  add_json_flag(*fetch, ctx);
+  on_run(*fetch, ctx, [&ctx, f] { run_fetch(ctx, f->first, f->second); });
+
+  auto d = std::make_shared<FetchDataArgs>();
+  CLI::App* fd = app.add_subcommand("fetch-data", "bring sample data that is not local yet");
+  fd->add_option("REMOTE", d->remote, "remote name")->required();
+  fd->add_option("REF", d->ref, "branch, origin/BRANCH or commit (default: HEAD)");
+  add_selectors(*fd, d->data, true);
+  add_json_flag(*fd, ctx);
+  on_run(*fd, ctx, [&ctx, d] { run_fetch_data(ctx, *d); });
+
+  auto p = std::make_shared<PushArgs>();
+  CLI::App* push = app.add_subcommand("push", "send a branch to a remote");
+  push->add_option("REMOTE", p->remote, "remote name")->required();
+  push->add_option("BRANCH", p->branch, "branch (default: the current one)");
+  push->add_flag("-f,--force", p->force, "replace the remote branch even if not a fast-forward");
+  add_json_flag(*push, ctx);
+  on_run(*push, ctx, [&ctx, p] { run_push(ctx, *p); });
+}
+
+}  // namespace hangar::cli

@@ -1,0 +1,105 @@
+// hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]:
+// serves a repository over HTTP until SIGINT or SIGTERM, then stops cleanly.
+#include <hangar/error.h>
+#include <hangar/remote/server.h>
+#include <hangar/storage/file_lock.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "context.h"
+
+namespace hangar::cli {
+namespace {
+
+struct ServerArgs {
+  std::string path;
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::optional<std::string> tokens;
+  bool anonymous_read = false;
+  std::optional<std::string> port_file;
+  unsigned threads = 16;
+};
+
+bool is_loopback(const std::string& addr) {
+  return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
+}
+
+void run_server(Context& ctx, const ServerArgs& a) {
+  remote::ServerOptions o;
+  o.root = a.path.empty() ? ctx.find_root() : std::filesystem::path(a.path);
+  o.bind = a.bind;
+  o.port = a.port;
+  if (a.tokens) o.tokens_file = *a.tokens;
+  o.anonymous_read = a.anonymous_read;
+  o.threads = a.threads;
+  // Tests only: announce a newer protocol than this build speaks.
+  if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v) o.protocol_version = std::atoi(v);
+
+  // Signals are taken by one thread with sigwait(); every other thread (the HTTP workers start
+  // later and inherit this mask) never sees them, so shutdown is an ordinary stop().
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  remote::Server server(o);
+  if (!is_loopback(a.bind))
+    ctx.err << "hangar server: warning: listening on " << a.bind
+            << ", which is not a loopback address; anyone who can reach it can read\n";
+  if (a.port_file)
+    storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
+  ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string()
+          << "' at " << server.url() << (server.read_only() ? " (read-only)" : " (read-write)")
+          << "; stop with Ctrl-C\n"
+          << std::flush;
+
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    // stop() before run() has started listening is a no-op in httplib: repeat until run returns.
+    for (int i = 0; i < 600 && !done.load(); ++i) {
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  try {
+    server.run();
+  } catch (...) {
+    done.store(true);
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    throw;
+  }
+  done.store(true);
+  if (waiter.joinable()) {
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes sigwait if no signal came
+    waiter.join();
+  }
+}
+
+}  // namespace
+
+void register_server_commands(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ServerArgs>();
+  CLI::App* cmd = app.add_subcommand("server", "serve a repository over HTTP");
+  cmd->add_option("PATH", a->path, "repository to serve (default: the enclosing one)");
+  cmd->add_option("--bind", a->bind, "address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", a->port, "TCP port; 0 picks a free one (default 8080)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--tokens", a->tokens, "file of 'read TOKEN' / 'write TOKEN' lines");
+  cmd->add_flag("--anonymous-read", a->anonymous_read, "with --tokens: reads need no token");
+  cmd->add_option("--port-file", a->port_file, "write the chosen port to FILE once listening");
+  cmd->add_option("--threads", a->threads, "connections served at once (default 16)")
+      ->check(CLI::Range(2u, 256u));
+  on_run(*cmd, ctx, [&ctx, a] { run_server(ctx, *a); });
+}
+
+}  // namespace hangar::cli

@@ -1,0 +1,102 @@
+// Bearer tokens (auth.h).
+#include "auth.h"
+
+#include <hangar/error.h>
+#include <hangar/storage/file_lock.h>
+
+namespace hangar::remote {
+namespace {
+
+constexpr std::size_t kMaxTokensFile = 1u << 20;
+
+// Compares without an early exit on the first differing byte (no timing oracle on the prefix).
+bool same_token(std::string_view a, std::string_view b) noexcept {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const char x = i < a.size() ? a[i] : 0;
+    const char y = i < b.size() ? b[i] : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool anonymous_read) {
+  Auth auth;
+  auth.anonymous_read_ = anonymous_read;
+  if (!tokens_file) return auth;
+  auth.has_tokens_ = true;
+  const Bytes raw = storage::read_file(*tokens_file, kMaxTokensFile);
+  std::string_view text = as_string_view(raw);
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == text.npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    auto bad = [&](const std::string& why) {
+      fail(ErrorCode::InvalidArgument, "tokens file '" + tokens_file->string() + "' line " +
+                                           std::to_string(line_no) + ": " + why +
+                                           "; expected 'read TOKEN' or 'write TOKEN'");
+    };
+    const auto space = line.find_first_of(" \t");
+    if (space == line.npos) bad("no token");
+    const std::string_view kind = line.substr(0, space);
+    std::string_view token = line.substr(space + 1);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    Access access;
+    if (kind == "read") {
+      access = Access::Read;
+    } else if (kind == "write") {
+      access = Access::Write;
+    } else {
+      bad("unknown access '" + std::string(kind) + "'");
+    }
+    if (token.empty()) bad("no token");
+    for (char c : token)
+      if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+        bad("a token must be printable ASCII without spaces");
+    auth.tokens_.emplace_back(std::string(token), access);
+  }
+  if (auth.tokens_.empty())
+    fail(ErrorCode::InvalidArgument, "tokens file '" + tokens_file->string() +
+                                         "' holds no token; add 'read TOKEN' or 'write TOKEN' lines");
+  return auth;
+}
+
+AuthDecision Auth::check(Access need, std::string_view token) const {
+  if (!has_tokens_) {
+    if (need == Access::Read) return {};
+    return {403, "this server is read-only: it was started without --tokens; restart it with "
+                 "--tokens FILE holding a 'write TOKEN' line to accept pushes"};
+  }
+  if (token.empty()) {
+    if (need == Access::Read && anonymous_read_) return {};
+    return {401, std::string("this server needs a ") +
+                     (need == Access::Write ? "write" : "read") +
+                     " token; set HANGAR_TOKEN to one from its tokens file"};
+  }
+  std::optional<Access> granted;
+  for (const auto& [t, access] : tokens_)
+    if (same_token(t, token) && (!granted || access == Access::Write)) granted = access;
+  if (!granted)
+    return {401, "the token in HANGAR_TOKEN is not valid for this server; check its value"};
+  if (need == Access::Write && *granted != Access::Write)
+    return {403, "the token in HANGAR_TOKEN is read-only; pushing needs a 'write' token"};
+  return {};
+}
+
+std::string_view bearer_token(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer)
+    return {};
+  return authorization.substr(kBearer.size());
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,48 @@
+// Bearer-token access control for `hangar server --tokens FILE` (docs/format/protocol.md#auth).
+// Private to the remote module.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hangar::remote {
+
+enum class Access { Read, Write };
+
+// The access decision for one request: allowed (status 0), or an HTTP status (401, 403) and a
+// one-line message with a hint.
+struct AuthDecision {
+  int status = 0;
+  std::string message;
+};
+
+// Immutable after load(); thread-safe.
+class Auth {
+ public:
+  // No tokens file: everyone may read, nobody may push. With one: each line is "read TOKEN" or
+  // "write TOKEN" (write implies read); blank lines and '#' comments are skipped.
+  // Throws: NotFound, Io, InvalidArgument naming the file and line.
+  static Auth load(const std::optional<std::filesystem::path>& tokens_file, bool anonymous_read);
+
+  bool has_tokens() const noexcept { return has_tokens_; }
+  bool has_write_tokens() const noexcept {
+    for (const auto& t : tokens_)
+      if (t.second == Access::Write) return true;
+    return false;
+  }
+  // `token` is the bearer token sent (empty: none).
+  AuthDecision check(Access need, std::string_view token) const;
+
+ private:
+  bool has_tokens_ = false;
+  bool anonymous_read_ = false;
+  std::vector<std::pair<std::string, Access>> tokens_;
+};
+
+// The token of an "Authorization: Bearer TOKEN" header value; empty when absent or another scheme.
+std::string_view bearer_token(std::string_view authorization);
+
+}  // namespace hangar::remote

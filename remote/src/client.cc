@@ -1,0 +1,81 @@
+// Shared client helpers (client.h).
+#include "client.h"
+
+#include <hangar/error.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "receive.h"
+
+namespace hangar::remote::client {
+namespace {
+
+// Counts objects for progress.
+class CountingHandler final : public RecordHandler {
+ public:
+  CountingHandler(RecordHandler& inner, const RemoteProgress& progress)
+      : inner_(inner), progress_(progress) {}
+  void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override {
+    inner_.on_object(type, id, canonical);
+    if (++objects_ % 256 == 0 && progress_) progress_("history", objects_, 0);
+  }
+  void on_chunk(const transfer::StoredChunk& chunk) override { inner_.on_chunk(chunk); }
+  std::uint64_t objects() const noexcept { return objects_; }
+
+ private:
+  RecordHandler& inner_;
+  const RemoteProgress& progress_;
+  std::uint64_t objects_ = 0;
+};
+
+}  // namespace
+
+Connection connect(const std::string& url, const TransportOptions& options) {
+  Connection c;
+  c.transport = open_transport(url, options);
+  c.info = c.transport->handshake();
+  return c;
+}
+
+std::vector<Digest> local_haves(const transfer::HistoryReader& history) {
+  std::vector<Digest> out;
+  std::unordered_set<Digest> seen;
+  for (const auto* prefix : {&transfer::kHeadsPrefix, &transfer::kRemotesPrefix})
+    for (const auto& r : history.refs(*prefix))
+      if (seen.insert(r.commit).second) out.push_back(r.commit);
+  return out;
+}
+
+std::uint64_t receive_history(Transport& transport, const HistoryRequest& request,
+                              RecordHandler& handler, const RemoteProgress& progress) {
+  CountingHandler counting(handler, progress);
+  PackReader reader(transport.url(), counting);
+  transport.fetch_history(request, reader);
+  reader.finish();
+  if (progress) progress("history", counting.objects(), counting.objects());
+  return counting.objects();
+}
+
+std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
+                             RecordHandler& handler, const RemoteProgress& progress) {
+  std::uint64_t received = 0;
+  const std::uint64_t total = ids.size();
+  for (std::size_t at = 0; at < ids.size(); at += kMaxDigestsPerRequest) {
+    const auto batch = ids.subspan(at, std::min(kMaxDigestsPerRequest, ids.size() - at));
+    RequestedChunks checked(handler, transport.url());
+    checked.expect(batch);
+    std::uint64_t done = received;
+    checked.on_progress = [&] {
+      if (++done % 64 == 0 && progress) progress("data", done, total);
+    };
+    PackReader reader(transport.url(), checked);
+    transport.fetch_chunks(batch, reader);
+    reader.finish();
+    received += checked.received();
+  }
+  if (progress) progress("data", received, total);
+  return received;
+}
+
+}  // namespace hangar::remote::client

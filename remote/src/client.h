@@ -1,0 +1,40 @@
+// Helpers the client operations (clone, fetch, fetch_data, push) share. Private to remote.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <hangar/remote/operations.h>
+#include <hangar/remote/transport.h>
+#include <hangar/transfer.h>
+
+#include "pack.h"
+
+namespace hangar::remote::client {
+
+struct Connection {
+  std::unique_ptr<Transport> transport;
+  ServerInfo info;
+};
+
+// Opens the transport and agrees on a protocol. Throws: like Transport::handshake.
+Connection connect(const std::string& url, const TransportOptions& options);
+
+// The tips of every local branch and remote-tracking branch, each once: the commits a client
+// announces as held (with all their history).
+std::vector<Digest> local_haves(const transfer::HistoryReader& history);
+
+// Streams one history pack into `handler` (verified by a PackReader). Returns the objects.
+// Throws: Remote (truncated), Corrupt, and what the handler throws.
+std::uint64_t receive_history(Transport& transport, const HistoryRequest& request,
+                              RecordHandler& handler, const RemoteProgress& progress);
+
+// Fetches `ids` in requests of at most kMaxDigestsPerRequest digests, each pack verified to its
+// trailer, checking that every chunk received was asked for. Returns the chunks received
+// (fewer than ids.size() when the remote lacks some). Throws: like receive_history.
+std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
+                             RecordHandler& handler, const RemoteProgress& progress);
+
+}  // namespace hangar::remote::client

@@ -1,0 +1,65 @@
+// fetch: the remote's new history (no data) and its branches as refs/remotes/REMOTE/BRANCH.
+// One txn: the objects and every tracking-ref move land together or not at all.
+#include <hangar/error.h>
+#include <hangar/remote/operations.h>
+#include <hangar/transfer.h>
+
+#include <algorithm>
+
+#include "client.h"
+#include "receive.h"
+
+namespace hangar::remote {
+
+std::string remote_url(const Repository& repo, std::string_view name) {
+  auto url = transfer::find_remote_url(repo, name);
+  if (url) return *url;
+  std::string known;
+  for (const auto& r : transfer::remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
+  fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'" +
+                                (known.empty() ? "; add one with 'hangar remote add NAME URL'"
+                                               : "; known remotes: " + known +
+                                                     " (see 'hangar remote list')"));
+}
+
+FetchResult fetch(Repository& repo, const FetchOptions& o) {
+  const std::string url = remote_url(repo, o.remote);
+  client::Connection conn = client::connect(url, o.transport);
+  Transport& t = *conn.transport;
+  const RefList refs = t.list_refs();
+  std::vector<RemoteBranch> branches = refs.branches;
+  if (o.branch) {
+    std::erase_if(branches, [&](const RemoteBranch& b) { return b.name != *o.branch; });
+    if (branches.empty())
+      fail(ErrorCode::NotFound, "remote '" + o.remote + "' has no branch '" + *o.branch + "'");
+  }
+
+  HistoryRequest request;
+  {
+    transfer::HistoryReader local(repo);
+    request.haves = client::local_haves(local);
+    for (const auto& b : branches)
+      if (!local.has_commit(b.commit) &&
+          std::find(request.wants.begin(), request.wants.end(), b.commit) == request.wants.end())
+        request.wants.push_back(b.commit);
+  }
+  FetchResult out;
+  transfer::ObjectWriter writer(repo);
+  if (!request.wants.empty()) {
+    DirectHandler handler(&writer, nullptr);
+    out.stats.objects = client::receive_history(t, request, handler, o.progress);
+  }
+  for (const auto& b : branches) {
+    const std::string ref = std::string(transfer::kRemotesPrefix) + o.remote + "/" + b.name;
+    const auto old = writer.find_ref(ref);
+    if (old == b.commit) continue;
+    writer.set_ref(ref, b.commit);
+    out.updated.push_back({o.remote + "/" + b.name, old, b.commit});
+  }
+  writer.commit();
+  out.stats.bytes_received = t.bytes_received();
+  out.stats.bytes_sent = t.bytes_sent();
+  return out;
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,279 @@
+// Server: the hangar protocol over HTTP/1.1 with cpp-httplib (docs/format/protocol.md).
+// Pack replies stream through chunked content providers and push bodies through content
+// readers, so a request holds one pack piece in memory, never a whole pack.
+#include <hangar/error.h>
+#include <hangar/remote/server.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <iostream>
+#include <optional>
+
+#include "auth.h"
+#include "failpoint.h"
+#include "protocol.h"
+#include "service.h"
+
+namespace hangar::remote {
+namespace {
+
+namespace fs = std::filesystem;
+
+int status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::Corrupt: return 400;
+    case ErrorCode::NotFound: return 404;
+    case ErrorCode::Unsupported: return 426;
+    case ErrorCode::Locked: return 503;
+    case ErrorCode::Remote: return 400;
+    default: return 500;
+  }
+}
+
+void reply_error(httplib::Response& res, int status, std::string_view message) {
+  res.status = status;
+  res.set_content(protocol::encode_error(message), protocol::kJsonType);
+}
+
+// Reads a whole (small) request body, refusing more than `cap` bytes.
+std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
+  std::string body;
+  bool too_big = false;
+  reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > cap) {
+      too_big = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_big)
+    fail(ErrorCode::InvalidArgument, "request body is over the limit of " + std::to_string(cap) +
+                                         " bytes");
+  return body;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Auth auth;
+  int protocol = protocol::kVersion;
+  int min_protocol = protocol::kMinVersion;
+  bool writable = false;
+  std::optional<Repository> repo;
+  std::optional<RepoService> service;
+  httplib::Server http;
+  int port = 0;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> run_called{false};
+  std::atomic<bool> run_done{false};
+
+  // Runs `fn`, turning errors into a JSON error reply.
+  template <typename Fn>
+  void guard(httplib::Response& res, Fn&& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      reply_error(res, status_of(e.code()), e.what());
+    } catch (const std::exception& e) {
+      std::cerr << "hangar server: internal error: " << e.what() << '\n';
+      reply_error(res, 500, std::string("internal server error: ") + e.what());
+    }
+  }
+
+  // Streams `producer` as a chunked pack reply.
+  void stream(httplib::Response& res, std::unique_ptr<PackProducer> producer, bool data) {
+    std::shared_ptr<PackProducer> p(producer.release());
+    auto pieces = std::make_shared<std::uint64_t>(0);
+    res.set_chunked_content_provider(
+        protocol::kPackType, [p, pieces, data](std::size_t, httplib::DataSink& sink) {
+          try {
+            ByteView piece = p->next();
+            if (piece.empty()) {
+              sink.done();
+              return true;
+            }
+            if (!sink.write(reinterpret_cast<const char*>(piece.data()), piece.size()))
+              return false;
+            if (data && ++*pieces == 1) failpoint("server-mid-pack");
+            return true;
+          } catch (const std::exception& e) {
+            // Headers are gone: the client sees a pack without its trailer and applies nothing.
+            std::cerr << "hangar server: pack stream aborted: " << e.what() << '\n';
+            return false;
+          }
+        });
+  }
+
+  httplib::Server::HandlerResponse pre_route(const httplib::Request& req,
+                                             httplib::Response& res) {
+    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute;
+    const AuthDecision d =
+        auth.check(push ? Access::Write : Access::Read,
+                   bearer_token(req.get_header_value("Authorization")));
+    if (d.status != 0) {
+      reply_error(res, d.status, d.message);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.path != protocol::kInfoRoute) {
+      const std::string v = req.get_header_value(protocol::kVersionHeader);
+      int version = 0;
+      try {
+        version = v.empty() ? 0 : std::stoi(v);
+      } catch (const std::exception&) {
+        version = 0;
+      }
+      if (version < min_protocol || version > protocol) {
+        reply_error(res, 426, "client speaks hangar protocol '" + v + "'; this server speaks " +
+                                  std::to_string(min_protocol) + " to " +
+                                  std::to_string(protocol) + "; upgrade the older side");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+
+  void routes() {
+    http.set_pre_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { return pre_route(req, res); });
+    http.Get(protocol::kInfoRoute, [this](const httplib::Request&, httplib::Response& res) {
+      guard(res, [&] {
+        res.set_content(protocol::encode_info(service->info(), min_protocol),
+                        protocol::kJsonType);
+      });
+    });
+    http.Get(protocol::kRefsRoute, [this](const httplib::Request&, httplib::Response& res) {
+      guard(res, [&] { res.set_content(protocol::encode_refs(service->refs()), protocol::kJsonType); });
+    });
+    http.Get(protocol::kPushCheckRoute, [this](const httplib::Request&, httplib::Response& res) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
+        res.set_content("{\"push\":true}", protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kHistoryRoute, [this](const httplib::Request&, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        const std::string body = read_body(reader, protocol::kMaxJsonBytes);
+        stream(res, service->history(protocol::decode_history_request(body, "history request")),
+               false);
+      });
+    });
+    http.Post(protocol::kChunksRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
+        stream(res, service->chunks(protocol::decode_digests(body, kMaxDigestsPerRequest,
+                                                             "chunk request")),
+               true);
+      });
+    });
+    http.Post(protocol::kMissingRoute, [this](const httplib::Request&, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
+        const auto ids = protocol::decode_digests(body, kMaxDigestsPerRequest, "missing request");
+        res.set_content(protocol::encode_digests(service->missing(ids)), protocol::kDigestsType);
+      });
+    });
+    http.Post(protocol::kPushRoute, [this](const httplib::Request& req, httplib::Response& res,
+                                           const httplib::ContentReader& reader) {
+      guard(res, [&] { push(req, res, reader); });
+    });
+  }
+
+  void push(const httplib::Request& req, httplib::Response& res,
+            const httplib::ContentReader& reader) {
+    if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
+    auto updates = protocol::decode_updates(req.get_header_value(protocol::kPushHeader),
+                                            "push header");
+    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr);
+    std::exception_ptr error;
+    const bool read = reader([&](const char* data, std::size_t n) {
+      try {
+        session->sink().write(ByteView(reinterpret_cast<const std::byte*>(data), n));
+        return true;
+      } catch (...) {
+        error = std::current_exception();
+        return false;
+      }
+    });
+    if (error) std::rethrow_exception(error);
+    if (!read)
+      fail(ErrorCode::Remote, "the push from " + req.remote_addr +
+                                  " broke off before its end; nothing was applied");
+    const PushReply reply = session->finish();
+    res.status = reply.accepted ? 200 : 409;
+    res.set_content(protocol::encode_push_reply(reply), protocol::kJsonType);
+  }
+};
+
+Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.options = options;
+  s.auth = Auth::load(options.tokens_file, options.anonymous_read);
+  if (options.protocol_version > 0) {  // tests: a server that speaks only this newer version
+    s.protocol = options.protocol_version;
+    s.min_protocol = options.protocol_version;
+  }
+  std::error_code ec;
+  fs::path root = fs::absolute(options.root, ec).lexically_normal();
+  if (ec) fail_errno(ec.value(), "cannot resolve path", options.root.string());
+  if (!root.has_filename()) root = root.parent_path();
+  if (!fs::is_directory(root / ".hangar", ec))
+    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar "
+                                                    "init' there or pass the repository's path");
+  s.writable = s.auth.has_write_tokens();
+  s.repo.emplace(Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
+  s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
+  const unsigned threads = std::max(2u, options.threads);
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.http.set_keep_alive_max_count(1000);
+  s.http.set_read_timeout(60, 0);
+  s.http.set_write_timeout(60, 0);
+  s.http.set_tcp_nodelay(true);
+  s.routes();
+  if (options.port == 0) {
+    s.port = s.http.bind_to_any_port(options.bind);
+  } else {
+    s.port = s.http.bind_to_port(options.bind, options.port) ? options.port : -1;
+  }
+  if (s.port <= 0)
+    fail(ErrorCode::Io, "cannot listen on " + options.bind + ":" + std::to_string(options.port) +
+                            ": the port is in use or the address is not local; pick another "
+                            "--port or --bind");
+}
+
+Server::~Server() { stop(); }
+
+int Server::port() const noexcept { return impl_->port; }
+
+std::string Server::url() const {
+  return "http://" + impl_->options.bind + ":" + std::to_string(impl_->port);
+}
+
+bool Server::read_only() const noexcept { return !impl_->writable; }
+
+void Server::run() {
+  impl_->run_called.store(true);
+  if (impl_->stopping.load()) return;
+  impl_->http.listen_after_bind();
+  impl_->run_done.store(true);
+}
+
+void Server::stop() noexcept {
+  impl_->stopping.store(true);
+  // httplib ignores stop() until listen_after_bind() is running: when run() has been called,
+  // wait (bounded) for it to get there. When it has not, run() will see `stopping` and return.
+  for (int i = 0; i < 500 && impl_->run_called.load() && !impl_->run_done.load() &&
+                  !impl_->http.is_running();
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  impl_->http.stop();
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,267 @@
+// HttpTransport: the hangar protocol over HTTP/1.1 with cpp-httplib. The one place where
+// httplib errors and HTTP statuses become hangar errors (STYLE 8.5): transport failures and
+// statuses are Remote (401/403 with an auth hint), a newer protocol is Unsupported.
+#include <hangar/error.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "failpoint.h"
+#include "protocol.h"
+#include "transports.h"
+
+namespace hangar::remote {
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 4096;
+
+struct ParsedUrl {
+  std::string host;
+  int port = 80;
+  std::string prefix;  // "" or "/path" without a trailing slash
+};
+
+ParsedUrl parse_url(const std::string& url) {
+  auto bad = [&](const std::string& why) {
+    fail(ErrorCode::InvalidArgument, "bad remote URL '" + url + "': " + why +
+                                         "; expected http://HOST:PORT");
+  };
+  std::string rest = url.substr(7);  // after "http://"
+  ParsedUrl p;
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  if (slash != std::string::npos) p.prefix = rest.substr(slash);
+  while (!p.prefix.empty() && p.prefix.back() == '/') p.prefix.pop_back();
+  if (authority.empty()) bad("no host");
+  const auto colon = authority.rfind(':');
+  if (colon != std::string::npos) {
+    const std::string port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      bad("port '" + port + "' is not a number");
+    p.port = std::stoi(port);
+    if (p.port < 1 || p.port > 65535) bad("port " + port + " is out of range");
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) bad("no host");
+  p.host = authority;
+  return p;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return s;
+}
+
+class HttpTransport final : public Transport {
+ public:
+  HttpTransport(std::string url, const TransportOptions& options)
+      : url_(std::move(url)), parsed_(parse_url(url_)), cli_(parsed_.host, parsed_.port),
+        token_(options.token) {
+    while (!url_.empty() && url_.back() == '/') url_.pop_back();
+    cli_.set_connection_timeout(options.connect_timeout_s, 0);
+    cli_.set_read_timeout(options.io_timeout_s, 0);
+    cli_.set_write_timeout(options.io_timeout_s, 0);
+    cli_.set_keep_alive(true);
+    cli_.set_decompress(false);  // packs are zstd already; JSON replies are small
+    cli_.set_tcp_nodelay(true);
+  }
+
+  const std::string& url() const override { return url_; }
+
+  ServerInfo handshake() override {
+    const std::string route = protocol::kInfoRoute;
+    auto res = cli_.Get(parsed_.prefix + route, headers());
+    check(res, route);
+    received_ += res->body.size();
+    int server_min = 0;
+    ServerInfo info = protocol::decode_info(res->body, server_min, "reply from " + url_);
+    if (server_min > protocol::kVersion)
+      fail(ErrorCode::Unsupported,
+           "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +
+               " (at least " + std::to_string(server_min) + "), newer than this hangar's " +
+               std::to_string(protocol::kVersion) + "; upgrade hangar");
+    if (info.protocol < protocol::kMinVersion)
+      fail(ErrorCode::Unsupported,
+           "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +
+               ", older than this hangar accepts (" + std::to_string(protocol::kMinVersion) +
+               "); upgrade the server");
+    version_ = std::min(info.protocol, protocol::kVersion);
+    info.protocol = version_;
+    return info;
+  }
+
+  RefList list_refs() override {
+    const std::string route = protocol::kRefsRoute;
+    auto res = cli_.Get(parsed_.prefix + route, headers());
+    check(res, route);
+    received_ += res->body.size();
+    return protocol::decode_refs(res->body, "reply from " + url_);
+  }
+
+  void fetch_history(const HistoryRequest& request, PackSink& sink) override {
+    post_stream(protocol::kHistoryRoute, protocol::encode_history_request(request),
+                protocol::kJsonType, sink);
+  }
+
+  void fetch_chunks(std::span<const Digest> ids, PackSink& sink) override {
+    post_stream(protocol::kChunksRoute, protocol::encode_digests(ids), protocol::kDigestsType,
+                sink);
+  }
+
+  std::vector<Digest> missing_chunks(std::span<const Digest> ids) override {
+    const std::string route = protocol::kMissingRoute;
+    const std::string body = protocol::encode_digests(ids);
+    auto res = cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType);
+    sent_ += body.size();
+    check(res, route);
+    received_ += res->body.size();
+    return protocol::decode_digests(res->body, ids.size(), "reply from " + url_);
+  }
+
+  PushReply push(std::span<const RefUpdate> updates, PackSource& pack) override {
+    // Ask first whether a push is allowed (token, read-only server): a refusal sent while the
+    // pack is still uploading could be lost when the server closes the connection.
+    {
+      const std::string check_route = protocol::kPushCheckRoute;
+      auto res = cli_.Get(parsed_.prefix + check_route, headers());
+      check(res, check_route);
+    }
+    const std::string route = protocol::kPushRoute;
+    httplib::Headers h = headers();
+    h.emplace(protocol::kPushHeader, protocol::encode_updates(updates));
+    std::exception_ptr error;
+    auto provider = [&](std::size_t, httplib::DataSink& sink) {
+      try {
+        ByteView piece = pack.next();
+        if (piece.empty()) {
+          sink.done();
+          return true;
+        }
+        if (!sink.write(reinterpret_cast<const char*>(piece.data()), piece.size())) return false;
+        sent_ += piece.size();
+        failpoint("push-mid-stream");  // tests: the client dies after its first piece
+        return true;
+      } catch (...) {
+        error = std::current_exception();
+        return false;
+      }
+    };
+    auto res = cli_.Post(parsed_.prefix + route, h, provider, protocol::kPackType);
+    if (error) std::rethrow_exception(error);
+    if (!res) fail_transport(res.error(), route);
+    received_ += res->body.size();
+    if (res->status == 200 || res->status == 409)
+      return protocol::decode_push_reply(res->body, "reply from " + url_);
+    fail_status(res->status, res->body, route);
+  }
+
+  std::uint64_t bytes_received() const override { return received_; }
+  std::uint64_t bytes_sent() const override { return sent_; }
+
+ private:
+  httplib::Headers headers() const {
+    httplib::Headers h{{protocol::kVersionHeader, std::to_string(version_)}};
+    if (!token_.empty()) h.emplace("Authorization", "Bearer " + token_);
+    return h;
+  }
+
+  // Streams a POST reply into `sink`; an error reply is collected (capped) for the message.
+  void post_stream(const std::string& route, const std::string& body, const char* type,
+                   PackSink& sink) {
+    httplib::Request req;
+    req.method = "POST";
+    req.path = parsed_.prefix + route;
+    req.headers = headers();
+    req.set_header("Content-Type", type);
+    req.body = body;
+    int status = 0;
+    std::string error_body;
+    std::exception_ptr error;
+    req.response_handler = [&](const httplib::Response& r) {
+      status = r.status;
+      return true;
+    };
+    req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+      if (status != 200) {
+        error_body.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
+        return true;
+      }
+      try {
+        sink.write(ByteView(reinterpret_cast<const std::byte*>(data), n));
+        received_ += n;
+        return true;
+      } catch (...) {
+        error = std::current_exception();
+        return false;
+      }
+    };
+    sent_ += body.size();
+    auto res = cli_.send(req);
+    if (error) std::rethrow_exception(error);
+    if (!res) fail_transport(res.error(), route);
+    if (res->status != 200) fail_status(res->status, error_body, route);
+  }
+
+  void check(const httplib::Result& res, const std::string& route) const {
+    if (!res) fail_transport(res.error(), route);
+    if (res->status != 200) fail_status(res->status, res->body, route);
+  }
+
+  [[noreturn]] void fail_transport(httplib::Error err, const std::string& route) const {
+    std::string why;
+    switch (err) {
+      case httplib::Error::Connection:
+        why = "cannot connect: nothing is listening there; check the URL and that 'hangar "
+              "server' runs";
+        break;
+      case httplib::Error::ConnectionTimeout: why = "connection timed out"; break;
+      case httplib::Error::Read:
+        why = "the connection broke while receiving (did the server stop?); nothing was "
+              "applied, retry";
+        break;
+      case httplib::Error::Write:
+        why = "the connection broke while sending (did the server stop?); retry";
+        break;
+      default: why = httplib::to_string(err); break;
+    }
+    fail(ErrorCode::Remote, "remote " + url_ + " (" + route + "): " + why);
+  }
+
+  [[noreturn]] void fail_status(int status, std::string_view body, const std::string& route) const {
+    const std::string msg = one_line(protocol::decode_error(body));
+    const std::string where = "remote " + url_;
+    switch (status) {
+      case 401:
+        fail(ErrorCode::Remote, where + " refused the request (401 unauthorized): " + msg);
+      case 403:
+        fail(ErrorCode::Remote, where + " refused the request (403 forbidden): " + msg);
+      case 404:
+        fail(ErrorCode::Remote, where + " has no route " + route +
+                                    " (404); is it a hangar server?");
+      case 426: fail(ErrorCode::Unsupported, where + ": " + msg);
+      default:
+        fail(ErrorCode::Remote, where + " (" + route + ") answered HTTP " +
+                                    std::to_string(status) + ": " + msg);
+    }
+  }
+
+  std::string url_;
+  ParsedUrl parsed_;
+  httplib::Client cli_;
+  std::string token_;
+  int version_ = protocol::kVersion;
+  std::uint64_t received_ = 0;
+  std::uint64_t sent_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_http_transport(const std::string& url,
+                                               const TransportOptions& options) {
+  return std::make_unique<HttpTransport>(url, options);
+}
+
+}  // namespace hangar::remote

@@ -1,0 +1,116 @@
+// Partial-data selection: byte budgets never exceeded and taken in key order, seeded fractions
+// reproducible and aligned across columns, keys and columns filters.
+#include <hangar/remote/selection.h>
+
+#include <numeric>
+#include <set>
+
+#include "remote_test_util.h"
+
+namespace hangar::remote::test {
+namespace {
+
+// 120 samples of varying size (variable-shape column) plus a small aligned "labels" column.
+struct SelectionFixture {
+  StorageTempDir dir{"selection"};
+  std::optional<Repository> repo;
+  Digest head;
+  std::vector<std::uint64_t> sizes;  // images' nbytes by key
+
+  SelectionFixture() {
+    repo.emplace(create_repo(dir.path()));
+    repo->create_column(images_schema("images", {16, 8, 3}, true));
+    std::vector<std::pair<std::string, Tensor>> items;
+    for (std::uint64_t k = 0; k < 120; ++k) {
+      items.emplace_back(key_name(k), random_tensor({k % 16 + 1, 8, 3}, k));
+      sizes.push_back(items.back().second.nbytes());
+    }
+    import_tensors(*repo, "images", items);
+    put_samples(*repo, "labels", 0, 120, 5, {2});
+    head = repo->commit("base");
+  }
+};
+
+TEST_CASE("Selection: --max-bytes takes a key-order prefix and never goes over", "[remote][selection]") {
+  SelectionFixture f;
+  for (std::uint64_t budget : {0ull, 1ull, 24ull, 100ull, 1000ull, 5000ull, 20000ull, 1ull << 40}) {
+    DataSelection s;
+    s.columns = {"images"};
+    s.max_bytes = budget;
+    const SelectionResult r = select_chunks(*f.repo, f.head, s);
+    std::uint64_t sum = 0, n = 0;
+    while (n < f.sizes.size() && sum + f.sizes[n] <= budget) sum += f.sizes[n++];
+    INFO("budget " << budget);
+    CHECK(r.nbytes <= budget);
+    CHECK(r.nbytes == sum);
+    CHECK(r.samples == n);
+    CHECK(r.chunks.size() == n);
+  }
+}
+
+TEST_CASE("Selection: the budget applies per column", "[remote][selection]") {
+  SelectionFixture f;
+  DataSelection s;
+  s.max_bytes = 48;  // images: 24 + 48 > 48 stops after the first; labels: 24 of 2 bytes
+  const SelectionResult r = select_chunks(*f.repo, f.head, s);
+  CHECK(r.samples == 1 + 24);
+  CHECK(r.nbytes == 24 + 48);
+}
+
+TEST_CASE("Selection: --fraction is reproducible by seed and aligned across columns",
+          "[remote][selection]") {
+  SelectionFixture f;
+  auto pick = [&](std::uint64_t seed, const std::string& column) {
+    DataSelection s;
+    s.columns = {column};
+    s.fraction = 0.3;
+    s.seed = seed;
+    return select_chunks(*f.repo, f.head, s);
+  };
+  const auto a = pick(1, "images"), b = pick(1, "images"), c = pick(2, "images");
+  CHECK(a.chunks == b.chunks);
+  CHECK(a.chunks != c.chunks);
+  CHECK(a.samples > 15);
+  CHECK(a.samples < 60);
+  std::set<std::uint64_t> image_keys, label_keys;
+  for (std::uint64_t k = 0; k < 120; ++k)
+    if (fraction_keeps(0.3, 1, key_of(k))) image_keys.insert(k);
+  CHECK(image_keys.size() == a.samples);
+  CHECK(pick(1, "labels").samples == a.samples);  // the same keys in every column
+  DataSelection all;
+  all.fraction = 1.0;
+  CHECK(select_chunks(*f.repo, f.head, all).samples == 240);
+}
+
+TEST_CASE("Selection: keys, columns and none", "[remote][selection]") {
+  SelectionFixture f;
+  DataSelection s;
+  s.keys = {key_of(3), key_of(17), key_of(999)};
+  CHECK(select_chunks(*f.repo, f.head, s).samples == 4);
+  s.columns = {"labels"};
+  CHECK(select_chunks(*f.repo, f.head, s).samples == 2);
+  s.columns = {"nope"};
+  CHECK(error_of([&] { select_chunks(*f.repo, f.head, s); }).code() == ErrorCode::NotFound);
+  DataSelection none;
+  none.none = true;
+  CHECK(select_chunks(*f.repo, f.head, none).chunks.empty());
+  none.max_bytes = 5;
+  CHECK(error_of([&] { validate(none); }).code() == ErrorCode::InvalidArgument);
+  DataSelection bad;
+  bad.fraction = 1.5;
+  CHECK(error_of([&] { validate(bad); }).code() == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("Selection: --all-history reaches samples deleted since", "[remote][selection]") {
+  SelectionFixture f;
+  f.repo->remove("images", {{key_of(0), std::nullopt}, {key_of(1), std::nullopt}});
+  const Digest c2 = f.repo->commit("drop two");
+  DataSelection s;
+  s.columns = {"images"};
+  CHECK(select_chunks(*f.repo, c2, s).samples == 118);
+  s.all_history = true;
+  CHECK(select_chunks(*f.repo, c2, s).samples == 120);
+}
+
+}  // namespace
+}  // namespace hangar::remote::test
