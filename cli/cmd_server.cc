@@ -6,8 +6,6 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <thread>
 
@@ -60,29 +58,20 @@ void run_server(Context& ctx, const ServerArgs& a) {
           << "; stop with Ctrl-C\n"
           << std::flush;
 
-  std::atomic<bool> done{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    // stop() before run() has started listening is a no-op in httplib: repeat until run returns.
-    for (int i = 0; i < 600 && !done.load(); ++i) {
-      server.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    server.stop();  // in-flight requests finish, then run() returns
   });
   try {
     server.run();
   } catch (...) {
-    done.store(true);
-    pthread_kill(waiter.native_handle(), SIGTERM);
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter: no signal will come
     waiter.join();
     throw;
   }
-  done.store(true);
-  if (waiter.joinable()) {
-    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes sigwait if no signal came
-    waiter.join();
-  }
+  pthread_kill(waiter.native_handle(), SIGTERM);  // harmless when a signal already woke it
+  waiter.join();
 }
 
 }  // namespace

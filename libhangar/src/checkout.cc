@@ -189,7 +189,7 @@ auto with_fetch_hint(const detail::RepoState& repo, const SampleRef& ref, F&& re
 Tensor Checkout::read(const SampleRef& ref) const {
   Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
   return with_fetch_hint(*state_->repo, ref, [&] {
-    Tensor t(d.dtype, d.shape);
+    Tensor t = new_tensor(d);
     read_sample_into(&state_->repo->chunks, state_->reader, d, t.mutable_data(),
                      state_->read_threads);
     return t;

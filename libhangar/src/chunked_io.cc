@@ -2,6 +2,7 @@
 #include "chunked_io.h"
 
 #include <hangar/error.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -129,6 +130,24 @@ void run_jobs(const storage::Chunks* chunks, storage::ChunkReader& reader, std::
 }
 
 }  // namespace
+
+Tensor new_tensor(const Descriptor& d) {
+  const std::uint64_t n = checked_element_count(d.shape, d.dtype, "sample") * dtype_size(d.dtype);
+  Bytes bytes;
+  bytes.reserve(n);  // allocated, not yet touched
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  if (n >= 2 * kHuge) {
+    const auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+    const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+    const std::uintptr_t last = (begin + n) & ~(kHuge - 1);
+    if (last > first)  // advice only: failure just means small pages
+      (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+#endif
+  bytes.resize(n);
+  return Tensor(d.dtype, d.shape, std::move(bytes));
+}
 
 unsigned default_read_threads() noexcept {
   return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);

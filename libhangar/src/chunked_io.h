@@ -21,6 +21,11 @@ namespace hangar {
 std::vector<std::uint64_t> blocks_touching(const ChunkGrid& grid, const Shape& origin,
                                            const Shape& extent);
 
+// A zero-filled tensor of d's dtype and shape. Large buffers ask the kernel for transparent
+// huge pages first (Linux, when enabled in "madvise" mode): filling a fresh 64 MiB buffer page by
+// page costs more than decoding it on some machines. Throws: like Tensor(dtype, shape).
+Tensor new_tensor(const Descriptor& d);
+
 // Threads a read of several chunks decodes on by default: min(hardware threads, 4).
 unsigned default_read_threads() noexcept;
 

@@ -5,9 +5,10 @@
 #include <hangar/remote/server.h>
 #include <httplib.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
-#include <chrono>
-#include <thread>
 #include <iostream>
 #include <optional>
 
@@ -56,6 +57,20 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
   return body;
 }
 
+// httplib's stop() only acts on a running accept loop; a server stopped before it got there
+// would keep its bound socket accepting connections nobody serves. close_socket() closes it
+// (atomically, so it never double-closes with stop()); the accept loop then ends at once.
+class HttpServer : public httplib::Server {
+ public:
+  void close_socket() noexcept {
+    const auto sock = svr_sock_.exchange(INVALID_SOCKET);
+    if (sock != INVALID_SOCKET) {
+      ::shutdown(sock, SHUT_RDWR);
+      ::close(sock);
+    }
+  }
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -66,11 +81,9 @@ struct Server::Impl {
   bool writable = false;
   std::optional<Repository> repo;
   std::optional<RepoService> service;
-  httplib::Server http;
+  HttpServer http;
   int port = 0;
   std::atomic<bool> stopping{false};
-  std::atomic<bool> run_called{false};
-  std::atomic<bool> run_done{false};
 
   // Runs `fn`, turning errors into a JSON error reply.
   template <typename Fn>
@@ -259,21 +272,14 @@ std::string Server::url() const {
 bool Server::read_only() const noexcept { return !impl_->writable; }
 
 void Server::run() {
-  impl_->run_called.store(true);
   if (impl_->stopping.load()) return;
   impl_->http.listen_after_bind();
-  impl_->run_done.store(true);
 }
 
 void Server::stop() noexcept {
   impl_->stopping.store(true);
-  // httplib ignores stop() until listen_after_bind() is running: when run() has been called,
-  // wait (bounded) for it to get there. When it has not, run() will see `stopping` and return.
-  for (int i = 0; i < 500 && impl_->run_called.load() && !impl_->run_done.load() &&
-                  !impl_->http.is_running();
-       ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  impl_->http.stop();
+  impl_->http.stop();          // a running accept loop
+  impl_->http.close_socket();  // and a bound socket it has not reached yet
 }
 
 }  // namespace hangar::remote

@@ -10,7 +10,9 @@ constexpr std::size_t kMaxMessage = 400;
 
 struct Walk {
   std::string text;
-  bool os_error = false;  // the sec2 driver reports "errno = N" for failed system calls
+  std::string outermost;
+  std::string os_message;  // "No space left on device (errno 28)" from the sec2 driver
+  bool os_error = false;   // the sec2 driver reports "errno = N" for failed system calls
   bool no_space = false;
 };
 
@@ -21,11 +23,16 @@ herr_t visit(unsigned /*n*/, const H5E_error2_t* e, void* data) {
   for (char& c : desc)
     if (c == '\n' || c == '\r') c = ' ';
   const auto at = desc.find("errno = ");
-  if (at != std::string::npos) {
+  if (at != std::string::npos && !w->os_error) {
     w->os_error = true;
     const long err = std::strtol(desc.c_str() + at + 8, nullptr, 10);
     if (err == 28 || err == 122) w->no_space = true;  // ENOSPC, EDQUOT
+    const auto m = desc.find("error message = '");
+    const auto end = m == std::string::npos ? m : desc.find('\'', m + 17);
+    if (end != std::string::npos)
+      w->os_message = desc.substr(m + 17, end - m - 17) + " (errno " + std::to_string(err) + ")";
   }
+  if (w->outermost.empty()) w->outermost = desc;
   if (desc.empty() || w->text.find(desc) != std::string::npos) return 0;
   if (!w->text.empty()) w->text += ": ";
   w->text += desc;
@@ -37,6 +44,8 @@ Walk walk_stack() {
   Walk w;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, visit, &w);
   H5Eclear2(H5E_DEFAULT);
+  if (!w.os_message.empty())  // the OS said why: that and where HDF5 was, not the whole stack
+    w.text = w.outermost.empty() ? w.os_message : w.outermost + ": " + w.os_message;
   if (w.text.empty()) w.text = "no details from HDF5";
   if (w.text.size() > kMaxMessage) w.text = w.text.substr(0, kMaxMessage) + "...";
   return w;

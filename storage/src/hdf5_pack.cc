@@ -24,12 +24,18 @@ void register_filter(const std::string& context) {
   registered = true;
 }
 
-Plist file_access() {
+Plist file_access(bool for_writing) {
   Plist fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate", "file access"));
-  // 1.10 format: extensible-array chunk index for the growing tables (h5py >= 2.x reads it).
-  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110), "H5Pset_libver_bounds",
-        "file access");
+  if (for_writing) {
+    // 1.10 format: extensible-array chunk index for the growing tables (h5py >= 2.x reads it).
+    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110),
+          "H5Pset_libver_bounds", "file access");
+  }
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree", "file access");
+  // HDF5's own file locks keep other HDF5 programs off a pack being written; where the file
+  // system has no locks (some network file systems) go on without them: hangar's writer lock
+  // and write-once packs are what keep hangar's own processes apart.
+  check(H5Pset_file_locking(fapl.get(), true, true), "H5Pset_file_locking", "file access");
   return fapl;
 }
 
@@ -81,7 +87,7 @@ PackWriter PackWriter::create(const std::filesystem::path& path) {
   register_filter(ctx);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) fail(ErrorCode::AlreadyExists, ctx + " already exists");
-  Plist fapl = file_access();
+  Plist fapl = file_access(true);
   File file(
       check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), "H5Fcreate", ctx));
   write_u32_attr(file.get(), kPackFormatAttr, kPackFormat, ctx);
@@ -171,7 +177,8 @@ PackReader PackReader::open(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec))
     fail(ErrorCode::Corrupt, quoted(path) + " is missing; run 'hangar fsck'");
   register_filter(quoted(path));
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const Plist fapl = file_access(false);
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (id < 0) {
     try {
       fail_call("H5Fopen", quoted(path), ErrorCode::Corrupt);

@@ -141,7 +141,8 @@ class Repository {
   // differ; a staged side is the staging delta applied in memory to its base tree (the pages
   // the staged keys fall in), then diffed the same way. Never scans whole columns, except to
   // list the samples of a column present on one side only (counts come from the totals).
-  // Throws: NotFound (commit), NotLocal never (stats are skipped for non-local samples).
+  // Throws: NotFound (a commit), Corrupt. Never NotLocal: DiffDetail::Stats leaves the stats of
+  // samples whose chunks are not local unset.
   DiffResult diff(const DiffSpec& spec) const;
   // Commit metadata and per-column change counts against its first parent.
   // Throws: NotFound, Corrupt.

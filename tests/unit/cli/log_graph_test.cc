@@ -91,7 +91,11 @@ TEST_CASE("LogGraph: topological order puts children first even with equal times
   History h;
   const Digest root = h.add("root", 7, {});
   std::vector<Digest> chain{root};
-  for (int i = 0; i < 20; ++i) chain.push_back(h.add("c" + std::to_string(i), 7, {chain.back()}));
+  for (int i = 0; i < 20; ++i) {
+    std::string name = std::to_string(i);
+    name += "th";
+    chain.push_back(h.add(name, 7, {chain.back()}));
+  }
   const std::vector<LogEntry> order = topological_order(h.entries);
   REQUIRE(order.size() == chain.size());
   for (std::size_t i = 0; i < order.size(); ++i)

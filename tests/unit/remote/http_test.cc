@@ -202,8 +202,10 @@ TEST_CASE("HTTP: nothing listening is a clear remote error", "[remote][http]") {
   o.url = url;
   o.dir = s.dir / "dst";
   o.transport.connect_timeout_s = 2;
+  o.transport.io_timeout_s = 5;
   const Error e = error_of([&] { clone(o); });
   CHECK(e.code() == ErrorCode::Remote);
+  INFO(e.what());
   CHECK(std::string(e.what()).find("nothing is listening") != std::string::npos);
   CHECK(!fs::exists(s.dir / "dst"));
 }
