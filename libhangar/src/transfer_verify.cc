@@ -70,9 +70,12 @@ void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw
       fail(ErrorCode::Corrupt, what + ": raw chunk of " + std::to_string(stored.size()) +
                                    " bytes, expected " + std::to_string(raw_size));
     got = digest_of(stored);
-  } else if (codec == storage::ChunkCodec::Zstd) {
+  } else if (codec == storage::ChunkCodec::Zstd || codec == storage::ChunkCodec::ZstdDelta) {
     // The frame states its own content size; it must match before we size the buffer.
-    const unsigned long long framed = ZSTD_getFrameContentSize(stored.data(), stored.size());
+    // A zstd-delta chunk has a 2-byte filter header before its frame.
+    const std::size_t skip = codec == storage::ChunkCodec::ZstdDelta ? 2 : 0;
+    const ByteView frame = stored.size() >= skip ? stored.subspan(skip) : ByteView{};
+    const unsigned long long framed = ZSTD_getFrameContentSize(frame.data(), frame.size());
     if (framed != raw_size)
       fail(ErrorCode::Corrupt, what + ": zstd frame does not hold " + std::to_string(raw_size) +
                                    " bytes");

@@ -216,7 +216,10 @@ struct PackReader::Impl {
         corrupt(rec + ": unknown record type " + std::to_string(t));
       }
       type = static_cast<RecordType>(t);
-      if (codec > static_cast<std::uint8_t>(storage::ChunkCodec::Zstd))
+      // zstd-delta is a chunk codec only; objects are raw or zstd.
+      if (!storage::is_known_codec(codec) ||
+          (type != RecordType::Chunk &&
+           codec > static_cast<std::uint8_t>(storage::ChunkCodec::Zstd)))
         corrupt(rec + ": unknown codec " + std::to_string(codec));
       if (raw > cap)
         corrupt(rec + ": raw size " + std::to_string(raw) + " is over the limit " +

@@ -73,10 +73,7 @@ ChunkLocation decode_location(ByteView encoded) {
   ChunkLocation loc{};
   loc.backend = static_cast<BackendCode>(d.u16("backend"));
   const std::uint8_t codec = d.u8("codec");
-  if (codec > static_cast<std::uint8_t>(ChunkCodec::Zstd)) {
-    codec_from_byte(codec);  // throws Unsupported with the standard message
-  }
-  loc.codec = static_cast<ChunkCodec>(codec);
+  loc.codec = codec_from_byte(codec);  // throws Unsupported with the standard message
   loc.raw_size = d.u32("raw_size");
   if (loc.raw_size > kMaxChunkBytes)
     d.corrupt("raw_size", std::to_string(loc.raw_size) + " > " + std::to_string(kMaxChunkBytes));

@@ -41,7 +41,7 @@ void validate(const EncodedChunk& c) {
   };
   if (c.raw_size > kMaxChunkBytes) problem("raw size exceeds the chunk limit");
   if (c.stored.size() > kMaxChunkBytes) problem("stored size exceeds the chunk limit");
-  if (c.codec != ChunkCodec::Raw && c.codec != ChunkCodec::Zstd) problem("unknown codec");
+  if (!is_known_codec(static_cast<std::uint8_t>(c.codec))) problem("unknown codec");
   if (c.codec == ChunkCodec::Raw && c.stored.size() != c.raw_size)
     problem("raw chunk whose stored size differs from its raw size");
 }

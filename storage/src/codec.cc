@@ -1,4 +1,5 @@
-// Chunk codec (docs/format/location.md, "Chunk codecs"): zstd when it saves >= 1/32, else raw.
+// Chunk codec (docs/format/location.md, "Chunk codecs"): zstd when it saves >= 1/32, else raw;
+// image-like chunks through the delta predictor first (docs/decisions/0003-chunk-filter.md).
 // zstd errors are translated here, into Corrupt with ZSTD_getErrorName.
 #include <hangar/error.h>
 #include <hangar/storage/codec.h>
@@ -8,6 +9,8 @@
 #include <cstring>
 #include <memory>
 #include <string>
+
+#include "delta_filter.h"
 
 namespace hangar::storage {
 namespace {
@@ -32,6 +35,58 @@ ZSTD_DCtx* thread_dctx() {
   return ctx.get();
 }
 
+// Per-thread scratch buffers, grown once and reused: no allocation or zero-fill per chunk.
+std::byte* scratch(int which, std::size_t n) {
+  thread_local Bytes buffers[3];
+  Bytes& b = buffers[which];
+  if (b.size() < n) b.resize(n);
+  return b.data();
+}
+
+constexpr std::size_t kDeltaHeader = 2;  // u8 element_size, u8 stride
+
+// zstd into dst[0, cap); 0 when it does not fit (the chunk does not pay), else the size.
+std::size_t compress_into(std::byte* dst, std::size_t cap, ByteView src, int level) {
+  const std::size_t n =
+      ZSTD_compressCCtx(thread_cctx(), dst, cap, src.data(), src.size(), level);
+  if (!ZSTD_isError(n)) return n;
+  if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) return 0;
+  fail(ErrorCode::Internal,
+       std::string("zstd compression failed: ") + ZSTD_getErrorName(n) + " (please report)");
+}
+
+void zstd_decode(ByteView frame, MutableByteView out) {
+  const std::size_t n =
+      ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n))
+    fail(ErrorCode::Corrupt, std::string("zstd chunk does not decode: ") + ZSTD_getErrorName(n));
+  if (n != out.size())
+    fail(ErrorCode::Corrupt, "zstd chunk decoded to " + std::to_string(n) + " bytes, expected " +
+                                 std::to_string(out.size()));
+}
+
+void delta_decode_chunk(ByteView stored, MutableByteView out) {
+  if (stored.size() < kDeltaHeader)
+    fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(stored.size()) +
+                                 " bytes has no header");
+  const auto element_size = std::to_integer<unsigned>(stored[0]);
+  const auto stride = std::to_integer<unsigned>(stored[1]);
+  if ((element_size != 1 && element_size != 2) || stride == 0)
+    fail(ErrorCode::Corrupt, "zstd-delta chunk header has element size " +
+                                 std::to_string(element_size) + " and stride " +
+                                 std::to_string(stride) + "; expected 1 or 2 and >= 1");
+  if (out.size() % element_size != 0)
+    fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(out.size()) +
+                                 " bytes is not a whole number of " +
+                                 std::to_string(element_size) + "-byte elements");
+  zstd_decode(stored.subspan(kDeltaHeader), out);
+  detail::delta_decode(out.data(), out.size(), element_size, stride);
+}
+
+// Levels 1..3 compress delta residuals to the same size (they differ in match finding, and
+// residuals are nearly all literals); level 1 is twice as fast.
+int delta_level(int level) { return level <= 3 ? 1 : level; }
+
 }  // namespace
 
 std::string_view codec_name(ChunkCodec codec) noexcept {
@@ -40,41 +95,67 @@ std::string_view codec_name(ChunkCodec codec) noexcept {
       return "raw";
     case ChunkCodec::Zstd:
       return "zstd";
+    case ChunkCodec::ZstdDelta:
+      return "zstd-delta";
   }
   return "unknown";
 }
 
 ChunkCodec codec_from_byte(std::uint8_t value) {
-  if (value > static_cast<std::uint8_t>(ChunkCodec::Zstd))
+  if (!is_known_codec(value))
     fail(ErrorCode::Unsupported,
          "chunk codec " + std::to_string(value) + " was written by a newer hangar; upgrade hangar");
   return static_cast<ChunkCodec>(value);
 }
 
-EncodedChunk encode_chunk(ByteView raw, int zstd_level) {
+EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilter> delta) {
   if (raw.size() > kMaxChunkBytes)
     fail(ErrorCode::InvalidArgument, "chunk of " + std::to_string(raw.size()) +
                                          " bytes exceeds the " + std::to_string(kMaxChunkBytes) +
                                          "-byte chunk limit; split the tensor into chunks");
+  if (delta && ((delta->element_size != 1 && delta->element_size != 2) || delta->stride == 0))
+    fail(ErrorCode::InvalidArgument, "delta filter needs an element size of 1 or 2 and a stride "
+                                     ">= 1, got " + std::to_string(delta->element_size) + " and " +
+                                         std::to_string(delta->stride));
   EncodedChunk out{digest_of(raw), ChunkCodec::Raw, static_cast<std::uint32_t>(raw.size()), {}};
   // Compression pays only when it saves at least 1/32 (~3%). Giving zstd a buffer of exactly
   // that budget lets it stop early (dstSize_tooSmall) on data that does not compress.
   const std::size_t budget = raw.size() - raw.size() / 32;
-  if (raw.size() >= 64 && budget > 0) {
-    out.stored.resize(budget);
-    const std::size_t n = ZSTD_compressCCtx(thread_cctx(), out.stored.data(), budget, raw.data(),
-                                            raw.size(), zstd_level);
-    if (!ZSTD_isError(n)) {
-      out.stored.resize(n);
-      out.stored.shrink_to_fit();
-      out.codec = ChunkCodec::Zstd;
-      return out;
-    }
-    if (ZSTD_getErrorCode(n) != ZSTD_error_dstSize_tooSmall)
-      fail(ErrorCode::Internal,
-           std::string("zstd compression failed: ") + ZSTD_getErrorName(n) + " (please report)");
+  if (raw.size() < 64 || budget <= kDeltaHeader) {
+    out.stored.assign(raw.begin(), raw.end());
+    return out;
   }
-  out.stored.assign(raw.begin(), raw.end());
+  std::byte* best = scratch(0, budget);
+  std::size_t best_size = 0;  // 0: nothing that pays yet
+  if (delta && raw.size() % delta->element_size == 0) {
+    std::byte* residuals = scratch(1, raw.size());
+    detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride);
+    const std::size_t n = compress_into(best + kDeltaHeader, budget - kDeltaHeader,
+                                        ByteView(residuals, raw.size()), delta_level(zstd_level));
+    if (n > 0) {
+      best[0] = std::byte{delta->element_size};
+      best[1] = std::byte{delta->stride};
+      best_size = kDeltaHeader + n;
+      out.codec = ChunkCodec::ZstdDelta;
+    }
+  }
+  // Plain zstd unless the residuals already compress well: above 1/4 of the raw size, plain
+  // zstd essentially never wins on images, so it is not worth a second compression.
+  if (best_size == 0 || best_size * 4 < raw.size()) {
+    const std::size_t cap = best_size == 0 ? budget : best_size - 1;
+    std::byte* plain = scratch(2, cap);
+    const std::size_t n = compress_into(plain, cap, raw, zstd_level);
+    if (n > 0) {
+      best = plain;
+      best_size = n;
+      out.codec = ChunkCodec::Zstd;
+    }
+  }
+  if (best_size == 0) {
+    out.stored.assign(raw.begin(), raw.end());
+  } else {
+    out.stored.assign(best, best + best_size);
+  }
   return out;
 }
 
@@ -89,17 +170,12 @@ void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out) {
                                      " bytes, expected " + std::to_string(out.size()));
       if (!out.empty()) std::memcpy(out.data(), stored.data(), out.size());
       return;
-    case ChunkCodec::Zstd: {
-      const std::size_t n =
-          ZSTD_decompressDCtx(thread_dctx(), out.data(), out.size(), stored.data(), stored.size());
-      if (ZSTD_isError(n))
-        fail(ErrorCode::Corrupt,
-             std::string("zstd chunk does not decode: ") + ZSTD_getErrorName(n));
-      if (n != out.size())
-        fail(ErrorCode::Corrupt, "zstd chunk decoded to " + std::to_string(n) +
-                                     " bytes, expected " + std::to_string(out.size()));
+    case ChunkCodec::Zstd:
+      zstd_decode(stored, out);
       return;
-    }
+    case ChunkCodec::ZstdDelta:
+      delta_decode_chunk(stored, out);
+      return;
   }
   fail(ErrorCode::Corrupt, "unknown chunk codec " + std::to_string(static_cast<int>(codec)));
 }

@@ -1,47 +1,68 @@
-// Chunk codecs: zstd compression when it pays, raw bytes otherwise.
-// Lowest data layer below the chunk backends; the codes are permanent (docs/format/location.md).
+// Chunk codecs: zstd compression when it pays, raw bytes otherwise; image-like chunks through a
+// delta predictor first. Lowest data layer below the chunk backends; the codes are permanent
+// (docs/format/location.md, "Chunk codecs"; why: docs/decisions/0003-chunk-filter.md).
 #pragma once
 
 #include <hangar/storage/bytes.h>
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace hangar::storage {
 
 // Permanent on-disk values; never reuse or renumber.
-enum class ChunkCodec : std::uint8_t { Raw = 0, Zstd = 1 };
+enum class ChunkCodec : std::uint8_t { Raw = 0, Zstd = 1, ZstdDelta = 2 };
+inline constexpr std::uint8_t kMaxChunkCodec = 2;
 
 // Largest raw chunk accepted anywhere (the chunk target is 4 MiB; this is the hard cap).
 inline constexpr std::uint32_t kMaxChunkBytes = 64u << 20;
 // zstd level used when a column does not choose one.
 inline constexpr int kDefaultZstdLevel = 3;
 
-// "raw" / "zstd"; "unknown" for other values.
+// "raw" / "zstd" / "zstd-delta"; "unknown" for other values.
 std::string_view codec_name(ChunkCodec codec) noexcept;
 
+// True for the codec values this build can decode.
+constexpr bool is_known_codec(std::uint8_t value) noexcept { return value <= kMaxChunkCodec; }
 // Validates a stored codec byte. Throws: Unsupported (a newer hangar wrote it).
 ChunkCodec codec_from_byte(std::uint8_t value);
+
+// The predictor of codec ZstdDelta: element i (of element_size bytes, little-endian) is stored
+// as x[i] - x[i - stride] modulo 2^(8 * element_size). For an image [H, W, C] of uint8 or
+// uint16 that is the difference to the same channel of the pixel to the left (PNG's "Sub",
+// running on across rows). Carried in the first two stored bytes, so a chunk decodes alone.
+struct DeltaFilter {
+  std::uint8_t element_size = 1;  // 1 or 2
+  std::uint8_t stride = 1;        // in elements, >= 1 (the channel count of an image)
+  bool operator==(const DeltaFilter&) const = default;
+};
 
 // A chunk ready for a ChunkStore: digest of the raw bytes plus the bytes to store.
 struct EncodedChunk {
   Digest digest;           // XXH3-128 of the RAW (uncompressed) bytes
   ChunkCodec codec;        // how `stored` encodes the raw bytes
   std::uint32_t raw_size;  // <= kMaxChunkBytes
-  Bytes stored;            // codec == Raw: the raw bytes; Zstd: one zstd frame
+  Bytes stored;            // Raw: the raw bytes; Zstd: one zstd frame; ZstdDelta: u8
+                           // element_size, u8 stride, one zstd frame of the residuals
 };
 
 // Hashes `raw` and compresses it with zstd at `zstd_level`; keeps it Raw when compression
-// does not save at least ~3% (1/32). Thread-safe: uses a thread_local zstd context, so
-// import may call it from worker threads.
-// Throws: InvalidArgument (raw larger than kMaxChunkBytes), Internal (zstd refused to compress).
-EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel);
+// does not save at least ~3% (1/32). With `delta` (and raw.size() a multiple of its
+// element_size) the residuals are compressed instead (ZstdDelta), at zstd level 1 for levels
+// 1..3 (no larger on residuals, twice as fast); when that shrinks the chunk below 1/4, plain
+// zstd is tried too and the smaller kept (flat, repetitive images such as icons). Deterministic.
+// Thread-safe: uses thread_local zstd contexts, so import may call it from worker threads.
+// Throws: InvalidArgument (raw larger than kMaxChunkBytes, or delta.element_size not 1 or 2,
+//         or stride 0), Internal (zstd refused to compress).
+EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel,
+                          std::optional<DeltaFilter> delta = std::nullopt);
 
 // Decodes `stored` into exactly out.size() bytes (the chunk's raw_size). Thread-safe
 // (thread_local zstd context). Does not re-hash; callers that need verification hash `out`.
-// Throws: Corrupt (zstd error, or a size other than out.size()),
-//         InvalidArgument (out larger than kMaxChunkBytes).
+// Throws: Corrupt (zstd error, a size other than out.size(), a bad ZstdDelta header, or an
+//         unknown codec value), InvalidArgument (out larger than kMaxChunkBytes).
 void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out);
 
 }  // namespace hangar::storage
