@@ -21,4 +21,14 @@ storage::BackendCode chunk_backend(const ColumnSchema& schema) noexcept {
   return bytes >= kHdf5AutoSampleBytes ? storage::BackendCode::Hdf5 : storage::BackendCode::Lmdb;
 }
 
+storage::BackendCode write_backend(const ColumnSchema& schema) noexcept {
+  const storage::BackendCode type = chunk_backend(schema);
+  return type == storage::BackendCode::Lmdb ? storage::BackendCode::LmdbSegments : type;
+}
+
+ChunkOptions chunk_options(const ColumnSchema& schema) noexcept {
+  return ChunkOptions{schema.compression_level,
+                      chunk_backend(schema) != storage::BackendCode::Hdf5};
+}
+
 }  // namespace hangar

@@ -60,7 +60,27 @@ Descriptor decode_descriptor(ByteView b) {
   return d;
 }
 
-PreparedSample prepare_sample(const TensorView& t, int zstd_level) {
+std::optional<storage::DeltaFilter> delta_filter_for(DType dtype, const Shape& shape) noexcept {
+  std::uint8_t element_size = 0;
+  switch (dtype) {
+    case DType::Int8:
+    case DType::UInt8:
+      element_size = 1;
+      break;
+    case DType::Int16:
+    case DType::UInt16:
+      element_size = 2;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (shape.size() < 2) return std::nullopt;
+  const std::uint64_t last = shape.back();
+  const bool channels = shape.size() >= 3 && last >= 1 && last <= 4;
+  return storage::DeltaFilter{element_size, static_cast<std::uint8_t>(channels ? last : 1)};
+}
+
+PreparedSample prepare_sample(const TensorView& t, const ChunkOptions& options) {
   const std::size_t elem = dtype_size(t.dtype);
   // A view is not checked at construction; a short one would make gather_block read past it.
   const std::uint64_t want = checked_element_count(t.shape, t.dtype, "sample") * elem;
@@ -73,14 +93,19 @@ PreparedSample prepare_sample(const TensorView& t, int zstd_level) {
   Descriptor d{t.dtype, t.shape, grid.chunk_shape, {}};
   PreparedSample out;
   const std::uint64_t n = grid.chunk_count();
+  const auto delta = [&](const Shape& extent) {
+    return options.delta ? delta_filter_for(t.dtype, extent) : std::nullopt;
+  };
   if (n == 1) {
-    out.chunks.push_back(storage::encode_chunk(t.data, zstd_level));
+    out.chunks.push_back(storage::encode_chunk(t.data, options.zstd_level, delta(t.shape)));
   } else {
     Bytes block;
+    Shape origin, extent;
     for (std::uint64_t i = 0; i < n; ++i) {
+      grid.block(i, origin, extent);
       block.resize(block_bytes(grid, elem, i));
       gather_block(grid, elem, t.data, i, block);
-      out.chunks.push_back(storage::encode_chunk(block, zstd_level));
+      out.chunks.push_back(storage::encode_chunk(block, options.zstd_level, delta(extent)));
     }
   }
   for (const auto& c : out.chunks) d.chunks.push_back(c.digest);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <hangar/storage/chunks.h>
@@ -34,8 +35,25 @@ struct PreparedSample {
   std::vector<storage::EncodedChunk> chunks;
 };
 
+// How prepare_sample encodes chunks: the column's zstd level, and whether image-like chunks go
+// through the delta predictor (storage::DeltaFilter; codec ZstdDelta). backend_choice.h has
+// the rule per column (not for hdf5 columns, whose packs h5py must be able to read).
+struct ChunkOptions {
+  int zstd_level = storage::kDefaultZstdLevel;
+  bool delta = false;
+};
+
+// The delta predictor for a chunk of `dtype` with extent `shape`, when it looks like an image:
+// a 1- or 2-byte integer dtype and >= 2 dims. The stride is the last dim when there are >= 3
+// dims and it is at most 4 (channels: [H, W, C]), else 1 (the neighbour along the last dim).
+// nullopt for anything else (floats, wider ints, bool, vectors and scalars).
+std::optional<storage::DeltaFilter> delta_filter_for(DType dtype, const Shape& shape) noexcept;
+
 // Thread-safe. Throws: InvalidArgument (size limits, or data size not matching dtype and shape).
-PreparedSample prepare_sample(const TensorView& tensor, int zstd_level);
+PreparedSample prepare_sample(const TensorView& tensor, const ChunkOptions& options);
+inline PreparedSample prepare_sample(const TensorView& tensor, int zstd_level) {
+  return prepare_sample(tensor, ChunkOptions{zstd_level, false});
+}
 
 // Reads and verifies every chunk of `d`. Throws: NotLocal, Corrupt, Io.
 Tensor read_sample(storage::ChunkReader& reader, const Descriptor& d);

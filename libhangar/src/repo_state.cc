@@ -84,13 +84,14 @@ std::size_t RepoState::stage_samples(const std::string& column,
     auto cols = staged_columns(txn);
     auto it = cols.find(column);
     if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + column + "'");
-    backend = chunk_backend(it->second.schema);
+    backend = write_backend(it->second.schema);
   }
   std::vector<storage::EncodedChunk> encoded;
   for (auto& [key, s] : samples)
     for (auto& c : s.chunks) encoded.push_back(std::move(c));
   // Durability order: chunk bytes and their locations are committed before any record
   // references them; a crash in between leaves only unreferenced chunks (gc removes them).
+  // This also indexes chunks the caller staged earlier (Chunks::stage), e.g. import's.
   const std::size_t fresh = chunks.write(encoded, backend);
   const std::size_t undo_mark = undo ? undo->size() : 0;
   meta.write([&](lmdb::WriteTxn& txn) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "backend_choice.h"
 #include "repo_state.h"
 
 namespace hangar {
@@ -49,7 +50,7 @@ void Repository::put(std::string_view column, const Key& key, const std::optiona
   Bytes rk = detail::record_key(schema, key, subkey);
   check_fits(schema, tensor.dtype, tensor.shape, key.to_string());
   std::vector<std::pair<Bytes, PreparedSample>> batch;
-  batch.emplace_back(std::move(rk), prepare_sample(tensor, schema.compression_level));
+  batch.emplace_back(std::move(rk), prepare_sample(tensor, chunk_options(schema)));
   state_->stage_samples(col, batch);
 }
 

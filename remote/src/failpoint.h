@@ -10,9 +10,13 @@
 
 namespace hangar::remote {
 
-inline void failpoint(const char* name) noexcept {
+inline bool failpoint_armed(const char* name) noexcept {
   static const char* const armed = std::getenv("HANGAR_FAILPOINT");
-  if (armed != nullptr && std::strcmp(armed, name) == 0) ::_exit(86);
+  return armed != nullptr && std::strcmp(armed, name) == 0;
+}
+
+inline void failpoint(const char* name) noexcept {
+  if (failpoint_armed(name)) ::_exit(86);
 }
 
 }  // namespace hangar::remote

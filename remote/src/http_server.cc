@@ -110,10 +110,12 @@ struct Server::Impl {
               sink.done();
               return true;
             }
-            if (!sink.write(reinterpret_cast<const char*>(piece.data()), piece.size()))
-              return false;
-            if (data && ++*pieces == 1) failpoint("server-mid-pack");
-            return true;
+            if (data && ++*pieces == 1 && failpoint_armed("server-mid-pack")) {
+              // Tests: die half-way through the first piece of a data pack.
+              sink.write(reinterpret_cast<const char*>(piece.data()), piece.size() / 2);
+              failpoint("server-mid-pack");
+            }
+            return sink.write(reinterpret_cast<const char*>(piece.data()), piece.size());
           } catch (const std::exception& e) {
             // Headers are gone: the client sees a pack without its trailer and applies nothing.
             std::cerr << "hangar server: pack stream aborted: " << e.what() << '\n';

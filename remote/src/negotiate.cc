@@ -3,16 +3,49 @@
 
 #include <hangar/error.h>
 
+#include <algorithm>
+#include <limits>
 #include <unordered_set>
+
+#include "mapped_pages.h"
 
 namespace hangar::remote {
 
 PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader history,
                            std::vector<transfer::ObjectRef> objects, std::vector<Digest> chunks)
-    : history_(std::move(history)),
+    : root_(repo.root()),
+      history_(std::move(history)),
       source_(repo),
       objects_(std::move(objects)),
-      chunks_(std::move(chunks)) {}
+      chunks_(std::move(chunks)) {
+  order_chunks_by_location();
+}
+
+// Sends chunks in the order they lie in the chunk store rather than in selection order. The
+// receiver does not care about the order, and reading the store front to back keeps both the
+// I/O sequential and, with drop_mapped_pages, the resident set at one batch: memory-mapped
+// reads scattered over the whole store would fault most of it in between two drops. The key is
+// where a chunk's stored view points (its place in the map); backends that copy into a buffer
+// give equal keys and keep the selection order (stable sort).
+void PackProducer::order_chunks_by_location() {
+  if (chunks_.size() < 2) return;
+  std::vector<std::pair<std::uintptr_t, std::size_t>> keys;
+  keys.reserve(chunks_.size());
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    auto c = source_.read_stored(chunks_[i]);
+    keys.emplace_back(c && !c->stored.empty() ? reinterpret_cast<std::uintptr_t>(c->stored.data())
+                                              : std::numeric_limits<std::uintptr_t>::max(),
+                      i);
+  }
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Digest> ordered;
+  ordered.reserve(chunks_.size());
+  for (const auto& k : keys) ordered.push_back(chunks_[k.second]);
+  chunks_ = std::move(ordered);
+  source_.release();
+  drop_mapped_pages(root_);
+}
 
 ByteView PackProducer::next() {
   // The view handed out last time stays valid until now (PackSource contract); the first
@@ -32,6 +65,8 @@ ByteView PackProducer::next() {
       auto chunk = source_.read_stored(chunks_[next_chunk_++]);
       if (chunk) {
         writer_.add_chunk(*chunk);
+        mapped_since_drop_ += chunk->stored.size();
+        ++chunks_since_drop_;
       } else {
         ++skipped_;
       }
@@ -40,6 +75,13 @@ ByteView PackProducer::next() {
       source_.release();
       break;
     }
+  }
+  // Resident memory stays at one batch, not the whole pack. A fault maps more than the chunk
+  // (fault-around, large folios), so sparse selections drop by chunk count as well.
+  if (mapped_since_drop_ >= kDropMappedEvery || chunks_since_drop_ >= kDropMappedChunks) {
+    drop_mapped_pages(root_);
+    mapped_since_drop_ = 0;
+    chunks_since_drop_ = 0;
   }
   return writer_.pending();
 }

@@ -4,6 +4,7 @@
 
 #include "hdf5_chunk_store.h"
 #include "lmdb_chunk_store.h"
+#include "lmdb_segment_store.h"
 
 namespace hangar::storage {
 
@@ -12,6 +13,8 @@ std::unique_ptr<ChunkStore> open_backend(BackendCode code, const std::filesystem
   switch (code) {
     case BackendCode::Lmdb:
       return LmdbChunkStore::open(chunks_dir, read_only);
+    case BackendCode::LmdbSegments:
+      return LmdbSegmentStore::open(chunks_dir, read_only);
     case BackendCode::Hdf5:
       return Hdf5ChunkStore::open(chunks_dir, read_only);
   }

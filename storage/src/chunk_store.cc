@@ -41,6 +41,7 @@ std::string backend_code_name(BackendCode code) {
 std::string_view backend_name(BackendCode code) noexcept {
   switch (code) {
     case BackendCode::Lmdb:
+    case BackendCode::LmdbSegments:
       return "lmdb";
     case BackendCode::Hdf5:
       return "hdf5";
@@ -49,7 +50,8 @@ std::string_view backend_name(BackendCode code) noexcept {
 }
 
 bool is_known_backend(BackendCode code) noexcept {
-  return code == BackendCode::Lmdb || code == BackendCode::Hdf5;
+  return code == BackendCode::Lmdb || code == BackendCode::LmdbSegments ||
+         code == BackendCode::Hdf5;
 }
 
 Bytes encode_location(const ChunkLocation& loc) {

@@ -161,6 +161,20 @@ ChunkLocation Hdf5ChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
     fail(ErrorCode::Internal, "append to read-only hdf5 chunk store '" + impl_->dir.string() + "'");
   if (stored.size() > kMaxChunkBytes || raw_size > kMaxChunkBytes)
     fail(ErrorCode::InvalidArgument, "chunk " + id.hex() + " exceeds the chunk size limit");
+  Bytes transcoded;
+  if (codec != ChunkCodec::Raw && codec != ChunkCodec::Zstd) {
+    // Every row must be readable by any HDF5 program with filter 32015 alone, so chunks of
+    // other codecs (e.g. zstd-delta) are stored as plain zstd; the location says so.
+    Bytes raw(raw_size);  // <= kMaxChunkBytes, checked above
+    decode_chunk(codec, stored, raw);
+    EncodedChunk again = encode_chunk(raw, kDefaultZstdLevel);
+    if (again.digest != id)
+      fail(ErrorCode::InvalidArgument, "chunk " + id.hex() + " decodes to other bytes (" +
+                                           again.digest.hex() + "); not stored");
+    codec = again.codec;
+    transcoded = std::move(again.stored);
+    stored = transcoded;
+  }
   const auto stored_size = static_cast<std::uint32_t>(stored.size());
   if (raw_size == 0) {  // HDF5 has no zero-length rows; an empty chunk needs no storage
     if (!stored.empty() || codec != ChunkCodec::Raw)

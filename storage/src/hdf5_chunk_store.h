@@ -41,9 +41,12 @@ class Hdf5ChunkStore final : public ChunkStore {
   Hdf5ChunkStore& operator=(const Hdf5ChunkStore&) = delete;
 
   BackendCode code() const override { return BackendCode::Hdf5; }
-  // Appends to the pack being written (creating it when needed). On failure the pack being
-  // written is abandoned and deleted, so earlier unflushed appends are dropped too.
-  // Throws: InvalidArgument (sizes; an empty chunk with stored bytes), NoSpace, Io.
+  // Appends to the pack being written (creating it when needed). Rows hold only raw or zstd
+  // bytes (what filter 32015 reads): a chunk of another codec is decoded and stored as zstd,
+  // and the returned location says so. On failure the pack being written is abandoned and
+  // deleted, so earlier unflushed appends are dropped too.
+  // Throws: InvalidArgument (sizes; an empty chunk with stored bytes; bytes that do not decode
+  // to `id`), Corrupt (undecodable bytes of another codec), NoSpace, Io.
   ChunkLocation append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
                        ByteView stored) override;
   // Completes the pack being written (see above). No-op when nothing was appended.

@@ -30,8 +30,11 @@ Plist file_access(bool for_writing) {
     // 1.10 format: extensible-array chunk index for the growing tables (h5py >= 2.x reads it).
     check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110),
           "H5Pset_libver_bounds", "file access");
+    check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree",
+          "file access");
   }
-  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "H5Pset_fclose_degree", "file access");
+  // Readers keep the default close degree: HDF5 refuses a second open of a file with another
+  // degree, and other code in the process may open a pack with the defaults.
   // HDF5's own file locks keep other HDF5 programs off a pack being written; where the file
   // system has no locks (some network file systems) go on without them: hangar's writer lock
   // and write-once packs are what keep hangar's own processes apart.

@@ -2,6 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/lmdb.h>
 #include <lmdb.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -336,6 +337,7 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
   unsigned flags = 0;
   if (options.no_tls) flags |= MDB_NOTLS;
   if (options.no_sync) flags |= MDB_NOSYNC;
+  if (options.no_meta_sync) flags |= MDB_NOMETASYNC;
   if (options.read_only) flags |= MDB_RDONLY;
   check(mdb_env_open(s->env, dir.c_str(), flags, 0644), "mdb_env_open", s->where());
 
@@ -391,6 +393,16 @@ void Env::write(const std::function<void(WriteTxn&)>& fn) {
 void Env::sync() {
   if (state_->read_only) return;
   check(mdb_env_sync(state_->env, 1), "mdb_env_sync", state_->where());
+}
+
+void Env::release_mapped_pages() const noexcept {
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  if (mdb_env_info(state_->env, &info) != 0 || mdb_env_stat(state_->env, &stat) != 0) return;
+  // Pages up to the last one in use; anything past it was never touched through the map.
+  const std::uint64_t bytes = (std::uint64_t{info.me_last_pgno} + 1) * stat.ms_psize;
+  const std::uint64_t len = std::min<std::uint64_t>(bytes, info.me_mapsize);
+  if (info.me_mapaddr != nullptr && len > 0) ::madvise(info.me_mapaddr, len, MADV_DONTNEED);
 }
 
 void Env::grow_map(std::uint64_t new_size) {

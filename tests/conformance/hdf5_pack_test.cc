@@ -96,6 +96,30 @@ TEST_CASE("Hdf5ChunkStore: rows read through HDF5 and the zstd filter give the r
   CHECK(format == h5::kPackFormat);
 }
 
+TEST_CASE("Hdf5ChunkStore: chunks of other codecs are stored as zstd rows", "[conformance][hdf5]") {
+  hangar::testing::StorageTempDir dir("h5codec");
+  auto store = Hdf5ChunkStore::open(dir.path(), false);
+  Bytes image(30000);  // a smooth 100 x 100 x 3 ramp: the delta codec pays
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::byte>(i / 3 % 256);
+  const EncodedChunk delta = encode_chunk(image, 3, DeltaFilter{1, 3});
+  REQUIRE(delta.codec != ChunkCodec::Raw);
+  REQUIRE(delta.codec != ChunkCodec::Zstd);
+  const ChunkLocation loc = store->append(delta.digest, delta.codec, delta.raw_size, delta.stored);
+  store->flush();
+  CHECK(loc.codec == ChunkCodec::Zstd);
+  Bytes stored(loc.stored_size), raw(loc.raw_size);
+  store->read(loc, stored);
+  decode_chunk(loc.codec, stored, raw);
+  CHECK(raw == image);
+  Pack pack(store->pack_path(loc));
+  CHECK(pack.row("r30000", "data", 0) == image);  // plain HDF5 + filter 32015
+  Bytes bad = delta.stored;
+  bad.back() ^= std::byte{1};
+  const ErrorCode code =
+      code_of([&] { store->append(delta.digest, delta.codec, delta.raw_size, bad); });
+  CHECK((code == ErrorCode::Corrupt || code == ErrorCode::InvalidArgument));
+}
+
 TEST_CASE("Hdf5ChunkStore: the zstd filter compresses and decompresses through H5Dwrite",
           "[conformance][hdf5]") {
   hangar::testing::StorageTempDir dir("h5filter");

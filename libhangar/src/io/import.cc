@@ -2,9 +2,13 @@
 //
 // Workers take file indexes from a shared counter and decode, check and chunk each file
 // (the expensive part: image decode, zstd, hashing). The calling thread collects results in
-// index order within a bounded window (memory is bounded by the window, not the folder) and
-// stages them in batches: one chunk write + one meta transaction per batch. On any error the
-// staged state of the column is restored from an undo log, so a failed import stages nothing.
+// index order within a bounded window (memory is bounded by the window, not the folder). It
+// hands chunk bytes to the backend every kWriteBackBytes (Chunks::stage: no index commit, no
+// full fsync) and stages the samples of an epoch (up to kEpochSamples) at once: one flush, one
+// index commit and one meta transaction. So an import of thousands of files does a handful of
+// fsyncs, not three per batch; a crash loses at most the staged, uncommitted epoch, which the
+// durability rule allows. On any error the staged state of the column is restored from an
+// undo log, so a failed import stages nothing.
 #include <hangar/error.h>
 #include <hangar/io.h>
 
@@ -16,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "../backend_choice.h"
 #include "../repo_state.h"
 #include "image_format.h"
 #include "tensor_file.h"
@@ -128,8 +133,12 @@ struct Decoded {
 // Decodes files in parallel and hands them out in index order.
 class DecodePool {
  public:
-  DecodePool(const std::vector<SourceFile>& files, const ColumnSchema& schema, unsigned jobs)
-      : files_(files), schema_(schema), window_(std::max<std::size_t>(16, 8 * jobs)) {
+  DecodePool(const std::vector<SourceFile>& files, const ColumnSchema& schema,
+             const ChunkOptions& options, unsigned jobs)
+      : files_(files),
+        schema_(schema),
+        options_(options),
+        window_(std::max<std::size_t>(64, 16 * jobs)) {
     for (unsigned i = 0; i < jobs; ++i) threads_.emplace_back([this] { work(); });
   }
   ~DecodePool() {
@@ -186,12 +195,13 @@ class DecodePool {
     } catch (const Error& e) {
       throw e.with_context("cannot import '" + f.path.string() + "'");
     }
-    d.sample = prepare_sample(t.view(), schema_.compression_level);
+    d.sample = prepare_sample(t.view(), options_);
     return d;
   }
 
   const std::vector<SourceFile>& files_;
   const ColumnSchema& schema_;
+  const ChunkOptions options_;
   const std::size_t window_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -202,8 +212,12 @@ class DecodePool {
   std::vector<std::thread> threads_;
 };
 
-constexpr std::size_t kBatchSamples = 512;
-constexpr std::uint64_t kBatchBytes = 64u << 20;
+// Samples per epoch (one flush + index commit + meta txn); bounds the per-sample metadata kept
+// in memory (~250 bytes each) and the staged work a crash may lose.
+constexpr std::size_t kEpochSamples = 16384;
+// Stored (compressed) chunk bytes handed to the backend at a time; bounds the memory holding
+// them (ours, then LMDB's dirty pages until its commit).
+constexpr std::uint64_t kWriteBackBytes = 16u << 20;
 
 }  // namespace
 
@@ -245,6 +259,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
 
   std::map<std::string, detail::RepoState::Undo> undo;
   auto rollback = [&] {
+    st.chunks.discard_staged();
     for (auto& [col, u] : undo) st.unstage(col, u);
     st.meta.write([&](lmdb::WriteTxn& txn) {
       for (const auto& [col, sc] : before) {
@@ -277,23 +292,35 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       repo.create_column(ls);
     }
 
-    DecodePool pool(files, schema, std::max(1u, opt.jobs));
+    const storage::BackendCode backend = write_backend(schema);
+    DecodePool pool(files, schema, chunk_options(schema), std::max(1u, opt.jobs));
     std::vector<std::pair<Bytes, PreparedSample>> batch, labels;
-    std::uint64_t batch_bytes = 0;
+    std::vector<storage::EncodedChunk> pending;  // chunk bytes not yet handed to the backend
+    std::uint64_t pending_bytes = 0;
+    auto write_back = [&] {
+      st.chunks.stage(pending, backend);
+      pending.clear();
+      pending_bytes = 0;
+    };
     auto flush = [&] {
+      if (!pending.empty()) write_back();
+      // Indexes every staged chunk (one flush + one index commit), then one meta txn.
       result.new_chunks += st.stage_samples(opt.column, batch, &undo[opt.column]);
       if (opt.labels_column)
         st.stage_samples(*opt.labels_column, labels, &undo[*opt.labels_column]);
       batch.clear();
       labels.clear();
-      batch_bytes = 0;
     };
     for (std::size_t i = 0; i < files.size(); ++i) {
       Decoded d = pool.take(i);
       Bytes rk = Key(files[i].key).encoded();
       result.raw_bytes += d.sample.nbytes;
       result.file_bytes += d.file_bytes;
-      batch_bytes += d.sample.nbytes;
+      for (auto& c : d.sample.chunks) {
+        pending_bytes += c.stored.size();
+        pending.push_back(std::move(c));
+      }
+      d.sample.chunks.clear();
       if (opt.labels_column) {
         std::int64_t label = files[i].label;
         Tensor t(DType::Int64, {},
@@ -303,7 +330,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       }
       batch.emplace_back(std::move(rk), std::move(d.sample));
       ++result.files;
-      if (batch.size() >= kBatchSamples || batch_bytes >= kBatchBytes) flush();
+      if (pending_bytes >= kWriteBackBytes) write_back();
+      if (batch.size() >= kEpochSamples) flush();
       if (opt.progress) opt.progress(i + 1, files.size());
     }
     if (!batch.empty()) flush();

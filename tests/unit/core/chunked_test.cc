@@ -387,7 +387,7 @@ TEST_CASE("Chunked: columns route chunks to lmdb or hdf5", "[core][chunked][back
     return r.state().chunks.find(d.chunks.at(0))->backend;
   };
   CHECK(where("big") == storage::BackendCode::Hdf5);
-  CHECK(where("small") == storage::BackendCode::Lmdb);
+  CHECK(where("small") == storage::BackendCode::LmdbSegments);  // lmdb type, layout "l1"
   CHECK(fs::is_directory(r.dir / ".hangar/chunks/hdf5"));
   { const Repository closing = std::move(r.repo); }  // close before reopening (one env each)
   r.repo = Repository::open(r.dir.path(), Repository::Mode::Read);

@@ -182,6 +182,60 @@ TEST_CASE("HTTP: of two racing pushes exactly one wins", "[remote][http]") {
   }
 }
 
+// An empty pack: header and trailer only.
+class EmptyPack final : public PackSource {
+ public:
+  ByteView next() override {
+    if (done_) return {};
+    done_ = true;
+    w_.finish();
+    return w_.pending();
+  }
+
+ private:
+  PackWriter w_;
+  bool done_ = false;
+};
+
+TEST_CASE("HTTP: compare-and-swap refuses an update against a stale ref", "[remote][http]") {
+  Served s;
+  Digest side;
+  {
+    Repository repo = Repository::open(s.src, Mode::Write);
+    repo.create_branch("side", std::nullopt);
+    repo.checkout("side");
+    put_samples(repo, "images", 500, 1, 5);
+    side = repo.commit("side");
+    repo.checkout("main");
+  }
+  ServerOptions o;
+  o.tokens_file = s.tokens("write w\n");
+  s.start(o);
+  TransportOptions t;
+  t.token = "w";
+  // Two clients saw main at base; both ask to move it to `side` (a fast-forward).
+  auto first = open_transport(s.url(), t), second = open_transport(s.url(), t);
+  first->handshake();
+  second->handshake();
+  const RefUpdate update{"main", s.base, side, false};
+  EmptyPack p1, p2;
+  CHECK(first->push(std::span<const RefUpdate>(&update, 1), p1).accepted);
+  const PushReply late = second->push(std::span<const RefUpdate>(&update, 1), p2);
+  CHECK(!late.accepted);
+  CHECK(late.reason.find("another push won") != std::string::npos);
+  // Not a fast-forward (side -> base) without force: refused; with force: accepted.
+  const RefUpdate back{"main", side, s.base, false};
+  EmptyPack p3, p4;
+  CHECK(!first->push(std::span<const RefUpdate>(&back, 1), p3).accepted);
+  const RefUpdate forced{"main", side, s.base, true};
+  CHECK(first->push(std::span<const RefUpdate>(&forced, 1), p4).accepted);
+  // A bad branch name is a clean error, not a crash.
+  const RefUpdate bad{"../x", std::nullopt, side, false};
+  EmptyPack p5;
+  CHECK(error_of([&] { first->push(std::span<const RefUpdate>(&bad, 1), p5); }).code() ==
+        ErrorCode::Remote);
+}
+
 TEST_CASE("HTTP: a server speaking only a newer protocol is refused clearly", "[remote][http]") {
   Served s;
   ServerOptions o;

@@ -99,7 +99,7 @@ TEST_CASE("Chunks: write, dedup and verified read", "[storage][chunks]") {
   CHECK(chunks.contains(batch[0].digest));
   auto loc = chunks.find(batch[1].digest);
   REQUIRE(loc);
-  CHECK(loc->backend == BackendCode::Lmdb);
+  CHECK(loc->backend == BackendCode::LmdbSegments);  // where new chunks go by default
   CHECK(loc->raw_size == b.size());
 
   auto reader = chunks.reader();
@@ -141,7 +141,8 @@ TEST_CASE("Chunks: flipped stored bytes are Corrupt on read and in verify_all",
   const EncodedChunk packed = encode_chunk(pattern(40000, 6), 3);
   REQUIRE(raw.codec == ChunkCodec::Raw);
   REQUIRE(packed.codec == ChunkCodec::Zstd);
-  Chunks::open(dir.path(), false).write(std::vector<EncodedChunk>{raw, packed});
+  Chunks::open(dir.path(), false)
+      .write(std::vector<EncodedChunk>{raw, packed}, BackendCode::Lmdb);
   flip_stored_byte(dir.path(), raw.digest, 100);
   flip_stored_byte(dir.path(), packed.digest, packed.stored.size() / 2);
 
@@ -169,7 +170,7 @@ TEST_CASE("Chunks: a failing backend leaves the index unchanged", "[storage][chu
     FailingChunkStore* fake = store.get();
     auto chunks = Chunks::open_with_backend(dir.path(), std::move(store));
     const ChunkStats before = chunks.stats();
-    const ErrorCode code = code_of([&] { chunks.write(batch); });
+    const ErrorCode code = code_of([&] { chunks.write(batch, BackendCode::Lmdb); });
     CHECK(code == (step == FailingChunkStore::Step::Flush ? ErrorCode::NoSpace : ErrorCode::Io));
     CHECK(fake->appends == 2);  // `first` was deduplicated, never appended
     CHECK(fake->flushes == (step == FailingChunkStore::Step::Flush ? 1 : 0));

@@ -17,13 +17,14 @@ namespace hangar::storage {
 
 // Permanent values: two ASCII letters, backend type + record format version. Never reuse.
 enum class BackendCode : std::uint16_t {
-  Lmdb = 0x6c30,  // "l0": chunk bytes as LMDB values keyed by digest
-  Hdf5 = 0x6830,  // "h0": chunk bytes as rows of write-once HDF5 pack files
+  Lmdb = 0x6c30,          // "l0": chunk bytes as LMDB values keyed by digest
+  LmdbSegments = 0x6c31,  // "l1": chunk bytes packed into ~1 MiB LMDB values ("segments")
+  Hdf5 = 0x6830,          // "h0": chunk bytes as rows of write-once HDF5 pack files
 };
 
 // "l0" for Lmdb; two printable chars or "0x1234" for unknown codes (messages only).
 std::string backend_code_name(BackendCode code);
-// "lmdb" for Lmdb, "hdf5" for Hdf5; "unknown" otherwise.
+// "lmdb" for Lmdb and LmdbSegments, "hdf5" for Hdf5; "unknown" otherwise.
 std::string_view backend_name(BackendCode code) noexcept;
 // True for the codes this build can read.
 bool is_known_backend(BackendCode code) noexcept;
@@ -31,10 +32,11 @@ bool is_known_backend(BackendCode code) noexcept;
 // What the location index stores per digest.
 struct ChunkLocation {
   BackendCode backend;        // type + format version (hangar-py rule)
-  ChunkCodec codec;           // Raw | Zstd
+  ChunkCodec codec;           // Raw | Zstd | ZstdDelta
   std::uint32_t raw_size;     // <= kMaxChunkBytes; checked on decode
   std::uint32_t stored_size;  // <= kMaxChunkBytes; == raw_size for Raw
   Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key);
+                              // "l1": u64 segment + u32 offset;
                               // "h0": u64 pack id + u64 row (docs/format/location.md)
 
   bool operator==(const ChunkLocation&) const = default;
@@ -65,6 +67,11 @@ class ChunkStore {
   // Makes every appended byte durable. Locations may be committed to the index only after this.
   // Throws: NoSpace, Io.
   virtual void flush() = 0;
+  // Hands the bytes appended so far to storage so the writer's memory stays bounded, without
+  // the cost of making them durable: that is left to the next flush(), and until then they may
+  // be lost in a crash (their locations are not indexed yet, so nothing refers to them).
+  // Default: flush(). Throws: NoSpace, Io.
+  virtual void write_back() { flush(); }
   // Copies the stored bytes of `loc` into `out` (out.size() == loc.stored_size).
   // Throws: Corrupt (missing or wrong size), InvalidArgument (out size), Io.
   virtual void read(const ChunkLocation& loc, MutableByteView out) const = 0;

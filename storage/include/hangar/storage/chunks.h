@@ -1,6 +1,7 @@
 // Chunks: the facade the model layer uses to store and read chunk bytes by digest, over the
 // location index and the chunk backends. Layout under chunks_dir (<repo>/.hangar/chunks):
-//   index/  location index env      lmdb/  "l0" backend env      hdf5/  "h0" pack files
+//   index/  location index env      segments/  "l1" backend env (where small chunks go)
+//   lmdb/   "l0" backend env (read; written only when asked)      hdf5/  "h0" pack files
 #pragma once
 
 #include <hangar/storage/chunk_store.h>
@@ -37,13 +38,29 @@ class Chunks {
   Chunks& operator=(Chunks&&) noexcept;
   ~Chunks();
 
-  // Stores the chunks not yet indexed (dedup against the index and within the batch) in
-  // `backend`, in this order: append all, flush, then ONE index commit. If any step throws,
-  // the index is unchanged (appended bytes may remain as unreferenced garbage for gc).
-  // Returns how many chunks were newly stored.
+  // Stores the chunks not yet indexed (dedup against the index, the staged chunks and within
+  // the batch) in `backend`, in this order: append all, flush every backend holding staged or
+  // appended chunks, then ONE index commit of these and all staged chunks. If any step throws,
+  // the index is unchanged and the staged chunks are dropped (their bytes remain as
+  // unreferenced garbage for gc). Returns how many chunks became local, staged ones included.
+  // A ZstdDelta chunk bound for "h0" is stored as plain zstd, so h5py can read every pack.
   // Throws: InvalidArgument (raw_size > kMaxChunkBytes, Raw with stored != raw_size),
   //         Unsupported (unknown backend), Internal (read-only), NoSpace, Io, Corrupt.
-  std::size_t write(std::span<const EncodedChunk> chunks, BackendCode backend = BackendCode::Lmdb);
+  std::size_t write(std::span<const EncodedChunk> chunks,
+                    BackendCode backend = BackendCode::LmdbSegments);
+
+  // For a long writer such as import: hands the chunks not yet local to `backend` now
+  // (ChunkStore::write_back, so memory stays bounded by one call's chunks) but indexes them
+  // only at the next write()/commit_staged(), so a run of stage() calls costs one flush and one
+  // index commit in all. Staged chunks are not local: readers and contains() do not see them.
+  // Returns how many chunks were newly staged. On failure this call's chunks are dropped.
+  // Throws: like write().
+  std::size_t stage(std::span<const EncodedChunk> chunks,
+                    BackendCode backend = BackendCode::LmdbSegments);
+  // write() with no new chunks: makes the staged chunks durable and local. Throws: like write().
+  std::size_t commit_staged();
+  // Forgets the staged chunks (their bytes become unreferenced garbage).
+  void discard_staged() noexcept;
 
   // Throws: Corrupt, Io.
   bool contains(const Digest& digest) const;
@@ -68,6 +85,8 @@ class Chunks {
 
  private:
   explicit Chunks(std::unique_ptr<State> state) noexcept;
+  std::size_t append_new(std::span<const EncodedChunk> chunks, BackendCode backend,
+                         bool write_back);
   std::unique_ptr<State> state_;
 };
 

@@ -53,6 +53,10 @@ struct EnvOptions {
   unsigned max_readers = 254;                       // concurrent read txns across processes
   bool no_tls = true;      // MDB_NOTLS: read txns may hop threads; several per thread
   bool no_sync = false;    // MDB_NOSYNC: commits are not fsynced (tests, scratch envs only)
+  // MDB_NOMETASYNC: a commit fsyncs its data pages but not the meta page, which the next
+  // commit's (or sync()'s) fsync makes durable. Keeps the env consistent after a crash but
+  // may lose the last commit: callers that need one durable call sync() after it.
+  bool no_meta_sync = false;
   bool read_only = false;  // MDB_RDONLY: never writes; works while another process writes
   // Env::write() may double the map on MDB_MAP_FULL. Only safe when no read txn of this env
   // is live in this process at that moment (LMDB remaps); off by default (1 TiB never fills).
@@ -265,8 +269,14 @@ class Env {
   // does not fit, NoSpace with a hint. Throws: NoSpace, Corrupt, Io, and whatever fn throws.
   void write(const std::function<void(WriteTxn&)>& fn);
 
-  // Flushes buffers to disk (only needed with no_sync). Throws: Io.
+  // Flushes buffers to disk (needed with no_sync, and with no_meta_sync to make the last
+  // commit durable). Throws: Io.
   void sync();
+  // Unmaps this process's resident pages of the env's file (madvise MADV_DONTNEED): they stay
+  // in the page cache and fault back in when read, so views stay valid. Bounds the resident
+  // set of a process that reads a whole large env (page-cache pages count in its RSS).
+  // Thread-safe; cheap when little is mapped. Never throws (a failure only keeps the pages).
+  void release_mapped_pages() const noexcept;
   // REQUIRES: no live txn of this env in this process. Throws: Io.
   void grow_map(std::uint64_t new_size);
   std::uint64_t map_size() const;

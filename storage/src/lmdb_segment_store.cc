@@ -1,0 +1,242 @@
+// Backend "l1": chunks packed into LMDB segments (docs/format/location.md, "Backend l1").
+//
+// Segments are append-only: a segment is written once, whole, and never changed, so a location
+// (segment, offset) stays valid for the life of the repository. Ids grow by one from 1; the
+// writer learns the next id from the last key when it first appends. Segment 0 is never
+// written: it is the location of every empty chunk. An id handed out for bytes that were
+// never flushed may be reused after a crash or a failed flush; nothing was indexed there.
+#include "lmdb_segment_store.h"
+
+#include <hangar/error.h>
+#include <hangar/storage/encoding.h>
+
+#include <array>
+#include <cstring>
+
+namespace hangar::storage {
+namespace {
+
+constexpr std::size_t kRecordSize = 12;                    // u64 segment + u32 offset
+constexpr std::uint64_t kReleaseEvery = std::uint64_t{16} << 20;  // bytes served per release
+
+struct Record {
+  std::uint64_t segment;
+  std::uint32_t offset;
+};
+
+Bytes encode_record(Record r) {
+  Encoder e;
+  e.u64(r.segment);
+  e.u32(r.offset);
+  return e.take();
+}
+
+Record decode_record(const ChunkLocation& loc) {
+  if (loc.backend_record.size() != kRecordSize)
+    fail(ErrorCode::Corrupt, "chunk location for backend 'l1' has a " +
+                                 std::to_string(loc.backend_record.size()) +
+                                 "-byte record, expected 12; run 'hangar fsck'");
+  // By hand, not with a Decoder: this runs once per chunk read.
+  Record r{0, 0};
+  for (int i = 7; i >= 0; --i)
+    r.segment = (r.segment << 8) | std::to_integer<std::uint64_t>(loc.backend_record[i]);
+  for (int i = 11; i >= 8; --i)
+    r.offset = (r.offset << 8) | std::to_integer<std::uint32_t>(loc.backend_record[i]);
+  if (r.segment == 0 && (r.offset != 0 || loc.stored_size != 0))
+    fail(ErrorCode::Corrupt, "chunk location for backend 'l1' points into segment 0, which "
+                             "holds only empty chunks; run 'hangar fsck'");
+  return r;
+}
+
+// Big-endian, so LMDB keeps segments in id order and appends go to the end of the tree.
+std::array<std::byte, 8> key_of(std::uint64_t segment) {
+  std::array<std::byte, 8> k{};
+  for (int i = 7; i >= 0; --i, segment >>= 8) k[static_cast<std::size_t>(i)] = std::byte(segment);
+  return k;
+}
+
+std::uint64_t id_of(ByteView key) {
+  if (key.size() != 8) fail(ErrorCode::Corrupt, "segment key of " + std::to_string(key.size()) +
+                                                    " bytes, expected 8; run 'hangar fsck'");
+  std::uint64_t v = 0;
+  for (std::byte b : key) v = (v << 8) | std::to_integer<std::uint64_t>(b);
+  return v;
+}
+
+// The chunk's bytes inside its segment, or nullopt when the segment is missing or too short.
+std::optional<ByteView> slice(std::optional<ByteView> segment, Record r, const ChunkLocation& loc) {
+  if (!segment || r.offset > segment->size() || loc.stored_size > segment->size() - r.offset)
+    return std::nullopt;
+  return segment->subspan(r.offset, loc.stored_size);
+}
+
+[[noreturn]] void missing(Record r, const ChunkLocation& loc, const lmdb::Env& env) {
+  fail(ErrorCode::Corrupt, "segment " + std::to_string(r.segment) + " of '" +
+                               env.path().string() + "' is missing or shorter than offset " +
+                               std::to_string(r.offset) + " + " +
+                               std::to_string(loc.stored_size) + "; run 'hangar fsck'");
+}
+
+class SegmentReader final : public ChunkStore::Reader {
+ public:
+  SegmentReader(const lmdb::Env* env, lmdb::Table table) : env_(env), table_(table) {}
+
+  ByteView stored(const ChunkLocation& loc) override {
+    const Record r = decode_record(loc);
+    if (r.segment == 0) return {};
+    if (served_ >= kReleaseEvery) {
+      served_ = 0;
+      env_->release_mapped_pages();  // views stay valid: pages fault back in from the cache
+    }
+    served_ += loc.stored_size;
+    if (!txn_) {
+      txn_.emplace(env_->begin_read());
+    } else if (txn_->is_reset()) {
+      txn_->renew();
+      cached_ = 0;
+    }
+    auto bytes = slice(segment(r.segment), r, loc);
+    if (!bytes) {  // written after our snapshot was taken?
+      refresh();
+      bytes = slice(segment(r.segment), r, loc);
+      if (!bytes) missing(r, loc, *env_);
+    }
+    return *bytes;
+  }
+  void refresh() override {
+    cached_ = 0;
+    if (txn_) txn_->refresh();
+  }
+  void release() noexcept override {
+    cached_ = 0;
+    if (txn_) txn_->reset();
+  }
+
+ private:
+  // Consecutive chunks usually share a segment: remember the last one (valid with the txn).
+  std::optional<ByteView> segment(std::uint64_t id) {
+    if (id != cached_) {
+      const auto key = key_of(id);
+      auto v = txn_->get(table_, ByteView(key.data(), key.size()));
+      if (!v) return std::nullopt;
+      cached_ = id;
+      cached_view_ = *v;
+    }
+    return cached_view_;
+  }
+
+  const lmdb::Env* env_;
+  lmdb::Table table_;
+  std::optional<lmdb::ReadTxn> txn_;
+  std::uint64_t cached_ = 0;
+  ByteView cached_view_;
+  std::uint64_t served_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<LmdbSegmentStore> LmdbSegmentStore::open(const std::filesystem::path& chunks_dir,
+                                                         bool read_only) {
+  lmdb::EnvOptions options;
+  options.read_only = read_only;
+  options.no_meta_sync = true;  // flush() syncs the meta page itself; write_back() need not
+  return std::make_unique<LmdbSegmentStore>(
+      lmdb::Env::open(chunks_dir / kDirName, {kTable}, options));
+}
+
+LmdbSegmentStore::LmdbSegmentStore(lmdb::Env env)
+    : env_(std::move(env)), table_(env_.table(kTable)) {}
+
+ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
+                                       ByteView stored) {
+  if (stored.size() > kMaxChunkBytes || raw_size > kMaxChunkBytes)
+    fail(ErrorCode::InvalidArgument, "chunk " + id.hex() + " exceeds the chunk size limit");
+  Record r{0, 0};
+  if (!stored.empty()) {
+    try {
+      if (!pending_) pending_.emplace(env_.begin_write());
+      if (next_ == 0) {
+        auto last = pending_->cursor(table_).last();
+        next_ = last ? id_of(last->key) + 1 : 1;
+      }
+      if (!open_.empty() && open_.size() + stored.size() > kSegmentTarget) close_segment();
+    } catch (...) {
+      drop_pending();
+      throw;
+    }
+    if (open_.capacity() == 0) open_.reserve(kSegmentTarget);
+    r = Record{next_, static_cast<std::uint32_t>(open_.size())};
+    open_.insert(open_.end(), stored.begin(), stored.end());
+  }
+  return ChunkLocation{BackendCode::LmdbSegments, codec, raw_size,
+                       static_cast<std::uint32_t>(stored.size()), encode_record(r)};
+}
+
+void LmdbSegmentStore::close_segment() {
+  if (open_.empty()) return;
+  const auto key = key_of(next_);
+  MutableByteView dst = pending_->put_reserve(table_, ByteView(key.data(), key.size()), open_.size());
+  std::memcpy(dst.data(), open_.data(), open_.size());
+  open_.clear();
+  ++next_;
+}
+
+void LmdbSegmentStore::drop_pending() noexcept {
+  pending_.reset();  // an LMDB error poisons the txn; drop it whole
+  open_.clear();
+  next_ = 0;  // the dropped ids may be handed out again
+}
+
+void LmdbSegmentStore::write_back() {
+  if (!pending_) return;
+  try {
+    close_segment();
+    lmdb::WriteTxn txn = std::move(*pending_);
+    pending_.reset();
+    txn.commit();
+  } catch (...) {
+    drop_pending();
+    throw;
+  }
+  // The commit read B-tree pages through the map: do not let a long import keep them mapped.
+  env_.release_mapped_pages();
+}
+
+void LmdbSegmentStore::flush() {
+  write_back();
+  env_.sync();
+}
+
+void LmdbSegmentStore::read(const ChunkLocation& loc, MutableByteView out) const {
+  if (out.size() != loc.stored_size)
+    fail(ErrorCode::InvalidArgument, "chunk read buffer has " + std::to_string(out.size()) +
+                                         " bytes, the chunk stores " +
+                                         std::to_string(loc.stored_size));
+  const Record r = decode_record(loc);
+  if (r.segment == 0) return;
+  lmdb::ReadTxn txn = env_.begin_read();
+  const auto key = key_of(r.segment);
+  auto bytes = slice(txn.get(table_, ByteView(key.data(), key.size())), r, loc);
+  if (!bytes) missing(r, loc, env_);
+  if (!bytes->empty()) std::memcpy(out.data(), bytes->data(), bytes->size());
+}
+
+bool LmdbSegmentStore::verify(const ChunkLocation& loc) const {
+  if (loc.backend_record.size() != kRecordSize) return false;
+  Record r{};
+  try {
+    r = decode_record(loc);
+  } catch (const Error&) {
+    return false;
+  }
+  if (r.segment == 0) return true;
+  lmdb::ReadTxn txn = env_.begin_read();
+  const auto key = key_of(r.segment);
+  return slice(txn.get(table_, ByteView(key.data(), key.size())), r, loc).has_value();
+}
+
+std::unique_ptr<ChunkStore::Reader> LmdbSegmentStore::open_reader() const {
+  return std::make_unique<SegmentReader>(&env_, table_);
+}
+
+}  // namespace hangar::storage
