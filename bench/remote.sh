@@ -71,12 +71,7 @@ step() {
   [ -n "$bytes" ] && value "${name}_bytes" "$(echo "$bytes" | awk '{print $1 + $2}')" bytes
   echo "bench: $w $name ${wall}s client ${mb}MB${bytes:+ bytes $(echo "$bytes" | awk '{print $1 + $2}')}" >&2
 }
-server_# repoint DIR: DIR's origin is the server now running (each step gets a fresh server).
-repoint() {
-  "$H" -C "$1" remote remove origin >/dev/null
-  "$H" -C "$1" remote add origin "$url" >/dev/null
-}
-row() {
+server_row() {
   value "${1}_server_peak" "$server_mb" MB
   echo "bench: $w $1 server peak ${server_mb}MB" >&2
 }

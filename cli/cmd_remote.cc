@@ -42,12 +42,11 @@ struct SelectorArgs {
 void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
   cmd.add_option("--columns", a.columns, "only these columns (A,B)")->delimiter(',');
   cmd.add_option("--keys", a.keys, "only these sample keys");
-  auto* max = cmd.add_option("--max-bytes", a.max_bytes,
-                             "per column, samples in key order up to N bytes (200M, 1.5G)");
+  cmd.add_option("--max-bytes", a.max_bytes,
+                 "per column, samples in key order up to N bytes (200M, 1.5G)");
   auto* fraction = cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
   cmd.add_option("--seed", a.seed, "seed for --fraction (default 0)")->needs(fraction);
   if (history) cmd.add_flag("--all-history", a.all_history, "samples of every earlier commit too");
-  (void)max;
 }
 
 // One progress bar per phase ("history", "data", "push"), only on a terminal.
@@ -157,9 +156,11 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   progress.finish();
   if (ctx.json) {
     Json refs = Json::array();
-    for (const auto& c : r.refs) refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
-    Json doc{{"dir", r.dir.string()}, {"url", a.url}, {"branch", r.branch},
-             {"head", digest_json(r.head)}, {"remote_branches", refs}, {"samples", r.samples}};
+    for (const auto& c : r.refs)
+      refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
+    Json doc{{"dir", r.dir.string()},   {"url", a.url},
+             {"branch", r.branch},      {"head", digest_json(r.head)},
+             {"remote_branches", refs}, {"samples", r.samples}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
@@ -181,8 +182,8 @@ void run_fetch(Context& ctx, const std::string& name, const std::optional<std::s
   if (ctx.json) {
     Json updated = Json::array();
     for (const auto& c : r.updated)
-      updated.push_back(Json{{"name", c.name}, {"old", digest_json(c.old_commit)},
-                             {"new", c.new_commit.hex()}});
+      updated.push_back(
+          Json{{"name", c.name}, {"old", digest_json(c.old_commit)}, {"new", c.new_commit.hex()}});
     Json doc{{"remote", name}, {"updated", updated}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -202,15 +203,18 @@ struct FetchDataArgs {
 
 void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::FetchDataOptions o{a.remote, a.ref, a.data.selection(),
-                             remote::TransportOptions::from_env(), {}};
+  remote::FetchDataOptions o{
+      a.remote, a.ref, a.data.selection(), remote::TransportOptions::from_env(), {}};
   PhaseProgress progress(ctx, "fetch-data");
   o.progress = progress.callback();
   const remote::FetchDataResult r = remote::fetch_data(repo, o);
   progress.finish();
   if (ctx.json) {
-    Json doc{{"remote", a.remote}, {"commit", r.commit.hex()}, {"samples", r.samples},
-             {"chunks_selected", r.chunks_selected}, {"chunks_missing", r.chunks_missing},
+    Json doc{{"remote", a.remote},
+             {"commit", r.commit.hex()},
+             {"samples", r.samples},
+             {"chunks_selected", r.chunks_selected},
+             {"chunks_missing", r.chunks_missing},
              {"chunks_unavailable", r.chunks_unavailable}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -238,8 +242,11 @@ void run_push(Context& ctx, const PushArgs& a) {
   const remote::PushResult r = remote::push(repo, o);
   progress.finish();
   if (ctx.json) {
-    Json doc{{"remote", a.remote}, {"branch", r.branch}, {"old", digest_json(r.old_commit)},
-             {"new", r.new_commit.hex()}, {"result", r.result}};
+    Json doc{{"remote", a.remote},
+             {"branch", r.branch},
+             {"old", digest_json(r.old_commit)},
+             {"new", r.new_commit.hex()},
+             {"result", r.result}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;

@@ -37,7 +37,8 @@ void run_server(Context& ctx, const ServerArgs& a) {
   o.anonymous_read = a.anonymous_read;
   o.threads = a.threads;
   // Tests only: announce a newer protocol than this build speaks.
-  if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v) o.protocol_version = std::atoi(v);
+  if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v)
+    o.protocol_version = std::atoi(v);
 
   // Signals are taken by one thread with sigwait(); every other thread (the HTTP workers start
   // later and inherit this mask) never sees them, so shutdown is an ordinary stop().
@@ -53,8 +54,8 @@ void run_server(Context& ctx, const ServerArgs& a) {
             << ", which is not a loopback address; anyone who can reach it can read\n";
   if (a.port_file)
     storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
-  ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string()
-          << "' at " << server.url() << (server.read_only() ? " (read-only)" : " (read-write)")
+  ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string() << "' at "
+          << server.url() << (server.read_only() ? " (read-only)" : " (read-write)")
           << "; stop with Ctrl-C\n"
           << std::flush;
 

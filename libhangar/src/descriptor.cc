@@ -77,7 +77,11 @@ std::optional<storage::DeltaFilter> delta_filter_for(DType dtype, const Shape& s
   if (shape.size() < 2) return std::nullopt;
   const std::uint64_t last = shape.back();
   const bool channels = shape.size() >= 3 && last >= 1 && last <= 4;
-  return storage::DeltaFilter{element_size, static_cast<std::uint8_t>(channels ? last : 1)};
+  // A row: W * C elements of [.., H, W, C], W of [.., H, W].
+  const std::uint64_t row = channels ? last * shape[shape.size() - 2] : last;
+  if (row == 0 || row > UINT32_MAX) return std::nullopt;
+  return storage::DeltaFilter{element_size, static_cast<std::uint8_t>(channels ? last : 1),
+                              static_cast<std::uint32_t>(row)};
 }
 
 PreparedSample prepare_sample(const TensorView& t, const ChunkOptions& options) {

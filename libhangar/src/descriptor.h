@@ -44,9 +44,9 @@ struct ChunkOptions {
 };
 
 // The delta predictor for a chunk of `dtype` with extent `shape`, when it looks like an image:
-// a 1- or 2-byte integer dtype and >= 2 dims. The stride is the last dim when there are >= 3
-// dims and it is at most 4 (channels: [H, W, C]), else 1 (the neighbour along the last dim).
-// nullopt for anything else (floats, wider ints, bool, vectors and scalars).
+// a 1- or 2-byte integer dtype and >= 2 dims. [.., H, W, C] with C <= 4 (channels): stride C,
+// row W * C; otherwise stride 1, row = the last dim. nullopt for anything else (floats, wider
+// ints, bool, vectors and scalars).
 std::optional<storage::DeltaFilter> delta_filter_for(DType dtype, const Shape& shape) noexcept;
 
 // Thread-safe. Throws: InvalidArgument (size limits, or data size not matching dtype and shape).

@@ -2,12 +2,12 @@
 // Private to libhangar.
 #pragma once
 
+#include <hangar/storage/digest.h>
+#include <hangar/storage/lmdb.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <hangar/storage/digest.h>
-#include <hangar/storage/lmdb.h>
 
 #include "repo_state.h"
 

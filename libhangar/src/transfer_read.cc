@@ -73,7 +73,8 @@ bool HistoryReader::has_commit(const Digest& id) const {
 std::optional<std::pair<ObjectType, ByteView>> HistoryReader::find_object(const Digest& id) const {
   auto v = impl_->txn.get(impl_->state->objects.table(), id.view());
   if (!v) return std::nullopt;
-  auto type = v->empty() ? std::nullopt : object_type_from_byte(std::to_integer<std::uint8_t>(v->front()));
+  auto type =
+      v->empty() ? std::nullopt : object_type_from_byte(std::to_integer<std::uint8_t>(v->front()));
   if (!type) fail(ErrorCode::Corrupt, "corrupt object " + id.hex() + ": unknown kind byte");
   return std::make_pair(*type, *v);
 }
@@ -135,7 +136,8 @@ void HistoryReader::refresh() { impl_->txn.refresh(); }
 namespace {
 
 // Pages of `tip` that `base` lacks; every page of `tip` when base is nullopt.
-std::vector<Digest> new_pages(PageStore& pages, const Digest& tip, const std::optional<Digest>& base) {
+std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
+                              const std::optional<Digest>& base) {
   if (!base) return tree_pages(pages, tip);
   return pages_not_in(pages, tip, *base);
 }
@@ -151,10 +153,11 @@ std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
     });
     return out;
   }
-  diff_trees(pages, *base, tip,
-             [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
-               if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
-             });
+  diff_trees(
+      pages, *base, tip,
+      [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
+        if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
+      });
   return out;
 }
 
@@ -190,9 +193,8 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
         bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
       }
       if (bases.empty()) bases.push_back(std::nullopt);
-      const bool schema_held = std::any_of(bases.begin(), bases.end(), [&](const auto& b) {
-        return b && b->schema == col.schema;
-      });
+      const bool schema_held = std::any_of(
+          bases.begin(), bases.end(), [&](const auto& b) { return b && b->schema == col.schema; });
       if (!schema_held) add(ObjectType::Schema, col.schema);
       if (col.records.is_zero()) continue;
       auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {

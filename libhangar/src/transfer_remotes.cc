@@ -22,7 +22,8 @@ std::vector<transfer::RemoteInfo> remotes_of(const detail::RepoState& s) {
     if (k.size() <= kUrlPrefix.size() + kUrlSuffix.size() || k.rfind(kUrlPrefix, 0) != 0 ||
         k.compare(k.size() - kUrlSuffix.size(), kUrlSuffix.size(), kUrlSuffix) != 0)
       continue;
-    out.push_back({k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size()), v});
+    out.push_back(
+        {k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size()), v});
   }
   return out;  // std::map order: sorted by name
 }
@@ -74,15 +75,17 @@ void add_remote(Repository& repo, std::string_view name, std::string_view url) {
   detail::RepoState& s = detail::state_of(repo);
   s.require_write();
   validate_remote_name(name);
-  if (url.empty()) fail(ErrorCode::InvalidArgument, "remote '" + std::string(name) + "' needs a URL");
+  if (url.empty())
+    fail(ErrorCode::InvalidArgument, "remote '" + std::string(name) + "' needs a URL");
   for (char c : url)
     if (static_cast<unsigned char>(c) < 0x20)
-      fail(ErrorCode::InvalidArgument, "remote URL for '" + std::string(name) +
-                                           "' contains a control character");
+      fail(ErrorCode::InvalidArgument,
+           "remote URL for '" + std::string(name) + "' contains a control character");
   if (find_remote_url(repo, name))
-    fail(ErrorCode::AlreadyExists, "remote '" + std::string(name) +
-                                       "' already exists; remove it first with 'hangar remote remove " +
-                                       std::string(name) + "'");
+    fail(ErrorCode::AlreadyExists,
+         "remote '" + std::string(name) +
+             "' already exists; remove it first with 'hangar remote remove " + std::string(name) +
+             "'");
   s.config.values[url_key(name)] = std::string(url);
   s.config.save(s.dot / "config");
 }
@@ -93,9 +96,9 @@ void remove_remote(Repository& repo, std::string_view name) {
   if (!find_remote_url(repo, name)) {
     std::string known;
     for (const auto& r : remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
-    fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'" +
-                                  (known.empty() ? "; none is configured"
-                                                 : "; known remotes: " + known));
+    fail(ErrorCode::NotFound,
+         "no remote '" + std::string(name) + "'" +
+             (known.empty() ? "; none is configured" : "; known remotes: " + known));
   }
   const std::string prefix = std::string(kRemotesPrefix) + std::string(name) + "/";
   s.meta.write([&](lmdb::WriteTxn& txn) {

@@ -13,19 +13,23 @@ namespace hangar::transfer {
 
 static_assert(static_cast<int>(ObjectType::Commit) == static_cast<int>(ObjectKind::Commit));
 static_assert(static_cast<int>(ObjectType::Schema) == static_cast<int>(ObjectKind::Schema));
-static_assert(static_cast<int>(ObjectType::Descriptor) ==
-              static_cast<int>(ObjectKind::Descriptor));
+static_assert(static_cast<int>(ObjectType::Descriptor) == static_cast<int>(ObjectKind::Descriptor));
 static_assert(static_cast<int>(ObjectType::LeafPage) == static_cast<int>(ObjectKind::LeafPage));
 static_assert(static_cast<int>(ObjectType::InternalPage) ==
               static_cast<int>(ObjectKind::InternalPage));
 
 std::string_view object_type_name(ObjectType type) noexcept {
   switch (type) {
-    case ObjectType::Commit: return "commit";
-    case ObjectType::Schema: return "schema";
-    case ObjectType::Descriptor: return "sample descriptor";
-    case ObjectType::LeafPage: return "leaf page";
-    case ObjectType::InternalPage: return "internal page";
+    case ObjectType::Commit:
+      return "commit";
+    case ObjectType::Schema:
+      return "schema";
+    case ObjectType::Descriptor:
+      return "sample descriptor";
+    case ObjectType::LeafPage:
+      return "leaf page";
+    case ObjectType::InternalPage:
+      return "internal page";
   }
   return "object";
 }
@@ -38,19 +42,27 @@ std::optional<ObjectType> object_type_from_byte(std::uint8_t value) noexcept {
 void verify_object(ObjectType type, const Digest& id, ByteView bytes) {
   const std::string what = std::string(object_type_name(type)) + " " + id.hex();
   if (bytes.size() > kMaxObjectBytes)
-    fail(ErrorCode::Corrupt, what + ": " + std::to_string(bytes.size()) +
-                                 " bytes is over the object size limit");
+    fail(ErrorCode::Corrupt,
+         what + ": " + std::to_string(bytes.size()) + " bytes is over the object size limit");
   const Digest got = digest_of(bytes);
   if (got != id) fail(ErrorCode::Corrupt, what + ": digest mismatch, got " + got.hex());
   if (bytes.empty() || bytes.front() != std::byte{static_cast<std::uint8_t>(type)})
     fail(ErrorCode::Corrupt, what + ": the kind byte does not match the record type");
   try {
     switch (type) {
-      case ObjectType::Commit: decode_commit(bytes); break;
-      case ObjectType::Schema: decode_schema(bytes); break;
-      case ObjectType::Descriptor: decode_descriptor(bytes); break;
+      case ObjectType::Commit:
+        decode_commit(bytes);
+        break;
+      case ObjectType::Schema:
+        decode_schema(bytes);
+        break;
+      case ObjectType::Descriptor:
+        decode_descriptor(bytes);
+        break;
       case ObjectType::LeafPage:
-      case ObjectType::InternalPage: decode_page(id, bytes); break;
+      case ObjectType::InternalPage:
+        decode_page(id, bytes);
+        break;
     }
   } catch (const Error& e) {
     if (e.code() == ErrorCode::Unsupported) throw;
@@ -62,8 +74,8 @@ void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw
                   ByteView stored, Bytes& scratch) {
   const std::string what = "chunk " + id.hex();
   if (raw_size > storage::kMaxChunkBytes)
-    fail(ErrorCode::Corrupt, what + ": raw size " + std::to_string(raw_size) +
-                                 " is over the chunk size limit");
+    fail(ErrorCode::Corrupt,
+         what + ": raw size " + std::to_string(raw_size) + " is over the chunk size limit");
   Digest got;
   if (codec == storage::ChunkCodec::Raw) {
     if (stored.size() != raw_size)
@@ -72,13 +84,13 @@ void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw
     got = digest_of(stored);
   } else if (codec == storage::ChunkCodec::Zstd || codec == storage::ChunkCodec::ZstdDelta) {
     // The frame states its own content size; it must match before we size the buffer.
-    // A zstd-delta chunk has a 2-byte filter header before its frame.
-    const std::size_t skip = codec == storage::ChunkCodec::ZstdDelta ? 2 : 0;
+    // A zstd-delta chunk has a 6-byte filter header before its frame.
+    const std::size_t skip = codec == storage::ChunkCodec::ZstdDelta ? 6 : 0;
     const ByteView frame = stored.size() >= skip ? stored.subspan(skip) : ByteView{};
     const unsigned long long framed = ZSTD_getFrameContentSize(frame.data(), frame.size());
     if (framed != raw_size)
-      fail(ErrorCode::Corrupt, what + ": zstd frame does not hold " + std::to_string(raw_size) +
-                                   " bytes");
+      fail(ErrorCode::Corrupt,
+           what + ": zstd frame does not hold " + std::to_string(raw_size) + " bytes");
     scratch.resize(raw_size);
     try {
       storage::decode_chunk(codec, stored, scratch);
@@ -87,8 +99,7 @@ void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw
     }
     got = digest_of(scratch);
   } else {
-    fail(ErrorCode::Corrupt, what + ": unknown codec " +
-                                 std::to_string(static_cast<int>(codec)));
+    fail(ErrorCode::Corrupt, what + ": unknown codec " + std::to_string(static_cast<int>(codec)));
   }
   if (got != id) fail(ErrorCode::Corrupt, what + ": digest mismatch, got " + got.hex());
 }

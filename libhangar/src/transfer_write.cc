@@ -40,7 +40,9 @@ struct ObjectWriter::Impl {
   std::vector<Digest> pages;
   std::uint64_t written = 0;
 
-  bool has(const Digest& id) const { return txn.get(state->objects.table(), id.view()).has_value(); }
+  bool has(const Digest& id) const {
+    return txn.get(state->objects.table(), id.view()).has_value();
+  }
 
   void require(bool present, const std::string& what, const Digest& from, const Digest& missing) {
     if (!present)
@@ -101,8 +103,7 @@ bool ObjectWriter::is_ancestor(const Digest& ancestor, const Digest& descendant)
   return detail::is_ancestor_in(*impl_->state, impl_->txn, ancestor, descendant);
 }
 
-bool ObjectWriter::compare_and_swap_ref(std::string_view ref,
-                                        const std::optional<Digest>& expected,
+bool ObjectWriter::compare_and_swap_ref(std::string_view ref, const std::optional<Digest>& expected,
                                         const Digest& desired) {
   detail::validate_full_ref(ref);
   impl_->require_commit(desired);

@@ -49,7 +49,8 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
     if (space == line.npos) bad("no token");
     const std::string_view kind = line.substr(0, space);
     std::string_view token = line.substr(space + 1);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
     Access access;
     if (kind == "read") {
       access = Access::Read;
@@ -65,21 +66,22 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
     auth.tokens_.emplace_back(std::string(token), access);
   }
   if (auth.tokens_.empty())
-    fail(ErrorCode::InvalidArgument, "tokens file '" + tokens_file->string() +
-                                         "' holds no token; add 'read TOKEN' or 'write TOKEN' lines");
+    fail(ErrorCode::InvalidArgument,
+         "tokens file '" + tokens_file->string() +
+             "' holds no token; add 'read TOKEN' or 'write TOKEN' lines");
   return auth;
 }
 
 AuthDecision Auth::check(Access need, std::string_view token) const {
   if (!has_tokens_) {
     if (need == Access::Read) return {};
-    return {403, "this server is read-only: it was started without --tokens; restart it with "
-                 "--tokens FILE holding a 'write TOKEN' line to accept pushes"};
+    return {403,
+            "this server is read-only: it was started without --tokens; restart it with "
+            "--tokens FILE holding a 'write TOKEN' line to accept pushes"};
   }
   if (token.empty()) {
     if (need == Access::Read && anonymous_read_) return {};
-    return {401, std::string("this server needs a ") +
-                     (need == Access::Write ? "write" : "read") +
+    return {401, std::string("this server needs a ") + (need == Access::Write ? "write" : "read") +
                      " token; set HANGAR_TOKEN to one from its tokens file"};
   }
   std::optional<Access> granted;

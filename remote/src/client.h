@@ -1,14 +1,14 @@
 // Helpers the client operations (clone, fetch, fetch_data, push) share. Private to remote.
 #pragma once
 
+#include <hangar/remote/operations.h>
+#include <hangar/remote/transport.h>
+#include <hangar/transfer.h>
+
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <hangar/remote/operations.h>
-#include <hangar/remote/transport.h>
-#include <hangar/transfer.h>
 
 #include "pack.h"
 

@@ -53,8 +53,8 @@ std::string pick_branch(const CloneOptions& o, const RefList& refs, const std::s
     if (!refs.branches.empty() && !has(*o.branch)) {
       std::string list;
       for (const auto& b : refs.branches) list += (list.empty() ? "" : ", ") + b.name;
-      fail(ErrorCode::NotFound, "remote " + url + " has no branch '" + *o.branch +
-                                    "'; its branches: " + list);
+      fail(ErrorCode::NotFound,
+           "remote " + url + " has no branch '" + *o.branch + "'; its branches: " + list);
     }
     return *o.branch;
   }
@@ -73,12 +73,13 @@ CloneResult clone(const CloneOptions& o) {
   validate_branch_name(branch);
 
   fs::path dir = o.dir;
-  if (dir.empty()) dir = conn.info.name.empty() ? fs::path("hangar-clone") : fs::path(conn.info.name);
+  if (dir.empty())
+    dir = conn.info.name.empty() ? fs::path("hangar-clone") : fs::path(conn.info.name);
   std::error_code ec;
   const bool existed = fs::exists(dir, ec);
   if (existed && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)))
-    fail(ErrorCode::AlreadyExists, "destination '" + dir.string() +
-                                       "' already exists and is not empty; give another DIR");
+    fail(ErrorCode::AlreadyExists,
+         "destination '" + dir.string() + "' already exists and is not empty; give another DIR");
   CleanupGuard cleanup(dir, existed);
   Repository::init(dir, UserIdentity{});
 

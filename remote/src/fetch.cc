@@ -16,10 +16,10 @@ std::string remote_url(const Repository& repo, std::string_view name) {
   if (url) return *url;
   std::string known;
   for (const auto& r : transfer::remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
-  fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'" +
-                                (known.empty() ? "; add one with 'hangar remote add NAME URL'"
-                                               : "; known remotes: " + known +
-                                                     " (see 'hangar remote list')"));
+  fail(ErrorCode::NotFound,
+       "no remote '" + std::string(name) + "'" +
+           (known.empty() ? "; add one with 'hangar remote add NAME URL'"
+                          : "; known remotes: " + known + " (see 'hangar remote list')"));
 }
 
 FetchResult fetch(Repository& repo, const FetchOptions& o) {

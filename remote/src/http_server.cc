@@ -4,7 +4,6 @@
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
 #include <httplib.h>
-
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,12 +24,18 @@ namespace fs = std::filesystem;
 int status_of(ErrorCode code) {
   switch (code) {
     case ErrorCode::InvalidArgument:
-    case ErrorCode::Corrupt: return 400;
-    case ErrorCode::NotFound: return 404;
-    case ErrorCode::Unsupported: return 426;
-    case ErrorCode::Locked: return 503;
-    case ErrorCode::Remote: return 400;
-    default: return 500;
+    case ErrorCode::Corrupt:
+      return 400;
+    case ErrorCode::NotFound:
+      return 404;
+    case ErrorCode::Unsupported:
+      return 426;
+    case ErrorCode::Locked:
+      return 503;
+    case ErrorCode::Remote:
+      return 400;
+    default:
+      return 500;
   }
 }
 
@@ -52,8 +57,8 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
     return true;
   });
   if (too_big)
-    fail(ErrorCode::InvalidArgument, "request body is over the limit of " + std::to_string(cap) +
-                                         " bytes");
+    fail(ErrorCode::InvalidArgument,
+         "request body is over the limit of " + std::to_string(cap) + " bytes");
   return body;
 }
 
@@ -124,12 +129,10 @@ struct Server::Impl {
         });
   }
 
-  httplib::Server::HandlerResponse pre_route(const httplib::Request& req,
-                                             httplib::Response& res) {
+  httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
     const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute;
-    const AuthDecision d =
-        auth.check(push ? Access::Write : Access::Read,
-                   bearer_token(req.get_header_value("Authorization")));
+    const AuthDecision d = auth.check(push ? Access::Write : Access::Read,
+                                      bearer_token(req.get_header_value("Authorization")));
     if (d.status != 0) {
       reply_error(res, d.status, d.message);
       return httplib::Server::HandlerResponse::Handled;
@@ -143,9 +146,10 @@ struct Server::Impl {
         version = 0;
       }
       if (version < min_protocol || version > protocol) {
-        reply_error(res, 426, "client speaks hangar protocol '" + v + "'; this server speaks " +
-                                  std::to_string(min_protocol) + " to " +
-                                  std::to_string(protocol) + "; upgrade the older side");
+        reply_error(res, 426,
+                    "client speaks hangar protocol '" + v + "'; this server speaks " +
+                        std::to_string(min_protocol) + " to " + std::to_string(protocol) +
+                        "; upgrade the older side");
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -153,16 +157,17 @@ struct Server::Impl {
   }
 
   void routes() {
-    http.set_pre_routing_handler(
-        [this](const httplib::Request& req, httplib::Response& res) { return pre_route(req, res); });
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return pre_route(req, res);
+    });
     http.Get(protocol::kInfoRoute, [this](const httplib::Request&, httplib::Response& res) {
       guard(res, [&] {
-        res.set_content(protocol::encode_info(service->info(), min_protocol),
-                        protocol::kJsonType);
+        res.set_content(protocol::encode_info(service->info(), min_protocol), protocol::kJsonType);
       });
     });
     http.Get(protocol::kRefsRoute, [this](const httplib::Request&, httplib::Response& res) {
-      guard(res, [&] { res.set_content(protocol::encode_refs(service->refs()), protocol::kJsonType); });
+      guard(res,
+            [&] { res.set_content(protocol::encode_refs(service->refs()), protocol::kJsonType); });
     });
     http.Get(protocol::kPushCheckRoute, [this](const httplib::Request&, httplib::Response& res) {
       guard(res, [&] {
@@ -182,9 +187,10 @@ struct Server::Impl {
                                              const httplib::ContentReader& reader) {
       guard(res, [&] {
         const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
-        stream(res, service->chunks(protocol::decode_digests(body, kMaxDigestsPerRequest,
-                                                             "chunk request")),
-               true);
+        stream(
+            res,
+            service->chunks(protocol::decode_digests(body, kMaxDigestsPerRequest, "chunk request")),
+            true);
       });
     });
     http.Post(protocol::kMissingRoute, [this](const httplib::Request&, httplib::Response& res,
@@ -204,8 +210,8 @@ struct Server::Impl {
   void push(const httplib::Request& req, httplib::Response& res,
             const httplib::ContentReader& reader) {
     if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
-    auto updates = protocol::decode_updates(req.get_header_value(protocol::kPushHeader),
-                                            "push header");
+    auto updates =
+        protocol::decode_updates(req.get_header_value(protocol::kPushHeader), "push header");
     auto session = service->begin_push(std::move(updates), "client " + req.remote_addr);
     std::exception_ptr error;
     const bool read = reader([&](const char* data, std::size_t n) {
@@ -219,8 +225,8 @@ struct Server::Impl {
     });
     if (error) std::rethrow_exception(error);
     if (!read)
-      fail(ErrorCode::Remote, "the push from " + req.remote_addr +
-                                  " broke off before its end; nothing was applied");
+      fail(ErrorCode::Remote,
+           "the push from " + req.remote_addr + " broke off before its end; nothing was applied");
     const PushReply reply = session->finish();
     res.status = reply.accepted ? 200 : 409;
     res.set_content(protocol::encode_push_reply(reply), protocol::kJsonType);
@@ -240,10 +246,12 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   if (ec) fail_errno(ec.value(), "cannot resolve path", options.root.string());
   if (!root.has_filename()) root = root.parent_path();
   if (!fs::is_directory(root / ".hangar", ec))
-    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar "
-                                                    "init' there or pass the repository's path");
+    fail(ErrorCode::NotFound, "'" + root.string() +
+                                  "' is not a hangar repository; run 'hangar "
+                                  "init' there or pass the repository's path");
   s.writable = s.auth.has_write_tokens();
-  s.repo.emplace(Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
+  s.repo.emplace(
+      Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
   const unsigned threads = std::max(2u, options.threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -24,8 +24,8 @@ struct ParsedUrl {
 
 ParsedUrl parse_url(const std::string& url) {
   auto bad = [&](const std::string& why) {
-    fail(ErrorCode::InvalidArgument, "bad remote URL '" + url + "': " + why +
-                                         "; expected http://HOST:PORT");
+    fail(ErrorCode::InvalidArgument,
+         "bad remote URL '" + url + "': " + why + "; expected http://HOST:PORT");
   };
   std::string rest = url.substr(7);  // after "http://"
   ParsedUrl p;
@@ -58,7 +58,9 @@ std::string one_line(std::string s) {
 class HttpTransport final : public Transport {
  public:
   HttpTransport(std::string url, const TransportOptions& options)
-      : url_(std::move(url)), parsed_(parse_url(url_)), cli_(parsed_.host, parsed_.port),
+      : url_(std::move(url)),
+        parsed_(parse_url(url_)),
+        cli_(parsed_.host, parsed_.port),
         token_(options.token) {
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     cli_.set_connection_timeout(options.connect_timeout_s, 0);
@@ -79,10 +81,10 @@ class HttpTransport final : public Transport {
     int server_min = 0;
     ServerInfo info = protocol::decode_info(res->body, server_min, "reply from " + url_);
     if (server_min > protocol::kVersion)
-      fail(ErrorCode::Unsupported,
-           "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +
-               " (at least " + std::to_string(server_min) + "), newer than this hangar's " +
-               std::to_string(protocol::kVersion) + "; upgrade hangar");
+      fail(ErrorCode::Unsupported, "remote " + url_ + " speaks hangar protocol " +
+                                       std::to_string(info.protocol) + " (at least " +
+                                       std::to_string(server_min) + "), newer than this hangar's " +
+                                       std::to_string(protocol::kVersion) + "; upgrade hangar");
     if (info.protocol < protocol::kMinVersion)
       fail(ErrorCode::Unsupported,
            "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +
@@ -186,7 +188,8 @@ class HttpTransport final : public Transport {
     };
     req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
       if (status != 200) {
-        error_body.append(data, std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
+        error_body.append(data,
+                          std::min(n, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
         return true;
       }
       try {
@@ -214,18 +217,24 @@ class HttpTransport final : public Transport {
     std::string why;
     switch (err) {
       case httplib::Error::Connection:
-        why = "cannot connect: nothing is listening there; check the URL and that 'hangar "
-              "server' runs";
+        why =
+            "cannot connect: nothing is listening there; check the URL and that 'hangar "
+            "server' runs";
         break;
-      case httplib::Error::ConnectionTimeout: why = "connection timed out"; break;
+      case httplib::Error::ConnectionTimeout:
+        why = "connection timed out";
+        break;
       case httplib::Error::Read:
-        why = "the connection broke while receiving (did the server stop?); nothing was "
-              "applied, retry";
+        why =
+            "the connection broke while receiving (did the server stop?); nothing was "
+            "applied, retry";
         break;
       case httplib::Error::Write:
         why = "the connection broke while sending (did the server stop?); retry";
         break;
-      default: why = httplib::to_string(err); break;
+      default:
+        why = httplib::to_string(err);
+        break;
     }
     fail(ErrorCode::Remote, "remote " + url_ + " (" + route + "): " + why);
   }
@@ -239,12 +248,15 @@ class HttpTransport final : public Transport {
       case 403:
         fail(ErrorCode::Remote, where + " refused the request (403 forbidden): " + msg);
       case 404:
-        fail(ErrorCode::Remote, where + " has no route " + route +
-                                    " (404); is it a hangar server?");
-      case 426: fail(ErrorCode::Unsupported, where + ": " + msg);
+        if (body.rfind("{\"error\"", 0) == 0)  // a hangar server: something was not found
+          fail(ErrorCode::Remote, where + " (" + route + "): " + msg);
+        fail(ErrorCode::Remote,
+             where + " has no route " + route + " (404); is it a hangar server?");
+      case 426:
+        fail(ErrorCode::Unsupported, where + ": " + msg);
       default:
-        fail(ErrorCode::Remote, where + " (" + route + ") answered HTTP " +
-                                    std::to_string(status) + ": " + msg);
+        fail(ErrorCode::Remote,
+             where + " (" + route + ") answered HTTP " + std::to_string(status) + ": " + msg);
     }
   }
 

@@ -14,7 +14,8 @@ namespace hangar::remote {
 void drop_mapped_pages(const std::filesystem::path& repo_root) noexcept {
   try {
     std::error_code ec;
-    const std::string prefix = std::filesystem::weakly_canonical(repo_root / ".hangar", ec).string();
+    const std::string prefix =
+        std::filesystem::weakly_canonical(repo_root / ".hangar", ec).string();
     if (ec || prefix.empty()) return;
     std::FILE* maps = std::fopen("/proc/self/maps", "r");
     if (maps == nullptr) return;

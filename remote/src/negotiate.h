@@ -3,15 +3,15 @@
 // Private to the remote module.
 #pragma once
 
+#include <hangar/remote/transport.h>
+#include <hangar/repository.h>
+#include <hangar/transfer.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
 #include <vector>
-
-#include <hangar/remote/transport.h>
-#include <hangar/repository.h>
-#include <hangar/transfer.h>
 
 #include "pack.h"
 

@@ -107,8 +107,8 @@ void PackWriter::add_object(transfer::ObjectType type, const Digest& id, ByteVie
 }
 
 void PackWriter::add_chunk(const transfer::StoredChunk& chunk) {
-  impl_->head(RecordType::Chunk, static_cast<std::uint8_t>(chunk.codec), chunk.id,
-              chunk.raw_size, chunk.stored.size());
+  impl_->head(RecordType::Chunk, static_cast<std::uint8_t>(chunk.codec), chunk.id, chunk.raw_size,
+              chunk.stored.size());
   impl_->append(chunk.stored);
   ++impl_->stats.records;
   ++impl_->stats.chunks;
@@ -156,16 +156,18 @@ struct PackReader::Impl {
   [[noreturn]] void corrupt(const std::string& what) const {
     fail(ErrorCode::Corrupt, "pack from " + source + " is corrupt: " + what);
   }
-  std::string record_name() const {
-    return "record " + std::to_string(stats.records + 1);
-  }
+  std::string record_name() const { return "record " + std::to_string(stats.records + 1); }
 
   std::size_t need() const {
     switch (stage) {
-      case Stage::Header: return kPackHeaderSize;
-      case Stage::Head: return kRecordHeaderSize;
-      case Stage::Payload: return static_cast<std::size_t>(payload);
-      case Stage::Done: break;
+      case Stage::Header:
+        return kPackHeaderSize;
+      case Stage::Head:
+        return kRecordHeaderSize;
+      case Stage::Payload:
+        return static_cast<std::size_t>(payload);
+      case Stage::Done:
+        break;
     }
     return 0;
   }
@@ -173,10 +175,14 @@ struct PackReader::Impl {
   void process(ByteView unit) {
     stats.bytes += unit.size();
     switch (stage) {
-      case Stage::Header: return on_header(unit);
-      case Stage::Head: return on_head(unit);
-      case Stage::Payload: return on_payload(unit);
-      case Stage::Done: break;
+      case Stage::Header:
+        return on_header(unit);
+      case Stage::Head:
+        return on_head(unit);
+      case Stage::Payload:
+        return on_payload(unit);
+      case Stage::Done:
+        break;
     }
   }
 

@@ -4,15 +4,15 @@
 // it completes and hands it on. Private to the remote module.
 #pragma once
 
+#include <hangar/remote/transport.h>
+#include <hangar/storage/digest.h>
+#include <hangar/transfer.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-
-#include <hangar/remote/transport.h>
-#include <hangar/storage/digest.h>
-#include <hangar/transfer.h>
 
 namespace hangar::remote {
 
@@ -29,15 +29,15 @@ enum class RecordType : std::uint8_t {
 
 inline constexpr std::array<char, 4> kPackMagic = {'H', 'G', 'P', 'K'};
 inline constexpr std::uint8_t kPackVersion = 1;
-inline constexpr std::size_t kPackHeaderSize = 8;    // magic, version, flags, reserved u16
-inline constexpr std::size_t kRecordHeaderSize = 30; // type, codec, digest, raw u32, payload u64
+inline constexpr std::size_t kPackHeaderSize = 8;       // magic, version, flags, reserved u16
+inline constexpr std::size_t kRecordHeaderSize = 30;    // type, codec, digest, raw u32, payload u64
 inline constexpr std::size_t kTrailerPayloadSize = 16;  // record count u64, byte count u64
 
 struct PackStats {
   std::uint64_t records = 0;  // object and chunk records (not the trailer)
   std::uint64_t objects = 0;
   std::uint64_t chunks = 0;
-  std::uint64_t bytes = 0;    // every byte of the stream, trailer included
+  std::uint64_t bytes = 0;  // every byte of the stream, trailer included
 };
 
 // Builds a pack into an internal buffer that the caller drains (pending() / clear_pending())

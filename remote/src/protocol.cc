@@ -12,8 +12,8 @@ using Json = nlohmann::json;
 
 Json parse(std::string_view text, const std::string& what) {
   if (text.size() > kMaxJsonBytes)
-    fail(ErrorCode::Corrupt, what + ": document of " + std::to_string(text.size()) +
-                                 " bytes is over the limit");
+    fail(ErrorCode::Corrupt,
+         what + ": document of " + std::to_string(text.size()) + " bytes is over the limit");
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) fail(ErrorCode::Corrupt, what + ": not a JSON object");
   return j;
@@ -57,12 +57,9 @@ Json hex_list(std::span<const Digest> ids) {
 }  // namespace
 
 std::string encode_info(const ServerInfo& info, int min_version) {
-  return Json{{"protocol", info.protocol},
-              {"min_protocol", min_version},
-              {"server", info.server},
-              {"name", info.name},
-              {"read_only", info.read_only},
-              {"capabilities", info.capabilities}}
+  return Json{{"protocol", info.protocol},   {"min_protocol", min_version},
+              {"server", info.server},       {"name", info.name},
+              {"read_only", info.read_only}, {"capabilities", info.capabilities}}
       .dump();
 }
 
@@ -111,19 +108,20 @@ HistoryRequest decode_history_request(std::string_view json, const std::string& 
 std::string encode_digests(std::span<const Digest> ids) {
   std::string out;
   out.reserve(ids.size() * Digest::kSize);
-  for (const auto& d : ids) out.append(reinterpret_cast<const char*>(d.bytes.data()), Digest::kSize);
+  for (const auto& d : ids)
+    out.append(reinterpret_cast<const char*>(d.bytes.data()), Digest::kSize);
   return out;
 }
 
 std::vector<Digest> decode_digests(std::string_view body, std::size_t max,
                                    const std::string& what) {
   if (body.size() % Digest::kSize != 0)
-    fail(ErrorCode::Corrupt, what + ": " + std::to_string(body.size()) +
-                                 " bytes is not a list of 16-byte digests");
+    fail(ErrorCode::Corrupt,
+         what + ": " + std::to_string(body.size()) + " bytes is not a list of 16-byte digests");
   const std::size_t n = body.size() / Digest::kSize;
   if (n > max)
-    fail(ErrorCode::Corrupt, what + ": " + std::to_string(n) + " digests, at most " +
-                                 std::to_string(max));
+    fail(ErrorCode::Corrupt,
+         what + ": " + std::to_string(n) + " digests, at most " + std::to_string(max));
   std::vector<Digest> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i)

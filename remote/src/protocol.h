@@ -3,13 +3,13 @@
 // itself is in pack.h. Private to the remote module.
 #pragma once
 
+#include <hangar/remote/transport.h>
+
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/remote/transport.h>
 
 namespace hangar::remote::protocol {
 
@@ -31,8 +31,8 @@ inline constexpr const char* kMissingRoute = "/hangar/chunks/missing";
 inline constexpr const char* kPushRoute = "/hangar/push";
 inline constexpr const char* kPushCheckRoute = "/hangar/push/check";
 
-inline constexpr std::size_t kMaxJsonBytes = 8u << 20;     // a request or reply document
-inline constexpr std::size_t kMaxHaves = 65536;             // commits in a history request
+inline constexpr std::size_t kMaxJsonBytes = 8u << 20;  // a request or reply document
+inline constexpr std::size_t kMaxHaves = 65536;         // commits in a history request
 
 // Every decode_* throws Corrupt "<what>: ..." on a malformed document (`what` names it).
 

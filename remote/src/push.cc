@@ -41,8 +41,9 @@ PushResult push(Repository& repo, const PushOptions& o) {
   validate_branch_name(out.branch);
   const auto tip = repo.find_branch(out.branch);
   if (!tip)
-    fail(ErrorCode::NotFound, "branch '" + out.branch + "' has no commits to push; see 'hangar "
-                                                        "branch list'");
+    fail(ErrorCode::NotFound, "branch '" + out.branch +
+                                  "' has no commits to push; see 'hangar "
+                                  "branch list'");
   out.new_commit = *tip;
 
   client::Connection conn = client::connect(url, o.transport);
@@ -50,8 +51,7 @@ PushResult push(Repository& repo, const PushOptions& o) {
   const RefList refs = t.list_refs();
   for (const auto& b : refs.branches)
     if (b.name == out.branch) out.old_commit = b.commit;
-  const std::string tracking =
-      std::string(transfer::kRemotesPrefix) + o.remote + "/" + out.branch;
+  const std::string tracking = std::string(transfer::kRemotesPrefix) + o.remote + "/" + out.branch;
 
   transfer::HistoryReader history(repo);
   if (out.old_commit == out.new_commit) {
@@ -61,12 +61,14 @@ PushResult push(Repository& repo, const PushOptions& o) {
       const std::string hint = "; run 'hangar fetch " + o.remote + "' and merge '" + o.remote +
                                "/" + out.branch + "' first, or push with --force";
       if (!history.has_commit(*out.old_commit))
-        reject(o, out.branch, "the remote branch has commits you do not have (not a "
-                              "fast-forward)" + hint);
+        reject(o, out.branch,
+               "the remote branch has commits you do not have (not a "
+               "fast-forward)" +
+                   hint);
       if (!history.is_ancestor(*out.old_commit, out.new_commit))
-        reject(o, out.branch, "the remote branch at " + out.old_commit->short_hex() +
-                                  " is not an ancestor of " + out.new_commit.short_hex() +
-                                  " (not a fast-forward)" + hint);
+        reject(o, out.branch,
+               "the remote branch at " + out.old_commit->short_hex() + " is not an ancestor of " +
+                   out.new_commit.short_hex() + " (not a fast-forward)" + hint);
     }
     std::vector<Digest> haves;
     for (const auto& b : refs.branches)
@@ -83,11 +85,11 @@ PushResult push(Repository& repo, const PushOptions& o) {
     }
     const auto not_here = transfer::missing_chunks(repo, send);
     if (!not_here.empty())
-      fail(ErrorCode::NotLocal, "cannot push '" + out.branch + "': " +
-                                    std::to_string(not_here.size()) + " chunks the remote lacks " +
-                                    "are not local either (e.g. " + not_here.front().short_hex() +
-                                    "); run 'hangar fetch-data " + transfer::default_remote(repo) +
-                                    " " + out.branch + " --all-history' first");
+      fail(ErrorCode::NotLocal,
+           "cannot push '" + out.branch + "': " + std::to_string(not_here.size()) +
+               " chunks the remote lacks " + "are not local either (e.g. " +
+               not_here.front().short_hex() + "); run 'hangar fetch-data " +
+               transfer::default_remote(repo) + " " + out.branch + " --all-history' first");
     out.stats.objects = plan.objects.size();
     out.stats.chunks = send.size();
     PackProducer producer(repo, std::move(history), std::move(plan.objects), std::move(send));

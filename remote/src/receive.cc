@@ -109,7 +109,8 @@ struct Spool::File {
       ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) fail_errno(errno, "cannot read a temporary file in", dir.string());
-      if (got == 0) fail(ErrorCode::Corrupt, "temporary transfer file in '" + dir.string() + "' is short");
+      if (got == 0)
+        fail(ErrorCode::Corrupt, "temporary transfer file in '" + dir.string() + "' is short");
       out += got;
       n -= static_cast<std::size_t>(got);
       offset += static_cast<std::uint64_t>(got);
@@ -162,10 +163,10 @@ void Spool::replay_objects(
 }
 
 void Spool::replay_chunks(const std::function<void(const transfer::StoredChunk&)>& fn) {
-  chunks_->replay([&](std::uint8_t, std::uint8_t codec, const Digest& id, std::uint32_t raw,
-                      ByteView bytes) {
-    fn(transfer::StoredChunk{id, static_cast<storage::ChunkCodec>(codec), raw, bytes});
-  });
+  chunks_->replay(
+      [&](std::uint8_t, std::uint8_t codec, const Digest& id, std::uint32_t raw, ByteView bytes) {
+        fn(transfer::StoredChunk{id, static_cast<storage::ChunkCodec>(codec), raw, bytes});
+      });
 }
 
 // ---- direct and checking handlers ----

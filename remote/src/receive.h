@@ -3,16 +3,16 @@
 // batches, and the direct handlers clone and fetch use. Private to the remote module.
 #pragma once
 
+#include <hangar/repository.h>
+#include <hangar/storage/codec.h>
+#include <hangar/transfer.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <unordered_set>
 #include <vector>
-
-#include <hangar/repository.h>
-#include <hangar/storage/codec.h>
-#include <hangar/transfer.h>
 
 #include "pack.h"
 
@@ -57,8 +57,7 @@ class Spool final : public RecordHandler {
   std::uint64_t chunks() const noexcept;
   // Reads the records back in the order they arrived. Views live during the call only.
   // Throws: Io, Corrupt (the temporary file changed under us).
-  void replay_objects(
-      const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn);
+  void replay_objects(const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn);
   void replay_chunks(const std::function<void(const transfer::StoredChunk&)>& fn);
 
  private:
@@ -85,7 +84,8 @@ class DirectHandler final : public RecordHandler {
 // Forwards records to `inner` after checking that each chunk was requested (once); counts them.
 class RequestedChunks final : public RecordHandler {
  public:
-  RequestedChunks(RecordHandler& inner, std::string source) : inner_(inner), source_(std::move(source)) {}
+  RequestedChunks(RecordHandler& inner, std::string source)
+      : inner_(inner), source_(std::move(source)) {}
   void expect(std::span<const Digest> ids) { wanted_.insert(ids.begin(), ids.end()); }
   void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
   void on_chunk(const transfer::StoredChunk& chunk) override;

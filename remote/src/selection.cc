@@ -15,8 +15,8 @@ void validate(const DataSelection& s) {
   if (s.fraction && !(*s.fraction > 0.0 && *s.fraction <= 1.0))
     fail(ErrorCode::InvalidArgument,
          "--fraction must be greater than 0 and at most 1, got " + std::to_string(*s.fraction));
-  if (s.none && (!s.columns.empty() || !s.keys.empty() || s.fraction || s.max_bytes ||
-                 s.all_history))
+  if (s.none &&
+      (!s.columns.empty() || !s.keys.empty() || s.fraction || s.max_bytes || s.all_history))
     fail(ErrorCode::InvalidArgument, "--no-data cannot be combined with other data selectors");
 }
 
@@ -40,9 +40,9 @@ struct Selector {
   std::set<Key> keys;
   SelectionResult out;
   std::unordered_set<Digest> seen_chunks;
-  std::map<std::string, std::uint64_t> used;                        // budget used per column
+  std::map<std::string, std::uint64_t> used;                       // budget used per column
   std::map<std::string, std::unordered_set<Digest>> seen_samples;  // per column
-  std::set<std::string> exhausted;                                  // budget reached
+  std::set<std::string> exhausted;                                 // budget reached
 
   Selector(const Repository& repo, const DataSelection& s)
       : sel(s), history(repo), keys(s.keys.begin(), s.keys.end()) {}

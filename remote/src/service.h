@@ -2,14 +2,14 @@
 // server calls per request and what LocalTransport calls in-process. Private to remote.
 #pragma once
 
+#include <hangar/remote/transport.h>
+#include <hangar/repository.h>
+
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <hangar/remote/transport.h>
-#include <hangar/repository.h>
 
 #include "negotiate.h"
 #include "receive.h"
@@ -50,7 +50,8 @@ class RepoService {
     PackReader reader_;
   };
   // REQUIRES: the repository was opened for Write. Throws: Io.
-  std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates, const std::string& source);
+  std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates,
+                                          const std::string& source);
 
  private:
   Repository& repo_;

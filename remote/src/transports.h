@@ -1,10 +1,10 @@
 // The transport implementations behind open_transport() (transport.cc). Private to remote.
 #pragma once
 
+#include <hangar/remote/transport.h>
+
 #include <memory>
 #include <string>
-
-#include <hangar/remote/transport.h>
 
 namespace hangar::remote {
 

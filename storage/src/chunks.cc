@@ -32,6 +32,8 @@ struct Chunks::State {
   std::vector<std::pair<Digest, ChunkLocation>> staged;
   std::unordered_set<Digest> staged_ids;
   std::set<BackendCode> staged_backends;
+  std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
+  std::set<BackendCode> unwritten_backends;
 
   ChunkStore& backend(BackendCode code) const {
     auto it = backends.find(code);
@@ -83,7 +85,7 @@ Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
          "no chunk store at '" + chunks_dir.string() + "'; is this a hangar repository?");
   auto state = std::make_unique<State>(
       State{chunks_dir, read_only, LocationIndex::open(chunks_dir / kIndexDir, read_only), {}, {},
-            {}, {}});
+            {}, {}, 0, {}});
   for (BackendCode code : kKnownBackends) {
     try {
       state->backends[code] = open_backend(code, chunks_dir, read_only);
@@ -103,8 +105,7 @@ Chunks Chunks::open_with_backend(const std::filesystem::path& chunks_dir,
   return chunks;
 }
 
-std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode backend,
-                               bool write_back) {
+std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode backend) {
   State& s = *state_;
   if (s.read_only)
     fail(ErrorCode::Internal, "write to read-only chunk store '" + s.dir.string() + "'");
@@ -112,7 +113,7 @@ std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode
   ChunkStore& store = s.backend(backend);
   for (const EncodedChunk& c : chunks) validate(c);
 
-  const std::size_t mark = s.staged.size();
+  const std::size_t before = s.staged.size();
   try {
     lmdb::ReadTxn txn = s.index.begin_read();
     for (const EncodedChunk& c : chunks) {
@@ -126,25 +127,44 @@ std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode
       }
       s.staged_ids.insert(c.digest);
     }
-    if (s.staged.size() > mark) {
+    if (s.staged.size() > before) {
       s.staged_backends.insert(backend);
-      if (write_back) store.write_back();
+      s.unwritten_backends.insert(backend);
     }
   } catch (...) {
-    // This call's appends are gone with the backend's pending state: forget their locations.
-    for (std::size_t i = mark; i < s.staged.size(); ++i) s.staged_ids.erase(s.staged[i].first);
-    s.staged.resize(mark);
+    drop_unwritten();
     throw;
   }
-  return s.staged.size() - mark;
+  return s.staged.size() - before;
+}
+
+void Chunks::drop_unwritten() noexcept {
+  // Appends not written back are gone with the backends' pending state: forget them.
+  State& s = *state_;
+  for (std::size_t i = s.written_back; i < s.staged.size(); ++i)
+    s.staged_ids.erase(s.staged[i].first);
+  s.staged.resize(s.written_back);
+  s.unwritten_backends.clear();
 }
 
 std::size_t Chunks::stage(std::span<const EncodedChunk> chunks, BackendCode backend) {
-  return append_new(chunks, backend, true);
+  return append_new(chunks, backend);
+}
+
+void Chunks::write_back() {
+  State& s = *state_;
+  try {
+    for (BackendCode code : s.unwritten_backends) s.backend(code).write_back();
+  } catch (...) {
+    discard_staged();
+    throw;
+  }
+  s.unwritten_backends.clear();
+  s.written_back = s.staged.size();
 }
 
 std::size_t Chunks::write(std::span<const EncodedChunk> chunks, BackendCode backend) {
-  append_new(chunks, backend, false);
+  append_new(chunks, backend);
   return commit_staged();
 }
 
@@ -166,6 +186,8 @@ void Chunks::discard_staged() noexcept {
   state_->staged.clear();
   state_->staged_ids.clear();
   state_->staged_backends.clear();
+  state_->unwritten_backends.clear();
+  state_->written_back = 0;
 }
 
 bool Chunks::contains(const Digest& digest) const {

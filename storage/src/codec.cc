@@ -43,12 +43,18 @@ std::byte* scratch(int which, std::size_t n) {
   return b.data();
 }
 
-constexpr std::size_t kDeltaHeader = 2;  // u8 element_size, u8 stride
+constexpr std::size_t kDeltaHeader = 6;  // u8 element_size, u8 stride, u32 row (LE)
 
 // zstd into dst[0, cap); 0 when it does not fit (the chunk does not pay), else the size.
-std::size_t compress_into(std::byte* dst, std::size_t cap, ByteView src, int level) {
-  const std::size_t n =
-      ZSTD_compressCCtx(thread_cctx(), dst, cap, src.data(), src.size(), level);
+// min_match 0: the level's own.
+std::size_t compress_into(std::byte* dst, std::size_t cap, ByteView src, int level,
+                          int min_match = 0) {
+  ZSTD_CCtx* cctx = thread_cctx();
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  std::size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  if (!ZSTD_isError(n) && min_match > 0)
+    n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, min_match);
+  if (!ZSTD_isError(n)) n = ZSTD_compress2(cctx, dst, cap, src.data(), src.size());
   if (!ZSTD_isError(n)) return n;
   if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) return 0;
   fail(ErrorCode::Internal,
@@ -71,21 +77,26 @@ void delta_decode_chunk(ByteView stored, MutableByteView out) {
                                  " bytes has no header");
   const auto element_size = std::to_integer<unsigned>(stored[0]);
   const auto stride = std::to_integer<unsigned>(stored[1]);
-  if ((element_size != 1 && element_size != 2) || stride == 0)
+  std::uint32_t row = 0;
+  for (int i = 5; i >= 2; --i) row = (row << 8) | std::to_integer<std::uint32_t>(stored[i]);
+  if ((element_size != 1 && element_size != 2) || stride == 0 || row < stride)
     fail(ErrorCode::Corrupt, "zstd-delta chunk header has element size " +
-                                 std::to_string(element_size) + " and stride " +
-                                 std::to_string(stride) + "; expected 1 or 2 and >= 1");
+                                 std::to_string(element_size) + ", stride " +
+                                 std::to_string(stride) + " and row " + std::to_string(row) +
+                                 "; expected 1 or 2, >= 1 and >= the stride");
   if (out.size() % element_size != 0)
     fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(out.size()) +
                                  " bytes is not a whole number of " +
                                  std::to_string(element_size) + "-byte elements");
   zstd_decode(stored.subspan(kDeltaHeader), out);
-  detail::delta_decode(out.data(), out.size(), element_size, stride);
+  detail::delta_decode(out.data(), out.size(), element_size, stride, row);
 }
 
-// Levels 1..3 compress delta residuals to the same size (they differ in match finding, and
-// residuals are nearly all literals); level 1 is twice as fast.
+// Levels 1..3 compress delta residuals to about the same size: residuals are nearly all
+// literals, and the levels differ in match finding. Level 1 with matches of >= 7 bytes (runs in
+// flat areas) is the smallest of them and the fastest (docs/decisions/0003-chunk-filter.md).
 int delta_level(int level) { return level <= 3 ? 1 : level; }
+int delta_min_match(int level) { return level <= 3 ? 7 : 0; }
 
 }  // namespace
 
@@ -113,10 +124,12 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
     fail(ErrorCode::InvalidArgument, "chunk of " + std::to_string(raw.size()) +
                                          " bytes exceeds the " + std::to_string(kMaxChunkBytes) +
                                          "-byte chunk limit; split the tensor into chunks");
-  if (delta && ((delta->element_size != 1 && delta->element_size != 2) || delta->stride == 0))
-    fail(ErrorCode::InvalidArgument, "delta filter needs an element size of 1 or 2 and a stride "
-                                     ">= 1, got " + std::to_string(delta->element_size) + " and " +
-                                         std::to_string(delta->stride));
+  if (delta && ((delta->element_size != 1 && delta->element_size != 2) || delta->stride == 0 ||
+                delta->row < delta->stride))
+    fail(ErrorCode::InvalidArgument,
+         "delta filter needs an element size of 1 or 2, a stride >= 1 and a row >= the stride, "
+         "got " + std::to_string(delta->element_size) + ", " + std::to_string(delta->stride) +
+             " and " + std::to_string(delta->row));
   EncodedChunk out{digest_of(raw), ChunkCodec::Raw, static_cast<std::uint32_t>(raw.size()), {}};
   // Compression pays only when it saves at least 1/32 (~3%). Giving zstd a buffer of exactly
   // that budget lets it stop early (dstSize_tooSmall) on data that does not compress.
@@ -129,12 +142,15 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
   std::size_t best_size = 0;  // 0: nothing that pays yet
   if (delta && raw.size() % delta->element_size == 0) {
     std::byte* residuals = scratch(1, raw.size());
-    detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride);
-    const std::size_t n = compress_into(best + kDeltaHeader, budget - kDeltaHeader,
-                                        ByteView(residuals, raw.size()), delta_level(zstd_level));
+    detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride,
+                         delta->row);
+    const std::size_t n =
+        compress_into(best + kDeltaHeader, budget - kDeltaHeader, ByteView(residuals, raw.size()),
+                      delta_level(zstd_level), delta_min_match(zstd_level));
     if (n > 0) {
       best[0] = std::byte{delta->element_size};
       best[1] = std::byte{delta->stride};
+      for (int i = 0; i < 4; ++i) best[2 + i] = static_cast<std::byte>(delta->row >> (8 * i));
       best_size = kDeltaHeader + n;
       out.codec = ChunkCodec::ZstdDelta;
     }

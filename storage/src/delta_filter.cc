@@ -1,9 +1,10 @@
-// Delta predictor for `zstd-delta` chunks. Encoding is a plain loop GCC vectorizes. Decoding is
-// a prefix sum with a stride, which a compiler cannot vectorize (each element needs the one
-// `stride` before it), so the common strides get an SSE2 version: within a 16-byte vector the
-// sum is built in log2 steps of byte shifts, and the carry from the previous vector (its last
-// pixel, repeated) is added with one instruction. The carry of the next vector is computed from
-// the in-vector sums alone, so the loop-carried dependency is a single add per vector.
+// Delta predictor for `zstd-delta` chunks. Encoding is a plain loop GCC vectorizes. Decoding a
+// row is a prefix sum with a stride (once its first pixel has the pixel above added back),
+// which a compiler cannot vectorize (each element needs the one `stride` before it), so the
+// common strides get an SSE2 version: within a 16-byte vector the sum is built in log2 steps of
+// byte shifts, and the carry from the previous vector (its last pixel, repeated) is added with
+// one instruction. The carry of the next vector is computed from the in-vector sums alone, so
+// the loop-carried dependency is a single add per vector.
 #include "delta_filter.h"
 
 #include <cstring>
@@ -24,7 +25,8 @@ void store_le16(std::byte* p, std::uint16_t v) noexcept {
   p[1] = static_cast<std::byte>(v >> 8);
 }
 
-void decode_scalar(std::byte* p, std::size_t n, std::size_t from, unsigned element_size,
+// Prefix sum with a stride over p[0, n) from byte `from` on (p[0, stride elements) are final).
+void prefix_scalar(std::byte* p, std::size_t n, std::size_t from, unsigned element_size,
                    unsigned stride) noexcept {
   if (element_size == 1) {
     auto* b = reinterpret_cast<std::uint8_t*>(p);
@@ -90,7 +92,7 @@ __m128i last_pixel(__m128i v) noexcept {
 }
 
 template <int K, int E>
-void decode_sse2(std::byte* p, std::size_t n) noexcept {
+void prefix_sse2(std::byte* p, std::size_t n) noexcept {
   static_assert(K % E == 0 && K <= 16);
   constexpr int kStep = (16 / K) * K;  // whole pixels per vector
   std::size_t i = 0;
@@ -115,55 +117,99 @@ void decode_sse2(std::byte* p, std::size_t n) noexcept {
       in = next;
     }
   }
-  decode_scalar(p, n, i, E, K / E);
+  prefix_scalar(p, n, i, E, K / E);
 }
 
 #endif  // __SSE2__
 
-}  // namespace
+using PrefixFn = void (*)(std::byte*, std::size_t) noexcept;
 
-void delta_encode(const std::byte* in, std::byte* out, std::size_t n, unsigned element_size,
-                  unsigned stride) noexcept {
-  if (element_size == 1) {
-    const auto* x = reinterpret_cast<const std::uint8_t*>(in);
-    auto* r = reinterpret_cast<std::uint8_t*>(out);
-    const std::size_t head = stride < n ? stride : n;
-    std::memcpy(r, x, head);
-    for (std::size_t i = head; i < n; ++i) r[i] = static_cast<std::uint8_t>(x[i] - x[i - stride]);
-    return;
-  }
-  const std::size_t k = std::size_t{stride} * 2;
-  const std::size_t head = k < n ? k : n;
-  std::memcpy(out, in, head);
-  for (std::size_t i = head; i + 2 <= n; i += 2)
-    store_le16(out + i, static_cast<std::uint16_t>(load_le16(in + i) - load_le16(in + i - k)));
-}
-
-void delta_decode(std::byte* data, std::size_t n, unsigned element_size,
-                  unsigned stride) noexcept {
+// The SSE2 prefix sum for this stride, or nullptr for the scalar loop.
+PrefixFn simd_prefix(unsigned element_size, unsigned stride) noexcept {
 #if defined(__SSE2__)
   const unsigned k = element_size * stride;
   if (element_size == 1) {
     switch (k) {
-      case 1: return decode_sse2<1, 1>(data, n);
-      case 2: return decode_sse2<2, 1>(data, n);
-      case 3: return decode_sse2<3, 1>(data, n);
-      case 4: return decode_sse2<4, 1>(data, n);
-      case 6: return decode_sse2<6, 1>(data, n);
-      case 8: return decode_sse2<8, 1>(data, n);
+      case 1: return prefix_sse2<1, 1>;
+      case 2: return prefix_sse2<2, 1>;
+      case 3: return prefix_sse2<3, 1>;
+      case 4: return prefix_sse2<4, 1>;
+      case 6: return prefix_sse2<6, 1>;
+      case 8: return prefix_sse2<8, 1>;
       default: break;
     }
   } else if (element_size == 2) {
     switch (k) {
-      case 2: return decode_sse2<2, 2>(data, n);
-      case 4: return decode_sse2<4, 2>(data, n);
-      case 6: return decode_sse2<6, 2>(data, n);
-      case 8: return decode_sse2<8, 2>(data, n);
+      case 2: return prefix_sse2<2, 2>;
+      case 4: return prefix_sse2<4, 2>;
+      case 6: return prefix_sse2<6, 2>;
+      case 8: return prefix_sse2<8, 2>;
       default: break;
     }
   }
 #endif
-  decode_scalar(data, n, 0, element_size, stride);
+  (void)element_size;
+  (void)stride;
+  return nullptr;
+}
+
+// Row starts: p[j] (+)= above[j] for the first k bytes, in element arithmetic; `above` is
+// null for the first row. Encoding subtracts (into out), decoding adds (in place).
+void fix_row_start(const std::byte* in, std::byte* out, std::size_t k, const std::byte* above,
+                   unsigned element_size, bool subtract) noexcept {
+  for (std::size_t j = 0; j < k; j += element_size) {
+    if (element_size == 1) {
+      const auto x = std::to_integer<unsigned>(in[j]);
+      const unsigned a = above ? std::to_integer<unsigned>(above[j]) : 0;
+      out[j] = static_cast<std::byte>((subtract ? x - a : x + a) & 0xFF);
+    } else {
+      const unsigned x = load_le16(in + j);
+      const unsigned a = above ? load_le16(above + j) : 0;
+      store_le16(out + j, static_cast<std::uint16_t>(subtract ? x - a : x + a));
+    }
+  }
+}
+
+}  // namespace
+
+void delta_encode(const std::byte* in, std::byte* out, std::size_t n, unsigned element_size,
+                  unsigned stride, std::uint32_t row) noexcept {
+  const std::size_t k = std::size_t{stride} * element_size;
+  const std::size_t row_bytes = std::size_t{row} * element_size;
+  for (std::size_t start = 0; start < n; start += row_bytes) {
+    const std::size_t len = row_bytes < n - start ? row_bytes : n - start;
+    const std::size_t head = k < len ? k : len;
+    fix_row_start(in + start, out + start, head, start > 0 ? in + start - row_bytes : nullptr,
+                  element_size, true);
+    if (element_size == 1) {
+      const auto* x = reinterpret_cast<const std::uint8_t*>(in + start);
+      auto* r = reinterpret_cast<std::uint8_t*>(out + start);
+      for (std::size_t i = head; i < len; ++i) r[i] = static_cast<std::uint8_t>(x[i] - x[i - k]);
+    } else {
+      const std::byte* x = in + start;
+      std::byte* r = out + start;
+      for (std::size_t i = head; i + 2 <= len; i += 2)
+        store_le16(r + i, static_cast<std::uint16_t>(load_le16(x + i) - load_le16(x + i - k)));
+    }
+  }
+}
+
+void delta_decode(std::byte* data, std::size_t n, unsigned element_size, unsigned stride,
+                  std::uint32_t row) noexcept {
+  const std::size_t k = std::size_t{stride} * element_size;
+  const std::size_t row_bytes = std::size_t{row} * element_size;
+  const PrefixFn simd = simd_prefix(element_size, stride);
+  for (std::size_t start = 0; start < n; start += row_bytes) {
+    std::byte* p = data + start;
+    const std::size_t len = row_bytes < n - start ? row_bytes : n - start;
+    fix_row_start(p, p, k < len ? k : len, start > 0 ? p - row_bytes : nullptr, element_size,
+                  false);
+    if (simd != nullptr) {
+      simd(p, len);
+    } else {
+      prefix_scalar(p, len, 0, element_size, stride);
+    }
+  }
 }
 
 }  // namespace hangar::storage::detail

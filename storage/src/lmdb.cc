@@ -3,9 +3,12 @@
 #include <hangar/storage/lmdb.h>
 #include <lmdb.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <utility>
@@ -396,13 +399,32 @@ void Env::sync() {
 }
 
 void Env::release_mapped_pages() const noexcept {
-  MDB_envinfo info{};
-  MDB_stat stat{};
-  if (mdb_env_info(state_->env, &info) != 0 || mdb_env_stat(state_->env, &stat) != 0) return;
-  // Pages up to the last one in use; anything past it was never touched through the map.
-  const std::uint64_t bytes = (std::uint64_t{info.me_last_pgno} + 1) * stat.ms_psize;
-  const std::uint64_t len = std::min<std::uint64_t>(bytes, info.me_mapsize);
-  if (info.me_mapaddr != nullptr && len > 0) ::madvise(info.me_mapaddr, len, MADV_DONTNEED);
+#if defined(__linux__)
+  // LMDB does not tell where it mapped the file (me_mapaddr is set only with MDB_FIXEDMAP), so
+  // find the mapping of data.mdb by device and inode. Re-read each time: a map resize (ours or,
+  // via MDB_MAP_RESIZED, another process's) may move it. ~100 us; callers do it per many MiB.
+  int fd = -1;
+  struct stat st {};
+  if (mdb_env_get_fd(state_->env, &fd) != 0 || ::fstat(fd, &st) != 0 || st.st_size <= 0) return;
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return;
+  char line[512];
+  bool line_start = true;
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    const bool was_start = line_start;
+    line_start = std::strchr(line, '\n') != nullptr;  // long lines come in several pieces
+    unsigned long lo = 0, hi = 0, offset = 0, inode = 0;
+    unsigned major_id = 0, minor_id = 0;
+    char perms[8] = {};
+    if (!was_start || std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &offset,
+                                  &major_id, &minor_id, &inode) != 7)
+      continue;
+    if (inode != st.st_ino || makedev(major_id, minor_id) != st.st_dev || offset != 0) continue;
+    const auto file = static_cast<unsigned long>(st.st_size);
+    ::madvise(reinterpret_cast<void*>(lo), std::min(hi - lo, file), MADV_DONTNEED);
+  }
+  std::fclose(maps);
+#endif
 }
 
 void Env::grow_map(std::uint64_t new_size) {

@@ -4,6 +4,11 @@
 // Everything here is in-process; libhangar never sees the network.
 #pragma once
 
+#include <hangar/repository.h>
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/codec.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,11 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/repository.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar::transfer {
 

@@ -3,9 +3,10 @@
 // Workers take file indexes from a shared counter and decode, check and chunk each file
 // (the expensive part: image decode, zstd, hashing). The calling thread collects results in
 // index order within a bounded window (memory is bounded by the window, not the folder). It
-// hands chunk bytes to the backend every kWriteBackBytes (Chunks::stage: no index commit, no
-// full fsync) and stages the samples of an epoch (up to kEpochSamples) at once: one flush, one
-// index commit and one meta transaction. So an import of thousands of files does a handful of
+// appends chunk bytes to the backend as they come (Chunks::stage, every kStageBytes), has the
+// backend write them out every kWriteBackBytes (no index commit, no full fsync), and stages the
+// samples of an epoch (up to kEpochSamples) at once: one flush, one index commit and one meta
+// transaction. So an import of thousands of files does a handful of
 // fsyncs, not three per batch; a crash loses at most the staged, uncommitted epoch, which the
 // durability rule allows. On any error the staged state of the column is restored from an
 // undo log, so a failed import stages nothing.
@@ -215,8 +216,10 @@ class DecodePool {
 // Samples per epoch (one flush + index commit + meta txn); bounds the per-sample metadata kept
 // in memory (~250 bytes each) and the staged work a crash may lose.
 constexpr std::size_t kEpochSamples = 16384;
-// Stored (compressed) chunk bytes handed to the backend at a time; bounds the memory holding
-// them (ours, then LMDB's dirty pages until its commit).
+// Stored (compressed) chunk bytes collected before they are appended to the backend (and our
+// copies freed), and appended before the backend writes them out (LMDB holds them as dirty
+// pages until then). Together they bound the memory holding chunk bytes to ~17 MiB.
+constexpr std::uint64_t kStageBytes = 1u << 20;
 constexpr std::uint64_t kWriteBackBytes = 16u << 20;
 
 }  // namespace
@@ -296,14 +299,20 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     DecodePool pool(files, schema, chunk_options(schema), std::max(1u, opt.jobs));
     std::vector<std::pair<Bytes, PreparedSample>> batch, labels;
     std::vector<storage::EncodedChunk> pending;  // chunk bytes not yet handed to the backend
-    std::uint64_t pending_bytes = 0;
-    auto write_back = [&] {
+    std::uint64_t pending_bytes = 0, staged_bytes = 0;
+    auto stage = [&] {
       st.chunks.stage(pending, backend);
+      staged_bytes += pending_bytes;
       pending.clear();
       pending_bytes = 0;
+      if (staged_bytes >= kWriteBackBytes) {
+        st.chunks.write_back();
+        staged_bytes = 0;
+      }
     };
     auto flush = [&] {
-      if (!pending.empty()) write_back();
+      if (!pending.empty()) stage();
+      staged_bytes = 0;
       // Indexes every staged chunk (one flush + one index commit), then one meta txn.
       result.new_chunks += st.stage_samples(opt.column, batch, &undo[opt.column]);
       if (opt.labels_column)
@@ -330,7 +339,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       }
       batch.emplace_back(std::move(rk), std::move(d.sample));
       ++result.files;
-      if (pending_bytes >= kWriteBackBytes) write_back();
+      if (pending_bytes >= kStageBytes) stage();
       if (batch.size() >= kEpochSamples) flush();
       if (opt.progress) opt.progress(i + 1, files.size());
     }

@@ -89,6 +89,29 @@ TEST_CASE("HTTP: clone full and partial, fetch-data the rest", "[remote][http]")
   CHECK(repo.checkout_at(s.base).stats("images").local_count == 150);
 }
 
+TEST_CASE("HTTP: a bit flipped or a stream cut in transit changes nothing", "[remote][http]") {
+  Served s;
+  s.start();
+  DataSelection none;
+  none.none = true;
+  const fs::path dst = s.dir / "dst";
+  s.clone_to(dst, "", none);
+  const Snapshot before = snapshot_at(dst);
+  Faults faults;
+  FaultScope scope(faults);
+  auto fetch_all = [&] {
+    Repository repo = Repository::open(dst, Mode::Write);
+    return error_of([&] { fetch_data(repo, {"origin", std::nullopt, {}, {}, {}}); });
+  };
+  faults.flip_at = 20000;
+  CHECK(fetch_all().code() == ErrorCode::Corrupt);
+  CHECK(snapshot_at(dst) == before);
+  faults.flip_at.reset();
+  faults.cut_after = 20000;
+  CHECK(fetch_all().code() == ErrorCode::Remote);
+  CHECK(snapshot_at(dst) == before);
+}
+
 TEST_CASE("HTTP: tokens give 401 and 403 with a hint, and change nothing", "[remote][http]") {
   Served s;
   ServerOptions o;

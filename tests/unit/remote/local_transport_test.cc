@@ -44,8 +44,10 @@ TEST_CASE("LocalTransport: full clone has every sample with identical data", "[r
   Repository dst = Repository::open(t.dst, Mode::Read);
   CHECK(snapshot_of(dst).columns == snapshot_of(src).columns);
   const Checkout a = src.checkout_at(t.base), b = dst.checkout_at(t.base);
-  for (std::uint64_t k : {0, 57, 119}) CHECK(a.get("images", key_of(k)) == b.get("images", key_of(k)));
-  CHECK(transfer::find_remote_url(dst, "origin") == fs::absolute(t.src).lexically_normal().string());
+  for (std::uint64_t k : {0, 57, 119})
+    CHECK(a.get("images", key_of(k)) == b.get("images", key_of(k)));
+  CHECK(transfer::find_remote_url(dst, "origin") ==
+        fs::absolute(t.src).lexically_normal().string());
   CHECK(transfer::default_remote(dst) == "origin");
   CHECK(dst.resolve("origin/main") == t.base);
 }
@@ -181,11 +183,13 @@ TEST_CASE("LocalTransport: unknown remotes, branches and paths", "[remote][local
   CHECK(e.code() == ErrorCode::NotFound);
   CHECK(std::string(e.what()).find("known remotes: origin") != std::string::npos);
   CHECK(error_of([&] { fetch(dst, {"origin", "nope", {}, {}}); }).code() == ErrorCode::NotFound);
-  CHECK(error_of([&] { push(dst, {"origin", "nope", false, {}, {}}); }).code() ==
-        ErrorCode::NotFound);
+  CHECK(error_of([&] {
+          push(dst, {"origin", "nope", false, {}, {}});
+        }).code() == ErrorCode::NotFound);
   transfer::add_remote(dst, "ghost", (t.dir / "nowhere").string());
-  CHECK(error_of([&] { fetch(dst, {"ghost", std::nullopt, {}, {}}); }).code() ==
-        ErrorCode::NotFound);
+  CHECK(error_of([&] {
+          fetch(dst, {"ghost", std::nullopt, {}, {}});
+        }).code() == ErrorCode::NotFound);
   transfer::remove_remote(dst, "ghost");
   CHECK(snapshot_of(dst) == before);
   CHECK(error_of([&] { transfer::add_remote(dst, "origin", "x"); }).code() ==

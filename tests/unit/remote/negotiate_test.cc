@@ -1,8 +1,9 @@
 // Negotiation sends only what the receiver lacks: history planning per commit against its
 // parents, and end-to-end fetch / fetch-data counts over a LocalTransport.
+#include "negotiate.h"
+
 #include <hangar/remote/operations.h>
 
-#include "negotiate.h"
 #include "remote_test_util.h"
 
 namespace hangar::remote::test {

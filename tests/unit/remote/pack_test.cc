@@ -83,8 +83,10 @@ TEST_CASE("Pack: round trip of objects and chunks, in pieces of any size", "[rem
     const auto type = std::to_integer<std::uint8_t>(f.pack[at]);
     std::uint64_t payload = 0;
     std::uint32_t raw = 0;
-    for (int i = 0; i < 8; ++i) payload |= std::to_integer<std::uint64_t>(f.pack[at + 22 + i]) << (8 * i);
-    for (int i = 0; i < 4; ++i) raw |= std::to_integer<std::uint32_t>(f.pack[at + 18 + i]) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      payload |= std::to_integer<std::uint64_t>(f.pack[at + 22 + i]) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      raw |= std::to_integer<std::uint32_t>(f.pack[at + 18 + i]) << (8 * i);
     if (type == 0x10) heads.emplace_back(std::to_integer<std::uint8_t>(f.pack[at + 1]), raw);
     at += kRecordHeaderSize + payload;
     ++n;
@@ -106,9 +108,9 @@ TEST_CASE("Pack: every strict prefix is an error naming the records read", "[rem
     reader.write(ByteView(f.pack).first(len));
     const Error e = error_of([&] { reader.finish(); });
     REQUIRE(e.code() == ErrorCode::Remote);
-    REQUIRE(std::string(e.what()).find("ended after " + std::to_string(c.objects.size() +
-                                                                        c.chunks.size()) +
-                                       " records") != std::string::npos);
+    REQUIRE(std::string(e.what()).find(
+                "ended after " + std::to_string(c.objects.size() + c.chunks.size()) + " records") !=
+            std::string::npos);
   }
 }
 

@@ -142,7 +142,8 @@ struct Collector final : RecordHandler {
 // Drains a PackSource into one buffer.
 inline Bytes drain(PackSource& source) {
   Bytes out;
-  for (ByteView p = source.next(); !p.empty(); p = source.next()) out.insert(out.end(), p.begin(), p.end());
+  for (ByteView p = source.next(); !p.empty(); p = source.next())
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
@@ -196,7 +197,8 @@ class FailingTransport final : public Transport {
       for (std::size_t i = 0; i < copy.size(); ++i)
         if (faults.flip_at && seen + i == *faults.flip_at) copy[i] ^= std::byte{1};
       std::size_t n = copy.size();
-      if (faults.cut_after) n = seen >= *faults.cut_after ? 0 : std::min<std::uint64_t>(n, *faults.cut_after - seen);
+      if (faults.cut_after)
+        n = seen >= *faults.cut_after ? 0 : std::min<std::uint64_t>(n, *faults.cut_after - seen);
       seen += copy.size();
       if (n > 0) sink.write(ByteView(copy.data(), n));
     }

@@ -31,7 +31,8 @@ struct SelectionFixture {
   }
 };
 
-TEST_CASE("Selection: --max-bytes takes a key-order prefix and never goes over", "[remote][selection]") {
+TEST_CASE("Selection: --max-bytes takes a key-order prefix and never goes over",
+          "[remote][selection]") {
   SelectionFixture f;
   for (std::uint64_t budget : {0ull, 1ull, 24ull, 100ull, 1000ull, 5000ull, 20000ull, 1ull << 40}) {
     DataSelection s;

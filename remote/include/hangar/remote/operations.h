@@ -2,6 +2,10 @@
 // Transport and leaves the local repository as it was when it fails.
 #pragma once
 
+#include <hangar/remote/selection.h>
+#include <hangar/remote/transport.h>
+#include <hangar/repository.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,15 +14,11 @@
 #include <string_view>
 #include <vector>
 
-#include <hangar/remote/selection.h>
-#include <hangar/remote/transport.h>
-#include <hangar/repository.h>
-
 namespace hangar::remote {
 
 // (phase, done, total): phase is "history", "data" or "push"; total 0 when unknown.
-using RemoteProgress = std::function<void(std::string_view phase, std::uint64_t done,
-                                          std::uint64_t total)>;
+using RemoteProgress =
+    std::function<void(std::string_view phase, std::uint64_t done, std::uint64_t total)>;
 
 struct TransferStats {
   std::uint64_t objects = 0;         // history objects received (or sent by push)
@@ -29,16 +29,16 @@ struct TransferStats {
 
 // A branch ref that moved: refs/remotes/R/B after fetch, refs/heads/B after clone or push.
 struct RefChange {
-  std::string name;                // "origin/main", "main"
+  std::string name;  // "origin/main", "main"
   std::optional<Digest> old_commit;
   Digest new_commit;
 };
 
 struct CloneOptions {
-  std::string url;                       // http://HOST:PORT or a repository path
-  std::filesystem::path dir;             // empty: the remote's folder name in the cwd
-  std::optional<std::string> branch;     // default: the remote's HEAD branch
-  DataSelection data;                    // default: all data at the branch tip
+  std::string url;                    // http://HOST:PORT or a repository path
+  std::filesystem::path dir;          // empty: the remote's folder name in the cwd
+  std::optional<std::string> branch;  // default: the remote's HEAD branch
+  DataSelection data;                 // default: all data at the branch tip
   TransportOptions transport;
   RemoteProgress progress;
 };
@@ -46,9 +46,9 @@ struct CloneOptions {
 struct CloneResult {
   std::filesystem::path dir;
   std::string branch;
-  std::optional<Digest> head;            // nullopt: the remote has no commits
-  std::vector<RefChange> refs;           // the remote-tracking branches created
-  std::uint64_t samples = 0;             // samples whose data was selected
+  std::optional<Digest> head;   // nullopt: the remote has no commits
+  std::vector<RefChange> refs;  // the remote-tracking branches created
+  std::uint64_t samples = 0;    // samples whose data was selected
   TransferStats stats;
 };
 
@@ -58,14 +58,14 @@ struct CloneResult {
 CloneResult clone(const CloneOptions& options);
 
 struct FetchOptions {
-  std::string remote;                    // a configured remote name
-  std::optional<std::string> branch;     // default: every remote branch
+  std::string remote;                 // a configured remote name
+  std::optional<std::string> branch;  // default: every remote branch
   TransportOptions transport;
   RemoteProgress progress;
 };
 
 struct FetchResult {
-  std::vector<RefChange> updated;        // remote-tracking branches that moved or appeared
+  std::vector<RefChange> updated;  // remote-tracking branches that moved or appeared
   TransferStats stats;
 };
 
@@ -75,7 +75,7 @@ FetchResult fetch(Repository& repo, const FetchOptions& options);
 
 struct FetchDataOptions {
   std::string remote;
-  std::optional<std::string> ref;        // default: HEAD
+  std::optional<std::string> ref;  // default: HEAD
   DataSelection data;
   TransportOptions transport;
   RemoteProgress progress;
@@ -96,7 +96,7 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options);
 
 struct PushOptions {
   std::string remote;
-  std::optional<std::string> branch;     // default: the current branch
+  std::optional<std::string> branch;  // default: the current branch
   bool force = false;
   TransportOptions transport;
   RemoteProgress progress;
@@ -104,9 +104,9 @@ struct PushOptions {
 
 struct PushResult {
   std::string branch;
-  std::optional<Digest> old_commit;      // the remote's tip before
+  std::optional<Digest> old_commit;  // the remote's tip before
   Digest new_commit;
-  std::string result;                    // "up-to-date" | "created" | "fast-forward" | "forced"
+  std::string result;  // "up-to-date" | "created" | "fast-forward" | "forced"
   TransferStats stats;
 };
 

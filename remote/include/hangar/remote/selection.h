@@ -2,23 +2,23 @@
 // the client from history it already holds, so the server only ever sees chunk digests.
 #pragma once
 
+#include <hangar/key.h>
+#include <hangar/repository.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <hangar/key.h>
-#include <hangar/repository.h>
-#include <hangar/storage/digest.h>
-
 namespace hangar::remote {
 
 // The filters combine (a sample must pass all of them); max_bytes applies last.
 struct DataSelection {
-  bool none = false;                       // --no-data: select nothing
-  std::vector<std::string> columns;        // empty: every column
-  std::vector<Key> keys;                   // empty: every key (nested: every subkey of a key)
-  std::optional<double> fraction;          // 0 < f <= 1: a seeded random subset of keys
+  bool none = false;                 // --no-data: select nothing
+  std::vector<std::string> columns;  // empty: every column
+  std::vector<Key> keys;             // empty: every key (nested: every subkey of a key)
+  std::optional<double> fraction;    // 0 < f <= 1: a seeded random subset of keys
   std::uint64_t seed = 0;
   std::optional<std::uint64_t> max_bytes;  // per column: samples in key order while they fit
   bool all_history = false;                // every commit reachable from the ref, not just it
@@ -33,9 +33,9 @@ void validate(const DataSelection& selection);
 bool fraction_keeps(double fraction, std::uint64_t seed, const Key& key);
 
 struct SelectionResult {
-  std::vector<Digest> chunks;   // unique, in selection order
-  std::uint64_t samples = 0;    // samples selected (unique per column and sample)
-  std::uint64_t nbytes = 0;     // their raw bytes
+  std::vector<Digest> chunks;  // unique, in selection order
+  std::uint64_t samples = 0;   // samples selected (unique per column and sample)
+  std::uint64_t nbytes = 0;    // their raw bytes
 };
 
 // The chunks of the samples `selection` picks at `commit` (and its ancestors with

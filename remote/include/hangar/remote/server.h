@@ -10,12 +10,12 @@
 namespace hangar::remote {
 
 struct ServerOptions {
-  std::filesystem::path root;                       // the repository to serve
+  std::filesystem::path root;  // the repository to serve
   std::string bind = "127.0.0.1";
-  int port = 0;                                     // 0: any free port (see Server::port())
-  std::optional<std::filesystem::path> tokens_file; // "read TOKEN" / "write TOKEN" lines
-  bool anonymous_read = false;                      // with tokens: reads need no token
-  unsigned threads = 16;                            // concurrent connections served
+  int port = 0;                                      // 0: any free port (see Server::port())
+  std::optional<std::filesystem::path> tokens_file;  // "read TOKEN" / "write TOKEN" lines
+  bool anonymous_read = false;                       // with tokens: reads need no token
+  unsigned threads = 16;                             // concurrent connections served
   int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
 };
 

@@ -3,6 +3,9 @@
 // switch, open_transport(). Negotiation and selection live apart from it (operations.h).
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,9 +13,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar::remote {
 
@@ -33,10 +33,10 @@ class PackSource {
 };
 
 struct ServerInfo {
-  int protocol = 0;              // the version both sides speak (negotiated)
-  std::string server;            // "hangar 0.1.0"
-  std::string name;              // the served repository's folder name (clone's default DIR)
-  bool read_only = true;         // the server refuses pushes
+  int protocol = 0;       // the version both sides speak (negotiated)
+  std::string server;     // "hangar 0.1.0"
+  std::string name;       // the served repository's folder name (clone's default DIR)
+  bool read_only = true;  // the server refuses pushes
   std::vector<std::string> capabilities;
 };
 
@@ -46,8 +46,8 @@ struct RemoteBranch {
 };
 
 struct RefList {
-  std::string head;                     // the branch the server's HEAD names (may be unborn)
-  std::vector<RemoteBranch> branches;   // sorted by name
+  std::string head;                    // the branch the server's HEAD names (may be unborn)
+  std::vector<RemoteBranch> branches;  // sorted by name
 };
 
 struct HistoryRequest {
@@ -68,13 +68,13 @@ struct RefUpdate {
 // forward). Transport failures are errors, not replies.
 struct PushReply {
   bool accepted = false;
-  std::string reason;            // set when rejected
-  std::uint64_t objects = 0;     // history objects the server stored that it lacked
-  std::uint64_t chunks = 0;      // chunks the server stored that it lacked
+  std::string reason;         // set when rejected
+  std::uint64_t objects = 0;  // history objects the server stored that it lacked
+  std::uint64_t chunks = 0;   // chunks the server stored that it lacked
 };
 
 struct TransportOptions {
-  std::string token;               // sent as a bearer token when not empty (HANGAR_TOKEN)
+  std::string token;  // sent as a bearer token when not empty (HANGAR_TOKEN)
   int connect_timeout_s = 10;
   int io_timeout_s = 120;
   // The options a command line gets: token from the HANGAR_TOKEN environment variable.

@@ -49,14 +49,17 @@ class Chunks {
   std::size_t write(std::span<const EncodedChunk> chunks,
                     BackendCode backend = BackendCode::LmdbSegments);
 
-  // For a long writer such as import: hands the chunks not yet local to `backend` now
-  // (ChunkStore::write_back, so memory stays bounded by one call's chunks) but indexes them
-  // only at the next write()/commit_staged(), so a run of stage() calls costs one flush and one
-  // index commit in all. Staged chunks are not local: readers and contains() do not see them.
-  // Returns how many chunks were newly staged. On failure this call's chunks are dropped.
-  // Throws: like write().
+  // For a long writer such as import: appends the chunks not yet local to `backend` now (the
+  // caller may free its copies) but indexes them only at the next write()/commit_staged(), so
+  // a run of stage() calls costs one flush and one index commit in all. Staged chunks are not
+  // local: readers and contains() do not see them. Backends hold appended bytes in memory until
+  // write_back() (or the commit). Returns how many chunks were newly staged. On failure the
+  // chunks staged since the last write_back() are dropped. Throws: like write().
   std::size_t stage(std::span<const EncodedChunk> chunks,
                     BackendCode backend = BackendCode::LmdbSegments);
+  // ChunkStore::write_back() of every backend staged to since the last call: the bytes leave
+  // memory, not yet durable. Throws: NoSpace, Io (then every staged chunk is dropped).
+  void write_back();
   // write() with no new chunks: makes the staged chunks durable and local. Throws: like write().
   std::size_t commit_staged();
   // Forgets the staged chunks (their bytes become unreferenced garbage).
@@ -85,8 +88,8 @@ class Chunks {
 
  private:
   explicit Chunks(std::unique_ptr<State> state) noexcept;
-  std::size_t append_new(std::span<const EncodedChunk> chunks, BackendCode backend,
-                         bool write_back);
+  std::size_t append_new(std::span<const EncodedChunk> chunks, BackendCode backend);
+  void drop_unwritten() noexcept;
   std::unique_ptr<State> state_;
 };
 

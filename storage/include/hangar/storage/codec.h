@@ -29,13 +29,16 @@ constexpr bool is_known_codec(std::uint8_t value) noexcept { return value <= kMa
 // Validates a stored codec byte. Throws: Unsupported (a newer hangar wrote it).
 ChunkCodec codec_from_byte(std::uint8_t value);
 
-// The predictor of codec ZstdDelta: element i (of element_size bytes, little-endian) is stored
-// as x[i] - x[i - stride] modulo 2^(8 * element_size). For an image [H, W, C] of uint8 or
-// uint16 that is the difference to the same channel of the pixel to the left (PNG's "Sub",
-// running on across rows). Carried in the first two stored bytes, so a chunk decodes alone.
+// The predictor of codec ZstdDelta. The chunk is cut into rows of `row` elements (of
+// element_size bytes, little-endian); element i of a row is stored as x[i] - x[i - stride],
+// except the first `stride` of a row, stored as x[i] - x[i - row] (as they are in the first
+// row), modulo 2^(8 * element_size). For an image [H, W, C] of uint8/uint16 (stride C, row W*C)
+// that is the difference to the same channel of the pixel to the left (PNG's "Sub"), and to the
+// pixel above at the start of a row. Carried in the stored bytes, so a chunk decodes alone.
 struct DeltaFilter {
   std::uint8_t element_size = 1;  // 1 or 2
   std::uint8_t stride = 1;        // in elements, >= 1 (the channel count of an image)
+  std::uint32_t row = 1;          // in elements, >= stride (width * channels of an image)
   bool operator==(const DeltaFilter&) const = default;
 };
 
@@ -45,17 +48,18 @@ struct EncodedChunk {
   ChunkCodec codec;        // how `stored` encodes the raw bytes
   std::uint32_t raw_size;  // <= kMaxChunkBytes
   Bytes stored;            // Raw: the raw bytes; Zstd: one zstd frame; ZstdDelta: u8
-                           // element_size, u8 stride, one zstd frame of the residuals
+                           // element_size, u8 stride, u32 row, zstd frame of the residuals
 };
 
 // Hashes `raw` and compresses it with zstd at `zstd_level`; keeps it Raw when compression
 // does not save at least ~3% (1/32). With `delta` (and raw.size() a multiple of its
-// element_size) the residuals are compressed instead (ZstdDelta), at zstd level 1 for levels
-// 1..3 (no larger on residuals, twice as fast); when that shrinks the chunk below 1/4, plain
-// zstd is tried too and the smaller kept (flat, repetitive images such as icons). Deterministic.
-// Thread-safe: uses thread_local zstd contexts, so import may call it from worker threads.
+// element_size) the residuals are compressed instead (ZstdDelta); levels 1..3 use zstd level 1
+// with minMatch 7 there (residuals are nearly all literals: smaller and twice as fast as level
+// 3). When that shrinks the chunk below 1/4, plain zstd is tried too and the smaller kept (flat,
+// repetitive images such as icons). Deterministic. Thread-safe: uses thread_local zstd contexts,
+// so import may call it from worker threads.
 // Throws: InvalidArgument (raw larger than kMaxChunkBytes, or delta.element_size not 1 or 2,
-//         or stride 0), Internal (zstd refused to compress).
+//         stride 0, or row < stride), Internal (zstd refused to compress).
 EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel,
                           std::optional<DeltaFilter> delta = std::nullopt);
 
