@@ -48,5 +48,6 @@ void register_remote_commands(CLI::App& app, Context& ctx);  // remote clone fet
 void register_server_commands(CLI::App& app, Context& ctx);  // server
 void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
 void register_merge_commands(CLI::App& app, Context& ctx);  // merge
+void register_maintenance_commands(CLI::App& app, Context& ctx);  // fsck gc
 
 }  // namespace hangar::cli

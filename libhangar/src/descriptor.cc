@@ -27,8 +27,27 @@ Bytes encode_descriptor(const Descriptor& d) {
   return e.take();
 }
 
+namespace {
+Descriptor decode_descriptor_fields(ByteView b);
+}  // namespace
+
 Descriptor decode_descriptor(ByteView b) {
-  Decoder dec(b, "sample descriptor " + digest_of(b).short_hex());
+  // Every read of a sample decodes its descriptor: name it (a digest and a hex string) only
+  // when something is wrong.
+  try {
+    return decode_descriptor_fields(b);
+  } catch (const Error& e) {
+    const std::string_view prefix = "corrupt sample descriptor";
+    std::string m = e.what();
+    if (e.code() == ErrorCode::Corrupt && m.rfind(prefix, 0) == 0)
+      m.insert(prefix.size(), " " + digest_of(b).short_hex());
+    fail(e.code(), std::move(m));
+  }
+}
+
+namespace {
+Descriptor decode_descriptor_fields(ByteView b) {
+  Decoder dec(b, "sample descriptor");
   if (dec.u8("kind") != static_cast<std::uint8_t>(ObjectKind::Descriptor))
     dec.corrupt("kind", "not a sample descriptor");
   if (dec.u8("version") != kObjectFormatVersion)
@@ -59,6 +78,7 @@ Descriptor decode_descriptor(ByteView b) {
   dec.expect_end();
   return d;
 }
+}  // namespace
 
 std::optional<storage::DeltaFilter> delta_filter_for(DType dtype, const Shape& shape) noexcept {
   std::uint8_t element_size = 0;

@@ -60,17 +60,6 @@ void validate(const EncodedChunk& c) {
     problem("raw chunk whose stored size differs from its raw size");
 }
 
-// HDF5 packs must stay readable through filter 32015 alone (h5py + hdf5plugin), which knows
-// nothing of our delta predictor: such a chunk is stored there as plain zstd instead.
-EncodedChunk without_delta(const EncodedChunk& c) {
-  Bytes raw(c.raw_size);
-  decode_chunk(c.codec, c.stored, raw);
-  EncodedChunk plain = encode_chunk(raw);
-  if (plain.digest != c.digest)
-    fail(ErrorCode::InvalidArgument, "cannot store chunk " + c.digest.hex() +
-                                         ": its bytes have digest " + plain.digest.hex());
-  return plain;
-}
 }  // namespace
 
 Chunks::Chunks(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -118,13 +107,7 @@ std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode
     lmdb::ReadTxn txn = s.index.begin_read();
     for (const EncodedChunk& c : chunks) {
       if (s.staged_ids.count(c.digest) || s.index.contains(txn, c.digest)) continue;
-      if (backend == BackendCode::Hdf5 && c.codec == ChunkCodec::ZstdDelta) {
-        const EncodedChunk plain = without_delta(c);
-        s.staged.emplace_back(c.digest,
-                              store.append(c.digest, plain.codec, plain.raw_size, plain.stored));
-      } else {
-        s.staged.emplace_back(c.digest, store.append(c.digest, c.codec, c.raw_size, c.stored));
-      }
+      s.staged.emplace_back(c.digest, store.append(c.digest, c.codec, c.raw_size, c.stored));
       s.staged_ids.insert(c.digest);
     }
     if (s.staged.size() > before) {

@@ -6,6 +6,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -71,6 +73,11 @@ void zstd_decode(ByteView frame, MutableByteView out) {
                                  std::to_string(out.size()));
 }
 
+// Row 0 means one row: the whole chunk (n bytes; n / 1 elements is enough, rows are cut short).
+std::uint32_t one_row(std::uint32_t row, std::size_t n) {
+  return row != 0 ? row : static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+}
+
 void delta_decode_chunk(ByteView stored, MutableByteView out) {
   if (stored.size() < kDeltaHeader)
     fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(stored.size()) +
@@ -79,17 +86,17 @@ void delta_decode_chunk(ByteView stored, MutableByteView out) {
   const auto stride = std::to_integer<unsigned>(stored[1]);
   std::uint32_t row = 0;
   for (int i = 5; i >= 2; --i) row = (row << 8) | std::to_integer<std::uint32_t>(stored[i]);
-  if ((element_size != 1 && element_size != 2) || stride == 0 || row < stride)
+  if ((element_size != 1 && element_size != 2) || stride == 0 || (row != 0 && row < stride))
     fail(ErrorCode::Corrupt, "zstd-delta chunk header has element size " +
                                  std::to_string(element_size) + ", stride " +
                                  std::to_string(stride) + " and row " + std::to_string(row) +
-                                 "; expected 1 or 2, >= 1 and >= the stride");
+                                 "; expected 1 or 2, >= 1 and 0 or >= the stride");
   if (out.size() % element_size != 0)
     fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(out.size()) +
                                  " bytes is not a whole number of " +
                                  std::to_string(element_size) + "-byte elements");
   zstd_decode(stored.subspan(kDeltaHeader), out);
-  detail::delta_decode(out.data(), out.size(), element_size, stride, row);
+  detail::delta_decode(out.data(), out.size(), element_size, stride, one_row(row, out.size()));
 }
 
 // Levels 1..3 compress delta residuals to about the same size: residuals are nearly all
@@ -97,6 +104,7 @@ void delta_decode_chunk(ByteView stored, MutableByteView out) {
 // flat areas) is the smallest of them and the fastest (docs/decisions/0003-chunk-filter.md).
 int delta_level(int level) { return level <= 3 ? 1 : level; }
 int delta_min_match(int level) { return level <= 3 ? 7 : 0; }
+
 
 }  // namespace
 
@@ -125,7 +133,7 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
                                          " bytes exceeds the " + std::to_string(kMaxChunkBytes) +
                                          "-byte chunk limit; split the tensor into chunks");
   if (delta && ((delta->element_size != 1 && delta->element_size != 2) || delta->stride == 0 ||
-                delta->row < delta->stride))
+                (delta->row != 0 && delta->row < delta->stride)))
     fail(ErrorCode::InvalidArgument,
          "delta filter needs an element size of 1 or 2, a stride >= 1 and a row >= the stride, "
          "got " + std::to_string(delta->element_size) + ", " + std::to_string(delta->stride) +
@@ -143,7 +151,7 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
   if (delta && raw.size() % delta->element_size == 0) {
     std::byte* residuals = scratch(1, raw.size());
     detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride,
-                         delta->row);
+                         one_row(delta->row, raw.size()));
     const std::size_t n =
         compress_into(best + kDeltaHeader, budget - kDeltaHeader, ByteView(residuals, raw.size()),
                       delta_level(zstd_level), delta_min_match(zstd_level));

@@ -47,6 +47,10 @@ void check_key(ByteView key, const std::string& where) {
     fail(ErrorCode::InvalidArgument, "lmdb key of " + std::to_string(key.size()) + " bytes for " +
                                          where + " is outside 1.." + std::to_string(kMaxKeySize));
 }
+// The same, naming the table only on failure: get/put run once per sample on hot paths.
+void check_key(ByteView key, const Txn& txn, const Table& table) {
+  if (key.empty() || key.size() > kMaxKeySize) check_key(key, txn.where(table));
+}
 
 // Begins a txn, adopting a map another process grew (MDB_MAP_RESIZED) and retrying once.
 MDB_txn* begin_txn(const detail::EnvState& s, unsigned flags) {
@@ -120,18 +124,18 @@ void Txn::require_active(std::string_view op) const {
 
 std::optional<ByteView> Txn::get(const Table& table, ByteView key) const {
   require_active("get");
-  check_key(key, where(table));
+  check_key(key, *this, table);
   MDB_val k = to_val(key), v{};
   int rc = mdb_get(txn_, table.dbi(), &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
-  check(rc, "mdb_get", where(table));
+  if (rc != 0) check(rc, "mdb_get", where(table));
   return from_val(v);
 }
 
 std::uint64_t Txn::count(const Table& table) const {
   require_active("count");
   MDB_stat st{};
-  check(mdb_stat(txn_, table.dbi(), &st), "mdb_stat", where(table));
+  if (const int rc = mdb_stat(txn_, table.dbi(), &st); rc != 0) check(rc, "mdb_stat", where(table));
   return st.ms_entries;
 }
 
@@ -194,36 +198,38 @@ void WriteTxn::abort() noexcept {
 
 void WriteTxn::put(const Table& table, ByteView key, ByteView value) {
   require_active("put");
-  check_key(key, where(table));
+  check_key(key, *this, table);
   MDB_val k = to_val(key), v = to_val(value);
-  check(mdb_put(txn_, table.dbi(), &k, &v, 0), "mdb_put", where(table));
+  if (const int rc = mdb_put(txn_, table.dbi(), &k, &v, 0); rc != 0)
+    check(rc, "mdb_put", where(table));
 }
 
 bool WriteTxn::put_if_absent(const Table& table, ByteView key, ByteView value) {
   require_active("put");
-  check_key(key, where(table));
+  check_key(key, *this, table);
   MDB_val k = to_val(key), v = to_val(value);
   int rc = mdb_put(txn_, table.dbi(), &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return false;
-  check(rc, "mdb_put", where(table));
+  if (rc != 0) check(rc, "mdb_put", where(table));
   return true;
 }
 
 MutableByteView WriteTxn::put_reserve(const Table& table, ByteView key, std::size_t size) {
   require_active("put_reserve");
-  check_key(key, where(table));
+  check_key(key, *this, table);
   MDB_val k = to_val(key), v{size, nullptr};
-  check(mdb_put(txn_, table.dbi(), &k, &v, MDB_RESERVE), "mdb_put", where(table));
+  if (const int rc = mdb_put(txn_, table.dbi(), &k, &v, MDB_RESERVE); rc != 0)
+    check(rc, "mdb_put", where(table));
   return {static_cast<std::byte*>(v.mv_data), size};
 }
 
 bool WriteTxn::del(const Table& table, ByteView key) {
   require_active("del");
-  check_key(key, where(table));
+  check_key(key, *this, table);
   MDB_val k = to_val(key);
   int rc = mdb_del(txn_, table.dbi(), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
-  check(rc, "mdb_del", where(table));
+  if (rc != 0) check(rc, "mdb_del", where(table));
   return true;
 }
 

@@ -97,6 +97,17 @@ struct LmdbBackend : BackendFixture<storage::BackendCode::Lmdb> {
   }
 };
 
+// "l1": chunks packed into LMDB segments; damage = a flipped byte inside the chunk's bytes in
+// its segment (caught by the re-hash on read, like l0).
+struct LmdbSegmentsBackend : BackendFixture<storage::BackendCode::LmdbSegments> {
+  void damage(const storage::ChunkLocation&, ByteView stored) {
+    flip_in_files(dir.path() / "segments", stored);
+  }
+  std::string damage_names(const storage::ChunkLocation&, const Digest& d) {
+    return "chunk " + d.hex();
+  }
+};
+
 // "h0": write-once pack files; damage = the pack's HDF5 superblock overwritten with garbage,
 // which must cost only the chunks of that pack.
 struct Hdf5Backend : BackendFixture<storage::BackendCode::Hdf5> {

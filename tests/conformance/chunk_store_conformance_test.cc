@@ -1,6 +1,6 @@
 // One conformance suite for every chunk backend (STYLE 8.11): each TEMPLATE_TEST_CASE runs
-// against the lmdb ("l0") and the hdf5 ("h0") backend through the ChunkStore interface and the
-// Chunks facade. Backend-specific damage lives in the fixtures.
+// against the lmdb ("l0", "l1") and the hdf5 ("h0") backends through the ChunkStore interface
+// and the Chunks facade. Backend-specific damage lives in the fixtures.
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
 
@@ -23,6 +23,7 @@ using hangar::ErrorCode;
 using hangar::testing::code_of;
 using hangar::testing::Hdf5Backend;
 using hangar::testing::LmdbBackend;
+using hangar::testing::LmdbSegmentsBackend;
 using hangar::testing::noise;
 using hangar::testing::pattern;
 
@@ -77,7 +78,7 @@ class OrderCheckingStore final : public ChunkStore {
 }  // namespace
 
 TEMPLATE_TEST_CASE("ChunkStore conformance: append, flush, read back and verify",
-                   "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+                   "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   auto store = fx.open(false);
   CHECK(store->code() == TestType::kCode);
@@ -118,7 +119,7 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: append, flush, read back and verify"
 }
 
 TEMPLATE_TEST_CASE("ChunkStore conformance: many chunks over several flushes survive reopening",
-                   "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+                   "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   std::vector<std::pair<EncodedChunk, ChunkLocation>> all;
   {
@@ -146,7 +147,7 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: many chunks over several flushes sur
 }
 
 TEMPLATE_TEST_CASE("ChunkStore conformance: unflushed appends are dropped, the store goes on",
-                   "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+                   "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   const EncodedChunk a = encode_chunk(noise(3000, 11), 3);
   const EncodedChunk b = encode_chunk(noise(3000, 12), 3);
@@ -171,7 +172,7 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: unflushed appends are dropped, the s
 TEMPLATE_TEST_CASE(
     "ChunkStore conformance: flush before index commit; a failed flush indexes "
     "nothing",
-    "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+    "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   hangar::testing::StorageTempDir repo("conformance-repo");
   const std::vector<EncodedChunk> batch{encode_chunk(noise(2000, 21), 3),
@@ -202,7 +203,7 @@ TEMPLATE_TEST_CASE(
 }
 
 TEMPLATE_TEST_CASE("ChunkStore conformance: damaged bytes are Corrupt, other chunks readable",
-                   "[conformance][chunk_store]", LmdbBackend, Hdf5Backend) {
+                   "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   const EncodedChunk a = encode_chunk(noise(6000, 31), 3);
   const EncodedChunk b = encode_chunk(noise(6000, 32), 3);
@@ -226,7 +227,7 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: damaged bytes are Corrupt, other chu
 }
 
 TEMPLATE_TEST_CASE("ChunkStore conformance: concurrent readers", "[conformance][chunk_store]",
-                   LmdbBackend, Hdf5Backend) {
+                   LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;
   auto chunks = fx.chunks(false);
   std::vector<EncodedChunk> batch;

@@ -43,7 +43,6 @@ class Chunks {
   // appended chunks, then ONE index commit of these and all staged chunks. If any step throws,
   // the index is unchanged and the staged chunks are dropped (their bytes remain as
   // unreferenced garbage for gc). Returns how many chunks became local, staged ones included.
-  // A ZstdDelta chunk bound for "h0" is stored as plain zstd, so h5py can read every pack.
   // Throws: InvalidArgument (raw_size > kMaxChunkBytes, Raw with stored != raw_size),
   //         Unsupported (unknown backend), Internal (read-only), NoSpace, Io, Corrupt.
   std::size_t write(std::span<const EncodedChunk> chunks,

@@ -38,7 +38,8 @@ ChunkCodec codec_from_byte(std::uint8_t value);
 struct DeltaFilter {
   std::uint8_t element_size = 1;  // 1 or 2
   std::uint8_t stride = 1;        // in elements, >= 1 (the channel count of an image)
-  std::uint32_t row = 1;          // in elements, >= stride (width * channels of an image)
+  std::uint32_t row = 0;          // in elements, >= stride (width * channels of an image);
+                                  // 0: the whole chunk is one row
   bool operator==(const DeltaFilter&) const = default;
 };
 
@@ -59,7 +60,7 @@ struct EncodedChunk {
 // repetitive images such as icons). Deterministic. Thread-safe: uses thread_local zstd contexts,
 // so import may call it from worker threads.
 // Throws: InvalidArgument (raw larger than kMaxChunkBytes, or delta.element_size not 1 or 2,
-//         stride 0, or row < stride), Internal (zstd refused to compress).
+//         stride 0, or a row other than 0 shorter than the stride), Internal (zstd refused).
 EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel,
                           std::optional<DeltaFilter> delta = std::nullopt);
 

@@ -1,0 +1,95 @@
+// hangar fsck [--rehash] [--exit-code] | gc [--dry-run]
+#include <hangar/error.h>
+#include <hangar/maintenance.h>
+#include <hangar/repository.h>
+
+#include <memory>
+#include <string>
+
+#include "context.h"
+#include "output.h"
+
+namespace hangar::cli {
+namespace {
+
+struct FsckArgs {
+  bool rehash = false;
+  bool exit_code = false;
+};
+
+void run_fsck(Context& ctx, const FsckArgs& args) {
+  const Repository repo = ctx.open(Repository::Mode::Read);
+  const FsckReport r = fsck(repo, args.rehash);
+  if (ctx.json) {
+    Json problems = Json::array();
+    for (const FsckProblem& p : r.problems) {
+      problems.push_back(
+          Json{{"kind", p.kind}, {"digest", p.digest.hex()}, {"message", p.message}});
+    }
+    print_json(ctx.out, Json{{"ok", r.ok()},
+                             {"commits", r.commits},
+                             {"objects", r.objects},
+                             {"chunks", r.chunks},
+                             {"not_local", r.not_local},
+                             {"problems", problems}});
+  } else {
+    ctx.out << "checked " << r.commits << " commits, " << r.pages << " record pages, " << r.samples
+            << " samples, " << r.chunks << " chunks" << (args.rehash ? " (re-hashed)" : "") << '\n';
+    if (r.not_local > 0) ctx.out << r.not_local << " chunks are not local (partial clone)\n";
+    for (const FsckProblem& p : r.problems) ctx.out << p.kind << ": " << p.message << '\n';
+    ctx.out << (r.ok() ? "ok\n" : std::to_string(r.problems.size()) + " problems\n");
+  }
+  if (r.ok()) return;
+  if (args.exit_code) {
+    ctx.exit_code = 1;
+    return;
+  }
+  ctx.out.flush();
+  fail(ErrorCode::Corrupt, "fsck found " + std::to_string(r.problems.size()) +
+                               " problems; they are listed above (fetch damaged data again "
+                               "from a remote with 'hangar fetch-data', or restore a backup)");
+}
+
+void run_gc(Context& ctx, bool dry_run) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  const GcReport r = gc(repo, dry_run);
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"dry_run", r.dry_run},
+                             {"chunks", r.chunks},
+                             {"chunk_bytes", r.chunk_bytes},
+                             {"objects", r.objects},
+                             {"object_bytes", r.object_bytes}});
+    return;
+  }
+  const char* verb = dry_run ? "would remove " : "removed ";
+  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes)
+          << " reclaimable in chunk files) and " << r.objects << " unreachable objects ("
+          << human_bytes(r.object_bytes) << ")\n";
+}
+
+}  // namespace
+
+void register_maintenance_commands(CLI::App& app, Context& ctx) {
+  auto fa = std::make_shared<FsckArgs>();
+  CLI::App* fsck_cmd = app.add_subcommand(
+      "fsck",
+      "check every reachable object and stored chunk (read-only; safe while a writer runs)");
+  fsck_cmd->footer(
+      "Exit codes: 0 clean; with problems, the report on stdout, then 3 and one error line on "
+      "stderr, or with --exit-code 1 and no error line.");
+  fsck_cmd->add_flag("--rehash", fa->rehash, "also decode and re-hash every stored chunk");
+  fsck_cmd->add_flag("--exit-code", fa->exit_code, "exit with 1 (not 3) when problems are found");
+  add_json_flag(*fsck_cmd, ctx);
+  on_run(*fsck_cmd, ctx, [&ctx, fa] { run_fsck(ctx, *fa); });
+
+  auto dry_run = std::make_shared<bool>(false);
+  CLI::App* gc_cmd = app.add_subcommand(
+      "gc",
+      "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock); "
+      "chunk bytes stay in their append-only files as reclaimable space");
+  gc_cmd->add_flag("--dry-run", *dry_run, "only report what would be removed");
+  add_json_flag(*gc_cmd, ctx);
+  on_run(*gc_cmd, ctx, [&ctx, dry_run] { run_gc(ctx, *dry_run); });
+}
+
+}  // namespace hangar::cli

@@ -1,0 +1,65 @@
+// Repository maintenance: fsck, a read-only consistency check (DESIGN.md "Durability"), and
+// gc, which drops what no ref and no staged change can reach.
+// fsck runs on a Read-mode repository and so works while a writer runs: it reads one LMDB
+// snapshot of the meta env. Findings are values (FsckReport::problems), not exceptions.
+#pragma once
+
+#include <hangar/repository.h>
+#include <hangar/storage/digest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hangar {
+
+// One finding. kind: "ref", "commit", "schema", "page", "descriptor", "chunk" or "staging";
+// digest: the object concerned (all-zero when none, e.g. a malformed HEAD); message: one line
+// saying what is wrong and where the object was referenced from.
+struct FsckProblem {
+  std::string kind;
+  Digest digest;
+  std::string message;
+};
+
+struct FsckReport {
+  std::uint64_t commits = 0;    // commits decoded
+  std::uint64_t objects = 0;    // meta objects checked: commits, schemas, pages, descriptors
+  std::uint64_t pages = 0;      // record-tree pages checked
+  std::uint64_t samples = 0;    // sample descriptors checked
+  std::uint64_t chunks = 0;     // indexed chunks verified against their backend
+  std::uint64_t not_local = 0;  // referenced chunks absent in a partial clone (not an error)
+  std::vector<FsckProblem> problems;
+
+  bool ok() const noexcept { return problems.empty(); }
+};
+
+// Walks every commit reachable from refs/heads/*, refs/remotes/* and HEAD, decoding and
+// re-hashing each commit, schema, record-tree page and sample descriptor; checks that every
+// referenced chunk is in the location index (or, in a clone — clone.remote set — counts it as
+// not local); verifies every indexed chunk (present, right size; with `rehash` also decoded and
+// re-hashed); and checks that staged columns and samples reference existing objects.
+// Throws: Io (the disk fails while reading); every inconsistency is a problem in the report.
+FsckReport fsck(const Repository& repo, bool rehash);
+
+struct GcReport {
+  bool dry_run = false;
+  std::uint64_t chunks = 0;        // unreferenced chunks dropped from the location index
+  std::uint64_t chunk_bytes = 0;   // their stored (compressed) bytes
+  std::uint64_t objects = 0;       // unreachable meta objects deleted
+  std::uint64_t object_bytes = 0;  // their bytes
+};
+
+// Removes (with `dry_run`: only counts) the chunks in the location index that no descriptor
+// reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging area names, and
+// the meta objects (commits, schemas, record pages, descriptors) none of these reach. The
+// unreachable objects go in one meta txn, the index entries in one index txn. Every chunk
+// backend is append-only (l1 segments, h0 packs) or shares that rule here (l0), so the dropped
+// chunks' bytes stay in their files as reclaimable space (chunk_bytes): no index entry ever
+// points at deleted bytes, whatever the moment of a crash.
+// REQUIRES: repo opened for writing (gc holds the repository lock throughout).
+// Throws: Internal (read-only repo), NotFound/Corrupt (a reachable object is missing or
+// broken: gc changes nothing then; run fsck), NoSpace, Io.
+GcReport gc(Repository& repo, bool dry_run);
+
+}  // namespace hangar

@@ -1,0 +1,233 @@
+// maintenance.h: fsck. One read txn over the meta env (a consistent snapshot, so a running
+// writer is harmless); each object is checked once however many commits share it.
+#include <hangar/error.h>
+#include <hangar/maintenance.h>
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "record_page.h"
+#include "repo_state.h"
+
+namespace hangar {
+namespace {
+
+// The short kind tag of FsckProblem::kind.
+std::string kind_tag(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Commit:
+      return "commit";
+    case ObjectKind::Schema:
+      return "schema";
+    case ObjectKind::Descriptor:
+      return "descriptor";
+    case ObjectKind::LeafPage:
+    case ObjectKind::InternalPage:
+      return "page";
+  }
+  return "object";
+}
+
+class Checker {
+ public:
+  Checker(const detail::RepoState& st, const lmdb::Txn& txn, FsckReport& report)
+      : st_(st), txn_(txn), report_(report), pages_(st.objects, txn) {}
+
+  void problem(std::string kind, const Digest& d, std::string message) {
+    report_.problems.push_back({std::move(kind), d, std::move(message)});
+  }
+
+  // The object's bytes, re-hashed; nullopt (with a problem recorded) when missing or bad.
+  std::optional<ByteView> fetch(ObjectKind kind, const Digest& id, const std::string& from) {
+    const std::string tag = kind_tag(kind);
+    const std::string name(object_kind_name(kind));
+    ++report_.objects;
+    try {
+      const std::optional<ByteView> b = st_.objects.find(txn_, kind, id);
+      if (!b) {
+        problem(tag, id, name + " " + id.hex() + " is missing (referenced from " + from + ")");
+        return std::nullopt;
+      }
+      const Digest got = digest_of(*b);
+      if (got != id) {
+        problem(tag, id,
+                name + " " + id.hex() + " is corrupt: digest mismatch, got " + got.hex() +
+                    " (referenced from " + from + ")");
+        return std::nullopt;
+      }
+      return b;
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io || e.code() == ErrorCode::NoSpace) throw;
+      problem(tag, id, std::string(e.what()) + " (referenced from " + from + ")");
+      return std::nullopt;
+    }
+  }
+
+  void commit_tip(const Digest& id, const std::string& from) {
+    if (seen_commits_.insert(id).second) queue_.emplace_back(id, from);
+  }
+
+  void walk_commits() {
+    while (!queue_.empty()) {
+      auto [id, from] = std::move(queue_.front());
+      queue_.pop_front();
+      check_commit(id, from);
+    }
+  }
+
+  void check_schema(const Digest& id, const std::string& from) {
+    if (!seen_schemas_.insert(id).second) return;
+    const auto b = fetch(ObjectKind::Schema, id, from);
+    if (!b) return;
+    try {
+      (void)decode_schema(*b);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io) throw;
+      problem("schema", id, std::string(e.what()) + " (referenced from " + from + ")");
+    }
+  }
+
+  void check_descriptor(const Digest& id, const std::string& from) {
+    if (!seen_descriptors_.insert(id).second) return;
+    ++report_.samples;
+    const auto b = fetch(ObjectKind::Descriptor, id, from);
+    if (!b) return;
+    try {
+      const Descriptor d = decode_descriptor(*b);
+      for (const Digest& c : d.chunks) chunk_refs_.emplace(c, id);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io) throw;
+      problem("descriptor", id, std::string(e.what()) + " (referenced from " + from + ")");
+    }
+  }
+
+  // Every referenced chunk must be indexed, unless this is a partial clone.
+  void check_chunk_refs() {
+    std::vector<Digest> wanted;
+    wanted.reserve(chunk_refs_.size());
+    for (const auto& [c, desc] : chunk_refs_) wanted.push_back(c);
+    const bool clone = !st_.config.get("clone.remote").empty();
+    for (const Digest& c : st_.chunks.missing(wanted)) {
+      if (clone) {
+        ++report_.not_local;
+      } else {
+        problem("chunk", c,
+                "chunk " + c.hex() + " is missing from the location index (referenced from " +
+                    "descriptor " + chunk_refs_.at(c).hex() + ")");
+      }
+    }
+  }
+
+  void check_staging() {
+    try {
+      for (const auto& [name, col] : st_.staging.columns(txn_)) {
+        if (col.kind == StagedColumn::Kind::Created)
+          check_schema(col.schema, "staged column '" + name + "'");
+      }
+      for (const std::string& column : st_.staging.sample_columns(txn_)) {
+        st_.staging.for_each_sample(txn_, column, [&](ByteView, const StagedSample& s) {
+          if (s) check_descriptor(s->sample, "a staged sample of column '" + column + "'");
+          return true;
+        });
+      }
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io || e.code() == ErrorCode::NoSpace) throw;
+      problem("staging", Digest{}, std::string("staging area: ") + e.what());
+    }
+  }
+
+ private:
+  void check_commit(const Digest& id, const std::string& from) {
+    ++report_.commits;
+    const auto b = fetch(ObjectKind::Commit, id, from);
+    if (!b) return;
+    Commit c;
+    try {
+      c = decode_commit(*b);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io) throw;
+      problem("commit", id, std::string(e.what()) + " (referenced from " + from + ")");
+      return;
+    }
+    const std::string here = "commit " + id.short_hex();
+    for (const Digest& p : c.parents) commit_tip(p, here);
+    for (const CommitColumn& col : c.columns) {
+      const std::string where = here + " column '" + col.name + "'";
+      check_schema(col.schema, where);
+      if (!col.records.is_zero()) check_tree(col.records, where);
+    }
+  }
+
+  void check_tree(const Digest& root, const std::string& from) {
+    if (!seen_roots_.insert(root).second) return;
+    std::vector<Digest> pages;
+    try {
+      pages = tree_pages(pages_, root);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io) throw;
+      problem("page", root,
+              "record tree " + root.hex() + " cannot be walked: " + e.what() +
+                  " (referenced from " + from + ")");
+      return;
+    }
+    for (const Digest& p : pages) {
+      if (!seen_pages_.insert(p).second) continue;
+      ++report_.pages;
+      const auto b = fetch(ObjectKind::LeafPage, p, "record tree " + root.short_hex());
+      if (!b) continue;
+      try {
+        const RecordPage page = decode_page(p, *b);
+        if (page.level != 0) continue;
+        for (const PageEntry& e : page.entries)
+          check_descriptor(e.digest, "page " + p.short_hex() + " of " + from);
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::Io) throw;
+        problem("page", p, std::string(e.what()) + " (referenced from " + from + ")");
+      }
+    }
+  }
+
+  const detail::RepoState& st_;
+  const lmdb::Txn& txn_;
+  FsckReport& report_;
+  TxnPageStore pages_;
+  std::deque<std::pair<Digest, std::string>> queue_;
+  std::unordered_set<Digest> seen_commits_, seen_schemas_, seen_roots_, seen_pages_,
+      seen_descriptors_;
+  std::unordered_map<Digest, Digest> chunk_refs_;  // chunk -> first descriptor naming it
+};
+
+}  // namespace
+
+FsckReport fsck(const Repository& repo, bool rehash) {
+  const detail::RepoState& st = detail::state_of(repo);
+  FsckReport report;
+  {
+    const lmdb::ReadTxn txn = st.meta.begin_read();
+    Checker check(st, txn, report);
+    for (const char* prefix : {"refs/heads/", "refs/remotes/"}) {
+      for (const auto& [ref, id] : st.refs.list(txn, prefix)) check.commit_tip(id, ref);
+    }
+    try {
+      if (const std::optional<Digest> head = st.head(txn)) check.commit_tip(*head, "HEAD");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Io) throw;
+      check.problem("ref", Digest{}, std::string("HEAD: ") + e.what());
+    }
+    check.walk_commits();
+    check.check_staging();
+    check.check_chunk_refs();
+  }
+  report.chunks = st.chunks.stats().chunks;
+  for (auto& [digest, reason] : st.chunks.verify_all(rehash)) {
+    report.problems.push_back(
+        {"chunk", digest, "chunk " + digest.hex() + " is damaged: " + std::move(reason)});
+  }
+  return report;
+}
+
+}  // namespace hangar

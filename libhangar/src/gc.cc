@@ -1,0 +1,137 @@
+// maintenance.h: gc. Marks every object and chunk reachable from the refs, HEAD and the staging
+// area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
+// `objects` table in one txn and the location index in another.
+#include <hangar/error.h>
+#include <hangar/maintenance.h>
+
+#include <unordered_set>
+#include <vector>
+
+#include "record_page.h"
+#include "repo_state.h"
+
+namespace hangar {
+namespace {
+
+struct Marks {
+  std::unordered_set<Digest> objects;
+  std::unordered_set<Digest> chunks;
+};
+
+class Marker {
+ public:
+  Marker(const detail::RepoState& st, const lmdb::Txn& txn)
+      : st_(st), txn_(txn), pages_(st.objects, txn) {}
+
+  void commit(const Digest& tip) {
+    std::vector<Digest> todo{tip};
+    while (!todo.empty()) {
+      const Digest id = todo.back();
+      todo.pop_back();
+      if (!marks_.objects.insert(id).second) continue;
+      const Commit c = decode_commit(st_.objects.get(txn_, ObjectKind::Commit, id));
+      for (const Digest& p : c.parents) todo.push_back(p);
+      for (const CommitColumn& col : c.columns) {
+        schema(col.schema);
+        if (!col.records.is_zero()) tree(col.records);
+      }
+    }
+  }
+
+  void schema(const Digest& id) {
+    if (!marks_.objects.insert(id).second) return;
+    (void)st_.objects.get(txn_, ObjectKind::Schema, id);
+  }
+
+  void descriptor(const Digest& id) {
+    if (!marks_.objects.insert(id).second) return;
+    const Descriptor d = decode_descriptor(st_.objects.get(txn_, ObjectKind::Descriptor, id));
+    marks_.chunks.insert(d.chunks.begin(), d.chunks.end());
+  }
+
+  void tree(const Digest& root) {
+    if (marks_.objects.contains(root)) return;  // a shared tree: its pages are all marked
+    for (const Digest& p : tree_pages(pages_, root)) {
+      if (!marks_.objects.insert(p).second) continue;
+      const RecordPage page = decode_page(p, pages_.get_page(p));
+      if (page.level != 0) continue;
+      for (const PageEntry& e : page.entries) descriptor(e.digest);
+    }
+  }
+
+  void staging() {
+    for (const auto& [name, col] : st_.staging.columns(txn_)) {
+      if (col.kind == StagedColumn::Kind::Created) schema(col.schema);
+    }
+    for (const std::string& column : st_.staging.sample_columns(txn_)) {
+      st_.staging.for_each_sample(txn_, column, [&](ByteView, const StagedSample& s) {
+        if (s) descriptor(s->sample);
+        return true;
+      });
+    }
+  }
+
+  Marks take() { return std::move(marks_); }
+
+ private:
+  const detail::RepoState& st_;
+  const lmdb::Txn& txn_;
+  TxnPageStore pages_;
+  Marks marks_;
+};
+
+}  // namespace
+
+GcReport gc(Repository& repo, bool dry_run) {
+  detail::RepoState& st = detail::state_of(repo);
+  st.require_write();
+  GcReport report;
+  report.dry_run = dry_run;
+
+  // Mark, then sweep the meta objects in the same write txn (we hold the repository lock, so
+  // nothing else writes; readers keep their snapshots). Env::write may replay `sweep`.
+  Marks marks;
+  const auto sweep = [&](const lmdb::Txn& txn) {
+    Marker mark(st, txn);
+    for (const auto& [ref, id] : st.refs.list(txn, "refs/")) mark.commit(id);
+    if (const std::optional<Digest> head = st.head(txn)) mark.commit(*head);
+    mark.staging();
+    marks = mark.take();
+    std::vector<Digest> dead;
+    report.object_bytes = 0;
+    for (auto [k, v] : lmdb::prefix_range(txn, st.objects.table(), ByteView{})) {
+      const Digest id = Digest::from_bytes(k);
+      if (marks.objects.contains(id)) continue;
+      dead.push_back(id);
+      report.object_bytes += v.size();
+    }
+    report.objects = dead.size();
+    return dead;
+  };
+  if (dry_run) {
+    const lmdb::ReadTxn txn = st.meta.begin_read();
+    (void)sweep(txn);
+  } else {
+    st.meta.write([&](lmdb::WriteTxn& txn) {
+      for (const Digest& id : sweep(txn)) txn.del(st.objects.table(), id.view());
+    });
+  }
+
+  // The index: entries no reachable descriptor names. Backend bytes are never deleted, so
+  // committing this removal is the only step and a crash leaves either the old or new index.
+  std::vector<Digest> dead_chunks;
+  {
+    storage::LocationIndex& index = st.chunks.index();
+    const lmdb::ReadTxn itxn = index.begin_read();
+    index.for_each(itxn, [&](const Digest& d, const storage::ChunkLocation& loc) {
+      if (marks.chunks.contains(d)) return;
+      dead_chunks.push_back(d);
+      report.chunk_bytes += loc.stored_size;
+    });
+  }
+  report.chunks = dead_chunks.size();
+  if (!dry_run && !dead_chunks.empty()) st.chunks.index().remove(dead_chunks);
+  return report;
+}
+
+}  // namespace hangar
