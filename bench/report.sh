@@ -34,11 +34,15 @@ END {
   for (i = 1; i <= nw; i++) {
     w = order[i]
     pw = (w ~ /^S/) ? "" : substr(w, 1, 1)
-    printf "\n## %s\n\n", (w ~ /^S/) ? "Scale: " substr(w, 2) " tiny 16x16 images" : "Workload " w
+    printf "\n## %s\n\n", (w ~ /^S/) ? "Scale: " substr(w, 2) " tiny 16x16 images" : (w == "icons" ? "Real images: Adwaita 48x48 icons (RGBA)" : "Workload " w)
     if (val[w, "ceiling_memcpy"] != "") {
       printf "Ceilings: memcpy %.1f GB/s; PNG decode (hangar decoder, 1 thread) %.0f images/s = %.0f MB/s (%.3f s for the base folder);\n", val[w, "ceiling_memcpy"], val[w, "ceiling_png_decode_images"], val[w, "ceiling_png_decode"], val[w, "ceiling_png_decode_seconds"]
       printf "zstd level 3 per sample: compress %.0f MB/s, decompress %.0f MB/s, ratio %.2fx; disk write+fsync %.0f MB/s.\n\n", val[w, "ceiling_zstd_compress"], val[w, "ceiling_zstd_decompress"], val[w, "ceiling_zstd_ratio"], val[w, "ceiling_disk_write_fsync"]
     }
+    if (val[w, "codec_zstd_x_png"] != "") {
+      printf "Chunk codecs on the base images (one chunk per image, 1 thread; [decision 0005](../docs/decisions/0005-chunk-filter.md)): zstd level 3 %.3fx the PNG bytes, encode %.0f MB/s, decode+verify %.0f MB/s; zstd-delta %.3fx, %.0f MB/s, %.0f MB/s (%.0f%% of chunks filtered). One LMDB value per chunk (layout l0) would take %.3fx.\n\n", val[w, "codec_zstd_x_png"], val[w, "codec_zstd_encode"], val[w, "codec_zstd_decode"], val[w, "codec_zstd_delta_x_png"], val[w, "codec_zstd_delta_encode"], val[w, "codec_zstd_delta_decode"], val[w, "codec_zstd_delta_chunks_filtered"], val[w, "codec_zstd_delta_x_png_l0_pages"]
+    }
+    if (n[w] == 0) continue
     print "| step | wall s | user s | sys s | peak MB | hangar-py s | x hangar-py | hangar-py MB | git-lfs s |"
     print "|---|---|---|---|---|---|---|---|---|"
     for (j = 1; j <= n[w]; j++) {
@@ -52,11 +56,60 @@ END {
       d = val[w, "ceiling_png_decode_seconds"]
       printf "\nDerived: import --jobs 1 = %sx the decode-only time, --jobs 2 = %sx; --jobs 2 speed-up %sx.", ratio(wall[w, "import_jobs1"], d), ratio(wall[w, "import"], d), ratio(wall[w, "import_jobs1"], wall[w, "import"])
       printf " Read every sample in-process: %s MB/s (%s samples/s) = %s of memcpy, %s of zstd decompress.", f(val[w, "read_throughput"], 0), f(val[w, "read_rate"], 0), ratio(val[w, "read_throughput"] / 1000, val[w, "ceiling_memcpy"]), ratio(val[w, "read_throughput"], val[w, "ceiling_zstd_decompress"])
-      printf " Repository after the merge: %.1f MB on disk vs %.1f MB of base PNG files (%s samples).\n", val[w, "disk_repo"] / 1e6, val[w, "png_bytes_base"] / 1e6, val[w, "count_after"]
+      printf " Repository after the merge: %.1f MB on disk vs %.1f MB of base PNG files (%s samples; %.1f MB of PNG for every sample it holds).\n", val[w, "disk_repo"] / 1e6, val[w, "png_bytes_base"] / 1e6, val[w, "count_after"], val[w, "png_bytes_all"] / 1e6
       py = peer(pw, "disk_repo")
       if (py != "-") printf "hangar-py: %s MB on disk for the same step.\n", py
     }
   }
+  targets()
+}
+
+# The targets of the benchmark issue, each with the measured figure; a miss says by how much,
+# and why (the reasons are measured in docs/decisions/0005-chunk-filter.md).
+function verdict(ok, by) { return ok ? "met" : "**missed** by " by }
+function pct(x) { return sprintf("%.0f%%", 100 * x) }
+function targets(   w, k, d, j1, j2, r, s, worst, wstep, why) {
+  print "\n## Targets\n"
+  if (quick == 1)
+    print "A smoke run (`--quick`: workload A at 1,000 images, whose fixed costs weigh 5x more); the targets apply to the full run.\n"
+  print "| target | workload | measured | status |"
+  print "|---|---|---|---|"
+  for (k = 1; k <= nw; k++) {
+    w = order[k]
+    if (w !~ /^[ABC]$/ || val[w, "ceiling_png_decode_seconds"] == "") continue
+    d = val[w, "ceiling_png_decode_seconds"]; j1 = wall[w, "import_jobs1"]; j2 = wall[w, "import"]
+    if (j1 != "") {
+      printf "| import --jobs 1 <= 1.25x decode-only | %s | %.2fx (%.2f s / %.3f s) | %s |\n", w, j1 / d, j1, d, verdict(j1 / d <= 1.25, pct(j1 / d / 1.25 - 1))
+      if (j1 / d > 1.25) why["j1"] = 1
+    }
+    if (j2 != "") printf "| import --jobs 2 (default) <= 1.25x decode-only | %s | %.2fx | %s |\n", w, j2 / d, verdict(j2 / d <= 1.25, pct(j2 / d / 1.25 - 1))
+    if (j1 != "" && j2 != "" && w != "A") {
+      printf "| --jobs 2 >= 1.7x faster than --jobs 1 | %s | %.2fx | %s |\n", w, j1 / j2, verdict(j1 / j2 >= 1.7, sprintf("%.2fx", 1.7 - j1 / j2))
+      if (j1 / j2 < 1.7) why["jobs"] = 1
+    }
+    if (w == "B" && val[w, "read_throughput"] != "") {
+      r = val[w, "read_throughput"]
+      printf "| read every sample >= 1 GB/s | B | %.0f MB/s | %s |\n", r, verdict(r >= 1000, pct(1 - r / 1000))
+    }
+    if (w != "B" && wall[w, "read_all"] != "" && peer(w, "read_all") != "-") {
+      r = peer(w, "read_all") / wall[w, "read_all"]
+      printf "| read every sample >= 3x hangar-py | %s | %.1fx (%.2f s vs %.2f s) | %s |\n", w, r, wall[w, "read_all"], peer(w, "read_all"), verdict(r >= 3, sprintf("%.1fx", 3 - r))
+    }
+    worst = 0; wstep = ""
+    for (s = 1; s <= n[w]; s++) if (rss[w, steps[w, s]] + 0 > worst) { worst = rss[w, steps[w, s]] + 0; wstep = steps[w, s] }
+    printf "| peak RSS < 64 MB, every step | %s | %.1f MB (%s) | %s |\n", w, worst, wstep, verdict(worst < 64, sprintf("%.1f MB", worst - 64))
+    if (w == "A" && val[w, "disk_repo"] != "" && val[w, "png_bytes_all"] != "") {
+      r = val[w, "disk_repo"] / val[w, "png_bytes_all"]
+      printf "| on disk after the merge <= PNG of the same samples | A | %.1f MB vs %.1f MB (%.3fx) | %s |\n", val[w, "disk_repo"] / 1e6, val[w, "png_bytes_all"] / 1e6, r, verdict(r <= 1, pct(r - 1))
+      if (r > 1) why["disk"] = 1
+    }
+  }
+  if ("j1" in why)
+    print "\n*Why --jobs 1 misses:* one worker decodes, delta-filters, hashes and zstd-compresses each file in turn; the Huffman coding of the residuals in zstd alone costs 25-45% of the PNG decode per image (its per-frame table set-up dominates on 3-12 KB images), more than the 25% budget. Compressing on the staging thread instead (overlapping compression with decode) was measured: --jobs 1 then lands at 1.0-1.25x, but on 2 cores --jobs 2 becomes only 1.1-1.25x faster than --jobs 1 and slower than now, so the default keeps the scaling design (docs/decisions/0005-chunk-filter.md)."
+  if ("jobs" in why)
+    print "\n*Why the --jobs 2 speed-up misses:* with 20,000 tiny files the serial part grows: listing and sorting the folder (~25 ms), the LMDB work of the staging thread (~0.1 s of CPU sharing the 2 cores with the workers) and the final index and meta commits; and other processes on a shared machine take cores."
+  if ("disk" in why)
+    printf "\n*Why the on-disk size misses:* the zstd-delta chunks are %.3fx the PNG bytes (bench_codec, base images); the location index and meta LMDB environments (their pages, free pages and lock files: ~2 MB for A, a larger share of a smaller repository) make up the rest. See docs/decisions/0005-chunk-filter.md.\n", val["A", "codec_zstd_delta_x_png"]
 }' "$peers" "$tsv"
 
 for extra in bench_history_scale bench_large_tensors; do

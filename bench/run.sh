@@ -52,8 +52,15 @@ run_workload() {
     "$B/bench_gen_workload" "$src" "$n" "$size"
   fi
   value "$w" png_bytes_base "$(du -sb "$src/base" | cut -f1)" bytes
+  # Every sample the repository holds after the merge (base + changed + new): the PNG side of
+  # the on-disk comparison.
+  value "$w" png_bytes_all "$(( $(du -sb "$src/base" | cut -f1) + $(du -sb "$src/changes" | cut -f1) ))" bytes
   "$B/bench_ceilings" "$src/base" "$work" | while IFS=$'\t' read -r name v unit; do
     value "$w" "ceiling_$name" "$v" "$unit"
+  done
+  # What the chunk codecs make of these images (zstd vs zstd-delta; docs/decisions/0005).
+  "$B/bench_codec" "$src/base" | while IFS=$'\t' read -r name v unit; do
+    value "$w" "$name" "$v" "$unit"
   done
 
   local r=$work/$w
@@ -106,14 +113,25 @@ run_scale() {
   done
 }
 
+# Real images: the chunk codecs on the Adwaita 48x48 icons (RGBA, flat areas), when installed.
+run_icons() {
+  local icons=/usr/share/icons/Adwaita/48x48
+  [ -d "$icons" ] || return 0
+  "$B/bench_codec" "$icons" | while IFS=$'\t' read -r name v unit; do
+    value icons "$name" "$v" "$unit"
+  done
+}
+
 if [ $quick = 1 ]; then
   run_workload A 1000 64
   run_scale "1000 4000"
+  run_icons
 else
   run_workload A 5000 64
   run_workload B 500 256
   run_workload C 20000 32
   run_scale "2000 8000 32000"
+  run_icons
   for prog in "$B"/bench_history_scale "$B"/bench_large_tensors; do
     [ -x "$prog" ] || continue
     echo "bench: $(basename "$prog")" >&2

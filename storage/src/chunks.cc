@@ -27,13 +27,13 @@ struct Chunks::State {
   std::filesystem::path dir;
   bool read_only;
   LocationIndex index;
-  std::map<BackendCode, std::unique_ptr<ChunkStore>> backends;
+  std::map<BackendCode, std::unique_ptr<ChunkStore>> backends{};
   // Appended (and written back) but not yet indexed; see stage().
-  std::vector<std::pair<Digest, ChunkLocation>> staged;
-  std::unordered_set<Digest> staged_ids;
-  std::set<BackendCode> staged_backends;
+  std::vector<std::pair<Digest, ChunkLocation>> staged{};
+  std::unordered_set<Digest> staged_ids{};
+  std::set<BackendCode> staged_backends{};
   std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
-  std::set<BackendCode> unwritten_backends;
+  std::set<BackendCode> unwritten_backends{};
 
   ChunkStore& backend(BackendCode code) const {
     auto it = backends.find(code);
@@ -72,9 +72,11 @@ Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
   if (read_only && !std::filesystem::is_directory(chunks_dir, ec))
     fail(ErrorCode::NotFound,
          "no chunk store at '" + chunks_dir.string() + "'; is this a hangar repository?");
-  auto state = std::make_unique<State>(
-      State{chunks_dir, read_only, LocationIndex::open(chunks_dir / kIndexDir, read_only), {}, {},
-            {}, {}, 0, {}});
+  auto state = std::make_unique<State>(State{
+      .dir = chunks_dir,
+      .read_only = read_only,
+      .index = LocationIndex::open(chunks_dir / kIndexDir, read_only),
+  });
   for (BackendCode code : kKnownBackends) {
     try {
       state->backends[code] = open_backend(code, chunks_dir, read_only);
@@ -156,7 +158,7 @@ std::size_t Chunks::commit_staged() {
   if (s.staged.empty()) return 0;
   try {
     for (BackendCode code : s.staged_backends) s.backend(code).flush();  // bytes durable ...
-    const std::size_t added = s.index.commit(s.staged);                   // ... then referenced
+    const std::size_t added = s.index.commit(s.staged);                  // ... then referenced
     discard_staged();
     return added;
   } catch (...) {

@@ -1,5 +1,5 @@
 // Chunk codec (docs/format/location.md, "Chunk codecs"): zstd when it saves >= 1/32, else raw;
-// image-like chunks through the delta predictor first (docs/decisions/0003-chunk-filter.md).
+// image-like chunks through the delta predictor first (docs/decisions/0005-chunk-filter.md).
 // zstd errors are translated here, into Corrupt with ZSTD_getErrorName.
 #include <hangar/error.h>
 #include <hangar/storage/codec.h>
@@ -47,15 +47,22 @@ std::byte* scratch(int which, std::size_t n) {
 
 constexpr std::size_t kDeltaHeader = 6;  // u8 element_size, u8 stride, u32 row (LE)
 
+// zstd parameters beyond the level; 0 = the level's own.
+struct Tuning {
+  int min_match = 0;
+  int hash_log = 0;
+};
+
 // zstd into dst[0, cap); 0 when it does not fit (the chunk does not pay), else the size.
-// min_match 0: the level's own.
 std::size_t compress_into(std::byte* dst, std::size_t cap, ByteView src, int level,
-                          int min_match = 0) {
+                          Tuning tuning = {}) {
   ZSTD_CCtx* cctx = thread_cctx();
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   std::size_t n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
-  if (!ZSTD_isError(n) && min_match > 0)
-    n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, min_match);
+  if (!ZSTD_isError(n) && tuning.min_match > 0)
+    n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, tuning.min_match);
+  if (!ZSTD_isError(n) && tuning.hash_log > 0)
+    n = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, tuning.hash_log);
   if (!ZSTD_isError(n)) n = ZSTD_compress2(cctx, dst, cap, src.data(), src.size());
   if (!ZSTD_isError(n)) return n;
   if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall) return 0;
@@ -80,8 +87,8 @@ std::uint32_t one_row(std::uint32_t row, std::size_t n) {
 
 void delta_decode_chunk(ByteView stored, MutableByteView out) {
   if (stored.size() < kDeltaHeader)
-    fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(stored.size()) +
-                                 " bytes has no header");
+    fail(ErrorCode::Corrupt,
+         "zstd-delta chunk of " + std::to_string(stored.size()) + " bytes has no header");
   const auto element_size = std::to_integer<unsigned>(stored[0]);
   const auto stride = std::to_integer<unsigned>(stored[1]);
   std::uint32_t row = 0;
@@ -93,18 +100,18 @@ void delta_decode_chunk(ByteView stored, MutableByteView out) {
                                  "; expected 1 or 2, >= 1 and 0 or >= the stride");
   if (out.size() % element_size != 0)
     fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(out.size()) +
-                                 " bytes is not a whole number of " +
-                                 std::to_string(element_size) + "-byte elements");
+                                 " bytes is not a whole number of " + std::to_string(element_size) +
+                                 "-byte elements");
   zstd_decode(stored.subspan(kDeltaHeader), out);
   detail::delta_decode(out.data(), out.size(), element_size, stride, one_row(row, out.size()));
 }
 
 // Levels 1..3 compress delta residuals to about the same size: residuals are nearly all
 // literals, and the levels differ in match finding. Level 1 with matches of >= 7 bytes (runs in
-// flat areas) is the smallest of them and the fastest (docs/decisions/0003-chunk-filter.md).
+// flat areas) is the smallest of them and the fastest; a 64-entry match table (hashLog 6)
+// costs < 0.2% in size and saves 15-35% of the time (docs/decisions/0005-chunk-filter.md).
 int delta_level(int level) { return level <= 3 ? 1 : level; }
-int delta_min_match(int level) { return level <= 3 ? 7 : 0; }
-
+Tuning delta_tuning(int level) { return level <= 3 ? Tuning{7, 6} : Tuning{}; }
 
 }  // namespace
 
@@ -136,8 +143,9 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
                 (delta->row != 0 && delta->row < delta->stride)))
     fail(ErrorCode::InvalidArgument,
          "delta filter needs an element size of 1 or 2, a stride >= 1 and a row >= the stride, "
-         "got " + std::to_string(delta->element_size) + ", " + std::to_string(delta->stride) +
-             " and " + std::to_string(delta->row));
+         "got " +
+             std::to_string(delta->element_size) + ", " + std::to_string(delta->stride) + " and " +
+             std::to_string(delta->row));
   EncodedChunk out{digest_of(raw), ChunkCodec::Raw, static_cast<std::uint32_t>(raw.size()), {}};
   // Compression pays only when it saves at least 1/32 (~3%). Giving zstd a buffer of exactly
   // that budget lets it stop early (dstSize_tooSmall) on data that does not compress.
@@ -154,7 +162,7 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
                          one_row(delta->row, raw.size()));
     const std::size_t n =
         compress_into(best + kDeltaHeader, budget - kDeltaHeader, ByteView(residuals, raw.size()),
-                      delta_level(zstd_level), delta_min_match(zstd_level));
+                      delta_level(zstd_level), delta_tuning(zstd_level));
     if (n > 0) {
       best[0] = std::byte{delta->element_size};
       best[1] = std::byte{delta->stride};
@@ -163,9 +171,10 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
       out.codec = ChunkCodec::ZstdDelta;
     }
   }
-  // Plain zstd unless the residuals already compress well: above 1/4 of the raw size, plain
-  // zstd essentially never wins on images, so it is not worth a second compression.
-  if (best_size == 0 || best_size * 4 < raw.size()) {
+  // Plain zstd too only when the residuals compress below 1/3 of the raw size (flat, repetitive
+  // images such as icons, where zstd's matches on the pixels can win). Above that plain zstd
+  // practically never wins on images, and a second compression would cost 20% of the import.
+  if (best_size == 0 || best_size * 3 < raw.size()) {
     const std::size_t cap = best_size == 0 ? budget : best_size - 1;
     std::byte* plain = scratch(2, cap);
     const std::size_t n = compress_into(plain, cap, raw, zstd_level);

@@ -130,21 +130,33 @@ PrefixFn simd_prefix(unsigned element_size, unsigned stride) noexcept {
   const unsigned k = element_size * stride;
   if (element_size == 1) {
     switch (k) {
-      case 1: return prefix_sse2<1, 1>;
-      case 2: return prefix_sse2<2, 1>;
-      case 3: return prefix_sse2<3, 1>;
-      case 4: return prefix_sse2<4, 1>;
-      case 6: return prefix_sse2<6, 1>;
-      case 8: return prefix_sse2<8, 1>;
-      default: break;
+      case 1:
+        return prefix_sse2<1, 1>;
+      case 2:
+        return prefix_sse2<2, 1>;
+      case 3:
+        return prefix_sse2<3, 1>;
+      case 4:
+        return prefix_sse2<4, 1>;
+      case 6:
+        return prefix_sse2<6, 1>;
+      case 8:
+        return prefix_sse2<8, 1>;
+      default:
+        break;
     }
   } else if (element_size == 2) {
     switch (k) {
-      case 2: return prefix_sse2<2, 2>;
-      case 4: return prefix_sse2<4, 2>;
-      case 6: return prefix_sse2<6, 2>;
-      case 8: return prefix_sse2<8, 2>;
-      default: break;
+      case 2:
+        return prefix_sse2<2, 2>;
+      case 4:
+        return prefix_sse2<4, 2>;
+      case 6:
+        return prefix_sse2<6, 2>;
+      case 8:
+        return prefix_sse2<8, 2>;
+      default:
+        break;
     }
   }
 #endif

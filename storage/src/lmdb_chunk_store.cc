@@ -39,6 +39,12 @@ class LmdbReader final : public ChunkStore::Reader {
 
   ByteView stored(const ChunkLocation& loc) override {
     ByteView key = key_of(loc);
+    // Keep the resident set flat while reading a whole store (as the l1 reader does).
+    if (served_ >= kReleaseEvery) {
+      served_ = 0;
+      env_->release_mapped_pages();
+    }
+    served_ += loc.stored_size;
     if (!txn_) {
       txn_.emplace(env_->begin_read());
     } else if (txn_->is_reset()) {
@@ -60,9 +66,11 @@ class LmdbReader final : public ChunkStore::Reader {
   }
 
  private:
+  static constexpr std::uint64_t kReleaseEvery = std::uint64_t{16} << 20;  // bytes served
   const lmdb::Env* env_;
   lmdb::Table table_;
   std::optional<lmdb::ReadTxn> txn_;
+  std::uint64_t served_ = 0;
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Backend "l1": chunks packed into LMDB segments (docs/format/location.md, "Backend l1").
 //
 // Segments are append-only: a segment is written once, whole, and never changed, so a location
-// (segment, offset) stays valid for the life of the repository. Ids grow by one from 1; the
-// writer learns the next id from the last key when it first appends. Segment 0 is never
+// (segment, offset) stays valid for the life of the repository. A segment is the chunks' bytes
+// back to back, then u32 end offset per chunk, then u32 chunk count (all LE). Ids grow by one from
+// 1; the writer learns the next id from the last key when it first appends. Segment 0 is never
 // written: it is the location of every empty chunk. An id handed out for bytes that were
 // never flushed may be reused after a crash or a failed flush; nothing was indexed there.
 #include "lmdb_segment_store.h"
@@ -16,7 +17,7 @@
 namespace hangar::storage {
 namespace {
 
-constexpr std::size_t kRecordSize = 12;                    // u64 segment + u32 offset
+constexpr std::size_t kRecordSize = 12;                           // u64 segment + u32 offset
 constexpr std::uint64_t kReleaseEvery = std::uint64_t{16} << 20;  // bytes served per release
 
 struct Record {
@@ -43,8 +44,9 @@ Record decode_record(const ChunkLocation& loc) {
   for (int i = 11; i >= 8; --i)
     r.offset = (r.offset << 8) | std::to_integer<std::uint32_t>(loc.backend_record[i]);
   if (r.segment == 0 && (r.offset != 0 || loc.stored_size != 0))
-    fail(ErrorCode::Corrupt, "chunk location for backend 'l1' points into segment 0, which "
-                             "holds only empty chunks; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk location for backend 'l1' points into segment 0, which "
+         "holds only empty chunks; run 'hangar fsck'");
   return r;
 }
 
@@ -56,25 +58,61 @@ std::array<std::byte, 8> key_of(std::uint64_t segment) {
 }
 
 std::uint64_t id_of(ByteView key) {
-  if (key.size() != 8) fail(ErrorCode::Corrupt, "segment key of " + std::to_string(key.size()) +
-                                                    " bytes, expected 8; run 'hangar fsck'");
+  if (key.size() != 8)
+    fail(ErrorCode::Corrupt,
+         "segment key of " + std::to_string(key.size()) + " bytes, expected 8; run 'hangar fsck'");
   std::uint64_t v = 0;
   for (std::byte b : key) v = (v << 8) | std::to_integer<std::uint64_t>(b);
   return v;
 }
 
+std::uint32_t le32(const std::byte* p) {
+  return std::to_integer<std::uint32_t>(p[0]) | std::to_integer<std::uint32_t>(p[1]) << 8 |
+         std::to_integer<std::uint32_t>(p[2]) << 16 | std::to_integer<std::uint32_t>(p[3]) << 24;
+}
+
+// The chunk bytes of a segment (without its table of end offsets), nullopt when malformed.
+std::optional<ByteView> data_of(ByteView segment) {
+  if (segment.size() < 4) return std::nullopt;
+  const std::uint64_t count = le32(segment.data() + segment.size() - 4);
+  if (count > (segment.size() - 4) / 4) return std::nullopt;
+  return segment.first(segment.size() - 4 - 4 * count);
+}
+
 // The chunk's bytes inside its segment, or nullopt when the segment is missing or too short.
 std::optional<ByteView> slice(std::optional<ByteView> segment, Record r, const ChunkLocation& loc) {
-  if (!segment || r.offset > segment->size() || loc.stored_size > segment->size() - r.offset)
+  if (!segment) return std::nullopt;
+  const auto data = data_of(*segment);
+  if (!data || r.offset > data->size() || loc.stored_size > data->size() - r.offset)
     return std::nullopt;
-  return segment->subspan(r.offset, loc.stored_size);
+  return data->subspan(r.offset, loc.stored_size);
+}
+
+// True if [offset, offset + size) is exactly one chunk of the segment.
+bool is_chunk(ByteView segment, Record r, std::uint32_t size) {
+  const auto data = data_of(segment);
+  if (!data) return false;
+  const std::size_t count = (segment.size() - 4 - data->size()) / 4;
+  const std::byte* ends = segment.data() + data->size();
+  // Binary search for the chunk ending at offset + size; the one before it must end at offset.
+  const std::uint64_t end = std::uint64_t{r.offset} + size;
+  std::size_t lo = 0, hi = count;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (le32(ends + 4 * mid) < end)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == count || le32(ends + 4 * lo) != end || end > data->size()) return false;
+  const std::uint32_t start = lo == 0 ? 0 : le32(ends + 4 * (lo - 1));
+  return start == r.offset;
 }
 
 [[noreturn]] void missing(Record r, const ChunkLocation& loc, const lmdb::Env& env) {
-  fail(ErrorCode::Corrupt, "segment " + std::to_string(r.segment) + " of '" +
-                               env.path().string() + "' is missing or shorter than offset " +
-                               std::to_string(r.offset) + " + " +
-                               std::to_string(loc.stored_size) + "; run 'hangar fsck'");
+  fail(ErrorCode::Corrupt, "segment " + std::to_string(r.segment) + " of '" + env.path().string() +
+                               "' is missing or shorter than offset " + std::to_string(r.offset) +
+                               " + " + std::to_string(loc.stored_size) + "; run 'hangar fsck'");
 }
 
 class SegmentReader final : public ChunkStore::Reader {
@@ -167,6 +205,7 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
     if (open_.capacity() == 0) open_.reserve(kSegmentTarget);
     r = Record{next_, static_cast<std::uint32_t>(open_.size())};
     open_.insert(open_.end(), stored.begin(), stored.end());
+    ends_.push_back(static_cast<std::uint32_t>(open_.size()));
   }
   return ChunkLocation{BackendCode::LmdbSegments, codec, raw_size,
                        static_cast<std::uint32_t>(stored.size()), encode_record(r)};
@@ -175,15 +214,24 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
 void LmdbSegmentStore::close_segment() {
   if (open_.empty()) return;
   const auto key = key_of(next_);
-  MutableByteView dst = pending_->put_reserve(table_, ByteView(key.data(), key.size()), open_.size());
+  const std::size_t size = open_.size() + 4 * ends_.size() + 4;
+  MutableByteView dst = pending_->put_reserve(table_, ByteView(key.data(), key.size()), size);
   std::memcpy(dst.data(), open_.data(), open_.size());
+  std::byte* p = dst.data() + open_.size();
+  auto put32 = [&p](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) *p++ = static_cast<std::byte>(v >> (8 * i));
+  };
+  for (std::uint32_t end : ends_) put32(end);
+  put32(static_cast<std::uint32_t>(ends_.size()));
   open_.clear();
+  ends_.clear();
   ++next_;
 }
 
 void LmdbSegmentStore::drop_pending() noexcept {
   pending_.reset();  // an LMDB error poisons the txn; drop it whole
   open_.clear();
+  ends_.clear();
   next_ = 0;  // the dropped ids may be handed out again
 }
 
@@ -232,7 +280,8 @@ bool LmdbSegmentStore::verify(const ChunkLocation& loc) const {
   if (r.segment == 0) return true;
   lmdb::ReadTxn txn = env_.begin_read();
   const auto key = key_of(r.segment);
-  return slice(txn.get(table_, ByteView(key.data(), key.size())), r, loc).has_value();
+  const auto segment = txn.get(table_, ByteView(key.data(), key.size()));
+  return segment && is_chunk(*segment, r, loc.stored_size);
 }
 
 std::unique_ptr<ChunkStore::Reader> LmdbSegmentStore::open_reader() const {

@@ -1,8 +1,10 @@
 // Backend "l1" (private to storage): chunk bytes packed back to back into "segments", LMDB
 // values of about 1 MiB keyed by a sequence number, in their own env <chunks>/segments/, table
-// "segments". backend_record = u64 segment + u32 offset (LE); the length is the location's
-// stored_size. Why: an LMDB value larger than ~2 KB takes whole 4 KiB pages of its own, so
-// small chunks stored one per value ("l0") waste 10-40% of the disk. docs/format/location.md.
+// "segments"; each segment ends with the end offsets of its chunks (so verify() can check a
+// location's exact extent). backend_record = u64 segment + u32 offset (LE); the length is the
+// location's stored_size. Why: an LMDB value larger than ~2 KB takes whole 4 KiB pages of its
+// own, so small chunks stored one per value ("l0") waste 10-40% of the disk.
+// Format: docs/format/location.md, "Backend l1".
 #pragma once
 
 #include <hangar/storage/chunk_store.h>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace hangar::storage {
 
@@ -33,6 +36,7 @@ class LmdbSegmentStore final : public ChunkStore {
   BackendCode code() const override { return BackendCode::LmdbSegments; }
   // Copies the bytes into the open segment (memory: at most one segment plus what was appended
   // since the last write_back/flush). An empty chunk stores nothing (segment 0).
+  // Throws: InvalidArgument (sizes), NoSpace, Io.
   ChunkLocation append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
                        ByteView stored) override;
   // Closes the open segment and commits: data pages fsynced, the LMDB meta page not (it becomes
@@ -41,6 +45,7 @@ class LmdbSegmentStore final : public ChunkStore {
   // write_back(), then fsync of the meta page: everything appended is durable.
   void flush() override;
   void read(const ChunkLocation& loc, MutableByteView out) const override;
+  // True if the segment exists and [offset, offset + stored_size) is exactly one of its chunks.
   bool verify(const ChunkLocation& loc) const override;
   // Zero-copy views into the map; the reader drops its mapped pages every ~16 MiB it serves
   // (Env::release_mapped_pages), so reading a whole store does not grow the process's RSS.
@@ -53,8 +58,9 @@ class LmdbSegmentStore final : public ChunkStore {
   lmdb::Env env_;
   lmdb::Table table_;
   std::optional<lmdb::WriteTxn> pending_;
-  Bytes open_;               // bytes of the open (not yet written) segment
-  std::uint64_t next_ = 0;   // id of the open segment; 0 = read the last id from the env first
+  Bytes open_;                       // bytes of the open (not yet written) segment
+  std::vector<std::uint32_t> ends_;  // end offset of each chunk in it
+  std::uint64_t next_ = 0;  // id of the open segment; 0 = read the last id from the env first
 };
 
 }  // namespace hangar::storage

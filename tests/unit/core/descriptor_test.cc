@@ -305,3 +305,64 @@ TEST_CASE("Descriptor codec: the example in docs/format/objects.md", "[core][des
 }
 
 }  // namespace hangar
+
+namespace hangar {
+namespace {
+// A photo-like image (a ramp along the last two dims, plus noise): the delta predictor pays.
+Tensor smooth_image(DType dtype, Shape shape) {
+  Tensor t(dtype, shape);
+  const std::size_t e = dtype_size(dtype);
+  const std::uint64_t w = shape.back();
+  std::mt19937 rng(11);
+  auto* b = reinterpret_cast<std::uint8_t*>(t.mutable_data().data());
+  for (std::size_t i = 0; i < t.nbytes() / e; ++i) {
+    const auto v = static_cast<std::uint16_t>((i % w + i / w) % 160 + rng() % 8);
+    std::memcpy(b + i * e, &v, e);  // little-endian hosts: the low byte first
+  }
+  return t;
+}
+}  // namespace
+
+TEST_CASE("Descriptor: the delta predictor is for images of 1- and 2-byte integers",
+          "[core][descriptor]") {
+  using storage::DeltaFilter;
+  CHECK(delta_filter_for(DType::UInt8, {64, 64, 3}) == DeltaFilter{1, 3, 192});
+  CHECK(delta_filter_for(DType::UInt8, {48, 48, 4}) == DeltaFilter{1, 4, 192});
+  CHECK(delta_filter_for(DType::UInt16, {28, 28}) == DeltaFilter{2, 1, 28});
+  CHECK(delta_filter_for(DType::Int8, {10, 64, 64}) == DeltaFilter{1, 1, 64});
+  CHECK(delta_filter_for(DType::Int16, {8, 8, 16}) == DeltaFilter{2, 1, 16});
+  CHECK_FALSE(delta_filter_for(DType::Float32, {64, 64, 3}));
+  CHECK_FALSE(delta_filter_for(DType::UInt32, {64, 64}));
+  CHECK_FALSE(delta_filter_for(DType::Bool, {64, 64}));
+  CHECK_FALSE(delta_filter_for(DType::UInt8, {4096}));
+  CHECK_FALSE(delta_filter_for(DType::UInt8, {}));
+}
+
+TEST_CASE(
+    "Descriptor: with the delta option image chunks are zstd-delta and read back; the "
+    "sample id does not depend on it",
+    "[core][descriptor]") {
+  testing::StorageTempDir dir("descriptor-delta");
+  storage::Chunks chunks = storage::Chunks::open(dir / "chunks", false);
+  for (const Tensor& t :
+       {smooth_image(DType::UInt8, {64, 64, 3}), smooth_image(DType::UInt16, {40, 30}),
+        smooth_image(DType::UInt8, {3, 1024, 1024})}) {  // several chunks
+    INFO(shape_to_string(t.shape()));
+    const PreparedSample plain = prepare_sample(t.view(), ChunkOptions{3, false});
+    PreparedSample delta = prepare_sample(t.view(), ChunkOptions{3, true});
+    CHECK(delta.id == plain.id);
+    CHECK(delta.descriptor == plain.descriptor);
+    std::size_t plain_bytes = 0, delta_bytes = 0;
+    for (const auto& c : plain.chunks) plain_bytes += c.stored.size();
+    for (const auto& c : delta.chunks) {
+      delta_bytes += c.stored.size();
+      CHECK(c.codec == storage::ChunkCodec::ZstdDelta);
+    }
+    CHECK(delta_bytes < plain_bytes);
+    chunks.write(delta.chunks);
+    storage::ChunkReader reader = chunks.reader();
+    CHECK(read_sample(reader, decode_descriptor(delta.descriptor)) == t);
+  }
+}
+
+}  // namespace hangar

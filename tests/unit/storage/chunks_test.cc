@@ -141,8 +141,7 @@ TEST_CASE("Chunks: flipped stored bytes are Corrupt on read and in verify_all",
   const EncodedChunk packed = encode_chunk(pattern(40000, 6), 3);
   REQUIRE(raw.codec == ChunkCodec::Raw);
   REQUIRE(packed.codec == ChunkCodec::Zstd);
-  Chunks::open(dir.path(), false)
-      .write(std::vector<EncodedChunk>{raw, packed}, BackendCode::Lmdb);
+  Chunks::open(dir.path(), false).write(std::vector<EncodedChunk>{raw, packed}, BackendCode::Lmdb);
   flip_stored_byte(dir.path(), raw.digest, 100);
   flip_stored_byte(dir.path(), packed.digest, packed.stored.size() / 2);
 

@@ -1,6 +1,6 @@
 // Chunk codecs: zstd compression when it pays, raw bytes otherwise; image-like chunks through a
 // delta predictor first. Lowest data layer below the chunk backends; the codes are permanent
-// (docs/format/location.md, "Chunk codecs"; why: docs/decisions/0003-chunk-filter.md).
+// (docs/format/location.md, "Chunk codecs"; why: docs/decisions/0005-chunk-filter.md).
 #pragma once
 
 #include <hangar/storage/bytes.h>
@@ -55,10 +55,10 @@ struct EncodedChunk {
 // Hashes `raw` and compresses it with zstd at `zstd_level`; keeps it Raw when compression
 // does not save at least ~3% (1/32). With `delta` (and raw.size() a multiple of its
 // element_size) the residuals are compressed instead (ZstdDelta); levels 1..3 use zstd level 1
-// with minMatch 7 there (residuals are nearly all literals: smaller and twice as fast as level
-// 3). When that shrinks the chunk below 1/4, plain zstd is tried too and the smaller kept (flat,
-// repetitive images such as icons). Deterministic. Thread-safe: uses thread_local zstd contexts,
-// so import may call it from worker threads.
+// with minMatch 7 and hashLog 6 there (residuals are nearly all literals: smaller than level 3
+// and 2-3x as fast). When that shrinks the chunk below 1/3, plain zstd is tried too and the
+// smaller kept (flat, repetitive images such as icons). Deterministic. Thread-safe: uses
+// thread_local zstd contexts, so import may call it from worker threads.
 // Throws: InvalidArgument (raw larger than kMaxChunkBytes, or delta.element_size not 1 or 2,
 //         stride 0, or a row other than 0 shorter than the stride), Internal (zstd refused).
 EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel,

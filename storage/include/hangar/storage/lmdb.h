@@ -51,8 +51,8 @@ struct EnvOptions {
   std::uint64_t map_size = std::uint64_t{1} << 40;  // 1 TiB; sparse, only address space
   unsigned max_tables = 16;                         // raised to the table count when smaller
   unsigned max_readers = 254;                       // concurrent read txns across processes
-  bool no_tls = true;      // MDB_NOTLS: read txns may hop threads; several per thread
-  bool no_sync = false;    // MDB_NOSYNC: commits are not fsynced (tests, scratch envs only)
+  bool no_tls = true;    // MDB_NOTLS: read txns may hop threads; several per thread
+  bool no_sync = false;  // MDB_NOSYNC: commits are not fsynced (tests, scratch envs only)
   // MDB_NOMETASYNC: a commit fsyncs its data pages but not the meta page, which the next
   // commit's (or sync()'s) fsync makes durable. Keeps the env consistent after a crash but
   // may lose the last commit: callers that need one durable call sync() after it.
