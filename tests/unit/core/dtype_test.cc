@@ -70,6 +70,9 @@ TEST_CASE("DType: unknown codes and names are rejected", "[core][dtype]") {
   for (const char* name :
        {"", "float", "int", "Float32", "uint8 ", "f16", "complex64", "object", "<f4", "u3", "str"})
     CHECK_FALSE(parse_dtype(name).has_value());
+  // Control: the same lookups accept the real spellings.
+  CHECK(dtype_from_code(11) == DType::Float32);
+  CHECK(parse_dtype("float32") == DType::Float32);
 }
 
 TEST_CASE("DType: names are unique", "[core][dtype]") {
