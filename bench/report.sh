@@ -4,11 +4,12 @@ set -euo pipefail
 tsv=$1
 peers=$2
 quick=$3
+mode=${4:-}  # the run.sh arguments, for the header
 
 cat <<EOF
 # Benchmark results
 
-Produced by \`bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u +%Y-%m-%d) ($(nproc) cores,
+Produced by \`bench/run.sh${mode:+ $mode}\` on $(date -u +%Y-%m-%d) ($(nproc) cores,
 $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)). Every step is a whole process
 (start-up included) timed by GNU time; raw figures in \`bench/out/results.tsv\`.
 Peer figures (hangar-py 0.5.2, git-lfs 3.3.0 over file://) are from \`bench/peers.tsv\`,
@@ -33,7 +34,8 @@ function f(x, d) { return x == "" ? "-" : sprintf("%." d "f", x) }
 END {
   for (i = 1; i <= nw; i++) {
     w = order[i]
-    pw = (w ~ /^S/) ? "" : substr(w, 1, 1)
+    # Peer figures are for the full-size workloads: a --quick run is not set beside them.
+    pw = (w ~ /^S/ || quick == 1) ? "" : substr(w, 1, 1)
     printf "\n## %s\n\n", (w ~ /^S/) ? "Scale: " substr(w, 2) " tiny 16x16 images" : (w == "icons" ? "Real images: Adwaita 48x48 icons (RGBA)" : "Workload " w)
     if (val[w, "ceiling_memcpy"] != "") {
       printf "Ceilings: memcpy %.1f GB/s; PNG decode (hangar decoder, 1 thread) %.0f images/s = %.0f MB/s (%.3f s for the base folder);\n", val[w, "ceiling_memcpy"], val[w, "ceiling_png_decode_images"], val[w, "ceiling_png_decode"], val[w, "ceiling_png_decode_seconds"]

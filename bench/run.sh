@@ -2,12 +2,19 @@
 # bench/run.sh [--quick]: builds Release, generates the workloads (seeded), times every step as a
 # whole process (wall, user, sys, peak RSS via /usr/bin/time), measures this machine's ceilings
 # in the same run, and writes bench/out/results.tsv and bench/RESULTS.md (set beside the peer
-# figures in bench/peers.tsv). --quick: workload A at 1,000 images only (a smoke run, < 2 min).
+# figures in bench/peers.tsv). --quick: workload A at 1,000 images only (a smoke run, < 2 min);
+# --only W: one full-size workload (A: 5,000 x 64^2, B: 500 x 256^2, C: 20,000 x 32^2).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+only=""
+case "${1:-}" in
+  --quick) quick=1 ;;
+  --only) only=${2:?"--only needs a workload: A, B or C"} ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--quick | --only A|B|C]" >&2; exit 2 ;;
+esac
 build=$root/build-bench
 out=$root/bench/out
 data=$out/data
@@ -122,7 +129,14 @@ run_icons() {
   done
 }
 
-if [ $quick = 1 ]; then
+if [ -n "$only" ]; then
+  case "$only" in
+    A) run_workload A 5000 64 ;;
+    B) run_workload B 500 256 ;;
+    C) run_workload C 20000 32 ;;
+    *) echo "bench: unknown workload '$only'; use A, B or C" >&2; exit 2 ;;
+  esac
+elif [ $quick = 1 ]; then
   run_workload A 1000 64
   run_scale "1000 4000"
   run_icons
@@ -139,5 +153,8 @@ else
   done
 fi
 
-bash "$root/bench/report.sh" "$tsv" "$root/bench/peers.tsv" "$quick" >"$root/bench/RESULTS.md"
+mode=""
+[ $quick = 1 ] && mode="--quick"
+[ -n "$only" ] && mode="--only $only"
+bash "$root/bench/report.sh" "$tsv" "$root/bench/peers.tsv" "$quick" "$mode" >"$root/bench/RESULTS.md"
 echo "bench: wrote bench/RESULTS.md and $tsv" >&2
