@@ -17,22 +17,12 @@
 #include "chunked_io.h"
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 struct TempRepo {
   testing::StorageTempDir dir{"chunked"};

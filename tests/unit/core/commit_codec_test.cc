@@ -9,27 +9,10 @@
 #include <limits>
 #include <string>
 #include <vector>
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
-
-Bytes hex_bytes(std::string_view hex) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 Digest digest_for(std::string_view text) { return digest_of(as_bytes(text)); }
 

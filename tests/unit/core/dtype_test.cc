@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
@@ -36,17 +37,6 @@ constexpr Row kRows[] = {
     {DType::Float32, 11, "float32", "f4", 4, true, false},
     {DType::Float64, 12, "float64", "f8", 8, true, false},
 };
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include "object_store.h"
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar::history_test {
 
@@ -127,17 +128,6 @@ class CountingPageStore final : public PageStore {
 inline std::vector<Conflict> keyed(std::vector<Conflict> conflicts) {
   for (auto& c : conflicts) c.region.reset();
   return conflicts;
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
 }
 
 }  // namespace hangar::history_test

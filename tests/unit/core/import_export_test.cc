@@ -19,23 +19,13 @@
 #include "io/npy.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
 using Mode = Repository::Mode;
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 Bytes read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -10,27 +10,10 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
-
-Bytes hex_bytes(std::string_view hex) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  return out;
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 // memcmp order of two byte strings: <0, 0, >0.
 int compare_bytes(ByteView a, ByteView b) {

@@ -10,20 +10,10 @@
 #include <vector>
 
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 Digest d(std::string_view s) { return digest_of(as_bytes(s)); }
 

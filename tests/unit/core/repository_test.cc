@@ -19,23 +19,13 @@
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
 using Mode = Repository::Mode;
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 const UserIdentity kUser{"Test User", "test@example.org"};
 

@@ -22,23 +22,13 @@
 #include "pack.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar::remote::test {
 
 namespace fs = std::filesystem;
 using Mode = Repository::Mode;
 using testing::StorageTempDir;
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
 
 inline const UserIdentity kUser{"Remote Tester", "remote@example.org"};
 

@@ -12,23 +12,13 @@
 #include <string>
 
 #include "support/image_gen.h"
+#include "support/test_util.h"
 
 namespace hangar::test {
 
 using Decoder = std::function<void(ByteView)>;
 
 // The hangar::Error thrown by f; fails the test when f returns or throws anything else.
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a hangar::Error");
-  return Error(ErrorCode::Internal, "unreachable");
-}
-
 // Decodes every prefix file[0, n) for n < file.size() (every n below `all_below`, then every
 // `step`-th) and requires each to throw hangar::Error. Returns how many prefixes were tried.
 inline std::size_t require_prefixes_fail(ByteView file, const Decoder& decode,

@@ -1,0 +1,34 @@
+// Small helpers shared by the unit tests.
+#pragma once
+
+#include <hangar/error.h>
+#include <hangar/storage/bytes.h>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace hangar {
+
+// "01 02 ff" -> bytes (two hex digits per byte, one separator between bytes).
+inline Bytes hex_bytes(std::string_view hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 3)
+    out.push_back(static_cast<std::byte>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
+}
+
+// The hangar::Error that `f` throws; fails the test when it throws none.
+template <typename F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("expected a hangar::Error");
+  return Error(ErrorCode::Internal, "unreachable");
+}
+
+}  // namespace hangar
