@@ -28,6 +28,28 @@ file == 2 && FNR > 1 {
                   rss[w, s] = $6 }
   else { val[w, s] = $7; unit[w, s] = $8 }
 }
+# Per step, the time this machine needs for the same work without hangar (ceil[w, step], s):
+# import = PNG decode of the same files on 1 thread; read = zstd decompression of the bytes
+# read; export = the hangar PNG encoder writing the same number of files on 1 thread (png), or
+# copying that many files plus writing the bytes at disk speed (npy); push/clone = writing the
+# bytes of the repository at disk write+fsync speed.
+function ceilings(w,   nbase, per, files, disk) {
+  if (val[w, "ceiling_png_decode_seconds"] == "") return
+  nbase = val[w, "ceiling_png_decode_images"] * val[w, "ceiling_png_decode_seconds"]
+  per = val[w, "ceiling_png_decode_seconds"] / nbase
+  ceil[w, "import_jobs1"] = ceil[w, "import"] = val[w, "ceiling_png_decode_seconds"]
+  if (val[w, "changes_files"] != "") ceil[w, "import_changes"] = per * val[w, "changes_files"]
+  if (val[w, "read_mb"] != "" && val[w, "ceiling_zstd_decompress"] > 0)
+    ceil[w, "read_all"] = ceil[w, "read_clone"] = val[w, "read_mb"] / val[w, "ceiling_zstd_decompress"]
+  files = (val[w, "count_after"] != "") ? val[w, "count_after"] / nbase : 1
+  if (val[w, "ceiling_png_encode_seconds"] != "") ceil[w, "export_png"] = val[w, "ceiling_png_encode_seconds"] * files
+  if (val[w, "ceiling_files_write_seconds"] != "" && val[w, "read_mb"] != "")
+    ceil[w, "export_npy"] = val[w, "ceiling_files_write_seconds"] * files + val[w, "read_mb"] / val[w, "ceiling_disk_write_fsync"]
+  if (val[w, "disk_repo"] != "" && val[w, "ceiling_disk_write_fsync"] > 0) {
+    disk = val[w, "disk_repo"] / 1e6 / val[w, "ceiling_disk_write_fsync"]
+    ceil[w, "push"] = ceil[w, "clone_all"] = disk
+  }
+}
 function peer(w, s) { p = (w SUBSEP s); return (p in pys) ? pys[p] : "-" }
 function ratio(a, b) { return (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
 function f(x, d) { return x == "" ? "-" : sprintf("%." d "f", x) }
@@ -39,21 +61,26 @@ END {
     printf "\n## %s\n\n", (w ~ /^S/) ? "Scale: " substr(w, 2) " tiny 16x16 images" : (w == "icons" ? "Real images: Adwaita 48x48 icons (RGBA)" : "Workload " w)
     if (val[w, "ceiling_memcpy"] != "") {
       printf "Ceilings: memcpy %.1f GB/s; PNG decode (hangar decoder, 1 thread) %.0f images/s = %.0f MB/s (%.3f s for the base folder);\n", val[w, "ceiling_memcpy"], val[w, "ceiling_png_decode_images"], val[w, "ceiling_png_decode"], val[w, "ceiling_png_decode_seconds"]
-      printf "zstd level 3 per sample: compress %.0f MB/s, decompress %.0f MB/s, ratio %.2fx; disk write+fsync %.0f MB/s.\n\n", val[w, "ceiling_zstd_compress"], val[w, "ceiling_zstd_decompress"], val[w, "ceiling_zstd_ratio"], val[w, "ceiling_disk_write_fsync"]
+      printf "zstd level 3 per sample: compress %.0f MB/s, decompress %.0f MB/s, ratio %.2fx; disk write+fsync %.0f MB/s;\n", val[w, "ceiling_zstd_compress"], val[w, "ceiling_zstd_decompress"], val[w, "ceiling_zstd_ratio"], val[w, "ceiling_disk_write_fsync"]
+      printf "PNG encode + write (hangar encoder, 1 thread) %.0f images/s (%.3f s); copying the PNG files into a new folder %.3f s.\n\n", val[w, "ceiling_png_encode_images"], val[w, "ceiling_png_encode_seconds"], val[w, "ceiling_files_write_seconds"]
     }
     if (val[w, "codec_zstd_x_png"] != "") {
       printf "Chunk codecs on the base images (one chunk per image, 1 thread; [decision 0005](../docs/decisions/0005-chunk-filter.md)): zstd level 3 %.3fx the PNG bytes, encode %.0f MB/s, decode+verify %.0f MB/s; zstd-delta %.3fx, %.0f MB/s, %.0f MB/s (%.0f%% of chunks filtered). One LMDB value per chunk (layout l0) would take %.3fx.\n\n", val[w, "codec_zstd_x_png"], val[w, "codec_zstd_encode"], val[w, "codec_zstd_decode"], val[w, "codec_zstd_delta_x_png"], val[w, "codec_zstd_delta_encode"], val[w, "codec_zstd_delta_decode"], val[w, "codec_zstd_delta_chunks_filtered"], val[w, "codec_zstd_delta_x_png_l0_pages"]
     }
     if (n[w] == 0) continue
-    print "| step | wall s | user s | sys s | peak MB | hangar-py s | x hangar-py | hangar-py MB | git-lfs s |"
-    print "|---|---|---|---|---|---|---|---|---|"
+    ceilings(w)
+    print "| step | wall s | user s | sys s | peak MB | ceiling s | x ceiling | hangar-py s | x hangar-py | hangar-py MB | git-lfs s |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
     for (j = 1; j <= n[w]; j++) {
       s = steps[w, j]
       py = (pw == "") ? "-" : peer(pw, s)
       pm = (pw == "" || !((pw SUBSEP s) in pymb)) ? "-" : pymb[pw SUBSEP s]
       lf = (pw == "" || !((pw SUBSEP s) in lfs)) ? "-" : lfs[pw SUBSEP s]
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, wall[w, s], usr[w, s], sys[w, s], rss[w, s], py, ratio(py, wall[w, s]), pm, lf
+      c = ((w SUBSEP s) in ceil) ? sprintf("%.3f", ceil[w, s]) : "-"
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, wall[w, s], usr[w, s], sys[w, s], rss[w, s], c, ratio(wall[w, s], c), py, ratio(py, wall[w, s]), pm, lf
     }
+    if ((w SUBSEP "import") in ceil)
+      print "\n\"ceiling s\": this machine doing the same work without hangar, measured in this run (import: PNG decode of the same files, 1 thread; read: zstd decompression of the bytes read; export png: hangar'"'"'s PNG encoder writing as many files, 1 thread; export npy: copying as many files + their bytes at disk speed; push/clone: the repository'"'"'s bytes at disk write+fsync speed). \"x ceiling\" = wall / ceiling (1 = as fast as the machine allows; import and export use 2 threads). Steps that read, export or summarize are the median of 3 runs; imports the median of 3 fresh runs each."
     if (val[w, "ceiling_png_decode_seconds"] != "") {
       d = val[w, "ceiling_png_decode_seconds"]
       printf "\nDerived: import --jobs 1 = %sx the decode-only time, --jobs 2 = %sx; --jobs 2 speed-up %sx.", ratio(wall[w, "import_jobs1"], d), ratio(wall[w, "import"], d), ratio(wall[w, "import_jobs1"], wall[w, "import"])
@@ -106,6 +133,26 @@ function targets(   w, k, d, j1, j2, r, s, worst, wstep, why) {
       if (r > 1) why["disk"] = 1
     }
   }
+  if (("A" SUBSEP "commit_base") in wall) {
+    worst = 0; wstep = ""
+    split("commit_base branch checkout_dev commit_changes checkout_main delete commit_deletes diff merge", quick_steps, " ")
+    for (k in quick_steps) if ((("A" SUBSEP quick_steps[k]) in wall) && wall["A", quick_steps[k]] + 0 >= worst) { worst = wall["A", quick_steps[k]] + 0; wstep = quick_steps[k] }
+    printf "| commit, branch, checkout, delete, diff, merge < 50 ms each (whole process) | A | %.0f ms (%s, slowest) | %s |\n", worst * 1000, wstep, verdict(worst < 0.05, sprintf("%.0f ms", worst * 1000 - 50))
+  }
+  # Scale: peak RSS of import and read as N grows (S workloads, tiny images).
+  lo = ""; hi = ""
+  for (k = 1; k <= nw; k++) if (order[k] ~ /^S[0-9]+$/) { if (lo == "") lo = order[k]; hi = order[k] }
+  if (lo != "" && hi != lo) {
+    split("import read_all summary", scale_steps, " ")
+    for (k = 1; k <= 3; k++) {
+      s = scale_steps[k]
+      r = rss[hi, s] / rss[lo, s]
+      printf "| peak RSS of %s flat in N | %s..%s | %.1f MB -> %.1f MB (%.2fx for %dx the samples) | %s |\n", s, substr(lo, 2), substr(hi, 2), rss[lo, s], rss[hi, s], r, substr(hi, 2) / substr(lo, 2), verdict(r <= 1.5 && rss[hi, s] < 64, sprintf("%.2fx", r))
+      if (r > 1.5 || rss[hi, s] >= 64) why["scale"] = 1
+    }
+  }
+  if ("scale" in why)
+    print "\n*Why peak RSS grows with N:* GNU time reports the resident set, which counts the pages of the repository'"'"'s LMDB files that the process has touched through its memory map (page cache, shared and reclaimable), not only its heap. Reading N samples looks up N descriptors and N chunk locations, whose keys are digests spread over the whole meta and index files, so a full read maps most of those files (~350 bytes per sample); writers release mapped pages every 1,024 writes and chunk readers every 16 MiB, but releasing them while reading costs 5-40% of the read rate of small samples (page refaults), so readers keep them. The heap of import is bounded by its epoch (4,096 samples) and its file list (~70 bytes per file); see docs/decisions/0005-chunk-filter.md."
   if ("j1" in why)
     print "\n*Why --jobs 1 misses:* one worker decodes, delta-filters, hashes and zstd-compresses each file in turn; the Huffman coding of the residuals in zstd alone costs 25-45% of the PNG decode per image (its per-frame table set-up dominates on 3-12 KB images), more than the 25% budget. Compressing on the staging thread instead (overlapping compression with decode) was measured: --jobs 1 then lands at 1.0-1.25x, but on 2 cores --jobs 2 becomes only 1.1-1.25x faster than --jobs 1 and slower than now, so the default keeps the scaling design (docs/decisions/0005-chunk-filter.md)."
   if ("jobs" in why)

@@ -32,19 +32,47 @@ printf 'workload\tstep\twall_s\tuser_s\tsys_s\tpeak_mb\tvalue\tunit\n' >"$tsv"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# step WORKLOAD NAME CMD...: runs CMD once, records wall/user/sys/peak RSS.
-step() {
-  local w=$1 name=$2
-  shift 2
+# timed CMD...: runs CMD under GNU time; "wall user sys rss_kb" into $work/time.
+timed() {
   if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$work/log" 2>&1; then
-    echo "bench: step $w/$name failed:" >&2
+    echo "bench: failed: $*" >&2
     cat "$work/log" >&2
     exit 1
   fi
-  read -r wall user sys rss <"$work/time"
+}
+
+# record WORKLOAD NAME "wall user sys rss_kb": one row of results.tsv.
+record() {
+  local w=$1 name=$2 wall user sys rss
+  read -r wall user sys rss <<<"$3"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t\t\n' "$w" "$name" "$wall" "$user" "$sys" \
     "$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')" >>"$tsv"
   echo "bench: $w $name ${wall}s $((rss / 1024))MB" >&2
+}
+
+# median "wall user sys rss" ...: the run with the median wall time.
+median() { printf '%s\n' "$@" | sort -n -k1,1 | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+# step WORKLOAD NAME CMD...: a step that changes the repository, timed once.
+step() {
+  local w=$1 name=$2
+  shift 2
+  timed "$@"
+  record "$w" "$name" "$(cat "$work/time")"
+}
+
+# step3 WORKLOAD NAME OUT CMD...: a step that only reads the repository, run 3 times (OUT, when
+# not "-", is the output folder, removed before each run); the median run is recorded. One
+# run on a shared 2-core VM can be off by 2-4x (file-system work of other processes).
+step3() {
+  local w=$1 name=$2 out=$3 runs=()
+  shift 3
+  for _ in 1 2 3; do
+    [ "$out" = - ] || rm -rf "$out"
+    timed "$@"
+    runs+=("$(cat "$work/time")")
+  done
+  record "$w" "$name" "$(median "${runs[@]}")"
 }
 
 # value WORKLOAD NAME VALUE UNIT: a measured figure that is not a whole-process time.
@@ -62,6 +90,7 @@ run_workload() {
   # Every sample the repository holds after the merge (base + changed + new): the PNG side of
   # the on-disk comparison.
   value "$w" png_bytes_all "$(( $(du -sb "$src/base" | cut -f1) + $(du -sb "$src/changes" | cut -f1) ))" bytes
+  value "$w" changes_files "$(find "$src/changes" -name '*.png' | wc -l)" files
   "$B/bench_ceilings" "$src/base" "$work" | while IFS=$'\t' read -r name v unit; do
     value "$w" "ceiling_$name" "$v" "$unit"
   done
@@ -71,11 +100,21 @@ run_workload() {
   done
 
   local r=$work/$w
-  step "$w" startup "$H" --version
+  step3 "$w" startup - "$H" --version
   rm -rf "$r" && step "$w" init "$H" init "$r"
-  step "$w" import_jobs1 "$H" -C "$r" import images "$src/base" --jobs 1
-  rm -rf "$r" && "$H" init "$r" >/dev/null
-  step "$w" import "$H" -C "$r" import images "$src/base" --jobs 2
+  # Import --jobs 1 and --jobs 2, 3 runs each, interleaved, each into a fresh repository; the
+  # medians are recorded and the last --jobs 2 repository goes on.
+  local j1=() j2=()
+  for _ in 1 2 3; do
+    rm -rf "$r" && "$H" init "$r" >/dev/null
+    timed "$H" -C "$r" import images "$src/base" --jobs 1
+    j1+=("$(cat "$work/time")")
+    rm -rf "$r" && "$H" init "$r" >/dev/null
+    timed "$H" -C "$r" import images "$src/base" --jobs 2
+    j2+=("$(cat "$work/time")")
+  done
+  record "$w" import_jobs1 "$(median "${j1[@]}")"
+  record "$w" import "$(median "${j2[@]}")"
   step "$w" commit_base "$H" -C "$r" commit -m base
   step "$w" branch "$H" -C "$r" branch create dev
   step "$w" checkout_dev "$H" -C "$r" checkout dev
@@ -86,16 +125,16 @@ run_workload() {
   step "$w" delete "$H" -C "$r" rm images $(cat "$src/deletes.txt")
   step "$w" commit_deletes "$H" -C "$r" commit -m deletes
   if "$H" diff --help >/dev/null 2>&1; then
-    step "$w" diff "$H" -C "$r" diff dev main --summary
+    step3 "$w" diff - "$H" -C "$r" diff dev main --summary
     step "$w" merge "$H" -C "$r" merge dev -m merge
   fi
-  step "$w" read_all "$B/bench_read_all" "$r" images
+  step3 "$w" read_all - "$B/bench_read_all" "$r" images
   "$B/bench_read_all" "$r" images | while IFS=$'\t' read -r name v unit; do
     value "$w" "$name" "$v" "$unit"
   done
-  step "$w" export_png "$H" -C "$r" export images "$work/$w-png" --format png
-  step "$w" export_npy "$H" -C "$r" export images "$work/$w-npy" --format npy
-  step "$w" summary "$H" -C "$r" summary --json
+  step3 "$w" export_png "$work/$w-png" "$H" -C "$r" export images "$work/$w-png" --format png
+  step3 "$w" export_npy "$work/$w-npy" "$H" -C "$r" export images "$work/$w-npy" --format npy
+  step3 "$w" summary - "$H" -C "$r" summary --json
   value "$w" count_after "$("$H" -C "$r" summary --json | tr -d ' \n' | sed -E 's/.*"count":([0-9]+).*/\1/')" samples
   value "$w" disk_repo "$(du -sb "$r/.hangar" | cut -f1)" bytes
   if [ -x "$root/bench/remote.sh" ] && "$H" server --help >/dev/null 2>&1; then
@@ -114,8 +153,8 @@ run_scale() {
     rm -rf "$r" && "$H" init "$r" >/dev/null
     step "S$n" import "$H" -C "$r" import images "$src/base" --jobs 2
     step "S$n" commit_base "$H" -C "$r" commit -m base
-    step "S$n" read_all "$B/bench_read_all" "$r" images
-    step "S$n" summary "$H" -C "$r" summary --json
+    step3 "S$n" read_all - "$B/bench_read_all" "$r" images
+    step3 "S$n" summary - "$H" -C "$r" summary --json
     rm -rf "$r"
   done
 }
@@ -144,7 +183,7 @@ else
   run_workload A 5000 64
   run_workload B 500 256
   run_workload C 20000 32
-  run_scale "2000 8000 32000"
+  run_scale "2000 8000 32000 128000"
   run_icons
   for prog in "$B"/bench_history_scale "$B"/bench_large_tensors; do
     [ -x "$prog" ] || continue

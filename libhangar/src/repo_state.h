@@ -69,9 +69,11 @@ struct RepoState {
   // Walks the staged samples of `column` against `base`.
   ColumnDelta staged_delta(const lmdb::Txn& txn, const std::string& column,
                            const ColumnBase& base) const;
-  // Stages prepared samples of `column` (one chunk write, then one meta txn). When `undo` is
-  // given, appends each key's previous staged state (nullopt: nothing was staged) so that
-  // unstage() can restore it. REQUIRES: keys validated, samples checked against the schema.
+  // Stages prepared samples of `column` (one chunk write, then one meta txn), in order: a
+  // record key given twice ends with its last sample (nothing staged when that one equals the
+  // base). When `undo` is given, appends each sample's previous staged state (nullopt: nothing
+  // was staged), so that unstage() restores the state before the batch, repeated keys too.
+  // REQUIRES: keys validated, samples checked against the schema.
   using Undo = std::vector<std::pair<Bytes, std::optional<StagedSample>>>;
   std::size_t stage_samples(const std::string& column,
                      std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo = nullptr);

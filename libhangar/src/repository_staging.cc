@@ -3,6 +3,9 @@
 #include <hangar/repository.h>
 
 #include <chrono>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "backend_choice.h"
 #include "repo_state.h"
@@ -35,23 +38,55 @@ void Repository::delete_column(std::string_view name) {
   });
 }
 
+namespace {
+
+// The schema `column` has in the staged view. Throws: NotFound.
+ColumnSchema staged_schema(const detail::RepoState& st, const std::string& column) {
+  auto txn = st.meta.begin_read();
+  auto cols = st.staged_columns(txn);
+  auto it = cols.find(column);
+  if (it == cols.end())
+    fail(ErrorCode::NotFound, "no column '" + column + "'; create it with 'hangar column create'");
+  return std::move(it->second.schema);
+}
+
+// `samples` keyed by record key and cut into chunks, in input order. Checks every key and
+// schema fit first (cheap), then encodes. Throws: InvalidArgument naming the sample.
+std::vector<std::pair<Bytes, PreparedSample>> prepare_batch(const ColumnSchema& schema,
+                                                            std::span<const SampleWrite> samples) {
+  std::vector<std::pair<Bytes, PreparedSample>> batch;
+  batch.reserve(samples.size());
+  for (const SampleWrite& s : samples) {
+    batch.emplace_back(detail::record_key(schema, s.key, s.subkey), PreparedSample{});
+    check_fits(schema, s.tensor.dtype, s.tensor.shape, s.key.to_string());
+  }
+  const ChunkOptions options = chunk_options(schema);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    try {
+      batch[i].second = prepare_sample(samples[i].tensor, options);
+    } catch (const Error& e) {
+      throw e.with_context("cannot stage " +
+                           detail::sample_name(schema.name, samples[i].key, samples[i].subkey));
+    }
+  }
+  return batch;
+}
+
+}  // namespace
+
 void Repository::put(std::string_view column, const Key& key, const std::optional<Key>& subkey,
                      const TensorView& tensor) {
+  const SampleWrite sample{key, subkey, tensor};
+  put_many(column, {&sample, 1});
+}
+
+void Repository::put_many(std::string_view column, std::span<const SampleWrite> samples) {
   state_->require_write();
   const std::string col(column);
-  ColumnSchema schema;
-  {
-    auto txn = state_->meta.begin_read();
-    auto cols = state_->staged_columns(txn);
-    auto it = cols.find(col);
-    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + col + "'; create it with 'hangar column create'");
-    schema = it->second.schema;
-  }
-  Bytes rk = detail::record_key(schema, key, subkey);
-  check_fits(schema, tensor.dtype, tensor.shape, key.to_string());
-  std::vector<std::pair<Bytes, PreparedSample>> batch;
-  batch.emplace_back(std::move(rk), prepare_sample(tensor, chunk_options(schema)));
-  state_->stage_samples(col, batch);
+  const ColumnSchema schema = staged_schema(*state_, col);
+  if (samples.empty()) return;
+  auto batch = prepare_batch(schema, samples);
+  state_->stage_samples(col, batch);  // applied in order: a repeated key ends with its last
 }
 
 void Repository::remove(std::string_view column,

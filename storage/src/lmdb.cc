@@ -7,10 +7,13 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 namespace hangar::storage::lmdb {
@@ -24,6 +27,16 @@ struct EnvState {
   // unique_ptr keeps each name's address stable for Table::name_.
   std::vector<std::unique_ptr<std::string>> names;
   std::vector<MDB_dbi> dbis;
+  // Puts and deletes through this env's write txns (see note_write).
+  mutable std::atomic<std::uint32_t> writes{0};
+  // Where data.mdb is mapped, found once in /proc/self/maps (LMDB does not say); 0 when not
+  // known yet. mdb_env_set_mapsize may move the map: call it through set_map_size() only.
+  mutable std::mutex map_mu;
+  mutable std::uintptr_t map_lo = 0, map_hi = 0;
+
+  // mdb_env_set_mapsize (0: adopt the size another process set), holding map_mu so that no
+  // release runs on the old address range while the map moves. Throws: Io.
+  void set_map_size(std::size_t size) const;
 
   EnvState() = default;
   EnvState(const EnvState&) = delete;
@@ -57,11 +70,66 @@ MDB_txn* begin_txn(const detail::EnvState& s, unsigned flags) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(s.env, nullptr, flags, &txn);
   if (rc == MDB_MAP_RESIZED) {
-    check(mdb_env_set_mapsize(s.env, 0), "mdb_env_set_mapsize", s.where());
+    s.set_map_size(0);
     rc = mdb_txn_begin(s.env, nullptr, flags, &txn);
   }
   check(rc, "mdb_txn_begin", s.where());
   return txn;
+}
+
+// The address range of `s`'s map of data.mdb (file offset 0, same device and inode), or
+// {0, 0}. Reads /proc/self/maps: ~100 us.
+std::pair<std::uintptr_t, std::uintptr_t> find_map(const struct stat& file) noexcept {
+  std::FILE* maps = std::fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return {0, 0};
+  char line[512];
+  bool line_start = true;
+  std::pair<std::uintptr_t, std::uintptr_t> found{0, 0};
+  while (found.second == 0 && std::fgets(line, sizeof line, maps) != nullptr) {
+    const bool was_start = line_start;
+    line_start = std::strchr(line, '\n') != nullptr;  // long lines come in several pieces
+    unsigned long lo = 0, hi = 0, offset = 0, inode = 0;
+    unsigned major_id = 0, minor_id = 0;
+    char perms[8] = {};
+    if (!was_start || std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &offset,
+                                  &major_id, &minor_id, &inode) != 7)
+      continue;
+    if (inode == file.st_ino && makedev(major_id, minor_id) == file.st_dev && offset == 0)
+      found = {lo, hi};
+  }
+  std::fclose(maps);
+  return found;
+}
+
+// Env::release_mapped_pages.
+void release_pages(const detail::EnvState& s) noexcept {
+#if defined(__linux__)
+  int fd = -1;
+  struct stat st {};
+  if (mdb_env_get_fd(s.env, &fd) != 0 || ::fstat(fd, &st) != 0 || st.st_size <= 0) return;
+  std::lock_guard lock(s.map_mu);
+  if (s.map_hi == 0) std::tie(s.map_lo, s.map_hi) = find_map(st);
+  if (s.map_hi == 0) return;
+  // LMDB reserves a map far larger than the file; only the file's length can be resident.
+  const auto length = std::min<std::uintptr_t>(s.map_hi - s.map_lo, st.st_size);
+  ::madvise(reinterpret_cast<void*>(s.map_lo), length, MADV_DONTNEED);
+#endif
+}
+
+// Writes between two release_pages() calls (also done at each commit). A put or delete descends
+// the B-tree through the map, reading a leaf and some branch pages that then stay resident (the
+// txn's own changes live in dirty pages on the heap), so a large write txn or a long import
+// would map most of a large env. Releasing every 1,024 writes keeps a few MiB of it resident,
+// at no measurable cost (import of 128,000 tiny images: peak RSS 120 -> 77 MB). Reads do not
+// count: releasing while reading costs 5-40% of the read rate of small samples (refaults of
+// the hot pages).
+constexpr std::uint32_t kWritesPerRelease = 1024;
+
+// Counts one write to `s`; every kWritesPerRelease-th releases the mapped pages.
+void note_write(const detail::EnvState* s) noexcept {
+  if (s->writes.fetch_add(1, std::memory_order_relaxed) % kWritesPerRelease ==
+      kWritesPerRelease - 1)
+    release_pages(*s);
 }
 
 int compare_keys(ByteView a, ByteView b) noexcept {
@@ -95,6 +163,12 @@ void check(int rc, std::string_view op, std::string_view context) {
     default:
       fail(ErrorCode::Io, message);
   }
+}
+
+void detail::EnvState::set_map_size(std::size_t size) const {
+  std::lock_guard lock(map_mu);
+  map_lo = map_hi = 0;
+  check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize", where());
 }
 
 // ---- Txn ------------------------------------------------------------------------------------
@@ -171,7 +245,7 @@ void ReadTxn::renew() {
   int rc = mdb_txn_renew(txn_);
   if (rc == MDB_MAP_RESIZED) {
     // Adopt the grown map; the reset txn holds no snapshot, so this is safe here.
-    check(mdb_env_set_mapsize(env_->env, 0), "mdb_env_set_mapsize", env_->where());
+    env_->set_map_size(0);
     rc = mdb_txn_renew(txn_);
   }
   check(rc, "mdb_txn_renew", env_->where());
@@ -200,6 +274,7 @@ void WriteTxn::put(const Table& table, ByteView key, ByteView value) {
   require_active("put");
   check_key(key, *this, table);
   MDB_val k = to_val(key), v = to_val(value);
+  note_write(env_);
   if (const int rc = mdb_put(txn_, table.dbi(), &k, &v, 0); rc != 0)
     check(rc, "mdb_put", where(table));
 }
@@ -208,6 +283,7 @@ bool WriteTxn::put_if_absent(const Table& table, ByteView key, ByteView value) {
   require_active("put");
   check_key(key, *this, table);
   MDB_val k = to_val(key), v = to_val(value);
+  note_write(env_);
   int rc = mdb_put(txn_, table.dbi(), &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return false;
   if (rc != 0) check(rc, "mdb_put", where(table));
@@ -218,6 +294,7 @@ MutableByteView WriteTxn::put_reserve(const Table& table, ByteView key, std::siz
   require_active("put_reserve");
   check_key(key, *this, table);
   MDB_val k = to_val(key), v{size, nullptr};
+  note_write(env_);
   if (const int rc = mdb_put(txn_, table.dbi(), &k, &v, MDB_RESERVE); rc != 0)
     check(rc, "mdb_put", where(table));
   return {static_cast<std::byte*>(v.mv_data), size};
@@ -227,6 +304,7 @@ bool WriteTxn::del(const Table& table, ByteView key) {
   require_active("del");
   check_key(key, *this, table);
   MDB_val k = to_val(key);
+  note_write(env_);
   int rc = mdb_del(txn_, table.dbi(), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
   if (rc != 0) check(rc, "mdb_del", where(table));
@@ -243,6 +321,8 @@ void WriteTxn::commit() {
   // mdb_txn_commit frees the txn even when it fails: drop our handle first.
   MDB_txn* txn = std::exchange(txn_, nullptr);
   check(mdb_txn_commit(txn), "mdb_txn_commit", env_->where());
+  // The txn (and reads before it, e.g. an import's lookups) mapped pages it will not need.
+  release_pages(*env_);
 }
 
 // ---- Cursor / Range -------------------------------------------------------------------------
@@ -404,37 +484,10 @@ void Env::sync() {
   check(mdb_env_sync(state_->env, 1), "mdb_env_sync", state_->where());
 }
 
-void Env::release_mapped_pages() const noexcept {
-#if defined(__linux__)
-  // LMDB does not tell where it mapped the file (me_mapaddr is set only with MDB_FIXEDMAP), so
-  // find the mapping of data.mdb by device and inode. Re-read each time: a map resize (ours or,
-  // via MDB_MAP_RESIZED, another process's) may move it. ~100 us; callers do it per many MiB.
-  int fd = -1;
-  struct stat st {};
-  if (mdb_env_get_fd(state_->env, &fd) != 0 || ::fstat(fd, &st) != 0 || st.st_size <= 0) return;
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr) return;
-  char line[512];
-  bool line_start = true;
-  while (std::fgets(line, sizeof line, maps) != nullptr) {
-    const bool was_start = line_start;
-    line_start = std::strchr(line, '\n') != nullptr;  // long lines come in several pieces
-    unsigned long lo = 0, hi = 0, offset = 0, inode = 0;
-    unsigned major_id = 0, minor_id = 0;
-    char perms[8] = {};
-    if (!was_start || std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &offset,
-                                  &major_id, &minor_id, &inode) != 7)
-      continue;
-    if (inode != st.st_ino || makedev(major_id, minor_id) != st.st_dev || offset != 0) continue;
-    const auto file = static_cast<unsigned long>(st.st_size);
-    ::madvise(reinterpret_cast<void*>(lo), std::min(hi - lo, file), MADV_DONTNEED);
-  }
-  std::fclose(maps);
-#endif
-}
+void Env::release_mapped_pages() const noexcept { release_pages(*state_); }
 
 void Env::grow_map(std::uint64_t new_size) {
-  check(mdb_env_set_mapsize(state_->env, new_size), "mdb_env_set_mapsize", state_->where());
+  state_->set_map_size(new_size);
 }
 
 std::uint64_t Env::map_size() const {

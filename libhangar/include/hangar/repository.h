@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,14 @@ struct StatusReport {
   std::vector<std::string> columns_added;      // created (or re-created) since HEAD
   std::vector<std::string> columns_deleted;
   bool clean() const { return staged.empty() && columns_added.empty() && columns_deleted.empty(); }
+};
+
+// One sample for Repository::put_many. `tensor` does not own its bytes: they must stay valid
+// for the duration of the call.
+struct SampleWrite {
+  Key key;
+  std::optional<Key> subkey;  // nested columns only
+  TensorView tensor;
 };
 
 class Repository;
@@ -118,9 +127,19 @@ class Repository {
   void create_column(const ColumnSchema& schema);
   // Throws: NotFound.
   void delete_column(std::string_view name);
-  // Stages one sample. Throws: NotFound (column), InvalidArgument (does not fit / bad key).
+  // Stages one sample: put_many() with one sample.
+  // Throws: NotFound (column), InvalidArgument (does not fit / bad key).
   void put(std::string_view column, const Key& key, const std::optional<Key>& subkey,
            const TensorView& tensor);
+  // Stages many samples of one column in one step: one chunk flush, one index commit, one
+  // meta transaction. All or nothing: every sample is checked (key rules, schema fit, data
+  // size) before anything is written; on any error nothing is staged (a failure after the
+  // chunk write leaves only unreferenced chunks, which gc drops). A key (with its subkey) given
+  // twice: the last one wins, as with repeated put() calls. An empty span stages nothing (the
+  // column must still exist). Memory is the caller's choice: the whole batch is held in
+  // memory, chunked and compressed, until it is written (e.g. 10,000 small samples a call).
+  // Throws: NotFound (column), InvalidArgument (does not fit / bad key, naming the sample).
+  void put_many(std::string_view column, std::span<const SampleWrite> samples);
   // Stages a new version of an existing sample whose box at `origin` (one coordinate per
   // dimension) is replaced by `patch` (same dtype and rank). Only the chunks the box touches
   // are re-stored: the new sample shares every other chunk with the old one.
