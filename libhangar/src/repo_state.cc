@@ -93,15 +93,15 @@ std::size_t RepoState::stage_samples(const std::string& column,
   // references them; a crash in between leaves only unreferenced chunks (gc removes them).
   // This also indexes chunks the caller staged earlier (Chunks::stage), e.g. import's.
   const std::size_t fresh = chunks.write(encoded, backend);
-  const std::size_t undo_mark = undo ? undo->size() : 0;
+  const Undo::Mark undo_mark = undo ? undo->mark() : Undo::Mark{};
   meta.write([&](lmdb::WriteTxn& txn) {
     auto cols = staged_columns(txn);
     auto it = cols.find(column);
     if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + column + "'");
     TxnPageStore pages(objects, txn, &txn);
-    if (undo) undo->resize(undo_mark, {});  // a replayed write starts over
+    if (undo) undo->truncate(undo_mark);  // a replayed write starts over
     for (const auto& [key, s] : samples) {
-      if (undo) undo->emplace_back(key, staging.find_sample(txn, column, key));
+      if (undo) undo->add(key, staging.find_sample(txn, column, key));
       objects.put(txn, s.descriptor);
       RecordValue value{s.id, s.nbytes};
       std::optional<RecordValue> old;
@@ -117,13 +117,44 @@ std::size_t RepoState::stage_samples(const std::string& column,
 
 void RepoState::unstage(const std::string& column, const Undo& undo) {
   meta.write([&](lmdb::WriteTxn& txn) {
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
-      if (it->second)
-        staging.put_sample(txn, column, it->first, *it->second);
+    undo.for_each_reverse([&](ByteView key, const std::optional<StagedSample>& previous) {
+      if (previous)
+        staging.put_sample(txn, column, key, *previous);
       else
-        staging.erase_sample(txn, column, it->first);
-    }
+        staging.erase_sample(txn, column, key);
+    });
   });
+}
+
+void RepoState::Undo::add(ByteView key, const std::optional<StagedSample>& previous) {
+  if (key.size() > kMaxRecordKeyBytes)
+    fail(ErrorCode::Internal, "undo of a record key of " + std::to_string(key.size()) + " bytes");
+  keys_.insert(keys_.end(), key.begin(), key.end());
+  keys_.push_back(static_cast<std::byte>(key.size() & 0xff));
+  keys_.push_back(static_cast<std::byte>(key.size() >> 8));
+  if (previous) previous_.emplace_back(keys_.size(), *previous);
+}
+
+void RepoState::Undo::truncate(Mark m) {
+  keys_.resize(std::min(m.keys, keys_.size()));
+  previous_.resize(std::min(m.previous, previous_.size()));
+}
+
+void RepoState::Undo::for_each_reverse(
+    const std::function<void(ByteView, const std::optional<StagedSample>&)>& fn) const {
+  std::size_t end = keys_.size();
+  std::size_t prev = previous_.size();
+  while (end > 0) {
+    const std::size_t len = std::to_integer<std::size_t>(keys_[end - 2]) |
+                            (std::to_integer<std::size_t>(keys_[end - 1]) << 8);
+    const ByteView key(keys_.data() + end - 2 - len, len);
+    if (prev > 0 && previous_[prev - 1].first == end) {
+      fn(key, previous_[--prev].second);
+    } else {
+      fn(key, std::nullopt);
+    }
+    end -= len + 2;
+  }
 }
 
 Bytes record_key(const ColumnSchema& schema, const Key& key, const std::optional<Key>& subkey) {

@@ -31,20 +31,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One file to import. Its path is not kept (a std::filesystem::path holds its parsed parts:
-// ~450 bytes each, 14 MB for 32,000 files); FileList::path rebuilds it from key and extension.
+// One file to import: 40 bytes (+ the key beyond 15 characters). Its path is not kept (a
+// std::filesystem::path holds its parsed parts: ~450 bytes each, 14 MB for 32,000 files);
+// FileList::path rebuilds it from key and extension.
 struct SourceFile {
-  std::string key;  // relative path without extension, '/'-separated
-  std::string ext;  // the extension as the file has it, e.g. ".PNG"
-  std::int64_t label = -1;
+  std::string key;          // relative path without extension, '/'-separated
+  std::int32_t label = -1;  // class id with --labels
+  std::uint8_t ext = 0;     // index in FileList::exts
 };
 
 struct FileList {
   fs::path root;
-  bool single = false;  // root is the one file to import
+  bool single = false;            // root is the one file to import
+  std::vector<std::string> exts;  // the extensions as the files have them, e.g. ".PNG"
   std::vector<SourceFile> files;
 
-  fs::path path(const SourceFile& f) const { return single ? root : root / (f.key + f.ext); }
+  fs::path path(const SourceFile& f) const {
+    return single ? root : root / (f.key + exts[f.ext]);
+  }
+  std::uint8_t ext_index(const std::string& ext) {
+    auto it = std::find(exts.begin(), exts.end(), ext);
+    if (it != exts.end()) return static_cast<std::uint8_t>(it - exts.begin());
+    exts.push_back(ext);  // < 256: the case spellings of .png, .jpg, .jpeg and .npy
+    return static_cast<std::uint8_t>(exts.size() - 1);
+  }
 };
 
 FileList list_files(const fs::path& root, bool recursive) {
@@ -52,22 +62,22 @@ FileList list_files(const fs::path& root, bool recursive) {
   auto status = fs::status(root, ec);
   if (ec || !fs::exists(status))
     fail(ErrorCode::NotFound, "cannot import '" + root.string() + "': no such file or folder");
-  FileList list{root, false, {}};
+  FileList list{root, false, {}, {}};
   std::vector<SourceFile>& out = list.files;
   if (fs::is_regular_file(status)) {
     if (!io::format_from_extension(root))
       fail(ErrorCode::InvalidArgument,
            "cannot import '" + root.string() + "': not a .png, .jpg, .jpeg or .npy file");
     list.single = true;
-    out.push_back({root.stem().string(), root.extension().string()});
+    out.push_back({root.stem().string(), -1, list.ext_index(root.extension().string())});
     return list;
   }
   auto add = [&](const fs::directory_entry& e) {
     if (!e.is_regular_file() || !io::format_from_extension(e.path())) return;
     fs::path rel = e.path().lexically_relative(root);
-    std::string ext = rel.extension().string();
+    const std::uint8_t ext = list.ext_index(rel.extension().string());
     rel.replace_extension();
-    out.push_back({rel.generic_string(), std::move(ext)});
+    out.push_back({rel.generic_string(), -1, ext});
   };
   if (recursive) {
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
@@ -116,7 +126,7 @@ std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> 
                                            "import it into a new labels column");
   for (auto& f : files) {
     auto cls = f.key.substr(0, f.key.find('/'));
-    f.label = std::find(known.begin(), known.end(), cls) - known.begin();
+    f.label = static_cast<std::int32_t>(std::find(known.begin(), known.end(), cls) - known.begin());
   }
   return known;
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -212,6 +213,32 @@ TEST_CASE("put_many: an empty batch stages nothing", "[core][put_many]") {
   r.repo.commit("one");
   Repository reader = Repository::open(r.dir.path(), Repository::Mode::Read);
   CHECK(error_of([&] { reader.put_many("v", {}); }).code() == ErrorCode::Internal);
+}
+
+TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates", "[core][put_many]") {
+  detail::RepoState::Undo undo;
+  auto bytes = [](const std::string& s) {
+    Bytes b(s.size());
+    std::memcpy(b.data(), s.data(), s.size());
+    return b;
+  };
+  const std::string long_key(300, 'k');  // length needs both length bytes
+  const StagedSample kept = RecordValue{digest_of(bytes("x")), 7};
+  undo.add(bytes("a"), std::nullopt);
+  undo.add(bytes(long_key), kept);
+  const auto mark = undo.mark();
+  undo.add(bytes("b"), std::nullopt);
+  undo.add(bytes("c"), kept);
+  undo.truncate(mark);
+  undo.add(bytes("d"), std::nullopt);
+  std::vector<std::pair<std::string, bool>> seen;
+  undo.for_each_reverse([&](ByteView key, const std::optional<StagedSample>& previous) {
+    seen.emplace_back(std::string(reinterpret_cast<const char*>(key.data()), key.size()),
+                      previous.has_value());
+    if (previous) CHECK(*previous == kept);
+  });
+  const std::vector<std::pair<std::string, bool>> expected{{"d", false}, {long_key, true}, {"a", false}};
+  CHECK(seen == expected);
 }
 
 }  // namespace hangar
