@@ -1,10 +1,27 @@
 // Reads every sample of a column through libhangar, as a training loop would:
 //   bench_read_all REPO COLUMN [REV]
-// Prints TSV lines: samples, MB, seconds, samples/s, MB/s (decoded tensor bytes).
+// Prints TSV lines: samples, MB, seconds, samples/s, MB/s (decoded tensor bytes), and this
+// process's resident memory at the end: anonymous (heap, stacks) and file-backed (mostly the
+// repository's LMDB pages the reads mapped: page cache, shared and reclaimable).
 #include <hangar/hangar.h>
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+// A "Name:  N kB" line of /proc/self/status in MB, or -1.
+double status_mb(const std::string& name) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + ":", 0) == 0) return std::stod(line.substr(name.size() + 1)) / 1024;
+  return -1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -26,6 +43,8 @@ int main(int argc, char** argv) {
                 "read_rate\t%.0f\tsamples/s\nread_throughput\t%.1f\tMB/s\n",
                 static_cast<unsigned long long>(samples), bytes / 1e6, s, samples / s,
                 bytes / 1e6 / s);
+    std::printf("read_rss_anon_mb\t%.1f\tMB\nread_rss_file_mb\t%.1f\tMB\n", status_mb("RssAnon"),
+                status_mb("RssFile"));
   } catch (const hangar::Error& e) {
     std::fprintf(stderr, "bench_read_all: error: %s\n", e.what());
     return 3;

@@ -154,6 +154,9 @@ run_scale() {
     step "S$n" import "$H" -C "$r" import images "$src/base" --jobs 2
     step "S$n" commit_base "$H" -C "$r" commit -m base
     step3 "S$n" read_all - "$B/bench_read_all" "$r" images
+    "$B/bench_read_all" "$r" images | while IFS=$'\t' read -r name v unit; do
+      value "S$n" "$name" "$v" "$unit"
+    done
     step3 "S$n" summary - "$H" -C "$r" summary --json
     rm -rf "$r"
   done
