@@ -77,7 +77,9 @@ END {
       pm = (pw == "" || !((pw SUBSEP s) in pymb)) ? "-" : pymb[pw SUBSEP s]
       lf = (pw == "" || !((pw SUBSEP s) in lfs)) ? "-" : lfs[pw SUBSEP s]
       c = ((w SUBSEP s) in ceil) ? sprintf("%.3f", ceil[w, s]) : "-"
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, wall[w, s], usr[w, s], sys[w, s], rss[w, s], c, ratio(wall[w, s], c), py, ratio(py, wall[w, s]), pm, lf
+      # GNU time resolves 10 ms: a step that shows 0.00 took less, so hangar-py was > py / 0.01 slower.
+      xpy = (py != "-" && wall[w, s] + 0 == 0) ? sprintf("> %.0f", py / 0.01) : ratio(py, wall[w, s])
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s, wall[w, s], usr[w, s], sys[w, s], rss[w, s], c, ratio(wall[w, s], c), py, xpy, pm, lf
     }
     if ((w SUBSEP "import") in ceil)
       print "\n\"ceiling s\": this machine doing the same work without hangar, measured in this run (import: PNG decode of the same files, 1 thread; read: zstd decompression of the bytes read; export png: hangar'"'"'s PNG encoder writing as many files, 1 thread; export npy: copying as many files + their bytes at disk speed; push/clone: the repository'"'"'s bytes at disk write+fsync speed). \"x ceiling\" = wall / ceiling (1 = as fast as the machine allows; import and export use 2 threads). Steps that read, export or summarize are the median of 3 runs; imports the median of 3 fresh runs each."
