@@ -9,11 +9,18 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 only=""
+usage="usage: bench/run.sh [--quick | --only A|B|C]"
 case "${1:-}" in
   --quick) quick=1 ;;
-  --only) only=${2:?"--only needs a workload: A, B or C"} ;;
+  --only)
+    only=${2:-}
+    case "$only" in
+      A | B | C) ;;
+      *) echo "bench: --only needs a workload: A, B or C; $usage" >&2; exit 2 ;;
+    esac ;;
+  -h | --help) echo "$usage"; exit 0 ;;
   "") ;;
-  *) echo "usage: bench/run.sh [--quick | --only A|B|C]" >&2; exit 2 ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
 build=$root/build-bench
 out=$root/bench/out
@@ -176,7 +183,6 @@ if [ -n "$only" ]; then
     A) run_workload A 5000 64 ;;
     B) run_workload B 500 256 ;;
     C) run_workload C 20000 32 ;;
-    *) echo "bench: unknown workload '$only'; use A, B or C" >&2; exit 2 ;;
   esac
 elif [ $quick = 1 ]; then
   run_workload A 1000 64
