@@ -99,11 +99,13 @@ void Staging::clear_samples(lmdb::WriteTxn& txn, std::string_view column) const 
   for (const auto& k : keys) txn.del(samples_, k);
 }
 
-void Staging::for_each_sample(
-    const lmdb::Txn& txn, std::string_view column,
-    const std::function<bool(ByteView key, const StagedSample&)>& fn) const {
+void Staging::for_each_sample(const lmdb::Txn& txn, std::string_view column,
+                              const std::function<bool(ByteView key, const StagedSample&)>& fn,
+                              ByteView from) const {
   const Bytes prefix = column_prefix(column);
-  for (auto [k, v] : lmdb::prefix_range(txn, samples_, prefix))
+  Bytes end = prefix;
+  end.back() = std::byte{1};  // first key after every "<column>\0..." key
+  for (auto [k, v] : lmdb::range(txn, samples_, sample_key(column, from), ByteView(end)))
     if (!fn(k.subspan(prefix.size()), decode_sample(v))) return;
 }
 

@@ -50,9 +50,11 @@ class Staging {
   void erase_sample(lmdb::WriteTxn& txn, std::string_view column, ByteView key) const;
   // Removes every staged sample of `column`.
   void clear_samples(lmdb::WriteTxn& txn, std::string_view column) const;
-  // Staged samples of `column` in key order; stop by returning false.
+  // Staged samples of `column` in key order, from the first key >= `from` (empty: all); stop
+  // by returning false.
   void for_each_sample(const lmdb::Txn& txn, std::string_view column,
-                       const std::function<bool(ByteView key, const StagedSample&)>& fn) const;
+                       const std::function<bool(ByteView key, const StagedSample&)>& fn,
+                       ByteView from = {}) const;
   // Names of columns with staged samples.
   std::vector<std::string> sample_columns(const lmdb::Txn& txn) const;
   bool empty(const lmdb::Txn& txn) const;
