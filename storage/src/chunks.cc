@@ -31,6 +31,7 @@ struct Chunks::State {
   // Appended (and written back) but not yet indexed; see stage().
   std::vector<std::pair<Digest, ChunkLocation>> staged{};
   std::unordered_set<Digest> staged_ids{};
+  std::uint64_t lookups = 0;  // index lookups by append_new(), for kLookupsPerRelease
   std::set<BackendCode> staged_backends{};
   std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
   std::set<BackendCode> unwritten_backends{};
@@ -46,6 +47,8 @@ struct Chunks::State {
 
 namespace {
 constexpr const char* kIndexDir = "index";
+// append_new() releases the index's mapped pages every this many lookups.
+constexpr std::uint64_t kLookupsPerRelease = 256;
 constexpr BackendCode kKnownBackends[] = {BackendCode::Lmdb, BackendCode::LmdbSegments,
                                           BackendCode::Hdf5};
 
@@ -108,7 +111,11 @@ std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode
   try {
     lmdb::ReadTxn txn = s.index.begin_read();
     for (const EncodedChunk& c : chunks) {
-      if (s.staged_ids.count(c.digest) || s.index.contains(txn, c.digest)) continue;
+      if (s.staged_ids.count(c.digest)) continue;
+      // Digests are random: each lookup maps a page of the index and its neighbours (fault-
+      // around, up to 64 KiB). A long import would map all of it; this keeps <= ~16 MiB.
+      if (++s.lookups % kLookupsPerRelease == 0) s.index.env().release_mapped_pages();
+      if (s.index.contains(txn, c.digest)) continue;
       s.staged.emplace_back(c.digest, store.append(c.digest, c.codec, c.raw_size, c.stored));
       s.staged_ids.insert(c.digest);
     }

@@ -117,13 +117,14 @@ void release_pages(const detail::EnvState& s) noexcept {
 }
 
 // Writes between two release_pages() calls (also done at each commit). A put or delete descends
-// the B-tree through the map, reading a leaf and some branch pages that then stay resident (the
-// txn's own changes live in dirty pages on the heap), so a large write txn or a long import
-// would map most of a large env. Releasing every 1,024 writes keeps a few MiB of it resident,
-// at no measurable cost (import of 128,000 tiny images: peak RSS 120 -> 77 MB). Reads do not
-// count: releasing while reading costs 5-40% of the read rate of small samples (refaults of
-// the hot pages).
-constexpr std::uint32_t kWritesPerRelease = 1024;
+// the B-tree through the map, and the page fault of a leaf also maps its neighbours that are in
+// the page cache (the kernel's fault-around: up to 64 KiB), which stay resident; the txn's own
+// changes live in dirty pages on the heap. So a large write txn or a long import would map
+// most of a large env. Releasing every 256 writes keeps at most ~16 MiB of it mapped, at no
+// measurable cost on workloads A and C (import of 128,000 tiny images: peak RSS 120 -> 58 MB
+// with the other releases of decision 0006). Reads do not count: releasing while reading costs
+// 3-43% of the read rate of small samples (refaults of the hot pages).
+constexpr std::uint32_t kWritesPerRelease = 256;
 
 // Counts one write to `s`; every kWritesPerRelease-th releases the mapped pages.
 void note_write(const detail::EnvState* s) noexcept {

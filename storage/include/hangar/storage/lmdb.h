@@ -275,7 +275,7 @@ class Env {
   // Unmaps this process's resident pages of the env's file (madvise MADV_DONTNEED): they stay
   // in the page cache and fault back in when read, so views stay valid. Bounds the resident
   // set of a process that reads a whole large env (page-cache pages count in its RSS).
-  // Write txns call it themselves every 1,024 puts and deletes and at commit, so a long import
+  // Write txns call it themselves every 256 puts and deletes and at commit, so a long import
   // keeps only a few MiB of a large env resident; readers of large values (chunk segments) call it per
   // bytes served. Thread-safe; cheap when little is mapped. Never throws (a failure only
   // keeps the pages).
