@@ -14,6 +14,7 @@
 //   clustered: consecutive, in the middle of the column (e.g. re-importing a folder);
 // for k > N (marked *) every existing key is mutated and the rest are added after the last key.
 #include <hangar/hangar.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -223,5 +224,8 @@ int main(int argc, char** argv) {
   std::printf("%-9s %9s %9s %9s %10s %9s %10s %12s %9s\n", "pattern", "k", "N", "stage_s",
               "commit_ms", "diff_ms", "summary_ms", "staged_diff", "changes");
   for (const Cell& c : cells) print_row(c);
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  std::printf("peak RSS of this process (every N, all cells): %.1f MB\n", usage.ru_maxrss / 1024.0);
   return 0;
 }

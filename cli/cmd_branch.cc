@@ -1,5 +1,7 @@
-// hangar branch [list] | branch create NAME [START] | branch delete NAME [--force] | checkout B
+// hangar branch [list] [--all] | branch create NAME [START] | branch delete NAME [--force] |
+// checkout BRANCH
 #include <hangar/repository.h>
+#include <hangar/transfer.h>
 
 #include "context.h"
 #include "output.h"
@@ -13,13 +15,31 @@ struct BranchArgs {
   bool force = false;
 };
 
-void run_list(Context& ctx) {
+// A branch as 'branch list' shows it: local, or remote-tracking ("origin/main") with --all.
+struct ListedBranch {
+  BranchInfo info;
+  bool remote = false;
+};
+
+// Local branches sorted by name, then (with `all`) the remote-tracking ones sorted by name.
+std::vector<ListedBranch> listed_branches(const Repository& repo, bool all) {
+  std::vector<ListedBranch> out;
+  for (BranchInfo& b : repo.branches()) out.push_back({std::move(b), false});
+  if (all)
+    for (BranchInfo& b : transfer::remote_branches(repo)) out.push_back({std::move(b), true});
+  return out;
+}
+
+void run_list(Context& ctx, bool all) {
   const Repository repo = ctx.open(Repository::Mode::Read);
-  const std::vector<BranchInfo> branches = repo.branches();
+  const std::vector<ListedBranch> branches = listed_branches(repo, all);
   if (ctx.json) {
     Json doc = Json::array();
-    for (const auto& b : branches) {
-      doc.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}, {"current", b.current}});
+    for (const auto& [b, remote] : branches) {
+      doc.push_back(Json{{"name", b.name},
+                         {"commit", b.commit.hex()},
+                         {"current", b.current},
+                         {"remote", remote}});
     }
     print_json(ctx.out, doc);
     return;
@@ -27,8 +47,9 @@ void run_list(Context& ctx) {
   if (branches.empty()) {
     ctx.out << "no branches yet (branch " << repo.current_branch() << " has no commits)\n";
   }
-  for (const auto& b : branches) {
-    ctx.out << (b.current ? "* " : "  ") << b.name << "  " << b.commit.short_hex() << '\n';
+  for (const auto& [b, remote] : branches) {
+    ctx.out << (b.current ? "* " : "  ") << b.name << "  " << b.commit.short_hex()
+            << (remote ? "  (remote)" : "") << '\n';
   }
 }
 
@@ -73,20 +94,25 @@ void run_checkout(Context& ctx, const std::string& branch) {
 
 void register_branch_commands(CLI::App& app, Context& ctx) {
   CLI::App* branch = app.add_subcommand("branch", "list, create or delete branches");
+  // 'hangar branch [-a]' and 'hangar branch list [-a]' list; --all binds to the same flag.
+  auto all = std::make_shared<bool>(false);
+  constexpr const char* kAllHelp = "remote-tracking branches (origin/main) too, after local ones";
+  branch->add_flag("-a,--all", *all, kAllHelp);
   add_json_flag(*branch, ctx);
   // A bare 'hangar branch' lists; subcommand callbacks run first and set their own action.
-  branch->callback([&ctx, branch] {
-    if (branch->get_subcommands().empty()) ctx.action = [&ctx] { run_list(ctx); };
+  branch->callback([&ctx, branch, all] {
+    if (branch->get_subcommands().empty()) ctx.action = [&ctx, all] { run_list(ctx, *all); };
   });
 
   CLI::App* list = branch->add_subcommand("list", "branches with their commits");
+  list->add_flag("-a,--all", *all, kAllHelp);
   add_json_flag(*list, ctx);
-  on_run(*list, ctx, [&ctx] { run_list(ctx); });
+  on_run(*list, ctx, [&ctx, all] { run_list(ctx, *all); });
 
   auto c = std::make_shared<BranchArgs>();
   CLI::App* create = branch->add_subcommand("create", "create a branch at START (default: HEAD)");
   create->add_option("NAME", c->name, "new branch name")->required();
-  create->add_option("START", c->start, "branch, commit digest or prefix");
+  create->add_option("START", c->start, revision_help("HEAD"));
   add_json_flag(*create, ctx);
   on_run(*create, ctx, [&ctx, c] { run_create(ctx, *c); });
 

@@ -124,7 +124,7 @@ void register_column_commands(CLI::App& app, Context& ctx) {
 
   auto list_ref = std::make_shared<std::optional<std::string>>();
   CLI::App* list = column->add_subcommand("list", "columns with counts (default: staged)");
-  list->add_option("--ref", *list_ref, "branch, commit digest or prefix");
+  list->add_option("--ref", *list_ref, revision_help("staged"));
   add_json_flag(*list, ctx);
   on_run(*list, ctx, [&ctx, list_ref] { run_list(ctx, *list_ref); });
 
@@ -132,7 +132,7 @@ void register_column_commands(CLI::App& app, Context& ctx) {
   auto info_ref = std::make_shared<std::optional<std::string>>();
   CLI::App* info = column->add_subcommand("info", "one column's schema and size");
   info->add_option("NAME", *info_name, "column name")->required();
-  info->add_option("--ref", *info_ref, "branch, commit digest or prefix");
+  info->add_option("--ref", *info_ref, revision_help("staged"));
   add_json_flag(*info, ctx);
   on_run(*info, ctx, [&ctx, info_name, info_ref] { run_info(ctx, *info_name, *info_ref); });
 

@@ -200,8 +200,8 @@ void register_diff_commands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<DiffArgs>();
   CLI::App* diff = app.add_subcommand(
       "diff", "changes between commits: none = HEAD..staged, A = A..HEAD, A B = A..B");
-  diff->add_option("from", args->from, "branch, commit digest or prefix");
-  diff->add_option("to", args->to, "branch, commit digest or prefix (default: HEAD)");
+  diff->add_option("from", args->from, revision_help());
+  diff->add_option("to", args->to, revision_help("HEAD"));
   CLI::Option* stat =
       diff->add_flag("--stat", args->stat, "per mutated sample: elements changed, max |diff|");
   diff->add_flag("--summary", args->summary, "counts per column only")->excludes(stat);
@@ -212,7 +212,7 @@ void register_diff_commands(CLI::App& app, Context& ctx) {
   auto rev = std::make_shared<std::string>();
   CLI::App* show =
       app.add_subcommand("show", "a commit and its changes per column against its first parent");
-  show->add_option("ref", *rev, "branch, commit digest or prefix")->required();
+  show->add_option("ref", *rev, revision_help())->required();
   add_json_flag(*show, ctx);
   on_run(*show, ctx, [&ctx, rev] { run_show(ctx, *rev); });
 }

@@ -109,20 +109,20 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
   import->add_option("-j,--jobs", in->jobs, "decoder threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   add_json_flag(*import, ctx);
-  on_run(*import, ctx, [&ctx, in] { run_import(ctx, *in); });
+  on_run_interruptible(*import, ctx, [&ctx, in] { run_import(ctx, *in); });
 
   auto ex = std::make_shared<ExportArgs>();
   CLI::App* exp = app.add_subcommand("export", "write a column's samples to files");
   exp->add_option("COLUMN", ex->column, "column name")->required();
   exp->add_option("DIR", ex->dir, "output folder (created if missing)")->required();
-  exp->add_option("--ref", ex->ref, "branch, commit digest or prefix (default: staged)");
+  exp->add_option("--ref", ex->ref, revision_help("staged"));
   exp->add_option("--format", ex->format, "png or npy (default: png for images, else npy)");
   exp->add_option("--keys", ex->keys, "export only these keys");
   exp->add_flag("--require-all", ex->require_all, "fail if a sample is not local");
   exp->add_option("-j,--jobs", ex->jobs, "encoder threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   add_json_flag(*exp, ctx);
-  on_run(*exp, ctx, [&ctx, ex] { run_export(ctx, *ex); });
+  on_run_interruptible(*exp, ctx, [&ctx, ex] { run_export(ctx, *ex); });
 }
 
 }  // namespace hangar::cli

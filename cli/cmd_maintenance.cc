@@ -80,7 +80,7 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   fsck_cmd->add_flag("--rehash", fa->rehash, "also decode and re-hash every stored chunk");
   fsck_cmd->add_flag("--exit-code", fa->exit_code, "exit with 1 (not 3) when problems are found");
   add_json_flag(*fsck_cmd, ctx);
-  on_run(*fsck_cmd, ctx, [&ctx, fa] { run_fsck(ctx, *fa); });
+  on_run_interruptible(*fsck_cmd, ctx, [&ctx, fa] { run_fsck(ctx, *fa); });
 
   auto dry_run = std::make_shared<bool>(false);
   CLI::App* gc_cmd = app.add_subcommand(
@@ -89,7 +89,7 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
       "chunk bytes stay in their append-only files as reclaimable space");
   gc_cmd->add_flag("--dry-run", *dry_run, "only report what would be removed");
   add_json_flag(*gc_cmd, ctx);
-  on_run(*gc_cmd, ctx, [&ctx, dry_run] { run_gc(ctx, *dry_run); });
+  on_run_interruptible(*gc_cmd, ctx, [&ctx, dry_run] { run_gc(ctx, *dry_run); });
 }
 
 }  // namespace hangar::cli

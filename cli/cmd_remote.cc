@@ -286,22 +286,22 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction"})
     no_data->excludes(clone->get_option(other));
   add_json_flag(*clone, ctx);
-  on_run(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });
+  on_run_interruptible(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });
 
   auto f = std::make_shared<std::pair<std::string, std::optional<std::string>>>();
   CLI::App* fetch = app.add_subcommand("fetch", "bring a remote's history (no data)");
   fetch->add_option("REMOTE", f->first, "remote name")->required();
   fetch->add_option("BRANCH", f->second, "only this branch");
   add_json_flag(*fetch, ctx);
-  on_run(*fetch, ctx, [&ctx, f] { run_fetch(ctx, f->first, f->second); });
+  on_run_interruptible(*fetch, ctx, [&ctx, f] { run_fetch(ctx, f->first, f->second); });
 
   auto d = std::make_shared<FetchDataArgs>();
   CLI::App* fd = app.add_subcommand("fetch-data", "bring sample data that is not local yet");
   fd->add_option("REMOTE", d->remote, "remote name")->required();
-  fd->add_option("REF", d->ref, "branch, origin/BRANCH or commit (default: HEAD)");
+  fd->add_option("REF", d->ref, revision_help("HEAD"));
   add_selectors(*fd, d->data, true);
   add_json_flag(*fd, ctx);
-  on_run(*fd, ctx, [&ctx, d] { run_fetch_data(ctx, *d); });
+  on_run_interruptible(*fd, ctx, [&ctx, d] { run_fetch_data(ctx, *d); });
 
   auto p = std::make_shared<PushArgs>();
   CLI::App* push = app.add_subcommand("push", "send a branch to a remote");
@@ -309,7 +309,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   push->add_option("BRANCH", p->branch, "branch (default: the current one)");
   push->add_flag("-f,--force", p->force, "replace the remote branch even if not a fast-forward");
   add_json_flag(*push, ctx);
-  on_run(*push, ctx, [&ctx, p] { run_push(ctx, *p); });
+  on_run_interruptible(*push, ctx, [&ctx, p] { run_push(ctx, *p); });
 }
 
 }  // namespace hangar::cli

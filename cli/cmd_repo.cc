@@ -164,14 +164,14 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   auto summary_ref = std::make_shared<std::optional<std::string>>();
   CLI::App* summary =
       app.add_subcommand("summary", "columns with sample counts and sizes (default: staged)");
-  summary->add_option("REF", *summary_ref, "branch, commit digest or prefix");
+  summary->add_option("REF", *summary_ref, revision_help("staged"));
   add_json_flag(*summary, ctx);
   on_run(*summary, ctx, [&ctx, summary_ref] { run_summary(ctx, *summary_ref); });
 
   auto log_ref = std::make_shared<std::optional<std::string>>();
   auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());
   CLI::App* log = app.add_subcommand("log", "commits reachable from REF (default: HEAD)");
-  log->add_option("REF", *log_ref, "branch, commit digest or prefix");
+  log->add_option("REF", *log_ref, revision_help("HEAD"));
   log->add_option("-n,--max-count", *log_limit, "show at most N commits")
       ->check(CLI::Validator(
           [](std::string& text) {

@@ -133,7 +133,7 @@ void register_sample_commands(CLI::App& app, Context& ctx) {
   get->add_option("COLUMN", get_args->column, "column name")->required();
   get->add_option("KEY", get_args->key, "sample key")->required();
   get->add_option("-o,--output", get_args->file, "write to FILE (.npy or .png)");
-  get->add_option("--ref", get_args->ref, "branch, commit digest or prefix (default: staged)");
+  get->add_option("--ref", get_args->ref, revision_help("staged"));
   get->add_option("--subkey", get_args->subkey, "subkey for a nested column");
   get->add_option("--slice", get_args->slice, "read only part of the sample (numpy: 0:10,:,5)");
   add_json_flag(*get, ctx);

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hangar::cli {
 
@@ -33,8 +34,15 @@ struct Context {
 // A read view for an optional --ref: the commit it names, or the staged view (HEAD + staged).
 Checkout view_at(const Repository& repo, const std::optional<std::string>& ref);
 
+// The help text of a REF argument or --ref option (anything Repository::resolve takes), with
+// `default_note` ("HEAD", "staged") in parentheses when given.
+std::string revision_help(std::string_view default_note = {});
+
 // Makes `run` the action of `cmd` when the command line selects it.
 void on_run(CLI::App& cmd, Context& ctx, std::function<void()> run);
+// on_run for a long command whose work polls hangar::interrupted(): while it runs, SIGINT,
+// SIGTERM and SIGHUP stop it cooperatively (signals.h) instead of killing the process.
+void on_run_interruptible(CLI::App& cmd, Context& ctx, std::function<void()> run);
 // Adds the --json flag (bound to ctx.json) to a command.
 void add_json_flag(CLI::App& cmd, Context& ctx);
 

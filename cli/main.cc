@@ -1,6 +1,7 @@
 // The hangar executable: builds the command line, runs the chosen command, and maps every
 // failure to one 'hangar: error:' line on stderr and an exit code (the CLI contract, README.md):
-// 0 ok, 1 findings, 2 usage, 3 user-facing error, 4 internal error.
+// 0 ok, 1 findings, 2 usage, 3 user-facing error, 4 internal error, 128 + N interrupted by
+// signal N (130: Ctrl-C).
 #include <hangar/error.h>
 #include <hangar/hangar.h>
 
@@ -14,6 +15,7 @@
 #include "context.h"
 #include "parse.h"
 #include "progress.h"
+#include "signals.h"
 
 namespace {
 
@@ -122,7 +124,7 @@ int main(int argc, char** argv) {
       return kExitInternal;
     }
     print_error(e.what());
-    return kExitError;
+    return e.code() == hangar::ErrorCode::Interrupted ? interrupted_exit_code() : kExitError;
   } catch (const std::filesystem::filesystem_error& e) {
     print_error(e.what());
     return kExitError;

@@ -1,6 +1,7 @@
 // maintenance.h: fsck. One read txn over the meta env (a consistent snapshot, so a running
 // writer is harmless); each object is checked once however many commits share it.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
 
 #include <deque>
@@ -73,6 +74,7 @@ class Checker {
 
   void walk_commits() {
     while (!queue_.empty()) {
+      check_interrupt();
       auto [id, from] = std::move(queue_.front());
       queue_.pop_front();
       check_commit(id, from);
@@ -175,6 +177,7 @@ class Checker {
       return;
     }
     for (const Digest& p : pages) {
+      check_interrupt();
       if (!seen_pages_.insert(p).second) continue;
       ++report_.pages;
       const auto b = fetch(ObjectKind::LeafPage, p, "record tree " + root.short_hex());
@@ -203,7 +206,7 @@ class Checker {
 
 }  // namespace
 
-FsckReport fsck(const Repository& repo, bool rehash) {
+FsckReport fsck(const Repository& repo, bool rehash) try {
   const detail::RepoState& st = detail::state_of(repo);
   FsckReport report;
   {
@@ -228,6 +231,8 @@ FsckReport fsck(const Repository& repo, bool rehash) {
         {"chunk", digest, "chunk " + digest.hex() + " is damaged: " + std::move(reason)});
   }
   return report;
+} catch (...) {
+  rethrow_interrupted("the check stopped before its end (fsck changes nothing)");
 }
 
 }  // namespace hangar

@@ -2,6 +2,7 @@
 // area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
 // `objects` table in one txn and the location index in another.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
 
 #include <unordered_set>
@@ -26,6 +27,7 @@ class Marker {
   void commit(const Digest& tip) {
     std::vector<Digest> todo{tip};
     while (!todo.empty()) {
+      check_interrupt();
       const Digest id = todo.back();
       todo.pop_back();
       if (!marks_.objects.insert(id).second) continue;
@@ -52,6 +54,7 @@ class Marker {
   void tree(const Digest& root) {
     if (marks_.objects.contains(root)) return;  // a shared tree: its pages are all marked
     for (const Digest& p : tree_pages(pages_, root)) {
+      check_interrupt();
       if (!marks_.objects.insert(p).second) continue;
       const RecordPage page = decode_page(p, pages_.get_page(p));
       if (page.level != 0) continue;
@@ -82,7 +85,7 @@ class Marker {
 
 }  // namespace
 
-GcReport gc(Repository& repo, bool dry_run) {
+GcReport gc(Repository& repo, bool dry_run) try {
   detail::RepoState& st = detail::state_of(repo);
   st.require_write();
   GcReport report;
@@ -132,6 +135,8 @@ GcReport gc(Repository& repo, bool dry_run) {
   report.chunks = dead_chunks.size();
   if (!dry_run && !dead_chunks.empty()) st.chunks.index().remove(dead_chunks);
   return report;
+} catch (...) {
+  rethrow_interrupted("nothing was removed");
 }
 
 }  // namespace hangar

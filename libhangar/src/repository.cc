@@ -9,6 +9,7 @@
 #include <set>
 
 #include "repo_state.h"
+#include "revision.h"
 
 namespace hangar {
 namespace {
@@ -41,6 +42,67 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::
   return std::unique_ptr<detail::RepoState>(new detail::RepoState{
       root, dot, mode, std::move(config), std::move(lock), std::move(meta), objects, refs,
       staging, std::move(chunks)});
+}
+
+bool is_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  });
+}
+
+// `name` quoted, with the whole revision when it has steps: "'nope'" or "'nope' in 'nope~2'".
+std::string name_in(std::string_view name, std::string_view rev) {
+  std::string out = "'" + std::string(name) + "'";
+  if (name != rev) out += " in '" + std::string(rev) + "'";
+  return out;
+}
+
+// The commit whose digest starts with `prefix` (6 to 32 hex digits, any case), if any.
+// Throws: Ambiguous when several commits match.
+std::optional<Digest> find_commit_by_prefix(const detail::RepoState& s, const lmdb::Txn& txn,
+                                            std::string_view prefix, std::string_view rev) {
+  std::string lower(prefix);
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  // Digests are random, so a prefix scan over the object table's sorted keys finds them.
+  Bytes lo;
+  for (std::size_t i = 0; i + 1 < lower.size(); i += 2)
+    lo.push_back(static_cast<std::byte>(std::stoi(lower.substr(i, 2), nullptr, 16)));
+  std::vector<Digest> found;
+  for (auto [k, v] : lmdb::prefix_range(txn, s.objects.table(), lo)) {
+    Digest d = Digest::from_bytes(k);
+    if (!hex_prefix_matches(d, lower)) continue;
+    if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Commit)})
+      found.push_back(d);
+    if (found.size() > 5) break;
+  }
+  if (found.size() > 1) {
+    std::string list;
+    for (const auto& d : found) list += (list.empty() ? "" : ", ") + d.short_hex();
+    fail(ErrorCode::Ambiguous, "commit prefix " + name_in(prefix, rev) + " is ambiguous: " + list +
+                                   "; give more characters");
+  }
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+// The commit a revision's name (its text before any ~ or ^ step) names: "HEAD", a branch, a
+// remote-tracking branch ("origin/main"), a digest or a unique prefix. `rev` is the whole
+// revision, for messages. Throws: NotFound, Ambiguous.
+Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::string_view name,
+                    std::string_view rev) {
+  if (name == "HEAD") {
+    auto h = s.head(txn);
+    if (!h) fail(ErrorCode::NotFound, "HEAD has no commits yet; commit first");
+    return *h;
+  }
+  if (auto b = s.refs.read(txn, RefStore::branch_ref(name))) return *b;
+  // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
+  if (auto r = s.refs.read(txn, "refs/remotes/" + std::string(name))) return *r;
+  if (name.size() >= 6 && name.size() <= 32 && is_hex(name))
+    if (auto c = find_commit_by_prefix(s, txn, name, rev)) return *c;
+  fail(ErrorCode::NotFound, "unknown revision " + name_in(name, rev) +
+                                ": not a branch or commit; see 'hangar branch list --all' and "
+                                "'hangar log'");
 }
 
 }  // namespace
@@ -135,44 +197,11 @@ std::optional<Digest> Repository::find_branch(std::string_view name) const {
 }
 
 Digest Repository::resolve(std::string_view rev) const {
+  const detail::Revision parsed = detail::parse_revision(rev);
   auto txn = state_->meta.begin_read();
-  if (rev == "HEAD") {
-    auto h = state_->head(txn);
-    if (!h) fail(ErrorCode::NotFound, "HEAD has no commits yet; commit first");
-    return *h;
-  }
-  if (auto b = state_->refs.read(txn, RefStore::branch_ref(rev))) return *b;
-  // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
-  if (auto r = state_->refs.read(txn, "refs/remotes/" + std::string(rev))) return *r;
-  const bool hex = rev.size() >= 6 && rev.size() <= 32 &&
-                   std::all_of(rev.begin(), rev.end(), [](char c) {
-                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-                   });
-  if (hex) {
-    std::string lower(rev);
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    // Digests are random, so a prefix scan over the object table's sorted keys finds them.
-    Bytes lo;
-    for (std::size_t i = 0; i + 1 < lower.size(); i += 2)
-      lo.push_back(static_cast<std::byte>(std::stoi(lower.substr(i, 2), nullptr, 16)));
-    std::vector<Digest> found;
-    for (auto [k, v] : lmdb::prefix_range(txn, state_->objects.table(), lo)) {
-      Digest d = Digest::from_bytes(k);
-      if (!hex_prefix_matches(d, lower)) continue;
-      if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Commit)})
-        found.push_back(d);
-      if (found.size() > 5) break;
-    }
-    if (found.size() == 1) return found[0];
-    if (found.size() > 1) {
-      std::string list;
-      for (const auto& d : found) list += (list.empty() ? "" : ", ") + d.short_hex();
-      fail(ErrorCode::Ambiguous, "commit prefix '" + std::string(rev) +
-                                     "' is ambiguous: " + list + "; give more characters");
-    }
-  }
-  fail(ErrorCode::NotFound, "unknown revision '" + std::string(rev) +
-                                "': not a branch or commit; see 'hangar branch list' and 'hangar log'");
+  const Digest start = resolve_name(*state_, txn, parsed.name, rev);
+  return detail::walk_revision(
+      parsed, rev, start, [&](const Digest& id) { return state_->load_commit(txn, id).parents; });
 }
 
 std::vector<BranchInfo> Repository::branches() const {

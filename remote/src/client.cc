@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <unordered_set>
@@ -29,6 +30,20 @@ class CountingHandler final : public RecordHandler {
   std::uint64_t objects_ = 0;
 };
 
+// Hands pack pieces on until an interrupt is requested, then throws Interrupted: the check
+// between pieces of every pack a client receives, whatever the transport.
+class InterruptibleSink final : public PackSink {
+ public:
+  explicit InterruptibleSink(PackSink& inner) : inner_(inner) {}
+  void write(ByteView bytes) override {
+    check_interrupt();
+    inner_.write(bytes);
+  }
+
+ private:
+  PackSink& inner_;
+};
+
 }  // namespace
 
 Connection connect(const std::string& url, const TransportOptions& options) {
@@ -51,7 +66,8 @@ std::uint64_t receive_history(Transport& transport, const HistoryRequest& reques
                               RecordHandler& handler, const RemoteProgress& progress) {
   CountingHandler counting(handler, progress);
   PackReader reader(transport.url(), counting);
-  transport.fetch_history(request, reader);
+  InterruptibleSink sink(reader);
+  transport.fetch_history(request, sink);
   reader.finish();
   if (progress) progress("history", counting.objects(), counting.objects());
   return counting.objects();
@@ -70,7 +86,8 @@ std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
       if (++done % 64 == 0 && progress) progress("data", done, total);
     };
     PackReader reader(transport.url(), checked);
-    transport.fetch_chunks(batch, reader);
+    InterruptibleSink sink(reader);
+    transport.fetch_chunks(batch, sink);
     reader.finish();
     received += checked.received();
   }

@@ -27,7 +27,8 @@ Connection connect(const std::string& url, const TransportOptions& options);
 std::vector<Digest> local_haves(const transfer::HistoryReader& history);
 
 // Streams one history pack into `handler` (verified by a PackReader). Returns the objects.
-// Throws: Remote (truncated), Corrupt, and what the handler throws.
+// Throws: Remote (truncated), Corrupt, Interrupted (checked between pieces), and what the
+// handler throws.
 std::uint64_t receive_history(Transport& transport, const HistoryRequest& request,
                               RecordHandler& handler, const RemoteProgress& progress);
 

@@ -1,6 +1,7 @@
 // fetch: the remote's new history (no data) and its branches as refs/remotes/REMOTE/BRANCH.
 // One txn: the objects and every tracking-ref move land together or not at all.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
 #include <hangar/transfer.h>
 
@@ -22,7 +23,7 @@ std::string remote_url(const Repository& repo, std::string_view name) {
                           : "; known remotes: " + known + " (see 'hangar remote list')"));
 }
 
-FetchResult fetch(Repository& repo, const FetchOptions& o) {
+FetchResult fetch(Repository& repo, const FetchOptions& o) try {
   const std::string url = remote_url(repo, o.remote);
   client::Connection conn = client::connect(url, o.transport);
   Transport& t = *conn.transport;
@@ -60,6 +61,8 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) {
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();
   return out;
+} catch (...) {
+  rethrow_interrupted("nothing was fetched, no remote-tracking branch moved");
 }
 
 }  // namespace hangar::remote

@@ -2,6 +2,7 @@
 // verified into a spool first and applied only when every one has verified to its trailer,
 // so a broken transfer leaves the repository as it was.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
 #include <hangar/transfer.h>
 
@@ -10,7 +11,7 @@
 
 namespace hangar::remote {
 
-FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) {
+FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) try {
   validate(o.data);
   const std::string url = remote_url(repo, o.remote);
   FetchDataResult out;
@@ -34,6 +35,8 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) {
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();
   return out;
+} catch (...) {
+  rethrow_interrupted("no data was stored");
 }
 
 }  // namespace hangar::remote

@@ -2,17 +2,19 @@
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
 #include <hangar/error.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/remote/server.h>
 #include <httplib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "auth.h"
-#include "failpoint.h"
 #include "protocol.h"
 #include "service.h"
 
@@ -103,23 +105,33 @@ struct Server::Impl {
     }
   }
 
+  // Tests: half-way through the first piece of a data pack, die (server-mid-pack), or stall
+  // like a hung network until the server stops, saying so on stderr (server-stall-pack).
+  // Returns false when the stream must end there.
+  bool first_data_piece_failpoints(httplib::DataSink& sink, ByteView piece) {
+    if (!failpoint_armed("server-mid-pack") && !failpoint_armed("server-stall-pack")) return true;
+    sink.write(reinterpret_cast<const char*>(piece.data()), piece.size() / 2);
+    failpoint("server-mid-pack");
+    std::cerr << "hangar server: failpoint server-stall-pack: stalled mid-pack\n" << std::flush;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (!stopping && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return false;
+  }
+
   // Streams `producer` as a chunked pack reply.
   void stream(httplib::Response& res, std::unique_ptr<PackProducer> producer, bool data) {
     std::shared_ptr<PackProducer> p(producer.release());
     auto pieces = std::make_shared<std::uint64_t>(0);
     res.set_chunked_content_provider(
-        protocol::kPackType, [p, pieces, data](std::size_t, httplib::DataSink& sink) {
+        protocol::kPackType, [this, p, pieces, data](std::size_t, httplib::DataSink& sink) {
           try {
             ByteView piece = p->next();
             if (piece.empty()) {
               sink.done();
               return true;
             }
-            if (data && ++*pieces == 1 && failpoint_armed("server-mid-pack")) {
-              // Tests: die half-way through the first piece of a data pack.
-              sink.write(reinterpret_cast<const char*>(piece.data()), piece.size() / 2);
-              failpoint("server-mid-pack");
-            }
+            if (data && ++*pieces == 1 && !first_data_piece_failpoints(sink, piece)) return false;
             return sink.write(reinterpret_cast<const char*>(piece.data()), piece.size());
           } catch (const std::exception& e) {
             // Headers are gone: the client sees a pack without its trailer and applies nothing.

@@ -1,13 +1,17 @@
 // HttpTransport: the hangar protocol over HTTP/1.1 with cpp-httplib. The one place where
 // httplib errors and HTTP statuses become hangar errors (STYLE 8.5): transport failures and
-// statuses are Remote (401/403 with an auth hint), a newer protocol is Unsupported.
+// statuses are Remote (401/403 with an auth hint), a newer protocol is Unsupported, a request
+// stopped by an interrupt (Ctrl-C) is Interrupted.
 #include <hangar/error.h>
+#include <hangar/storage/failpoint.h>
+#include <hangar/storage/interrupt.h>
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
+#include <functional>
 
-#include "failpoint.h"
 #include "protocol.h"
 #include "transports.h"
 
@@ -75,7 +79,7 @@ class HttpTransport final : public Transport {
 
   ServerInfo handshake() override {
     const std::string route = protocol::kInfoRoute;
-    auto res = cli_.Get(parsed_.prefix + route, headers());
+    auto res = interruptible([&] { return cli_.Get(parsed_.prefix + route, headers()); });
     check(res, route);
     received_ += res->body.size();
     int server_min = 0;
@@ -97,7 +101,7 @@ class HttpTransport final : public Transport {
 
   RefList list_refs() override {
     const std::string route = protocol::kRefsRoute;
-    auto res = cli_.Get(parsed_.prefix + route, headers());
+    auto res = interruptible([&] { return cli_.Get(parsed_.prefix + route, headers()); });
     check(res, route);
     received_ += res->body.size();
     return protocol::decode_refs(res->body, "reply from " + url_);
@@ -116,7 +120,8 @@ class HttpTransport final : public Transport {
   std::vector<Digest> missing_chunks(std::span<const Digest> ids) override {
     const std::string route = protocol::kMissingRoute;
     const std::string body = protocol::encode_digests(ids);
-    auto res = cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType);
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -128,17 +133,19 @@ class HttpTransport final : public Transport {
     // pack is still uploading could be lost when the server closes the connection.
     {
       const std::string check_route = protocol::kPushCheckRoute;
-      auto res = cli_.Get(parsed_.prefix + check_route, headers());
+      auto res = interruptible([&] { return cli_.Get(parsed_.prefix + check_route, headers()); });
       check(res, check_route);
     }
     const std::string route = protocol::kPushRoute;
     httplib::Headers h = headers();
     h.emplace(protocol::kPushHeader, protocol::encode_updates(updates));
     std::exception_ptr error;
+    std::atomic<bool> pack_sent{false};  // then the outcome is the server's: no interrupt
     auto provider = [&](std::size_t, httplib::DataSink& sink) {
       try {
         ByteView piece = pack.next();
         if (piece.empty()) {
+          pack_sent = true;
           sink.done();
           return true;
         }
@@ -151,7 +158,9 @@ class HttpTransport final : public Transport {
         return false;
       }
     };
-    auto res = cli_.Post(parsed_.prefix + route, h, provider, protocol::kPackType);
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, h, provider, protocol::kPackType); },
+        [&] { return !pack_sent; });
     if (error) std::rethrow_exception(error);
     if (!res) fail_transport(res.error(), route);
     received_ += res->body.size();
@@ -168,6 +177,23 @@ class HttpTransport final : public Transport {
     httplib::Headers h{{protocol::kVersionHeader, std::to_string(version_)}};
     if (!token_.empty()) h.emplace("Authorization", "Bearer " + token_);
     return h;
+  }
+
+  // Runs `send` (one request). An interrupt stops the request at once, even while it waits on
+  // the server (shutting its socket down), and it then fails with Interrupted; `stoppable` says
+  // whether it still may (a push that sent its whole pack may not: the server decides).
+  httplib::Result interruptible(
+      const std::function<httplib::Result()>& send,
+      const std::function<bool()>& stoppable = [] { return true; }) {
+    check_interrupt();
+    httplib::Result res = [&] {
+      InterruptWatch watch([&] {
+        if (stoppable()) cli_.stop();
+      });
+      return send();
+    }();
+    if (!res && stoppable()) check_interrupt();
+    return res;
   }
 
   // Streams a POST reply into `sink`; an error reply is collected (capped) for the message.
@@ -202,7 +228,7 @@ class HttpTransport final : public Transport {
       }
     };
     sent_ += body.size();
-    auto res = cli_.send(req);
+    auto res = interruptible([&] { return cli_.send(req); });
     if (error) std::rethrow_exception(error);
     if (!res) fail_transport(res.error(), route);
     if (res->status != 200) fail_status(res->status, error_body, route);

@@ -1,6 +1,7 @@
 // push: the branch's history the remote lacks, the chunks it lacks, and a compare-and-swap
 // update of the remote branch (fast-forward only unless forced; the remote re-checks both).
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
 #include <hangar/transfer.h>
 
@@ -16,12 +17,14 @@ namespace {
   fail(ErrorCode::Remote, "push of '" + branch + "' to '" + o.remote + "' rejected: " + why);
 }
 
-// Reports records sent as the pack streams.
+// Reports records sent as the pack streams; an interrupt ends the stream (Interrupted) before
+// its trailer, so the remote applies nothing.
 class ProgressSource final : public PackSource {
  public:
   ProgressSource(PackProducer& inner, const RemoteProgress& progress)
       : inner_(inner), progress_(progress) {}
   ByteView next() override {
+    check_interrupt();
     ByteView piece = inner_.next();
     if (progress_) progress_("push", inner_.stats().records, inner_.total_records());
     return piece;
@@ -34,7 +37,7 @@ class ProgressSource final : public PackSource {
 
 }  // namespace
 
-PushResult push(Repository& repo, const PushOptions& o) {
+PushResult push(Repository& repo, const PushOptions& o) try {
   const std::string url = remote_url(repo, o.remote);
   PushResult out;
   out.branch = o.branch.value_or(repo.current_branch());
@@ -110,6 +113,8 @@ PushResult push(Repository& repo, const PushOptions& o) {
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();
   return out;
+} catch (...) {
+  rethrow_interrupted("nothing was pushed, the remote branch did not move");
 }
 
 }  // namespace hangar::remote

@@ -15,6 +15,7 @@
 // thousands of files thus costs a handful of fsyncs instead of three per batch, and the rule
 // above still holds: nothing is indexed before the flush that makes its bytes durable.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/storage/chunks.h>
 
 #include <map>
@@ -210,6 +211,7 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
   Bytes buffer;
   lmdb::ReadTxn txn = state_->index.begin_read();
   state_->index.for_each(txn, [&](const Digest& digest, const ChunkLocation& loc) {
+    check_interrupt();
     try {
       if (!state_->backend(loc.backend).verify(loc)) {
         bad.emplace_back(digest, "missing from backend '" + backend_code_name(loc.backend) +

@@ -19,6 +19,7 @@ std::string_view error_code_name(ErrorCode code) noexcept {
     case ErrorCode::NoSpace: return "no-space";
     case ErrorCode::Remote: return "remote";
     case ErrorCode::Unsupported: return "unsupported";
+    case ErrorCode::Interrupted: return "interrupted";
     case ErrorCode::Internal: return "internal";
   }
   return "unknown";

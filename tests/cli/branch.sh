@@ -15,8 +15,9 @@ c1=$(jget .commit)
 ok branch create dev --json
 jq -e --arg c "$c1" '.name == "dev" and .commit == $c' "$OUT" >/dev/null || die "create --json"
 ok branch list --json
-jq -e --arg c "$c1" '. == [{"name":"dev","commit":$c,"current":false},
-                           {"name":"main","commit":$c,"current":true}]' "$OUT" >/dev/null ||
+jq -e --arg c "$c1" '. == [{"name":"dev","commit":$c,"current":false,"remote":false},
+                           {"name":"main","commit":$c,"current":true,"remote":false}]' "$OUT" \
+  >/dev/null ||
   die "branch list --json"
 ok branch
 grep -q '^\* main' "$OUT" || die "human list marks the current branch"

@@ -1,6 +1,6 @@
 # diff / show / merge / log --graph: JSON shapes, exit codes (1 for conflicts and for diff
 # findings with --exit-code), fast-forward, clean and conflicting merges (nothing written),
-# --strategy theirs.
+# --strategy theirs, revisions (HEAD~1, HEAD^2) in every REF.
 source "$(dirname "$0")/lib.sh" "$1"
 
 ok init repo --user-name t --user-email t@example.org
@@ -95,6 +95,31 @@ grep -q '^\* ' "$OUT" || die "log --graph draws commits"
 grep -q '^|\\$' "$OUT" || die "log --graph opens a lane at the merge"
 grep -q '^|/$' "$OUT" || die "log --graph joins the lanes at the fork"
 grep -q "${merged:0:12} Merge branch 'dev' into 'main'" "$OUT" || die "log --graph subjects"
+
+# ---- revisions: ~N, ^N and chains wherever a REF is taken ----
+# main: base <- edit <- ff-work <- main-work <- merge; dev: ff-work <- dev-work (merge's ^2).
+ok log HEAD~1 -n 1 --json
+jq -e --arg c "$cm" '.[0].digest == $c' "$OUT" >/dev/null || die "log HEAD~1"
+ok diff HEAD~1 HEAD --json
+jq -e --arg a "$cm" --arg m "$merged" '.from == $a and .to == $m and .columns.v.added == [8]' \
+  "$OUT" >/dev/null || die "diff HEAD~1 HEAD"
+ok show 'HEAD^2' --json
+jq -e --arg c "$cd_" '.digest == $c' "$OUT" >/dev/null || die "show HEAD^2"
+ok summary 'main^2~1' --json
+jq -e --arg c "$cff" '.commit == $c' "$OUT" >/dev/null || die "summary main^2~1"
+ok get v 7 --ref 'HEAD^1' --json
+jcheck '.values == [5, 6]' "get --ref HEAD^1"
+ok branch create before-merge 'HEAD^^' --json
+jq -e --arg c "$cff" '.commit == $c' "$OUT" >/dev/null || die "branch create at HEAD^^"
+ok branch delete before-merge
+snapshot revs
+fails 3 "'HEAD~5' goes past the first commit \(HEAD has 4 ancestors" log HEAD~5
+fails 3 "'HEAD~1\^2' asks for parent 2 of commit ${cm:0:12} \(HEAD~1\), which has 1 parent" \
+  show 'HEAD~1^2'
+fails 3 "invalid revision 'HEAD~x'.*HEAD~2" diff HEAD~x
+fails 3 "invalid revision '~1'" log '~1'
+fails 3 "unknown revision 'nope' in 'nope~1'" get v 7 --ref nope~1
+unchanged revs
 
 # ---- conflicting merge: exit 1, nothing written ----
 ok branch create topic

@@ -43,12 +43,55 @@ fails() {
   local code=$1 pattern=$2
   shift 2
   run "$@"
-  [[ $RC -eq $code ]] || die "hangar $* exited $RC, expected $code"
-  [[ ! -s $OUT ]] || die "hangar $* wrote to stdout on failure"
-  [[ $(wc -l <"$ERR") -eq 1 ]] || die "hangar $* must print exactly one stderr line"
-  grep -q '^hangar: error: ' "$ERR" || die "hangar $*: stderr is not 'hangar: error: ...'"
-  grep -Eqi -- "$pattern" "$ERR" || die "hangar $*: error does not match /$pattern/"
-  [[ -z ${SHOW_ERRORS:-} ]] || echo "[$RC] hangar $*  =>  $(cat "$ERR")" >&2
+  failed "$code" "$pattern" "$*"
+}
+
+# failed CODE REGEX DESC: what fails checks, for the hangar that just ended ($RC, $OUT, $ERR).
+failed() {
+  local code=$1 pattern=$2 what="hangar $3"
+  [[ $RC -eq $code ]] || die "$what exited $RC, expected $code"
+  [[ ! -s $OUT ]] || die "$what wrote to stdout on failure"
+  [[ $(wc -l <"$ERR") -eq 1 ]] || die "$what must print exactly one stderr line"
+  grep -q '^hangar: error: ' "$ERR" || die "$what: stderr is not 'hangar: error: ...'"
+  grep -Eqi -- "$pattern" "$ERR" || die "$what: error does not match /$pattern/"
+  [[ -z ${SHOW_ERRORS:-} ]] || echo "[$RC] $what  =>  $(cat "$ERR")" >&2
+}
+
+# start ARGS...: runs hangar in the background as a terminal would, with SIGINT not ignored
+# (a script's background jobs ignore it, and hangar keeps an ignored signal ignored). Sets
+# BG_PID; stop_with ends it. Meanwhile run/ok/fails may run other commands.
+start() {
+  env --default-signal=INT,TERM,HUP "$HANGAR" "$@" >"$T/.bg.out" 2>"$T/.bg.err" </dev/null &
+  BG_PID=$!
+}
+
+# stop_with SIGNAL: sends SIGNAL to the hangar that start began and waits for it (10 s at most:
+# then it is killed); its exit code in $RC, its output in $OUT/$ERR.
+stop_with() {
+  local i
+  kill -s "$1" "$BG_PID"
+  for ((i = 0; i < 500; i++)); do
+    kill -0 "$BG_PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  kill -KILL "$BG_PID" 2>/dev/null || true
+  set +e
+  wait "$BG_PID"
+  RC=$?
+  set -e
+  mv "$T/.bg.out" "$OUT"
+  mv "$T/.bg.err" "$ERR"
+}
+
+# await DESC COMMAND...: polls COMMAND (every 20 ms, 10 s at most) until it succeeds.
+await() {
+  local what=$1 i
+  shift
+  for ((i = 0; i < 500; i++)); do
+    "$@" && return 0
+    sleep 0.02
+  done
+  die "timed out waiting for $what"
 }
 
 # jcheck FILTER [DESC]: the last $OUT must be one JSON document for which FILTER is true.

@@ -1,5 +1,6 @@
 # clone (full, --max-bytes, --fraction, --no-data, a plain path), fetch-data, reading and
-# exporting samples that are not local, remote add/remove/list: against a real 'hangar server'.
+# exporting samples that are not local, remote add/remove/list, branch list --all: against a
+# real 'hangar server'.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
@@ -73,6 +74,21 @@ fails 3 "already exists" -C bare remote add backup "$URL"
 fails 3 "invalid remote name" -C bare remote add "a/b" "$URL"
 ok -C bare fetch backup --json
 jcheck '.updated[0].name == "backup/main"' "fetch creates backup/main"
+ok -C bare branch list --all --json
+jq -e --arg c "$base" '. == [{"name":"main","commit":$c,"current":true,"remote":false},
+  {"name":"backup/main","commit":$c,"current":false,"remote":true},
+  {"name":"origin/main","commit":$c,"current":false,"remote":true}]' "$OUT" >/dev/null ||
+  die "branch list --all --json: local, then remote-tracking branches"
+ok -C bare branch -a
+[[ $(cat "$OUT") == "* main  ${base:0:12}
+  backup/main  ${base:0:12}  (remote)
+  origin/main  ${base:0:12}  (remote)" ]] || die "branch -a marks remote-tracking branches"
+ok -C bare branch list --json
+jcheck '[.[] | [.name, .remote]] == [["main", false]]' "without --all: local branches only"
+ok -C bare branch list --help
+grep -q -- '-a,--all.*remote-tracking' "$OUT" || die "branch list --help documents --all"
+ok -C bare log backup/main~0 -n 1 --json
+jq -e --arg c "$base" '.[0].digest == $c' "$OUT" >/dev/null || die "a remote-tracking revision"
 ok -C bare remote remove backup
 ok -C bare remote list --json
 jcheck '[.[].name] == ["origin"] and (.[0].branches | length) == 1' "remove drops tracking refs"

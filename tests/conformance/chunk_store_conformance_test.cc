@@ -170,7 +170,7 @@ TEMPLATE_TEST_CASE("ChunkStore conformance: unflushed appends are dropped, the s
 }
 
 TEMPLATE_TEST_CASE(
-    "ChunkStore conformance: flush before index commit; a failed flush indexes "
+    "ChunkStore conformance: flush before index commit, a failed flush indexes "
     "nothing",
     "[conformance][chunk_store]", LmdbBackend, LmdbSegmentsBackend, Hdf5Backend) {
   TestType fx;

@@ -60,7 +60,7 @@ TEST_CASE("LmdbSegmentStore: small chunks share segments, a large one gets its o
   for (const auto& [b, loc] : small) CHECK(store->verify(loc));
 }
 
-TEST_CASE("LmdbSegmentStore: ids go on after reopening; write_back alone keeps the bytes",
+TEST_CASE("LmdbSegmentStore: ids go on after reopening, write_back alone keeps the bytes",
           "[conformance][segments]") {
   hangar::testing::StorageTempDir dir("segments");
   const Bytes a = noise(4000, 1), b = noise(4000, 2), c = noise(4000, 3);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/storage/bytes.h>
 
 #include <catch2/catch.hpp>
@@ -30,5 +31,13 @@ Error error_of(F&& f) {
   FAIL("expected a hangar::Error");
   return Error(ErrorCode::Internal, "unreachable");
 }
+
+// Clears the process-wide interrupt flag (hangar/storage/interrupt.h) for the scope of one test.
+struct InterruptScope {
+  InterruptScope() { clear_interrupt_for_testing(); }
+  ~InterruptScope() { clear_interrupt_for_testing(); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+};
 
 }  // namespace hangar

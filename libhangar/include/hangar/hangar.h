@@ -5,6 +5,7 @@
 #include <hangar/commit.h>
 #include <hangar/dtype.h>
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
 #include <hangar/key.h>
 #include <hangar/repository.h>

@@ -40,7 +40,7 @@ struct ImportResult {
 // become ids 0..n-1, stored under the same keys, names kept in the column's attributes
 // ("classes", newline-separated). REQUIRES: repo opened for Write.
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file,
-// NotFound (path), Io.
+// NotFound (path), Io, Interrupted ("interrupted; the import was rolled back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
 
 enum class ExportFormat { Auto, Png, Npy };
@@ -64,7 +64,7 @@ struct ExportResult {
 
 // Writes one file per sample: <dir>/<key>.<png|npy> (nested: <dir>/<key>/<subkey>.<ext>),
 // creating sub-folders for '/' in keys. Throws: NotFound, InvalidArgument (format does not fit
-// the dtype/shape), NotLocal (require_all), Io.
+// the dtype/shape), NotLocal (require_all), Io, Interrupted (every file written is whole).
 ExportResult export_column(const Repository& repo, const ExportOptions& options);
 
 // Reads one .png/.jpg/.jpeg/.npy file into a tensor. Throws: InvalidArgument, NotFound, Io.

@@ -39,7 +39,8 @@ struct FsckReport {
 // referenced chunk is in the location index (or, in a clone — clone.remote set — counts it as
 // not local); verifies every indexed chunk (present, right size; with `rehash` also decoded and
 // re-hashed); and checks that staged columns and samples reference existing objects.
-// Throws: Io (the disk fails while reading); every inconsistency is a problem in the report.
+// Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
+// the report.
 FsckReport fsck(const Repository& repo, bool rehash);
 
 struct GcReport {
@@ -59,7 +60,8 @@ struct GcReport {
 // points at deleted bytes, whatever the moment of a crash.
 // REQUIRES: repo opened for writing (gc holds the repository lock throughout).
 // Throws: Internal (read-only repo), NotFound/Corrupt (a reachable object is missing or
-// broken: gc changes nothing then; run fsck), NoSpace, Io.
+// broken: gc changes nothing then; run fsck), NoSpace, Io, Interrupted (while marking: gc
+// changes nothing then; once it sweeps, it finishes).
 GcReport gc(Repository& repo, bool dry_run);
 
 }  // namespace hangar

@@ -98,8 +98,15 @@ class Repository {
   // ---- refs and history ----
   std::string current_branch() const;
   std::optional<Digest> head() const;  // nullopt on an unborn branch
-  // A branch name, "HEAD", a full digest, or a unique hex prefix of >= 6 chars.
-  // Throws: NotFound, Ambiguous (listing candidates).
+  // The commit a revision names, git style: a name ("HEAD", a branch, a remote-tracking branch
+  // "origin/main", a full digest or a unique hex prefix of >= 6 chars) followed by any number
+  // of steps, applied left to right: "~N" the N-th first-parent ancestor, "^N" the N-th parent
+  // (N omitted: 1; "~0" and "^0": the commit itself). E.g. "HEAD~2", "main^", "HEAD^2" (the
+  // merged-in parent of a merge), "dev~2^2~1". Names never contain '~' or '^' (branch and
+  // remote name rules refuse them), so the split is unambiguous. Reads one snapshot.
+  // Throws: InvalidArgument (malformed: "~1", "HEAD~x", "HEAD~-1"), NotFound (unknown name;
+  // a '~' past the first commit; a '^N' beyond the commit's parents), Ambiguous (listing
+  // candidates), Corrupt.
   Digest resolve(std::string_view rev) const;
   std::optional<Digest> find_branch(std::string_view name) const;
   std::vector<BranchInfo> branches() const;  // sorted by name

@@ -1,6 +1,7 @@
 // export_column: the calling thread reads samples in key order (fast: decompress + verify) and
 // hands them to encoder threads (PNG encoding is the slow part) through a bounded queue.
 #include <hangar/error.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
 #include <hangar/transfer.h>
 
@@ -100,7 +101,7 @@ class WriterPool {
 
 }  // namespace
 
-ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
+ExportResult export_column(const Repository& repo, const ExportOptions& opt) try {
   Checkout view = opt.commit ? repo.checkout_at(*opt.commit) : repo.staged_view();
   const ColumnSchema& schema = view.schema(opt.column);
   ExportFormat format = opt.format;
@@ -134,6 +135,7 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
   ExportResult result;
   std::uint64_t done = 0;
   auto one = [&](const SampleRef& ref) {
+    check_interrupt();
     ++done;
     if (!view.is_local(ref)) {
       if (opt.require_all)
@@ -162,6 +164,9 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) {
     for (const auto& r : picked) one(r);
   pool.finish();
   return result;
+} catch (...) {
+  rethrow_interrupted("the files written to '" + opt.dir.string() +
+                      "' are whole, the others were not written");
 }
 
 }  // namespace hangar

@@ -8,9 +8,11 @@
 // samples of an epoch (up to kEpochSamples) at once: one flush, one index commit and one meta
 // transaction. So an import of thousands of files does a handful of
 // fsyncs, not three per batch; a crash loses at most the staged, uncommitted epoch, which the
-// durability rule allows. On any error the staged state of the column is restored from an
-// undo log, so a failed import stages nothing.
+// durability rule allows. On any error, an interrupt (Ctrl-C) too, the staged state of the
+// column is restored from an undo log, so a failed import stages nothing.
 #include <hangar/error.h>
+#include <hangar/storage/failpoint.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
 
 #include <algorithm>
@@ -317,17 +319,23 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
   }
 
   std::map<std::string, detail::RepoState::Undo> undo;
-  auto rollback = [&] {
-    st.chunks.discard_staged();
-    for (auto& [col, u] : undo) st.unstage(col, u);
-    st.meta.write([&](lmdb::WriteTxn& txn) {
-      for (const auto& [col, sc] : before) {
-        if (sc)
-          st.staging.set_column(txn, col, *sc);
-        else
-          st.staging.erase_column(txn, col);
-      }
-    });
+  // True when the staged state is as before the import.
+  auto rollback = [&]() noexcept {
+    try {
+      st.chunks.discard_staged();
+      for (auto& [col, u] : undo) st.unstage(col, u);
+      st.meta.write([&](lmdb::WriteTxn& txn) {
+        for (const auto& [col, sc] : before) {
+          if (sc)
+            st.staging.set_column(txn, col, *sc);
+          else
+            st.staging.erase_column(txn, col);
+        }
+      });
+      return true;
+    } catch (...) {
+      return false;
+    }
   };
   try {
     ColumnSchema schema;
@@ -377,6 +385,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       labels.clear();
     };
     for (std::size_t i = 0; i < files.size(); ++i) {
+      check_interrupt();
       Decoded d = pool.take(i);
       Bytes rk = Key(files[i].key).encoded();
       result.raw_bytes += d.sample.nbytes;
@@ -396,16 +405,16 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       batch.emplace_back(std::move(rk), std::move(d.sample));
       ++result.files;
       if (pending_bytes >= kStageBytes) stage();
-      if (batch.size() >= kEpochSamples) flush();
+      if (batch.size() >= kEpochSamples) {
+        flush();
+        failpoint_wait_for_interrupt("import-epoch");  // tests: interrupt with an epoch staged
+      }
       if (opt.progress) opt.progress(i + 1, files.size());
     }
     if (!batch.empty()) flush();
   } catch (...) {
-    try {
-      rollback();
-    } catch (...) {
-      // Keep the original error; a failed rollback leaves staged work that 'hangar reset' clears.
-    }
+    // A failed rollback keeps the original error; 'hangar reset' clears the staged work it left.
+    if (rollback()) rethrow_interrupted("the import was rolled back, nothing was staged");
     throw;
   }
   return result;

@@ -10,13 +10,15 @@ stop_servers() {
 }
 trap 'stop_servers; rm -rf "$T"' EXIT
 
-# serve REPO [ARGS...]: starts 'hangar server REPO ARGS' on a free port; sets URL and SERVER_PID.
+# serve REPO [ARGS...]: starts 'hangar server REPO ARGS' on a free port; sets URL, SERVER_PID
+# and SERVER_LOG (its stdout and stderr).
 serve() {
   local repo=$1 pf i
   shift
   pf=$T/.port.${#SERVER_PIDS[@]}
   rm -f "$pf"
-  "$HANGAR" server "$repo" --port 0 --port-file "$pf" "$@" >"$pf.log" 2>&1 </dev/null &
+  SERVER_LOG=$pf.log
+  "$HANGAR" server "$repo" --port 0 --port-file "$pf" "$@" >"$SERVER_LOG" 2>&1 </dev/null &
   SERVER_PID=$!
   SERVER_PIDS+=("$SERVER_PID")
   for ((i = 0; i < 200; i++)); do

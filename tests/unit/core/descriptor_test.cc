@@ -322,7 +322,7 @@ TEST_CASE("Descriptor: the delta predictor is for images of 1- and 2-byte intege
 }
 
 TEST_CASE(
-    "Descriptor: with the delta option image chunks are zstd-delta and read back; the "
+    "Descriptor: with the delta option image chunks are zstd-delta and read back, the "
     "sample id does not depend on it",
     "[core][descriptor]") {
   testing::StorageTempDir dir("descriptor-delta");

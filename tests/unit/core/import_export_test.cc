@@ -161,7 +161,7 @@ TEST_CASE("Import: class folders become labels, identically for any number of jo
   CHECK(label_runs[2] == label_runs[0]);
 }
 
-TEST_CASE("Import: without --recursive only the top folder is read; keys are relative paths",
+TEST_CASE("Import: without --recursive only the top folder is read, keys are relative paths",
           "[core][import]") {
   testing::StorageTempDir dir("import");
   const Tensor top =

@@ -118,7 +118,7 @@ TEST_CASE("Merge: non-conflicting changes from both sides combine", "[core][merg
   CHECK(std::count(logged.begin(), logged.end(), theirs) == 1);
 }
 
-TEST_CASE("Merge: every conflict kind is listed by column and key; nothing is written",
+TEST_CASE("Merge: every conflict kind is listed by column and key, nothing is written",
           "[core][merge]") {
   Fork f;
   f.repo.create_column(int_column("s"));

@@ -176,7 +176,8 @@ TEST_CASE("RecordTree: build, find and iterate match std::map", "[core][record_t
   }
 }
 
-TEST_CASE("RecordTree: for_each_record visits [lo, hi) in order", "[core][record_tree]") {
+TEST_CASE("RecordTree: for_each_record visits keys from lo up to (not including) hi in order",
+          "[core][record_tree]") {
   Rng rng(11);
   const Map m = random_map(rng, 5000);
   MemoryPageStore store;

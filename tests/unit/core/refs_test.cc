@@ -92,7 +92,7 @@ TEST_CASE("RefStore: compare_and_swap creates, moves and refuses stale updates",
   CHECK(r.refs.read(txn, ref) == d("2"));
 }
 
-TEST_CASE("RefStore: list is sorted and limited to the prefix; remove reports absence",
+TEST_CASE("RefStore: list is sorted and limited to the prefix, remove reports absence",
           "[core][refs]") {
   RefEnv r;
   r.env.write([&](lmdb::WriteTxn& txn) {

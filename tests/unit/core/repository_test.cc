@@ -107,7 +107,7 @@ TEST_CASE("Repository: init creates an empty repository on branch main", "[core]
   CHECK(error_of([&] { repo.resolve("main"); }).code() == ErrorCode::NotFound);
 }
 
-TEST_CASE("Repository: init twice is AlreadyExists; a plain folder is NotFound",
+TEST_CASE("Repository: init twice is AlreadyExists, a plain folder is NotFound",
           "[core][repository]") {
   testing::StorageTempDir dir("repo");
   Repository::init(dir.path(), kUser);

@@ -1,5 +1,7 @@
 // clone, fetch, fetch-data and push: what the CLI calls. Each runs the negotiation over a
-// Transport and leaves the local repository as it was when it fails.
+// Transport and leaves the local repository as it was when it fails. Each stops soon after an
+// interrupt is requested (hangar/storage/interrupt.h) and then throws Interrupted, its message saying
+// what was undone: "interrupted; nothing was fetched, ...".
 #pragma once
 
 #include <hangar/remote/selection.h>
@@ -54,7 +56,8 @@ struct CloneResult {
 
 // Creates `dir` (it must not exist or be empty) and clones into it; on any failure removes
 // what it created. Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch),
-// Remote, Unsupported, Corrupt, Io.
+// Remote, Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone
+// 'DIR'").
 CloneResult clone(const CloneOptions& options);
 
 struct FetchOptions {
@@ -70,7 +73,7 @@ struct FetchResult {
 };
 
 // Brings history (no data) and updates refs/remotes/REMOTE/*. REQUIRES Write.
-// Throws: NotFound (remote or branch), Remote, Unsupported, Corrupt.
+// Throws: NotFound (remote or branch), Remote, Unsupported, Corrupt, Interrupted.
 FetchResult fetch(Repository& repo, const FetchOptions& options);
 
 struct FetchDataOptions {
@@ -91,7 +94,8 @@ struct FetchDataResult {
 };
 
 // Brings the selected chunks that are not local; all of them or none. REQUIRES Write.
-// Throws: NotFound, InvalidArgument, Remote, Unsupported, Corrupt.
+// Throws: NotFound, InvalidArgument, Remote, Unsupported, Corrupt, Interrupted (while
+// receiving; once every pack has verified, the chunks are stored whatever comes).
 FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options);
 
 struct PushOptions {
@@ -113,7 +117,9 @@ struct PushResult {
 // Sends the branch's missing history and chunks, then a compare-and-swap ref update.
 // REQUIRES Write (it updates refs/remotes/REMOTE/BRANCH).
 // Throws: NotFound (remote, branch), Remote (rejected: not a fast-forward, stale, read-only,
-// auth), NotLocal (a chunk the remote lacks is not local either), Unsupported, Corrupt.
+// auth), NotLocal (a chunk the remote lacks is not local either), Unsupported, Corrupt,
+// Interrupted (only before the whole pack was sent: after that the server decides, and push
+// waits for its reply).
 PushResult push(Repository& repo, const PushOptions& options);
 
 // The URL of configured remote `name`. Throws: NotFound "no remote 'x'; see 'hangar remote list'".

@@ -83,7 +83,9 @@ struct TransportOptions {
 
 // One connection to one remote. Not thread-safe. Every method may throw:
 // Remote (cannot connect, HTTP error, auth with a hint, stream broke), Unsupported (the peer
-// speaks a newer protocol), Corrupt (bad reply), NotFound (a path that is not a repository).
+// speaks a newer protocol), Corrupt (bad reply), NotFound (a path that is not a repository),
+// Interrupted (an interrupt was requested, hangar/storage/interrupt.h: HTTP requests stop at once,
+// even while they wait on the server; push() no longer once its whole pack was sent).
 class Transport {
  public:
   virtual ~Transport() = default;

@@ -76,7 +76,7 @@ class Chunks {
 
   // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
   // `rehash`, decodes and re-hashes it. Returns the digests that failed, with a one-line reason.
-  // Throws: Io.
+  // Throws: Io, Interrupted (checked between chunks).
   std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
 
   LocationIndex& index() noexcept;

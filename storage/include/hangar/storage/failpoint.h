@@ -1,0 +1,18 @@
+// Test hooks (STYLE 8.10): HANGAR_FAILPOINT=<name> arms the failpoint of that name so that
+// end-to-end tests act at a deterministic moment: kill a server mid-stream or a client
+// mid-push, or signal a command at a known point. Costs one getenv per process.
+#pragma once
+
+namespace hangar {
+
+// True when HANGAR_FAILPOINT is `name`.
+bool failpoint_armed(const char* name) noexcept;
+
+// When armed: ends the process at once with _exit(86) (no destructors, like a crash).
+void failpoint(const char* name) noexcept;
+
+// When armed: waits here until an interrupt is requested (hangar/storage/interrupt.h), at most a
+// minute, so that a test can send the signal while the command is known to be at this point.
+void failpoint_wait_for_interrupt(const char* name) noexcept;
+
+}  // namespace hangar

@@ -1,0 +1,31 @@
+// Failpoints (hangar/storage/failpoint.h).
+#include <hangar/storage/failpoint.h>
+#include <hangar/storage/interrupt.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace hangar {
+
+bool failpoint_armed(const char* name) noexcept {
+  static const char* const armed = std::getenv("HANGAR_FAILPOINT");
+  return armed != nullptr && std::strcmp(armed, name) == 0;
+}
+
+void failpoint(const char* name) noexcept {
+  if (failpoint_armed(name)) ::_exit(86);
+}
+
+void failpoint_wait_for_interrupt(const char* name) noexcept {
+  if (!failpoint_armed(name)) return;
+  constexpr auto kPoll = std::chrono::milliseconds(10);
+  constexpr auto kMaxWait = std::chrono::minutes(1);
+  const auto until = std::chrono::steady_clock::now() + kMaxWait;
+  while (!interrupted() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(kPoll);
+}
+
+}  // namespace hangar
