@@ -59,7 +59,9 @@ class PhaseProgress {
       if (phase != phase_) {
         if (bar_) bar_->finish();
         phase_ = std::string(phase);
-        bar_ = std::make_unique<Progress>(verb_ + " " + phase_, true, ctx_.err);
+        // "clone history", "fetch data"; push's one phase is called "push" as well.
+        bar_ = std::make_unique<Progress>(phase_ == verb_ ? verb_ : verb_ + " " + phase_, true,
+                                          ctx_.err);
       }
       bar_->update(done, total);
     };

@@ -1,5 +1,5 @@
 // hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]:
-// serves a repository over HTTP until SIGINT or SIGTERM, then stops cleanly.
+// serves a repository over HTTP until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
 #include <hangar/storage/file_lock.h>
@@ -46,6 +46,10 @@ void run_server(Context& ctx, const ServerArgs& a) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  // SIGHUP (the terminal went away) stops it too, unless started ignoring it (nohup).
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN)
+    sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   remote::Server server(o);

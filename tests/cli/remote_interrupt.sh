@@ -43,3 +43,7 @@ ok -C part fsck
 
 # The stalled requests end with the server, which still stops cleanly.
 unserve "$SERVER_PID"
+
+# A server stops cleanly on SIGHUP (its terminal went away) as on SIGTERM.
+serve src
+unserve "$SERVER_PID" HUP

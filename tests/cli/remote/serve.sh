@@ -30,16 +30,16 @@ serve() {
   URL=http://127.0.0.1:$(cat "$pf")
 }
 
-# unserve PID: SIGTERM; the server must exit 0 (clean shutdown) within 10 s.
+# unserve PID [SIGNAL]: SIGTERM (or SIGNAL); the server must exit 0 (clean shutdown) within 10 s.
 unserve() {
-  local pid=$1 i rc=0
-  kill -TERM "$pid"
+  local pid=$1 sig=${2:-TERM} i rc=0
+  kill -"$sig" "$pid"
   for ((i = 0; i < 200; i++)); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
   wait "$pid" || rc=$?
-  [[ $rc -eq 0 ]] || die "hangar server $pid exited $rc after SIGTERM, expected 0"
+  [[ $rc -eq 0 ]] || die "hangar server $pid exited $rc after SIG$sig, expected 0"
 }
 
 # random_npys DIR N [SIDE]: N deterministic, incompressible SIDExSIDEx3 uint8 .npy files named
