@@ -174,9 +174,16 @@ void run_clone(Context& ctx, const CloneArgs& a) {
 
 // ---- fetch | fetch-data | push ----
 
-void run_fetch(Context& ctx, const std::string& name, const std::optional<std::string>& branch) {
+struct FetchArgs {
+  std::string remote;
+  std::optional<std::string> branch;
+  bool prune = false;
+};
+
+void run_fetch(Context& ctx, const FetchArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::FetchOptions o{name, branch, remote::TransportOptions::from_env(), {}};
+  const std::string& name = a.remote;
+  remote::FetchOptions o{name, a.branch, remote::TransportOptions::from_env(), {}, a.prune};
   PhaseProgress progress(ctx, "fetch");
   o.progress = progress.callback();
   const remote::FetchResult r = remote::fetch(repo, o);
@@ -186,15 +193,16 @@ void run_fetch(Context& ctx, const std::string& name, const std::optional<std::s
     for (const auto& c : r.updated)
       updated.push_back(
           Json{{"name", c.name}, {"old", digest_json(c.old_commit)}, {"new", c.new_commit.hex()}});
-    Json doc{{"remote", name}, {"updated", updated}};
+    Json doc{{"remote", name}, {"updated", updated}, {"pruned", r.pruned}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
   }
-  if (r.updated.empty()) ctx.out << "already up to date with " << name << '\n';
+  if (r.updated.empty() && r.pruned.empty()) ctx.out << "already up to date with " << name << '\n';
   for (const auto& c : r.updated)
     ctx.out << "  " << short_or(c.old_commit, "(new)") << " -> " << c.new_commit.short_hex() << "  "
             << c.name << '\n';
+  for (const auto& p : r.pruned) ctx.out << "  (deleted)" << std::string(21, ' ') << p << '\n';
 }
 
 struct FetchDataArgs {
@@ -290,12 +298,15 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   add_json_flag(*clone, ctx);
   on_run_interruptible(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });
 
-  auto f = std::make_shared<std::pair<std::string, std::optional<std::string>>>();
+  auto f = std::make_shared<FetchArgs>();
   CLI::App* fetch = app.add_subcommand("fetch", "bring a remote's history (no data)");
-  fetch->add_option("REMOTE", f->first, "remote name")->required();
-  fetch->add_option("BRANCH", f->second, "only this branch");
+  fetch->add_option("REMOTE", f->remote, "remote name")->required();
+  auto* only = fetch->add_option("BRANCH", f->branch, "only this branch");
+  fetch->add_flag("-p,--prune", f->prune,
+                  "delete remote-tracking branches the remote no longer has")
+      ->excludes(only);
   add_json_flag(*fetch, ctx);
-  on_run_interruptible(*fetch, ctx, [&ctx, f] { run_fetch(ctx, f->first, f->second); });
+  on_run_interruptible(*fetch, ctx, [&ctx, f] { run_fetch(ctx, *f); });
 
   auto d = std::make_shared<FetchDataArgs>();
   CLI::App* fd = app.add_subcommand("fetch-data", "bring sample data that is not local yet");

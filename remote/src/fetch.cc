@@ -1,5 +1,6 @@
-// fetch: the remote's new history (no data) and its branches as refs/remotes/REMOTE/BRANCH.
-// One txn: the objects and every tracking-ref move land together or not at all.
+// fetch: the remote's new history (no data) and its branches as refs/remotes/REMOTE/BRANCH
+// (with prune: minus the branches it no longer has). One txn: the objects and every
+// tracking-ref move land together or not at all.
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
@@ -24,6 +25,9 @@ std::string remote_url(const Repository& repo, std::string_view name) {
 }
 
 FetchResult fetch(Repository& repo, const FetchOptions& o) try {
+  if (o.prune && o.branch)
+    fail(ErrorCode::InvalidArgument,
+         "--prune needs every branch of the remote; drop BRANCH or --prune");
   const std::string url = remote_url(repo, o.remote);
   client::Connection conn = client::connect(url, o.transport);
   Transport& t = *conn.transport;
@@ -45,6 +49,15 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
         request.wants.push_back(b.commit);
   }
   FetchResult out;
+  if (o.prune) {
+    const std::string prefix = o.remote + "/";
+    for (const auto& tracked : transfer::remote_branches(repo, o.remote)) {
+      const std::string name = tracked.name.substr(prefix.size());
+      if (std::none_of(branches.begin(), branches.end(),
+                       [&](const RemoteBranch& b) { return b.name == name; }))
+        out.pruned.push_back(tracked.name);
+    }
+  }
   transfer::ObjectWriter writer(repo);
   if (!request.wants.empty()) {
     DirectHandler handler(&writer, nullptr);
@@ -57,6 +70,7 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
     writer.set_ref(ref, b.commit);
     out.updated.push_back({o.remote + "/" + b.name, old, b.commit});
   }
+  for (const auto& name : out.pruned) writer.remove_ref(std::string(transfer::kRemotesPrefix) + name);
   writer.commit();
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();

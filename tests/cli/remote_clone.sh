@@ -94,6 +94,19 @@ ok -C bare remote list --json
 jcheck '[.[].name] == ["origin"] and (.[0].branches | length) == 1' "remove drops tracking refs"
 fails 3 "no remote 'backup'" -C bare remote remove backup
 
+# fetch --prune: a branch deleted on the remote loses its tracking branch only when asked.
+ok -C src branch create gone
+ok -C bare fetch origin --json
+jcheck '[.updated[].name] == ["origin/gone"] and .pruned == []' "fetch brings origin/gone"
+ok -C src branch delete gone
+ok -C bare fetch origin --json
+jcheck '.updated == [] and .pruned == []' "fetch without --prune keeps origin/gone"
+ok -C bare fetch origin --prune --json
+jcheck '.pruned == ["origin/gone"]' "fetch --prune deletes origin/gone"
+ok -C bare branch list --all --json
+jcheck '[.[].name] == ["main", "origin/main"]' "origin/gone is gone"
+fails 2 "" -C bare fetch origin main --prune
+
 # Usage errors are exit 2; a destination that is not empty is exit 3 and untouched.
 fails 2 "" clone "$URL" x --no-data --max-bytes 1M
 fails 2 "" clone "$URL" x --max-bytes 12Q

@@ -122,6 +122,31 @@ TEST_CASE("LocalTransport: fetch brings history and moves remote-tracking branch
   CHECK(dst.checkout_at(theirs).stats("images").local_count == 120);  // history, no data
 }
 
+TEST_CASE("LocalTransport: fetch with prune deletes tracking branches the remote dropped",
+          "[remote][local]") {
+  TwoRepos t;
+  t.clone_it();
+  {
+    Repository src = Repository::open(t.src, Mode::Write);
+    src.create_branch("old", std::nullopt);
+  }
+  Repository dst = Repository::open(t.dst, Mode::Write);
+  REQUIRE(fetch(dst, {"origin", std::nullopt, {}, {}}).updated.size() == 1);  // origin/old
+  {
+    Repository src = Repository::open(t.src, Mode::Write);
+    src.delete_branch("old", true);
+  }
+  CHECK(fetch(dst, {"origin", std::nullopt, {}, {}}).pruned.empty());
+  CHECK(dst.resolve("origin/old") == t.base);
+  const FetchResult r = fetch(dst, {"origin", std::nullopt, {}, {}, true});
+  CHECK(r.pruned == std::vector<std::string>{"origin/old"});
+  CHECK(r.updated.empty());
+  CHECK(error_of([&] { dst.resolve("origin/old"); }).code() == ErrorCode::NotFound);
+  CHECK(dst.resolve("origin/main") == t.base);
+  CHECK(error_of([&] { fetch(dst, {"origin", "main", {}, {}, true}); }).code() ==
+        ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("LocalTransport: a truncated or bit-flipped stream changes nothing", "[remote][local]") {
   TwoRepos t(200);
   DataSelection none;

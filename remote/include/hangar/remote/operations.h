@@ -65,15 +65,20 @@ struct FetchOptions {
   std::optional<std::string> branch;  // default: every remote branch
   TransportOptions transport;
   RemoteProgress progress;
+  // Also delete the remote-tracking branches of `remote` whose branch the remote no longer
+  // has (git fetch --prune). Refused together with `branch`.
+  bool prune = false;
 };
 
 struct FetchResult {
   std::vector<RefChange> updated;  // remote-tracking branches that moved or appeared
+  std::vector<std::string> pruned;  // remote-tracking branches deleted ("origin/old")
   TransferStats stats;
 };
 
-// Brings history (no data) and updates refs/remotes/REMOTE/*. REQUIRES Write.
-// Throws: NotFound (remote or branch), Remote, Unsupported, Corrupt, Interrupted.
+// Brings history (no data) and updates refs/remotes/REMOTE/*, in one txn with the pruning.
+// REQUIRES Write. Throws: NotFound (remote or branch), InvalidArgument (prune with branch),
+// Remote, Unsupported, Corrupt, Interrupted.
 FetchResult fetch(Repository& repo, const FetchOptions& options);
 
 struct FetchDataOptions {
