@@ -86,8 +86,8 @@ void run_merge(Context& ctx, const MergeArgs& args) {
 void register_merge_commands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<MergeArgs>();
   CLI::App* merge = app.add_subcommand(
-      "merge", "merge BRANCH into the current branch (fast-forward or three-way by key)");
-  merge->add_option("branch", args->branch, "the branch to merge")->required();
+      "merge", "merge BRANCH (or origin/main after 'hangar fetch', or a commit) into the current branch (fast-forward or three-way by key)");
+  merge->add_option("BRANCH", args->branch, "what to merge: " + revision_help())->required();
   merge->add_option("-m,--message", args->message, "message of the merge commit");
   merge->add_option("--strategy", args->strategy, "resolve every conflict to one side")
       ->check(CLI::IsMember({"ours", "theirs"}));

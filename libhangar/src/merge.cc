@@ -100,7 +100,8 @@ std::vector<Conflict> describe(const detail::RepoState& st, const lmdb::Txn& txn
 
 struct MergeInput {
   std::string ours_branch;
-  std::string theirs_branch;
+  std::string theirs_branch;     // the revision as given: "dev", "origin/main", "HEAD~2"
+  bool theirs_is_branch = false;  // a local branch (the default message says "branch")
   Digest ours;
   Digest theirs;
 };
@@ -134,9 +135,10 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
   c.time = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  c.message = !options.message.empty() ? options.message
-                                       : "Merge branch '" + in.theirs_branch + "' into '" +
-                                             in.ours_branch + "'";
+  c.message = !options.message.empty()
+                  ? options.message
+                  : (in.theirs_is_branch ? "Merge branch '" : "Merge '") + in.theirs_branch +
+                        "' into '" + in.ours_branch + "'";
   const Digest id = st.objects.put(txn, encode_commit(c));
   if (!st.refs.compare_and_swap(txn, RefStore::branch_ref(in.ours_branch), in.ours, id))
     fail(ErrorCode::Internal, "branch '" + in.ours_branch + "' moved during merge");
@@ -146,14 +148,13 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
   return r;
 }
 
-MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string_view branch,
+MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string_view revision,
                          const MergeOptions& options, const UserIdentity& who) {
   MergeInput in;
   in.ours_branch = st.refs.head_branch(txn);
-  in.theirs_branch = std::string(branch);
-  const auto theirs = st.refs.read(txn, RefStore::branch_ref(branch));
-  if (!theirs)
-    fail(ErrorCode::NotFound, "no branch '" + in.theirs_branch + "'; see 'hangar branch list'");
+  in.theirs_branch = std::string(revision);
+  in.theirs_is_branch = st.refs.read(txn, RefStore::branch_ref(revision)).has_value();
+  const Digest theirs = detail::resolve_revision(st, txn, revision);
   if (!st.staging.empty(txn))
     fail(ErrorCode::InvalidArgument, "cannot merge '" + in.theirs_branch +
                                          "': there are staged changes on '" + in.ours_branch +
@@ -162,20 +163,20 @@ MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string
   const std::string ref = RefStore::branch_ref(in.ours_branch);
   MergeResult r;
   History h(st, txn);
-  if (ours && is_ancestor(h.parents(), *theirs, *ours)) {
+  if (ours && is_ancestor(h.parents(), theirs, *ours)) {
     r.kind = MergeResult::Kind::UpToDate;
     r.commit = ours;
     return r;
   }
-  if (!ours || is_ancestor(h.parents(), *ours, *theirs)) {
-    if (!st.refs.compare_and_swap(txn, ref, ours, *theirs))
+  if (!ours || is_ancestor(h.parents(), *ours, theirs)) {
+    if (!st.refs.compare_and_swap(txn, ref, ours, theirs))
       fail(ErrorCode::Internal, "branch '" + in.ours_branch + "' moved during merge");
     r.kind = MergeResult::Kind::FastForward;
     r.commit = theirs;
     return r;
   }
   in.ours = *ours;
-  in.theirs = *theirs;
+  in.theirs = theirs;
   return three_way(st, txn, h, in, options, who);
 }
 
@@ -211,12 +212,12 @@ std::vector<Digest> Repository::merge_bases(const Digest& a, const Digest& b) co
   return lowest_common_ancestors(h.parents(), sa, sb);
 }
 
-MergeResult Repository::merge(std::string_view branch, const MergeOptions& options) {
+MergeResult Repository::merge(std::string_view revision, const MergeOptions& options) {
   state_->require_write();
   const UserIdentity who = user();
   MergeResult result;
   state_->meta.write([&](lmdb::WriteTxn& txn) {
-    result = merge_in_txn(*state_, txn, branch, options, who);
+    result = merge_in_txn(*state_, txn, revision, options, who);
   });
   return result;
 }

@@ -103,6 +103,10 @@ class RepoState::Undo {
   std::vector<std::pair<std::size_t, StagedSample>> previous_;  // (end of the key in keys_, state)
 };
 
+// The commit a revision names ("HEAD", a branch, "origin/main", a digest or prefix, with ~N
+// and ^N steps: revision.h), read in `txn`. Throws: InvalidArgument, NotFound, Ambiguous.
+Digest resolve_revision(const RepoState& s, const lmdb::Txn& txn, std::string_view rev);
+
 // Longest record key (key encoding + subkey encoding); see record_key().
 constexpr std::size_t kMaxRecordKeyBytes = 446;
 

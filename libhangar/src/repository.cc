@@ -109,6 +109,12 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
 
 namespace detail {
 RepoState& state_of(Repository& repo) { return *repo.state_; }
+Digest resolve_revision(const RepoState& s, const lmdb::Txn& txn, std::string_view rev) {
+  const Revision parsed = parse_revision(rev);
+  const Digest start = resolve_name(s, txn, parsed.name, rev);
+  return walk_revision(parsed, rev, start,
+                       [&](const Digest& id) { return s.load_commit(txn, id).parents; });
+}
 const RepoState& state_of(const Repository& repo) { return *repo.state_; }
 }  // namespace detail
 
@@ -197,11 +203,8 @@ std::optional<Digest> Repository::find_branch(std::string_view name) const {
 }
 
 Digest Repository::resolve(std::string_view rev) const {
-  const detail::Revision parsed = detail::parse_revision(rev);
   auto txn = state_->meta.begin_read();
-  const Digest start = resolve_name(*state_, txn, parsed.name, rev);
-  return detail::walk_revision(
-      parsed, rev, start, [&](const Digest& id) { return state_->load_commit(txn, id).parents; });
+  return detail::resolve_revision(*state_, txn, rev);
 }
 
 std::vector<BranchInfo> Repository::branches() const {

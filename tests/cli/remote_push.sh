@@ -55,6 +55,16 @@ runchanged b b
 ok -C b push origin --force --json
 jcheck '.result == "forced"' "--force replaces the remote branch"
 
+# a, left behind by the forced push, follows the hint: fetch, merge origin/main, push.
+fails 3 "run 'hangar fetch origin' and merge 'origin/main' first" -C a push origin
+ok -C a fetch origin
+ok -C a merge origin/main --json
+jcheck '.result == "merged"' "merge origin/main after a fetch"
+ok -C a log -n 1 --json
+jcheck ".[0].message == \"Merge 'origin/main' into 'main'\"" "the merge commit names origin/main"
+ok -C a push origin --json
+jcheck '.result == "fast-forward"' "the merge pushes as a fast-forward"
+
 # Racing pushes from two clones at the same tip: exactly one wins.
 ok clone "$URL" r1 --no-data
 ok clone "$URL" r2 --no-data

@@ -176,11 +176,12 @@ class Repository {
   // The lowest common ancestors of two commits in the DAG (several for criss-cross
   // histories, none for unrelated ones), sorted by digest. Throws: NotFound, Corrupt.
   std::vector<Digest> merge_bases(const Digest& a, const Digest& b) const;
-  // REQUIRES Write. Merges branch `branch` into the current branch (see merge.h for the
-  // rules). Conflicts are a value (Kind::Conflict; nothing written); the branch moves by
-  // compare-and-swap. Throws: NotFound (branch), InvalidArgument (staged work on the current
-  // branch), Corrupt.
-  MergeResult merge(std::string_view branch, const MergeOptions& options);
+  // REQUIRES Write. Merges `revision` (a branch, a remote-tracking branch such as
+  // "origin/main", a commit, "dev~2": resolve()'s forms) into the current branch (see merge.h
+  // for the rules). Conflicts are a value (Kind::Conflict; nothing written); the branch moves
+  // by compare-and-swap. Throws: NotFound (revision), InvalidArgument (malformed revision,
+  // staged work on the current branch), Corrupt.
+  MergeResult merge(std::string_view revision, const MergeOptions& options);
 
  private:
   explicit Repository(std::unique_ptr<detail::RepoState> state);

@@ -69,6 +69,32 @@ TEST_CASE("Merge: up-to-date and fast-forward", "[core][merge]") {
   CHECK(error_of([&] { f.repo.merge("main", {}); }).code() == ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("Merge: any revision merges, not only a branch", "[core][merge]") {
+  Fork f;
+  const Digest d1 = f.on("dev", [&] { put_value(f.repo, "v", 7, 70); });
+  const Digest d2 = f.on("dev", [&] { put_value(f.repo, "v", 8, 80); });
+  const Digest ours = f.on("main", [&] { put_value(f.repo, "v", 9, 90); });
+  SECTION("dev~1: a three-way merge of that commit, named as given") {
+    const MergeResult m = f.repo.merge("dev~1", {});
+    REQUIRE(m.kind == Kind::Merged);
+    CHECK(f.repo.get_commit(*m.commit).parents == std::vector<Digest>{ours, d1});
+    CHECK(f.repo.get_commit(*m.commit).message == "Merge 'dev~1' into 'main'");
+    CHECK(f.v(m.commit) == Values{{1, 10}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {7, 70},
+                                  {9, 90}});
+  }
+  SECTION("a commit digest prefix") {
+    const MergeResult m = f.repo.merge(d2.hex().substr(0, 10), {});
+    REQUIRE(m.kind == Kind::Merged);
+    CHECK(f.repo.get_commit(*m.commit).parents == std::vector<Digest>{ours, d2});
+  }
+  SECTION("an ancestor of HEAD is up to date; a bad revision changes nothing") {
+    CHECK(f.repo.merge("HEAD~1", {}).kind == Kind::UpToDate);
+    CHECK(error_of([&] { f.repo.merge("dev~9", {}); }).code() == ErrorCode::NotFound);
+    CHECK(error_of([&] { f.repo.merge("dev~x", {}); }).code() == ErrorCode::InvalidArgument);
+    CHECK(f.repo.head() == ours);
+  }
+}
+
 TEST_CASE("Merge: non-conflicting changes from both sides combine", "[core][merge]") {
   Fork f;
   f.repo.create_column(int_column("old"));
