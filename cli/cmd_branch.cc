@@ -99,12 +99,15 @@ void register_branch_commands(CLI::App& app, Context& ctx) {
   constexpr const char* kAllHelp = "remote-tracking branches (origin/main) too, after local ones";
   branch->add_flag("-a,--all", *all, kAllHelp);
   add_json_flag(*branch, ctx);
+  CLI::App* list = branch->add_subcommand("list", "branches with their commits");
   // A bare 'hangar branch' lists; subcommand callbacks run first and set their own action.
-  branch->callback([&ctx, branch, all] {
-    if (branch->get_subcommands().empty()) ctx.action = [&ctx, all] { run_list(ctx, *all); };
+  branch->callback([&ctx, branch, list, all] {
+    const std::vector<CLI::App*> subs = branch->get_subcommands();
+    if (subs.empty()) ctx.action = [&ctx, all] { run_list(ctx, *all); };
+    else if (*all && subs.front() != list)
+      throw CLI::ValidationError("--all", "only 'hangar branch list' takes it");
   });
 
-  CLI::App* list = branch->add_subcommand("list", "branches with their commits");
   list->add_flag("-a,--all", *all, kAllHelp);
   add_json_flag(*list, ctx);
   on_run(*list, ctx, [&ctx, all] { run_list(ctx, *all); });

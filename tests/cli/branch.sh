@@ -49,6 +49,7 @@ fails 3 "branch|name" branch create "bad..name"
 fails 3 "nope" branch delete nope
 fails 2 "" branch delete
 fails 2 "" checkout
+fails 2 "only 'hangar branch list' takes it" branch --all create x
 unchanged before
 
 ok branch delete old --json
