@@ -98,9 +98,12 @@ struct FetchDataResult {
   TransferStats stats;
 };
 
-// Brings the selected chunks that are not local; all of them or none. REQUIRES Write.
-// Throws: NotFound, InvalidArgument, Remote, Unsupported, Corrupt, Interrupted (while
-// receiving; once every pack has verified, the chunks are stored whatever comes).
+// Brings the selected chunks that are not local. REQUIRES Write. A transfer that fails or is
+// interrupted stores nothing: packs are verified into a spool first. A local failure while
+// storing them (NoSpace, Io) keeps the batches (~8 MiB) already stored: whole, verified
+// chunks, so only more data is local and a repeated call fetches the rest.
+// Throws: NotFound, InvalidArgument, Remote, Unsupported, Corrupt, NoSpace, Io, Interrupted
+// (while receiving; once every pack has verified, the chunks are stored whatever comes).
 FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options);
 
 struct PushOptions {
