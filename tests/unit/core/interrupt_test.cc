@@ -45,6 +45,14 @@ struct TempRepo {
     }
     return folder;
   }
+  // Options importing a fresh folder of n files (npy_folder) into `column`.
+  ImportOptions import_of(const std::string& column, const std::string& folder,
+                          std::uint64_t n) const {
+    ImportOptions o;
+    o.column = column;
+    o.path = npy_folder(folder, n);
+    return o;
+  }
   std::uint64_t staged_count(const std::string& column) const {
     const Checkout view = repo->staged_view();
     return view.has_column(column) ? view.count(column) : 0;
@@ -61,9 +69,7 @@ ProgressFn interrupt_at(std::uint64_t at) {
 TEST_CASE("import_files: an interrupt half-way rolls the import back", "[core][interrupt]") {
   InterruptScope scope;
   TempRepo r;
-  ImportOptions o;
-  o.column = "images";
-  o.path = r.npy_folder("first", 3);
+  ImportOptions o = r.import_of("images", "first", 3);
   import_files(*r.repo, o);
   r.repo->commit("first");
   r.repo->put("images", Key("extra"), std::nullopt,
@@ -86,9 +92,7 @@ TEST_CASE("import_files: an interrupt half-way rolls the import back", "[core][i
 TEST_CASE("import_files: an interrupt undoes the column the import created", "[core][interrupt]") {
   InterruptScope scope;
   TempRepo r;
-  ImportOptions o;
-  o.column = "fresh";
-  o.path = r.npy_folder("files", 10);
+  ImportOptions o = r.import_of("fresh", "files", 10);
   o.progress = interrupt_at(5);
   CHECK(error_of([&] { import_files(*r.repo, o); }).code() == ErrorCode::Interrupted);
   CHECK_FALSE(r.repo->staged_view().has_column("fresh"));
@@ -99,10 +103,7 @@ TEST_CASE("export_column: an interrupt stops it, and every file it wrote is whol
           "[core][interrupt]") {
   InterruptScope scope;
   TempRepo r;
-  ImportOptions in;
-  in.column = "images";
-  in.path = r.npy_folder("files", 30);
-  import_files(*r.repo, in);
+  import_files(*r.repo, r.import_of("images", "files", 30));
   ExportOptions o;
   o.column = "images";
   o.dir = r.dir / "out";
@@ -125,10 +126,7 @@ TEST_CASE("export_column: an interrupt stops it, and every file it wrote is whol
 TEST_CASE("gc and fsck: an interrupt stops them, and gc removes nothing", "[core][interrupt]") {
   InterruptScope scope;
   TempRepo r;
-  ImportOptions o;
-  o.column = "images";
-  o.path = r.npy_folder("files", 5);
-  import_files(*r.repo, o);
+  import_files(*r.repo, r.import_of("images", "files", 5));
   r.repo->commit("one");
   r.repo->put("images", Key("gone"), std::nullopt,
               test::make_random_tensor(DType::UInt8, kShape, 9).view());
