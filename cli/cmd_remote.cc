@@ -182,8 +182,7 @@ struct FetchArgs {
 
 void run_fetch(Context& ctx, const FetchArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  const std::string& name = a.remote;
-  remote::FetchOptions o{name, a.branch, remote::TransportOptions::from_env(), {}, a.prune};
+  remote::FetchOptions o{a.remote, a.branch, remote::TransportOptions::from_env(), {}, a.prune};
   PhaseProgress progress(ctx, "fetch");
   o.progress = progress.callback();
   const remote::FetchResult r = remote::fetch(repo, o);
@@ -193,12 +192,12 @@ void run_fetch(Context& ctx, const FetchArgs& a) {
     for (const auto& c : r.updated)
       updated.push_back(
           Json{{"name", c.name}, {"old", digest_json(c.old_commit)}, {"new", c.new_commit.hex()}});
-    Json doc{{"remote", name}, {"updated", updated}, {"pruned", r.pruned}};
+    Json doc{{"remote", a.remote}, {"updated", updated}, {"pruned", r.pruned}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
   }
-  if (r.updated.empty() && r.pruned.empty()) ctx.out << "already up to date with " << name << '\n';
+  if (r.updated.empty() && r.pruned.empty()) ctx.out << "already up to date with " << a.remote << '\n';
   for (const auto& c : r.updated)
     ctx.out << "  " << short_or(c.old_commit, "(new)") << " -> " << c.new_commit.short_hex() << "  "
             << c.name << '\n';

@@ -221,11 +221,13 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
 }
 
 struct ChunkSource::Impl {
+  const detail::RepoState* state;
   storage::ChunkReader reader;
 };
 
 ChunkSource::ChunkSource(const Repository& repo)
-    : impl_(std::make_unique<Impl>(Impl{detail::state_of(repo).chunks.reader()})) {}
+    : impl_(std::make_unique<Impl>(
+          Impl{&detail::state_of(repo), detail::state_of(repo).chunks.reader()})) {}
 ChunkSource::ChunkSource(ChunkSource&&) noexcept = default;
 ChunkSource& ChunkSource::operator=(ChunkSource&&) noexcept = default;
 ChunkSource::~ChunkSource() = default;
@@ -237,6 +239,11 @@ std::optional<StoredChunk> ChunkSource::read_stored(const Digest& id) {
 }
 
 void ChunkSource::release() noexcept { impl_->reader.release(); }
+
+void ChunkSource::release_mapped_pages() noexcept {
+  impl_->state->meta.release_mapped_pages();
+  impl_->state->chunks.release_mapped_pages();
+}
 
 std::vector<Digest> missing_chunks(const Repository& repo, std::span<const Digest> ids) {
   return detail::state_of(repo).chunks.missing(ids);

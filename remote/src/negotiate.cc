@@ -7,14 +7,12 @@
 #include <limits>
 #include <unordered_set>
 
-#include "mapped_pages.h"
 
 namespace hangar::remote {
 
 PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader history,
                            std::vector<transfer::ObjectRef> objects, std::vector<Digest> chunks)
-    : root_(repo.root()),
-      history_(std::move(history)),
+    : history_(std::move(history)),
       source_(repo),
       objects_(std::move(objects)),
       chunks_(std::move(chunks)) {
@@ -23,7 +21,7 @@ PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader histo
 
 // Sends chunks in the order they lie in the chunk store rather than in selection order. The
 // receiver does not care about the order, and reading the store front to back keeps both the
-// I/O sequential and, with drop_mapped_pages, the resident set at one batch: memory-mapped
+// I/O sequential and, with release_mapped_pages, the resident set at one batch: memory-mapped
 // reads scattered over the whole store would fault most of it in between two drops. The key is
 // where a chunk's stored view points (its place in the map); backends that copy into a buffer
 // give equal keys and keep the selection order (stable sort).
@@ -44,7 +42,7 @@ void PackProducer::order_chunks_by_location() {
   for (const auto& k : keys) ordered.push_back(chunks_[k.second]);
   chunks_ = std::move(ordered);
   source_.release();
-  drop_mapped_pages(root_);
+  source_.release_mapped_pages();
 }
 
 ByteView PackProducer::next() {
@@ -79,7 +77,7 @@ ByteView PackProducer::next() {
   // Resident memory stays at one batch, not the whole pack. A fault maps more than the chunk
   // (fault-around, large folios), so sparse selections drop by chunk count as well.
   if (mapped_since_drop_ >= kDropMappedEvery || chunks_since_drop_ >= kDropMappedChunks) {
-    drop_mapped_pages(root_);
+    source_.release_mapped_pages();
     mapped_since_drop_ = 0;
     chunks_since_drop_ = 0;
   }

@@ -8,7 +8,6 @@
 #include <hangar/transfer.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <span>
 #include <vector>
@@ -37,7 +36,6 @@ class PackProducer final : public PackSource {
   static constexpr std::uint64_t kDropMappedEvery = 8u << 20;
   static constexpr std::uint64_t kDropMappedChunks = 64;
   void order_chunks_by_location();
-  std::filesystem::path root_;
   transfer::HistoryReader history_;
   transfer::ChunkSource source_;
   std::vector<transfer::ObjectRef> objects_;

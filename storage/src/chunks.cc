@@ -183,6 +183,11 @@ void Chunks::discard_staged() noexcept {
   state_->written_back = 0;
 }
 
+void Chunks::release_mapped_pages() const noexcept {
+  state_->index.env().release_mapped_pages();
+  for (const auto& [code, store] : state_->backends) store->release_mapped_pages();
+}
+
 bool Chunks::contains(const Digest& digest) const {
   lmdb::ReadTxn txn = state_->index.begin_read();
   return state_->index.contains(txn, digest);

@@ -34,6 +34,7 @@ class LmdbChunkStore final : public ChunkStore {
   void flush() override;
   void read(const ChunkLocation& loc, MutableByteView out) const override;
   bool verify(const ChunkLocation& loc) const override;
+  void release_mapped_pages() const noexcept override { env_.release_mapped_pages(); }
   // Zero-copy: views point into the LMDB map under a read txn the Reader keeps open.
   std::unique_ptr<Reader> open_reader() const override;
 

@@ -47,6 +47,7 @@ class LmdbSegmentStore final : public ChunkStore {
   void read(const ChunkLocation& loc, MutableByteView out) const override;
   // True if the segment exists and [offset, offset + stored_size) is exactly one of its chunks.
   bool verify(const ChunkLocation& loc) const override;
+  void release_mapped_pages() const noexcept override { env_.release_mapped_pages(); }
   // Zero-copy views into the map; the reader drops its mapped pages every ~16 MiB it serves
   // (Env::release_mapped_pages), so reading a whole store does not grow the process's RSS.
   std::unique_ptr<Reader> open_reader() const override;

@@ -138,6 +138,10 @@ class ChunkSource {
   std::optional<StoredChunk> read_stored(const Digest& id);
   // Releases held snapshots between batches.
   void release() noexcept;
+  // Unmaps this process's view of the repository's memory-mapped files (history and chunks;
+  // the page cache keeps them, views stay valid): a long transfer keeps one batch resident,
+  // not every chunk it sent. Never throws.
+  void release_mapped_pages() noexcept;
 
  private:
   struct Impl;

@@ -77,6 +77,9 @@ class ChunkStore {
   virtual void read(const ChunkLocation& loc, MutableByteView out) const = 0;
   // fsck: true if the bytes at `loc` are present and have the recorded size. Throws: Io.
   virtual bool verify(const ChunkLocation& loc) const = 0;
+  // Unmaps this process's view of memory-mapped store files (lmdb::Env::release_mapped_pages);
+  // views stay valid. Default: nothing is mapped.
+  virtual void release_mapped_pages() const noexcept {}
 
   // A per-thread read session that may keep resources open (e.g. an LMDB read txn) and hand
   // out zero-copy views. Default: reads into a scratch buffer through read().

@@ -73,6 +73,9 @@ class Chunks {
 
   // A reader for one thread; must not outlive this Chunks. Throws: Io.
   ChunkReader reader() const;
+  // Unmaps this process's view of the index and of every open backend's mapped files
+  // (lmdb::Env::release_mapped_pages): bounds the resident set of a long read. Never throws.
+  void release_mapped_pages() const noexcept;
 
   // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
   // `rehash`, decodes and re-hashes it. Returns the digests that failed, with a one-line reason.
