@@ -17,3 +17,15 @@ endif()
 # HDF5 (backend "h0"): Debian's libhdf5-dev, serial flavour. FindHDF5 gives HDF5::HDF5.
 set(HDF5_PREFER_PARALLEL OFF)
 find_package(HDF5 REQUIRED COMPONENTS C)
+
+# Python package (python/): Debian's python3-dev + pybind11-dev. Debian's own interpreter is the
+# default, since python3-numpy and python3-torch are installed for it (a pyenv or conda python3
+# first on PATH has neither); -DPython_EXECUTABLE=... picks another.
+if(HANGAR_BUILD_PYTHON)
+  if(NOT DEFINED Python_EXECUTABLE AND EXISTS /usr/bin/python3)
+    set(Python_EXECUTABLE /usr/bin/python3)
+  endif()
+  find_package(Python 3.9 REQUIRED COMPONENTS Interpreter Development.Module)
+  set(PYBIND11_FINDPYTHON ON)
+  find_package(pybind11 CONFIG REQUIRED)
+endif()

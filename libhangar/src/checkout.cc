@@ -239,6 +239,10 @@ bool Checkout::is_local(const SampleRef& ref) const {
   return sample_is_local(state_->reader, d);
 }
 
+Shape Checkout::sample_shape(const SampleRef& ref) const {
+  return state_->repo->load_descriptor(state_->txn, ref.sample).shape;
+}
+
 void Checkout::for_each(std::string_view column,
                         const std::function<bool(const SampleRef&)>& visit) const {
   const auto& base = state_->column(column);

@@ -87,6 +87,8 @@ class Checkout {
                    const Slice& slice) const;
   // True if every chunk of the sample is present locally.
   bool is_local(const SampleRef& ref) const;
+  // The sample's shape (from its descriptor; no chunk is read). Throws: Corrupt.
+  Shape sample_shape(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.
   void for_each(std::string_view column, const std::function<bool(const SampleRef&)>& visit) const;
 

@@ -1,0 +1,158 @@
+"""PyTorch datasets over hangar commits.
+
+    ds = hangar.torch.Dataset("data", columns=("images", "labels"), ref="main")
+    for images, labels in ds.loader(batch_size=64, shuffle=True, num_workers=2):
+        ...
+
+A Dataset is pinned to the commit digest that `ref` named when it was made, so a branch that
+moves later does not change an epoch. It pickles as (repository path, digest, options), and
+every process opens the repository itself: DataLoader workers work under both the "fork" and
+the "spawn" start methods.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+import torch.utils.data as tud
+
+from ._hangar import Column, KeyList, Repository
+
+Key = int | str
+
+# torch has no uint16/32/64 tensors: such samples widen to the next signed type.
+_WIDEN = {np.dtype(np.uint16): np.int32, np.dtype(np.uint32): np.int64}
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    widen = _WIDEN.get(array.dtype)
+    if widen is not None:
+        array = array.astype(widen)
+    elif array.dtype == np.uint64:
+        if array.size and int(array.max()) > np.iinfo(np.int64).max:
+            raise OverflowError("uint64 values above 2**63-1 have no torch dtype")
+        array = array.astype(np.int64)
+    return torch.from_numpy(array)
+
+
+class Dataset(tud.Dataset):
+    """A map-style dataset: item i is sample ``keys[i]`` of every column, as torch tensors
+    (one tensor for one column, a tuple in column order for several, a dict when `as_dict`).
+
+    `ds[[i, j, ...]]` reads a whole batch with one ``get_batch`` per column and returns the
+    tensors stacked; ``loader()`` makes a DataLoader that fetches batches that way.
+
+    Parameters: `repo_or_path` a Repository or any folder inside one; `columns` the column
+    names; `ref` any revision ("HEAD", "main", "HEAD~2", a digest prefix); `keys` the samples
+    (default: the keys of the first column that every column has, in key order); `transform`
+    a function applied to each sample (what ``ds[i]`` would return without it); `local_only`
+    keeps only samples whose data is local in every column (a partial clone) instead of
+    raising hangar.NotLocal when one is read.
+    """
+
+    def __init__(self, repo_or_path: Repository | str | os.PathLike[str],
+                 columns: Sequence[str] | str = ("images", "labels"), ref: str = "HEAD",
+                 keys: Sequence[Key] | None = None,
+                 transform: Callable[[Any], Any] | None = None, local_only: bool = False,
+                 as_dict: bool = False) -> None:
+        repo = repo_or_path if isinstance(repo_or_path, Repository) else Repository(repo_or_path)
+        if isinstance(columns, str):
+            columns = (columns,)
+        if not columns:
+            raise ValueError("a dataset needs at least one column")
+        self.path = repo.path
+        self.commit = repo.resolve(ref)
+        self.column_names = tuple(columns)
+        self.transform = transform
+        self.local_only = local_only
+        self.as_dict = as_dict
+        self._given_keys = None if keys is None else list(keys)
+        self._open()
+
+    def _open(self) -> None:
+        checkout = Repository(self.path).checkout(self.commit)
+        self._columns = [checkout[name] for name in self.column_names]
+        if self._given_keys is None:
+            self._keys = KeyList.of_columns(self._columns, self.local_only)
+        elif self.local_only:
+            self._keys = KeyList([k for k in self._given_keys
+                                  if all(k in c and c.is_local(k) for c in self._columns)])
+        else:
+            self._keys = KeyList(self._given_keys)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_columns", "_keys")}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._open()
+
+    @property
+    def keys(self) -> list[Key]:
+        return self._keys.to_list()
+
+    def key(self, index: int) -> Key:
+        return self._keys[index]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _pack(self, tensors: Sequence[Any]) -> Any:
+        if self.as_dict:
+            return dict(zip(self.column_names, tensors))
+        return tensors[0] if len(tensors) == 1 else tuple(tensors)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            sample = self._pack([_tensor(c._read_at(self._keys, int(index)))
+                                 for c in self._columns])
+            return self.transform(sample) if self.transform else sample
+        picked = np.asarray(index.numpy() if isinstance(index, torch.Tensor) else index)
+        if picked.ndim != 1 or not (picked.size == 0 or np.issubdtype(picked.dtype, np.integer)):
+            raise TypeError("a Dataset is indexed by an int or a 1-d sequence of ints")
+        batches = [c._get_batch_at(self._keys, picked.astype(np.int64)) for c in self._columns]
+        if self.transform is None:
+            return self._pack([_tensor(b) if isinstance(b, np.ndarray)
+                               else [_tensor(a) for a in b] for b in batches])
+        samples = [self.transform(self._pack([_tensor(b[i]) for b in batches]))
+                   for i in range(len(picked))]
+        return tud.default_collate(samples)
+
+    def loader(self, batch_size: int = 64, shuffle: bool = False, num_workers: int = 0,
+               drop_last: bool = False, seed: int | None = None,
+               **dataloader_kwargs: Any) -> tud.DataLoader:
+        """A DataLoader whose batches are read with one ``get_batch`` per column: the fast way
+        into a training loop. `seed` fixes the shuffle order; the other keyword arguments go to
+        DataLoader (num_workers, pin_memory, multiprocessing_context, ...)."""
+        generator = None if seed is None else torch.Generator().manual_seed(seed)
+        sampler: tud.Sampler[int] = (tud.RandomSampler(self, generator=generator) if shuffle
+                                     else tud.SequentialSampler(self))
+        batches = tud.BatchSampler(sampler, batch_size, drop_last)
+        return tud.DataLoader(self, batch_size=None, sampler=batches, num_workers=num_workers,
+                              **dataloader_kwargs)
+
+    def __repr__(self) -> str:
+        return (f"<hangar.torch.Dataset {len(self)} samples of {', '.join(self.column_names)} "
+                f"at {self.commit[:12]} in '{self.path}'>")
+
+
+def make_torch_dataset(columns: Column | Sequence[Column], keys: Sequence[Key] | None = None,
+                       as_dict: bool = False) -> Dataset:
+    """hangar-py's entry point: a Dataset over Column objects of one read checkout."""
+    cols = [columns] if isinstance(columns, Column) else list(columns)
+    if not cols or not all(isinstance(c, Column) for c in cols):
+        raise TypeError("make_torch_dataset takes a Column or a sequence of Columns")
+    identities = {c._checkout_identity() for c in cols}
+    if len(identities) != 1:
+        raise ValueError("make_torch_dataset needs columns of one checkout")
+    path, commit = identities.pop()
+    if commit is None:
+        raise ValueError("datasets read a commit: commit the staged work first, or use the "
+                         "columns of repo.checkout()")
+    return Dataset(path, columns=[c.name for c in cols], ref=commit, keys=keys, as_dict=as_dict)
+
+
+__all__ = ["Dataset", "make_torch_dataset"]

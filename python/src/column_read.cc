@@ -1,0 +1,179 @@
+// hangar.Column: reading one sample at a time.
+#include <hangar/error.h>
+
+#include "convert.h"
+#include "objects.h"
+
+namespace hangar::python {
+
+namespace {
+
+std::string sample_text(const std::string& column, const Key& key, const std::optional<Key>& sub) {
+  std::string s = "'" + column + "'/'" + key.to_string() + "'";
+  if (sub) s += "/'" + sub->to_string() + "'";
+  return s;
+}
+
+[[noreturn]] void fail_not_found(const CheckoutCore& core, const std::string& column, const Key& key,
+                                const std::optional<Key>& sub) {
+  fail(ErrorCode::NotFound, "no sample " + sample_text(column, key, sub) + " at " +
+                                (core.staged() ? std::string("the staged state")
+                                               : "commit " + core.commit()->short_hex()));
+}
+
+bool is_torch_tensor(py::handle obj) {
+  py::object module = py::type::of(obj).attr("__module__");
+  return py::isinstance<py::str>(module) && module.cast<std::string>() == "torch" &&
+         py::hasattr(obj, "numpy");
+}
+
+// `out` as a numpy array sharing its memory (numpy arrays, torch CPU tensors, buffers).
+py::array out_array(py::handle out) {
+  py::object arr;
+  if (is_torch_tensor(out)) {
+    arr = out.attr("detach")().attr("numpy")();  // TypeError for a tensor not on the CPU
+  } else if (py::isinstance<py::array>(out) || PyObject_CheckBuffer(out.ptr())) {
+    arr = py::module_::import("numpy").attr("asarray")(out);
+  } else {
+    throw py::type_error("read_into fills a numpy array, a torch.Tensor or a writable buffer, not " +
+                         py::str(py::type::of(out).attr("__name__")).cast<std::string>());
+  }
+  py::array a = py::reinterpret_borrow<py::array>(arr);
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error("read_into needs a C-contiguous output; use numpy.ascontiguousarray");
+  if (!a.writeable()) throw py::value_error("read_into needs a writable output");
+  return a;
+}
+
+}  // namespace
+
+std::string PyColumn::repr() const {
+  return "<hangar.Column '" + schema_.name + "' " + std::string(dtype_name(schema_.dtype)) + " " +
+         (schema_.variable_shape ? "<=" : "") + shape_to_string(schema_.shape) + ">";
+}
+
+py::dtype PyColumn::dtype() const { return dtype_to_numpy(schema_.dtype); }
+py::tuple PyColumn::shape() const { return shape_to_py(schema_.shape); }
+
+std::uint64_t PyColumn::size() const { return core_->use()->count(schema_.name); }
+std::uint64_t PyColumn::nbytes() const { return core_->use()->nbytes(schema_.name); }
+
+bool PyColumn::contains(py::handle key) const {
+  if (!py::isinstance<py::str>(key) && !PyLong_Check(key.ptr()) &&
+      !py::isinstance(key, py::module_::import("numpy").attr("integer")))
+    return false;
+  if (PyBool_Check(key.ptr())) return false;
+  std::optional<Key> k;
+  try {
+    k = key_from_py(key);
+  } catch (const Error&) {
+    return false;  // a negative int or an invalid string names no sample
+  }
+  if (nested()) return subkeys(key).size() > 0;
+  return core_->use()->find(schema_.name, *k).has_value();
+}
+
+std::vector<Key> PyColumn::key_vector() const {
+  std::vector<Key> out;
+  auto use = core_->use();
+  out.reserve(use->count(schema_.name));
+  use->for_each(schema_.name, [&](const SampleRef& ref) {
+    if (!nested() || out.empty() || out.back() != ref.key) out.push_back(ref.key);
+    return true;
+  });
+  return out;
+}
+
+py::list PyColumn::keys() const {
+  py::list out;
+  for (const Key& k : key_vector()) out.append(key_to_py(k));
+  return out;
+}
+
+py::list PyColumn::subkeys(py::handle key) const {
+  if (!nested()) throw py::type_error("column '" + schema_.name + "' is flat: it has no subkeys");
+  const Key k = key_from_py(key);
+  py::list out;
+  core_->use()->for_each(schema_.name, [&](const SampleRef& ref) {
+    if (ref.key == k) out.append(key_to_py(*ref.subkey));
+    return !(k < ref.key);  // key order: stop once past `k`
+  });
+  return out;
+}
+
+py::array PyColumn::read(py::handle key, py::handle subkey) const {
+  const Key k = key_from_py(key);
+  const std::optional<Key> sub = optional_key_from_py(subkey);
+  return tensor_to_array(core_->use()->get(schema_.name, k, sub));
+}
+
+py::object PyColumn::getitem(py::handle index) const {
+  if (py::isinstance<py::tuple>(index)) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(index);
+    if (t.size() == 0) throw py::type_error("col[key, ...] needs a key");
+    return read_slice(t[0], t[py::slice(1, static_cast<py::ssize_t>(t.size()), 1)]);
+  }
+  if (!nested()) return read(index, py::none());
+  const Key k = key_from_py(index);
+  py::dict out;
+  auto use = core_->use();
+  use->for_each(schema_.name, [&](const SampleRef& ref) {
+    if (ref.key == k) out[key_to_py(*ref.subkey)] = tensor_to_array(use->read(ref));
+    return !(k < ref.key);
+  });
+  if (out.empty()) fail_not_found(*core_, schema_.name, k, std::nullopt);
+  return out;
+}
+
+void PyColumn::read_into(py::handle key, py::handle out, py::handle subkey) const {
+  const Key k = key_from_py(key);
+  const std::optional<Key> sub = optional_key_from_py(subkey);
+  py::array a = out_array(out);
+  auto use = core_->use();
+  const std::optional<SampleRef> ref = use->find(schema_.name, k, sub);
+  if (!ref) fail_not_found(*core_, schema_.name, k, sub);
+  const DType want = schema_.dtype;
+  const DType got = dtype_from_numpy(a.dtype());
+  const Shape shape = use->sample_shape(*ref);
+  const Shape out_shape(a.shape(), a.shape() + a.ndim());
+  if (got != want || out_shape != shape)
+    throw py::value_error("read_into: sample " + sample_text(schema_.name, k, sub) + " is " +
+                          std::string(dtype_name(want)) + " " + shape_to_string(shape) +
+                          ", the output is " + std::string(dtype_name(got)) + " " +
+                          shape_to_string(out_shape));
+  MutableByteView dst(static_cast<std::byte*>(a.mutable_data()), static_cast<std::size_t>(a.nbytes()));
+  py::gil_scoped_release unlocked;
+  use->read_into(*ref, dst);
+}
+
+py::array PyColumn::read_slice(py::handle key, py::handle index) const {
+  if (nested()) throw py::type_error("slicing reads flat columns; column '" + schema_.name + "' is nested");
+  const Key k = key_from_py(key);
+  const Slice slice = slice_from_py(index);
+  return tensor_to_array(core_->use()->get_slice(schema_.name, k, std::nullopt, slice));
+}
+
+bool PyColumn::is_local(py::handle key, py::handle subkey) const {
+  const Key k = key_from_py(key);
+  const std::optional<Key> sub = optional_key_from_py(subkey);
+  auto use = core_->use();
+  const std::optional<SampleRef> ref = use->find(schema_.name, k, sub);
+  if (!ref) fail_not_found(*core_, schema_.name, k, sub);
+  return use->is_local(*ref);
+}
+
+// ---- iteration ----
+
+SampleIterator::SampleIterator(PyColumn column, What what)
+    : column_(std::move(column)), what_(what), keys_(column_.key_vector()) {}
+
+py::object SampleIterator::next() {
+  if (next_ >= keys_.size()) throw py::stop_iteration();
+  const Key& k = keys_[next_++];
+  if (what_ == What::Keys) return key_to_py(k);
+  py::object value = column_.getitem(key_to_py(k));
+  if (what_ == What::Values) return value;
+  return py::make_tuple(key_to_py(k), value);
+}
+
+}  // namespace hangar::python
