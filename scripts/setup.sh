@@ -1,5 +1,6 @@
 # Shared set-up for scripts/test.sh and scripts/demo.sh (sourced, not run): installs the Debian
-# packages that are missing and builds hangar into build/ (Release, Ninja, warnings as errors).
+# packages that are missing, builds hangar into build/ (Release, Ninja, warnings as errors) and
+# installs the Python package `hangar` for Debian's /usr/bin/python3.
 # Environment: HANGAR_BUILD (default <repo>/build), HANGAR_JOBS (parallel jobs, default 2).
 
 HANGAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,7 +13,13 @@ HANGAR_PACKAGES=(
   liblmdb-dev libxxhash-dev xxhash libzstd-dev libhdf5-dev
   libcli11-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
   libspng-dev libjpeg-dev jq
+  # the Python package (python/) and its tests; h5py for the hdf5 interop test
+  pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-h5py
+  python3-venv python3-pip python3-setuptools python3-wheel
 )
+# Debian's interpreter: numpy and torch above are installed for it (a pyenv or conda python3
+# first on PATH has neither).
+HANGAR_PYTHON=${HANGAR_PYTHON:-/usr/bin/python3}
 
 hangar_is_installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -40,7 +47,22 @@ hangar_install_packages() {
 hangar_build() {
   echo "==> configuring $HANGAR_BUILD"
   cmake -S "$HANGAR_ROOT" -B "$HANGAR_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DHANGAR_WERROR=ON
+    -DHANGAR_WERROR=ON -DPython_EXECUTABLE="$HANGAR_PYTHON"
   echo "==> building with -j$HANGAR_JOBS"
   cmake --build "$HANGAR_BUILD" -j "$HANGAR_JOBS"
+  hangar_install_python
+}
+
+# Installs the Python package into the interpreter's site-packages for local packages
+# (/usr/local/lib/python3.X/dist-packages on Debian), so that `python3 -c "import hangar"`
+# works with no variables set.
+hangar_install_python() {
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  echo "==> installing the Python package for $HANGAR_PYTHON"
+  "${sudo[@]}" cmake --install "$HANGAR_BUILD" --component python >/dev/null
+  (cd / && "$HANGAR_PYTHON" -c "import hangar") ||
+    { echo "hangar: error: the installed Python package does not import" >&2; return 1; }
 }

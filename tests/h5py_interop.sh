@@ -2,7 +2,7 @@
 # h5py interop of the hdf5 chunk backend: hangar writes pack files, h5py (Debian python3-h5py)
 # reads the raw chunks through hangar's zstd filter plugin found via HDF5_PLUGIN_PATH.
 # Usage: tests/h5py_interop.sh /path/to/hangar /path/to/plugin-dir   (the dir of hangar_h5zstd)
-# Exits 77 (ctest: skipped) when no python3 with h5py and numpy is available.
+# Fails when no python3 with h5py and numpy is available (scripts/setup.sh installs them).
 set -euo pipefail
 
 HANGAR=${1:?usage: h5py_interop.sh HANGAR PLUGIN_DIR}
@@ -19,8 +19,8 @@ for candidate in /usr/bin/python3 python3; do
   fi
 done
 if [[ -z $PY ]]; then
-  echo "SKIP: no python3 with h5py and numpy (apt-get install python3-h5py)"
-  exit 77
+  echo "FAIL: no python3 with h5py and numpy; scripts/setup.sh installs python3-h5py" >&2
+  exit 1
 fi
 ls "$PLUGIN_DIR"/*hangar_h5zstd* >/dev/null || { echo "FAIL: no plugin in $PLUGIN_DIR" >&2; exit 1; }
 
