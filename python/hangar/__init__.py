@@ -11,6 +11,7 @@
 PyTorch: ``hangar.torch.Dataset``; plain NumPy batches: ``hangar.numpy_batches``.
 Errors: ``hangar.errors`` (all subclass ``hangar.HangarError``).
 """
+import importlib as _importlib
 from collections.abc import Mapping as _Mapping
 from typing import Any as _Any
 
@@ -33,9 +34,7 @@ __all__ = [
 def __getattr__(name: str) -> _Any:
     # hangar.torch imports torch (about a second): only when asked for.
     if name == "torch":
-        from . import torch
-        return torch
+        return _importlib.import_module("hangar.torch")
     if name == "make_torch_dataset":
-        from .torch import make_torch_dataset
-        return make_torch_dataset
+        return _importlib.import_module("hangar.torch").make_torch_dataset
     raise AttributeError(f"module 'hangar' has no attribute '{name}'")
