@@ -80,7 +80,11 @@ py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
           if (!ref)
             fail(ErrorCode::NotFound, "no sample '" + schema_.name + "'/'" + keys[i].to_string() +
                                           "' at " + where(*core_));
-          co.read_into(*ref, MutableByteView(base + i * sample_bytes, sample_bytes));
+          try {
+            co.read_into(*ref, MutableByteView(base + i * sample_bytes, sample_bytes));
+          } catch (const Error& e) {
+            throw e.with_context("cannot read '" + schema_.name + "'/'" + keys[i].to_string() + "'");
+          }
         }
       });
     }
