@@ -168,6 +168,8 @@ Repository Repository::open(const fs::path& root, Mode mode) {
 
 const fs::path& Repository::root() const { return state_->root; }
 
+void Repository::close_inherited_lock() noexcept { state_->lock.reset(); }
+
 UserIdentity Repository::user() const {
   UserIdentity u{state_->config.get("user.name"), state_->config.get("user.email")};
   if (const char* n = std::getenv("HANGAR_AUTHOR_NAME"); n && *n) u.name = n;

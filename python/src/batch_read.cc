@@ -13,24 +13,26 @@ namespace hangar::python {
 
 namespace {
 
-// Samples per thread below which a batch is read on the calling thread alone: starting a
-// thread costs about as much as reading a few small samples.
-constexpr std::size_t kMinSamplesPerThread = 8;
+// Work per thread below which a batch is not split further: starting a thread (~30 us) costs
+// as much as decoding ~30 KB, so a batch of labels stays on the calling thread.
+constexpr std::uint64_t kMinBytesPerThread = 128 * 1024;
 
-unsigned batch_threads(std::size_t n) {
+unsigned batch_threads(std::size_t n, std::uint64_t approx_bytes) {
   const unsigned hw = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
-  return static_cast<unsigned>(std::clamp<std::size_t>(n / kMinSamplesPerThread, 1, hw));
+  const std::uint64_t by_size = std::max<std::uint64_t>(1, approx_bytes / kMinBytesPerThread);
+  return static_cast<unsigned>(std::min<std::uint64_t>({by_size, hw, std::max<std::size_t>(n, 1)}));
 }
 
 std::string where(const CheckoutCore& core) {
   return core.staged() ? std::string("the staged state") : "commit " + core.commit()->short_hex();
 }
 
-// Runs work(thread, begin, end) over [0, n) split into contiguous parts, one Checkout each;
+// Runs work(checkout, begin, end) over [0, n) split into contiguous parts, one Checkout each
+// (about approx_bytes of samples in all);
 // rethrows the first error (by position) after every thread has finished.
 template <typename Work>
-void run_split(CheckoutCore& core, std::size_t n, Work&& work) {
-  const unsigned threads = batch_threads(n);
+void run_split(CheckoutCore& core, std::size_t n, std::uint64_t approx_bytes, Work&& work) {
+  const unsigned threads = batch_threads(n, approx_bytes);
   auto use = core.use(threads);
   std::vector<std::exception_ptr> errors(threads);
   auto part = [&](unsigned t) {
@@ -74,7 +76,7 @@ py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
     auto* base = static_cast<std::byte*>(out.mutable_data());
     {
       py::gil_scoped_release unlocked;
-      run_split(*core_, n, [&](Checkout& co, std::size_t begin, std::size_t end) {
+      run_split(*core_, n, out.nbytes(), [&](Checkout& co, std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
           const std::optional<SampleRef> ref = co.find(schema_.name, keys[i]);
           if (!ref)
@@ -93,7 +95,9 @@ py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
   std::vector<Tensor> tensors(n);
   {
     py::gil_scoped_release unlocked;
-    run_split(*core_, n, [&](Checkout& co, std::size_t begin, std::size_t end) {
+    const std::uint64_t max_bytes = checked_element_count(schema_.shape, schema_.dtype, schema_.name) *
+                                    dtype_size(schema_.dtype);
+    run_split(*core_, n, n * max_bytes / 2, [&](Checkout& co, std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) tensors[i] = co.get(schema_.name, keys[i]);
     });
   }

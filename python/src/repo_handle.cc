@@ -45,7 +45,10 @@ RepoHandle::RepoHandle(std::filesystem::path root)
       fork_epoch_(g_fork_epoch.load(std::memory_order_relaxed)) {}
 
 RepoHandle::~RepoHandle() {
-  if (fork_epoch_ != g_fork_epoch.load(std::memory_order_relaxed)) (void)repo_.release();
+  if (fork_epoch_ != g_fork_epoch.load(std::memory_order_relaxed) && repo_) {
+    repo_->close_inherited_lock();
+    (void)repo_.release();
+  }
   Registry& reg = registry();
   std::lock_guard guard(reg.mutex);
   auto it = reg.handles.find(root_);
@@ -83,6 +86,7 @@ void RepoHandle::ensure_open() {
       std::lock_guard guard(dependents_mutex_);
       for (Dependent* d : dependents_) d->abandon();
     }
+    if (repo_) repo_->close_inherited_lock();
     (void)repo_.release();  // the parent's LMDB handles: never closed here
     fork_epoch_ = epoch;
     ++generation_;

@@ -92,6 +92,12 @@ class Repository {
 
   const std::filesystem::path& root() const;
   UserIdentity user() const;
+
+  // For a child process after fork(): closes the child's copy of the writer lock's descriptor
+  // (flock locks belong to the open file description, so the lock then stays the parent's and
+  // ends when the parent releases it, not when the child exits). The child must abandon this
+  // Repository afterwards: neither use nor destroy it, its LMDB handles are the parent's.
+  void close_inherited_lock() noexcept;
   // REQUIRES Write. Stores user.name / user.email in the config.
   void set_user(const UserIdentity& user);
 
