@@ -15,42 +15,28 @@ struct BranchArgs {
   bool force = false;
 };
 
-// A branch as 'branch list' shows it: local, or remote-tracking ("origin/main") with --all.
-struct ListedBranch {
-  BranchInfo info;
-  bool remote = false;
-};
-
-// Local branches sorted by name, then (with `all`) the remote-tracking ones sorted by name.
-std::vector<ListedBranch> listed_branches(const Repository& repo, bool all) {
-  std::vector<ListedBranch> out;
-  for (BranchInfo& b : repo.branches()) out.push_back({std::move(b), false});
-  if (all)
-    for (BranchInfo& b : transfer::remote_branches(repo)) out.push_back({std::move(b), true});
-  return out;
-}
-
+// Local branches sorted by name, then (with `all`) the remote-tracking ones ("origin/main")
+// sorted by name.
 void run_list(Context& ctx, bool all) {
   const Repository repo = ctx.open(Repository::Mode::Read);
-  const std::vector<ListedBranch> branches = listed_branches(repo, all);
+  const std::vector<BranchInfo> local = repo.branches();
+  const std::vector<BranchInfo> tracking =
+      all ? transfer::remote_branches(repo) : std::vector<BranchInfo>{};
   if (ctx.json) {
-    Json doc = Json::array();
-    for (const auto& [b, remote] : branches) {
-      doc.push_back(Json{{"name", b.name},
-                         {"commit", b.commit.hex()},
-                         {"current", b.current},
-                         {"remote", remote}});
-    }
-    print_json(ctx.out, doc);
+    print_json(ctx.out, report::branches_json(local, tracking));
     return;
   }
-  if (branches.empty()) {
+  if (local.empty() && tracking.empty()) {
     ctx.out << "no branches yet (branch " << repo.current_branch() << " has no commits)\n";
   }
-  for (const auto& [b, remote] : branches) {
-    ctx.out << (b.current ? "* " : "  ") << b.name << "  " << b.commit.short_hex()
-            << (remote ? "  (remote)" : "") << '\n';
-  }
+  auto print = [&ctx](const std::vector<BranchInfo>& branches, bool remote) {
+    for (const BranchInfo& b : branches) {
+      ctx.out << (b.current ? "* " : "  ") << b.name << "  " << b.commit.short_hex()
+              << (remote ? "  (remote)" : "") << '\n';
+    }
+  };
+  print(local, false);
+  print(tracking, true);
 }
 
 void run_create(Context& ctx, const BranchArgs& args) {
@@ -59,7 +45,7 @@ void run_create(Context& ctx, const BranchArgs& args) {
                      args.start ? std::optional<std::string_view>(*args.start) : std::nullopt);
   const std::optional<Digest> at = repo.find_branch(args.name);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"name", args.name}, {"commit", digest_json(at)}});
+    print_json(ctx.out, Json{{"name", args.name}, {"commit", report::digest_json(at)}});
   } else {
     ctx.out << "created branch " << args.name << " at "
             << (at ? at->short_hex() : std::string("(no commit)")) << '\n';
@@ -71,7 +57,7 @@ void run_delete(Context& ctx, const BranchArgs& args) {
   const std::optional<Digest> was = repo.find_branch(args.name);
   repo.delete_branch(args.name, args.force);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"name", args.name}, {"commit", digest_json(was)}});
+    print_json(ctx.out, Json{{"name", args.name}, {"commit", report::digest_json(was)}});
   } else {
     ctx.out << "deleted branch " << args.name << " (was "
             << (was ? was->short_hex() : std::string("unborn")) << ")\n";
@@ -83,7 +69,8 @@ void run_checkout(Context& ctx, const std::string& branch) {
   repo.checkout(branch);
   const std::optional<Digest> head = repo.head();
   if (ctx.json) {
-    print_json(ctx.out, Json{{"branch", repo.current_branch()}, {"head", digest_json(head)}});
+    print_json(ctx.out,
+               Json{{"branch", repo.current_branch()}, {"head", report::digest_json(head)}});
   } else {
     ctx.out << "switched to branch " << repo.current_branch() << " ("
             << (head ? head->short_hex() : std::string("no commits")) << ")\n";

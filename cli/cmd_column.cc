@@ -31,18 +31,11 @@ void run_create(Context& ctx, const CreateArgs& args) {
   Repository repo = ctx.open(Repository::Mode::Write);
   repo.create_column(schema);
   if (ctx.json) {
-    print_json(ctx.out, schema_json(schema));
+    print_json(ctx.out, report::schema_json(schema));
   } else {
     ctx.out << "created column " << schema.name << ": " << dtype_name(schema.dtype) << ' '
             << shape_text(schema) << ' ' << layout_name(schema.layout) << " (staged)\n";
   }
-}
-
-Json column_json(const Checkout& view, const std::string& name) {
-  Json j = schema_json(view.schema(name));
-  j["count"] = view.count(name);
-  j["nbytes"] = view.nbytes(name);
-  return j;
 }
 
 void run_list(Context& ctx, const std::optional<std::string>& ref) {
@@ -51,7 +44,7 @@ void run_list(Context& ctx, const std::optional<std::string>& ref) {
   const auto names = view.column_names();
   if (ctx.json) {
     Json doc = Json::array();
-    for (const auto& name : names) doc.push_back(column_json(view, name));
+    for (const auto& name : names) doc.push_back(report::column_json(view, name));
     print_json(ctx.out, doc);
     return;
   }
@@ -66,9 +59,8 @@ void run_list(Context& ctx, const std::optional<std::string>& ref) {
 void run_info(Context& ctx, const std::string& name, const std::optional<std::string>& ref) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const Checkout view = view_at(repo, ref);
-  const Json j = column_json(view, name);
   if (ctx.json) {
-    print_json(ctx.out, j);
+    print_json(ctx.out, report::column_json(view, name));
     return;
   }
   const ColumnSchema& s = view.schema(name);

@@ -26,7 +26,7 @@ void run_reset(Context& ctx) {
     Json dropped = Json::array();
     for (const auto& [column, counts] : before.staged) dropped.push_back(column);
     print_json(ctx.out, Json{{"branch", before.branch},
-                             {"head", digest_json(before.head)},
+                             {"head", report::digest_json(before.head)},
                              {"dropped_columns", dropped},
                              {"columns_added", before.columns_added},
                              {"columns_deleted", before.columns_deleted}});

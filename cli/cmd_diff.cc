@@ -20,18 +20,6 @@ struct DiffArgs {
   bool exit_code = false;
 };
 
-Json side_json(const DiffSide& side) {
-  switch (side.kind) {
-    case DiffSide::Kind::Commit:
-      return side.commit.hex();
-    case DiffSide::Kind::Staged:
-      return "staged";
-    case DiffSide::Kind::Empty:
-      break;
-  }
-  return nullptr;
-}
-
 std::string side_text(const DiffSide& side) {
   switch (side.kind) {
     case DiffSide::Kind::Commit:
@@ -42,59 +30,6 @@ std::string side_text(const DiffSide& side) {
       break;
   }
   return "(empty)";
-}
-
-// A key as JSON: a number or string; [key, subkey] in nested columns.
-Json sample_json(const SampleKey& s) {
-  if (!s.subkey) return key_json(s.key);
-  return Json::array({key_json(s.key), key_json(*s.subkey)});
-}
-
-Json keys_json(const std::vector<SampleKey>& keys) {
-  Json out = Json::array();
-  for (const auto& k : keys) out.push_back(sample_json(k));
-  return out;
-}
-
-Json mutated_json(const std::vector<MutatedSample>& mutated, DiffDetail detail) {
-  Json out = Json::array();
-  for (const auto& m : mutated) {
-    if (detail != DiffDetail::Stats) {
-      out.push_back(sample_json(m.sample));
-      continue;
-    }
-    Json e{{"key", key_json(m.sample.key)}};
-    if (m.sample.subkey) e["subkey"] = key_json(*m.sample.subkey);
-    e["changed"] = m.stats ? Json(m.stats->changed) : Json(nullptr);
-    e["max_abs_diff"] = m.stats ? Json(m.stats->max_abs_diff) : Json(nullptr);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-Json counts_json(const DiffCounts& c) {
-  return Json{{"added", c.added}, {"deleted", c.deleted}, {"mutated", c.mutated}};
-}
-
-Json schema_diff_json(const SchemaDiff& s) {
-  return Json{{"added", s.added}, {"deleted", s.deleted}, {"mutated", s.mutated}};
-}
-
-Json diff_json(const DiffResult& d, DiffDetail detail) {
-  Json columns = Json::object();
-  for (const auto& [name, c] : d.columns) {
-    if (detail == DiffDetail::Counts) {
-      columns[name] = counts_json(c.counts);
-    } else {
-      columns[name] = Json{{"added", keys_json(c.added)},
-                           {"deleted", keys_json(c.deleted)},
-                           {"mutated", mutated_json(c.mutated, detail)}};
-    }
-  }
-  return Json{{"from", side_json(d.from)},
-              {"to", side_json(d.to)},
-              {"columns", columns},
-              {"schema", schema_diff_json(d.schema)}};
 }
 
 std::string counts_text(const DiffCounts& c) {
@@ -153,7 +88,7 @@ void run_diff(Context& ctx, const DiffArgs& args) {
   const DiffSpec spec = resolve_spec(repo, args);
   const DiffResult d = repo.diff(spec);
   if (ctx.json) {
-    print_json(ctx.out, diff_json(d, spec.detail));
+    print_json(ctx.out, report::diff_json(d, spec.detail));
   } else {
     print_diff(ctx.out, d, spec.detail);
   }
@@ -163,21 +98,11 @@ void run_diff(Context& ctx, const DiffArgs& args) {
 void run_show(Context& ctx, const std::string& rev) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const ShowResult s = repo.show(repo.resolve(rev));
-  const Commit& c = s.commit;
   if (ctx.json) {
-    Json parents = Json::array();
-    for (const auto& p : c.parents) parents.push_back(p.hex());
-    Json doc = diff_json(s.changes, DiffDetail::Counts);
-    print_json(ctx.out, Json{{"digest", s.digest.hex()},
-                             {"parents", parents},
-                             {"author", c.author},
-                             {"email", c.email},
-                             {"time", iso8601_utc(c.time)},
-                             {"message", c.message},
-                             {"columns", doc["columns"]},
-                             {"schema", doc["schema"]}});
+    print_json(ctx.out, report::show_json(s));
     return;
   }
+  const Commit& c = s.commit;
   ctx.out << "commit " << s.digest.hex() << '\n';
   if (c.parents.size() > 1) {
     ctx.out << "Merge:";
@@ -185,7 +110,7 @@ void run_show(Context& ctx, const std::string& rev) {
     ctx.out << '\n';
   }
   ctx.out << "Author: " << c.author << " <" << c.email << ">\n";
-  ctx.out << "Date:   " << iso8601_utc(c.time) << "\n\n";
+  ctx.out << "Date:   " << report::iso8601_utc(c.time) << "\n\n";
   std::istringstream message(c.message);
   for (std::string line; std::getline(message, line);) ctx.out << "    " << line << '\n';
   ctx.out << '\n';

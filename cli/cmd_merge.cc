@@ -16,19 +16,6 @@ struct MergeArgs {
   std::string strategy;  // "", "ours", "theirs"
 };
 
-Json conflicts_json(const std::vector<Conflict>& conflicts) {
-  Json out = Json::array();
-  for (const auto& c : conflicts) {
-    Json e{{"column", c.column},
-           {"key", c.key ? key_json(*c.key) : Json(nullptr)},
-           {"kind", std::string(conflict_kind_name(c.kind))}};
-    if (c.subkey) e["subkey"] = key_json(*c.subkey);
-    if (c.region) e["region"] = Json{{"origin", c.region->origin}, {"extent", c.region->extent}};
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 std::string conflict_text(const Conflict& c) {
   const std::string where = c.key ? sample_name(c.column, *c.key, c.subkey) : "column " + c.column;
   std::string text = "CONFLICT (" + std::string(conflict_kind_name(c.kind)) + "): " + where;
@@ -71,10 +58,7 @@ void run_merge(Context& ctx, const MergeArgs& args) {
   const MergeResult r = repo.merge(args.branch, options);
   const std::string branch = repo.current_branch();
   if (ctx.json) {
-    print_json(ctx.out, Json{{"result", std::string(merge_kind_name(r.kind))},
-                             {"commit", digest_json(r.commit)},
-                             {"conflicts", conflicts_json(r.conflicts)},
-                             {"resolved", conflicts_json(r.resolved)}});
+    print_json(ctx.out, report::merge_json(r));
   } else {
     print_result(ctx.out, r, args, branch);
   }

@@ -161,7 +161,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
     for (const auto& c : r.refs)
       refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
     Json doc{{"dir", r.dir.string()},   {"url", a.url},
-             {"branch", r.branch},      {"head", digest_json(r.head)},
+             {"branch", r.branch},      {"head", report::digest_json(r.head)},
              {"remote_branches", refs}, {"samples", r.samples}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -189,9 +189,11 @@ void run_fetch(Context& ctx, const FetchArgs& a) {
   progress.finish();
   if (ctx.json) {
     Json updated = Json::array();
-    for (const auto& c : r.updated)
-      updated.push_back(
-          Json{{"name", c.name}, {"old", digest_json(c.old_commit)}, {"new", c.new_commit.hex()}});
+    for (const auto& c : r.updated) {
+      updated.push_back(Json{{"name", c.name},
+                             {"old", report::digest_json(c.old_commit)},
+                             {"new", c.new_commit.hex()}});
+    }
     Json doc{{"remote", a.remote}, {"updated", updated}, {"pruned", r.pruned}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -253,7 +255,7 @@ void run_push(Context& ctx, const PushArgs& a) {
   if (ctx.json) {
     Json doc{{"remote", a.remote},
              {"branch", r.branch},
-             {"old", digest_json(r.old_commit)},
+             {"old", report::digest_json(r.old_commit)},
              {"new", r.new_commit.hex()},
              {"result", r.result}};
     merge_into(doc, stats_json(r.stats));

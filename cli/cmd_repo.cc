@@ -58,15 +58,7 @@ void run_status(Context& ctx) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const StatusReport st = repo.status();
   if (ctx.json) {
-    Json staged = Json::object();
-    for (const auto& [column, c] : st.staged) {
-      staged[column] = Json{{"added", c.added}, {"deleted", c.deleted}, {"mutated", c.mutated}};
-    }
-    print_json(ctx.out, Json{{"branch", st.branch},
-                             {"head", digest_json(st.head)},
-                             {"staged", staged},
-                             {"columns_added", st.columns_added},
-                             {"columns_deleted", st.columns_deleted}});
+    print_json(ctx.out, report::status_json(st));
     return;
   }
   ctx.out << "on branch " << st.branch << '\n';
@@ -86,20 +78,18 @@ void run_status(Context& ctx) {
 void run_summary(Context& ctx, const std::optional<std::string>& ref) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const Checkout view = view_at(repo, ref);
-  Json columns = Json::array();
+  if (ctx.json) {
+    print_json(ctx.out, report::summary_json(view));
+    return;
+  }
   Table table({"COLUMN", "DTYPE", "SHAPE", "LAYOUT", "COUNT", "SIZE", "LOCAL"});
   for (const auto& name : view.column_names()) {
     const ColumnSchema& schema = view.schema(name);
     const ColumnStats stats = view.stats(name);
-    columns.push_back(column_summary_json(schema, stats));
     table.add({name, std::string(dtype_name(schema.dtype)), shape_text(schema),
                std::string(layout_name(schema.layout)), std::to_string(stats.count),
                human_bytes(stats.nbytes),
                std::to_string(stats.local_count) + "/" + std::to_string(stats.count)});
-  }
-  if (ctx.json) {
-    print_json(ctx.out, Json{{"commit", digest_json(view.commit())}, {"columns", columns}});
-    return;
   }
   if (ref) {
     ctx.out << "commit " << view.commit().value_or(Digest{}).hex() << '\n';
@@ -125,24 +115,13 @@ void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t li
   }
   const std::vector<LogEntry> entries = from ? repo.log(*from, limit) : std::vector<LogEntry>{};
   if (ctx.json) {
-    Json doc = Json::array();
-    for (const auto& e : entries) {
-      Json parents = Json::array();
-      for (const auto& p : e.commit.parents) parents.push_back(p.hex());
-      doc.push_back(Json{{"digest", e.digest.hex()},
-                         {"parents", parents},
-                         {"author", e.commit.author},
-                         {"email", e.commit.email},
-                         {"time", iso8601_utc(e.commit.time)},
-                         {"message", e.commit.message}});
-    }
-    print_json(ctx.out, doc);
+    print_json(ctx.out, report::log_json(entries));
     return;
   }
   if (!from) ctx.out << "no commits yet on branch " << repo.current_branch() << '\n';
   for (const auto& e : entries) {
-    ctx.out << e.digest.short_hex() << "  " << iso8601_utc(e.commit.time) << "  " << e.commit.author
-            << "  " << first_line(e.commit.message) << '\n';
+    ctx.out << e.digest.short_hex() << "  " << report::iso8601_utc(e.commit.time) << "  "
+            << e.commit.author << "  " << first_line(e.commit.message) << '\n';
   }
 }
 

@@ -24,8 +24,8 @@ struct SampleArgs {
 
 Json sample_json(const SampleArgs& args, const Key& key, const std::optional<Key>& subkey,
                  DType dtype, const Shape& shape, std::uint64_t nbytes) {
-  Json j{{"column", args.column}, {"key", key_json(key)}};
-  if (subkey) j["subkey"] = key_json(*subkey);
+  Json j{{"column", args.column}, {"key", report::key_json(key)}};
+  if (subkey) j["subkey"] = report::key_json(*subkey);
   j["dtype"] = std::string(dtype_name(dtype));
   j["shape"] = shape;
   j["nbytes"] = nbytes;
@@ -104,9 +104,9 @@ void run_rm(Context& ctx, const SampleArgs& args) {
   repo.remove(args.column, targets);
   if (ctx.json) {
     Json removed = Json::array();
-    for (const auto& k : keys) removed.push_back(key_json(k));
+    for (const auto& k : keys) removed.push_back(report::key_json(k));
     Json j{{"column", args.column}, {"removed", removed}};
-    if (subkey) j["subkey"] = key_json(*subkey);
+    if (subkey) j["subkey"] = report::key_json(*subkey);
     print_json(ctx.out, j);
     return;
   }

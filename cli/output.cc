@@ -1,4 +1,4 @@
-// JSON and human-readable formatting shared by every command.
+// Human-readable formatting shared by every command, and print_json.
 #include "output.h"
 
 #include <hangar/dtype.h>
@@ -6,32 +6,12 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
 #include <iomanip>
 #include <sstream>
 
 namespace hangar::cli {
 
-Json key_json(const Key& key) {
-  if (key.is_int()) return Json(key.as_int());
-  return Json(key.as_string());
-}
-
-Json digest_json(const std::optional<Digest>& digest) {
-  if (!digest) return Json(nullptr);
-  return Json(digest->hex());
-}
-
 void print_json(std::ostream& out, const Json& doc) { out << doc.dump(2) << '\n'; }
-
-std::string iso8601_utc(std::int64_t seconds) {
-  const auto t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(seconds);
-  std::array<char, 32> buf{};
-  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf.data(), n);
-}
 
 std::string human_bytes(std::uint64_t n) {
   static constexpr std::array<const char*, 6> kUnits = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -59,31 +39,6 @@ std::string sample_name(std::string_view column, const Key& key, const std::opti
 
 std::string shape_text(const ColumnSchema& schema) {
   return (schema.variable_shape ? "<=" : "") + shape_to_string(schema.shape);
-}
-
-Json schema_json(const ColumnSchema& schema) {
-  Json attributes = Json::object();
-  for (const auto& [k, v] : schema.attributes) attributes[k] = v;
-  return Json{{"name", schema.name},
-              {"dtype", std::string(dtype_name(schema.dtype))},
-              {"shape", schema.shape},
-              {"variable_shape", schema.variable_shape},
-              {"layout", std::string(layout_name(schema.layout))},
-              {"backend", std::string(backend_name(schema.backend))},
-              {"compression_level", schema.compression_level},
-              {"attributes", attributes}};
-}
-
-Json column_summary_json(const ColumnSchema& schema, const ColumnStats& stats) {
-  return Json{{"name", schema.name},
-              {"dtype", std::string(dtype_name(schema.dtype))},
-              {"shape", schema.shape},
-              {"variable_shape", schema.variable_shape},
-              {"layout", std::string(layout_name(schema.layout))},
-              {"count", stats.count},
-              {"nbytes", stats.nbytes},
-              {"local_count", stats.local_count},
-              {"local_nbytes", stats.local_nbytes}};
 }
 
 void Table::print(std::ostream& out) const {

@@ -1,13 +1,12 @@
 // Output helpers: one JSON document (nlohmann::ordered_json) or short git-like human text.
+// The documents themselves are built by hangar_report (hangar/report/json.h).
 #pragma once
 
-#include <hangar/checkout.h>
 #include <hangar/key.h>
+#include <hangar/report/json.h>
 #include <hangar/schema.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -15,17 +14,11 @@
 
 namespace hangar::cli {
 
-using Json = nlohmann::ordered_json;
+using Json = report::Json;
 
-// Integer keys as JSON numbers, string keys as JSON strings.
-Json key_json(const Key& key);
-// The full hex digest, or null.
-Json digest_json(const std::optional<Digest>& digest);
 // Writes `doc` as one JSON document (indented) followed by a newline.
 void print_json(std::ostream& out, const Json& doc);
 
-// "2026-11-24T10:58:00Z" for seconds since the Unix epoch (UTC).
-std::string iso8601_utc(std::int64_t seconds);
 // "0 B", "512 B", "1.5 KiB", "12.0 MiB", ...
 std::string human_bytes(std::uint64_t n);
 // The text up to the first newline (commit message subjects).
@@ -35,12 +28,6 @@ std::string sample_name(std::string_view column, const Key& key, const std::opti
 
 // "[64,64,3]", or "<=[64,64,3]" for a variable-shape column.
 std::string shape_text(const ColumnSchema& schema);
-// Schema fields: name, dtype, shape, variable_shape, layout, backend, compression_level,
-// attributes.
-Json schema_json(const ColumnSchema& schema);
-// The summary entry of one column: name, dtype, shape, variable_shape, layout, count, nbytes,
-// local_count, local_nbytes.
-Json column_summary_json(const ColumnSchema& schema, const ColumnStats& stats);
 
 // A left-aligned text table; columns are separated by two spaces, trailing blanks trimmed.
 class Table {

@@ -1,4 +1,5 @@
-// Output formatting: JSON keys and digests, times, sizes, tables, tensor text, progress bar.
+// Output formatting: sizes, tables, tensor text, progress bar. (The --json documents are
+// tested with hangar_report, in tests/unit/report.)
 #include "output.h"
 
 #include <catch2/catch.hpp>
@@ -18,44 +19,11 @@ hangar::Bytes bytes_of(std::initializer_list<std::uint8_t> v) {
 }
 }  // namespace
 
-TEST_CASE("Output: integer keys are JSON numbers, string keys strings", "[cli][output]") {
-  CHECK(cli::key_json(hangar::Key(std::uint64_t{17})).dump() == "17");
-  CHECK(cli::key_json(hangar::Key(std::string("cat/003"))).dump() == "\"cat/003\"");
-}
-
-TEST_CASE("Output: digests are full hex or null", "[cli][output]") {
-  CHECK(cli::digest_json(std::nullopt).is_null());
-  const auto d = hangar::Digest::from_hex("00112233445566778899aabbccddeeff");
-  REQUIRE(d.has_value());
-  CHECK(cli::digest_json(d).get<std::string>() == "00112233445566778899aabbccddeeff");
-}
-
-TEST_CASE("Output: times are ISO-8601 UTC", "[cli][output]") {
-  CHECK(cli::iso8601_utc(0) == "1970-01-01T00:00:00Z");
-  CHECK(cli::iso8601_utc(1795517880) == "2026-11-24T10:58:00Z");
-}
-
 TEST_CASE("Output: human byte sizes", "[cli][output]") {
   CHECK(cli::human_bytes(0) == "0 B");
   CHECK(cli::human_bytes(1023) == "1023 B");
   CHECK(cli::human_bytes(1536) == "1.5 KiB");
   CHECK(cli::human_bytes(12ull << 20) == "12.0 MiB");
-}
-
-TEST_CASE("Output: summary entries carry the contract's keys in order", "[cli][output]") {
-  hangar::ColumnSchema s;
-  s.name = "images";
-  s.shape = {64, 64, 3};
-  const hangar::ColumnStats stats{10, 122880, 9, 110592};
-  const cli::Json j = cli::column_summary_json(s, stats);
-  std::vector<std::string> keys;
-  for (const auto& item : j.items()) keys.push_back(item.key());
-  CHECK(keys == std::vector<std::string>{"name", "dtype", "shape", "variable_shape", "layout",
-                                         "count", "nbytes", "local_count", "local_nbytes"});
-  CHECK(j["dtype"] == "uint8");
-  CHECK(j["shape"].dump() == "[64,64,3]");
-  CHECK(j["local_nbytes"] == 110592);
-  CHECK(cli::schema_json(s)["layout"] == "flat");
 }
 
 TEST_CASE("Output: tables align columns and trim trailing blanks", "[cli][output]") {

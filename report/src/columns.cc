@@ -1,0 +1,46 @@
+// Column schemas, sizes and the summary document.
+#include <hangar/dtype.h>
+#include <hangar/report/json.h>
+
+namespace hangar::report {
+
+Json schema_json(const ColumnSchema& schema) {
+  Json attributes = Json::object();
+  for (const auto& [k, v] : schema.attributes) attributes[k] = v;
+  return Json{{"name", schema.name},
+              {"dtype", std::string(dtype_name(schema.dtype))},
+              {"shape", schema.shape},
+              {"variable_shape", schema.variable_shape},
+              {"layout", std::string(layout_name(schema.layout))},
+              {"backend", std::string(backend_name(schema.backend))},
+              {"compression_level", schema.compression_level},
+              {"attributes", attributes}};
+}
+
+Json column_summary_json(const ColumnSchema& schema, const ColumnStats& stats) {
+  return Json{{"name", schema.name},
+              {"dtype", std::string(dtype_name(schema.dtype))},
+              {"shape", schema.shape},
+              {"variable_shape", schema.variable_shape},
+              {"layout", std::string(layout_name(schema.layout))},
+              {"count", stats.count},
+              {"nbytes", stats.nbytes},
+              {"local_count", stats.local_count},
+              {"local_nbytes", stats.local_nbytes}};
+}
+
+Json column_json(const Checkout& view, const std::string& name) {
+  Json j = schema_json(view.schema(name));
+  j["count"] = view.count(name);
+  j["nbytes"] = view.nbytes(name);
+  return j;
+}
+
+Json summary_json(const Checkout& view) {
+  Json columns = Json::array();
+  for (const auto& name : view.column_names())
+    columns.push_back(column_summary_json(view.schema(name), view.stats(name)));
+  return Json{{"commit", digest_json(view.commit())}, {"columns", columns}};
+}
+
+}  // namespace hangar::report
