@@ -26,7 +26,8 @@ Key = int | str
 _WIDEN = {np.dtype(np.uint16): np.int32, np.dtype(np.uint32): np.int64}
 
 
-def _tensor(array: np.ndarray) -> torch.Tensor:
+def _tensor(array: np.ndarray | np.generic) -> torch.Tensor:
+    array = np.asarray(array)  # a sample of a batch of scalars is a numpy scalar
     widen = _WIDEN.get(array.dtype)
     if widen is not None:
         array = array.astype(widen)

@@ -28,8 +28,9 @@ py::array value_array(const ColumnSchema& schema, py::handle value, const Key& k
     py::object natural = np.attr("asarray")(value);
     py::object dt = dtype_to_numpy(schema.dtype);
     if (natural.attr("dtype").attr("kind").cast<std::string>() == "O")
-      fail(ErrorCode::InvalidArgument, "value for key '" + key.to_string() + "' of column '" +
-                                           schema.name + "' is not numeric");
+      throw py::type_error("value for key '" + key.to_string() + "' of column '" + schema.name +
+                           "' is not numeric: " +
+                           py::str(py::type::of(value).attr("__name__")).cast<std::string>());
     arr = natural.attr("astype")(dt);
     if (!np.attr("array_equal")(arr, natural).cast<bool>())
       fail(ErrorCode::InvalidArgument,
