@@ -23,10 +23,6 @@ unsigned batch_threads(std::size_t n, std::uint64_t approx_bytes) {
   return static_cast<unsigned>(std::min<std::uint64_t>({by_size, hw, std::max<std::size_t>(n, 1)}));
 }
 
-std::string where(const CheckoutCore& core) {
-  return core.staged() ? std::string("the staged state") : "commit " + core.commit()->short_hex();
-}
-
 // Runs work(checkout, begin, end) over [0, n) split into contiguous parts, one Checkout each
 // (about approx_bytes of samples in all);
 // rethrows the first error (by position) after every thread has finished.
@@ -79,13 +75,11 @@ py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
       run_split(*core_, n, out.nbytes(), [&](Checkout& co, std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
           const std::optional<SampleRef> ref = co.find(schema_.name, keys[i]);
-          if (!ref)
-            fail(ErrorCode::NotFound, "no sample '" + schema_.name + "'/'" + keys[i].to_string() +
-                                          "' at " + where(*core_));
+          if (!ref) fail_not_found(*core_, schema_.name, keys[i], std::nullopt);
           try {
             co.read_into(*ref, MutableByteView(base + i * sample_bytes, sample_bytes));
           } catch (const Error& e) {
-            throw e.with_context("cannot read '" + schema_.name + "'/'" + keys[i].to_string() + "'");
+            throw e.with_context("cannot read " + sample_text(schema_.name, keys[i], std::nullopt));
           }
         }
       });

@@ -69,6 +69,10 @@ void CheckoutCore::invalidate() {
   stale.swap(free_);
 }
 
+std::string CheckoutCore::where() const {
+  return staged_ ? std::string("the staged state") : "commit " + commit_->short_hex();
+}
+
 void CheckoutCore::drop() noexcept {
   std::lock_guard guard(mutex_);
   free_.clear();

@@ -6,26 +6,18 @@
 
 namespace hangar::python {
 
-namespace {
-
 std::string sample_text(const std::string& column, const Key& key, const std::optional<Key>& sub) {
   std::string s = "'" + column + "'/'" + key.to_string() + "'";
   if (sub) s += "/'" + sub->to_string() + "'";
   return s;
 }
 
-[[noreturn]] void fail_not_found(const CheckoutCore& core, const std::string& column, const Key& key,
-                                const std::optional<Key>& sub) {
-  fail(ErrorCode::NotFound, "no sample " + sample_text(column, key, sub) + " at " +
-                                (core.staged() ? std::string("the staged state")
-                                               : "commit " + core.commit()->short_hex()));
+void fail_not_found(const CheckoutCore& core, const std::string& column, const Key& key,
+                    const std::optional<Key>& sub) {
+  fail(ErrorCode::NotFound, "no sample " + sample_text(column, key, sub) + " at " + core.where());
 }
 
-bool is_torch_tensor(py::handle obj) {
-  py::object module = py::type::of(obj).attr("__module__");
-  return py::isinstance<py::str>(module) && module.cast<std::string>() == "torch" &&
-         py::hasattr(obj, "numpy");
-}
+namespace {
 
 // `out` as a numpy array sharing its memory (numpy arrays, torch CPU tensors, buffers).
 py::array out_array(py::handle out) {

@@ -8,11 +8,6 @@ namespace hangar::python {
 
 namespace {
 
-bool is_torch_tensor(py::handle obj) {
-  py::object module = py::type::of(obj).attr("__module__");
-  return py::isinstance<py::str>(module) && module.cast<std::string>() == "torch";
-}
-
 // A C-contiguous numpy array of `value`. Arrays (numpy, torch, buffers) keep their dtype, which
 // the schema then checks exactly, as the CLI does; Python scalars and lists are converted to
 // the column's dtype only when that loses nothing (3 -> uint8 yes, 3.5 -> uint8 no).

@@ -106,6 +106,12 @@ py::tuple shape_to_py(const Shape& s) {
   return out;
 }
 
+bool is_torch_tensor(py::handle obj) {
+  py::object module = py::type::of(obj).attr("__module__");
+  return py::isinstance<py::str>(module) && module.cast<std::string>() == "torch" &&
+         py::hasattr(obj, "numpy");
+}
+
 py::array tensor_to_array(Tensor t) {
   auto* owned = new Tensor(std::move(t));
   py::capsule base(owned, [](void* p) { delete static_cast<Tensor*>(p); });

@@ -33,6 +33,9 @@ DType dtype_from_py(py::handle obj);
 
 py::tuple shape_to_py(const Shape& s);
 
+// True for a torch.Tensor (checked by its type's module: torch is never imported here).
+bool is_torch_tensor(py::handle obj);
+
 // A numpy array that owns `t`'s bytes (no copy).
 py::array tensor_to_array(Tensor t);
 

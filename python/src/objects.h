@@ -179,6 +179,12 @@ class PyColumn {
   ColumnSchema schema_;
 };
 
+// "'images'/'cat/00017'" (with "/'3'" for a subkey), as libhangar names samples in messages.
+std::string sample_text(const std::string& column, const Key& key, const std::optional<Key>& sub);
+// Throws NotFound "no sample 'images'/'x' at commit 1a2b3c4d5e6f", as Checkout::get does.
+[[noreturn]] void fail_not_found(const CheckoutCore& core, const std::string& column,
+                                 const Key& key, const std::optional<Key>& sub);
+
 // Iterates a column's keys (snapshotted at creation), yielding keys, values or (key, value).
 class SampleIterator {
  public:
