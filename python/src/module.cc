@@ -19,7 +19,12 @@ namespace {
 std::string path_arg(py::handle p) { return py::str(py::module_::import("os").attr("fspath")(p)); }
 
 void bind_repository(py::module_& m) {
-  py::class_<PyRepository>(m, "Repository")
+  py::class_<PyRepository>(m, "Repository", R"(A hangar repository on disk.
+
+Repository(path=".") opens the repository holding `path` (any folder inside it). Opening
+takes no lock; writing calls and write checkouts take the writer lock while they run.
+Reports (log, diff, show, status, summary, merge) are the CLI's --json documents as dicts.
+See hangar/_hangar.pyi for every signature.)")
       .def(py::init([](py::handle path) { return PyRepository(path_arg(path)); }),
            arg("path") = ".")
       .def_property_readonly("path", &PyRepository::path)
@@ -53,7 +58,10 @@ void bind_repository(py::module_& m) {
 }
 
 void bind_checkouts(py::module_& m) {
-  py::class_<PyCheckout>(m, "Checkout")
+  py::class_<PyCheckout>(m, "Checkout", R"(A read-only view of one commit, pinned to its digest.
+
+co["images"] is a Column; co.columns maps every name to its Column. Use it as a context
+manager or call close() when done.)")
       .def_property_readonly("commit", &PyCheckout::commit)
       .def_property_readonly("columns", &PyCheckout::columns)
       .def_property_readonly("writable", &PyCheckout::writable)
@@ -68,7 +76,10 @@ void bind_checkouts(py::module_& m) {
       .def("__exit__", [](PyCheckout& self, py::args) { self.close(); })
       .def("__repr__", &PyCheckout::repr);
 
-  py::class_<PyWriteCheckout, PyCheckout> write(m, "WriteCheckout");
+  py::class_<PyWriteCheckout, PyCheckout> write(m, "WriteCheckout", R"(The staging area of the current branch.
+
+Holds the writer lock until close() or the end of its `with` block (also on an exception).
+col[key] = array stages a sample, del col[key] its removal, commit(message) records them.)");
   // commit(message) replaces the read checkout's `commit` property (pybind11's def() refuses
   // to shadow an inherited attribute, so it is set directly).
   write.attr("commit") = py::cpp_function(&PyWriteCheckout::commit_staged, py::name("commit"),
@@ -100,7 +111,11 @@ void bind_column(py::module_& m) {
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &SampleIterator::next);
 
-  py::class_<PyColumn>(m, "Column")
+  py::class_<PyColumn>(m, "Column", R"(One column of a checkout: a mapping key -> numpy.ndarray, in key order.
+
+Keys are int (>= 0) or str. col[key] reads a sample, col[key, 0:10, :, 5] part of one,
+col.get_batch(keys) a stacked batch on every core, col.read_into(key, out) into an array
+or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), del col[key].)")
       .def_property_readonly("name", &PyColumn::name)
       .def_property_readonly("dtype", &PyColumn::dtype)
       .def_property_readonly("shape", &PyColumn::shape)
@@ -144,7 +159,7 @@ void bind_column(py::module_& m) {
       })
       .def("__repr__", &PyColumn::repr);
 
-  py::class_<KeyList>(m, "KeyList")
+  py::class_<KeyList>(m, "KeyList", "Sample keys held in C++, as datasets index them.")
       .def(py::init(&KeyList::from_py), arg("keys"))
       .def_static("of_columns", &KeyList::of_columns, arg("columns"), arg("local_only") = false)
       .def("__len__", &KeyList::size)
