@@ -19,6 +19,7 @@ import torch
 import torch.utils.data as tud
 
 from ._hangar import Column, KeyList, Repository
+from .errors import NotLocal
 
 Key = int | str
 
@@ -50,14 +51,15 @@ class Dataset(tud.Dataset):
     (default: the keys of the first column that every column has, in key order); `transform`
     a function applied to each sample (what ``ds[i]`` would return without it); `local_only`
     keeps only samples whose data is local in every column (a partial clone) instead of
-    raising hangar.NotLocal when one is read.
+    raising hangar.NotLocal when one is read. Fixed-shape columns whose samples total at most
+    `cache_bytes` (labels, typically) are read once, whole, and kept in memory.
     """
 
     def __init__(self, repo_or_path: Repository | str | os.PathLike[str],
                  columns: Sequence[str] | str = ("images", "labels"), ref: str = "HEAD",
                  keys: Sequence[Key] | None = None,
                  transform: Callable[[Any], Any] | None = None, local_only: bool = False,
-                 as_dict: bool = False) -> None:
+                 as_dict: bool = False, cache_bytes: int = 16 << 20) -> None:
         repo = repo_or_path if isinstance(repo_or_path, Repository) else Repository(repo_or_path)
         if isinstance(columns, str):
             columns = (columns,)
@@ -69,6 +71,7 @@ class Dataset(tud.Dataset):
         self.transform = transform
         self.local_only = local_only
         self.as_dict = as_dict
+        self.cache_bytes = cache_bytes
         self._given_keys = None if keys is None else list(keys)
         self._open()
 
@@ -82,10 +85,23 @@ class Dataset(tud.Dataset):
                                   if all(k in c and c.is_local(k) for c in self._columns)])
         else:
             self._keys = KeyList(self._given_keys)
+        self._cached = [self._read_whole(c) for c in self._columns]
+
+    def _read_whole(self, column: Column) -> np.ndarray | None:
+        n = len(self._keys)
+        if column.variable_shape or n == 0:
+            return None
+        size = n * column.dtype.itemsize * int(np.prod(column.shape, dtype=np.int64))
+        if size > self.cache_bytes:
+            return None
+        try:
+            return column._get_batch_at(self._keys, np.arange(n, dtype=np.int64))
+        except NotLocal:
+            return None  # read sample by sample: the error then names the one not local
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_columns", "_keys")}
-        return state
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_columns", "_keys", "_cached")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -101,6 +117,19 @@ class Dataset(tud.Dataset):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def _keys_index(self, i: int) -> int:
+        n = len(self._keys)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for {n} samples")
+        return i
+
+    def _checked(self, picked: np.ndarray) -> np.ndarray:
+        n = len(self._keys)
+        if picked.size and (picked.min() < -n or picked.max() >= n):
+            bad = picked[(picked < -n) | (picked >= n)][0]
+            raise IndexError(f"index {bad} is out of range for {n} samples")
+        return picked
+
     def _pack(self, tensors: Sequence[Any]) -> Any:
         if self.as_dict:
             return dict(zip(self.column_names, tensors))
@@ -108,13 +137,18 @@ class Dataset(tud.Dataset):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
-            sample = self._pack([_tensor(c._read_at(self._keys, int(index)))
-                                 for c in self._columns])
+            i = int(index)
+            sample = self._pack([_tensor(c._read_at(self._keys, i) if cached is None
+                                         else np.array(cached[self._keys_index(i)]))
+                                 for c, cached in zip(self._columns, self._cached)])
             return self.transform(sample) if self.transform else sample
         picked = np.asarray(index.numpy() if isinstance(index, torch.Tensor) else index)
         if picked.ndim != 1 or not (picked.size == 0 or np.issubdtype(picked.dtype, np.integer)):
             raise TypeError("a Dataset is indexed by an int or a 1-d sequence of ints")
-        batches = [c._get_batch_at(self._keys, picked.astype(np.int64)) for c in self._columns]
+        picked = picked.astype(np.int64)
+        batches = [c._get_batch_at(self._keys, picked) if cached is None
+                   else cached[self._checked(picked)]
+                   for c, cached in zip(self._columns, self._cached)]
         if self.transform is None:
             return self._pack([_tensor(b) if isinstance(b, np.ndarray)
                                else [_tensor(a) for a in b] for b in batches])

@@ -60,39 +60,53 @@ std::vector<Key> keys_from_py(py::handle keys) {
 
 }  // namespace
 
-py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
+py::object PyColumn::read_batch(const std::vector<BatchItem>& items) const {
   if (nested())
     throw py::type_error("get_batch reads flat columns; column '" + schema_.name + "' is nested");
-  const std::size_t n = keys.size();
+  const std::size_t n = items.size();
+  auto ref_of = [&](const Checkout& co, const BatchItem& item) {
+    if (item.record != nullptr)
+      return SampleRef{*item.key, std::nullopt, item.record->sample, item.record->nbytes};
+    std::optional<SampleRef> ref = co.find(schema_.name, *item.key);
+    if (!ref) fail_not_found(*core_, schema_.name, *item.key, std::nullopt);
+    return std::move(*ref);
+  };
+  auto context = [&](const Error& e, const Key& key) {
+    return e.with_context("cannot read " + sample_text(schema_.name, key, std::nullopt));
+  };
   if (!schema_.variable_shape) {
     std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
     shape.insert(shape.end(), schema_.shape.begin(), schema_.shape.end());
     py::array out(dtype_to_numpy(schema_.dtype), shape);
     const std::size_t sample_bytes = n ? static_cast<std::size_t>(out.nbytes()) / n : 0;
     auto* base = static_cast<std::byte*>(out.mutable_data());
-    {
-      py::gil_scoped_release unlocked;
-      run_split(*core_, n, out.nbytes(), [&](Checkout& co, std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-          const std::optional<SampleRef> ref = co.find(schema_.name, keys[i]);
-          if (!ref) fail_not_found(*core_, schema_.name, keys[i], std::nullopt);
-          try {
-            co.read_into(*ref, MutableByteView(base + i * sample_bytes, sample_bytes));
-          } catch (const Error& e) {
-            throw e.with_context("cannot read " + sample_text(schema_.name, keys[i], std::nullopt));
-          }
+    py::gil_scoped_release unlocked;
+    run_split(*core_, n, out.nbytes(), [&](Checkout& co, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const SampleRef ref = ref_of(co, items[i]);
+        try {
+          co.read_into(ref, MutableByteView(base + i * sample_bytes, sample_bytes));
+        } catch (const Error& e) {
+          throw context(e, ref.key);
         }
-      });
-    }
+      }
+    });
     return out;
   }
   std::vector<Tensor> tensors(n);
   {
     py::gil_scoped_release unlocked;
-    const std::uint64_t max_bytes = checked_element_count(schema_.shape, schema_.dtype, schema_.name) *
-                                    dtype_size(schema_.dtype);
+    const std::uint64_t max_bytes =
+        checked_element_count(schema_.shape, schema_.dtype, schema_.name) * dtype_size(schema_.dtype);
     run_split(*core_, n, n * max_bytes / 2, [&](Checkout& co, std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) tensors[i] = co.get(schema_.name, keys[i]);
+      for (std::size_t i = begin; i < end; ++i) {
+        const SampleRef ref = ref_of(co, items[i]);
+        try {
+          tensors[i] = co.read(ref);
+        } catch (const Error& e) {
+          throw context(e, ref.key);
+        }
+      }
     });
   }
   py::list out;
@@ -100,34 +114,53 @@ py::object PyColumn::read_batch(const std::vector<Key>& keys) const {
   return out;
 }
 
-py::object PyColumn::get_batch(py::handle keys) const { return read_batch(keys_from_py(keys)); }
+py::object PyColumn::get_batch(py::handle keys) const {
+  const std::vector<Key> k = keys_from_py(keys);
+  std::vector<BatchItem> items;
+  items.reserve(k.size());
+  for (const Key& key : k) items.push_back({&key, nullptr});
+  return read_batch(items);
+}
 
 py::object PyColumn::get_batch_at(const KeyList& keys, py::handle indices) const {
-  std::vector<Key> picked;
-  py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> idx =
-      py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(indices);
+  using Indices = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+  const Indices idx = Indices::ensure(indices);
   if (!idx) throw py::type_error("indices must be a sequence of integers");
-  picked.reserve(static_cast<std::size_t>(idx.size()));
+  const std::vector<RecordRef>* records = keys.records_of(*this);
+  std::vector<BatchItem> items;
+  items.reserve(static_cast<std::size_t>(idx.size()));
   const std::int64_t* p = idx.data();
-  for (py::ssize_t i = 0; i < idx.size(); ++i) picked.push_back(keys.at(p[i]));
-  return read_batch(picked);
+  for (py::ssize_t i = 0; i < idx.size(); ++i) {
+    const std::size_t at = keys.index(p[i]);
+    items.push_back({&keys.at(p[i]), records ? &(*records)[at] : nullptr});
+  }
+  return read_batch(items);
 }
 
 py::object PyColumn::read_at(const KeyList& keys, std::int64_t index) const {
-  return read(key_to_py(keys.at(index)), py::none());
+  const std::vector<RecordRef>* records = keys.records_of(*this);
+  if (records == nullptr) return read(key_to_py(keys.at(index)), py::none());
+  const std::size_t at = keys.index(index);
+  const RecordRef& r = (*records)[at];
+  const SampleRef ref{keys.at(index), std::nullopt, r.sample, r.nbytes};
+  try {
+    return tensor_to_array(core_->use()->read(ref));
+  } catch (const Error& e) {
+    throw e.with_context("cannot read " + sample_text(schema_.name, ref.key, std::nullopt));
+  }
 }
 
 // ---- KeyList ----
 
 KeyList KeyList::from_py(py::iterable keys) { return KeyList(keys_from_py(keys)); }
 
-const Key& KeyList::at(std::int64_t index) const {
+std::size_t KeyList::index(std::int64_t i) const {
   const auto n = static_cast<std::int64_t>(keys_.size());
-  const std::int64_t i = index < 0 ? index + n : index;
-  if (i < 0 || i >= n)
-    throw py::index_error("index " + std::to_string(index) + " is out of range for " +
+  const std::int64_t at = i < 0 ? i + n : i;
+  if (at < 0 || at >= n)
+    throw py::index_error("index " + std::to_string(i) + " is out of range for " +
                           std::to_string(n) + " samples");
-  return keys_[static_cast<std::size_t>(i)];
+  return static_cast<std::size_t>(at);
 }
 
 py::list KeyList::to_list() const {
@@ -136,31 +169,51 @@ py::list KeyList::to_list() const {
   return out;
 }
 
+const std::vector<RecordRef>* KeyList::records_of(const PyColumn& column) const {
+  for (const Resolved& r : resolved_)
+    if (r.core == column.core() && r.column == column.name()) return &r.records;
+  return nullptr;
+}
+
 KeyList KeyList::of_columns(const std::vector<PyColumn>& columns, bool local_only) {
   if (columns.empty()) throw py::value_error("a dataset needs at least one column");
-  for (const PyColumn& c : columns)
+  for (const PyColumn& c : columns) {
     if (c.nested())
       throw py::type_error("datasets read flat columns; column '" + c.name() + "' is nested");
-  std::vector<Key> keys = columns[0].key_vector();
-  py::gil_scoped_release unlocked;
-  for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (c == 0 && !local_only) continue;
-    const PyColumn& column = columns[c];
-    auto use = column.core()->use();
-    std::vector<Key> kept;
-    kept.reserve(keys.size());
-    if (c == 0) {
-      for (Key& k : keys)
-        if (use->is_local(*use->find(column.name(), k))) kept.push_back(std::move(k));
-    } else {
-      for (Key& k : keys) {
-        const std::optional<SampleRef> ref = use->find(column.name(), k);
-        if (ref && (!local_only || use->is_local(*ref))) kept.push_back(std::move(k));
-      }
-    }
-    keys.swap(kept);
+    if (&c.core()->handle() != &columns[0].core()->handle())
+      throw py::value_error("the columns of a dataset must be of one repository");
   }
-  return KeyList(std::move(keys));
+  py::gil_scoped_release unlocked;
+  // Every column's records in key order (record trees are sorted), then their intersection.
+  std::vector<std::vector<std::pair<Key, RecordRef>>> all(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    columns[c].core()->use()->for_each(columns[c].name(), [&](const SampleRef& ref) {
+      all[c].emplace_back(ref.key, RecordRef{ref.sample, ref.nbytes});
+      return true;
+    });
+  }
+  KeyList out;
+  for (const PyColumn& c : columns) out.resolved_.push_back({c.core(), c.name(), {}});
+  // Whether a record's chunks are local does not depend on the commit: one Checkout serves all.
+  std::optional<CheckoutCore::Use> use;
+  if (local_only) use.emplace(columns[0].core()->use());
+  std::vector<std::size_t> pos(columns.size(), 0);
+  std::vector<const RecordRef*> row(columns.size());
+  for (const auto& [key, first] : all[0]) {
+    bool everywhere = true;
+    row[0] = &first;
+    for (std::size_t c = 1; c < columns.size() && everywhere; ++c) {
+      while (pos[c] < all[c].size() && all[c][pos[c]].first < key) ++pos[c];
+      everywhere = pos[c] < all[c].size() && all[c][pos[c]].first == key;
+      if (everywhere) row[c] = &all[c][pos[c]].second;
+    }
+    for (std::size_t c = 0; use && c < columns.size() && everywhere; ++c)
+      everywhere = (*use)->is_local(SampleRef{key, std::nullopt, row[c]->sample, row[c]->nbytes});
+    if (!everywhere) continue;
+    out.keys_.push_back(key);
+    for (std::size_t c = 0; c < columns.size(); ++c) out.resolved_[c].records.push_back(*row[c]);
+  }
+  return out;
 }
 
 }  // namespace hangar::python

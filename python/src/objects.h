@@ -114,8 +114,16 @@ class PyWriteCheckout : public PyCheckout {
   py::object status() const;
 };
 
+// Where a sample's record points (a SampleRef without its key): content addresses, valid in
+// every Checkout of the commit it was read from, in any process.
+struct RecordRef {
+  Digest sample;
+  std::uint64_t nbytes = 0;
+};
+
 // Keys of a dataset, held in C++ (no Python object per key: forked DataLoader workers do not
-// copy pages by touching reference counts).
+// copy pages by touching reference counts). When made by of_columns(), it also holds each
+// column's records, so that reads by index skip the record-tree lookup.
 class KeyList {
  public:
   KeyList() = default;
@@ -125,12 +133,20 @@ class KeyList {
   // whose data is local in every column. Throws: TypeError for nested columns.
   static KeyList of_columns(const std::vector<PyColumn>& columns, bool local_only);
   std::size_t size() const noexcept { return keys_.size(); }
-  const Key& at(std::int64_t index) const;  // negative from the end; IndexError
+  std::size_t index(std::int64_t i) const;  // negative from the end; IndexError
+  const Key& at(std::int64_t i) const { return keys_[index(i)]; }
   py::list to_list() const;
-  const std::vector<Key>& keys() const noexcept { return keys_; }
+  // The records of `column` when of_columns() resolved them, else nullptr.
+  const std::vector<RecordRef>* records_of(const PyColumn& column) const;
 
  private:
+  struct Resolved {
+    std::shared_ptr<CheckoutCore> core;  // the checkout the records were read from
+    std::string column;
+    std::vector<RecordRef> records;      // one per key
+  };
   std::vector<Key> keys_;
+  std::vector<Resolved> resolved_;
 };
 
 class PyColumn {
@@ -172,7 +188,12 @@ class PyColumn {
   void remove(py::handle key, py::handle subkey);
 
  private:
-  py::object read_batch(const std::vector<Key>& keys) const;
+  // One sample of a batch: its key, and its record when a KeyList resolved it.
+  struct BatchItem {
+    const Key* key;
+    const RecordRef* record;  // nullptr: looked up by key
+  };
+  py::object read_batch(const std::vector<BatchItem>& items) const;
   WriteSession& session() const;
   std::shared_ptr<CheckoutCore> core_;
   std::shared_ptr<WriteSession> session_;
