@@ -55,7 +55,8 @@ class Ambiguous(HangarError, ValueError):
 
 
 class Locked(HangarError, BlockingIOError):
-    """Another writer (a process, or a write checkout of this one) holds the repository."""
+    """Another writer holds the repository: another process, or a second write checkout of
+    this process (calls such as create_branch or merge share an open write checkout's lock)."""
 
     code = "locked"
 

@@ -21,16 +21,18 @@ py::array value_array(const ColumnSchema& schema, py::handle value, const Key& k
     arr = np.attr("asarray")(value);
   } else {
     py::object natural = np.attr("asarray")(value);
-    py::object dt = dtype_to_numpy(schema.dtype);
-    if (natural.attr("dtype").attr("kind").cast<std::string>() == "O")
-      throw py::type_error("value for key '" + key.to_string() + "' of column '" + schema.name +
-                           "' is not numeric: " +
+    const std::string kind = natural.attr("dtype").attr("kind").cast<std::string>();
+    const std::string what = "value for key '" + key.to_string() + "' of column '" + schema.name + "'";
+    if (kind == "O" && PyLong_Check(value.ptr()))  // an int beyond 64 bits
+      fail(ErrorCode::InvalidArgument, what + " does not fit " + std::string(dtype_name(schema.dtype)));
+    if (kind != "b" && kind != "i" && kind != "u" && kind != "f")
+      throw py::type_error(what + " is not numeric: " +
                            py::str(py::type::of(value).attr("__name__")).cast<std::string>());
-    arr = natural.attr("astype")(dt);
+    arr = natural.attr("astype")(dtype_to_numpy(schema.dtype));
     if (!np.attr("array_equal")(arr, natural).cast<bool>())
-      fail(ErrorCode::InvalidArgument,
-           "value for key '" + key.to_string() + "' does not fit column '" + schema.name +
-               "' of dtype " + std::string(dtype_name(schema.dtype)) + " exactly; convert it first");
+      fail(ErrorCode::InvalidArgument, what + " does not fit dtype " +
+                                           std::string(dtype_name(schema.dtype)) +
+                                           " exactly; convert it first");
   }
   py::array contiguous = py::array::ensure(arr, py::array::c_style);  // keeps 0-d arrays 0-d
   if (!contiguous) throw py::error_already_set();
