@@ -41,10 +41,10 @@ void PyCheckout::close() noexcept {
 }
 
 std::string PyCheckout::repr() const {
-  if (!core_) return "<hangar.Checkout (closed)>";
   if (session_)
     return "<hangar.WriteCheckout branch '" + session_->branch() + "'" +
-           (session_->open() ? "" : " (closed)") + ">";
+           (session_->open() && core_ ? "" : " (closed)") + ">";
+  if (!core_) return "<hangar.Checkout (closed)>";
   return "<hangar.Checkout commit " + core_->commit()->short_hex() + ">";
 }
 
