@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "chunked_io.h"
+#include "record_finder.h"
 #include "repo_state.h"
 #include "transfer_detail.h"
 
@@ -19,6 +20,7 @@ struct CheckoutState {
   bool staged;
   std::map<std::string, ColumnBase> columns;
   TxnPageStore pages;
+  RecordFinder finder{pages};  // keeps decoded pages: a checkout looks many keys up
   storage::ChunkReader reader;
   unsigned read_threads = default_read_threads();  // for samples of several chunks
 
@@ -48,8 +50,7 @@ struct CheckoutState {
     if (staged) {
       if (auto s = repo->staging.find_sample(txn, name, rk)) return *s;
     }
-    if (base.root.is_zero()) return std::nullopt;
-    return find_record(pages, base.root, rk);
+    return finder.find(base.root, rk);
   }
 
   SampleRef make_ref(const ColumnBase& base, ByteView rk, const RecordValue& v) const {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "record_finder.h"
 #include "record_page.h"
 #include "record_tree.h"
 #include "support/memory_page_store.h"
@@ -174,6 +175,59 @@ TEST_CASE("RecordTree: build, find and iterate match std::map", "[core][record_t
     REQUIRE(c.valid() == (it != m.end()));
     if (it != m.end()) CHECK(to_bytes(c.key()) == it->first);
   }
+}
+
+TEST_CASE("RecordFinder: finds what find_record finds, with decoded pages kept and evicted",
+          "[core][record_tree]") {
+  // 300 keys: a single leaf or a few pages; 100,000: more pages than the finder keeps.
+  const std::size_t n = GENERATE(1, 300, 100000);
+  Rng rng(n + 7);
+  const Map m = random_map(rng, n);
+  MemoryPageStore store;
+  const TreeStats t = build(store, m);
+  std::vector<const Map::value_type*> items;
+  for (const auto& kv : m) items.push_back(&kv);
+  RecordFinder finder(store);
+  CHECK_FALSE(finder.find(Digest{}, items[0]->first));  // the empty tree
+  const std::size_t gets_before = store.gets();
+  for (int i = 0; i < 3000; ++i) {
+    const Map::value_type* kv = items[rng() % n];
+    REQUIRE(finder.find(t.root, kv->first) == kv->second);
+    const Bytes probe = random_key(rng);
+    REQUIRE(finder.find(t.root, probe) == find_record(store, t.root, probe));
+  }
+  // Every key in order, and a key below the first one.
+  for (const auto& [k, v] : m) REQUIRE(finder.find(t.root, k) == v);
+  CHECK_FALSE(finder.find(t.root, Bytes{std::byte{0x00}}));
+  if (n == 300) {  // all pages stay decoded: repeated lookups read no page
+    const std::size_t gets = store.gets();
+    for (int i = 0; i < 100; ++i) (void)finder.find(t.root, items[rng() % n]->first);
+    CHECK(store.gets() == gets);
+  }
+  CHECK(store.gets() > gets_before);
+}
+
+TEST_CASE("RecordFinder: a damaged page is Corrupt, also once decoded pages are kept",
+          "[core][record_tree]") {
+  Rng rng(11);
+  const Map m = random_map(rng, 5000);
+  MemoryPageStore store;
+  const TreeStats t = build(store, m);
+  RecordFinder finder(store);
+  REQUIRE(finder.find(t.root, m.begin()->first) == m.begin()->second);
+  // Damage a leaf that is not decoded yet (the first lookup decoded the first one only).
+  const std::vector<Digest> pages = tree_pages(store, t.root);
+  REQUIRE(pages.size() > 2);
+  const Digest victim = pages.back();
+  Bytes bytes = to_bytes(store.get_page(victim));
+  bytes.resize(bytes.size() - 1);  // truncated: the last entry cannot be decoded
+  store.overwrite(victim, bytes);
+  std::optional<ErrorCode> code;
+  for (const auto& [k, v] : m) {
+    code = thrown([&] { (void)finder.find(t.root, k); });
+    if (code) break;
+  }
+  CHECK(code == ErrorCode::Corrupt);
 }
 
 TEST_CASE("RecordTree: for_each_record visits keys from lo up to (not including) hi in order",
