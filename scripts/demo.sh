@@ -89,7 +89,7 @@ echo "re-imported pixels: $round_bytes bytes, original: $images_bytes bytes: ide
 show hangar reset
 
 step "Train a classifier from Python, straight from the commit (examples/train_torch.py)"
-show "$HANGAR_PYTHON" -c "import hangar; print(hangar.Repository('.').checkout()['images'])"
+show "$HANGAR_PYTHON" -c 'import hangar; print(hangar.Repository(".").checkout()["images"])'
 show "$HANGAR_PYTHON" "$HANGAR_ROOT/examples/train_torch.py" . images label main 3
 
 step "Done"
