@@ -204,5 +204,8 @@ fi
 mode=""
 [ $quick = 1 ] && mode="--quick"
 [ -n "$only" ] && mode="--only $only"
+# The "Python training loop (issue 12)" section comes from bench/python_loader.sh: kept as it is.
+pysec=$(awk '/^## /{p = ($0 == "## Python training loop (issue 12)")} p' "$root/bench/RESULTS.md" 2>/dev/null || true)
 bash "$root/bench/report.sh" "$tsv" "$root/bench/peers.tsv" "$quick" "$mode" >"$root/bench/RESULTS.md"
+[ -z "$pysec" ] || printf '\n%s\n' "$pysec" >>"$root/bench/RESULTS.md"
 echo "bench: wrote bench/RESULTS.md and $tsv" >&2
