@@ -49,7 +49,6 @@ class CheckoutCore final : public Dependent {
   void invalidate();
 
   RepoHandle& handle() const noexcept { return *handle_; }
-  const std::shared_ptr<RepoHandle>& shared_handle() const noexcept { return handle_; }
   const std::optional<Digest>& commit() const noexcept { return commit_; }
   bool staged() const noexcept { return staged_; }
   // "commit 1a2b3c4d5e6f" or "the staged state", for messages.

@@ -51,15 +51,13 @@ std::uint64_t PyColumn::size() const { return core_->use()->count(schema_.name);
 std::uint64_t PyColumn::nbytes() const { return core_->use()->nbytes(schema_.name); }
 
 bool PyColumn::contains(py::handle key) const {
-  if (!py::isinstance<py::str>(key) && !PyLong_Check(key.ptr()) &&
-      !py::isinstance(key, py::module_::import("numpy").attr("integer")))
-    return false;
-  if (PyBool_Check(key.ptr())) return false;
   std::optional<Key> k;
   try {
     k = key_from_py(key);
   } catch (const Error&) {
     return false;  // a negative int or an invalid string names no sample
+  } catch (const py::type_error&) {
+    return false;  // nor does anything but an int or a str (`in` never raises for a type)
   }
   if (nested()) return subkeys(key).size() > 0;
   return core_->use()->find(schema_.name, *k).has_value();

@@ -101,7 +101,7 @@ RepoHandle::Lease RepoHandle::lease() {
   for (;;) {
     ensure_open();
     std::shared_lock lock(mutex_);
-    if (repo_) return Lease(std::move(lock), repo_.get(), generation_, mode_);
+    if (repo_) return Lease(std::move(lock), repo_.get(), generation_);
   }
 }
 

@@ -54,16 +54,14 @@ class RepoHandle {
    public:
     Repository& repo() const noexcept { return *repo_; }
     std::uint64_t generation() const noexcept { return generation_; }
-    Mode mode() const noexcept { return mode_; }
 
    private:
     friend class RepoHandle;
-    Lease(std::shared_lock<std::shared_mutex> lock, Repository* repo, std::uint64_t gen, Mode mode)
-        : lock_(std::move(lock)), repo_(repo), generation_(gen), mode_(mode) {}
+    Lease(std::shared_lock<std::shared_mutex> lock, Repository* repo, std::uint64_t gen)
+        : lock_(std::move(lock)), repo_(repo), generation_(gen) {}
     std::shared_lock<std::shared_mutex> lock_;
     Repository* repo_;
     std::uint64_t generation_;
-    Mode mode_;
   };
   // Reopens first after a fork. Throws: like Repository::open.
   Lease lease();
