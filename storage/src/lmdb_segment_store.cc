@@ -3,7 +3,8 @@
 // Segments are append-only: a segment is written once, whole, and never changed, so a location
 // (segment, offset) stays valid for the life of the repository. A segment is the chunks' bytes
 // back to back, then u32 end offset per chunk, then u32 chunk count (all LE). Ids grow by one from
-// 1; the writer learns the next id from the last key when it first appends. Segment 0 is never
+// 1; the writer learns the next id from the last key at the start of every write txn (LMDB's
+// writer mutex makes that txn exclusive across processes, so several processes may append). Segment 0 is never
 // written: it is the location of every empty chunk. An id handed out for bytes that were
 // never flushed may be reused after a crash or a failed flush; nothing was indexed there.
 #include "lmdb_segment_store.h"
@@ -192,7 +193,10 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
   Record r{0, 0};
   if (!stored.empty()) {
     try {
-      if (!pending_) pending_.emplace(env_.begin_write());
+      if (!pending_) {
+        pending_.emplace(env_.begin_write());
+        next_ = 0;  // another process (a lazy reader) may have added segments since
+      }
       if (next_ == 0) {
         auto last = pending_->cursor(table_).last();
         next_ = last ? id_of(last->key) + 1 : 1;
