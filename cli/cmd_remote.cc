@@ -143,6 +143,7 @@ struct CloneArgs {
   std::string dir;
   std::optional<std::string> branch;
   SelectorArgs data;
+  bool lazy = false;
 };
 
 void run_clone(Context& ctx, const CloneArgs& a) {
@@ -151,6 +152,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   o.dir = a.dir;
   o.branch = a.branch;
   o.data = a.data.selection();
+  o.lazy = a.lazy;
   o.transport = remote::TransportOptions::from_env();
   PhaseProgress progress(ctx, "clone");
   o.progress = progress.callback();
@@ -162,7 +164,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
       refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
     Json doc{{"dir", r.dir.string()},   {"url", a.url},
              {"branch", r.branch},      {"head", report::digest_json(r.head)},
-             {"remote_branches", refs}, {"samples", r.samples}};
+             {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
@@ -294,6 +296,9 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   clone->add_option("-b,--branch", c->branch, "branch to check out (default: the remote's HEAD)");
   auto* no_data = clone->add_flag("--no-data", c->data.no_data, "history only, no sample data");
   add_selectors(*clone, c->data, false);
+  clone->add_flag("--lazy", c->lazy,
+                  "read samples that are not local from the remote on demand (sets config "
+                  "fetch.lazy); with no other selector, no data is fetched up front");
   for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction"})
     no_data->excludes(clone->get_option(other));
   add_json_flag(*clone, ctx);

@@ -1,6 +1,8 @@
 // Context: locating and opening the repository a command works on.
 #include "context.h"
 
+#include <hangar/remote/lazy_fetch.h>
+
 #include "signals.h"
 
 namespace hangar::cli {
@@ -10,7 +12,9 @@ std::filesystem::path Context::find_root() const {
 }
 
 Repository Context::open(Repository::Mode mode) const {
-  return Repository::open(find_root(), mode);
+  Repository repo = Repository::open(find_root(), mode);
+  remote::enable_lazy_fetch(repo);  // config fetch.lazy: reads fetch what is not local
+  return repo;
 }
 
 Checkout view_at(const Repository& repo, const std::optional<std::string>& ref) {

@@ -27,7 +27,9 @@ struct Context {
   // The root of the repository enclosing the working directory. Throws: NotFound.
   std::filesystem::path find_root() const;
   // Finds the enclosing repository and opens it. Read for reporting commands, Write (which
-  // takes the repository lock) for commands that change anything. Throws: NotFound, Locked.
+  // takes the repository lock) for commands that change anything. A repository set to fetch
+  // lazily (config fetch.lazy) gets its remote's fetcher: reads bring what is not local.
+  // Throws: NotFound, Locked.
   Repository open(Repository::Mode mode) const;
 };
 
@@ -57,5 +59,6 @@ void register_server_commands(CLI::App& app, Context& ctx);  // server
 void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
 void register_merge_commands(CLI::App& app, Context& ctx);  // merge
 void register_maintenance_commands(CLI::App& app, Context& ctx);  // fsck gc
+void register_config_commands(CLI::App& app, Context& ctx);       // config
 
 }  // namespace hangar::cli

@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   register_diff_commands(app, ctx);
   register_merge_commands(app, ctx);
   register_maintenance_commands(app, ctx);
+  register_config_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

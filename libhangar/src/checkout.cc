@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 #include "chunked_io.h"
 #include "record_finder.h"
@@ -173,23 +175,49 @@ Tensor Checkout::get(std::string_view column, const Key& key,
 }
 
 namespace {
-// Runs `read`; a NotLocal error gets the fetch-data command that brings the sample here.
+
+// The chunks of `d` that are not local, each once, appended to `out`.
+void missing_chunks_of(storage::ChunkReader& reader, const Descriptor& d,
+                       std::unordered_set<Digest>& seen, std::vector<Digest>& out) {
+  for (const Digest& c : d.chunks)
+    if (seen.insert(c).second && !reader.find(c)) out.push_back(c);
+}
+
+// Runs `read`. When it finds a chunk missing and a fetcher is installed (lazy reads), fetches
+// the sample's missing chunks and runs it again. A NotLocal error that remains gets the
+// fetch-data command that brings the sample here (and, when a fetch ran, names its source).
 template <typename F>
-auto with_fetch_hint(const detail::RepoState& repo, const SampleRef& ref, F&& read) {
+auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descriptor& d, F&& read) {
   try {
     return read();
   } catch (const Error& e) {
     if (e.code() != ErrorCode::NotLocal) throw;
-    fail(ErrorCode::NotLocal, std::string(e.what()) + "; run 'hangar fetch-data " +
-                                  detail::hint_remote(repo) + " --keys " + ref.key.to_string() +
-                                  "'");
   }
+  std::unordered_set<Digest> seen;
+  std::vector<Digest> missing;
+  missing_chunks_of(st.reader, d, seen, missing);
+  if (st.repo->fetch_chunks(missing)) {
+    try {
+      return read();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::NotLocal) throw;
+      fail(ErrorCode::NotLocal, std::string(e.what()) + " and " + st.repo->fetcher->source() +
+                                    " does not have it either; add a remote that has it and "
+                                    "run 'hangar fetch-data REMOTE --keys " +
+                                    ref.key.to_string() + "'");
+    }
+  }
+  fail(ErrorCode::NotLocal, "sample '" + ref.key.to_string() + "' is not local; run " +
+                                "'hangar fetch-data " + detail::hint_remote(*st.repo) +
+                                " --keys " + ref.key.to_string() +
+                                "' or set 'hangar config fetch.lazy true'");
 }
+
 }  // namespace
 
 Tensor Checkout::read(const SampleRef& ref) const {
   Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
-  return with_fetch_hint(*state_->repo, ref, [&] {
+  return read_lazily(*state_, ref, d, [&] {
     Tensor t = new_tensor(d);
     read_sample_into(&state_->repo->chunks, state_->reader, d, t.mutable_data(),
                      state_->read_threads);
@@ -203,7 +231,7 @@ void Checkout::read_into(const SampleRef& ref, MutableByteView out) const {
     fail(ErrorCode::InvalidArgument,
          "buffer of " + std::to_string(out.size()) + " bytes for sample '" + ref.key.to_string() +
              "' of " + std::to_string(d.nbytes()) + " bytes");
-  with_fetch_hint(*state_->repo, ref, [&] {
+  read_lazily(*state_, ref, d, [&] {
     read_sample_into(&state_->repo->chunks, state_->reader, d, out, state_->read_threads);
     return 0;
   });
@@ -216,7 +244,7 @@ void Checkout::set_read_threads(unsigned threads) noexcept {
 Tensor Checkout::read_slice(const SampleRef& ref, const Slice& slice) const {
   Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
   const ResolvedSlice resolved = resolve_slice(slice, d.shape);
-  return with_fetch_hint(*state_->repo, ref, [&] {  // decodes only the chunks it touches
+  return read_lazily(*state_, ref, d, [&] {  // decodes only the chunks it touches
     return read_sample_slice(state_->reader, d, resolved, &state_->repo->chunks,
                              state_->read_threads);
   });
@@ -238,6 +266,16 @@ Tensor Checkout::get_slice(std::string_view column, const Key& key,
 bool Checkout::is_local(const SampleRef& ref) const {
   Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
   return sample_is_local(state_->reader, d);
+}
+
+std::uint64_t Checkout::fetch_missing(std::span<const SampleRef> refs) const {
+  std::unordered_set<Digest> seen;
+  std::vector<Digest> missing;
+  for (const SampleRef& ref : refs)
+    missing_chunks_of(state_->reader, state_->repo->load_descriptor(state_->txn, ref.sample),
+                      seen, missing);
+  if (missing.empty() || !state_->repo->fetch_chunks(missing)) return 0;
+  return missing.size();
 }
 
 Shape Checkout::sample_shape(const SampleRef& ref) const {

@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <hangar/commit.h>
@@ -53,9 +56,16 @@ struct RepoState {
   RefStore refs;
   Staging staging;
   storage::Chunks chunks;
+  // Lazy reads (chunk_fetcher.h): asked for missing chunks; null unless installed.
+  std::shared_ptr<ChunkFetcher> fetcher;
+  // Serializes the chunk writes of fetched chunks (Chunks::write: one writer thread).
+  mutable std::mutex fetch_mutex;
 
   // Throws Internal unless opened for writing.
   void require_write() const;
+  // Fetches `missing` (chunk digests not local) through `fetcher` and stores them; false when
+  // no fetcher is installed. Throws: like ChunkFetcher::fetch.
+  bool fetch_chunks(std::span<const Digest> missing) const;
 
   std::optional<Digest> head(const lmdb::Txn& txn) const;
   Commit load_commit(const lmdb::Txn& txn, const Digest& id) const;

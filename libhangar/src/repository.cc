@@ -8,6 +8,8 @@
 #include <queue>
 #include <set>
 
+#include <unistd.h>
+
 #include "repo_state.h"
 #include "revision.h"
 
@@ -18,6 +20,18 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kMetaTables = {"objects", "refs", "staged_columns",
                                               "staged_samples"};
 constexpr std::string_view kDefaultBranch = "main";
+
+// The chunk store, writable when `writable` (a writer, or a reader set to fetch lazily). A
+// lazy reader of a folder it cannot write to still reads: its fetches then fail with a message.
+storage::Chunks open_chunks(const fs::path& dir, bool writable) {
+  if (!writable) return storage::Chunks::open(dir, true);
+  try {
+    return storage::Chunks::open(dir, false);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::Io || ::access(dir.c_str(), W_OK) == 0) throw;
+    return storage::Chunks::open(dir, true);
+  }
+}
 
 std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::Mode mode) {
   const fs::path dot = root / ".hangar";
@@ -38,10 +52,10 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::
   MetaStore objects(meta.table("objects"));
   RefStore refs(meta.table("refs"));
   Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
-  storage::Chunks chunks = storage::Chunks::open(dot / "chunks", !write);
+  storage::Chunks chunks = open_chunks(dot / "chunks", write || config.get("fetch.lazy") == "true");
   return std::unique_ptr<detail::RepoState>(new detail::RepoState{
       root, dot, mode, std::move(config), std::move(lock), std::move(meta), objects, refs,
-      staging, std::move(chunks)});
+      staging, std::move(chunks), {}, {}});
 }
 
 bool is_hex(std::string_view s) {

@@ -72,6 +72,11 @@ std::string pick_branch(const CloneOptions& o, const RefList& refs, const std::s
   return has("main") ? "main" : refs.branches.front().name;  // HEAD names an unborn branch
 }
 
+// True when `s` names no subset: everything at the tip (what a lazy clone leaves to reads).
+bool unfiltered(const DataSelection& s) {
+  return s.columns.empty() && s.keys.empty() && !s.fraction && !s.max_bytes && !s.all_history;
+}
+
 // Creates the repository in `dir` and fills it: the remote, all of `refs`' history, the branch,
 // the selected data.
 CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
@@ -83,6 +88,7 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
   Repository repo = Repository::open(dir, Repository::Mode::Write);
   transfer::add_remote(repo, "origin", stored_url(o.url));
   transfer::set_clone_remote(repo, "origin");
+  if (o.lazy) repo.set_config("fetch.lazy", "true");
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {
     HistoryRequest request;
@@ -101,7 +107,7 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
   writer.set_head_branch(branch);
   writer.commit();
 
-  if (out.head && !o.data.none) {
+  if (out.head && !o.data.none && !(o.lazy && unfiltered(o.data))) {
     const SelectionResult selection = select_chunks(repo, *out.head, o.data);
     out.samples = selection.samples;
     ChunkBatcher batch(repo);

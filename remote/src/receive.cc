@@ -46,6 +46,11 @@ std::filesystem::path temp_dir_of(const Repository& repo) {
 
 // ---- ChunkBatcher ----
 
+ChunkBatcher::ChunkBatcher(Repository& repo)
+    : write_([&repo](std::span<const storage::EncodedChunk> chunks) {
+        return transfer::write_chunks(repo, chunks, transfer::ChunkCheck::AlreadyVerified);
+      }) {}
+
 void ChunkBatcher::add(const transfer::StoredChunk& chunk) {
   batch_.push_back(storage::EncodedChunk{chunk.id, chunk.codec, chunk.raw_size,
                                          Bytes(chunk.stored.begin(), chunk.stored.end())});
@@ -56,7 +61,7 @@ void ChunkBatcher::add(const transfer::StoredChunk& chunk) {
 
 void ChunkBatcher::flush() {
   if (batch_.empty()) return;
-  written_ += transfer::write_chunks(repo_, batch_, transfer::ChunkCheck::AlreadyVerified);
+  written_ += write_(batch_);
   batch_.clear();
   batch_.shrink_to_fit();
   bytes_ = 0;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <unordered_set>
 #include <vector>
 
@@ -22,10 +23,14 @@ namespace hangar::remote {
 inline constexpr std::size_t kChunkBatchBytes = 8u << 20;
 
 // Collects received chunks and writes them in batches of ~kChunkBatchBytes.
-// REQUIRES: repo opened for Write; chunks already verified (PackReader did). Not thread-safe.
+// REQUIRES: chunks already verified (PackReader did). Not thread-safe.
 class ChunkBatcher {
  public:
-  explicit ChunkBatcher(Repository& repo) : repo_(repo) {}
+  // Stores a batch; returns how many chunks were new to the repository.
+  using Write = std::function<std::size_t(std::span<const storage::EncodedChunk>)>;
+  // Writes into `repo` (transfer::write_chunks). REQUIRES: repo opened for Write.
+  explicit ChunkBatcher(Repository& repo);
+  explicit ChunkBatcher(Write write) : write_(std::move(write)) {}
   void add(const transfer::StoredChunk& chunk);
   // Writes what is pending. Throws: NoSpace, Io.
   void flush();
@@ -33,7 +38,7 @@ class ChunkBatcher {
   std::uint64_t written() const noexcept { return written_; }  // new to the repository
 
  private:
-  Repository& repo_;
+  Write write_;
   std::vector<storage::EncodedChunk> batch_;
   std::size_t bytes_ = 0;
   std::uint64_t added_ = 0;

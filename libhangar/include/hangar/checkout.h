@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,13 @@ class Checkout {
                    const Slice& slice) const;
   // True if every chunk of the sample is present locally.
   bool is_local(const SampleRef& ref) const;
+  // Lazy reads (Repository::set_chunk_fetcher): fetches the chunks of `refs` that are not
+  // local, in batched requests, before they are read; returns how many chunks were missing.
+  // Without a fetcher it fetches nothing and returns 0 (reads then throw NotLocal). A read
+  // fetches a missing sample by itself; this brings many samples with few round trips.
+  // Throws: NotLocal (the fetcher's source cannot be reached), Corrupt, NoSpace, Io,
+  // Interrupted.
+  std::uint64_t fetch_missing(std::span<const SampleRef> refs) const;
   // The sample's shape (from its descriptor; no chunk is read). Throws: Corrupt.
   Shape sample_shape(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.

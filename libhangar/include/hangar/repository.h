@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <hangar/checkout.h>
+#include <hangar/chunk_fetcher.h>
 #include <hangar/commit.h>
 #include <hangar/diff.h>
 #include <hangar/key.h>
@@ -100,6 +101,28 @@ class Repository {
   void close_inherited_lock() noexcept;
   // REQUIRES Write. Stores user.name / user.email in the config.
   void set_user(const UserIdentity& user);
+
+  // ---- configuration (.hangar/config: docs/format/repo-layout.md) ----
+  // The value of `key`, nullopt when unset.
+  std::optional<std::string> config_value(std::string_view key) const;
+  // Every key and value, sorted by key.
+  std::map<std::string, std::string> config_values() const;
+  // REQUIRES Write. Sets `key` (nullopt: removes it) and saves the file atomically. Only the
+  // keys a user sets by hand are accepted: user.name, user.email and fetch.lazy ("true" or
+  // "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
+  // Throws: InvalidArgument (unknown or managed key, bad value), NoSpace, Io.
+  void set_config(std::string_view key, const std::optional<std::string>& value);
+
+  // ---- lazy reads (chunk_fetcher.h) ----
+  // True when config fetch.lazy is "true". open() then opens the chunk store for writing in
+  // Read mode too (when the folder is writable), so a reader may store the chunks it fetches.
+  bool lazy_fetch() const;
+  // Installs the fetcher that reads ask for missing chunks (nullptr removes it); without one a
+  // read of a sample that is not local throws NotLocal. Install before reading from other
+  // threads. Typically done by hangar::remote::enable_lazy_fetch(). The fetcher's chunks are
+  // stored through this Repository (verified, whole) whatever its mode; in Read mode that
+  // needs lazy_fetch() (a store opened read-only refuses them with Internal).
+  void set_chunk_fetcher(std::shared_ptr<ChunkFetcher> fetcher);
 
   // ---- refs and history ----
   std::string current_branch() const;

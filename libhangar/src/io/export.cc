@@ -101,6 +101,10 @@ class WriterPool {
 
 }  // namespace
 
+// An export batch: at most this many samples or bytes (lazy reads fetch one batch at a time).
+constexpr std::size_t kBatchSamples = 1024;
+constexpr std::uint64_t kBatchBytes = std::uint64_t{32} << 20;
+
 ExportResult export_column(const Repository& repo, const ExportOptions& opt) try {
   Checkout view = opt.commit ? repo.checkout_at(*opt.commit) : repo.staged_view();
   const ColumnSchema& schema = view.schema(opt.column);
@@ -158,10 +162,27 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
     if (opt.progress) opt.progress(done, total);
     return true;
   };
+  // Samples go in batches so that a repository set to fetch lazily brings each batch's
+  // missing chunks in one request (fetch_missing does nothing otherwise).
+  std::vector<SampleRef> batch;
+  std::uint64_t batch_bytes = 0;
+  auto drain = [&] {
+    view.fetch_missing(batch);
+    for (const auto& r : batch) one(r);
+    batch.clear();
+    batch_bytes = 0;
+  };
+  auto add = [&](const SampleRef& r) {
+    batch.push_back(r);
+    batch_bytes += r.nbytes;
+    if (batch.size() >= kBatchSamples || batch_bytes >= kBatchBytes) drain();
+    return true;
+  };
   if (opt.keys.empty())
-    view.for_each(opt.column, one);
+    view.for_each(opt.column, add);
   else
-    for (const auto& r : picked) one(r);
+    for (const auto& r : picked) add(r);
+  drain();
   pool.finish();
   return result;
 } catch (...) {

@@ -41,6 +41,9 @@ struct CloneOptions {
   std::filesystem::path dir;          // empty: the remote's folder name in the cwd
   std::optional<std::string> branch;  // default: the remote's HEAD branch
   DataSelection data;                 // default: all data at the branch tip
+  // Sets fetch.lazy in the clone: reads bring what is not local (lazy_fetch.h). Then a `data`
+  // without any filter (no columns, keys, fraction, budget or history) fetches nothing up front.
+  bool lazy = false;
   TransportOptions transport;
   RemoteProgress progress;
 };
