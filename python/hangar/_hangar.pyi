@@ -56,6 +56,14 @@ class Repository:
         """`hangar status --json`."""
     def summary(self, ref: str | None = None) -> dict[str, Any]:
         """`hangar summary --json` of `ref` (None: the staged state)."""
+    @property
+    def config(self) -> dict[str, str]:
+        """`hangar config --list` as a dict."""
+    def set_config(self, key: str, value: str | None) -> None:
+        """`hangar config KEY VALUE` (None: --unset). Keys: user.name, user.email, fetch.lazy."""
+    @property
+    def lazy_fetch(self) -> bool:
+        """True when reads fetch samples that are not local from the remote (fetch.lazy)."""
     @overload
     def checkout(self, ref: str = "HEAD", *, write: Literal[False] = False) -> Checkout: ...
     @overload
@@ -151,6 +159,9 @@ class Column:
         """One stacked array [len(keys), *shape] (a list for variable-shape columns), read in
         C++ on both cores with the GIL released."""
     def is_local(self, key: Key, subkey: Key | None = None) -> bool: ...
+    def prefetch(self, keys: Sequence[Key]) -> int:
+        """Lazy reads: brings the missing chunks of `keys` in batched requests (GIL released);
+        returns how many chunks were missing (0 when the repository does not fetch lazily)."""
     def subkeys(self, key: Key) -> list[Key]:
         """Nested columns: the subkeys of `key`."""
     # writes (columns of a WriteCheckout)
@@ -162,6 +173,7 @@ class Column:
     def remove(self, key: Key, subkey: Key | None = None) -> None: ...
     def _get_batch_at(self, keys: KeyList, indices: npt.ArrayLike) -> np.ndarray | list[np.ndarray]: ...
     def _read_at(self, keys: KeyList, index: int) -> np.ndarray: ...
+    def _prefetch_at(self, keys: KeyList, indices: npt.ArrayLike) -> int: ...
     def _checkout_identity(self) -> tuple[str, str | None]: ...
 
 class KeyList:

@@ -12,7 +12,8 @@ the "spawn" start methods.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Sequence
+import threading
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -76,7 +77,8 @@ class Dataset(tud.Dataset):
         self._open()
 
     def _open(self) -> None:
-        checkout = Repository(self.path).checkout(self.commit)
+        repo = Repository(self.path)
+        checkout = repo.checkout(self.commit)
         self._columns = [checkout[name] for name in self.column_names]
         if self._given_keys is None:
             self._keys = KeyList.of_columns(self._columns, self.local_only)
@@ -86,6 +88,12 @@ class Dataset(tud.Dataset):
         else:
             self._keys = KeyList(self._given_keys)
         self._cached = [self._read_whole(c) for c in self._columns]
+        self.lazy = repo.lazy_fetch
+
+    def _prefetch(self, indices: np.ndarray) -> int:
+        """Brings the missing chunks of samples `indices` (lazy reads); returns how many."""
+        return sum(c._prefetch_at(self._keys, indices)
+                   for c, cached in zip(self._columns, self._cached) if cached is None)
 
     def _read_whole(self, column: Column) -> np.ndarray | None:
         n = len(self._keys)
@@ -157,21 +165,90 @@ class Dataset(tud.Dataset):
         return tud.default_collate(samples)
 
     def loader(self, batch_size: int = 64, shuffle: bool = False, num_workers: int = 0,
-               drop_last: bool = False, seed: int | None = None,
+               drop_last: bool = False, seed: int | None = None, prefetch_samples: int = 4096,
                **dataloader_kwargs: Any) -> tud.DataLoader:
         """A DataLoader whose batches are read with one ``get_batch`` per column: the fast way
         into a training loop. `seed` fixes the shuffle order; the other keyword arguments go to
-        DataLoader (num_workers, pin_memory, multiprocessing_context, ...)."""
+        DataLoader (num_workers, pin_memory, multiprocessing_context, ...).
+
+        In a repository that fetches lazily (``hangar config fetch.lazy true``, ``hangar clone
+        --lazy``), a thread of this process fetches the missing chunks of the next
+        `prefetch_samples` samples while the current batches train, and a batch goes to the
+        workers once it is local: each chunk is fetched once, by one request for many samples.
+        A failed fetch raises hangar.NotLocal from the loop."""
         generator = None if seed is None else torch.Generator().manual_seed(seed)
         sampler: tud.Sampler[int] = (tud.RandomSampler(self, generator=generator) if shuffle
                                      else tud.SequentialSampler(self))
-        batches = tud.BatchSampler(sampler, batch_size, drop_last)
+        batches: tud.Sampler[list[int]] = tud.BatchSampler(sampler, batch_size, drop_last)
+        if self.lazy:
+            batches = _PrefetchedBatches(self, batches, max(2, prefetch_samples // batch_size))
         return tud.DataLoader(self, batch_size=None, sampler=batches, num_workers=num_workers,
                               **dataloader_kwargs)
 
     def __repr__(self) -> str:
         return (f"<hangar.torch.Dataset {len(self)} samples of {', '.join(self.column_names)} "
                 f"at {self.commit[:12]} in '{self.path}'>")
+
+
+class _PrefetchedBatches(tud.Sampler[list[int]]):
+    """The batches of `batches`, each yielded once its samples are local: a thread fetches the
+    missing chunks of up to `depth` batches ahead of the last one yielded, as many batches per
+    request as are due."""
+
+    def __init__(self, dataset: Dataset, batches: tud.Sampler[list[int]], depth: int) -> None:
+        self.dataset = dataset
+        self.batches = batches
+        self.depth = depth
+
+    def __len__(self) -> int:
+        return len(self.batches)  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = list(self.batches)
+        state = {"yielded": 0, "fetched": 0, "stop": False, "error": None}
+        cond = threading.Condition()
+
+        def fetch() -> None:
+            while True:
+                with cond:
+                    cond.wait_for(lambda: state["stop"] or (
+                        state["fetched"] < len(order)
+                        and state["fetched"] < state["yielded"] + self.depth))
+                    if state["stop"]:
+                        return
+                    begin = state["fetched"]
+                    end = min(len(order), state["yielded"] + self.depth)
+                try:
+                    self.dataset._prefetch(np.concatenate(
+                        [np.asarray(b, dtype=np.int64) for b in order[begin:end]]))
+                except BaseException as e:  # handed to the loop, which raises it
+                    with cond:
+                        state["error"] = e
+                        cond.notify_all()
+                    return
+                with cond:
+                    state["fetched"] = end
+                    cond.notify_all()
+                if end == len(order):
+                    return
+
+        thread = threading.Thread(target=fetch, name="hangar-prefetch", daemon=True)
+        thread.start()
+        try:
+            for i, batch in enumerate(order):
+                with cond:
+                    cond.wait_for(lambda: state["fetched"] > i or state["error"] is not None)
+                    if state["fetched"] <= i:
+                        raise state["error"]  # type: ignore[misc]
+                yield batch
+                with cond:
+                    state["yielded"] = i + 1
+                    cond.notify_all()
+        finally:
+            with cond:
+                state["stop"] = True
+                cond.notify_all()
+            thread.join()
 
 
 def make_torch_dataset(columns: Column | Sequence[Column], keys: Sequence[Key] | None = None,

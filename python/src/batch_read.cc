@@ -61,16 +61,33 @@ std::vector<Key> keys_from_py(py::handle keys) {
 
 }  // namespace
 
+SampleRef PyColumn::ref_of(const Checkout& co, const BatchItem& item) const {
+  if (item.record != nullptr)
+    return SampleRef{*item.key, std::nullopt, item.record->sample, item.record->nbytes};
+  std::optional<SampleRef> ref = co.find(schema_.name, *item.key);
+  if (!ref) fail_not_found(*core_, schema_.name, *item.key, std::nullopt);
+  return std::move(*ref);
+}
+
+std::uint64_t PyColumn::fetch_batch(const std::vector<BatchItem>& items) const {
+  CheckoutCore::Use use = core_->use();
+  if (!use.repo().lazy_fetch()) return 0;
+  std::vector<SampleRef> refs;
+  refs.reserve(items.size());
+  for (const BatchItem& item : items) refs.push_back(ref_of(*use, item));
+  return use->fetch_missing(refs);
+}
+
 py::object PyColumn::read_batch(const std::vector<BatchItem>& items) const {
   if (nested())
     throw py::type_error("get_batch reads flat columns; column '" + schema_.name + "' is nested");
   const std::size_t n = items.size();
-  auto ref_of = [&](const Checkout& co, const BatchItem& item) {
-    if (item.record != nullptr)
-      return SampleRef{*item.key, std::nullopt, item.record->sample, item.record->nbytes};
-    std::optional<SampleRef> ref = co.find(schema_.name, *item.key);
-    if (!ref) fail_not_found(*core_, schema_.name, *item.key, std::nullopt);
-    return std::move(*ref);
+  {
+    py::gil_scoped_release unlocked;
+    fetch_batch(items);  // lazy reads: the batch's missing chunks in one request
+  }
+  auto ref_of = [this](const Checkout& co, const BatchItem& item) {
+    return this->ref_of(co, item);
   };
   auto context = [&](const Error& e, const Key& key) {
     return e.with_context("cannot read " + sample_text(schema_.name, key, std::nullopt));
@@ -123,7 +140,8 @@ py::object PyColumn::get_batch(py::handle keys) const {
   return read_batch(items);
 }
 
-py::object PyColumn::get_batch_at(const KeyList& keys, py::handle indices) const {
+std::vector<PyColumn::BatchItem> PyColumn::items_at(const KeyList& keys,
+                                                    py::handle indices) const {
   using Indices = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
   const Indices idx = Indices::ensure(indices);
   if (!idx) throw py::type_error("indices must be a sequence of integers");
@@ -135,7 +153,28 @@ py::object PyColumn::get_batch_at(const KeyList& keys, py::handle indices) const
     const std::size_t at = keys.index(p[i]);
     items.push_back({&keys.at(p[i]), records ? &(*records)[at] : nullptr});
   }
-  return read_batch(items);
+  return items;
+}
+
+py::object PyColumn::get_batch_at(const KeyList& keys, py::handle indices) const {
+  return read_batch(items_at(keys, indices));
+}
+
+std::uint64_t PyColumn::prefetch(py::handle keys) const {
+  if (nested())
+    throw py::type_error("prefetch reads flat columns; column '" + schema_.name + "' is nested");
+  const std::vector<Key> k = keys_from_py(keys);
+  std::vector<BatchItem> items;
+  items.reserve(k.size());
+  for (const Key& key : k) items.push_back({&key, nullptr});
+  py::gil_scoped_release unlocked;
+  return fetch_batch(items);
+}
+
+std::uint64_t PyColumn::prefetch_at(const KeyList& keys, py::handle indices) const {
+  const std::vector<BatchItem> items = items_at(keys, indices);
+  py::gil_scoped_release unlocked;
+  return fetch_batch(items);
 }
 
 py::object PyColumn::read_at(const KeyList& keys, std::int64_t index) const {

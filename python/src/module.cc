@@ -42,6 +42,9 @@ See hangar/_hangar.pyi for every signature.)")
            arg("strategy") = py::none())
       .def("status", &PyRepository::status)
       .def("summary", &PyRepository::summary, arg("ref") = py::none())
+      .def_property_readonly("config", &PyRepository::config)
+      .def("set_config", &PyRepository::set_config, arg("key"), arg("value"))
+      .def_property_readonly("lazy_fetch", &PyRepository::lazy_fetch)
       .def("checkout", &PyRepository::checkout, arg("ref") = py::none(), py::kw_only(),
            arg("write") = false)
       .def("close", &PyRepository::close)
@@ -150,6 +153,8 @@ or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), 
       .def("remove", &PyColumn::remove, arg("key"), arg("subkey") = py::none())
       .def("update", &PyColumn::update, arg("values"))
       .def("_get_batch_at", &PyColumn::get_batch_at, arg("keys"), arg("indices"))
+      .def("prefetch", &PyColumn::prefetch, arg("keys"))
+      .def("_prefetch_at", &PyColumn::prefetch_at, arg("keys"), arg("indices"))
       .def("_read_at", &PyColumn::read_at, arg("keys"), arg("index"))
       .def("_checkout_identity", [](const PyColumn& c) {
         // (repository root, commit digest or None for a staged view): what a dataset pickles

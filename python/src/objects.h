@@ -67,6 +67,9 @@ class PyRepository {
                    const std::optional<std::string>& strategy);
   py::object status() const;
   py::object summary(const std::optional<std::string>& ref) const;
+  py::dict config() const;
+  void set_config(const std::string& key, const std::optional<std::string>& value);
+  bool lazy_fetch() const;
   // A PyCheckout, or a PyWriteCheckout when `write`.
   py::object checkout(const std::optional<std::string>& ref, bool write);
   void close() noexcept { handle_.reset(); }
@@ -181,6 +184,10 @@ class PyColumn {
   py::object get_batch(py::handle keys) const;
   py::object get_batch_at(const KeyList& keys, py::handle indices) const;
   py::object read_at(const KeyList& keys, std::int64_t index) const;
+  // Lazy reads: brings the samples' missing chunks in batched requests, GIL released; returns
+  // how many chunks were missing (0 when the repository does not fetch lazily).
+  std::uint64_t prefetch(py::handle keys) const;
+  std::uint64_t prefetch_at(const KeyList& keys, py::handle indices) const;
 
   // column_write.cc
   void put(py::handle key, py::handle value, py::handle subkey);
@@ -194,6 +201,10 @@ class PyColumn {
     const RecordRef* record;  // nullptr: looked up by key
   };
   py::object read_batch(const std::vector<BatchItem>& items) const;
+  std::vector<BatchItem> items_at(const KeyList& keys, py::handle indices) const;
+  SampleRef ref_of(const Checkout& co, const BatchItem& item) const;
+  // fetch_missing of the items when the repository fetches lazily. REQUIRES: GIL released.
+  std::uint64_t fetch_batch(const std::vector<BatchItem>& items) const;
   WriteSession& session() const;
   std::shared_ptr<CheckoutCore> core_;
   std::shared_ptr<WriteSession> session_;

@@ -1,6 +1,7 @@
 #include "repo_handle.h"
 
 #include <hangar/error.h>
+#include <hangar/remote/lazy_fetch.h>
 
 #include <pthread.h>
 
@@ -27,7 +28,18 @@ Registry& registry() {
   return *r;
 }
 
+std::unique_ptr<Repository> open_repository(const std::filesystem::path& root,
+                                            Repository::Mode mode) {
+  auto repo = std::make_unique<Repository>(Repository::open(root, mode));
+  update_fetcher(*repo);
+  return repo;
+}
+
 }  // namespace
+
+void update_fetcher(Repository& repo) {
+  if (!remote::enable_lazy_fetch(repo)) repo.set_chunk_fetcher(nullptr);
+}
 
 std::shared_ptr<RepoHandle> RepoHandle::open(const std::filesystem::path& start) {
   std::filesystem::path root = std::filesystem::weakly_canonical(Repository::find_root(start));
@@ -41,7 +53,7 @@ std::shared_ptr<RepoHandle> RepoHandle::open(const std::filesystem::path& start)
 
 RepoHandle::RepoHandle(std::filesystem::path root)
     : root_(std::move(root)),
-      repo_(std::make_unique<Repository>(Repository::open(root_, Repository::Mode::Read))),
+      repo_(open_repository(root_, Repository::Mode::Read)),
       fork_epoch_(g_fork_epoch.load(std::memory_order_relaxed)) {}
 
 RepoHandle::~RepoHandle() {
@@ -63,12 +75,12 @@ void RepoHandle::reopen(Mode mode) {
   repo_.reset();  // an env may be open only once per process: close before opening again
   ++generation_;
   try {
-    repo_ = std::make_unique<Repository>(Repository::open(
-        root_, mode == Mode::Write ? Repository::Mode::Write : Repository::Mode::Read));
+    repo_ = open_repository(
+        root_, mode == Mode::Write ? Repository::Mode::Write : Repository::Mode::Read);
     mode_ = mode;
   } catch (...) {
     if (mode == Mode::Read) throw;
-    repo_ = std::make_unique<Repository>(Repository::open(root_, Repository::Mode::Read));
+    repo_ = open_repository(root_, Repository::Mode::Read);
     mode_ = Mode::Read;
     throw;
   }
@@ -92,7 +104,7 @@ void RepoHandle::ensure_open() {
     ++generation_;
   }
   if (!repo_) {
-    repo_ = std::make_unique<Repository>(Repository::open(root_, Repository::Mode::Read));
+    repo_ = open_repository(root_, Repository::Mode::Read);
     mode_ = Mode::Read;
   }
 }

@@ -34,6 +34,10 @@ class Dependent {
   virtual void abandon() noexcept = 0;
 };
 
+// Installs the remote's chunk fetcher when `repo` is set to fetch lazily (config fetch.lazy),
+// removes it otherwise. Every Repository a handle opens goes through it.
+void update_fetcher(Repository& repo);
+
 class RepoHandle {
  public:
   enum class Mode { Read, Write };

@@ -81,6 +81,22 @@ std::string PyRepository::resolve(const std::string& ref) const {
   return handle().lease().repo().resolve(ref).hex();
 }
 
+py::dict PyRepository::config() const {
+  py::dict out;
+  for (const auto& [k, v] : handle().lease().repo().config_values()) out[py::str(k)] = v;
+  return out;
+}
+
+void PyRepository::set_config(const std::string& key, const std::optional<std::string>& value) {
+  {
+    WriteScope scope(handle());
+    scope.repo().set_config(key, value);
+  }
+  if (key == "fetch.lazy") update_fetcher(handle().lease().repo());
+}
+
+bool PyRepository::lazy_fetch() const { return handle().lease().repo().lazy_fetch(); }
+
 std::string PyRepository::create_branch(const std::string& name,
                                         const std::optional<std::string>& start) {
   WriteScope scope(handle());
