@@ -115,6 +115,17 @@ void run_remote_remove(Context& ctx, const std::string& name) {
   }
 }
 
+void run_remote_set_url(Context& ctx, const std::string& name, const std::string& url) {
+  Repository repo = ctx.open(Repository::Mode::Write);
+  const std::string old_url = remote::remote_url(repo, name);
+  transfer::set_remote_url(repo, name, url);
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"name", name}, {"url", url}, {"old_url", old_url}});
+  } else {
+    ctx.out << "remote " << name << " -> " << url << " (was " << old_url << ")\n";
+  }
+}
+
 void run_remote_list(Context& ctx) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const auto all = transfer::remotes(repo);
@@ -272,7 +283,7 @@ void run_push(Context& ctx, const PushArgs& a) {
 }  // namespace
 
 void register_remote_commands(CLI::App& app, Context& ctx) {
-  CLI::App* remote = app.add_subcommand("remote", "list, add or remove remotes");
+  CLI::App* remote = app.add_subcommand("remote", "list, add, re-point or remove remotes");
   remote->require_subcommand(1);
   auto add = std::make_shared<std::pair<std::string, std::string>>();
   CLI::App* add_cmd = remote->add_subcommand("add", "add a remote NAME at URL (http:// or a path)");
@@ -285,6 +296,12 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   rm_cmd->add_option("NAME", *rm, "remote name")->required();
   add_json_flag(*rm_cmd, ctx);
   on_run(*rm_cmd, ctx, [&ctx, rm] { run_remote_remove(ctx, *rm); });
+  auto set = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* set_cmd = remote->add_subcommand("set-url", "point remote NAME at another URL");
+  set_cmd->add_option("NAME", set->first, "remote name")->required();
+  set_cmd->add_option("URL", set->second, "http://HOST:PORT or a repository path")->required();
+  add_json_flag(*set_cmd, ctx);
+  on_run(*set_cmd, ctx, [&ctx, set] { run_remote_set_url(ctx, set->first, set->second); });
   CLI::App* list = remote->add_subcommand("list", "remotes with their remote-tracking branches");
   add_json_flag(*list, ctx);
   on_run(*list, ctx, [&ctx] { run_remote_list(ctx); });

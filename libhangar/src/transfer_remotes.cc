@@ -90,16 +90,30 @@ void add_remote(Repository& repo, std::string_view name, std::string_view url) {
   s.config.save(s.dot / "config");
 }
 
+namespace {
+void require_remote(const Repository& repo, std::string_view name) {
+  if (find_remote_url(repo, name)) return;
+  std::string known;
+  for (const auto& r : remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
+  fail(ErrorCode::NotFound,
+       "no remote '" + std::string(name) + "'" +
+           (known.empty() ? "; none is configured" : "; known remotes: " + known));
+}
+}  // namespace
+
+void set_remote_url(Repository& repo, std::string_view name, std::string_view url) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  require_remote(repo, name);
+  if (url.empty()) fail(ErrorCode::InvalidArgument, "remote URL must not be empty");
+  s.config.values[url_key(name)] = std::string(url);
+  s.config.save(s.dot / "config");
+}
+
 void remove_remote(Repository& repo, std::string_view name) {
   detail::RepoState& s = detail::state_of(repo);
   s.require_write();
-  if (!find_remote_url(repo, name)) {
-    std::string known;
-    for (const auto& r : remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
-    fail(ErrorCode::NotFound,
-         "no remote '" + std::string(name) + "'" +
-             (known.empty() ? "; none is configured" : "; known remotes: " + known));
-  }
+  require_remote(repo, name);
   const std::string prefix = std::string(kRemotesPrefix) + std::string(name) + "/";
   s.meta.write([&](lmdb::WriteTxn& txn) {
     for (const auto& [ref, d] : s.refs.list(txn, prefix)) s.refs.remove(txn, ref);

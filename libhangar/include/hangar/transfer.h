@@ -222,6 +222,10 @@ std::vector<RemoteInfo> remotes(const Repository& repo);
 std::optional<std::string> find_remote_url(const Repository& repo, std::string_view name);
 // REQUIRES Write. Throws: InvalidArgument (name or empty url), AlreadyExists, Io.
 void add_remote(Repository& repo, std::string_view name, std::string_view url);
+// Points an existing remote at another URL (a server that moved), keeping its remote-tracking
+// refs and the clone's link to it. REQUIRES Write. Throws: NotFound (listing remotes),
+// InvalidArgument (empty url), Io.
+void set_remote_url(Repository& repo, std::string_view name, std::string_view url);
 // Also deletes its remote-tracking refs. REQUIRES Write. Throws: NotFound (listing remotes), Io.
 void remove_remote(Repository& repo, std::string_view name);
 // Records that this repository was cloned from remote `name` (clone.remote). REQUIRES Write.
