@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "client.h"
+#include "labels_first.h"
 #include "receive.h"
 
 namespace hangar::remote {
@@ -102,11 +103,20 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
   writer.commit();
 
   if (out.head && !o.data.none) {
-    const SelectionResult selection = select_chunks(repo, *out.head, o.data);
+    if (o.data.stratify) {
+      out.selection.label_chunks = fetch_labels(repo, t, *out.head, o.data, o.progress);
+      out.stats.chunks = out.selection.label_chunks;
+    }
+    // What the clone received so far counts against a budget (selection.h).
+    const SelectionResult selection = select_chunks(repo, *out.head, o.data, t.bytes_received());
     out.samples = selection.samples;
+    const std::uint64_t label_chunks = out.selection.label_chunks;
+    out.selection = SelectionReport::of(selection);
+    out.selection.label_chunks = label_chunks;
+    const std::vector<Digest> missing = transfer::missing_chunks(repo, selection.chunks);
     ChunkBatcher batch(repo);
     DirectHandler handler(nullptr, &batch);
-    out.stats.chunks = client::receive_chunks(t, selection.chunks, handler, o.progress);
+    out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
   }
   out.stats.bytes_received = t.bytes_received();
