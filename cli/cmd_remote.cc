@@ -56,16 +56,19 @@ void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
                  "budget for all selected columns together: whole samples (a key in every "
                  "column) in key order while the bytes stored and the bytes received both stay "
                  "<= N (200M, 1.5G), or N% of the selected samples' raw bytes (10%); the "
-                 "handshake, history and labels received first count too");
+                 "handshake, history and labels received first count too")
+      ->type_name("N|P%");
   cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
   auto* stratify = cmd.add_option(
       "--stratify", a.stratify,
       "LABEL column: the same share of every class (round(F*n) keys per class with --fraction, "
       "a share of --max-bytes in proportion to its size); LABEL's missing chunks are fetched "
-      "and stored first and count against --max-bytes");
+      "and stored first and count against --max-bytes")
+      ->type_name("LABEL");
   cmd.add_option("--seed", a.seed, "seed for --fraction and --stratify (default 0)");
-  if (history) stratify->excludes(cmd.add_flag("--all-history", a.all_history,
-                                               "samples of every earlier commit too"));
+  if (history)
+    stratify->excludes(
+        cmd.add_flag("--all-history", a.all_history, "samples of every earlier commit too"));
 }
 
 Json selection_json(const remote::SelectionReport& s) {

@@ -86,8 +86,8 @@ void run_summary_by(Context& ctx, const Checkout& view, const std::string& label
   Table table({"CLASS", "VALUE", "KEYS", "LOCAL", "SIZE", "LOCAL SIZE"});
   for (const auto& c : s.classes)
     table.add({c.label.name, std::to_string(c.label.value), std::to_string(c.count),
-               std::to_string(c.local_count) + "/" + std::to_string(c.count),
-               human_bytes(c.nbytes), human_bytes(c.local_nbytes)});
+               std::to_string(c.local_count) + "/" + std::to_string(c.count), human_bytes(c.nbytes),
+               human_bytes(c.local_nbytes)});
   ctx.out << "keys by class of column " << label << '\n';
   if (table.empty()) {
     ctx.out << "no labels\n";
@@ -181,11 +181,11 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   summary->add_option("--by", *summary_by,
                       "LABEL column: keys per class, local/total (a key is local when its "
                       "samples in every column are; keys whose label is not local are counted "
-                      "as unknown)");
+                      "as unknown)")
+      ->type_name("LABEL");
   add_json_flag(*summary, ctx);
-  on_run(*summary, ctx, [&ctx, summary_ref, summary_by] {
-    run_summary(ctx, *summary_ref, *summary_by);
-  });
+  on_run(*summary, ctx,
+         [&ctx, summary_ref, summary_by] { run_summary(ctx, *summary_ref, *summary_by); });
 
   auto log_ref = std::make_shared<std::optional<std::string>>();
   auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());

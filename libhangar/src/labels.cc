@@ -34,16 +34,26 @@ std::int64_t value_of(const Tensor& t) {
     return v;
   };
   switch (t.dtype()) {
-    case DType::Bool: return load(std::uint8_t{}) != 0;
-    case DType::Int8: return load(std::int8_t{});
-    case DType::Int16: return load(std::int16_t{});
-    case DType::Int32: return load(std::int32_t{});
-    case DType::Int64: return load(std::int64_t{});
-    case DType::UInt8: return load(std::uint8_t{});
-    case DType::UInt16: return load(std::uint16_t{});
-    case DType::UInt32: return load(std::uint32_t{});
-    case DType::UInt64: return static_cast<std::int64_t>(load(std::uint64_t{}));
-    default: fail(ErrorCode::Internal, "label of a non-integer dtype");
+    case DType::Bool:
+      return load(std::uint8_t{}) != 0;
+    case DType::Int8:
+      return load(std::int8_t{});
+    case DType::Int16:
+      return load(std::int16_t{});
+    case DType::Int32:
+      return load(std::int32_t{});
+    case DType::Int64:
+      return load(std::int64_t{});
+    case DType::UInt8:
+      return load(std::uint8_t{});
+    case DType::UInt16:
+      return load(std::uint16_t{});
+    case DType::UInt32:
+      return load(std::uint32_t{});
+    case DType::UInt64:
+      return static_cast<std::int64_t>(load(std::uint64_t{}));
+    default:
+      fail(ErrorCode::Internal, "label of a non-integer dtype");
   }
 }
 
@@ -81,10 +91,9 @@ std::optional<LabelClass> read_label(const Checkout& view, const ColumnSchema& s
   if (!view.is_local(ref)) return std::nullopt;
   const Tensor t = view.read(ref);
   if (t.element_count() != 1)
-    fail(ErrorCode::InvalidArgument, "label of key '" + ref.key.to_string() + "' in column '" +
-                                         schema.name + "' holds " +
-                                         std::to_string(t.element_count()) +
-                                         " elements, not 1; fix the label column");
+    fail(ErrorCode::InvalidArgument,
+         "label of key '" + ref.key.to_string() + "' in column '" + schema.name + "' holds " +
+             std::to_string(t.element_count()) + " elements, not 1; fix the label column");
   LabelClass c;
   c.value = value_of(t);
   const auto names = class_names(schema);

@@ -29,7 +29,8 @@ std::uint64_t fetch_labels(Repository& repo, Transport& t, const Digest& commit,
                " bytes, which with the " + std::to_string(t.bytes_received()) +
                " bytes received so far pass --max-bytes (" + std::to_string(*budget) +
                " bytes); raise --max-bytes, or fetch the labels first with 'hangar fetch-data "
-               "REMOTE --columns " + column + "'");
+               "REMOTE --columns " +
+               column + "'");
   }
   Spool spool(temp_dir_of(repo));
   const std::uint64_t received = client::receive_chunks(t, missing, spool, progress);

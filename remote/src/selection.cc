@@ -28,8 +28,10 @@ void validate(const DataSelection& s) {
     fail(ErrorCode::InvalidArgument,
          "--fraction must be greater than 0 and at most 1, got " + std::to_string(*s.fraction));
   if (s.max_percent && !(*s.max_percent > 0.0 && *s.max_percent <= 100.0))
-    fail(ErrorCode::InvalidArgument, "--max-bytes as a percentage must be greater than 0% and "
-                                     "at most 100%, got " + std::to_string(*s.max_percent) + "%");
+    fail(ErrorCode::InvalidArgument,
+         "--max-bytes as a percentage must be greater than 0% and "
+         "at most 100%, got " +
+             std::to_string(*s.max_percent) + "%");
   if (s.max_percent && s.max_bytes)
     fail(ErrorCode::InvalidArgument, "give --max-bytes as bytes or as a percentage, not both");
   if (s.none && (!s.columns.empty() || !s.keys.empty() || s.fraction || s.max_bytes ||
@@ -58,8 +60,9 @@ std::uint64_t key_rank(std::uint64_t seed, const Key& key) {
 
 std::uint64_t sat_sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
 std::uint64_t sat_add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                           : a + b;
+  return a > std::numeric_limits<std::uint64_t>::max() - b
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
 }
 
 }  // namespace
@@ -71,8 +74,8 @@ bool fraction_keeps(double fraction, std::uint64_t seed, const Key& key) {
 }
 
 std::uint64_t pack_overhead(std::uint64_t chunks) {
-  const std::uint64_t requests = std::max<std::uint64_t>(
-      1, (chunks + kMaxDigestsPerRequest - 1) / kMaxDigestsPerRequest);
+  const std::uint64_t requests =
+      std::max<std::uint64_t>(1, (chunks + kMaxDigestsPerRequest - 1) / kMaxDigestsPerRequest);
   return requests * kPackOverhead;
 }
 
@@ -123,7 +126,7 @@ class Selector {
     for (auto& [k, u] : units) {
       u.in_keys = keys_.empty() || keys_.count(k);
       u.candidate = u.in_keys && (sel_.stratify || !sel_.fraction ||
-                     fraction_keeps(*sel_.fraction, sel_.seed, k));
+                                  fraction_keeps(*sel_.fraction, sel_.seed, k));
       ordered.push_back(std::move(u));
     }
     commits_.push_back(std::move(ordered));
@@ -151,8 +154,10 @@ class Selector {
       auto l = read_label(*view, schema, ref);
       if (!l)
         fail(ErrorCode::NotLocal, "the label of key '" + ref.key.to_string() + "' in column '" +
-                                      *sel_.stratify + "' is not local; run 'hangar fetch-data "
-                                      "REMOTE --columns " + *sel_.stratify + "' first");
+                                      *sel_.stratify +
+                                      "' is not local; run 'hangar fetch-data "
+                                      "REMOTE --columns " +
+                                      *sel_.stratify + "' first");
       labels.emplace(ref.key, *l);
       return true;
     });
@@ -168,8 +173,8 @@ class Selector {
       });
       std::size_t n = members.size();
       if (sel_.fraction)
-        n = std::min(n, static_cast<std::size_t>(std::llround(*sel_.fraction *
-                                                              static_cast<double>(n))));
+        n = std::min(
+            n, static_cast<std::size_t>(std::llround(*sel_.fraction * static_cast<double>(n))));
       Pool p;
       for (std::size_t i = 0; i < n; ++i) p.units.push_back(members[i].second);
       out.push_back(std::move(p));
@@ -188,9 +193,8 @@ class Selector {
         if (u.in_keys)
           for (std::size_t e : u.entries)
             if (seen.insert(e).second) raw += entries_[e].nbytes;
-    return static_cast<std::uint64_t>(std::floor(static_cast<long double>(raw) *
-                                                 static_cast<long double>(*sel_.max_percent) /
-                                                 100.0L));
+    return static_cast<std::uint64_t>(std::floor(
+        static_cast<long double>(raw) * static_cast<long double>(*sel_.max_percent) / 100.0L));
   }
 
   SelectionResult run(std::vector<Pool> pools, std::uint64_t already) {
@@ -200,8 +204,8 @@ class Selector {
       for (const auto& p : pools)
         for (const Unit* u : p.units) {
           ++units_total;
-          for (std::size_t e : u->entries) chunks.insert(entries_[e].chunks->begin(),
-                                                         entries_[e].chunks->end());
+          for (std::size_t e : u->entries)
+            chunks.insert(entries_[e].chunks->begin(), entries_[e].chunks->end());
         }
       chunks_total = chunks.size();
     }
@@ -213,9 +217,9 @@ class Selector {
     for (const Pool& p : pools) {
       std::uint64_t share = avail;
       if (budgeted && pools.size() > 1 && units_total > 0)
-        share = static_cast<std::uint64_t>(std::floor(static_cast<long double>(avail) *
-                                                      static_cast<long double>(p.units.size()) /
-                                                      static_cast<long double>(units_total)));
+        share = static_cast<std::uint64_t>(
+            std::floor(static_cast<long double>(avail) * static_cast<long double>(p.units.size()) /
+                       static_cast<long double>(units_total)));
       std::uint64_t wire = 0, stored = 0;
       for (const Unit* u : p.units) {
         if (std::all_of(u->entries.begin(), u->entries.end(),

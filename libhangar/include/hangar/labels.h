@@ -47,9 +47,9 @@ struct ClassCount {
 
 struct ClassSummary {
   std::string column;
-  std::vector<ClassCount> classes;    // by label value
-  ClassCount unknown;                 // keys whose label sample is not local
-  std::uint64_t unlabelled = 0;       // keys of other columns that have no label sample
+  std::vector<ClassCount> classes;  // by label value
+  ClassCount unknown;               // keys whose label sample is not local
+  std::uint64_t unlabelled = 0;     // keys of other columns that have no label sample
   std::uint64_t unlabelled_local = 0;
 };
 

@@ -123,8 +123,7 @@ TEST_CASE("Selection: the budget bounds two and three columns together",
   }
 }
 
-TEST_CASE("Selection: every column is budgeted when none is named",
-          "[remote][selection][budget]") {
+TEST_CASE("Selection: every column is budgeted when none is named", "[remote][selection][budget]") {
   ThreeColumns f;
   DataSelection s;
   s.max_bytes = 2000;

@@ -145,8 +145,8 @@ TEST_CASE("Selection: --stratify --max-bytes gives every class its proportional 
     INFO("budget " << budget);
     for (std::int64_t c = 0; c < 7; ++c) {
       const std::uint64_t nc = kClassSizes[c];
-      const auto share = static_cast<std::uint64_t>(
-          std::floor(static_cast<long double>(avail) * nc / n));
+      const auto share =
+          static_cast<std::uint64_t>(std::floor(static_cast<long double>(avail) * nc / n));
       std::uint64_t want = 0, wire = 0, stored = 0;
       while (want < nc) {
         const std::uint64_t w = want == 0 ? 6 + 30 + 8 + 30 : 6 + 30;

@@ -31,9 +31,9 @@ struct TransferStats {
 
 // What a data selection took and left (selection.h): keys ("units"), samples and raw bytes.
 struct SelectionReport {
-  std::uint64_t units = 0;    // keys taken
-  std::uint64_t samples = 0;  // samples taken (one per column and key or subkey)
-  std::uint64_t nbytes = 0;   // their raw bytes
+  std::uint64_t units = 0;       // keys taken
+  std::uint64_t samples = 0;     // samples taken (one per column and key or subkey)
+  std::uint64_t nbytes = 0;      // their raw bytes
   std::uint64_t units_left = 0;  // keys of the selected columns with a sample left on the remote
   std::uint64_t samples_left = 0;
   std::uint64_t nbytes_left = 0;
@@ -41,8 +41,7 @@ struct SelectionReport {
   std::uint64_t label_chunks = 0;       // --stratify: label chunks fetched before choosing
 
   static SelectionReport of(const SelectionResult& r) {
-    return {r.units, r.samples, r.nbytes, r.units_left, r.samples_left, r.nbytes_left, r.budget,
-            0};
+    return {r.units, r.samples, r.nbytes, r.units_left, r.samples_left, r.nbytes_left, r.budget, 0};
   }
 };
 
@@ -74,9 +73,9 @@ struct CloneResult {
 
 // Creates `dir` (it must not exist or be empty) and clones into it; on any failure removes
 // what it created. A budget in options.data bounds stats.bytes_received: the handshake, refs
-// and history received first count against it (selection.h). Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch),
-// Remote, Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone
-// 'DIR'").
+// and history received first count against it (selection.h).
+// Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch), Remote,
+// Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone 'DIR'").
 CloneResult clone(const CloneOptions& options);
 
 struct FetchOptions {

@@ -73,18 +73,18 @@ void validate(const DataSelection& selection);
 bool fraction_keeps(double fraction, std::uint64_t seed, const Key& key);
 
 struct SelectionResult {
-  std::vector<Digest> chunks;     // unique, in selection order
-  std::uint64_t units = 0;        // keys taken (per commit with all_history)
-  std::uint64_t samples = 0;      // samples taken (one per column and key or subkey)
-  std::uint64_t nbytes = 0;       // their raw bytes
+  std::vector<Digest> chunks;  // unique, in selection order
+  std::uint64_t units = 0;     // keys taken (per commit with all_history)
+  std::uint64_t samples = 0;   // samples taken (one per column and key or subkey)
+  std::uint64_t nbytes = 0;    // their raw bytes
   // Left on the remote: keys of the selected columns (at the selected commits) with a sample
   // not taken, whether a filter or the budget left it; their untaken samples and raw bytes.
   std::uint64_t units_left = 0;
   std::uint64_t samples_left = 0;
   std::uint64_t nbytes_left = 0;
   std::optional<std::uint64_t> budget;  // N (a percentage resolved), when there is one
-  std::uint64_t stored_bound = 0;  // raw bytes the chunks make local (<= budget - already)
-  std::uint64_t wire_bound = 0;    // most pack bytes the chunk requests can bring (same bound)
+  std::uint64_t stored_bound = 0;       // raw bytes the chunks make local (<= budget - already)
+  std::uint64_t wire_bound = 0;         // most pack bytes the chunk requests can bring (same bound)
 };
 
 // The chunks of the samples `selection` picks at `commit` (and its ancestors with
