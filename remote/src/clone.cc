@@ -104,7 +104,8 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
 
   if (out.head && !o.data.none) {
     if (o.data.stratify) {
-      out.selection.label_chunks = fetch_labels(repo, t, *out.head, o.data, o.progress);
+      out.selection.label_chunks =
+          fetch_labels(repo, [&]() -> Transport& { return t; }, *out.head, o.data, o.progress);
       out.stats.chunks = out.selection.label_chunks;
     }
     // What the clone received so far counts against a budget (selection.h).

@@ -11,12 +11,14 @@
 
 namespace hangar::remote {
 
-std::uint64_t fetch_labels(Repository& repo, Transport& t, const Digest& commit,
+std::uint64_t fetch_labels(Repository& repo, const std::function<Transport&()>& transport,
+                           const Digest& commit,
                            const DataSelection& selection, const RemoteProgress& progress) {
   const std::string& column = *selection.stratify;
   const LabelChunks labels = label_chunks(repo, commit, column);
   const std::vector<Digest> missing = transfer::missing_chunks(repo, labels.chunks);
   if (missing.empty()) return 0;
+  Transport& t = transport();
   if (const auto budget = selection_budget(repo, commit, selection)) {
     std::unordered_map<Digest, std::uint64_t> bound;
     for (std::size_t i = 0; i < labels.chunks.size(); ++i)

@@ -60,6 +60,16 @@ ok clone "$URL" only2 --max-bytes 15000 --columns images,meta --json
 jcheck '.bytes_received <= 15000 and .selection.units > 0 and
   .selection.samples == 2 * .selection.units' "two columns"
 
+# fetch-data --max-bytes into a history-only clone: the same bounds (only the handshake comes
+# first); the same command again moves nothing and does not even connect.
+ok clone "$URL" fd --no-data
+ok -C fd fetch-data origin --max-bytes 9000 --json
+jcheck '.bytes_received <= 9000 and .selection.units >= 8 and
+  .selection.samples == 3 * .selection.units' "fetch-data --max-bytes: bytes received, whole samples"
+(($(local_sum fd) <= 9000)) || die "fetch-data --max-bytes: local_nbytes"
+ok -C fd fetch-data origin --max-bytes 9000 --json
+jcheck '.chunks == 0 and .chunks_missing == 0 and .bytes_received == 0' "nothing moves twice"
+
 # A percentage of the selected samples' raw bytes; text report.
 ok clone "$URL" pct --max-bytes 50%
 grep -Eq '^took [0-9]+ keys \([0-9]+ samples, .*\) within --max-bytes .*; left on the remote: [0-9]+ keys' \

@@ -207,3 +207,49 @@ TEST_CASE("Selection: --all-history budgets newest commit first", "[remote][sele
 
 }  // namespace
 }  // namespace hangar::remote::test
+
+namespace hangar::remote::test {
+namespace {
+
+TEST_CASE("Selection: a nested key is one unit with all its subkeys",
+          "[remote][selection][budget]") {
+  // Key k has k % 3 + 1 subkeys of 48 random bytes, plus one flat image of 48 bytes.
+  StorageTempDir dir{"budget-nested"};
+  Repository repo = create_repo(dir.path());
+  ColumnSchema nested = images_schema("parts", {16, 3});
+  nested.layout = Layout::Nested;
+  repo.create_column(nested);
+  std::vector<Tensor> tensors;
+  std::vector<SampleWrite> writes;
+  for (std::uint64_t k = 0; k < 30; ++k)
+    for (std::uint64_t j = 0; j <= k % 3; ++j) {
+      tensors.push_back(random_tensor({16, 3}, 100 * k + j));
+      writes.push_back({key_of(k), Key(j), {}});
+    }
+  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].tensor = tensors[i].view();
+  repo.put_many("parts", writes);
+  put_samples(repo, "images", 0, 30, 9, {16, 3});
+  const Digest head = repo.commit("nested");
+  for (std::uint64_t budget : {0ull, 300ull, 1000ull, 2500ull}) {
+    DataSelection s;
+    s.max_bytes = budget;
+    const SelectionResult r = select_chunks(repo, head, s);
+    const std::uint64_t avail = budget > kPackOverhead ? budget - kPackOverhead : 0;
+    std::uint64_t wire = 0, n = 0, samples = 0;
+    while (n < 30) {
+      const std::uint64_t parts = n % 3 + 1;
+      const std::uint64_t cost = (parts + 1) * (48 + kChunkRecordOverhead);
+      if (wire + cost > avail) break;
+      wire += cost;
+      samples += parts + 1;
+      ++n;
+    }
+    INFO("budget " << budget);
+    CHECK(r.units == n);
+    CHECK(r.samples == samples);  // every subkey of a taken key, and its image
+    CHECK(r.wire_bound <= budget);
+  }
+}
+
+}  // namespace
+}  // namespace hangar::remote::test

@@ -192,6 +192,8 @@ TEST_CASE("Selection: a label column of another shape or dtype is refused",
     CHECK(error_of([&] { check_label_column(s); }).code() == ErrorCode::InvalidArgument);
     s.variable_shape = false;
     check_label_column(s);
+    s.layout = Layout::Nested;
+    CHECK(error_of([&] { check_label_column(s); }).code() == ErrorCode::InvalidArgument);
   }
   SECTION("stratify needs a share, and one commit") {
     DataSelection s;

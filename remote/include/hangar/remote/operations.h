@@ -117,8 +117,8 @@ struct FetchDataResult {
   TransferStats stats;
 };
 
-// Brings the selected chunks that are not local. With a budget it connects first and the
-// handshake counts against it, so stats.bytes_received <= the budget (selection.h); with
+// Brings the selected chunks that are not local, connecting only when some are. With a budget
+// the handshake counts against it, so stats.bytes_received <= the budget (selection.h); with
 // --stratify the missing label chunks are fetched and stored first, and they stay when the
 // data transfer then fails. REQUIRES Write. A transfer that fails or is
 // interrupted stores nothing: packs are verified into a spool first. A local failure while
