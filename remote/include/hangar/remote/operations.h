@@ -34,7 +34,9 @@ struct SelectionReport {
   std::uint64_t units = 0;       // keys taken
   std::uint64_t samples = 0;     // samples taken (one per column and key or subkey)
   std::uint64_t nbytes = 0;      // their raw bytes
-  std::uint64_t units_left = 0;  // keys of the selected columns with a sample left on the remote
+  // Not taken: keys of the selected columns with a sample this selection left on the remote
+  // (filtered out or over the budget; for fetch-data some may be local from before).
+  std::uint64_t units_left = 0;
   std::uint64_t samples_left = 0;
   std::uint64_t nbytes_left = 0;
   std::optional<std::uint64_t> budget;  // --max-bytes in bytes (a percentage resolved)
