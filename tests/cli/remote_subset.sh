@@ -92,6 +92,14 @@ diff -r "$T/e1" "$T/e2" >/dev/null || die "same seed, other keys"
 ! diff -r "$T/e1" "$T/e3" >/dev/null || die "other seed, same keys"
 [[ $(class_counts s3) == "a=3 b=6 c=9 d=12" ]] || die "seed 4 per class: $(class_counts s3)"
 
+# The label column need not be selected: its chunks come first all the same (and stay).
+ok clone "$URL" s4 --stratify label --fraction 0.5 --seed 3 --columns images
+ok -C s4 summary --json
+jcheck '[.columns[] | {(.name): .local_count}] | add == {"images": 30, "label": 60, "meta": 0}' \
+  "--columns images --stratify label"
+ok -C s4 export images "$T/e4"
+diff -r "$T/e1" "$T/e4" >/dev/null || die "the same keys whatever the columns"
+
 # --- --stratify with --max-bytes: each class its share, both bounds kept.
 ok clone "$URL" sb --stratify label --max-bytes 40000 --seed 1 --json
 jcheck '.bytes_received <= 40000' "stratified budget: bytes received"
