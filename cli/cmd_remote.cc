@@ -82,7 +82,8 @@ Json selection_json(const remote::SelectionReport& s) {
               {"label_chunks", s.label_chunks}};
 }
 
-// "took 120 keys (240 samples, 1.4 MiB) within 2 MiB; left 880 keys (1760 samples, 10 MiB)"
+// "took 120 keys (240 samples, 1.4 MiB) within --max-bytes 2 MiB; left on the remote: 880
+// keys (1760 samples, 10 MiB)"
 void print_selection(std::ostream& out, const remote::SelectionReport& s) {
   out << "took " << s.units << " keys (" << s.samples << " samples, " << human_bytes(s.nbytes)
       << ")";
