@@ -22,6 +22,7 @@ struct SelectorArgs {
   std::optional<std::string> max_bytes;
   std::optional<double> fraction;
   std::uint64_t seed = 0;
+  std::optional<std::string> stratify;
   bool all_history = false;
 
   remote::DataSelection selection() const {
@@ -29,9 +30,18 @@ struct SelectorArgs {
     s.none = no_data;
     s.columns = columns;
     if (!keys.empty()) s.keys = parse_keys(keys, "--keys");
-    if (max_bytes) s.max_bytes = parse_size(*max_bytes);
+    if (max_bytes) {
+      if (auto percent = parse_percent(*max_bytes)) {
+        s.max_percent = *percent;
+      } else {
+        s.max_bytes = parse_size(*max_bytes);
+      }
+    }
     if (fraction && !(*fraction > 0.0 && *fraction <= 1.0))
       throw UsageError("--fraction must be greater than 0 and at most 1");
+    if (stratify && !fraction && !max_bytes)
+      throw UsageError("--stratify needs --fraction F or --max-bytes N (the share of each class)");
+    s.stratify = stratify;
     s.fraction = fraction;
     s.seed = seed;
     s.all_history = all_history;
@@ -43,10 +53,45 @@ void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
   cmd.add_option("--columns", a.columns, "only these columns (A,B)")->delimiter(',');
   cmd.add_option("--keys", a.keys, "only these sample keys");
   cmd.add_option("--max-bytes", a.max_bytes,
-                 "per column, samples in key order up to N bytes (200M, 1.5G)");
-  auto* fraction = cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
-  cmd.add_option("--seed", a.seed, "seed for --fraction (default 0)")->needs(fraction);
-  if (history) cmd.add_flag("--all-history", a.all_history, "samples of every earlier commit too");
+                 "budget for all selected columns together: whole samples (a key in every "
+                 "column) in key order while the bytes stored and the bytes received both stay "
+                 "<= N (200M, 1.5G), or N% of the selected samples' raw bytes (10%); the "
+                 "handshake, history and labels received first count too")
+      ->type_name("N|P%");
+  cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
+  auto* stratify = cmd.add_option(
+      "--stratify", a.stratify,
+      "LABEL column: the same share of every class (round(F*n) keys per class with --fraction, "
+      "a share of --max-bytes in proportion to its size); LABEL's missing chunks are fetched "
+      "and stored first and count against --max-bytes")
+      ->type_name("LABEL");
+  cmd.add_option("--seed", a.seed, "seed for --fraction and --stratify (default 0)");
+  if (history)
+    stratify->excludes(
+        cmd.add_flag("--all-history", a.all_history, "samples of every earlier commit too"));
+}
+
+Json selection_json(const remote::SelectionReport& s) {
+  return Json{{"units", s.units},
+              {"samples", s.samples},
+              {"nbytes", s.nbytes},
+              {"units_left", s.units_left},
+              {"samples_left", s.samples_left},
+              {"nbytes_left", s.nbytes_left},
+              {"max_bytes", s.budget ? Json(*s.budget) : Json(nullptr)},
+              {"label_chunks", s.label_chunks}};
+}
+
+// "took 120 keys (240 samples, 1.4 MiB) within --max-bytes 2 MiB; left on the remote: 880
+// keys (1760 samples, 10 MiB)"
+void print_selection(std::ostream& out, const remote::SelectionReport& s) {
+  out << "took " << s.units << " keys (" << s.samples << " samples, " << human_bytes(s.nbytes)
+      << ")";
+  if (s.budget) out << " within --max-bytes " << human_bytes(*s.budget);
+  out << "; left on the remote: " << s.units_left << " keys (" << s.samples_left << " samples, "
+      << human_bytes(s.nbytes_left) << ")";
+  if (s.label_chunks) out << "; fetched " << s.label_chunks << " label chunks first";
+  out << '\n';
 }
 
 // One progress bar per phase ("history", "data", "push"), only on a terminal.
@@ -176,6 +221,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
     Json doc{{"dir", r.dir.string()},   {"url", a.url},
              {"branch", r.branch},      {"head", report::digest_json(r.head)},
              {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy}};
+    doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
@@ -183,6 +229,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   ctx.out << "cloned " << a.url << " into " << r.dir.string() << " (branch " << r.branch << " at "
           << short_or(r.head, "no commits") << "): " << r.stats.objects << " objects, "
           << r.stats.chunks << " chunks, " << human_bytes(r.stats.bytes_received) << '\n';
+  if (r.head && !a.data.no_data) print_selection(ctx.out, r.selection);
 }
 
 // ---- fetch | fetch-data | push ----
@@ -240,6 +287,7 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
              {"chunks_selected", r.chunks_selected},
              {"chunks_missing", r.chunks_missing},
              {"chunks_unavailable", r.chunks_unavailable}};
+    doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
@@ -247,6 +295,7 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
   ctx.out << "fetched " << r.stats.chunks << " chunks (" << human_bytes(r.stats.bytes_received)
           << ") for " << r.samples << " selected samples at " << r.commit.short_hex() << "; "
           << (r.chunks_selected - r.chunks_missing) << " were already local\n";
+  print_selection(ctx.out, r.selection);
   if (r.chunks_unavailable > 0)
     ctx.out << "warning: " << r.chunks_unavailable << " chunks are not on " << a.remote
             << " either\n";
@@ -316,7 +365,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   clone->add_flag("--lazy", c->lazy,
                   "read samples that are not local from the remote on demand (sets config "
                   "fetch.lazy); with no other selector, no data is fetched up front");
-  for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction"})
+  for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction", "--stratify"})
     no_data->excludes(clone->get_option(other));
   add_json_flag(*clone, ctx);
   on_run_interruptible(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });

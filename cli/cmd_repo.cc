@@ -1,4 +1,5 @@
 // hangar init | status | summary [REF] | log [REF] [-n N]
+#include <hangar/labels.h>
 #include <hangar/repository.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -75,9 +76,41 @@ void run_status(Context& ctx) {
   }
 }
 
-void run_summary(Context& ctx, const std::optional<std::string>& ref) {
+// summary --by LABEL: keys per class, local/total.
+void run_summary_by(Context& ctx, const Checkout& view, const std::string& label) {
+  const ClassSummary s = summarize_by_label(view, label);
+  if (ctx.json) {
+    print_json(ctx.out, report::class_summary_json(view, s));
+    return;
+  }
+  Table table({"CLASS", "VALUE", "KEYS", "LOCAL", "SIZE", "LOCAL SIZE"});
+  for (const auto& c : s.classes)
+    table.add({c.label.name, std::to_string(c.label.value), std::to_string(c.count),
+               std::to_string(c.local_count) + "/" + std::to_string(c.count), human_bytes(c.nbytes),
+               human_bytes(c.local_nbytes)});
+  ctx.out << "keys by class of column " << label << '\n';
+  if (table.empty()) {
+    ctx.out << "no labels\n";
+  } else {
+    table.print(ctx.out);
+  }
+  if (s.unknown.count > 0)
+    ctx.out << s.unknown.count << " keys have an unknown label (their " << label
+            << " sample is not local; 'hangar fetch-data REMOTE --columns " << label
+            << "' brings them); " << s.unknown.local_count << " of them are local\n";
+  if (s.unlabelled > 0)
+    ctx.out << s.unlabelled << " keys have no " << label << " sample; " << s.unlabelled_local
+            << " of them are local\n";
+}
+
+void run_summary(Context& ctx, const std::optional<std::string>& ref,
+                 const std::optional<std::string>& by) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const Checkout view = view_at(repo, ref);
+  if (by) {
+    run_summary_by(ctx, view, *by);
+    return;
+  }
   if (ctx.json) {
     print_json(ctx.out, report::summary_json(view));
     return;
@@ -144,8 +177,15 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   CLI::App* summary =
       app.add_subcommand("summary", "columns with sample counts and sizes (default: staged)");
   summary->add_option("REF", *summary_ref, revision_help("staged"));
+  auto summary_by = std::make_shared<std::optional<std::string>>();
+  summary->add_option("--by", *summary_by,
+                      "LABEL column: keys per class, local/total (a key is local when its "
+                      "samples in every column are; keys whose label is not local are counted "
+                      "as unknown)")
+      ->type_name("LABEL");
   add_json_flag(*summary, ctx);
-  on_run(*summary, ctx, [&ctx, summary_ref] { run_summary(ctx, *summary_ref); });
+  on_run(*summary, ctx,
+         [&ctx, summary_ref, summary_by] { run_summary(ctx, *summary_ref, *summary_by); });
 
   auto log_ref = std::make_shared<std::optional<std::string>>();
   auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());

@@ -67,6 +67,19 @@ std::uint64_t parse_size(std::string_view text) {
   return static_cast<std::uint64_t>(value);
 }
 
+std::optional<double> parse_percent(std::string_view text) {
+  std::string_view s = trim(text);
+  if (s.empty() || s.back() != '%') return std::nullopt;
+  s = trim(s.substr(0, s.size() - 1));
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !(value > 0.0) ||
+      value > 100.0)
+    throw UsageError("invalid percentage '" + std::string(text) +
+                     "': use a number greater than 0 and at most 100 followed by %, like 10%");
+  return value;
+}
+
 Shape parse_shape(std::string_view text) {
   std::string_view s = trim(text);
   auto bad = [&](std::string_view why) {

@@ -25,6 +25,9 @@ class UsageError : public std::runtime_error {
 
 // "1024", "200M", "1.5G", "64KiB", "2TB": binary units (K = 1024). Throws: UsageError.
 std::uint64_t parse_size(std::string_view text);
+// "10%", "2.5 %": the percentage (0 < p <= 100); nullopt when `text` does not end in '%'.
+// Throws: UsageError (a bad number, or outside (0, 100]).
+std::optional<double> parse_percent(std::string_view text);
 // "64,64,3", "[64, 64, 3]", "(5,)"; "" or "scalar" is a scalar ([]). Throws: UsageError.
 Shape parse_shape(std::string_view text);
 // numpy dtype names ("uint8", "float32", "f4", ...). Throws: UsageError listing valid names.

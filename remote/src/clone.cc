@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "client.h"
+#include "labels_first.h"
 #include "receive.h"
 
 namespace hangar::remote {
@@ -74,7 +75,8 @@ std::string pick_branch(const CloneOptions& o, const RefList& refs, const std::s
 
 // True when `s` names no subset: everything at the tip (what a lazy clone leaves to reads).
 bool unfiltered(const DataSelection& s) {
-  return s.columns.empty() && s.keys.empty() && !s.fraction && !s.max_bytes && !s.all_history;
+  return s.columns.empty() && s.keys.empty() && !s.fraction && !s.max_bytes && !s.max_percent &&
+         !s.stratify && !s.all_history;
 }
 
 // Creates the repository in `dir` and fills it: the remote, all of `refs`' history, the branch,
@@ -108,11 +110,21 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
   writer.commit();
 
   if (out.head && !o.data.none && !(o.lazy && unfiltered(o.data))) {
-    const SelectionResult selection = select_chunks(repo, *out.head, o.data);
+    if (o.data.stratify) {
+      out.selection.label_chunks =
+          fetch_labels(repo, [&]() -> Transport& { return t; }, *out.head, o.data, o.progress);
+      out.stats.chunks = out.selection.label_chunks;
+    }
+    // What the clone received so far counts against a budget (selection.h).
+    const SelectionResult selection = select_chunks(repo, *out.head, o.data, t.bytes_received());
     out.samples = selection.samples;
+    const std::uint64_t label_chunks = out.selection.label_chunks;
+    out.selection = SelectionReport::of(selection);
+    out.selection.label_chunks = label_chunks;
+    const std::vector<Digest> missing = transfer::missing_chunks(repo, selection.chunks);
     ChunkBatcher batch(repo);
     DirectHandler handler(nullptr, &batch);
-    out.stats.chunks = client::receive_chunks(t, selection.chunks, handler, o.progress);
+    out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
   }
   out.stats.bytes_received = t.bytes_received();

@@ -6,7 +6,10 @@
 #include <hangar/remote/operations.h>
 #include <hangar/transfer.h>
 
+#include <optional>
+
 #include "client.h"
+#include "labels_first.h"
 #include "receive.h"
 
 namespace hangar::remote {
@@ -16,24 +19,45 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) try {
   const std::string url = remote_url(repo, o.remote);
   FetchDataResult out;
   out.commit = repo.resolve(o.ref.value_or("HEAD"));
-  const SelectionResult selection = select_chunks(repo, out.commit, o.data);
+  // Connects only when something is to be fetched. A budget counts the handshake too, so the
+  // selection is made again once connected (it can only shrink: same order, less budget).
+  std::optional<client::Connection> conn;
+  auto transport = [&]() -> Transport& {
+    if (!conn) conn = client::connect(url, o.transport);
+    return *conn->transport;
+  };
+  const bool budgeted = o.data.max_bytes || o.data.max_percent;
+  if (o.data.stratify)
+    out.selection.label_chunks = fetch_labels(repo, transport, out.commit, o.data, o.progress);
+  auto received_so_far = [&] { return conn ? conn->transport->bytes_received() : 0; };
+  SelectionResult selection = select_chunks(repo, out.commit, o.data, received_so_far());
+  std::vector<Digest> missing = transfer::missing_chunks(repo, selection.chunks);
+  if (!missing.empty() && budgeted && !conn) {
+    transport();
+    selection = select_chunks(repo, out.commit, o.data, received_so_far());
+    missing = transfer::missing_chunks(repo, selection.chunks);
+  }
+  const std::uint64_t label_chunks = out.selection.label_chunks;
+  out.selection = SelectionReport::of(selection);
+  out.selection.label_chunks = label_chunks;
   out.samples = selection.samples;
   out.chunks_selected = selection.chunks.size();
-  const std::vector<Digest> missing = transfer::missing_chunks(repo, selection.chunks);
   out.chunks_missing = missing.size();
-  if (missing.empty()) return out;  // a repeated fetch-data moves nothing
-
-  client::Connection conn = client::connect(url, o.transport);
-  Transport& t = *conn.transport;
-  Spool spool(temp_dir_of(repo));
-  const std::uint64_t received = client::receive_chunks(t, missing, spool, o.progress);
-  ChunkBatcher batch(repo);
-  spool.replay_chunks([&](const transfer::StoredChunk& c) { batch.add(c); });
-  batch.flush();
-  out.stats.chunks = received;
-  out.chunks_unavailable = missing.size() - received;
-  out.stats.bytes_received = t.bytes_received();
-  out.stats.bytes_sent = t.bytes_sent();
+  out.stats.chunks = label_chunks;
+  if (!missing.empty()) {  // a repeated fetch-data moves nothing
+    Transport& t = transport();
+    Spool spool(temp_dir_of(repo));
+    const std::uint64_t got = client::receive_chunks(t, missing, spool, o.progress);
+    ChunkBatcher batch(repo);
+    spool.replay_chunks([&](const transfer::StoredChunk& c) { batch.add(c); });
+    batch.flush();
+    out.stats.chunks += got;
+    out.chunks_unavailable = missing.size() - got;
+  }
+  if (conn) {
+    out.stats.bytes_received = conn->transport->bytes_received();
+    out.stats.bytes_sent = conn->transport->bytes_sent();
+  }
   return out;
 } catch (...) {
   rethrow_interrupted("no data was stored");

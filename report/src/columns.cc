@@ -43,4 +43,27 @@ Json summary_json(const Checkout& view) {
   return Json{{"commit", digest_json(view.commit())}, {"columns", columns}};
 }
 
+Json class_summary_json(const Checkout& view, const ClassSummary& summary) {
+  auto counts = [](const ClassCount& c) {
+    return Json{{"count", c.count},
+                {"local_count", c.local_count},
+                {"nbytes", c.nbytes},
+                {"local_nbytes", c.local_nbytes}};
+  };
+  Json classes = Json::array();
+  for (const auto& c : summary.classes)
+    classes.push_back(Json{{"class", c.label.name},
+                           {"value", c.label.value},
+                           {"count", c.count},
+                           {"local_count", c.local_count},
+                           {"nbytes", c.nbytes},
+                           {"local_nbytes", c.local_nbytes}});
+  return Json{{"commit", digest_json(view.commit())},
+              {"by", summary.column},
+              {"classes", classes},
+              {"unknown", counts(summary.unknown)},
+              {"unlabelled",
+               Json{{"count", summary.unlabelled}, {"local_count", summary.unlabelled_local}}}};
+}
+
 }  // namespace hangar::report

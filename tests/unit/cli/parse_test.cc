@@ -31,6 +31,17 @@ TEST_CASE("Parse: malformed sizes are usage errors", "[cli][parse]") {
   CHECK_THROWS_WITH(parse_size("12Q"), Catch::Contains("12Q") && Catch::Contains("200M"));
 }
 
+TEST_CASE("Parse: percentages for --max-bytes", "[cli][parse]") {
+  using hangar::cli::parse_percent;
+  CHECK(parse_percent("10%") == 10.0);
+  CHECK(parse_percent(" 2.5 % ") == 2.5);
+  CHECK(parse_percent("100%") == 100.0);
+  CHECK_FALSE(parse_percent("200M").has_value());
+  CHECK_FALSE(parse_percent("10").has_value());
+  for (const char* bad : {"%", "0%", "-5%", "150%", "x%", "10%%", "1e%"})
+    CHECK_THROWS_AS(parse_percent(bad), UsageError);
+}
+
 TEST_CASE("Parse: shapes in several spellings", "[cli][parse]") {
   using hangar::Shape;
   using hangar::cli::parse_shape;

@@ -55,19 +55,29 @@ TEST_CASE("LocalTransport: full clone has every sample with identical data", "[r
 TEST_CASE("LocalTransport: partial clone, then fetch-data the rest", "[remote][local]") {
   TwoRepos t;
   DataSelection part;
-  part.max_bytes = 192 * 10;  // ten 8x8x3 images (and all the 4-byte labels)
+  // One budget for both columns and the history the clone receives first; whole samples:
+  // image and label (192 + 4 bytes, each chunk with a 30-byte record head) together.
+  part.max_bytes = 24 * 1024;
   const CloneResult r = t.clone_it(part);
+  INFO("received " << r.stats.bytes_received << ", keys taken " << r.selection.units);
+  CHECK(r.stats.bytes_received <= *part.max_bytes);
+  const std::uint64_t n = r.selection.units;
+  CHECK(n > 10);
+  CHECK(n < 120);
+  CHECK(r.selection.units_left == 120 - n);
   Repository dst = Repository::open(t.dst, Mode::Write);
   const Checkout view = dst.checkout_at(t.base);
-  const ColumnStats images = view.stats("images");
-  CHECK(images.local_count == 10);
-  CHECK(images.local_nbytes <= 192 * 10);
-  const Error e = error_of([&] { view.get("images", key_of(50)); });
+  const ColumnStats images = view.stats("images"), labels = view.stats("labels");
+  CHECK(images.local_count == n);
+  CHECK(labels.local_count == n);
+  CHECK(images.local_nbytes + labels.local_nbytes <= *part.max_bytes);
+  const Error e = error_of([&] { view.get("images", key_of(n)); });
   CHECK(e.code() == ErrorCode::NotLocal);
-  CHECK(std::string(e.what()).find("hangar fetch-data origin --keys 0050") != std::string::npos);
+  CHECK(std::string(e.what()).find("hangar fetch-data origin --keys " + key_name(n)) !=
+        std::string::npos);
 
   const FetchDataResult rest = fetch_data(dst, {"origin", std::nullopt, {}, {}, {}});
-  CHECK(rest.stats.chunks == 110);
+  CHECK(rest.stats.chunks == 240 - 2 * n);
   CHECK(dst.checkout_at(t.base).stats("images").local_count == 120);
   CHECK(fetch_data(dst, {"origin", std::nullopt, {}, {}, {}}).stats.chunks == 0);
 }

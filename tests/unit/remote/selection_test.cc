@@ -39,23 +39,34 @@ TEST_CASE("Selection: --max-bytes takes a key-order prefix and never goes over",
     s.columns = {"images"};
     s.max_bytes = budget;
     const SelectionResult r = select_chunks(*f.repo, f.head, s);
-    std::uint64_t sum = 0, n = 0;
-    while (n < f.sizes.size() && sum + f.sizes[n] <= budget) sum += f.sizes[n++];
+    // Wire rule: one request (pack header and trailer), a record head per chunk.
+    const std::uint64_t avail = budget > kPackOverhead ? budget - kPackOverhead : 0;
+    std::uint64_t sum = 0, wire = 0, n = 0;
+    while (n < f.sizes.size() && wire + f.sizes[n] + kChunkRecordOverhead <= avail) {
+      wire += f.sizes[n] + kChunkRecordOverhead;
+      sum += f.sizes[n++];
+    }
     INFO("budget " << budget);
     CHECK(r.nbytes <= budget);
+    CHECK(r.wire_bound <= budget);
     CHECK(r.nbytes == sum);
     CHECK(r.samples == n);
+    CHECK(r.units == n);
+    CHECK(r.units_left == 120 - n);
     CHECK(r.chunks.size() == n);
   }
 }
 
-TEST_CASE("Selection: the budget applies per column", "[remote][selection]") {
+TEST_CASE("Selection: already received bytes count against the budget", "[remote][selection]") {
   SelectionFixture f;
   DataSelection s;
-  s.max_bytes = 48;  // images: 24 + 48 > 48 stops after the first; labels: 24 of 2 bytes
-  const SelectionResult r = select_chunks(*f.repo, f.head, s);
-  CHECK(r.samples == 1 + 24);
-  CHECK(r.nbytes == 24 + 48);
+  s.columns = {"images"};
+  s.max_bytes = 1000;
+  const SelectionResult all = select_chunks(*f.repo, f.head, s);
+  const SelectionResult less = select_chunks(*f.repo, f.head, s, 500);
+  CHECK(less.units < all.units);
+  CHECK(less.wire_bound + 500 <= 1000);
+  CHECK(select_chunks(*f.repo, f.head, s, 2000).units == 0);  // history alone went over
 }
 
 TEST_CASE("Selection: --fraction is reproducible by seed and aligned across columns",

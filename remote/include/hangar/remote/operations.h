@@ -29,6 +29,24 @@ struct TransferStats {
   std::uint64_t bytes_sent = 0;
 };
 
+// What a data selection took and left (selection.h): keys ("units"), samples and raw bytes.
+struct SelectionReport {
+  std::uint64_t units = 0;       // keys taken
+  std::uint64_t samples = 0;     // samples taken (one per column and key or subkey)
+  std::uint64_t nbytes = 0;      // their raw bytes
+  // Not taken: keys of the selected columns with a sample this selection left on the remote
+  // (filtered out or over the budget; for fetch-data some may be local from before).
+  std::uint64_t units_left = 0;
+  std::uint64_t samples_left = 0;
+  std::uint64_t nbytes_left = 0;
+  std::optional<std::uint64_t> budget;  // --max-bytes in bytes (a percentage resolved)
+  std::uint64_t label_chunks = 0;       // --stratify: label chunks fetched before choosing
+
+  static SelectionReport of(const SelectionResult& r) {
+    return {r.units, r.samples, r.nbytes, r.units_left, r.samples_left, r.nbytes_left, r.budget, 0};
+  }
+};
+
 // A branch ref that moved: refs/remotes/R/B after fetch, refs/heads/B after clone or push.
 struct RefChange {
   std::string name;  // "origin/main", "main"
@@ -54,13 +72,15 @@ struct CloneResult {
   std::optional<Digest> head;   // nullopt: the remote has no commits
   std::vector<RefChange> refs;  // the remote-tracking branches created
   std::uint64_t samples = 0;    // samples whose data was selected
+  SelectionReport selection;
   TransferStats stats;
 };
 
 // Creates `dir` (it must not exist or be empty) and clones into it; on any failure removes
-// what it created. Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch),
-// Remote, Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone
-// 'DIR'").
+// what it created. A budget in options.data bounds stats.bytes_received: the handshake, refs
+// and history received first count against it (selection.h).
+// Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch), Remote,
+// Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone 'DIR'").
 CloneResult clone(const CloneOptions& options);
 
 struct FetchOptions {
@@ -98,10 +118,14 @@ struct FetchDataResult {
   std::uint64_t chunks_selected = 0;     // their chunks
   std::uint64_t chunks_missing = 0;      // of those, not local before the fetch
   std::uint64_t chunks_unavailable = 0;  // missing here and not on the remote either
+  SelectionReport selection;
   TransferStats stats;
 };
 
-// Brings the selected chunks that are not local. REQUIRES Write. A transfer that fails or is
+// Brings the selected chunks that are not local, connecting only when some are. With a budget
+// the handshake counts against it, so stats.bytes_received <= the budget (selection.h); with
+// --stratify the missing label chunks are fetched and stored first, and they stay when the
+// data transfer then fails. REQUIRES Write. A transfer that fails or is
 // interrupted stores nothing: packs are verified into a spool first. A local failure while
 // storing them (NoSpace, Io) keeps the batches (~8 MiB) already stored: whole, verified
 // chunks, so only more data is local and a repeated call fetches the rest.

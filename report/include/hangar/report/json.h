@@ -17,6 +17,7 @@
 #include <hangar/checkout.h>
 #include <hangar/diff.h>
 #include <hangar/key.h>
+#include <hangar/labels.h>
 #include <hangar/merge.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
@@ -57,6 +58,12 @@ Json column_json(const Checkout& view, const std::string& name);
 // of column_summary_json() by column name}. Walks every sample of every column
 // (Checkout::stats). Throws: Corrupt.
 Json summary_json(const Checkout& view);
+// summary --by LABEL: {"commit", "by", "classes": [{"class", "value", "count", "local_count",
+// "nbytes", "local_nbytes"}] by value, "unknown": {"count", "local_count", "nbytes",
+// "local_nbytes"} (keys whose label is not local), "unlabelled": {"count", "local_count"}
+// (keys with no label sample)}. Counts are keys; a key is local when its samples in every
+// column are.
+Json class_summary_json(const Checkout& view, const ClassSummary& summary);
 
 // ---- repository state and history ----
 
