@@ -37,8 +37,8 @@ struct FsckReport {
 
 // Walks every commit reachable from refs/heads/*, refs/remotes/* and HEAD, decoding and
 // re-hashing each commit, schema, record-tree page and sample descriptor; checks that every
-// referenced chunk is in the location index (or, in a clone — clone.remote set — counts it as
-// not local); verifies every indexed chunk (present, right size; with `rehash` also decoded and
+// referenced chunk is in the location index (or, in a clone — clone.remote set — or a
+// repository with a remote, counts it as not local: drop-data leaves such chunks); verifies every indexed chunk (present, right size; with `rehash` also decoded and
 // re-hashed); and checks that staged columns and samples reference existing objects.
 // Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
 // the report.

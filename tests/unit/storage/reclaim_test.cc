@@ -48,7 +48,7 @@ Data make_data(std::size_t n, unsigned seed) {
   return d;
 }
 
-std::uint64_t file_size(const fs::path& p) {
+std::uint64_t apparent_size(const fs::path& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
@@ -86,7 +86,7 @@ TEST_CASE("Chunks: reclaim keeps live l1 chunks identical, removes dead ones, sh
   Chunks chunks = Chunks::open(tmp / "chunks", false);
   chunks.write(d.chunks);
   const fs::path segments = tmp / "chunks" / "segments" / "data.mdb";
-  const std::uint64_t file_before = file_size(segments);
+  const std::uint64_t file_before = apparent_size(segments);
   const std::uint64_t disk_before = chunks.disk_bytes();
 
   const ReclaimReport r = chunks.reclaim(digests_where(d, dead));
@@ -100,7 +100,7 @@ TEST_CASE("Chunks: reclaim keeps live l1 chunks identical, removes dead ones, sh
   CHECK(r.disk_bytes_after == chunks.disk_bytes());
   check_store(chunks, d, [&](std::size_t i) { return !dead(i); });
   // About 62% of the bytes were dead: the file and the disk usage shrink by at least half.
-  CHECK(file_size(segments) < file_before / 2);
+  CHECK(apparent_size(segments) < file_before / 2);
   CHECK(r.disk_bytes_after < disk_before / 2);
   CHECK(chunks.stats().chunks == d.chunks.size() - r.chunks_removed);
   CHECK(chunks.stats().stored_bytes == (d.chunks.size() - r.chunks_removed) * (16 << 10));
@@ -148,7 +148,7 @@ TEST_CASE("Chunks: reclaim skips the file swap while another opener holds the sh
   Chunks chunks = Chunks::open(tmp / "chunks", false);
   chunks.write(d.chunks);
   const fs::path segments = tmp / "chunks" / "segments" / "data.mdb";
-  const std::uint64_t file_before = file_size(segments);
+  const std::uint64_t file_before = apparent_size(segments);
   {
     // Another process's Chunks::open: a shared flock through its own open file description.
     OpenLock other = OpenLock::acquire_shared(tmp / "chunks" / "open.lock");
@@ -157,14 +157,14 @@ TEST_CASE("Chunks: reclaim skips the file swap while another opener holds the sh
     CHECK(r.chunks_removed == 160);
     CHECK_FALSE(r.compacted);
     CHECK(r.pending_bytes > (1u << 20));
-    CHECK(file_size(segments) >= file_before);  // LMDB keeps the freed pages in the file
+    CHECK(apparent_size(segments) >= file_before);  // LMDB keeps the freed pages in the file
     check_store(chunks, d, [&](std::size_t i) { return !dead(i); });
   }
   // Once the other opener is gone, a later reclaim (with nothing to drop) returns the pages.
   const ReclaimReport later = chunks.reclaim({});
   CHECK(later.compacted);
   CHECK(later.pending_bytes == 0);
-  CHECK(file_size(segments) < file_before * 2 / 3);
+  CHECK(apparent_size(segments) < file_before * 2 / 3);
   check_store(chunks, d, [&](std::size_t i) { return !dead(i); });
 }
 
