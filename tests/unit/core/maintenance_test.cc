@@ -228,8 +228,6 @@ TEST_CASE("Gc: needs a repository opened for writing", "[core][gc]") {
   CHECK(threw);
 }
 
-}  // namespace
-}  // namespace hangar
 
 TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, history stays",
           "[core][drop]") {
@@ -240,7 +238,7 @@ TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, histo
   r.put(3, 71);  // staged, same content as key 1: its chunk must stay
   const Checkout view = r.repo->checkout_at(head);
   std::vector<Digest> chunks;
-  for (std::uint64_t k : {1, 2}) {
+  for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{2}}) {
     const Descriptor d = decode_descriptor(detail::state_of(*r.repo).objects.get(
         detail::state_of(*r.repo).meta.begin_read(), ObjectKind::Descriptor,
         view.find("images", Key(k))->sample));
@@ -265,3 +263,6 @@ TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, histo
   CHECK(not_local);
   CHECK(r.repo->log(head, 10).size() == 1);
 }
+
+}  // namespace
+}  // namespace hangar
