@@ -68,7 +68,7 @@ void run_gc(Context& ctx, bool dry_run) {
   ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes)
           << ") and " << r.objects << " unreachable objects (" << human_bytes(r.object_bytes)
           << ")";
-  if (!dry_run && r.chunks > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
+  if (r.space.freed() > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << "\n";
   if (r.space.pending_bytes > 0)
     ctx.out << human_bytes(r.space.pending_bytes)

@@ -148,6 +148,24 @@ std::string branch_hint(const Repository& repo) {
   }
 }
 
+// Drops `to_drop` (checked by the caller), or with dry_run reports what that would drop.
+DropDataResult finish(Repository& repo, const DropDataOptions& o,
+                      const std::vector<Digest>& to_drop, DropDataResult out) {
+  if (o.dry_run) {
+    out.chunks_dropped = to_drop.size();
+    transfer::ChunkSource source(repo);
+    for (const Digest& d : to_drop)
+      if (auto c = source.read_stored(d)) out.stored_bytes += c->stored.size();
+    return out;
+  }
+  const DropChunksReport r = drop_local_chunks(repo, to_drop);
+  out.chunks_dropped = r.chunks_dropped;
+  out.stored_bytes = r.stored_bytes;
+  out.chunks_staged = r.chunks_staged;
+  out.space = r.space;
+  return out;
+}
+
 }  // namespace
 
 DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
@@ -191,7 +209,9 @@ DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
       if (c.kept) ++out.samples_kept;
       if (!c.kept && uses(c, dropping)) ++out.samples_dropped;
     }
-    if (to_drop.empty()) return out;
+    // Nothing to drop: nothing to check (and, unless dry_run, drop_local_chunks below still
+    // finishes what an earlier drop left pending: a journal, pages to give back).
+    if (to_drop.empty()) return finish(repo, o, {}, std::move(out));
 
     // Proof 1: a commit of the remote's tracked history references each chunk.
     const std::unordered_set<Digest> tracked =
@@ -221,19 +241,7 @@ DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
     out.samples_also_dropped = walk.others_using(dropping, candidate_samples);
   }
 
-  if (o.dry_run) {
-    out.chunks_dropped = to_drop.size();
-    transfer::ChunkSource source(repo);
-    for (const Digest& d : to_drop)
-      if (auto c = source.read_stored(d)) out.stored_bytes += c->stored.size();
-    return out;
-  }
-  const DropChunksReport r = drop_local_chunks(repo, to_drop);
-  out.chunks_dropped = r.chunks_dropped;
-  out.stored_bytes = r.stored_bytes;
-  out.chunks_staged = r.chunks_staged;
-  out.space = r.space;
-  return out;
+  return finish(repo, o, to_drop, std::move(out));
 }
 
 }  // namespace hangar::remote

@@ -196,13 +196,10 @@ std::vector<const lmdb::Env*> envs_of(Chunks::State& s) {
   return envs;
 }
 
-std::uint64_t pending_bytes(Chunks::State& s) {
-  std::uint64_t pending = 0;
-  for (const lmdb::Env* env : envs_of(s)) {
-    const std::uint64_t size = file_bytes(env->path() / "data.mdb");
-    pending += size - std::min(size, env->live_bytes());
-  }
-  return pending;
+// Bytes of an env's data file that compaction would give back: free pages and unused tail.
+std::uint64_t pending_bytes_of(const lmdb::Env& env) {
+  const std::uint64_t size = file_bytes(env.path() / "data.mdb");
+  return size - std::min(size, env.live_bytes());
 }
 
 void remove_compact_leftovers(const std::vector<fs::path>& dirs) {
@@ -272,17 +269,25 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead) {
   if (!l0_dead.empty() && s.backends.count(BackendCode::Lmdb))
     s.backend(BackendCode::Lmdb).delete_chunks(l0_dead);
 
-  // 7. Compaction, only when we are the only opener.
-  if (!s.lock.try_upgrade()) {
-    r.pending_bytes = pending_bytes(s);
+  // 7. Compaction of the envs with free pages, only when we are the only opener.
+  std::vector<const lmdb::Env*> envs;
+  std::uint64_t pending = 0;
+  for (const lmdb::Env* env : envs_of(s)) {
+    remove_compact_leftovers({env->path()});  // from a crash; no other reclaim runs
+    const std::uint64_t p = pending_bytes_of(*env);
+    if (p == 0) continue;
+    pending += p;
+    envs.push_back(env);
+  }
+  if (envs.empty() || !s.lock.try_upgrade()) {
+    r.pending_bytes = pending;
     r.disk_bytes_after = disk_bytes();
     return r;
   }
   std::vector<fs::path> dirs;
-  for (const lmdb::Env* env : envs_of(s)) dirs.push_back(env->path());
+  for (const lmdb::Env* env : envs) dirs.push_back(env->path());
   try {
-    remove_compact_leftovers(dirs);
-    for (const lmdb::Env* env : envs_of(s)) env->copy_compact(env->path() / kCompactFile);
+    for (const lmdb::Env* env : envs) env->copy_compact(env->path() / kCompactFile);
     failpoint("reclaim-compact-copied");
   } catch (...) {
     remove_compact_leftovers(dirs);

@@ -74,6 +74,20 @@ diff -r "$T/before" "$T/after" >/dev/null || die "samples differ after drop-data
 ok -C full fsck --rehash --json
 jcheck '.ok and .not_local == 0' "fsck --rehash after fetch-data"
 
+# While another hangar process has the clone open (here a server of it), everything happens
+# but the LMDB file swap; the pages come back with a later drop-data once it is gone.
+src_server=$SERVER_PID
+serve full
+ok -C full drop-data --columns labels --json
+jcheck '.chunks_dropped == 120 and (.compacted | not) and .pending_bytes > 0' "drop-data while open"
+unserve "$SERVER_PID"
+ok -C full drop-data --columns labels --json
+jcheck '.chunks_dropped == 0 and .compacted and .pending_bytes == 0 and .disk_bytes_freed > 0' \
+  "a later drop-data gives the pages back"
+ok -C full fetch-data origin --columns labels
+ok -C full fsck --rehash --json
+jcheck '.ok and .not_local == 0' "fsck --rehash after the labels came back"
+
 # Data that exists only here is refused, whole: nothing is dropped.
 make_npy "$T/new.npy" '|u1' "64,64,3" "$(patternhex 12288 999)"
 ok -C full put images 9999 "$T/new.npy"
@@ -86,7 +100,7 @@ fails 3 "1 samples \(1 chunks\).*only in this repository.*hangar push origin mai
 cd full && unchanged unpushed && cd "$T"
 
 # The remote cannot be reached: refused, nothing dropped.
-unserve "$SERVER_PID"
+unserve "$src_server"
 fails 3 "cannot confirm that remote 'origin'.*nothing was dropped" -C full drop-data --columns labels
 cd full && unchanged unpushed && cd "$T"
 ok -C full fsck --json

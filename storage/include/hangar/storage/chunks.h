@@ -89,7 +89,8 @@ class Chunks {
   //   5. ONE index commit moving the live chunks to their copies (only where unchanged)
   //   6. delete the old containers (and the l0 values of dead l0 chunks); delete the journal
   //   7. compaction, only when no other open file description holds open.lock (no other
-  //      process has the store open): every LMDB env is copied compacted (mdb_env_copyfd2,
+  //      process has the store open): every LMDB env with free pages (or a file longer than
+  //      its pages) is copied compacted (mdb_env_copyfd2,
   //      MDB_CP_COMPACT) to <env>/data.mdb.compact and fsynced; this Chunks closes its envs;
   //      each copy is renamed over data.mdb (atomic: old or new file, same content); the
   //      directory is fsynced; the envs are reopened. Otherwise the freed pages stay in the
@@ -102,7 +103,8 @@ class Chunks {
   // Other processes may read and append meanwhile: only containers that hold indexed chunks
   // are touched (complete, never appended to again), and a reader whose index snapshot still
   // names a moved chunk's old place retries once with a fresh snapshot (ChunkReader::read).
-  // Digests not indexed are ignored. Failpoints (failpoint.h), in order: "reclaim-journaled",
+  // Digests not indexed are ignored; reclaim({}) only finishes a crashed reclaim and returns
+  // free pages (gc and drop-data call it even with nothing to drop). Failpoints (failpoint.h), in order: "reclaim-journaled",
   // "reclaim-unindexed", "reclaim-copied", "reclaim-relocated", "reclaim-deleted",
   // "reclaim-compact-copied", "reclaim-compact-swapped".
   // REQUIRES: writable; the caller holds the repository writer lock (one reclaim at a time);
