@@ -60,8 +60,7 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
           << human_bytes(r.stored_bytes) << " stored) held by " << r.remote;
   if (!r.dry_run) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << '\n';
-  if (r.samples_kept > 0)
-    ctx.out << "kept " << r.samples_kept << " samples (--keep-bytes)\n";
+  if (r.samples_kept > 0) ctx.out << "kept " << r.samples_kept << " samples (--keep-bytes)\n";
   if (r.samples_also_dropped > 0)
     ctx.out << "note: " << r.samples_also_dropped
             << " other samples share dropped chunks and are no longer fully local either\n";
@@ -85,8 +84,7 @@ void register_drop_data_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--columns", a->columns, "only these columns (A,B)")->delimiter(',');
   cmd->add_option("--keys", a->keys, "only these sample keys");
   auto* ref = cmd->add_option("--ref", a->ref, revision_help("HEAD"));
-  cmd->add_flag("--all-history", a->all_history,
-                "samples of every commit of every local branch")
+  cmd->add_flag("--all-history", a->all_history, "samples of every commit of every local branch")
       ->excludes(ref);
   cmd->add_option("--keep-bytes", a->keep_bytes,
                   "per column, keep the first samples in key order up to N bytes (200M, 1.5G)");

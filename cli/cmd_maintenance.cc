@@ -65,9 +65,8 @@ void run_gc(Context& ctx, bool dry_run) {
     return;
   }
   const char* verb = dry_run ? "would remove " : "removed ";
-  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes)
-          << ") and " << r.objects << " unreachable objects (" << human_bytes(r.object_bytes)
-          << ")";
+  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes) << ") and "
+          << r.objects << " unreachable objects (" << human_bytes(r.object_bytes) << ")";
   if (r.space.freed() > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << "\n";
   if (r.space.pending_bytes > 0)

@@ -19,7 +19,8 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
   for (const std::string& column : st.staging.sample_columns(txn)) {
     st.staging.for_each_sample(txn, column, [&](ByteView, const StagedSample& s) {
       if (s) {
-        const Descriptor d = decode_descriptor(st.objects.get(txn, ObjectKind::Descriptor, s->sample));
+        const Descriptor d =
+            decode_descriptor(st.objects.get(txn, ObjectKind::Descriptor, s->sample));
         out.insert(d.chunks.begin(), d.chunks.end());
       }
       return true;
@@ -48,8 +49,7 @@ DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chu
   const storage::ReclaimReport r = st.chunks.reclaim(drop);
   report.chunks_dropped = r.chunks_removed;
   report.stored_bytes = r.stored_bytes_removed;
-  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted,
-                             r.pending_bytes};
+  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
   return report;
 }
 

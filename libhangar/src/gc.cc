@@ -135,8 +135,8 @@ GcReport gc(Repository& repo, bool dry_run) try {
   report.chunks = dead_chunks.size();
   if (!dry_run) {  // also with nothing dead: finishes an interrupted reclaim, returns pages
     const storage::ReclaimReport r = st.chunks.reclaim(dead_chunks);
-    report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted,
-                               r.pending_bytes};
+    report.space =
+        SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
   }
   return report;
 } catch (...) {

@@ -33,8 +33,8 @@ class Walker {
   void commit(const Digest& c) {
     const Checkout view = repo_.checkout_at(c);
     for (const std::string& name : view.column_names()) {
-      const bool wanted = o_.columns.empty() || std::find(o_.columns.begin(), o_.columns.end(),
-                                                          name) != o_.columns.end();
+      const bool wanted = o_.columns.empty() ||
+                          std::find(o_.columns.begin(), o_.columns.end(), name) != o_.columns.end();
       if (wanted) found_.insert(name);
       view.for_each(name, [&](const SampleRef& ref) {
         if (!wanted || (!keys_.empty() && !keys_.count(ref.key))) {
@@ -101,6 +101,11 @@ std::vector<Digest> selected_commits(const Repository& repo, const DropDataOptio
   if (!o.all_history) return {repo.resolve(o.ref.value_or("HEAD"))};
   std::vector<Digest> tips;
   for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
+  try {
+    tips.push_back(repo.resolve("HEAD"));  // a detached HEAD is no branch
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::NotFound) throw;  // an unborn branch: no commit
+  }
   std::vector<Digest> commits = history.commits_between(tips, {});
   std::reverse(commits.begin(), commits.end());  // parents first -> newest first
   return commits;
@@ -234,9 +239,10 @@ DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
         if (!c.kept && uses(c, elsewhere_unknown)) ++samples;
       fail(ErrorCode::InvalidArgument,
            std::to_string(samples) + " samples (" + std::to_string(elsewhere_unknown.size()) +
-               " chunks) selected for drop-data exist only in this repository: remote '" +
-               out.remote + "' is not known to hold them; push them first with 'hangar push " +
-               out.remote + " " + branch_hint(repo) + "' (nothing was dropped)");
+               " chunks) selected for drop-data are not on remote '" + out.remote +
+               "' (never pushed there, or it lacks their data), so they may exist only here; "
+               "push them first with 'hangar push " + out.remote + " " + branch_hint(repo) +
+               "' (nothing was dropped)");
     }
     out.samples_also_dropped = walk.others_using(dropping, candidate_samples);
   }

@@ -10,11 +10,11 @@
 // old containers) or nothing. The journal names the containers a crash may leave as garbage, so
 // the next reclaim deletes exactly those that no index entry points into (never a guess: a
 // container holding an indexed chunk is kept) and rewrites the rest.
+#include <fcntl.h>
 #include <hangar/error.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/file_lock.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -257,8 +257,8 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead) {
   {
     const ChunkStats before = s.index.stats();
     r.chunks_removed = s.index.remove(dead);
-    r.stored_bytes_removed = before.stored_bytes - std::min(before.stored_bytes,
-                                                             s.index.stats().stored_bytes);
+    r.stored_bytes_removed =
+        before.stored_bytes - std::min(before.stored_bytes, s.index.stats().stored_bytes);
   }
   failpoint("reclaim-unindexed");
   // 3-6.

@@ -36,6 +36,9 @@ ok -C full drop-data --columns images --dry-run --json
 jcheck '.dry_run and .remote == "origin" and .samples_selected == 120 and .samples_dropped == 120
   and .chunks_dropped == 120 and .stored_bytes >= 120 * 12288 and .disk_bytes_freed == 0' \
   "drop-data --dry-run"
+ok -C full drop-data --all-history --dry-run --json
+jcheck '.commit == null and .samples_selected == 240 and .chunks_dropped == 240' \
+  "drop-data --all-history --dry-run"
 cd full && unchanged start && cd "$T"
 
 # --keep-bytes: the first samples in key order that fit stay (3 x 12288 <= 40000).
@@ -76,7 +79,7 @@ jcheck '.ok and .not_local == 0' "fsck --rehash after fetch-data"
 
 # While another hangar process has the clone open (here a server of it), everything happens
 # but the LMDB file swap; the pages come back with a later drop-data once it is gone.
-src_server=$SERVER_PID
+src_server=$SERVER_PID src_url=$URL
 serve full
 ok -C full drop-data --columns labels --json
 jcheck '.chunks_dropped == 120 and (.compacted | not) and .pending_bytes > 0' "drop-data while open"
@@ -88,6 +91,14 @@ ok -C full fetch-data origin --columns labels
 ok -C full fsck --rehash --json
 jcheck '.ok and .not_local == 0' "fsck --rehash after the labels came back"
 
+# The remote's history names the chunks but it lacks their data (a clone without data): the
+# remote's own answer refuses them.
+ok clone "$src_url" mid --no-data
+ok -C full remote add mid "$T/mid"
+ok -C full fetch mid
+fails 3 "120 samples \(120 chunks\).*not on remote 'mid'.*hangar push mid main" \
+  -C full drop-data mid --columns labels
+
 # Data that exists only here is refused, whole: nothing is dropped.
 make_npy "$T/new.npy" '|u1' "64,64,3" "$(patternhex 12288 999)"
 ok -C full put images 9999 "$T/new.npy"
@@ -95,7 +106,7 @@ ok -C full commit -m local
 cd full
 snapshot unpushed
 cd "$T"
-fails 3 "1 samples \(1 chunks\).*only in this repository.*hangar push origin main" \
+fails 3 "1 samples \(1 chunks\).*not on remote 'origin'.*hangar push origin main" \
   -C full drop-data --columns images
 cd full && unchanged unpushed && cd "$T"
 

@@ -124,7 +124,7 @@ TEST_CASE("Chunks: reclaim deletes and rewrites h0 pack files", "[storage][recla
   hangar::testing::StorageTempDir tmp("reclaim-h5");
   const Data d = make_data(40, 7);
   Chunks chunks = Chunks::open(tmp / "chunks", false);
-  chunks.write(std::span(d.chunks).first(20), BackendCode::Hdf5);  // pack 1
+  chunks.write(std::span(d.chunks).first(20), BackendCode::Hdf5);    // pack 1
   chunks.write(std::span(d.chunks).subspan(20), BackendCode::Hdf5);  // pack 2
   const auto dead = [](std::size_t i) { return i < 20 || i % 2 == 0; };
   const std::uint64_t before = chunks.disk_bytes();

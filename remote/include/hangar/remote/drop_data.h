@@ -32,7 +32,7 @@ struct DropDataOptions {
 
 struct DropDataResult {
   std::string remote;
-  std::optional<Digest> commit;        // the commit of the selection (nullopt: all_history)
+  std::optional<Digest> commit;  // the commit of the selection (nullopt: all_history)
   bool dry_run = false;
   std::uint64_t samples_selected = 0;  // candidate samples (unique per column and sample)
   std::uint64_t samples_kept = 0;      // of those, kept by keep_bytes
@@ -41,17 +41,17 @@ struct DropDataResult {
   // Samples that were not candidates but share a dropped chunk (content addressing), at the
   // selected commits: they stop being fully local too. Reported, not prevented.
   std::uint64_t samples_also_dropped = 0;
-  std::uint64_t chunks_dropped = 0;    // (with dry_run: would be)
-  std::uint64_t stored_bytes = 0;      // their stored bytes (compressed) in the index
-  std::uint64_t chunks_staged = 0;     // used by staged samples: kept
-  SpaceReport space;                   // zero with dry_run
+  std::uint64_t chunks_dropped = 0;  // (with dry_run: would be)
+  std::uint64_t stored_bytes = 0;    // their stored bytes (compressed) in the index
+  std::uint64_t chunks_staged = 0;   // used by staged samples: kept
+  SpaceReport space;                 // zero with dry_run
 };
 
 // Selects the candidates, checks every chunk to drop against the remote-tracking history of
 // the remote and then asks the remote (Transport::missing_chunks), and only when ALL are known
 // to be there drops them (hangar::drop_local_chunks). REQUIRES Write.
 // Throws: NotFound (remote, ref, column), InvalidArgument (ref with all_history; or data that
-// exists nowhere else: "N samples (M chunks) ... exist only in this repository ...; push them
+// exists nowhere else: "N samples (M chunks) ... are not on remote 'R' ...; push them
 // first with 'hangar push REMOTE BRANCH'", nothing dropped), Remote (the remote cannot be
 // reached or refuses: nothing dropped), Corrupt, NoSpace, Io.
 DropDataResult drop_data(Repository& repo, const DropDataOptions& options);

@@ -104,13 +104,14 @@ class Chunks {
   // are touched (complete, never appended to again), and a reader whose index snapshot still
   // names a moved chunk's old place retries once with a fresh snapshot (ChunkReader::read).
   // Digests not indexed are ignored; reclaim({}) only finishes a crashed reclaim and returns
-  // free pages (gc and drop-data call it even with nothing to drop). Failpoints (failpoint.h), in order: "reclaim-journaled",
-  // "reclaim-unindexed", "reclaim-copied", "reclaim-relocated", "reclaim-deleted",
-  // "reclaim-compact-copied", "reclaim-compact-swapped".
+  // free pages (gc and drop-data call it even with nothing to drop). Failpoints (failpoint.h),
+  // in order: "reclaim-journaled", "reclaim-unindexed", "reclaim-copied", "reclaim-relocated",
+  // "reclaim-deleted", "reclaim-compact-copied", "reclaim-compact-swapped".
   // REQUIRES: writable; the caller holds the repository writer lock (one reclaim at a time);
-  // nothing staged; no ChunkReader of this Chunks alive (compaction reopens the envs).
+  // nothing staged; no ChunkReader of this Chunks alive (compaction reopens the envs, and a
+  // backend given to open_with_backend() is then replaced by the standard one).
   // Throws: Internal (read-only, staged chunks), NoSpace, Corrupt, Io. After a throw the index
-  // is consistent; a repeated reclaim (or the next writable open) finishes the work.
+  // is consistent, and the next reclaim finishes the work.
   ReclaimReport reclaim(std::span<const Digest> dead);
   // Bytes allocated on disk under the chunks directory (st_blocks, like du). Throws: Io.
   std::uint64_t disk_bytes() const;
