@@ -171,6 +171,75 @@ DropDataResult finish(Repository& repo, const DropDataOptions& o,
   return out;
 }
 
+// The local chunks of the dropped candidates, in selection order, each proven to be on the
+// remote (throws otherwise); fills the sample counts of `out`. Every view and snapshot it
+// opens is closed when it returns.
+std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptions& o,
+                                           const std::string& url, DropDataResult& out) {
+  Walker walk(repo, o);
+  const std::vector<Digest> commits = selected_commits(repo, o, walk.history());
+  if (!o.all_history) out.commit = commits.front();
+  for (const Digest& c : commits) walk.commit(c);
+  walk.check_columns(o.all_history ? "any commit" : "commit " + commits.front().short_hex());
+
+  std::unordered_set<Digest> kept_chunks, seen;
+  for (const Candidate& c : walk.candidates)
+    if (c.kept) kept_chunks.insert(c.chunks.begin(), c.chunks.end());
+  std::vector<Digest> wanted;
+  for (const Candidate& c : walk.candidates)
+    for (const Digest& d : c.chunks)
+      if (!c.kept && !kept_chunks.count(d) && seen.insert(d).second) wanted.push_back(d);
+  const auto not_local = transfer::missing_chunks(repo, wanted);
+  const std::unordered_set<Digest> absent(not_local.begin(), not_local.end());
+  std::vector<Digest> to_drop;
+  for (const Digest& d : wanted)
+    if (!absent.count(d)) to_drop.push_back(d);
+  const std::unordered_set<Digest> dropping(to_drop.begin(), to_drop.end());
+
+  // Samples that have local data now and lose some: these "are dropped".
+  std::unordered_set<Digest> candidate_samples;
+  const auto uses = [](const Candidate& c, const std::unordered_set<Digest>& set) {
+    return std::any_of(c.chunks.begin(), c.chunks.end(),
+                       [&](const Digest& d) { return set.count(d) > 0; });
+  };
+  for (const Candidate& c : walk.candidates) {
+    candidate_samples.insert(c.sample);
+    ++out.samples_selected;
+    if (c.kept) ++out.samples_kept;
+    if (!c.kept && uses(c, dropping)) ++out.samples_dropped;
+  }
+  if (to_drop.empty()) return to_drop;  // nothing to prove
+
+  // Proof 1: a commit of the remote's tracked history references each chunk.
+  const std::unordered_set<Digest> tracked =
+      remote_tracked_chunks(repo, walk.history(), out.remote);
+  std::unordered_set<Digest> elsewhere_unknown;
+  std::vector<Digest> ask;
+  for (const Digest& d : to_drop) {
+    if (tracked.count(d))
+      ask.push_back(d);
+    else
+      elsewhere_unknown.insert(d);
+  }
+  // Proof 2: the remote says it holds each of them.
+  if (!ask.empty())
+    for (const Digest& d : ask_remote(out.remote, url, ask, o.transport))
+      elsewhere_unknown.insert(d);
+  if (!elsewhere_unknown.empty()) {
+    std::uint64_t samples = 0;
+    for (const Candidate& c : walk.candidates)
+      if (!c.kept && uses(c, elsewhere_unknown)) ++samples;
+    fail(ErrorCode::InvalidArgument,
+         std::to_string(samples) + " samples (" + std::to_string(elsewhere_unknown.size()) +
+             " chunks) selected for drop-data are not on remote '" + out.remote +
+             "' (never pushed there, or it lacks their data), so they may exist only here; "
+             "push them first with 'hangar push " +
+             out.remote + " " + branch_hint(repo) + "' (nothing was dropped)");
+  }
+  out.samples_also_dropped = walk.others_using(dropping, candidate_samples);
+  return to_drop;
+}
+
 }  // namespace
 
 DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
@@ -180,73 +249,9 @@ DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
   out.remote = o.remote.empty() ? transfer::default_remote(repo) : o.remote;
   out.dry_run = o.dry_run;
   const std::string url = remote_url(repo, out.remote);  // NotFound names the remote
-
-  std::vector<Digest> to_drop;  // local chunks of dropped candidates, in selection order
-  {
-    Walker walk(repo, o);
-    const std::vector<Digest> commits = selected_commits(repo, o, walk.history());
-    if (!o.all_history) out.commit = commits.front();
-    for (const Digest& c : commits) walk.commit(c);
-    walk.check_columns(o.all_history ? "any commit" : "commit " + commits.front().short_hex());
-
-    std::unordered_set<Digest> kept_chunks, seen;
-    for (const Candidate& c : walk.candidates)
-      if (c.kept) kept_chunks.insert(c.chunks.begin(), c.chunks.end());
-    std::vector<Digest> wanted;
-    for (const Candidate& c : walk.candidates)
-      for (const Digest& d : c.chunks)
-        if (!c.kept && !kept_chunks.count(d) && seen.insert(d).second) wanted.push_back(d);
-    const auto not_local = transfer::missing_chunks(repo, wanted);
-    const std::unordered_set<Digest> absent(not_local.begin(), not_local.end());
-    for (const Digest& d : wanted)
-      if (!absent.count(d)) to_drop.push_back(d);
-    const std::unordered_set<Digest> dropping(to_drop.begin(), to_drop.end());
-
-    // Samples that have local data now and lose some: these "are dropped".
-    std::unordered_set<Digest> candidate_samples;
-    const auto uses = [](const Candidate& c, const std::unordered_set<Digest>& set) {
-      return std::any_of(c.chunks.begin(), c.chunks.end(),
-                         [&](const Digest& d) { return set.count(d) > 0; });
-    };
-    for (const Candidate& c : walk.candidates) {
-      candidate_samples.insert(c.sample);
-      ++out.samples_selected;
-      if (c.kept) ++out.samples_kept;
-      if (!c.kept && uses(c, dropping)) ++out.samples_dropped;
-    }
-    // Nothing to drop: nothing to check (and, unless dry_run, drop_local_chunks below still
-    // finishes what an earlier drop left pending: a journal, pages to give back).
-    if (to_drop.empty()) return finish(repo, o, {}, std::move(out));
-
-    // Proof 1: a commit of the remote's tracked history references each chunk.
-    const std::unordered_set<Digest> tracked =
-        remote_tracked_chunks(repo, walk.history(), out.remote);
-    std::unordered_set<Digest> elsewhere_unknown;
-    std::vector<Digest> ask;
-    for (const Digest& d : to_drop) {
-      if (tracked.count(d))
-        ask.push_back(d);
-      else
-        elsewhere_unknown.insert(d);
-    }
-    // Proof 2: the remote says it holds each of them.
-    if (!ask.empty())
-      for (const Digest& d : ask_remote(out.remote, url, ask, o.transport))
-        elsewhere_unknown.insert(d);
-    if (!elsewhere_unknown.empty()) {
-      std::uint64_t samples = 0;
-      for (const Candidate& c : walk.candidates)
-        if (!c.kept && uses(c, elsewhere_unknown)) ++samples;
-      fail(ErrorCode::InvalidArgument,
-           std::to_string(samples) + " samples (" + std::to_string(elsewhere_unknown.size()) +
-               " chunks) selected for drop-data are not on remote '" + out.remote +
-               "' (never pushed there, or it lacks their data), so they may exist only here; "
-               "push them first with 'hangar push " + out.remote + " " + branch_hint(repo) +
-               "' (nothing was dropped)");
-    }
-    out.samples_also_dropped = walk.others_using(dropping, candidate_samples);
-  }
-
+  const std::vector<Digest> to_drop = checked_chunks_to_drop(repo, o, url, out);
+  // Also with nothing to drop (unless dry_run): drop_local_chunks then still finishes what an
+  // earlier drop left pending (a crashed reclaim's journal, pages to give back).
   return finish(repo, o, to_drop, std::move(out));
 }
 
