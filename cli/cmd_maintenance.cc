@@ -58,13 +58,21 @@ void run_gc(Context& ctx, bool dry_run) {
                              {"chunks", r.chunks},
                              {"chunk_bytes", r.chunk_bytes},
                              {"objects", r.objects},
-                             {"object_bytes", r.object_bytes}});
+                             {"object_bytes", r.object_bytes},
+                             {"disk_bytes_freed", r.space.freed()},
+                             {"compacted", r.space.compacted},
+                             {"pending_bytes", r.space.pending_bytes}});
     return;
   }
   const char* verb = dry_run ? "would remove " : "removed ";
-  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes)
-          << " reclaimable in chunk files) and " << r.objects << " unreachable objects ("
-          << human_bytes(r.object_bytes) << ")\n";
+  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes) << ") and "
+          << r.objects << " unreachable objects (" << human_bytes(r.object_bytes) << ")";
+  if (r.space.freed() > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
+  ctx.out << "\n";
+  if (r.space.pending_bytes > 0)
+    ctx.out << human_bytes(r.space.pending_bytes)
+            << " stay allocated in the chunk files because another hangar process has the "
+               "repository open; a later gc or drop-data returns them\n";
 }
 
 }  // namespace
@@ -85,8 +93,8 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   auto dry_run = std::make_shared<bool>(false);
   CLI::App* gc_cmd = app.add_subcommand(
       "gc",
-      "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock); "
-      "chunk bytes stay in their append-only files as reclaimable space");
+      "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock) "
+      "and give the chunks' disk space back");
   gc_cmd->add_flag("--dry-run", *dry_run, "only report what would be removed");
   add_json_flag(*gc_cmd, ctx);
   on_run_interruptible(*gc_cmd, ctx, [&ctx, dry_run] { run_gc(ctx, *dry_run); });

@@ -55,6 +55,7 @@ void register_import_export_commands(CLI::App& app, Context& ctx);  // import ex
 void register_commit_commands(CLI::App& app, Context& ctx);         // commit reset
 void register_branch_commands(CLI::App& app, Context& ctx);         // branch checkout
 void register_remote_commands(CLI::App& app, Context& ctx);  // remote clone fetch fetch-data push
+void register_drop_data_command(CLI::App& app, Context& ctx);  // drop-data
 void register_server_commands(CLI::App& app, Context& ctx);  // server
 void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
 void register_merge_commands(CLI::App& app, Context& ctx);  // merge

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   register_commit_commands(app, ctx);
   register_branch_commands(app, ctx);
   register_remote_commands(app, ctx);
+  register_drop_data_command(app, ctx);
   register_server_commands(app, ctx);
   register_diff_commands(app, ctx);
   register_merge_commands(app, ctx);

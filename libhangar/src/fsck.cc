@@ -4,6 +4,8 @@
 #include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
 
+#include <algorithm>
+
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -107,12 +109,17 @@ class Checker {
     }
   }
 
-  // Every referenced chunk must be indexed, unless this is a partial clone.
+  // Every referenced chunk must be indexed, unless data may live on a remote: a clone, or a
+  // repository with a remote (drop-data drops only what a remote holds).
   void check_chunk_refs() {
     std::vector<Digest> wanted;
     wanted.reserve(chunk_refs_.size());
     for (const auto& [c, desc] : chunk_refs_) wanted.push_back(c);
-    const bool clone = !st_.config.get("clone.remote").empty();
+    const auto& values = st_.config.values;
+    const bool clone = !st_.config.get("clone.remote").empty() ||
+                       std::any_of(values.begin(), values.end(), [](const auto& kv) {
+                         return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
+                       });
     for (const Digest& c : st_.chunks.missing(wanted)) {
       if (clone) {
         ++report_.not_local;

@@ -1,6 +1,6 @@
 // maintenance.h: gc. Marks every object and chunk reachable from the refs, HEAD and the staging
 // area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
-// `objects` table in one txn and the location index in another.
+// `objects` table in one txn and the chunks through Chunks::reclaim (index, then bytes).
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
@@ -120,8 +120,8 @@ GcReport gc(Repository& repo, bool dry_run) try {
     });
   }
 
-  // The index: entries no reachable descriptor names. Backend bytes are never deleted, so
-  // committing this removal is the only step and a crash leaves either the old or new index.
+  // The index: entries no reachable descriptor names. Chunks::reclaim removes them in one
+  // index txn before it deletes any byte, so a crash leaves no entry pointing at lost bytes.
   std::vector<Digest> dead_chunks;
   {
     storage::LocationIndex& index = st.chunks.index();
@@ -133,7 +133,11 @@ GcReport gc(Repository& repo, bool dry_run) try {
     });
   }
   report.chunks = dead_chunks.size();
-  if (!dry_run && !dead_chunks.empty()) st.chunks.index().remove(dead_chunks);
+  if (!dry_run) {  // also with nothing dead: finishes an interrupted reclaim, returns pages
+    const storage::ReclaimReport r = st.chunks.reclaim(dead_chunks);
+    report.space =
+        SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
+  }
   return report;
 } catch (...) {
   rethrow_interrupted("nothing was removed");

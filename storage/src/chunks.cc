@@ -17,41 +17,19 @@
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/storage/chunks.h>
+#include <hangar/storage/file_lock.h>
 
 #include <map>
 #include <set>
 #include <unordered_set>
 
+#include "chunks_state.h"
+
 namespace hangar::storage {
 
-struct Chunks::State {
-  std::filesystem::path dir;
-  bool read_only;
-  LocationIndex index;
-  std::map<BackendCode, std::unique_ptr<ChunkStore>> backends{};
-  // Appended (and written back) but not yet indexed; see stage().
-  std::vector<std::pair<Digest, ChunkLocation>> staged{};
-  std::unordered_set<Digest> staged_ids{};
-  std::uint64_t lookups = 0;  // index lookups by append_new(), for kLookupsPerRelease
-  std::set<BackendCode> staged_backends{};
-  std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
-  std::set<BackendCode> unwritten_backends{};
-
-  ChunkStore& backend(BackendCode code) const {
-    auto it = backends.find(code);
-    if (it != backends.end()) return *it->second;
-    if (!is_known_backend(code)) open_backend(code, dir, true);  // throws Unsupported
-    fail(ErrorCode::Corrupt, "chunk store '" + dir.string() + "' has no data for backend '" +
-                                 backend_code_name(code) + "'; run 'hangar fsck'");
-  }
-};
-
 namespace {
-constexpr const char* kIndexDir = "index";
 // append_new() releases the index's mapped pages every this many lookups.
 constexpr std::uint64_t kLookupsPerRelease = 256;
-constexpr BackendCode kKnownBackends[] = {BackendCode::Lmdb, BackendCode::LmdbSegments,
-                                          BackendCode::Hdf5};
 
 void validate(const EncodedChunk& c) {
   const auto problem = [&](const std::string& what) {
@@ -76,7 +54,19 @@ Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
   if (read_only && !std::filesystem::is_directory(chunks_dir, ec))
     fail(ErrorCode::NotFound,
          "no chunk store at '" + chunks_dir.string() + "'; is this a hangar repository?");
+  if (!read_only) {
+    std::filesystem::create_directories(chunks_dir, ec);
+    if (ec) fail_errno(ec.value(), "cannot create", chunks_dir.string());
+  }
+  // Taken before any env is opened and released after all are closed (State's first member).
+  OpenLock lock = OpenLock::acquire_shared(chunks_dir / kOpenLockFile);
+  return Chunks(State::open(chunks_dir, read_only, std::move(lock)));
+}
+
+std::unique_ptr<Chunks::State> Chunks::State::open(const std::filesystem::path& chunks_dir,
+                                                   bool read_only, OpenLock lock) {
   auto state = std::make_unique<State>(State{
+      .lock = std::move(lock),
       .dir = chunks_dir,
       .read_only = read_only,
       .index = LocationIndex::open(chunks_dir / kIndexDir, read_only),
@@ -89,7 +79,7 @@ Chunks Chunks::open(const std::filesystem::path& chunks_dir, bool read_only) {
       if (!(read_only && e.code() == ErrorCode::NotFound)) throw;
     }
   }
-  return Chunks(std::move(state));
+  return state;
 }
 
 Chunks Chunks::open_with_backend(const std::filesystem::path& chunks_dir,
@@ -279,7 +269,20 @@ std::optional<std::uint32_t> ChunkReader::raw_size(const Digest& digest) {
 std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest) {
   auto loc = find(digest);
   if (!loc) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
-  ByteView stored = impl_->reader_for(loc->backend).stored(*loc);
+  ByteView stored;
+  try {
+    stored = impl_->reader_for(loc->backend).stored(*loc);
+  } catch (const Error& e) {
+    // A reclaim may have moved the chunk and deleted its old container after our index
+    // snapshot was taken: look it up once more in the newest index.
+    if (e.code() != ErrorCode::Corrupt) throw;
+    refresh();
+    auto now = find(digest);
+    if (!now) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
+    if (*now == *loc) throw;
+    loc = std::move(now);
+    stored = impl_->reader_for(loc->backend).stored(*loc);
+  }
   if (stored.size() != loc->stored_size)
     fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": stored size " +
                                  std::to_string(stored.size()) + " != recorded " +

@@ -10,10 +10,19 @@
 
 namespace hangar {
 
+namespace {
+const char*& armed_name() noexcept {
+  static const char* armed = std::getenv("HANGAR_FAILPOINT");
+  return armed;
+}
+}  // namespace
+
 bool failpoint_armed(const char* name) noexcept {
-  static const char* const armed = std::getenv("HANGAR_FAILPOINT");
+  const char* armed = armed_name();
   return armed != nullptr && std::strcmp(armed, name) == 0;
 }
+
+void arm_failpoint_for_testing(const char* name) noexcept { armed_name() = name; }
 
 void failpoint(const char* name) noexcept {
   if (failpoint_armed(name)) ::_exit(86);

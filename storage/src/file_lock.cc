@@ -71,6 +71,45 @@ RepoLock RepoLock::acquire(const std::filesystem::path& lock_file,
   return RepoLock(std::move(fd), lock_file);
 }
 
+namespace {
+int flock_retry(int fd, int op) {
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+}  // namespace
+
+OpenLock OpenLock::acquire_shared(const std::filesystem::path& lock_file) {
+  ScopedFd fd(open_retry(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) fd.reset(open_retry(lock_file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == EROFS || errno == EACCES) return OpenLock();
+    fail_errno(errno, "cannot open lock file", lock_file.string());
+  }
+  if (flock_retry(fd.get(), LOCK_SH) != 0) fail_errno(errno, "cannot lock", lock_file.string());
+  return OpenLock(std::move(fd), lock_file);
+}
+
+bool OpenLock::try_upgrade() {
+  if (!fd_.valid()) return false;
+  if (flock_retry(fd_.get(), LOCK_EX | LOCK_NB) == 0) {
+    exclusive_ = true;
+    return true;
+  }
+  if (errno != EWOULDBLOCK) fail_errno(errno, "cannot lock", path_.string());
+  // flock(2): a conversion first drops the lock held; take the shared one again.
+  if (flock_retry(fd_.get(), LOCK_SH) != 0) fail_errno(errno, "cannot lock", path_.string());
+  return false;
+}
+
+void OpenLock::downgrade() {
+  if (!fd_.valid() || !exclusive_) return;
+  if (flock_retry(fd_.get(), LOCK_SH) != 0) fail_errno(errno, "cannot lock", path_.string());
+  exclusive_ = false;
+}
+
 void write_file_atomic(const std::filesystem::path& path, ByteView data) {
   static std::atomic<unsigned> counter{0};
   std::filesystem::path dir = path.parent_path();

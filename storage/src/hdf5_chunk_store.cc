@@ -214,6 +214,26 @@ void Hdf5ChunkStore::flush() {
   }
 }
 
+std::optional<std::uint64_t> Hdf5ChunkStore::container_of(const ChunkLocation& loc) const {
+  const Record r = decode_record(loc);
+  if (r.pack == 0) return std::nullopt;
+  return r.pack;
+}
+
+void Hdf5ChunkStore::delete_containers(std::span<const std::uint64_t> ids) {
+  if (ids.empty()) return;
+  h5::Session session;
+  const std::uint64_t last = impl_->scan_last_id();
+  for (std::uint64_t id : ids) {
+    if (id == 0) continue;
+    impl_->packs.erase(id);  // closes our handle on it
+    const fs::path path = impl_->path_of(id);
+    const int rc = id == last ? ::truncate(path.c_str(), 0) : ::unlink(path.c_str());
+    if (rc != 0 && errno != ENOENT) fail_errno(errno, "cannot delete", path.string());
+  }
+  fsync_path(impl_->dir, true);
+}
+
 void Hdf5ChunkStore::read(const ChunkLocation& loc, MutableByteView out) const {
   if (out.size() != loc.stored_size)
     fail(ErrorCode::InvalidArgument, "chunk read buffer has " + std::to_string(out.size()) +

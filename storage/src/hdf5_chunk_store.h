@@ -20,6 +20,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 
 namespace hangar::storage {
 
@@ -57,6 +59,12 @@ class Hdf5ChunkStore final : public ChunkStore {
   void read(const ChunkLocation& loc, MutableByteView out) const override;
   // False when the pack, the row or the recorded size is wrong. Throws: Io.
   bool verify(const ChunkLocation& loc) const override;
+
+  // The pack id; nullopt for an empty chunk (pack 0).
+  std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const override;
+  // Deletes the pack files, then fsyncs the directory. The pack with the highest id is
+  // truncated to 0 bytes instead (a tombstone), so its id is never handed out again.
+  void delete_containers(std::span<const std::uint64_t> ids) override;
 
   const std::filesystem::path& dir() const noexcept;
   // The pack file that `loc` points into (for tools and tests). Throws: Corrupt (bad record).

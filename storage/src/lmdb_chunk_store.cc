@@ -108,6 +108,13 @@ void LmdbChunkStore::flush() {
   txn.commit();
 }
 
+void LmdbChunkStore::delete_chunks(std::span<const Digest> ids) {
+  if (ids.empty()) return;
+  env_.write([&](lmdb::WriteTxn& txn) {
+    for (const Digest& id : ids) txn.del(table_, id.view());
+  });
+}
+
 void LmdbChunkStore::read(const ChunkLocation& loc, MutableByteView out) const {
   if (out.size() != loc.stored_size)
     fail(ErrorCode::InvalidArgument, "chunk read buffer has " + std::to_string(out.size()) +

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace hangar::storage {
 
@@ -37,6 +38,10 @@ class LmdbChunkStore final : public ChunkStore {
   void release_mapped_pages() const noexcept override { env_.release_mapped_pages(); }
   // Zero-copy: views point into the LMDB map under a read txn the Reader keeps open.
   std::unique_ptr<Reader> open_reader() const override;
+
+  // Deletes the chunks' values in one write txn (durable at commit).
+  void delete_chunks(std::span<const Digest> ids) override;
+  const lmdb::Env* lmdb_env() const noexcept override { return &env_; }
 
   lmdb::Env& env() noexcept { return env_; }
 

@@ -288,6 +288,30 @@ bool LmdbSegmentStore::verify(const ChunkLocation& loc) const {
   return segment && is_chunk(*segment, r, loc.stored_size);
 }
 
+std::optional<std::uint64_t> LmdbSegmentStore::container_of(const ChunkLocation& loc) const {
+  const Record r = decode_record(loc);
+  if (r.segment == 0) return std::nullopt;
+  return r.segment;
+}
+
+void LmdbSegmentStore::delete_containers(std::span<const std::uint64_t> ids) {
+  if (ids.empty()) return;
+  env_.write([&](lmdb::WriteTxn& txn) {
+    auto last = txn.cursor(table_).last();
+    const std::uint64_t last_id = last ? id_of(last->key) : 0;
+    for (std::uint64_t id : ids) {
+      if (id == 0) continue;
+      const auto key = key_of(id);
+      const ByteView k(key.data(), key.size());
+      if (id == last_id)
+        txn.put(table_, k, ByteView{});  // the tombstone keeps the id taken
+      else
+        txn.del(table_, k);
+    }
+  });
+  env_.sync();
+}
+
 std::unique_ptr<ChunkStore::Reader> LmdbSegmentStore::open_reader() const {
   return std::make_unique<SegmentReader>(&env_, table_);
 }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace hangar::storage {
@@ -51,6 +52,14 @@ class LmdbSegmentStore final : public ChunkStore {
   // Zero-copy views into the map; the reader drops its mapped pages every ~16 MiB it serves
   // (Env::release_mapped_pages), so reading a whole store does not grow the process's RSS.
   std::unique_ptr<Reader> open_reader() const override;
+
+  // The segment id; nullopt for an empty chunk (segment 0).
+  std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const override;
+  // Deletes the segments in one write txn, then syncs. The segment with the highest id is
+  // replaced by an empty value instead (a tombstone), so its id is never handed out again: a
+  // reader holding an old index snapshot can never find other bytes at its old location.
+  void delete_containers(std::span<const std::uint64_t> ids) override;
+  const lmdb::Env* lmdb_env() const noexcept override { return &env_; }
 
  private:
   void close_segment();

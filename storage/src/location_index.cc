@@ -101,6 +101,24 @@ std::size_t LocationIndex::remove(std::span<const Digest> digests) {
   return removed;
 }
 
+std::size_t LocationIndex::relocate(std::span<const Move> moves) {
+  std::size_t applied = 0;
+  env_.write([&](lmdb::WriteTxn& txn) {
+    applied = 0;
+    ChunkStats s = decode_stats(txn.get(meta_, as_bytes(kStatsKey)));
+    for (const Move& m : moves) {
+      auto v = txn.get(locations_, m.digest.view());
+      if (!v || decode_at(*v, m.digest) != m.from) continue;
+      txn.put(locations_, m.digest.view(), encode_location(m.to));
+      ++applied;
+      s.stored_bytes -= std::min<std::uint64_t>(s.stored_bytes, m.from.stored_size);
+      s.stored_bytes += m.to.stored_size;
+    }
+    if (applied > 0) txn.put(meta_, as_bytes(kStatsKey), encode_stats(s));
+  });
+  return applied;
+}
+
 ChunkStats LocationIndex::stats(const lmdb::Txn& txn) const {
   return decode_stats(txn.get(meta_, as_bytes(kStatsKey)));
 }

@@ -8,6 +8,7 @@
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,24 @@ struct FsckReport {
 
 // Walks every commit reachable from refs/heads/*, refs/remotes/* and HEAD, decoding and
 // re-hashing each commit, schema, record-tree page and sample descriptor; checks that every
-// referenced chunk is in the location index (or, in a clone — clone.remote set — counts it as
-// not local); verifies every indexed chunk (present, right size; with `rehash` also decoded and
+// referenced chunk is in the location index (or, in a clone — clone.remote set — or a
+// repository with a remote, counts it as not local: drop-data leaves such chunks); verifies every indexed chunk (present, right size; with `rehash` also decoded and
 // re-hashed); and checks that staged columns and samples reference existing objects.
 // Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
 // the report.
 FsckReport fsck(const Repository& repo, bool rehash);
+
+// Disk space given back by a chunk drop (storage::Chunks::reclaim).
+struct SpaceReport {
+  std::uint64_t disk_bytes_before = 0;  // bytes on disk under .hangar/chunks (like du)
+  std::uint64_t disk_bytes_after = 0;
+  bool compacted = false;  // LMDB files shrunk; false when another process had them open
+  std::uint64_t pending_bytes = 0;  // freed LMDB pages kept in the files (when not compacted)
+
+  std::uint64_t freed() const noexcept {
+    return disk_bytes_before > disk_bytes_after ? disk_bytes_before - disk_bytes_after : 0;
+  }
+};
 
 struct GcReport {
   bool dry_run = false;
@@ -49,19 +62,37 @@ struct GcReport {
   std::uint64_t chunk_bytes = 0;   // their stored (compressed) bytes
   std::uint64_t objects = 0;       // unreachable meta objects deleted
   std::uint64_t object_bytes = 0;  // their bytes
+  SpaceReport space;               // what the chunk store gave back (zero with dry_run)
 };
 
 // Removes (with `dry_run`: only counts) the chunks in the location index that no descriptor
 // reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging area names, and
 // the meta objects (commits, schemas, record pages, descriptors) none of these reach. The
-// unreachable objects go in one meta txn, the index entries in one index txn. Every chunk
-// backend is append-only (l1 segments, h0 packs) or shares that rule here (l0), so the dropped
-// chunks' bytes stay in their files as reclaimable space (chunk_bytes): no index entry ever
-// points at deleted bytes, whatever the moment of a crash.
+// unreachable objects go in one meta txn; the chunks go through storage::Chunks::reclaim
+// (index entries removed in one txn, then their bytes reclaimed in the crash-safe order
+// written in chunks.h: no index entry ever points at deleted bytes, whatever the moment of a
+// crash).
 // REQUIRES: repo opened for writing (gc holds the repository lock throughout).
 // Throws: Internal (read-only repo), NotFound/Corrupt (a reachable object is missing or
 // broken: gc changes nothing then; run fsck), NoSpace, Io, Interrupted (while marking: gc
 // changes nothing then; once it sweeps, it finishes).
 GcReport gc(Repository& repo, bool dry_run);
+
+struct DropChunksReport {
+  std::uint64_t chunks_dropped = 0;  // removed from the location index (were local)
+  std::uint64_t stored_bytes = 0;    // their stored (compressed) bytes
+  std::uint64_t chunks_staged = 0;   // asked for, but a staged sample uses them: kept
+  SpaceReport space;
+};
+
+// Makes `chunks` not local: removes them from the location index and gives their disk space
+// back (storage::Chunks::reclaim). Chunks a staged (uncommitted) sample uses are never dropped
+// (counted in chunks_staged). Digests not local are ignored. The caller decides that dropping
+// is safe (e.g. a remote holds the chunks: remote::drop_data); history is untouched, and
+// every dropped chunk can be fetched again with the same digest.
+// REQUIRES: repo opened for writing; no ChunkReader, Checkout or lazy read of this Repository
+// alive (the chunk store may be reopened).
+// Throws: Internal (read-only repo), NoSpace, Corrupt, Io.
+DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks);
 
 }  // namespace hangar

@@ -228,5 +228,41 @@ TEST_CASE("Gc: needs a repository opened for writing", "[core][gc]") {
   CHECK(threw);
 }
 
+
+TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, history stays",
+          "[core][drop]") {
+  TempRepo r;
+  r.put(1, 71);
+  r.put(2, 72);
+  const Digest head = r.repo->commit("two");
+  r.put(3, 71);  // staged, same content as key 1: its chunk must stay
+  const Checkout view = r.repo->checkout_at(head);
+  std::vector<Digest> chunks;
+  for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{2}}) {
+    const Descriptor d = decode_descriptor(detail::state_of(*r.repo).objects.get(
+        detail::state_of(*r.repo).meta.begin_read(), ObjectKind::Descriptor,
+        view.find("images", Key(k))->sample));
+    chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
+  }
+  REQUIRE(chunks.size() == 2);
+  const DropChunksReport d = drop_local_chunks(*r.repo, chunks);
+  CHECK(d.chunks_dropped == 1);
+  CHECK(d.chunks_staged == 1);
+  CHECK(d.stored_bytes > 0);
+  CHECK(d.space.compacted);
+  CHECK(d.space.disk_bytes_after <= d.space.disk_bytes_before);
+  CHECK(r.chunk_count() == 1);
+  CHECK(r.repo->checkout_at(head).get("images", Key(std::uint64_t{1})) ==
+        test::make_random_tensor(DType::UInt8, {64, 64}, 71));
+  bool not_local = false;
+  try {
+    (void)r.repo->checkout_at(head).get("images", Key(std::uint64_t{2}));
+  } catch (const Error& e) {
+    not_local = e.code() == ErrorCode::NotLocal;
+  }
+  CHECK(not_local);
+  CHECK(r.repo->log(head, 10).size() == 1);
+}
+
 }  // namespace
 }  // namespace hangar

@@ -10,10 +10,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace hangar::storage {
+
+namespace lmdb {
+class Env;
+}
 
 // Permanent values: two ASCII letters, backend type + record format version. Never reuse.
 enum class BackendCode : std::uint16_t {
@@ -96,6 +102,23 @@ class ChunkStore {
   };
   // Must not outlive this store. Throws: Io.
   virtual std::unique_ptr<Reader> open_reader() const;
+
+  // ---- reclaim (Chunks::reclaim, docs/decisions/0010-reclaiming-chunk-space.md) ----
+  // The unit of disk space holding `loc` ("l1": the segment id, "h0": the pack id); nullopt
+  // when each chunk is its own unit ("l0") or nothing is stored (an empty chunk).
+  // Throws: Corrupt (bad record).
+  virtual std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const {
+    (void)loc;
+    return std::nullopt;
+  }
+  // Deletes whole containers durably (done when it returns). REQUIRES: no index entry points
+  // into them and none will (they are complete: written and flushed by an earlier batch).
+  // Containers already gone are skipped. Throws: NoSpace, Io.
+  virtual void delete_containers(std::span<const std::uint64_t> ids) { (void)ids; }
+  // "l0": deletes the values of these chunks durably. REQUIRES: no index entry points at them.
+  virtual void delete_chunks(std::span<const Digest> ids) { (void)ids; }
+  // The LMDB env holding this backend's bytes (for compaction), or nullptr.
+  virtual const lmdb::Env* lmdb_env() const noexcept { return nullptr; }
 };
 
 // The one backend switch (storage/src/backend_registry.cc). `chunks_dir` is the repository's

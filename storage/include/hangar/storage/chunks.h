@@ -22,6 +22,22 @@ namespace hangar::storage {
 
 class ChunkReader;
 
+// What Chunks::reclaim did. Disk figures are bytes allocated on disk (st_blocks) under the
+// chunks directory, like `du`.
+struct ReclaimReport {
+  std::uint64_t chunks_removed = 0;        // index entries removed
+  std::uint64_t stored_bytes_removed = 0;  // their stored (compressed) bytes
+  std::uint64_t chunks_moved = 0;          // live chunks copied out of partly dead containers
+  std::uint64_t containers_deleted = 0;    // l1 segments and h0 pack files deleted
+  std::uint64_t disk_bytes_before = 0;
+  std::uint64_t disk_bytes_after = 0;
+  bool compacted = false;  // the LMDB files were swapped for compacted copies
+  // Free LMDB pages not given back to the OS because another process has the chunk store
+  // open (they are reused by later writes; a later reclaim returns them).
+  std::uint64_t pending_bytes = 0;
+  bool recovered = false;  // a crashed reclaim's journal was found and finished first
+};
+
 // Owns the index and the open backends. Move-only.
 // Thread-safety: write() from one thread at a time (the repository's single writer);
 // contains/missing/find/stats/reader() from any thread, concurrently with write().
@@ -63,6 +79,42 @@ class Chunks {
   std::size_t commit_staged();
   // Forgets the staged chunks (their bytes become unreferenced garbage).
   void discard_staged() noexcept;
+
+  // Removes `dead` from the index and gives their disk space back, in this order (a crash at
+  // any point, kill -9 included, leaves an index that points only at existing bytes):
+  //   1. journal: the containers (l1 segments, h0 packs) holding dead chunks, written atomically
+  //   2. ONE index commit removing the dead digests        (now nothing points at their bytes)
+  //   3. copy the live chunks of those containers into new ones; flush (durable)
+  //   4. journal += the new containers
+  //   5. ONE index commit moving the live chunks to their copies (only where unchanged)
+  //   6. delete the old containers (and the l0 values of dead l0 chunks); delete the journal
+  //   7. compaction, only when no other open file description holds open.lock (no other
+  //      process has the store open): every LMDB env with free pages (or a file longer than
+  //      its pages) is copied compacted (mdb_env_copyfd2,
+  //      MDB_CP_COMPACT) to <env>/data.mdb.compact and fsynced; this Chunks closes its envs;
+  //      each copy is renamed over data.mdb (atomic: old or new file, same content); the
+  //      directory is fsynced; the envs are reopened. Otherwise the freed pages stay in the
+  //      files for LMDB to reuse and pending_bytes says how many.
+  // A crash before a rename leaves the old env intact (and a *.compact file, deleted by the
+  // next reclaim); after it, the new one. A journal left by a crash is finished by the next
+  // reclaim, before anything else: each listed container that no index entry points into is
+  // deleted, and the listed old containers still referenced are rewritten as in 3-6. Until
+  // then the crash costs only disk space, never a dangling location.
+  // Other processes may read and append meanwhile: only containers that hold indexed chunks
+  // are touched (complete, never appended to again), and a reader whose index snapshot still
+  // names a moved chunk's old place retries once with a fresh snapshot (ChunkReader::read).
+  // Digests not indexed are ignored; reclaim({}) only finishes a crashed reclaim and returns
+  // free pages (gc and drop-data call it even with nothing to drop). Failpoints (failpoint.h),
+  // in order: "reclaim-journaled", "reclaim-unindexed", "reclaim-copied", "reclaim-relocated",
+  // "reclaim-deleted", "reclaim-compact-copied", "reclaim-compact-swapped".
+  // REQUIRES: writable; the caller holds the repository writer lock (one reclaim at a time);
+  // nothing staged; no ChunkReader of this Chunks alive (compaction reopens the envs, and a
+  // backend given to open_with_backend() is then replaced by the standard one).
+  // Throws: Internal (read-only, staged chunks), NoSpace, Corrupt, Io. After a throw the index
+  // is consistent, and the next reclaim finishes the work.
+  ReclaimReport reclaim(std::span<const Digest> dead);
+  // Bytes allocated on disk under the chunks directory (st_blocks, like du). Throws: Io.
+  std::uint64_t disk_bytes() const;
 
   // Throws: Corrupt, Io.
   bool contains(const Digest& digest) const;

@@ -8,6 +8,10 @@ namespace hangar {
 // True when HANGAR_FAILPOINT is `name`.
 bool failpoint_armed(const char* name) noexcept;
 
+// For tests that crash a forked child in-process: arms `name` (nullptr disarms) as if
+// HANGAR_FAILPOINT were `name`. Call it before any other thread runs.
+void arm_failpoint_for_testing(const char* name) noexcept;
+
 // When armed: ends the process at once with _exit(86) (no destructors, like a crash).
 void failpoint(const char* name) noexcept;
 

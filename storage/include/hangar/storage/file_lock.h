@@ -54,6 +54,39 @@ class RepoLock {
   std::filesystem::path path_;
 };
 
+// "This process has the chunk store open": flock(LOCK_SH) on a lock file, held by every
+// Chunks from before it opens an LMDB env until after it closes them. Chunks::reclaim
+// upgrades its own to LOCK_EX without waiting: granted only when no other open file
+// description (another process, or another Chunks of this one) holds the lock, which is when
+// an env file may be swapped. Move-only; released on destruction and when the process dies.
+class OpenLock {
+ public:
+  // Opens (creating when it can) `lock_file` and takes the shared lock, waiting while a
+  // reclaim holds it exclusively (a few seconds at most). A read-only opener that cannot
+  // create a missing lock file gets an inert lock (holds nothing).
+  // Throws: Io (cannot open an existing file, or flock fails).
+  static OpenLock acquire_shared(const std::filesystem::path& lock_file);
+  // Takes the exclusive lock without waiting; true when granted. When refused the shared lock
+  // is taken again (Linux drops it while converting), so on return the lock is held either
+  // way. Throws: Io.
+  bool try_upgrade();
+  // Back to shared after try_upgrade() succeeded. Throws: Io.
+  void downgrade();
+  bool is_exclusive() const noexcept { return exclusive_; }
+  bool is_held() const noexcept { return fd_.valid(); }
+
+  OpenLock() = default;
+  OpenLock(OpenLock&&) noexcept = default;
+  OpenLock& operator=(OpenLock&&) noexcept = default;
+  ~OpenLock() = default;
+
+ private:
+  OpenLock(ScopedFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  ScopedFd fd_;
+  std::filesystem::path path_;
+  bool exclusive_ = false;
+};
+
 // Replaces `path` with `data` atomically: a temp file in the same directory, write, fsync,
 // rename over `path`, fsync the directory. Readers see the old or the new content, never a mix.
 // Throws: Io / NoSpace (via fail_errno, naming the path).

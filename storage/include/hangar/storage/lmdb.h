@@ -282,7 +282,17 @@ class Env {
   void release_mapped_pages() const noexcept;
   // REQUIRES: no live txn of this env in this process. Throws: Io.
   void grow_map(std::uint64_t new_size);
+  // Writes a compacted copy of the env's newest snapshot (mdb_env_copyfd2 with MDB_CP_COMPACT:
+  // only live pages, renumbered, so the copy has no free pages) to the new file `file` and
+  // fsyncs it. The env stays usable (the copy runs in a read txn). For Chunks::reclaim, which
+  // renames the copy over data.mdb when no process has the env open.
+  // Throws: AlreadyExists (file exists), NoSpace, Io.
+  void copy_compact(const std::filesystem::path& file) const;
   std::uint64_t map_size() const;
+  // Bytes of the data file that hold live pages at the newest snapshot: (last page + 1 - pages
+  // on LMDB's free list) * page size. The file size minus this is what copy_compact() would
+  // give back to the OS. Throws: Corrupt, Io.
+  std::uint64_t live_bytes() const;
   bool is_read_only() const noexcept;
   const std::filesystem::path& path() const noexcept;
   MDB_env* handle() const noexcept;

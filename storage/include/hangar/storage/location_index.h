@@ -45,6 +45,16 @@ class LocationIndex {
   // Removes the digests (gc); returns how many were present. Throws: NoSpace, Corrupt, Io.
   std::size_t remove(std::span<const Digest> digests);
 
+  // A chunk that moved (Chunks::reclaim): its entry becomes `to` only if it is still `from`.
+  struct Move {
+    Digest digest;
+    ChunkLocation from;
+    ChunkLocation to;
+  };
+  // Applies the moves in ONE committed txn, adjusting stored_bytes; returns how many applied.
+  // Throws: NoSpace, Corrupt, Io.
+  std::size_t relocate(std::span<const Move> moves);
+
   ChunkStats stats(const lmdb::Txn& txn) const;
   ChunkStats stats() const;
 

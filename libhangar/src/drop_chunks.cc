@@ -1,0 +1,56 @@
+// maintenance.h: drop_local_chunks. The staged samples' chunks are kept, everything else asked
+// for goes through storage::Chunks::reclaim.
+#include <hangar/error.h>
+#include <hangar/maintenance.h>
+
+#include <unordered_set>
+#include <vector>
+
+#include "descriptor.h"
+#include "repo_state.h"
+
+namespace hangar {
+namespace {
+
+// The chunks staged (uncommitted) samples use.
+std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
+  std::unordered_set<Digest> out;
+  const lmdb::ReadTxn txn = st.meta.begin_read();
+  for (const std::string& column : st.staging.sample_columns(txn)) {
+    st.staging.for_each_sample(txn, column, [&](ByteView, const StagedSample& s) {
+      if (s) {
+        const Descriptor d =
+            decode_descriptor(st.objects.get(txn, ObjectKind::Descriptor, s->sample));
+        out.insert(d.chunks.begin(), d.chunks.end());
+      }
+      return true;
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks) {
+  detail::RepoState& st = detail::state_of(repo);
+  st.require_write();
+  DropChunksReport report;
+  const std::unordered_set<Digest> staged = staged_chunks(st);
+  std::vector<Digest> drop;
+  std::unordered_set<Digest> seen;
+  for (const Digest& d : chunks) {
+    if (!seen.insert(d).second) continue;
+    if (staged.contains(d)) {
+      ++report.chunks_staged;
+      continue;
+    }
+    drop.push_back(d);
+  }
+  const storage::ReclaimReport r = st.chunks.reclaim(drop);
+  report.chunks_dropped = r.chunks_removed;
+  report.stored_bytes = r.stored_bytes_removed;
+  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
+  return report;
+}
+
+}  // namespace hangar
