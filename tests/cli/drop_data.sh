@@ -1,6 +1,6 @@
 # drop-data against a real 'hangar server': --help and bad arguments, --dry-run, --keep-bytes,
-# a column dropped (summary, du and fsck after it), fetch-data brings it back byte-identical,
-# and the refusals (data not on the remote; remote stopped) that drop nothing.
+# a column dropped (summary, du and fsck after it), fetch-data and lazy reads bring it back
+# byte-identical, and the refusals (data not on the remote; remote stopped) that drop nothing.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
@@ -76,6 +76,18 @@ ok -C full export images "$T/after"
 diff -r "$T/before" "$T/after" >/dev/null || die "samples differ after drop-data + fetch-data"
 ok -C full fsck --rehash --json
 jcheck '.ok and .not_local == 0' "fsck --rehash after fetch-data"
+
+# Or a lazy read: dropped again, the samples come back on demand, identical, then stay local.
+ok -C full drop-data --columns images --json
+jcheck '.chunks_dropped == 120' "drop-data before the lazy reads"
+ok -C full config fetch.lazy true
+ok -C full get images 0042 -o "$T/lazy42.npy"
+cmp "$T/lazy42.npy" "$T/npys/0042.npy" || die "a lazy read after drop-data differs"
+ok -C full export images "$T/lazy"
+diff -r "$T/before" "$T/lazy" >/dev/null || die "a lazy export after drop-data differs"
+ok -C full config fetch.lazy false
+ok -C full fsck --rehash --json
+jcheck '.ok and .not_local == 0' "fsck --rehash after the lazy reads"
 
 # While another hangar process has the clone open (here a server of it), everything happens
 # but the LMDB file swap; the pages come back with a later drop-data once it is gone.
