@@ -834,12 +834,12 @@ def ceil_other(res, w) -> str:
     return f" ({b['samples_per_s'] / c['samples_per_s']:.2f}x TensorDataset + DataLoader(64))"
 
 
-def splice(path: str, text: str) -> None:
-    """Replaces the section (from its heading to the next '## ' heading) in FILE, or appends."""
+def splice(path: str, text: str, section: str = SECTION) -> None:
+    """Replaces `section` (from its heading to the next '## ' heading) in FILE, or appends."""
     with open(path) as f:
         lines = f.read().split("\n")
     try:
-        start = lines.index(SECTION)
+        start = lines.index(section)
     except ValueError:
         start = None
     new = text.rstrip("\n").split("\n")

@@ -192,8 +192,9 @@ class Dataset(tud.Dataset):
 
 class _PrefetchedBatches(tud.Sampler[list[int]]):
     """The batches of `batches`, each yielded once its samples are local: a thread fetches the
-    missing chunks of up to `depth` batches ahead of the last one yielded, as many batches per
-    request as are due."""
+    missing chunks of up to `depth` batches ahead of the last one yielded. Requests grow from
+    one batch to `depth` batches (doubling), so the first batch trains after one small round
+    trip and later requests are few and large."""
 
     def __init__(self, dataset: Dataset, batches: tud.Sampler[list[int]], depth: int) -> None:
         self.dataset = dataset
@@ -209,6 +210,7 @@ class _PrefetchedBatches(tud.Sampler[list[int]]):
         cond = threading.Condition()
 
         def fetch() -> None:
+            step = 1
             while True:
                 with cond:
                     cond.wait_for(lambda: state["stop"] or (
@@ -217,7 +219,8 @@ class _PrefetchedBatches(tud.Sampler[list[int]]):
                     if state["stop"]:
                         return
                     begin = state["fetched"]
-                    end = min(len(order), state["yielded"] + self.depth)
+                    end = min(len(order), state["yielded"] + self.depth, begin + step)
+                step = min(2 * step, self.depth)
                 try:
                     self.dataset._prefetch(np.concatenate(
                         [np.asarray(b, dtype=np.int64) for b in order[begin:end]]))
