@@ -64,7 +64,8 @@ struct RepoState {
   // Throws Internal unless opened for writing.
   void require_write() const;
   // Fetches `missing` (chunk digests not local) through `fetcher` and stores them; false when
-  // no fetcher is installed. Throws: like ChunkFetcher::fetch.
+  // no fetcher is installed, or the chunk store is read-only and fetch.lazy is not set.
+  // Throws: like ChunkFetcher::fetch; NotLocal (lazy, but the chunk store is read-only).
   bool fetch_chunks(std::span<const Digest> missing) const;
 
   std::optional<Digest> head(const lmdb::Txn& txn) const;

@@ -79,12 +79,18 @@ bool RepoState::fetch_chunks(std::span<const Digest> missing) const {
     f = fetcher;
   }
   if (!f) return false;
+  // A read-only chunk store cannot keep what a fetch brings, so nothing is asked for. A reader
+  // not set to fetch lazily opens it so: it acts as without a fetcher (the read's NotLocal then
+  // names fetch-data and fetch.lazy). A lazy reader of a folder it cannot write to is told why.
+  if (chunks.is_read_only()) {
+    if (config.get("fetch.lazy") != "true") return false;
+    if (missing.empty()) return true;
+    fail(ErrorCode::NotLocal, "cannot store chunks fetched from " + f->source() +
+                                  ": the chunk store of '" + root.string() +
+                                  "' is read-only here; run 'hangar fetch-data' as its owner");
+  }
   if (missing.empty()) return true;
   const StoreChunks store = [&](std::span<const storage::EncodedChunk> batch, bool verified) {
-    if (chunks.is_read_only())
-      fail(ErrorCode::NotLocal, "cannot store the chunks fetched from " + f->source() +
-                                    ": the chunk store of '" + root.string() +
-                                    "' is read-only here; run 'hangar fetch-data' as its owner");
     if (!verified) {
       Bytes scratch;
       for (const auto& c : batch)

@@ -58,7 +58,16 @@ void RemoteChunkFetcher::fetch(std::span<const Digest> ids, const StoreChunks& s
   Impl& m = *impl_;
   std::lock_guard lock(m.mutex);
   try {
-    if (!m.transport) m.transport = client::connect(m.url, m.options).transport;
+    if (!m.transport) {
+      try {
+        m.transport = client::connect(m.url, m.options).transport;
+      } catch (const Error& e) {
+        // A path remote that was moved or removed says NotFound: for a read, like a server that
+        // does not answer, the remote cannot be reached (NotLocal below, naming fetch-data).
+        if (e.code() != ErrorCode::NotFound) throw;
+        fail(ErrorCode::Remote, e.what());
+      }
+    }
     ChunkBatcher batch([&store](std::span<const storage::EncodedChunk> chunks) {
       store(chunks, /*already_verified=*/true);
       return chunks.size();

@@ -121,7 +121,8 @@ class Repository {
   // read of a sample that is not local throws NotLocal. Install before reading from other
   // threads. Typically done by hangar::remote::enable_lazy_fetch(). The fetcher's chunks are
   // stored through this Repository (verified, whole) whatever its mode; in Read mode that
-  // needs lazy_fetch() (a store opened read-only refuses them with Internal).
+  // needs lazy_fetch(): a reader that is not lazy (its chunk store is read-only) never asks the
+  // fetcher, and a lazy reader of a folder it cannot write to gets NotLocal saying so.
   void set_chunk_fetcher(std::shared_ptr<ChunkFetcher> fetcher);
 
   // ---- refs and history ----
