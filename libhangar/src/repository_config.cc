@@ -23,7 +23,7 @@ void validate_setting(std::string_view key, const std::optional<std::string>& va
   if (key.rfind("remote.", 0) == 0 || key == "clone.remote")
     fail(ErrorCode::InvalidArgument, "config key '" + std::string(key) +
                                          "' is managed by 'hangar remote'; use 'hangar remote "
-                                         "add|remove' instead");
+                                         "add|set-url|remove' instead");
   if (std::find(kUserKeys.begin(), kUserKeys.end(), key) == kUserKeys.end())
     fail(ErrorCode::InvalidArgument,
          "unknown config key '" + std::string(key) + "'; the keys you can set: " + known_keys());

@@ -71,6 +71,14 @@ std::optional<std::string> find_remote_url(const Repository& repo, std::string_v
   return it->second;
 }
 
+std::optional<std::string> current_remote_url(const std::filesystem::path& root,
+                                              std::string_view name) {
+  const RepoConfig now = RepoConfig::load(root / ".hangar" / "config");
+  auto it = now.values.find(url_key(name));
+  if (it == now.values.end()) return std::nullopt;
+  return it->second;
+}
+
 void add_remote(Repository& repo, std::string_view name, std::string_view url) {
   detail::RepoState& s = detail::state_of(repo);
   s.require_write();

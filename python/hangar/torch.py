@@ -242,7 +242,16 @@ class _PrefetchedBatches(tud.Sampler[list[int]]):
                 with cond:
                     cond.wait_for(lambda: state["fetched"] > i or state["error"] is not None)
                     if state["fetched"] <= i:
-                        raise state["error"]  # type: ignore[misc]
+                        # Raised without a reference left in `state` or here: the error's
+                        # traceback holds the fetch thread's frame, which holds `state`, and
+                        # that cycle would keep the DataLoader iterator (and its worker
+                        # processes) alive until the cyclic GC, which then tears them down in
+                        # any order ("Bad file descriptor" in QueueFeederThread).
+                        error, state["error"] = state["error"], None
+                        try:
+                            raise error  # type: ignore[misc]
+                        finally:
+                            del error
                 yield batch
                 with cond:
                     state["yielded"] = i + 1

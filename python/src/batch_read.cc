@@ -184,7 +184,13 @@ py::object PyColumn::read_at(const KeyList& keys, std::int64_t index) const {
   const RecordRef& r = (*records)[at];
   const SampleRef ref{keys.at(index), std::nullopt, r.sample, r.nbytes};
   try {
-    return tensor_to_array(core_->use()->read(ref));
+    auto use = core_->use();
+    Tensor t;
+    {
+      py::gil_scoped_release unlocked;  // a lazy read may wait on the network
+      t = use->read(ref);
+    }
+    return tensor_to_array(std::move(t));
   } catch (const Error& e) {
     throw e.with_context("cannot read " + sample_text(schema_.name, ref.key, std::nullopt));
   }

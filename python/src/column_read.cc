@@ -94,7 +94,13 @@ py::list PyColumn::subkeys(py::handle key) const {
 py::array PyColumn::read(py::handle key, py::handle subkey) const {
   const Key k = key_from_py(key);
   const std::optional<Key> sub = optional_key_from_py(subkey);
-  return tensor_to_array(core_->use()->get(schema_.name, k, sub));
+  auto use = core_->use();
+  Tensor t;
+  {
+    py::gil_scoped_release unlocked;  // a lazy read may wait on the network
+    t = use->get(schema_.name, k, sub);
+  }
+  return tensor_to_array(std::move(t));
 }
 
 py::object PyColumn::getitem(py::handle index) const {
@@ -105,13 +111,21 @@ py::object PyColumn::getitem(py::handle index) const {
   }
   if (!nested()) return read(index, py::none());
   const Key k = key_from_py(index);
-  py::dict out;
   auto use = core_->use();
-  use->for_each(schema_.name, [&](const SampleRef& ref) {
-    if (ref.key == k) out[key_to_py(*ref.subkey)] = tensor_to_array(use->read(ref));
-    return !(k < ref.key);
-  });
-  if (out.empty()) fail_not_found(*core_, schema_.name, k, std::nullopt);
+  std::vector<SampleRef> refs;
+  std::vector<Tensor> values;
+  {
+    py::gil_scoped_release unlocked;  // a lazy read may wait on the network
+    use->for_each(schema_.name, [&](const SampleRef& ref) {
+      if (ref.key == k) refs.push_back(ref);
+      return !(k < ref.key);
+    });
+    for (const SampleRef& ref : refs) values.push_back(use->read(ref));
+  }
+  if (refs.empty()) fail_not_found(*core_, schema_.name, k, std::nullopt);
+  py::dict out;
+  for (std::size_t i = 0; i < refs.size(); ++i)
+    out[key_to_py(*refs[i].subkey)] = tensor_to_array(std::move(values[i]));
   return out;
 }
 
@@ -140,7 +154,13 @@ py::array PyColumn::read_slice(py::handle key, py::handle index) const {
   if (nested()) throw py::type_error("slicing reads flat columns; column '" + schema_.name + "' is nested");
   const Key k = key_from_py(key);
   const Slice slice = slice_from_py(index);
-  return tensor_to_array(core_->use()->get_slice(schema_.name, k, std::nullopt, slice));
+  auto use = core_->use();
+  Tensor t;
+  {
+    py::gil_scoped_release unlocked;  // a lazy read may wait on the network
+    t = use->get_slice(schema_.name, k, std::nullopt, slice);
+  }
+  return tensor_to_array(std::move(t));
 }
 
 bool PyColumn::is_local(py::handle key, py::handle subkey) const {

@@ -14,6 +14,7 @@ struct RemoteChunkFetcher::Impl {
   std::string name;
   std::string url;
   TransportOptions options;
+  std::function<std::optional<std::string>()> current_url;
   mutable std::mutex mutex;  // one fetch at a time; guards everything below
   std::unique_ptr<Transport> transport;
   std::uint64_t base_received = 0;  // bytes of transports dropped after a failure
@@ -31,16 +32,21 @@ struct RemoteChunkFetcher::Impl {
 };
 
 RemoteChunkFetcher::RemoteChunkFetcher(std::string name, std::string url,
-                                       TransportOptions options)
+                                       TransportOptions options,
+                                       std::function<std::optional<std::string>()> current_url)
     : impl_(std::make_unique<Impl>()) {
   impl_->name = std::move(name);
   impl_->url = std::move(url);
   impl_->options = std::move(options);
+  impl_->current_url = std::move(current_url);
 }
 
 RemoteChunkFetcher::~RemoteChunkFetcher() = default;
 
-std::string RemoteChunkFetcher::source() const { return impl_->describe(); }
+std::string RemoteChunkFetcher::source() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->describe();
+}
 
 LazyFetchStats RemoteChunkFetcher::stats() const {
   std::lock_guard lock(impl_->mutex);
@@ -59,6 +65,13 @@ void RemoteChunkFetcher::fetch(std::span<const Digest> ids, const StoreChunks& s
   std::lock_guard lock(m.mutex);
   try {
     if (!m.transport) {
+      if (m.current_url) {
+        try {
+          if (std::optional<std::string> now = m.current_url()) m.url = std::move(*now);
+        } catch (const Error&) {
+          // An unreadable config keeps the URL known so far; the connect below says what fails.
+        }
+      }
       try {
         m.transport = client::connect(m.url, m.options).transport;
       } catch (const Error& e) {
@@ -92,7 +105,10 @@ std::shared_ptr<RemoteChunkFetcher> enable_lazy_fetch(Repository& repo,
   const std::string name = transfer::default_remote(repo);
   const std::optional<std::string> url = transfer::find_remote_url(repo, name);
   if (!url) return nullptr;
-  auto fetcher = std::make_shared<RemoteChunkFetcher>(name, *url, options);
+  auto fetcher = std::make_shared<RemoteChunkFetcher>(
+      name, *url, options, [root = repo.root(), name] {
+        return transfer::current_remote_url(root, name);
+      });
   repo.set_chunk_fetcher(fetcher);
   return fetcher;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -220,6 +221,12 @@ void validate_remote_name(std::string_view name);
 // Sorted by name.
 std::vector<RemoteInfo> remotes(const Repository& repo);
 std::optional<std::string> find_remote_url(const Repository& repo, std::string_view name);
+// The URL of remote `name` of the repository at `root` (Repository::root()) as its config
+// file says now; find_remote_url answers from the config read at open, and another process
+// may have run 'hangar remote set-url' since. nullopt when the remote is gone.
+// Throws: NotFound, Io, Corrupt (a malformed config file).
+std::optional<std::string> current_remote_url(const std::filesystem::path& root,
+                                              std::string_view name);
 // REQUIRES Write. Throws: InvalidArgument (name or empty url), AlreadyExists, Io.
 void add_remote(Repository& repo, std::string_view name, std::string_view url);
 // Points an existing remote at another URL (a server that moved), keeping its remote-tracking

@@ -11,7 +11,9 @@
 #include <hangar/repository.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hangar::remote {
@@ -26,11 +28,14 @@ struct LazyFetchStats {
 
 // A fetcher from remote `name` at `url`. Connects at its first fetch and keeps the connection;
 // after a failure it reconnects at the next fetch (a server that was restarted serves again).
+// `current_url`, when given, is asked for the remote's URL at each connect (a 'hangar remote
+// set-url' by another process then takes effect); when it fails or says nothing, `url` stays.
 // Requests hold at most kMaxDigestsPerRequest digests; received chunks are verified by the
 // pack reader and stored in batches of ~8 MiB. Thread-safe: fetches run one at a time.
 class RemoteChunkFetcher final : public ChunkFetcher {
  public:
-  RemoteChunkFetcher(std::string name, std::string url, TransportOptions options);
+  RemoteChunkFetcher(std::string name, std::string url, TransportOptions options,
+                     std::function<std::optional<std::string>()> current_url = {});
   ~RemoteChunkFetcher() override;
   // Throws: NotLocal "cannot fetch N chunks from remote 'origin' (URL): <why>; ..." when the
   // remote cannot be reached or the stream breaks (chunks stored before stay: whole and
@@ -47,7 +52,8 @@ class RemoteChunkFetcher final : public ChunkFetcher {
 
 // When `repo` is set to fetch lazily (Repository::lazy_fetch()) and has a remote to fetch from
 // (transfer::default_remote: the clone's remote, else the only one), installs a
-// RemoteChunkFetcher for it and returns it; otherwise installs nothing and returns null.
+// RemoteChunkFetcher for it (which re-reads the remote's URL from the config file at each
+// connect) and returns it; otherwise installs nothing and returns null.
 // Opens no connection. Throws: nothing but std::bad_alloc.
 std::shared_ptr<RemoteChunkFetcher> enable_lazy_fetch(
     Repository& repo, const TransportOptions& options = TransportOptions::from_env());
