@@ -146,12 +146,19 @@ def measure(a) -> dict:
     url = b.serve(src)
     rows, t0 = [], time.time()
     try:
-        b.hangar("clone", url, full)
+        clone_s = []
+        for _ in range(3):  # the transfer rate this machine gets: whole clones, median of 3
+            shutil.rmtree(full, ignore_errors=True)
+            t = time.perf_counter()
+            got = json.loads(b.hangar("clone", url, full, "--json"))
+            clone_s.append(time.perf_counter() - t)
         clone = json.loads(b.hangar("clone", "--lazy", url, lazy0, "--max-bytes", "10%", "--json"))
         needed = b.stored_bytes(full) - b.stored_bytes(lazy0)
         total = json.loads(b.hangar("-C", full, "summary", "--json"))["columns"]
         count = sum(c["count"] for c in total)
         info = {"samples": N, "clone_lazy_10pct": clone, "chunk_bytes_needed": needed,
+                "full_clone_s": statistics.median(clone_s),
+                "full_clone_bytes": got["bytes_received"],
                 "local_at_start": b.local_count(lazy0), "count": count}
         same = True
         for loop in ("data", "train"):
@@ -239,6 +246,16 @@ def report(res: dict, command: str, results_md: str | None) -> str:
                f"{p['fetch_rest']['git-lfs']:.2f} s + {p['read_clone']['git-lfs']:.2f} s = "
                f"{t['git-lfs']:.2f} s; hangar's first lazy epoch does both in {ours:.2f} s "
                f"({t['hangar-py'] / ours:.0f}x and {t['git-lfs'] / ours:.0f}x faster)."]
+    rate = info["full_clone_bytes"] / info["full_clone_s"]
+    fetch_s = needed / rate
+    md += ["", f"Transfer bound: a full `hangar clone` over the same loopback took "
+           f"{info['full_clone_s']:.2f} s for {info['full_clone_bytes'] / 1e6:.1f} MB "
+           f"({rate / 1e6:.0f} MB/s, median of 3, this run), so moving the {needed / 1e6:.1f} MB "
+           f"a first lazy epoch needs takes at least {fetch_s:.2f} s at that rate. A first epoch "
+           "can overlap the fetch with its reads and training but not finish before it: its best "
+           "is local samples/s x min(1, local epoch s / fetch s) = " + ", ".join(
+               f"{r['loop']} {r['workers']} workers "
+               f"{min(1.0, m(r['local_s']) / fetch_s):.2f}x" for r in res["rows"]) + "."]
     md += ["", "| target | result |", "|---|---|"]
 
     def verdict(ok: bool) -> str:
