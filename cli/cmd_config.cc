@@ -26,8 +26,9 @@ void run_list(Context& ctx) {
 }
 
 void run_config(Context& ctx, const ConfigArgs& a) {
+  if (a.unset && !a.key) throw UsageError("--unset needs the KEY to remove");
   if (a.list || !a.key) {
-    if (a.unset || a.value) throw UsageError("--list takes no KEY or VALUE");
+    if (a.key || a.unset) throw UsageError("--list takes no KEY, VALUE or --unset");
     run_list(ctx);
     return;
   }

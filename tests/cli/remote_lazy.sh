@@ -88,5 +88,7 @@ fails 3 "fetch.lazy must be 'true' or 'false'" -C c config fetch.lazy yes
 fails 3 "unknown config key 'nope'.*fetch.lazy" -C c config nope 1
 fails 3 "managed by 'hangar remote'" -C c config remote.origin.url http://x
 fails 2 "" -C c config --unset user.name Ada
+fails 2 "--unset needs the KEY" -C c config --unset
+fails 2 "--list takes no KEY" -C c config --list user.name
 ok -C c config fetch.lazy
 [[ $(cat "$OUT") == true ]] || die "a refused config change changed fetch.lazy"
