@@ -76,6 +76,9 @@ class PackReader {
   // Stored size of the row, or nullopt-like -1 when the table or the row is missing.
   // Throws: Corrupt (unreadable metadata), Io.
   std::int64_t stored_size(std::uint32_t raw_size, std::uint64_t row);
+  // Sum of the stored sizes of every row of every table (Chunks::reclaim's census).
+  // Throws: Corrupt (unreadable metadata, a name under / that is not a table), Io.
+  std::uint64_t stored_bytes();
 
   std::uint64_t last_use = 0;  // for the reader cache's LRU
 

@@ -4,8 +4,8 @@
 // (segment, offset) stays valid for the life of the repository. A segment is the chunks' bytes
 // back to back, then u32 end offset per chunk, then u32 chunk count (all LE). Ids grow by one from
 // 1; the writer learns the next id from the last key at the start of every write txn (LMDB's
-// writer mutex makes that txn exclusive across processes, so several processes may append). Segment 0 is never
-// written: it is the location of every empty chunk. An id handed out for bytes that were
+// writer mutex makes that txn exclusive across processes, so several processes may append). Segment
+// 0 is never written: it is the location of every empty chunk. An id handed out for bytes that were
 // never flushed may be reused after a crash or a failed flush; nothing was indexed there.
 #include "lmdb_segment_store.h"
 
@@ -310,6 +310,24 @@ void LmdbSegmentStore::delete_containers(std::span<const std::uint64_t> ids) {
     }
   });
   env_.sync();
+}
+
+std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool) const {
+  constexpr std::uint64_t kPage = 4096;  // LMDB's page on Linux: a large value takes whole pages
+  std::vector<ContainerInfo> out;
+  lmdb::ReadTxn txn = env_.begin_read();
+  for (auto [key, value] : lmdb::range(txn, table_)) {
+    if (value.empty()) continue;  // the tombstone of the highest id
+    ContainerInfo info;
+    info.id = id_of(key);
+    info.disk_bytes = (value.size() + 16 + kPage - 1) / kPage * kPage;  // + the page header
+    if (const auto data = data_of(value))
+      info.stored_bytes = data->size();
+    else
+      info.readable = false;
+    out.push_back(info);
+  }
+  return out;
 }
 
 std::unique_ptr<ChunkStore::Reader> LmdbSegmentStore::open_reader() const {

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hangar::storage {
 
@@ -119,6 +120,26 @@ class ChunkStore {
   virtual void delete_chunks(std::span<const Digest> ids) { (void)ids; }
   // The LMDB env holding this backend's bytes (for compaction), or nullptr.
   virtual const lmdb::Env* lmdb_env() const noexcept { return nullptr; }
+
+  // One container as the backend sees it (Chunks::reclaim's census, decision 0013).
+  struct ContainerInfo {
+    std::uint64_t id = 0;
+    // Sum of the stored sizes of every chunk it holds, live or dead (the denominator of its
+    // live fraction); 0 when !readable or when `with_stored_bytes` was false.
+    std::uint64_t stored_bytes = 0;
+    // About what deleting it gives back ("l1": the segment value; "h0": the file's blocks).
+    std::uint64_t disk_bytes = 0;
+    // False when its layout could not be read ("h0": a pack another process is still writing,
+    // or one a crash left half-written).
+    bool readable = true;
+  };
+  // Every container that holds bytes (not the empty tombstones that keep the highest id taken),
+  // in id order. `with_stored_bytes`: also sum the chunk sizes ("h0": opens every pack).
+  // Default: none ("l0"). Throws: Corrupt, Io.
+  virtual std::vector<ContainerInfo> containers(bool with_stored_bytes) const {
+    (void)with_stored_bytes;
+    return {};
+  }
 };
 
 // The one backend switch (storage/src/backend_registry.cc). `chunks_dir` is the repository's
