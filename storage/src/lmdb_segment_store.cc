@@ -312,8 +312,12 @@ void LmdbSegmentStore::delete_containers(std::span<const std::uint64_t> ids) {
   env_.sync();
 }
 
-std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool) const {
+std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool with_stored_bytes) const {
   constexpr std::uint64_t kPage = 4096;  // LMDB's page on Linux: a large value takes whole pages
+  // Reading a segment's tail maps its last page, and with the page cache's large folios the
+  // kernel may map a megabyte around it: drop the mappings every so often (the resident set
+  // of a census stays flat, as for readers).
+  constexpr std::size_t kReleaseEvery = 16;
   std::vector<ContainerInfo> out;
   lmdb::ReadTxn txn = env_.begin_read();
   for (auto [key, value] : lmdb::range(txn, table_)) {
@@ -321,12 +325,16 @@ std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool) const 
     ContainerInfo info;
     info.id = id_of(key);
     info.disk_bytes = (value.size() + 16 + kPage - 1) / kPage * kPage;  // + the page header
-    if (const auto data = data_of(value))
-      info.stored_bytes = data->size();
-    else
-      info.readable = false;
+    if (with_stored_bytes) {  // only the size otherwise: the value's pages are not touched
+      if (const auto data = data_of(value))
+        info.stored_bytes = data->size();
+      else
+        info.readable = false;
+      if (out.size() % kReleaseEvery == kReleaseEvery - 1) env_.release_mapped_pages();
+    }
     out.push_back(info);
   }
+  if (with_stored_bytes) env_.release_mapped_pages();
   return out;
 }
 
