@@ -176,7 +176,7 @@ TEST_CASE("Gc compaction: a crash at every step leaves a clean repository, every
   }
 }
 
-TEST_CASE("Gc compaction: empties, compacts, keeps fully live containers; dry-run predicts",
+TEST_CASE("Gc compaction: empties, compacts, keeps fully live containers, dry-run predicts",
           "[core][gc][compaction]") {
   GcRepo r;
   Repository repo = Repository::open(r.path(), Mode::Write);

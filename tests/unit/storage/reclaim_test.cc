@@ -302,7 +302,7 @@ TEST_CASE("Chunks: a container 0.6 live is kept at threshold 0.5 and compacted a
   }
 }
 
-TEST_CASE("Chunks: threshold 0 deletes only containers without a live chunk; bad thresholds",
+TEST_CASE("Chunks: threshold 0 deletes only containers without a live chunk, bad thresholds throw",
           "[storage][reclaim][threshold]") {
   hangar::testing::StorageTempDir tmp("reclaim-threshold0");
   const Data d = make_data(40, 51);
