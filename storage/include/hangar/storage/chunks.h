@@ -213,7 +213,9 @@ class ChunkReader {
   std::optional<std::uint32_t> raw_size(const Digest& digest);
 
   // Decodes the chunk into `out` (out.size() must equal its raw_size) and re-hashes it;
-  // zero-copy from the LMDB map where the backend allows.
+  // zero-copy from the LMDB map where the backend allows. When the backend no longer has the
+  // chunk where this reader's snapshot says (a reclaim moved it), looks it up again in the
+  // newest index and reads it there.
   // Throws: NotLocal "chunk <hex> is not local", InvalidArgument (out size),
   //         Corrupt "chunk <hex>: digest mismatch, got <hex>" (or a decode/size problem),
   //         Unsupported (chunk from a newer backend), Io.
