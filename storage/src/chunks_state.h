@@ -34,8 +34,7 @@ struct Chunks::State {
   std::set<BackendCode> unwritten_backends{};
   // Live ChunkReaders of this store (reclaim swaps no LMDB file under them). Behind a pointer
   // so that State stays movable.
-  std::unique_ptr<std::atomic<std::size_t>> readers =
-      std::make_unique<std::atomic<std::size_t>>(0);
+  std::unique_ptr<std::atomic<std::size_t>> readers = std::make_unique<std::atomic<std::size_t>>(0);
 
   // Opens the index and every backend (the lock is already held).
   static std::unique_ptr<State> open(const std::filesystem::path& chunks_dir, bool read_only,

@@ -65,7 +65,7 @@ struct ReclaimReport {
   // Free LMDB pages not given back to the OS because another process has the chunk store
   // open (they are reused by later writes; a later reclaim returns them).
   std::uint64_t pending_bytes = 0;
-  bool recovered = false;  // a crashed reclaim's journal was found and finished first
+  bool recovered = false;      // a crashed reclaim's journal was found and finished first
   CompactionStats compaction;  // this reclaim's plan, carried out (recovery work not included)
 };
 
@@ -157,8 +157,7 @@ class Chunks {
   // nothing staged; 0 <= threshold <= 1.
   // Throws: InvalidArgument (threshold), Internal (read-only, staged chunks), NoSpace, Corrupt,
   // Io. After a throw the index is consistent, and the next reclaim finishes the work.
-  ReclaimReport reclaim(std::span<const Digest> dead,
-                        double threshold = kDefaultCompactThreshold);
+  ReclaimReport reclaim(std::span<const Digest> dead, double threshold = kDefaultCompactThreshold);
   // What reclaim(dead, threshold) would do (step 1), changing nothing; for --dry-run. Works on a
   // read-only store too. Throws: InvalidArgument (threshold), Corrupt, Io.
   CompactionStats plan_reclaim(std::span<const Digest> dead,
