@@ -12,7 +12,8 @@ ByteView key_of(const ChunkLocation& loc) {
   if (loc.backend_record.size() != Digest::kSize)
     fail(ErrorCode::Corrupt, "chunk location for backend 'l0' has a " +
                                  std::to_string(loc.backend_record.size()) +
-                                 "-byte record, expected 16; run 'hangar fsck'");
+                                 "-byte record, expected " + std::to_string(Digest::kSize) +
+                                 "; run 'hangar fsck'");
   return loc.backend_record;
 }
 
