@@ -34,11 +34,6 @@ std::uint64_t get_le(const std::byte* in, int n) {
   return v;
 }
 
-// Offsets in a record head: type, codec, digest, raw u32, payload u64.
-constexpr std::size_t kRawAt = 2 + Digest::kSize;
-constexpr std::size_t kPayloadAt = kRawAt + 4;
-static_assert(kPayloadAt + 8 == kRecordHeaderSize);
-
 // The trailer's digest field: the XXH3-128 stream checksum (canonical form), then zeros.
 Digest trailer_field(const Checksum128& checksum) {
   Digest d;

@@ -33,8 +33,11 @@ inline constexpr std::array<char, 4> kPackMagic = {'H', 'G', 'P', 'K'};
 // 1: XXH3-128 digests (16 bytes); 2: SHA-256 digests (32 bytes). Only 2 is read.
 inline constexpr std::uint8_t kPackVersion = 2;
 inline constexpr std::size_t kPackHeaderSize = 8;  // magic, version, flags, reserved u16
-// type u8, codec u8, digest, raw u32, payload u64: 46 bytes.
-inline constexpr std::size_t kRecordHeaderSize = 1 + 1 + Digest::kSize + 4 + 8;
+// A record head: type u8, codec u8, digest, raw u32 at kRawAt, payload u64 at kPayloadAt;
+// 46 bytes.
+inline constexpr std::size_t kRawAt = 2 + Digest::kSize;
+inline constexpr std::size_t kPayloadAt = kRawAt + 4;
+inline constexpr std::size_t kRecordHeaderSize = kPayloadAt + 8;
 inline constexpr std::size_t kTrailerPayloadSize = 16;  // record count u64, byte count u64
 
 struct PackStats {

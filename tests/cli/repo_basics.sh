@@ -34,7 +34,7 @@ ok status --json
 jcheck '.staged.vec.added == 2 and .staged.vec.deleted == 0 and .columns_added == ["vec"]'
 
 ok commit -m "first vectors" --json
-jcheck '(.commit | test("^[0-9a-f]{32}$")) and .branch == "main"' "commit --json"
+jcheck '(.commit | test("^[0-9a-f]{64}$")) and .branch == "main"' "commit --json"
 first=$(jget .commit)
 ok status --json
 jq -e --arg c "$first" '.head == $c and .staged == {}' "$OUT" >/dev/null || die "clean after commit"

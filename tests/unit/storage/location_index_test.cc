@@ -34,7 +34,7 @@ ChunkLocation location_for(const Digest& d, std::uint32_t raw, std::uint32_t sto
 TEST_CASE("Location: encode/decode round-trip", "[storage][location]") {
   const ChunkLocation loc = location_for(digest_n(1), 4096, 1000);
   const hangar::Bytes b = encode_location(loc);
-  CHECK(b.size() == 1 + 2 + 1 + 4 + 4 + 1 + 16);
+  CHECK(b.size() == 1 + 2 + 1 + 4 + 4 + 1 + 32);
   CHECK(decode_location(b) == loc);
   CHECK(encode_location(decode_location(b)) == b);
   CHECK(backend_code_name(BackendCode::Lmdb) == "l0");
