@@ -43,6 +43,8 @@ Checksum128 xxh3_128(ByteView data) noexcept {
   return from_hash(XXH3_128bits(data.data(), data.size()));
 }
 
+std::uint64_t xxh3_64(ByteView data) noexcept { return XXH3_64bits(data.data(), data.size()); }
+
 StreamChecksum::StreamChecksum() : state_(XXH3_createState()) {
   if (state_ == nullptr) throw std::bad_alloc();
   XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));

@@ -2,6 +2,7 @@
 #include "lmdb_chunk_store.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 
 #include <cstring>
 
@@ -99,7 +100,8 @@ ChunkLocation LmdbChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
     throw;
   }
   return ChunkLocation{BackendCode::Lmdb, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view())};
+                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view()),
+                       xxh3_64(stored)};
 }
 
 void LmdbChunkStore::flush() {

@@ -1,6 +1,7 @@
 // Fast non-cryptographic checksums: XXH3 (libxxhash), seed 0. For the places where nobody gains
-// anything from a collision: record-tree page boundaries, seeded key ranks of partial clones,
-// the pack trailer's stream checksum (docs/decisions/0012-cryptographic-digests.md lists them).
+// anything from a collision: the check of a chunk's stored bytes on every read (location
+// records), record-tree page boundaries, seeded key ranks of partial clones, the pack trailer's
+// stream checksum (docs/decisions/0012-cryptographic-digests.md lists them).
 // Never an address: objects and chunks are named by digest_of() (digest.h), SHA-256.
 #pragma once
 
@@ -31,6 +32,8 @@ struct Checksum128 {
 
 // XXH3-128 of `data`. Thread-safe.
 Checksum128 xxh3_128(ByteView data) noexcept;
+// XXH3-64 of `data`. Thread-safe.
+std::uint64_t xxh3_64(ByteView data) noexcept;
 
 // Streaming XXH3-128; not thread-safe; move-only.
 class StreamChecksum {
