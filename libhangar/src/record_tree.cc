@@ -12,8 +12,8 @@
 // The boundary rule. A B-tree's shape normally depends on the order of the inserts that made
 // it; then equal maps could have different roots and diff could not skip equal subtrees.
 // Here a page ends after an entry whose *key* hits a boundary pattern: bits [7L, 7L+7) of
-// xxh3_128(key) are zero at level L (probability 1/128, so leaves of ~25-byte entries
-// average ~3-4 KiB and internal pages ~5 KiB). The last page of a level ends at the level's
+// xxh3_128(key) are zero at level L (probability 1/128, so leaves of ~38-byte entries
+// average ~5 KiB and internal pages ~7 KiB). The last page of a level ends at the level's
 // end. An internal entry is keyed by the first key under its child, so level L+1 is cut by
 // the same rule applied to those first keys, with a different 7-bit window per level so the
 // levels cut independently. Levels from kBoundaryLevels up never cut, so every level is a
