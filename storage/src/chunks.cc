@@ -15,6 +15,7 @@
 // thousands of files thus costs a handful of fsyncs instead of three per batch, and the rule
 // above still holds: nothing is indexed before the flush that makes its bytes durable.
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
 #include <hangar/storage/interrupt.h>
@@ -32,6 +33,13 @@ namespace {
 constexpr std::uint64_t kLookupsPerRelease = 256;
 // ChunkReader::read_stored: reads of a chunk whose location keeps moving (reclaims).
 constexpr int kReadAttempts = 4;
+
+std::string hex64(std::uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kHex[v & 0xF];
+  return out;
+}
 
 void validate(const EncodedChunk& c) {
   const auto problem = [&](const std::string& what) {
@@ -223,7 +231,7 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
       }
       if (rehash) {
         buffer.resize(loc.raw_size);  // <= kMaxChunkBytes, checked by decode_location
-        reader.read(digest, buffer);
+        reader.read(digest, buffer, ReadCheck::Digest);
       }
     } catch (const Error& e) {
       if (e.code() == ErrorCode::Io || e.code() == ErrorCode::NoSpace) throw;
@@ -308,17 +316,28 @@ std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest
   return {std::move(*loc), stored};
 }
 
-void ChunkReader::read(const Digest& digest, MutableByteView out) {
+void ChunkReader::read(const Digest& digest, MutableByteView out, ReadCheck check) {
   auto [loc, stored] = read_stored(digest);
   if (out.size() != loc.raw_size)
     fail(ErrorCode::InvalidArgument, "chunk " + digest.hex() + " has " +
                                          std::to_string(loc.raw_size) + " bytes, the buffer " +
                                          std::to_string(out.size()));
+  const bool by_checksum = check == ReadCheck::Checksum && loc.checksum.has_value();
+  if (by_checksum) {
+    // Before decoding: damaged bytes never reach the decoder.
+    const std::uint64_t got = xxh3_64(stored);
+    if (got != *loc.checksum)
+      fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": checksum mismatch in backend '" +
+                                   backend_code_name(loc.backend) + "' (expected " +
+                                   hex64(*loc.checksum) + ", got " + hex64(got) +
+                                   "); run 'hangar fsck --rehash'");
+  }
   try {
     decode_chunk(loc.codec, stored, out);  // straight from the map into the caller's buffer
   } catch (const Error& e) {
     throw e.with_context("chunk " + digest.hex());
   }
+  if (by_checksum) return;
   const Digest got = digest_of(out);
   if (got != digest)
     fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": digest mismatch, got " + got.hex());

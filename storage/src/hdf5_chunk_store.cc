@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/file_lock.h>
 #include <sys/stat.h>
@@ -183,14 +184,14 @@ ChunkLocation Hdf5ChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
       fail(ErrorCode::InvalidArgument,
            "chunk " + id.hex() + " is empty but has " + std::to_string(stored.size()) +
                " stored bytes; the hdf5 backend stores empty chunks only as raw");
-    return ChunkLocation{BackendCode::Hdf5, codec, 0, 0, encode_record({})};
+    return ChunkLocation{BackendCode::Hdf5, codec, 0, 0, encode_record({}), xxh3_64({})};
   }
   h5::Session session;
   try {
     h5::PackWriter& w = impl_->start_pack();
     const std::uint64_t row = w.append(id, codec, raw_size, stored);
     return ChunkLocation{BackendCode::Hdf5, codec, raw_size, stored_size,
-                         encode_record({impl_->writer_id, row})};
+                         encode_record({impl_->writer_id, row}), xxh3_64(stored)};
   } catch (...) {
     impl_->drop_writer();
     throw;

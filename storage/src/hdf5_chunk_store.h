@@ -7,7 +7,7 @@
 //           written as-is with H5Dwrite_chunk (zstd chunks as the frame, filter mask 0; raw
 //           chunks with filter mask 1 = "zstd skipped"), so an HDF5 read of row i gives the
 //           chunk's raw bytes;
-//   digest  uint8 [rows, 16]: row i = the chunk's digest (for tools and index recovery).
+//   digest  uint8 [rows, 32]: row i = the chunk's digest (for tools and index recovery).
 // backend_record = u64 pack id (LE) + u64 row (LE); pack id 0 = an empty chunk (nothing stored).
 //
 // Packs are write-once: flush() completes the pack being written (HDF5 flush, close, fsync of

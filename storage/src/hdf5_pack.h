@@ -19,7 +19,8 @@ namespace hangar::storage::h5 {
 
 // Permanent names and values of the pack layout (docs/format/location.md, backend h0).
 inline constexpr const char* kPackFormatAttr = "hangar_pack_format";
-inline constexpr std::uint32_t kPackFormat = 1;
+// 1: 16-byte XXH3-128 digest rows (repository format 1); 2: 32-byte SHA-256 digest rows.
+inline constexpr std::uint32_t kPackFormat = 2;
 inline constexpr const char* kDataName = "data";
 inline constexpr const char* kDigestName = "digest";
 // Filter mask of a row written without the zstd filter (bit 0 = first filter skipped).

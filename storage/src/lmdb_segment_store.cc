@@ -10,6 +10,7 @@
 #include "lmdb_segment_store.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/encoding.h>
 
 #include <array>
@@ -212,7 +213,8 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
     ends_.push_back(static_cast<std::uint32_t>(open_.size()));
   }
   return ChunkLocation{BackendCode::LmdbSegments, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), encode_record(r)};
+                       static_cast<std::uint32_t>(stored.size()), encode_record(r),
+                       xxh3_64(stored)};
 }
 
 void LmdbSegmentStore::close_segment() {

@@ -43,9 +43,9 @@ class_counts() {
   jget '[.classes[] | "\(.class)=\(.local_count)"] | join(" ")'
 }
 
-# --- --max-bytes over images + labels + meta: whole samples, both bounds kept. The ~11 KB of
+# --- --max-bytes over images + labels + meta: whole samples, both bounds kept. The ~17 KB of
 # handshake and history the clone receives first count too.
-for budget in 15000 25000 41000; do
+for budget in 22000 32000 48000; do
   ok clone "$URL" "b$budget" --max-bytes "$budget" --json
   jcheck ".bytes_received <= $budget" "clone --max-bytes $budget: bytes received"
   units=$(jget .selection.units)
@@ -55,19 +55,19 @@ for budget in 15000 25000 41000; do
   jcheck "[.columns[] | select(.name != \"label\") | .local_count] == [$units, $units]" \
     "images and meta local together ($units keys)"
 done
-((units > 20)) || die "41000 bytes take more than 20 keys, took $units"
-ok clone "$URL" only2 --max-bytes 15000 --columns images,meta --json
-jcheck '.bytes_received <= 15000 and .selection.units > 0 and
+((units > 20)) || die "48000 bytes take more than 20 keys, took $units"
+ok clone "$URL" only2 --max-bytes 22000 --columns images,meta --json
+jcheck '.bytes_received <= 22000 and .selection.units > 0 and
   .selection.samples == 2 * .selection.units' "two columns"
 
 # fetch-data --max-bytes into a history-only clone: the same bounds (only the handshake comes
 # first); the same command again moves nothing and does not even connect.
 ok clone "$URL" fd --no-data
-ok -C fd fetch-data origin --max-bytes 9000 --json
-jcheck '.bytes_received <= 9000 and .selection.units >= 8 and
+ok -C fd fetch-data origin --max-bytes 9400 --json
+jcheck '.bytes_received <= 9400 and .selection.units >= 8 and
   .selection.samples == 3 * .selection.units' "fetch-data --max-bytes: bytes received, whole samples"
-(($(local_sum fd) <= 9000)) || die "fetch-data --max-bytes: local_nbytes"
-ok -C fd fetch-data origin --max-bytes 9000 --json
+(($(local_sum fd) <= 9400)) || die "fetch-data --max-bytes: local_nbytes"
+ok -C fd fetch-data origin --max-bytes 9400 --json
 jcheck '.chunks == 0 and .chunks_missing == 0 and .bytes_received == 0' "nothing moves twice"
 
 # A percentage of the selected samples' raw bytes; text report.

@@ -42,9 +42,13 @@ struct ChunkLocation {
   ChunkCodec codec;           // Raw | Zstd | ZstdDelta
   std::uint32_t raw_size;     // <= kMaxChunkBytes; checked on decode
   std::uint32_t stored_size;  // <= kMaxChunkBytes; == raw_size for Raw
-  Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key);
+  Bytes backend_record;       // backend-private; "l0": the 32-byte digest (the LMDB key);
                               // "l1": u64 segment + u32 offset;
                               // "h0": u64 pack id + u64 row (docs/format/location.md)
+  // XXH3-64 of the stored bytes, set by every backend's append(): what a read checks instead
+  // of re-hashing the chunk with its (cryptographic, ~10x slower) digest. nullopt (location
+  // record version 1): readers re-hash with the digest.
+  std::optional<std::uint64_t> checksum{};
 
   bool operator==(const ChunkLocation&) const = default;
 };
@@ -52,8 +56,8 @@ struct ChunkLocation {
 // Largest backend_record accepted when decoding.
 inline constexpr std::size_t kMaxBackendRecord = 256;
 
-// Canonical encoding (docs/format/location.md):
-// u8 version=1, u16 backend, u8 codec, u32 raw_size, u32 stored_size, bytes backend_record.
+// Canonical encoding (docs/format/location.md): u8 version (2 with a checksum, 1 without),
+// u16 backend, u8 codec, u32 raw_size, u32 stored_size, [u64 checksum,] bytes backend_record.
 Bytes encode_location(const ChunkLocation& loc);
 // Throws: Corrupt (truncated, bad sizes, trailing bytes), Unsupported (newer version/codec).
 // Unknown backend codes decode fine; they fail later in open_backend().
@@ -67,7 +71,8 @@ class ChunkStore {
  public:
   virtual ~ChunkStore() = default;
   virtual BackendCode code() const = 0;
-  // Appends already-encoded bytes; returns where they went. Not durable until flush().
+  // Appends already-encoded bytes; returns where they went, with the checksum of the bytes it
+  // stored (checksum.h xxh3_64). Not durable until flush().
   // Throws: InvalidArgument (sizes), NoSpace, Io.
   virtual ChunkLocation append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
                                ByteView stored) = 0;

@@ -180,7 +180,8 @@ class Chunks {
   void release_mapped_pages() const noexcept;
 
   // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
-  // `rehash`, decodes and re-hashes it. Returns the digests that failed, with a one-line reason.
+  // `rehash`, decodes it and re-hashes it with its digest (ReadCheck::Digest). Returns the
+  // digests that failed, with a one-line reason.
   // Throws: Io, Interrupted (checked between chunks).
   std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
 
@@ -197,6 +198,16 @@ class Chunks {
   std::unique_ptr<State> state_;
 };
 
+// What ChunkReader::read checks. Every chunk that came from outside (push, fetch, clone, lazy
+// reads) was re-hashed with its digest before it was stored, and import computed the digest
+// from the bytes; what a read must catch is damage since (disk, a bug), which the location's
+// XXH3-64 checksum of the stored bytes does at ~10x the speed of re-hashing with SHA-256
+// (docs/decisions/0012-cryptographic-digests.md).
+enum class ReadCheck {
+  Checksum,  // the location's checksum of the stored bytes (the digest when it has none)
+  Digest,    // re-hash the decoded bytes with digest_of (fsck --rehash)
+};
+
 // A per-thread chunk reader: keeps LMDB read txns open between reads for speed (so it sees a
 // snapshot; a missing digest triggers one automatic refresh). Holds one LMDB reader slot per
 // env it reads (254 per env in total): call release() when idle. Not thread-safe; move-only;
@@ -211,14 +222,14 @@ class ChunkReader {
   std::optional<ChunkLocation> find(const Digest& digest);
   std::optional<std::uint32_t> raw_size(const Digest& digest);
 
-  // Decodes the chunk into `out` (out.size() must equal its raw_size) and re-hashes it;
+  // Decodes the chunk into `out` (out.size() must equal its raw_size) and checks it (`check`);
   // zero-copy from the LMDB map where the backend allows. When the backend no longer has the
   // chunk where this reader's snapshot says (a reclaim moved it), looks it up again in the
   // newest index and reads it there.
   // Throws: NotLocal "chunk <hex> is not local", InvalidArgument (out size),
-  //         Corrupt "chunk <hex>: digest mismatch, got <hex>" (or a decode/size problem),
-  //         Unsupported (chunk from a newer backend), Io.
-  void read(const Digest& digest, MutableByteView out);
+  //         Corrupt "chunk <hex>: checksum mismatch ..." / "chunk <hex>: digest mismatch, got
+  //         <hex>" (or a decode/size problem), Unsupported (chunk from a newer backend), Io.
+  void read(const Digest& digest, MutableByteView out, ReadCheck check = ReadCheck::Checksum);
   // Convenience: a new buffer of raw_size bytes. Throws: like read().
   Bytes read(const Digest& digest);
 
