@@ -431,6 +431,7 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
   if (options.no_sync) flags |= MDB_NOSYNC;
   if (options.no_meta_sync) flags |= MDB_NOMETASYNC;
   if (options.read_only) flags |= MDB_RDONLY;
+  if (options.no_lock) flags |= MDB_NOLOCK;
   check(mdb_env_open(s->env, dir.c_str(), flags, 0644), "mdb_env_open", s->where());
 
   // Open every table once, here, and commit so the handles become env-wide.

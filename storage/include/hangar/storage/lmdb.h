@@ -58,6 +58,10 @@ struct EnvOptions {
   // may lose the last commit: callers that need one durable call sync() after it.
   bool no_meta_sync = false;
   bool read_only = false;  // MDB_RDONLY: never writes; works while another process writes
+  // MDB_NOLOCK: no lock.mdb use at all (with read_only: the env's files are left exactly as
+  // they are). Only when no process writes the env meanwhile: the caller excludes writers
+  // otherwise (e.g. by holding the repository's writer lock).
+  bool no_lock = false;
   // Env::write() may double the map on MDB_MAP_FULL. Only safe when no read txn of this env
   // is live in this process at that moment (LMDB remaps); off by default (1 TiB never fills).
   bool auto_grow = false;
