@@ -61,5 +61,6 @@ void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
 void register_merge_commands(CLI::App& app, Context& ctx);  // merge
 void register_maintenance_commands(CLI::App& app, Context& ctx);  // fsck gc
 void register_config_commands(CLI::App& app, Context& ctx);       // config
+void register_upgrade_command(CLI::App& app, Context& ctx);       // upgrade
 
 }  // namespace hangar::cli

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   register_merge_commands(app, ctx);
   register_maintenance_commands(app, ctx);
   register_config_commands(app, ctx);
+  register_upgrade_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -35,6 +35,12 @@ RepoConfig RepoConfig::load(const std::filesystem::path& file) {
   if (version != std::to_string(kRepoFormatVersion)) {
     if (version.empty())
       fail(ErrorCode::Corrupt, "corrupt config '" + file.string() + "': no format_version");
+    if (version == "1")  // docs/decisions/0015-upgrading-format-1.md
+      fail(ErrorCode::Unsupported,
+           "repository '" + file.parent_path().parent_path().string() +
+               "' is storage format 1; this hangar reads format " +
+               std::to_string(kRepoFormatVersion) +
+               ": run 'hangar upgrade' (it keeps the old data until the new is verified)");
     fail(ErrorCode::Unsupported, "repository format " + version + " in '" + file.string() +
                                      "' is newer than this hangar supports; upgrade hangar");
   }

@@ -1,6 +1,7 @@
 // The repository config file, .hangar/config: "key = value" lines, '#' comments.
-// Keys: format_version (1), user.name, user.email; any "extensions.*" key names a feature
-// this hangar does not know, so the repository is refused (docs/format/repo-layout.md).
+// Keys: format_version (2), user.name, user.email; any "extensions.*" key names a feature
+// this hangar does not know, so the repository is refused (docs/format/repo-layout.md). A
+// repository of format 1 is refused with a message naming 'hangar upgrade' (upgrade.h).
 #pragma once
 
 #include <filesystem>
@@ -9,12 +10,13 @@
 
 namespace hangar {
 
-constexpr int kRepoFormatVersion = 1;
+constexpr int kRepoFormatVersion = 2;
 
 struct RepoConfig {
   std::map<std::string, std::string> values;
 
-  // Throws: NotFound, Corrupt (malformed line), Unsupported (newer format or extension).
+  // Throws: NotFound, Corrupt (malformed line), Unsupported (format 1, a newer format or an
+  // extension).
   static RepoConfig load(const std::filesystem::path& file);
   // Atomic replace. Throws: Io, NoSpace.
   void save(const std::filesystem::path& file) const;

@@ -12,6 +12,7 @@
 
 #include "repo_state.h"
 #include "revision.h"
+#include "upgrade/upgrade_swap.h"
 
 namespace hangar {
 namespace {
@@ -33,8 +34,8 @@ storage::Chunks open_chunks(const fs::path& dir, bool writable) {
   }
 }
 
-std::unique_ptr<detail::RepoState> open_state(const fs::path& root, Repository::Mode mode) {
-  const fs::path dot = root / ".hangar";
+std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::path& dot,
+                                              Repository::Mode mode) {
   std::error_code ec;
   if (!fs::is_directory(dot, ec))
     fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
@@ -130,6 +131,32 @@ Digest resolve_revision(const RepoState& s, const lmdb::Txn& txn, std::string_vi
                        [&](const Digest& id) { return s.load_commit(txn, id).parents; });
 }
 const RepoState& state_of(const Repository& repo) { return *repo.state_; }
+
+struct RepoAccess {
+  static Repository make(std::unique_ptr<RepoState> state) { return Repository(std::move(state)); }
+};
+
+Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode mode) {
+  return RepoAccess::make(open_state(root, dot, mode));
+}
+
+void init_at(const fs::path& dot, const UserIdentity& user) {
+  std::error_code ec;
+  fs::create_directories(dot, ec);
+  if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
+  RepoConfig config;
+  config.values["format_version"] = std::to_string(kRepoFormatVersion);
+  if (!user.name.empty()) config.values["user.name"] = user.name;
+  if (!user.email.empty()) config.values["user.email"] = user.email;
+  {
+    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
+    RefStore refs(meta.table("refs"));
+    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+    storage::Chunks::open(dot / "chunks", false);
+  }
+  // The config is written last: a directory without it is not a repository yet.
+  config.save(dot / "config");
+}
 }  // namespace detail
 
 Repository::Repository(std::unique_ptr<detail::RepoState> state) : state_(std::move(state)) {}
@@ -147,20 +174,7 @@ void Repository::init(const fs::path& path, const UserIdentity& user) {
                                          "remove it and run 'hangar init' again");
     fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
   }
-  fs::create_directories(dot, ec);
-  if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
-  RepoConfig config;
-  config.values["format_version"] = std::to_string(kRepoFormatVersion);
-  if (!user.name.empty()) config.values["user.name"] = user.name;
-  if (!user.email.empty()) config.values["user.email"] = user.email;
-  {
-    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
-    RefStore refs(meta.table("refs"));
-    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
-    storage::Chunks::open(dot / "chunks", false);
-  }
-  // The config is written last: a directory without it is not a repository yet.
-  config.save(dot / "config");
+  detail::init_at(dot, user);
 }
 
 fs::path Repository::find_root(const fs::path& start) {
@@ -169,7 +183,9 @@ fs::path Repository::find_root(const fs::path& start) {
   if (ec) fail_errno(ec.value(), "cannot resolve path", start.string());
   p = p.lexically_normal();
   for (fs::path cur = p;; cur = cur.parent_path()) {
-    if (fs::is_directory(cur / ".hangar", ec)) return cur;
+    // A folder whose upgrade was interrupted between its two renames has no .hangar for a
+    // moment; open() finishes the upgrade (upgrade.h).
+    if (fs::is_directory(cur / ".hangar", ec) || upgrade_swap_pending(cur)) return cur;
     if (cur == cur.parent_path()) break;
   }
   fail(ErrorCode::NotFound, "not a hangar repository (or any parent): '" + p.string() +
@@ -177,7 +193,8 @@ fs::path Repository::find_root(const fs::path& start) {
 }
 
 Repository Repository::open(const fs::path& root, Mode mode) {
-  return Repository(open_state(root, mode));
+  finish_interrupted_upgrade(root);
+  return Repository(open_state(root, root / ".hangar", mode));
 }
 
 const fs::path& Repository::root() const { return state_->root; }

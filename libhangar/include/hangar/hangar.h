@@ -11,6 +11,7 @@
 #include <hangar/repository.h>
 #include <hangar/schema.h>
 #include <hangar/tensor.h>
+#include <hangar/upgrade.h>
 
 namespace hangar {
 // "0.1.0"

@@ -69,6 +69,7 @@ struct RepoState;
 // Internal access for libhangar's own modules (import, export); not for library users.
 RepoState& state_of(Repository& repo);
 const RepoState& state_of(const Repository& repo);
+struct RepoAccess;  // repository.cc: construction for open_at() below
 }  // namespace detail
 
 // Owns the repository's LMDB environments. Opened for reading (any number of processes, any
@@ -84,7 +85,9 @@ class Repository {
   // The nearest directory at or above `start` holding .hangar. Throws: NotFound with a hint
   // to run 'hangar init'.
   static std::filesystem::path find_root(const std::filesystem::path& start);
-  // Throws: NotFound, Locked (Write), Unsupported (newer format), Corrupt.
+  // Finishes an upgrade that was interrupted after its new repository was verified (upgrade.h),
+  // then opens. Throws: NotFound, Locked (Write), Unsupported (storage format 1: run 'hangar
+  // upgrade'; or a newer format), Corrupt, Io (an interrupted upgrade cannot be finished).
   static Repository open(const std::filesystem::path& root, Mode mode);
 
   Repository(Repository&&) noexcept;
@@ -218,7 +221,16 @@ class Repository {
   std::unique_ptr<detail::RepoState> state_;
   friend detail::RepoState& detail::state_of(Repository& repo);
   friend const detail::RepoState& detail::state_of(const Repository& repo);
+  friend struct detail::RepoAccess;
 };
+
+namespace detail {
+// For `hangar upgrade` (upgrade.h), which builds the new repository next to the old one: init
+// and open a repository whose folder is `dot` rather than <root>/.hangar.
+void init_at(const std::filesystem::path& dot, const UserIdentity& user);
+Repository open_at(const std::filesystem::path& root, const std::filesystem::path& dot,
+                   Repository::Mode mode);
+}  // namespace detail
 
 // Validates a branch name with git's rules; throws InvalidArgument naming the rule broken.
 void validate_branch_name(std::string_view name);

@@ -92,7 +92,7 @@ TEST_CASE("Repository: init creates an empty repository on branch main", "[core]
   std::ifstream config(dir / ".hangar/config");
   std::stringstream text;
   text << config.rdbuf();
-  CHECK_THAT(text.str(), Catch::Contains("format_version = 1") &&
+  CHECK_THAT(text.str(), Catch::Contains("format_version = 2") &&
                              Catch::Contains("user.name = Test User") &&
                              Catch::Contains("user.email = test@example.org"));
 
@@ -125,7 +125,7 @@ TEST_CASE("Repository: init twice is AlreadyExists, a plain folder is NotFound",
   CHECK(Repository::find_root(dir.path()) == fs::canonical(dir.path()));
 }
 
-TEST_CASE("Repository: a newer format or an unknown extension is Unsupported",
+TEST_CASE("Repository: format 1, a newer format or an unknown extension is Unsupported",
           "[core][repository]") {
   testing::StorageTempDir dir("repo");
   Repository::init(dir.path(), kUser);
@@ -140,10 +140,20 @@ TEST_CASE("Repository: a newer format or an unknown extension is Unsupported",
 
   {
     std::ofstream out(config, std::ios::trunc);
-    out << "format_version = 2\n";
+    out << "format_version = 3\n";
   }
-  CHECK(error_of([&] { Repository::open(dir.path(), Mode::Read); }).code() ==
-        ErrorCode::Unsupported);
+  const Error newer = error_of([&] { Repository::open(dir.path(), Mode::Read); });
+  CHECK(newer.code() == ErrorCode::Unsupported);
+  CHECK_THAT(newer.what(), Catch::Contains("newer") && Catch::Contains("upgrade hangar"));
+  {
+    std::ofstream out(config, std::ios::trunc);
+    out << "format_version = 1\n";
+  }
+  const Error old = error_of([&] { Repository::open(dir.path(), Mode::Read); });
+  CHECK(old.code() == ErrorCode::Unsupported);
+  CHECK(std::string(old.what()) ==
+        "repository '" + dir.path().string() + "' is storage format 1; this hangar reads format 2: "
+        "run 'hangar upgrade' (it keeps the old data until the new is verified)");
   {
     std::ofstream out(config, std::ios::trunc);
     out << "# no version\nuser.name = x\n";
@@ -151,7 +161,7 @@ TEST_CASE("Repository: a newer format or an unknown extension is Unsupported",
   CHECK(error_of([&] { Repository::open(dir.path(), Mode::Read); }).code() == ErrorCode::Corrupt);
   {
     std::ofstream out(config, std::ios::trunc);
-    out << "format_version = 1\nthis line has no equals sign\n";
+    out << "format_version = 2\nthis line has no equals sign\n";
   }
   const Error line = error_of([&] { Repository::open(dir.path(), Mode::Read); });
   CHECK(line.code() == ErrorCode::Corrupt);
