@@ -27,6 +27,8 @@ std::string seconds_text(double s) {
 Json report_json(const UpgradeReport& r) {
   Json refs = Json::object();
   for (const auto& [name, commit] : r.refs) refs[name] = commit.hex();
+  Json sources = Json::object();
+  for (const auto& [remote, path] : r.chunk_sources) sources[remote] = path.string();
   return Json{{"root", r.root.string()},
               {"from_format", r.already ? 2 : 1},
               {"to_format", 2},
@@ -39,6 +41,8 @@ Json report_json(const UpgradeReport& r) {
               {"samples", r.samples},
               {"chunks", r.chunks},
               {"chunk_bytes", r.chunk_bytes},
+              {"borrowed_chunks", r.borrowed_chunks},
+              {"chunk_sources", sources},
               {"disk_bytes_before", r.disk_bytes_before},
               {"disk_bytes_after", r.disk_bytes_after},
               {"seconds", r.seconds},
@@ -46,6 +50,16 @@ Json report_json(const UpgradeReport& r) {
               {"refs", refs},
               {"verified", !r.already},
               {"kept_old", r.kept_old ? Json(r.kept_old->string()) : Json(nullptr)}};
+}
+
+// "  3 chunks that were not local were read from remote 'origin' ('/srv/data')\n", or "".
+std::string borrowed_text(const UpgradeReport& r) {
+  if (r.borrowed_chunks == 0) return "";
+  std::string from;
+  for (const auto& [remote, path] : r.chunk_sources)
+    from += (from.empty() ? "" : ", ") + ("remote '" + remote + "' ('" + path.string() + "')");
+  return "  " + std::to_string(r.borrowed_chunks) + " chunks that were not local were read from " +
+         from + "\n";
 }
 
 void print_report(std::ostream& out, const UpgradeReport& r) {
@@ -60,7 +74,7 @@ void print_report(std::ostream& out, const UpgradeReport& r) {
       << " remote-tracking refs; HEAD on '" << r.head_branch << "'\n"
       << "  " << r.columns << " columns, " << r.samples << " samples, " << r.chunks
       << " chunks (" << human_bytes(r.chunk_bytes) << ")\n"
-      << "  verified: every sample of every commit re-read and identical, fsck clean\n"
+      << borrowed_text(r) << "  verified: every sample of every commit re-read and identical, fsck clean\n"
       << "  on disk: " << human_bytes(r.disk_bytes_before) << " before, "
       << human_bytes(r.disk_bytes_after) << " after\n";
   if (r.kept_old) {

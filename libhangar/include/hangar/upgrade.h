@@ -32,6 +32,10 @@ struct UpgradeReport {
   std::uint64_t samples = 0;      // distinct samples (format-1 descriptors)
   std::uint64_t chunks = 0;       // distinct chunks
   std::uint64_t chunk_bytes = 0;  // their raw bytes
+  // Chunks that were not local, read (and verified) from the format-1 repository that a remote
+  // names by a path on this machine (a clone's origin): remote name -> its folder.
+  std::uint64_t borrowed_chunks = 0;
+  std::map<std::string, std::filesystem::path> chunk_sources;
   std::uint64_t disk_bytes_before = 0;  // .hangar of format 1 (like du)
   std::uint64_t disk_bytes_after = 0;   // .hangar of format 2
   double seconds = 0;
@@ -44,7 +48,9 @@ struct UpgradeReport {
 // Upgrades the repository at `root` (the folder holding .hangar): first finishes an interrupted
 // upgrade, if any; then, for format 1, holds its writer lock and
 //   1. refuses, changing nothing, a repository with staged changes or with chunks that are not
-//      local (a partial clone): format 2 could not name them;
+//      local (a partial clone, or a clone without its history's data): format 2 could not name
+//      them. A chunk a remote given as a path to a format-1 repository on this machine holds
+//      (a clone's origin) is read from there instead;
 //   2. builds the format-2 repository in <root>/.hangar.upgrade (a leftover is started over)
 //      with the normal writer: every commit with its author, email, time, message and parents,
 //      every column, sample and chunk (read and verified against its format-1 digest), every

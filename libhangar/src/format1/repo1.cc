@@ -65,12 +65,32 @@ Repo1 Repo1::open(const std::filesystem::path& dot) {
   return Repo1(dot, std::move(config), std::move(meta), std::move(chunks));
 }
 
+void Repo1::add_chunk_source(ChunkStore1 source) { sources_.push_back(std::move(source)); }
+
+bool Repo1::has_chunk(const Digest1& id) const {
+  if (chunks_.contains(id)) return true;
+  for (const ChunkStore1& s : sources_)
+    if (s.contains(id)) return true;
+  return false;
+}
+
+void Repo1::read_chunk(const Digest1& id, MutableByteView out) {
+  if (!chunks_.contains(id))
+    for (ChunkStore1& s : sources_)
+      if (s.contains(id)) return s.read(id, out);
+  chunks_.read(id, out);
+}
+
 Bytes Repo1::read_sample(const Descriptor1& d) {
   const Grid1 grid = Grid1::choose(d.dtype, d.shape);
   Bytes out(grid.nbytes());
+  if (d.chunks.size() == 1) {  // straight into place
+    read_chunk(d.chunks[0], out);
+    return out;
+  }
   for (std::uint64_t i = 0; i < d.chunks.size(); ++i) {
     block_.resize(grid.block_bytes(i));
-    chunks_.read(d.chunks[i], block_);
+    read_chunk(d.chunks[i], block_);
     grid.scatter(i, block_, out);
   }
   return out;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "chunks1.h"
 #include "meta1.h"
@@ -34,6 +35,14 @@ class Repo1 {
   ChunkStore1& chunks() noexcept { return chunks_; }
   const ChunkStore1& chunks() const noexcept { return chunks_; }
 
+  // Adds another format-1 repository's chunk store to read the chunks this one lacks from (a
+  // clone's origin on this machine), by digest and verified like local ones.
+  void add_chunk_source(ChunkStore1 source);
+  // True when chunk `id` is local or in a chunk source. Throws: Corrupt.
+  bool has_chunk(const Digest1& id) const;
+  // Reads chunk `id` (exactly out.size() bytes), from a chunk source when it is not local.
+  // Throws: like ChunkStore1::read.
+  void read_chunk(const Digest1& id, MutableByteView out);
   // The sample's bytes (C order, dtype and shape of `d`), every chunk read and verified.
   // Throws: NotLocal, Corrupt, Unsupported.
   Bytes read_sample(const Descriptor1& d);
@@ -45,6 +54,7 @@ class Repo1 {
   std::map<std::string, std::string> config_;
   Meta1 meta_;
   ChunkStore1 chunks_;
+  std::vector<ChunkStore1> sources_;
   Bytes block_;
 };
 

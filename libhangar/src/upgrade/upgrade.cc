@@ -41,6 +41,35 @@ void refuse_what_cannot_convert(const fs::path& root, const format1::Repo1& old,
                                   "changed");
 }
 
+// A format-1 repository on this machine that a remote of `old` names (a clone's origin given as
+// a path), held with its writer lock while the upgrade reads chunks `old` lacks from it.
+struct ChunkSource {
+  std::string remote;
+  fs::path root;
+  storage::RepoLock lock;
+};
+
+std::vector<ChunkSource> attach_chunk_sources(const fs::path& root, format1::Repo1& old) {
+  std::vector<ChunkSource> out;
+  for (const auto& [key, url] : old.config()) {
+    if (!key.starts_with("remote.") || !key.ends_with(".url") || key.size() <= 11) continue;
+    if (url.find("://") != std::string::npos) continue;  // http: a server speaks protocol 2 or 1
+    const fs::path there = fs::absolute(root / url).lexically_normal();
+    std::error_code ec;
+    if (!fs::is_directory(there / ".hangar", ec) || fs::equivalent(there, root, ec)) continue;
+    try {
+      const auto config = format1::read_config1(there / ".hangar" / "config");
+      if (auto v = config.find("format_version"); v == config.end() || v->second != "1") continue;
+      storage::RepoLock lock = storage::RepoLock::acquire(there / ".hangar" / "lock", there.string());
+      old.add_chunk_source(format1::ChunkStore1::open(there / ".hangar" / "chunks"));
+      out.push_back({key.substr(7, key.size() - 11), there, std::move(lock)});
+    } catch (const Error&) {
+      continue;  // locked, unreadable: not a source; chunks it would give count as missing
+    }
+  }
+  return out;
+}
+
 // Steps 2 and 3: the new repository in `up`, built and verified; closed on return.
 std::map<std::string, Digest> build_and_verify(const fs::path& root, const fs::path& up,
                                                format1::Repo1& old, const upgrade::History1& h,
@@ -75,6 +104,7 @@ void fill_counts(UpgradeReport& r, const upgrade::History1& h) {
   r.samples = h.samples;
   r.chunks = h.chunks;
   r.chunk_bytes = h.chunk_bytes;
+  r.borrowed_chunks = h.borrowed_chunks;
   r.head_branch = h.head_branch;
 }
 
@@ -105,9 +135,12 @@ UpgradeReport upgrade_repository(const fs::path& root, const UpgradeOptions& opt
   // Format 1's writer lock: no format-1 hangar writes while we read and swap.
   const storage::RepoLock lock = storage::RepoLock::acquire(dot / "lock", root.string());
   format1::Repo1 old = format1::Repo1::open(dot);
+  const std::vector<ChunkSource> sources = attach_chunk_sources(root, old);
   const upgrade::History1 h = upgrade::scan_history(old);
   refuse_what_cannot_convert(root, old, h);
   fill_counts(r, h);
+  if (h.borrowed_chunks > 0)
+    for (const ChunkSource& s : sources) r.chunk_sources.emplace(s.remote, s.root);
   r.disk_bytes_before = disk_usage(dot);
 
   const fs::path up = root / kUpgradeDir;

@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "format1/grid1.h"
+
 namespace hangar::upgrade {
 namespace {
 
@@ -69,11 +71,16 @@ class Census {
   void sample(const Digest1& id) {
     if (!samples_.insert(id).second) return;
     ++out_.samples;
-    for (const Digest1& c : repo_.meta().descriptor(id).chunks) {
+    const format1::Descriptor1 d = repo_.meta().descriptor(id);
+    const format1::Grid1 grid = format1::Grid1::choose(d.dtype, d.shape);
+    for (std::uint64_t i = 0; i < d.chunks.size(); ++i) {
+      const Digest1& c = d.chunks[i];
       if (!chunks_.insert(c).second) continue;
       ++out_.chunks;
-      if (auto loc = repo_.chunks().find(c)) {
-        out_.chunk_bytes += loc->raw_size;
+      out_.chunk_bytes += grid.block_bytes(i);
+      if (repo_.chunks().contains(c)) continue;
+      if (repo_.has_chunk(c)) {
+        ++out_.borrowed_chunks;
       } else {
         ++out_.missing_chunks;
       }

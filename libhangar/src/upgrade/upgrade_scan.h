@@ -19,8 +19,9 @@ struct History1 {
   std::uint64_t columns = 0;  // distinct column names
   std::uint64_t samples = 0;  // distinct sample descriptors
   std::uint64_t chunks = 0;   // distinct chunks
-  std::uint64_t chunk_bytes = 0;     // raw bytes of the local ones
-  std::uint64_t missing_chunks = 0;  // not local
+  std::uint64_t chunk_bytes = 0;      // their raw bytes
+  std::uint64_t borrowed_chunks = 0;  // not local, but in a chunk source (Repo1)
+  std::uint64_t missing_chunks = 0;   // neither
 };
 
 // Reads every commit, record page and descriptor reachable from the refs once (shared subtrees
