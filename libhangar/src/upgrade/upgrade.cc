@@ -81,14 +81,15 @@ std::map<std::string, Digest> build_and_verify(const fs::path& root, const fs::p
   std::uint64_t done = 0;
   for (const auto& id : h.commits) {
     conv.convert_commit(id);
-    if (progress) progress(++done, total);
-    if (done == 1) failpoint("upgrade-converting");
+    if (progress) progress(done + 1, total);
+    if (++done == 1) failpoint("upgrade-converting");
   }
   conv.write_refs_and_config(h);
   failpoint("upgrade-converted");
   upgrade::verify_upgrade(old, h, conv, repo, [&](std::uint64_t n) {
     if (progress) progress(done + n, total);
   });
+  failpoint("upgrade-checked");
   std::map<std::string, Digest> refs;
   for (const auto& [name, id] : h.refs) refs.emplace(name, conv.commit_of(id));
   return refs;
