@@ -89,6 +89,12 @@ class HttpTransport final : public Transport {
                                        std::to_string(info.protocol) + " (at least " +
                                        std::to_string(server_min) + "), newer than this hangar's " +
                                        std::to_string(protocol::kVersion) + "; upgrade hangar");
+    if (info.protocol == 1)  // hangar of storage format 1 (docs/decisions/0015)
+      fail(ErrorCode::Unsupported,
+           "remote " + url_ + " is a hangar of storage format 1 (protocol 1), which this hangar " +
+               "(protocol " + std::to_string(protocol::kVersion) +
+               ") does not speak: upgrade the server's hangar and run 'hangar upgrade' on the "
+               "repository it serves");
     if (info.protocol < protocol::kMinVersion)
       fail(ErrorCode::Unsupported,
            "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +

@@ -172,6 +172,13 @@ ok -C c1 commit -m "feature: again"
 HANGAR_TOKEN=wtok ok -C c1 push origin feature
 [[ $(digest_of r1 feature) == "$(digest_of c1 feature)" ]] || die "push over HTTP"
 unserve "$SERVER_PID"
+# A server of format 1 (one that speaks protocol 1) is refused by clone and fetch, naming upgrade.
+HANGAR_TEST_SERVER_PROTOCOL=1 serve r1
+fails 3 "is a hangar of storage format 1 \(protocol 1\).*run 'hangar upgrade' on the repository it serves" clone "$URL" c3
+[[ ! -e c3 ]] || die "a refused clone left a folder"
+ok -C c1 remote set-url origin "$URL"
+fails 3 "storage format 1.*'hangar upgrade'" -C c1 fetch origin
+unserve "$SERVER_PID"
 
 # ---- kill -9 at every step of the upgrade ------------------------------------------------------
 stopped() { [[ $(awk '{ print $3 }' "/proc/$BG_PID/stat" 2>/dev/null) == T ]]; }
