@@ -68,8 +68,14 @@ start() {
 # stop_with SIGNAL: sends SIGNAL to the hangar that start began and waits for it (10 s at most:
 # then it is killed); its exit code in $RC, its output in $OUT/$ERR.
 stop_with() {
-  local i
   kill -s "$1" "$BG_PID"
+  reap
+}
+
+# reap: waits for the hangar that start began to end (10 s at most: then it is killed); its exit
+# code in $RC, its output in $OUT/$ERR.
+reap() {
+  local i
   for ((i = 0; i < 500; i++)); do
     kill -0 "$BG_PID" 2>/dev/null || break
     sleep 0.02

@@ -215,15 +215,6 @@ HANGAR_FAILPOINT=upgrade-converted:stop start upgrade i1
 await "upgrade to stop" stopped
 kill -INT "$BG_PID"
 kill -CONT "$BG_PID"
-for ((i = 0; i < 500; i++)); do
-  kill -0 "$BG_PID" 2>/dev/null || break
-  sleep 0.02
-done
-set +e
-wait "$BG_PID"
-RC=$?
-set -e
-mv "$T/.bg.out" "$OUT"
-mv "$T/.bg.err" "$ERR"
+reap
 failed 130 "interrupted; the repository is unchanged \(storage format 1\)" "upgrade i1 (SIGINT)"
 [[ $(treehash i1/.hangar) == "$old_tree" && ! -e i1/.hangar.upgrade ]] || die "SIGINT changed i1"
