@@ -35,7 +35,7 @@ storage::Chunks open_chunks(const fs::path& dir, bool writable) {
 }
 
 std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::path& dot,
-                                              Repository::Mode mode) {
+                                              Repository::Mode mode, bool unsynced = false) {
   std::error_code ec;
   if (!fs::is_directory(dot, ec))
     fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
@@ -49,6 +49,7 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
   if (write) lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
   lmdb::EnvOptions opts;
   opts.read_only = !write;
+  opts.no_sync = unsynced;
   lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables, opts);
   MetaStore objects(meta.table("objects"));
   RefStore refs(meta.table("refs"));
@@ -136,8 +137,9 @@ struct RepoAccess {
   static Repository make(std::unique_ptr<RepoState> state) { return Repository(std::move(state)); }
 };
 
-Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode mode) {
-  return RepoAccess::make(open_state(root, dot, mode));
+Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode mode,
+                   bool unsynced) {
+  return RepoAccess::make(open_state(root, dot, mode, unsynced));
 }
 
 void init_at(const fs::path& dot, const UserIdentity& user) {

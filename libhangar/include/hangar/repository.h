@@ -226,10 +226,12 @@ class Repository {
 
 namespace detail {
 // For `hangar upgrade` (upgrade.h), which builds the new repository next to the old one: init
-// and open a repository whose folder is `dot` rather than <root>/.hangar.
+// and open a repository whose folder is `dot` rather than <root>/.hangar. With `unsynced` the
+// meta environment's commits are not fsynced (MDB_NOSYNC): for a repository that counts only
+// once its files have been fsynced after it was closed.
 void init_at(const std::filesystem::path& dot, const UserIdentity& user);
 Repository open_at(const std::filesystem::path& root, const std::filesystem::path& dot,
-                   Repository::Mode mode);
+                   Repository::Mode mode, bool unsynced = false);
 }  // namespace detail
 
 // Validates a branch name with git's rules; throws InvalidArgument naming the rule broken.

@@ -75,7 +75,8 @@ std::map<std::string, Digest> build_and_verify(const fs::path& root, const fs::p
                                                format1::Repo1& old, const upgrade::History1& h,
                                                const ProgressFn& progress) {
   detail::init_at(up, UserIdentity{});
-  Repository repo = detail::open_at(root, up, Repository::Mode::Write);
+  // Unsynced: nothing in `up` counts before mark_verified() fsyncs all of it.
+  Repository repo = detail::open_at(root, up, Repository::Mode::Write, true);
   upgrade::Converter conv(old, repo);
   const std::uint64_t total = 2 * h.commits.size();
   std::uint64_t done = 0;
