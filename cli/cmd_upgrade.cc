@@ -18,6 +18,10 @@ struct UpgradeArgs {
   bool keep_old = false;
 };
 
+std::string count(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f s", s);
@@ -58,8 +62,9 @@ std::string borrowed_text(const UpgradeReport& r) {
   std::string from;
   for (const auto& [remote, path] : r.chunk_sources)
     from += (from.empty() ? "" : ", ") + ("remote '" + remote + "' ('" + path.string() + "')");
-  return "  " + std::to_string(r.borrowed_chunks) + " chunks that were not local were read from " +
-         from + "\n";
+  const bool one = r.borrowed_chunks == 1;
+  return "  " + count(r.borrowed_chunks, "chunk", "chunks") + (one ? " that was" : " that were") +
+         " not local " + (one ? "was" : "were") + " read from " + from + "\n";
 }
 
 void print_report(std::ostream& out, const UpgradeReport& r) {
@@ -70,10 +75,13 @@ void print_report(std::ostream& out, const UpgradeReport& r) {
   }
   out << "upgraded '" << r.root.string() << "' from storage format 1 to 2 in "
       << seconds_text(r.seconds) << "\n"
-      << "  " << r.commits << " commits, " << r.branches << " branches, " << r.remote_refs
-      << " remote-tracking refs; HEAD on '" << r.head_branch << "'\n"
-      << "  " << r.columns << " columns, " << r.samples << " samples, " << r.chunks
-      << " chunks (" << human_bytes(r.chunk_bytes) << ")\n"
+      << "  " << count(r.commits, "commit", "commits") << ", "
+      << count(r.branches, "branch", "branches") << ", "
+      << count(r.remote_refs, "remote-tracking ref", "remote-tracking refs") << "; HEAD on '"
+      << r.head_branch << "'\n"
+      << "  " << count(r.columns, "column", "columns") << ", "
+      << count(r.samples, "sample", "samples") << ", " << count(r.chunks, "chunk", "chunks")
+      << " (" << human_bytes(r.chunk_bytes) << ")\n"
       << borrowed_text(r) << "  verified: every sample of every commit re-read and identical, fsck clean\n"
       << "  on disk: " << human_bytes(r.disk_bytes_before) << " before, "
       << human_bytes(r.disk_bytes_after) << " after\n";
