@@ -216,7 +216,7 @@ auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descript
 }  // namespace
 
 Tensor Checkout::read(const SampleRef& ref) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   return read_lazily(*state_, ref, d, [&] {
     Tensor t = new_tensor(d);
     read_sample_into(&state_->repo->chunks, state_->reader, d, t.mutable_data(),
@@ -226,7 +226,7 @@ Tensor Checkout::read(const SampleRef& ref) const {
 }
 
 void Checkout::read_into(const SampleRef& ref, MutableByteView out) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   if (out.size() != d.nbytes())
     fail(ErrorCode::InvalidArgument,
          "buffer of " + std::to_string(out.size()) + " bytes for sample '" + ref.key.to_string() +
@@ -242,7 +242,7 @@ void Checkout::set_read_threads(unsigned threads) noexcept {
 }
 
 Tensor Checkout::read_slice(const SampleRef& ref, const Slice& slice) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   const ResolvedSlice resolved = resolve_slice(slice, d.shape);
   return read_lazily(*state_, ref, d, [&] {  // decodes only the chunks it touches
     return read_sample_slice(state_->reader, d, resolved, &state_->repo->chunks,
@@ -264,7 +264,9 @@ Tensor Checkout::get_slice(std::string_view column, const Key& key,
 }
 
 bool Checkout::is_local(const SampleRef& ref) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  if (ref.sample.is_inline())  // one location lookup, no descriptor
+    return !ref.sample.has_chunk() || state_->reader.find(ref.sample.digest()).has_value();
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   return sample_is_local(state_->reader, d);
 }
 
@@ -272,14 +274,15 @@ std::uint64_t Checkout::fetch_missing(std::span<const SampleRef> refs) const {
   std::unordered_set<Digest> seen;
   std::vector<Digest> missing;
   for (const SampleRef& ref : refs)
-    missing_chunks_of(state_->reader, state_->repo->load_descriptor(state_->txn, ref.sample),
+    missing_chunks_of(state_->reader, state_->repo->descriptor_of(state_->txn, ref.sample),
                       seen, missing);
   if (missing.empty() || !state_->repo->fetch_chunks(missing)) return 0;
   return missing.size();
 }
 
 Shape Checkout::sample_shape(const SampleRef& ref) const {
-  return state_->repo->load_descriptor(state_->txn, ref.sample).shape;
+  if (ref.sample.is_inline()) return ref.sample.shape();
+  return state_->repo->descriptor_of(state_->txn, ref.sample).shape;
 }
 
 void Checkout::for_each(std::string_view column,

@@ -30,6 +30,11 @@ Descriptor RepoState::load_descriptor(const lmdb::Txn& txn, const Digest& id) co
   return decode_descriptor(objects.get(txn, ObjectKind::Descriptor, id));
 }
 
+Descriptor RepoState::descriptor_of(const lmdb::Txn& txn, const SampleId& sample) const {
+  if (sample.is_inline()) return inline_descriptor(sample);
+  return load_descriptor(txn, sample.digest());
+}
+
 std::map<std::string, ColumnBase> RepoState::commit_columns(
     const lmdb::Txn& txn, const std::optional<Digest>& commit) const {
   std::map<std::string, ColumnBase> out;
@@ -102,8 +107,8 @@ std::size_t RepoState::stage_samples(const std::string& column,
     if (undo) undo->truncate(undo_mark);  // a replayed write starts over
     for (const auto& [key, s] : samples) {
       if (undo) undo->add(key, staging.find_sample(txn, column, key));
-      objects.put(txn, s.descriptor);
-      RecordValue value{s.id, s.nbytes};
+      if (!s.descriptor.empty()) objects.put(txn, s.descriptor);  // not for inline samples
+      const RecordValue value = s.value();
       std::optional<RecordValue> old;
       if (!it->second.root.is_zero()) old = find_record(pages, it->second.root, key);
       if (old && *old == value)

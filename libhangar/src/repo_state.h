@@ -72,6 +72,9 @@ struct RepoState {
   Commit load_commit(const lmdb::Txn& txn, const Digest& id) const;
   ColumnSchema load_schema(const lmdb::Txn& txn, const Digest& id) const;
   Descriptor load_descriptor(const lmdb::Txn& txn, const Digest& id) const;
+  // The descriptor `sample` stands for: built from an inline sample (no lookup), else the
+  // descriptor object. Throws: NotFound, Corrupt.
+  Descriptor descriptor_of(const lmdb::Txn& txn, const SampleId& sample) const;
 
   // Columns of `commit` (none when nullopt).
   std::map<std::string, ColumnBase> commit_columns(const lmdb::Txn& txn,

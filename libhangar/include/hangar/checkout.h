@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <hangar/key.h>
+#include <hangar/sample_id.h>
 #include <hangar/schema.h>
 #include <hangar/slice.h>
 #include <hangar/storage/digest.h>
@@ -18,11 +19,12 @@
 
 namespace hangar {
 
-// One sample's record: where its bytes are (the descriptor digest) and how many bytes it holds.
+// One sample's record: which sample it holds (inline: dtype, shape and chunk; or a descriptor
+// object's id; see sample_id.h) and how many bytes it holds.
 struct SampleRef {
   Key key;
   std::optional<Key> subkey;  // set for nested columns
-  Digest sample;
+  SampleId sample;
   std::uint64_t nbytes = 0;
 };
 
@@ -95,7 +97,7 @@ class Checkout {
   // Throws: NotLocal (the fetcher's source cannot be reached), Corrupt, NoSpace, Io,
   // Interrupted.
   std::uint64_t fetch_missing(std::span<const SampleRef> refs) const;
-  // The sample's shape (from its descriptor; no chunk is read). Throws: Corrupt.
+  // The sample's shape (inline, or from its descriptor; no chunk is read). Throws: Corrupt.
   Shape sample_shape(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.
   void for_each(std::string_view column, const std::function<bool(const SampleRef&)>& visit) const;
