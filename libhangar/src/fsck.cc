@@ -111,6 +111,7 @@ class Checker {
   void check_descriptor(const Digest& id, const std::string& from) {
     if (!seen_descriptors_.insert(id).second) return;
     ++report_.samples;
+    st_.descriptor_loads.fetch_add(1, std::memory_order_relaxed);
     const auto b = fetch(ObjectKind::Descriptor, id, from);
     if (!b) return;
     try {

@@ -27,6 +27,7 @@ ColumnSchema RepoState::load_schema(const lmdb::Txn& txn, const Digest& id) cons
 }
 
 Descriptor RepoState::load_descriptor(const lmdb::Txn& txn, const Digest& id) const {
+  descriptor_loads.fetch_add(1, std::memory_order_relaxed);
   return decode_descriptor(objects.get(txn, ObjectKind::Descriptor, id));
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -60,6 +61,9 @@ struct RepoState {
   std::shared_ptr<ChunkFetcher> fetcher;
   // Serializes the chunk writes of fetched chunks (Chunks::write: one writer thread).
   mutable std::mutex fetch_mutex;
+  // Descriptor objects read so far (load_descriptor): a statistic, so that tests can check
+  // that samples held inline are read, summed up, diffed and checked without one.
+  mutable std::atomic<std::uint64_t> descriptor_loads{0};
 
   // Throws Internal unless opened for writing.
   void require_write() const;
