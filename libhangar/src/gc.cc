@@ -125,7 +125,7 @@ GcReport gc(Repository& repo, bool dry_run) try {
     });
   }
 
-  // The index: entries no reachable descriptor names. Chunks::reclaim removes them in one
+  // The index: entries no reachable sample (inline, or through its descriptor) names. Chunks::reclaim removes them in one
   // index txn before it deletes any byte, so a crash leaves no entry pointing at lost bytes.
   std::vector<Digest> dead_chunks;
   {
