@@ -33,7 +33,9 @@ struct CheckoutState {
         staged(s),
         columns(s ? r.staged_columns(txn) : r.commit_columns(txn, c)),
         pages(r.objects, txn),
-        reader(r.chunks.reader()) {}
+        reader(r.chunks.reader()) {
+    pages.release_every(&r.meta);
+  }
 
   std::string where() const {
     if (staged) return "the staged state";

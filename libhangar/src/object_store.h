@@ -43,11 +43,18 @@ class TxnPageStore final : public PageStore {
       : store_(store), txn_(txn), write_(write) {}
   ByteView get_page(const Digest& id) override;
   void put_page(const Digest& id, ByteView bytes) override;
+  // Readers that walk many pages (a whole-column scan maps a page of the meta env per ~128
+  // records, and the kernel maps up to 64 KiB around each fault): release `env`'s mapped pages
+  // every kPagesPerRelease pages read, so a scan keeps a bounded part of the env resident.
+  // Views stay valid (the pages fault back in from the page cache).
+  void release_every(const lmdb::Env* env) noexcept { release_env_ = env; }
 
  private:
   const MetaStore& store_;
   const lmdb::Txn& txn_;
   lmdb::WriteTxn* write_;
+  const lmdb::Env* release_env_ = nullptr;
+  std::uint64_t reads_ = 0;
 };
 
 }  // namespace hangar

@@ -19,6 +19,7 @@
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -235,6 +236,7 @@ struct ChunkReader::Impl {
   const Chunks::State* chunks;
   lmdb::ReadTxn index_txn;
   std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers;
+  std::uint64_t lookups = 0;
 
   ChunkStore::Reader& reader_for(BackendCode code) {
     auto it = readers.find(code);
@@ -252,6 +254,11 @@ ChunkReader::~ChunkReader() = default;
 std::optional<ChunkLocation> ChunkReader::find(const Digest& digest) {
   lmdb::ReadTxn& txn = impl_->index_txn;
   if (txn.is_reset()) txn.renew();
+  static const std::uint64_t every = [] {
+    const char* v = std::getenv("HANGAR_INDEX_RELEASE");
+    return v ? std::strtoull(v, nullptr, 10) : 0;
+  }();
+  if (every && ++impl_->lookups % every == 0) impl_->chunks->index.env().release_mapped_pages();
   auto loc = impl_->chunks->index.find(txn, digest);
   if (!loc) {  // maybe written after our snapshot: look once more at the newest state
     txn.refresh();

@@ -64,6 +64,7 @@ class LocationIndex {
                 const std::function<void(const Digest&, const ChunkLocation&)>& fn) const;
 
   lmdb::Env& env() noexcept { return env_; }
+  const lmdb::Env& env() const noexcept { return env_; }
 
  private:
   LocationIndex(lmdb::Env env);
