@@ -114,15 +114,39 @@ std::uint64_t Checkout::nbytes(std::string_view column) const {
 
 ColumnStats Checkout::stats(std::string_view column) const {
   ColumnStats s;
+  auto local = [&](std::uint64_t nbytes) {
+    ++s.local_count;
+    s.local_nbytes += nbytes;
+  };
+  // A repository that cannot lack chunks (no clone, no remote) holds every chunk it references:
+  // nothing to look up. Otherwise the chunks of inline samples are looked up in batches, in
+  // index order (ChunkReader::find_many), so that the lookups of a large column map a bounded
+  // part of the location index.
+  const bool all_local = !state_->repo->may_lack_chunks();
+  std::vector<Digest> batch;
+  std::vector<std::uint64_t> batch_nbytes;
+  auto flush = [&] {
+    const auto found = state_->reader.find_many(batch);
+    for (std::size_t i = 0; i < found.size(); ++i)
+      if (found[i]) local(batch_nbytes[i]);
+    batch.clear();
+    batch_nbytes.clear();
+  };
   for_each(column, [&](const SampleRef& ref) {
     ++s.count;
     s.nbytes += ref.nbytes;
-    if (is_local(ref)) {
-      ++s.local_count;
-      s.local_nbytes += ref.nbytes;
+    if (all_local || (ref.sample.is_inline() && !ref.sample.has_chunk())) {
+      local(ref.nbytes);
+    } else if (ref.sample.is_inline()) {
+      batch.push_back(ref.sample.digest());
+      batch_nbytes.push_back(ref.nbytes);
+      if (batch.size() == kLookupBatch) flush();
+    } else if (is_local(ref)) {
+      local(ref.nbytes);
     }
     return true;
   });
+  flush();
   return s;
 }
 
@@ -285,6 +309,38 @@ std::uint64_t Checkout::fetch_missing(std::span<const SampleRef> refs) const {
 Shape Checkout::sample_shape(const SampleRef& ref) const {
   if (ref.sample.is_inline()) return ref.sample.shape();
   return state_->repo->descriptor_of(state_->txn, ref.sample).shape;
+}
+
+void Checkout::read_all(std::string_view column,
+                        const std::function<bool(const SampleRef&, Tensor&)>& visit) const {
+  std::vector<SampleRef> refs;
+  refs.reserve(kLookupBatch);
+  std::vector<Digest> chunks;
+  bool go = true;
+  auto flush = [&] {
+    chunks.clear();
+    for (const SampleRef& ref : refs) {
+      if (ref.sample.is_inline()) {
+        if (ref.sample.has_chunk()) chunks.push_back(ref.sample.digest());
+      } else {
+        const Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
+        chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
+      }
+    }
+    state_->reader.prefetch(chunks);  // the batch's locations, looked up in index order
+    for (const SampleRef& ref : refs) {
+      Tensor t = read(ref);
+      if (!(go = visit(ref, t))) break;
+    }
+    refs.clear();
+  };
+  for_each(column, [&](const SampleRef& ref) {
+    refs.push_back(ref);
+    if (refs.size() == kLookupBatch) flush();
+    return go;
+  });
+  if (go && !refs.empty()) flush();
+  state_->reader.prefetch({});
 }
 
 void Checkout::for_each(std::string_view column,

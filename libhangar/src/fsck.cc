@@ -133,11 +133,7 @@ class Checker {
     std::vector<Digest> wanted;
     wanted.reserve(chunk_refs_.size());
     for (const auto& [c, ref] : chunk_refs_) wanted.push_back(c);
-    const auto& values = st_.config.values;
-    const bool clone = !st_.config.get("clone.remote").empty() ||
-                       std::any_of(values.begin(), values.end(), [](const auto& kv) {
-                         return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
-                       });
+    const bool clone = st_.may_lack_chunks();
     for (const Digest& c : st_.chunks.missing(wanted)) {
       if (clone) {
         ++report_.not_local;

@@ -3,8 +3,6 @@
 
 #include <hangar/error.h>
 
-#include <cstdlib>
-
 namespace hangar {
 
 std::string_view object_kind_name(ObjectKind kind) noexcept {
@@ -49,11 +47,7 @@ bool MetaStore::contains(const lmdb::Txn& txn, const Digest& id) const {
 }
 
 ByteView TxnPageStore::get_page(const Digest& id) {
-  static const std::uint64_t every = [] {
-    const char* v = std::getenv("HANGAR_META_RELEASE");
-    return v ? std::strtoull(v, nullptr, 10) : 0;
-  }();
-  if (release_env_ && every && ++reads_ % every == 0) release_env_->release_mapped_pages();
+  if (release_env_ && ++reads_ % kPagesPerRelease == 0) release_env_->release_mapped_pages();
   return store_.get(txn_, ObjectKind::LeafPage, id);
 }
 

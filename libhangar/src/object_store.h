@@ -48,6 +48,9 @@ class TxnPageStore final : public PageStore {
   // every kPagesPerRelease pages read, so a scan keeps a bounded part of the env resident.
   // Views stay valid (the pages fault back in from the page cache).
   void release_every(const lmdb::Env* env) noexcept { release_env_ = env; }
+  // 256 pages and their fault-around neighbours: at most ~16 MiB of the env. Decoding ~128
+  // records per page costs far more than faulting a page back in.
+  static constexpr std::uint64_t kPagesPerRelease = 256;
 
  private:
   const MetaStore& store_;

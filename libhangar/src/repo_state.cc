@@ -3,6 +3,8 @@
 
 #include <hangar/error.h>
 
+#include <algorithm>
+
 #include "backend_choice.h"
 
 namespace hangar::detail {
@@ -10,6 +12,15 @@ namespace hangar::detail {
 void RepoState::require_write() const {
   if (mode != Repository::Mode::Write)
     fail(ErrorCode::Internal, "repository '" + root.string() + "' was opened read-only");
+}
+
+bool RepoState::may_lack_chunks() const {
+  const auto& values = config.values;
+  return fetcher != nullptr || !config.get("clone.remote").empty() ||
+         config.get("fetch.lazy") == "true" ||
+         std::any_of(values.begin(), values.end(), [](const auto& kv) {
+           return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
+         });
 }
 
 std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {
@@ -130,6 +141,21 @@ void RepoState::unstage(const std::string& column, const Undo& undo) {
         staging.erase_sample(txn, column, key);
     });
   });
+}
+
+void RepoState::clear_staged_samples(const std::string& column) {
+  constexpr std::size_t kPerTxn = 65536;
+  for (bool more = true; more;) {
+    meta.write([&](lmdb::WriteTxn& txn) {
+      std::vector<Bytes> keys;
+      staging.for_each_sample(txn, column, [&](ByteView key, const StagedSample&) {
+        keys.emplace_back(key.begin(), key.end());
+        return keys.size() < kPerTxn;
+      });
+      for (const Bytes& k : keys) staging.erase_sample(txn, column, k);
+      more = keys.size() == kPerTxn;
+    });
+  }
 }
 
 void RepoState::Undo::add(ByteView key, const std::optional<StagedSample>& previous) {

@@ -67,6 +67,11 @@ struct RepoState {
 
   // Throws Internal unless opened for writing.
   void require_write() const;
+  // True when referenced chunks may be absent here: a clone (clone.remote set), a repository
+  // with a remote (drop-data drops only what a remote holds), or one that reads lazily (a
+  // fetcher installed, fetch.lazy set). Otherwise every chunk a record references is local
+  // (fsck reports one that is not as damage).
+  bool may_lack_chunks() const;
   // Fetches `missing` (chunk digests not local) through `fetcher` and stores them; false when
   // no fetcher is installed, or the chunk store is read-only and fetch.lazy is not set.
   // Throws: like ChunkFetcher::fetch; NotLocal (lazy, but the chunk store is read-only).
@@ -97,6 +102,9 @@ struct RepoState {
   std::size_t stage_samples(const std::string& column,
                      std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo = nullptr);
   void unstage(const std::string& column, const Undo& undo);
+  // Removes every staged sample of `column`, in transactions of a bounded number of deletes
+  // (a rollback of a large import). Throws: NoSpace, Io.
+  void clear_staged_samples(const std::string& column);
 };
 
 // What stage_samples() replaced, for unstage(): the record keys in staging order, packed (the

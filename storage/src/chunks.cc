@@ -19,7 +19,7 @@
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
 
-#include <cstdlib>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -236,7 +236,8 @@ struct ChunkReader::Impl {
   const Chunks::State* chunks;
   lmdb::ReadTxn index_txn;
   std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers;
-  std::uint64_t lookups = 0;
+  // prefetch(): locations by digest, sorted by digest.
+  std::vector<std::pair<Digest, ChunkLocation>> prefetched;
 
   ChunkStore::Reader& reader_for(BackendCode code) {
     auto it = readers.find(code);
@@ -246,7 +247,7 @@ struct ChunkReader::Impl {
 };
 
 ChunkReader::ChunkReader(const Chunks::State* chunks)
-    : impl_(std::make_unique<Impl>(Impl{chunks, chunks->index.begin_read(), {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{chunks, chunks->index.begin_read(), {}, {}})) {}
 ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
 ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
 ChunkReader::~ChunkReader() = default;
@@ -254,17 +255,54 @@ ChunkReader::~ChunkReader() = default;
 std::optional<ChunkLocation> ChunkReader::find(const Digest& digest) {
   lmdb::ReadTxn& txn = impl_->index_txn;
   if (txn.is_reset()) txn.renew();
-  static const std::uint64_t every = [] {
-    const char* v = std::getenv("HANGAR_INDEX_RELEASE");
-    return v ? std::strtoull(v, nullptr, 10) : 0;
-  }();
-  if (every && ++impl_->lookups % every == 0) impl_->chunks->index.env().release_mapped_pages();
+  if (!impl_->prefetched.empty()) {
+    const auto& p = impl_->prefetched;
+    auto it = std::lower_bound(p.begin(), p.end(), digest,
+                               [](const auto& e, const Digest& d) { return e.first < d; });
+    if (it != p.end() && it->first == digest) return it->second;
+  }
   auto loc = impl_->chunks->index.find(txn, digest);
   if (!loc) {  // maybe written after our snapshot: look once more at the newest state
     txn.refresh();
     loc = impl_->chunks->index.find(txn, digest);
   }
   return loc;
+}
+
+std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const Digest> digests) {
+  std::vector<std::optional<ChunkLocation>> out(digests.size());
+  std::vector<std::uint32_t> order(digests.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return digests[a] < digests[b]; });
+  lmdb::ReadTxn& txn = impl_->index_txn;
+  if (txn.is_reset()) txn.renew();
+  const lmdb::Env& env = impl_->chunks->index.env();
+  std::uint64_t lookups = 0;
+  bool missing = false;
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      if (!missing) break;
+      txn.refresh();  // maybe written after our snapshot: look once more at the newest state
+    }
+    for (std::uint32_t i : order) {
+      if (out[i]) continue;
+      if (++lookups % kLookupsPerRelease == 0) env.release_mapped_pages();
+      out[i] = impl_->chunks->index.find(txn, digests[i]);
+      missing = missing || !out[i];
+    }
+  }
+  env.release_mapped_pages();
+  return out;
+}
+
+void ChunkReader::prefetch(std::span<const Digest> digests) {
+  impl_->prefetched.clear();
+  std::vector<std::optional<ChunkLocation>> found = find_many(digests);
+  for (std::size_t i = 0; i < digests.size(); ++i)
+    if (found[i]) impl_->prefetched.emplace_back(digests[i], std::move(*found[i]));
+  std::sort(impl_->prefetched.begin(), impl_->prefetched.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 std::optional<std::uint32_t> ChunkReader::raw_size(const Digest& digest) {
@@ -322,11 +360,13 @@ Bytes ChunkReader::read(const Digest& digest) {
 }
 
 void ChunkReader::refresh() {
+  impl_->prefetched.clear();
   impl_->index_txn.refresh();
   for (auto& [code, r] : impl_->readers) r->refresh();
 }
 
 void ChunkReader::release() noexcept {
+  impl_->prefetched.clear();
   impl_->index_txn.reset();
   for (auto& [code, r] : impl_->readers) r->release();
 }

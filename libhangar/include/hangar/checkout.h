@@ -57,7 +57,9 @@ class Checkout {
   const ColumnSchema& schema(std::string_view column) const;
   std::uint64_t count(std::string_view column) const;
   std::uint64_t nbytes(std::string_view column) const;
-  // Walks every sample (O(count) index lookups). Throws: NotFound.
+  // Walks every sample. The local counts need a location lookup per sample only where chunks
+  // may be missing (a clone, or a repository with a remote); they are made in batches in index
+  // order. Throws: NotFound.
   ColumnStats stats(std::string_view column) const;
 
   // The key a user means by command-line `text`: Key::parse(text), except that a canonical
@@ -101,6 +103,15 @@ class Checkout {
   Shape sample_shape(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.
   void for_each(std::string_view column, const std::function<bool(const SampleRef&)>& visit) const;
+  // Reads every sample of `column` in key order and visits it with its tensor (which the
+  // visitor may move from); stop early by returning false. For whole-column reads: the chunk
+  // locations of each batch of kLookupBatch samples are looked up together in the location
+  // index's order, so a read of a large column keeps a bounded part of the index resident
+  // (read() in a for_each loop ends up mapping all of it). Throws: like read().
+  void read_all(std::string_view column,
+                const std::function<bool(const SampleRef&, Tensor&)>& visit) const;
+  // Samples per batch of read_all(), and of the location lookups of stats().
+  static constexpr std::size_t kLookupBatch = 16384;
 
  private:
   friend class Repository;

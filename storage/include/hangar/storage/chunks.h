@@ -161,6 +161,20 @@ class ChunkReader {
   std::optional<ChunkLocation> find(const Digest& digest);
   std::optional<std::uint32_t> raw_size(const Digest& digest);
 
+  // find() of many digests, looked up in digest order: the index is a B-tree keyed by digest,
+  // so sorted lookups visit its pages in key order, each once per call, where lookups in the
+  // callers' order (a column's record order) land anywhere in the file. The index's mapped
+  // pages are released every kLookupsPerRelease lookups, so checking or reading a whole column
+  // keeps at most ~16 MiB of even a very large index resident (a random lookup maps up to
+  // 64 KiB: the page and its neighbours). Returns one entry per digest, in input order.
+  // Throws: Corrupt, Io.
+  std::vector<std::optional<ChunkLocation>> find_many(std::span<const Digest> digests);
+  static constexpr std::uint64_t kLookupsPerRelease = 256;
+  // Looks `digests` up with find_many() and keeps their locations, so that the next reads of
+  // them look nothing up (a batch of a whole-column read). Replaces what an earlier prefetch
+  // kept; refresh() and release() forget it. Throws: Corrupt, Io.
+  void prefetch(std::span<const Digest> digests);
+
   // Decodes the chunk into `out` (out.size() must equal its raw_size) and re-hashes it;
   // zero-copy from the LMDB map where the backend allows.
   // Throws: NotLocal "chunk <hex> is not local", InvalidArgument (out size),
