@@ -1,6 +1,5 @@
 // hangar import COLUMN PATH ... | export COLUMN DIR ...
 #include <hangar/io.h>
-#include <hangar/maintenance.h>
 #include <hangar/repository.h>
 
 #include <algorithm>
@@ -43,10 +42,6 @@ void run_import(Context& ctx, const ImportArgs& args) {
   options.jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   options.progress = progress.callback();
   const ImportResult r = import_files(repo, options);
-  // Many random digests were inserted into the location index: lay it out in key order again,
-  // so that whole-column reads look locations up sequentially (skipped, at no cost, when
-  // another process has the chunk store open).
-  if (r.new_chunks >= kCompactAfterChunks) (void)compact_chunk_store(repo);
   progress.finish();
   if (ctx.json) {
     print_json(ctx.out, Json{{"column", args.column},

@@ -32,13 +32,6 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
 
 }  // namespace
 
-SpaceReport compact_chunk_store(Repository& repo) {
-  detail::RepoState& st = detail::state_of(repo);
-  st.require_write();
-  const storage::ReclaimReport r = st.chunks.reclaim({});
-  return SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
-}
-
 DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks) {
   detail::RepoState& st = detail::state_of(repo);
   st.require_write();

@@ -278,7 +278,11 @@ std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const
   lmdb::ReadTxn& txn = impl_->index_txn;
   if (txn.is_reset()) txn.renew();
   const lmdb::Env& env = impl_->chunks->index.env();
-  std::uint64_t lookups = 0;
+  // A page fault maps the page and more (its neighbours, or a whole large folio): what the
+  // lookups map is measured, not guessed. The index's pages are released whenever the
+  // process's resident file pages have grown by kReleaseBytes since the last release. An index
+  // that fits stays mapped; a large one is walked through a window of about kReleaseBytes.
+  std::uint64_t lookups = 0, resident_at_release = lmdb::resident_file_bytes();
   bool missing = false;
   for (int pass = 0; pass < 2; ++pass) {
     if (pass == 1) {
@@ -287,12 +291,19 @@ std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const
     }
     for (std::uint32_t i : order) {
       if (out[i]) continue;
-      if (++lookups % kLookupsPerRelease == 0) env.release_mapped_pages();
+      if (++lookups % kLookupsPerCheck == 0) {
+        const std::uint64_t resident = lmdb::resident_file_bytes();
+        if (resident > resident_at_release + kReleaseBytes) {
+          env.release_mapped_pages();
+          resident_at_release = lmdb::resident_file_bytes();
+        } else {
+          resident_at_release = std::min(resident_at_release, resident);
+        }
+      }
       out[i] = impl_->chunks->index.find(txn, digests[i]);
       missing = missing || !out[i];
     }
   }
-  env.release_mapped_pages();
   return out;
 }
 

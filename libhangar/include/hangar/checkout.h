@@ -111,7 +111,7 @@ class Checkout {
   void read_all(std::string_view column,
                 const std::function<bool(const SampleRef&, Tensor&)>& visit) const;
   // Samples per batch of read_all(), and of the location lookups of stats().
-  static constexpr std::size_t kLookupBatch = 16384;
+  static constexpr std::size_t kLookupBatch = 32768;
 
  private:
   friend class Repository;

@@ -97,15 +97,4 @@ struct DropChunksReport {
 // Throws: Internal (read-only repo), NoSpace, Corrupt, Io.
 DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks);
 
-// Compacts the chunk store's LMDB files (storage::Chunks::reclaim with nothing to drop: what gc
-// ends with) when no other process has the store open; otherwise changes nothing and reports the
-// free pages as pending. Random inserts (an import: chunk digests are random) leave the location
-// index's pages scattered over its file; a compacted index has them in key order, so the
-// index-ordered lookups of a whole-column read (Checkout::read_all) read it sequentially
-// instead of faulting a page per lookup (decision 0014). 'hangar import' calls it after an
-// import of kCompactAfterChunks new chunks or more.
-// REQUIRES: like drop_local_chunks. Throws: Internal (read-only repo), NoSpace, Corrupt, Io.
-SpaceReport compact_chunk_store(Repository& repo);
-inline constexpr std::uint64_t kCompactAfterChunks = 65536;
-
 }  // namespace hangar

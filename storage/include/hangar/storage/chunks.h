@@ -163,13 +163,15 @@ class ChunkReader {
 
   // find() of many digests, looked up in digest order: the index is a B-tree keyed by digest,
   // so sorted lookups visit its pages in key order, each once per call, where lookups in the
-  // callers' order (a column's record order) land anywhere in the file. The index's mapped
-  // pages are released every kLookupsPerRelease lookups, so checking or reading a whole column
-  // keeps at most ~16 MiB of even a very large index resident (a random lookup maps up to
-  // 64 KiB: the page and its neighbours). Returns one entry per digest, in input order.
-  // Throws: Corrupt, Io.
+  // callers' order (a column's record order) land anywhere in the file; in a compacted index
+  // (pages in key order) they read it forward. Every kLookupsPerCheck lookups it checks the
+  // process's resident file pages (lmdb::resident_file_bytes) and releases the index's mapped
+  // pages when they grew by kReleaseBytes, so checking or reading a whole column keeps about
+  // that much of even a very large index resident, while an index that fits stays mapped.
+  // Returns one entry per digest, in input order. Throws: Corrupt, Io.
   std::vector<std::optional<ChunkLocation>> find_many(std::span<const Digest> digests);
-  static constexpr std::uint64_t kLookupsPerRelease = 256;
+  static constexpr std::uint64_t kReleaseBytes = std::uint64_t{8} << 20;
+  static constexpr std::uint64_t kLookupsPerCheck = 256;
   // Looks `digests` up with find_many() and keeps their locations, so that the next reads of
   // them look nothing up (a batch of a whole-column read). Replaces what an earlier prefetch
   // kept; refresh() and release() forget it. Throws: Corrupt, Io.
