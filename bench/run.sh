@@ -204,8 +204,15 @@ fi
 mode=""
 [ $quick = 1 ] && mode="--quick"
 [ -n "$only" ] && mode="--only $only"
-# The "Python training loop (issue 12)" section comes from bench/python_loader.sh: kept as it is.
-pysec=$(awk '/^## /{p = ($0 == "## Python training loop (issue 12)")} p' "$root/bench/RESULTS.md" 2>/dev/null || true)
+# Sections made by other scripts are kept as they are: "Python training loop (issue 12)"
+# (bench/python_loader.sh), "Lazy reads (issue 13)" (bench/lazy_epoch.py), "Space that gc gives
+# back (issue 14)" (bench/gc_space.sh).
+kept=""
+for title in "Python training loop (issue 12)" "Lazy reads (issue 13)" \
+  "Space that gc gives back (issue 14)"; do
+  sec=$(awk -v t="## $title" '/^## /{p = ($0 == t)} p' "$root/bench/RESULTS.md" 2>/dev/null || true)
+  [ -z "$sec" ] || kept=$(printf '%s\n\n%s' "$kept" "$sec")
+done
 bash "$root/bench/report.sh" "$tsv" "$root/bench/peers.tsv" "$quick" "$mode" >"$root/bench/RESULTS.md"
-[ -z "$pysec" ] || printf '\n%s\n' "$pysec" >>"$root/bench/RESULTS.md"
+[ -z "$kept" ] || printf '%s\n' "$kept" >>"$root/bench/RESULTS.md"
 echo "bench: wrote bench/RESULTS.md and $tsv" >&2

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "compaction_output.h"
 #include "context.h"
 #include "output.h"
 #include "parse.h"
@@ -19,24 +20,27 @@ struct DropDataArgs {
   bool all_history = false;
   std::optional<std::string> keep_bytes;
   bool dry_run = false;
+  double threshold = storage::kDefaultCompactThreshold;
 };
 
 Json result_json(const remote::DropDataResult& r) {
-  return Json{{"remote", r.remote},
-              {"commit", r.commit ? Json(r.commit->hex()) : Json(nullptr)},
-              {"dry_run", r.dry_run},
-              {"samples_selected", r.samples_selected},
-              {"samples_kept", r.samples_kept},
-              {"samples_dropped", r.samples_dropped},
-              {"samples_also_dropped", r.samples_also_dropped},
-              {"chunks_dropped", r.chunks_dropped},
-              {"chunks_staged", r.chunks_staged},
-              {"stored_bytes", r.stored_bytes},
-              {"disk_bytes_before", r.space.disk_bytes_before},
-              {"disk_bytes_after", r.space.disk_bytes_after},
-              {"disk_bytes_freed", r.space.freed()},
-              {"compacted", r.space.compacted},
-              {"pending_bytes", r.space.pending_bytes}};
+  Json doc{{"remote", r.remote},
+           {"commit", r.commit ? Json(r.commit->hex()) : Json(nullptr)},
+           {"dry_run", r.dry_run},
+           {"samples_selected", r.samples_selected},
+           {"samples_kept", r.samples_kept},
+           {"samples_dropped", r.samples_dropped},
+           {"samples_also_dropped", r.samples_also_dropped},
+           {"chunks_dropped", r.chunks_dropped},
+           {"chunks_staged", r.chunks_staged},
+           {"stored_bytes", r.stored_bytes},
+           {"disk_bytes_before", r.space.disk_bytes_before},
+           {"disk_bytes_after", r.space.disk_bytes_after},
+           {"disk_bytes_freed", r.space.freed()},
+           {"compacted", r.space.compacted},
+           {"pending_bytes", r.space.pending_bytes}};
+  add_compaction_json(doc, r.space.compaction);
+  return doc;
 }
 
 void run_drop_data(Context& ctx, const DropDataArgs& a) {
@@ -48,6 +52,7 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
   if (!a.keys.empty()) o.keys = parse_keys(a.keys, "--keys");
   if (a.keep_bytes) o.keep_bytes = parse_size(*a.keep_bytes);
   o.dry_run = a.dry_run;
+  o.threshold = a.threshold;
   o.transport = remote::TransportOptions::from_env();
   Repository repo = ctx.open(Repository::Mode::Write);
   const remote::DropDataResult r = remote::drop_data(repo, o);
@@ -60,6 +65,7 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
           << human_bytes(r.stored_bytes) << " stored) held by " << r.remote;
   if (!r.dry_run) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << '\n';
+  print_compaction(ctx.out, r.space.compaction, r.dry_run);
   if (r.samples_kept > 0) ctx.out << "kept " << r.samples_kept << " samples (--keep-bytes)\n";
   if (r.samples_also_dropped > 0)
     ctx.out << "note: " << r.samples_also_dropped
@@ -89,6 +95,7 @@ void register_drop_data_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--keep-bytes", a->keep_bytes,
                   "per column, keep the first samples in key order up to N bytes (200M, 1.5G)");
   cmd->add_flag("--dry-run", a->dry_run, "check and report, drop nothing");
+  add_threshold_option(*cmd, a->threshold);
   add_json_flag(*cmd, ctx);
   cmd->footer(
       "Drops only chunks that a commit of refs/remotes/REMOTE/* references and that the remote "

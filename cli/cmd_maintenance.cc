@@ -1,4 +1,4 @@
-// hangar fsck [--rehash] [--exit-code] | gc [--dry-run]
+// hangar fsck [--rehash] [--exit-code] | gc [--dry-run] [--threshold F]
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "compaction_output.h"
 #include "context.h"
 #include "output.h"
 
@@ -50,25 +51,24 @@ void run_fsck(Context& ctx, const FsckArgs& args) {
                                "from a remote with 'hangar fetch-data', or restore a backup)");
 }
 
-void run_gc(Context& ctx, bool dry_run) {
+void run_gc(Context& ctx, const GcOptions& options) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  const GcReport r = gc(repo, dry_run);
+  const GcReport r = gc(repo, options);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"dry_run", r.dry_run},
-                             {"chunks", r.chunks},
-                             {"chunk_bytes", r.chunk_bytes},
-                             {"objects", r.objects},
-                             {"object_bytes", r.object_bytes},
-                             {"disk_bytes_freed", r.space.freed()},
-                             {"compacted", r.space.compacted},
-                             {"pending_bytes", r.space.pending_bytes}});
+    Json doc{{"dry_run", r.dry_run},           {"chunks", r.chunks},
+             {"chunk_bytes", r.chunk_bytes},   {"objects", r.objects},
+             {"object_bytes", r.object_bytes}, {"disk_bytes_freed", r.space.freed()},
+             {"compacted", r.space.compacted}, {"pending_bytes", r.space.pending_bytes}};
+    add_compaction_json(doc, r.space.compaction);
+    print_json(ctx.out, doc);
     return;
   }
-  const char* verb = dry_run ? "would remove " : "removed ";
+  const char* verb = r.dry_run ? "would remove " : "removed ";
   ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes) << ") and "
           << r.objects << " unreachable objects (" << human_bytes(r.object_bytes) << ")";
   if (r.space.freed() > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << "\n";
+  print_compaction(ctx.out, r.space.compaction, r.dry_run);
   if (r.space.pending_bytes > 0)
     ctx.out << human_bytes(r.space.pending_bytes)
             << " stay allocated in the chunk files because another hangar process has the "
@@ -90,14 +90,20 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   add_json_flag(*fsck_cmd, ctx);
   on_run_interruptible(*fsck_cmd, ctx, [&ctx, fa] { run_fsck(ctx, *fa); });
 
-  auto dry_run = std::make_shared<bool>(false);
+  auto go = std::make_shared<GcOptions>();
   CLI::App* gc_cmd = app.add_subcommand(
       "gc",
       "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock) "
       "and give the chunks' disk space back");
-  gc_cmd->add_flag("--dry-run", *dry_run, "only report what would be removed");
+  gc_cmd->add_flag("--dry-run", go->dry_run,
+                   "only report what would be removed and how many bytes that would free");
+  add_threshold_option(*gc_cmd, go->threshold);
   add_json_flag(*gc_cmd, ctx);
-  on_run_interruptible(*gc_cmd, ctx, [&ctx, dry_run] { run_gc(ctx, *dry_run); });
+  gc_cmd->footer(
+      "Data segments and pack files with no live chunk are deleted; those less live than "
+      "--threshold are rewritten with their live chunks only (docs/decisions/0013). Safe "
+      "against a crash at any moment; readers (checkouts, a server) read on meanwhile.");
+  on_run_interruptible(*gc_cmd, ctx, [&ctx, go] { run_gc(ctx, *go); });
 }
 
 }  // namespace hangar::cli

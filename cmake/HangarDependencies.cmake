@@ -6,12 +6,18 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+# OpenSSL's libcrypto (libssl-dev): SHA-256, the digest of every object and chunk (format 2).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
 # cpp-httplib (remote/): Debian ships it compiled; its .pc carries the feature defines.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(HANGAR_BUILD_TESTS)
   find_package(Catch2 REQUIRED)
+endif()
+# libb2 (libb2-dev), optional: bench_digest measures BLAKE2b beside SHA-256 when it is there.
+if(HANGAR_BUILD_BENCH)
+  pkg_check_modules(LIBB2 IMPORTED_TARGET libb2)
 endif()
 
 # HDF5 (backend "h0"): Debian's libhdf5-dev, serial flavour. FindHDF5 gives HDF5::HDF5.

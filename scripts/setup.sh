@@ -10,7 +10,7 @@ HANGAR_JOBS=${HANGAR_JOBS:-2}
 # Everything the build, the tests and the demo need (Debian 12 names).
 HANGAR_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  liblmdb-dev libxxhash-dev xxhash libzstd-dev libhdf5-dev
+  liblmdb-dev libxxhash-dev xxhash libssl-dev libzstd-dev libhdf5-dev
   libcli11-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
   libspng-dev libjpeg-dev jq
   # the Python package (python/) and its tests; h5py for the hdf5 interop test

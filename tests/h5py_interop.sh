@@ -45,21 +45,24 @@ EOF
 
 # 1. Through the plugin, every grid block of vol and the noise tensor are rows of the packs.
 HDF5_PLUGIN_PATH=$PLUGIN_DIR "$PY" - <<'EOF'
-import glob, h5py, numpy as np
+import glob, hashlib, h5py, numpy as np
 vol, noise = np.load("vol.npy"), np.load("noise.npy")
 rows, masks = set(), set()
 packs = sorted(glob.glob(".hangar/chunks/hdf5/pack-*.h5"))
 assert packs, "no pack files"
 for path in packs:
     with h5py.File(path, "r") as f:
-        assert f.attrs["hangar_pack_format"] == 1, "pack format attribute"
+        assert f.attrs["hangar_pack_format"] == 2, "pack format attribute"
         for name, group in f.items():
             data, digest = group["data"], group["digest"]
             assert name == "r%d" % data.shape[1], name
-            assert digest.shape == (data.shape[0], 16), digest.shape
+            assert digest.shape == (data.shape[0], 32), digest.shape
             assert 32015 in data._filters or "32015" in data._filters, data._filters
             for i in range(data.shape[0]):
-                rows.add(data[i].tobytes())  # decoded by the zstd filter when needed
+                row = data[i].tobytes()  # decoded by the zstd filter when needed
+                # Each row's digest is the SHA-256 of its raw bytes (docs/format/location.md).
+                assert digest[i].tobytes() == hashlib.sha256(row).digest(), "digest of row %d" % i
+                rows.add(row)
                 masks.add(data.id.get_chunk_info(i).filter_mask)
 # The grid rule (docs/format/objects.md#chunk-grid) gives 64^3 blocks for float32 [64,256,256].
 blocks = [vol[:, y:y + 64, x:x + 64] for y in range(0, 256, 64) for x in range(0, 256, 64)]

@@ -32,9 +32,11 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
 
 }  // namespace
 
-DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks) {
+DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks,
+                                   double threshold, bool dry_run) {
   detail::RepoState& st = detail::state_of(repo);
   st.require_write();
+  storage::check_compact_threshold(threshold);
   DropChunksReport report;
   const std::unordered_set<Digest> staged = staged_chunks(st);
   std::vector<Digest> drop;
@@ -47,10 +49,22 @@ DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chu
     }
     drop.push_back(d);
   }
-  const storage::ReclaimReport r = st.chunks.reclaim(drop);
+  if (dry_run) {
+    report.space.compaction = st.chunks.plan_reclaim(drop, threshold);
+    const lmdb::ReadTxn txn = st.chunks.index().begin_read();
+    for (const Digest& d : drop) {
+      if (const auto loc = st.chunks.index().find(txn, d)) {
+        ++report.chunks_dropped;
+        report.stored_bytes += loc->stored_size;
+      }
+    }
+    return report;
+  }
+  const storage::ReclaimReport r = st.chunks.reclaim(drop, threshold);
   report.chunks_dropped = r.chunks_removed;
   report.stored_bytes = r.stored_bytes_removed;
-  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
+  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes,
+                             r.compaction};
   return report;
 }
 

@@ -2,8 +2,8 @@
 // area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
 // `objects` table in one txn and the chunks through Chunks::reclaim (index, then bytes).
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
+#include <hangar/storage/interrupt.h>
 
 #include <unordered_set>
 #include <vector>
@@ -90,9 +90,11 @@ class Marker {
 
 }  // namespace
 
-GcReport gc(Repository& repo, bool dry_run) try {
+GcReport gc(Repository& repo, const GcOptions& options) try {
+  const bool dry_run = options.dry_run;
   detail::RepoState& st = detail::state_of(repo);
   st.require_write();
+  storage::check_compact_threshold(options.threshold);  // before anything changes
   GcReport report;
   report.dry_run = dry_run;
 
@@ -138,10 +140,12 @@ GcReport gc(Repository& repo, bool dry_run) try {
     });
   }
   report.chunks = dead_chunks.size();
-  if (!dry_run) {  // also with nothing dead: finishes an interrupted reclaim, returns pages
-    const storage::ReclaimReport r = st.chunks.reclaim(dead_chunks);
-    report.space =
-        SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes};
+  if (dry_run) {
+    report.space.compaction = st.chunks.plan_reclaim(dead_chunks, options.threshold);
+  } else {  // also with nothing dead: finishes an interrupted reclaim, compacts, returns pages
+    const storage::ReclaimReport r = st.chunks.reclaim(dead_chunks, options.threshold);
+    report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted,
+                               r.pending_bytes, r.compaction};
   }
   return report;
 } catch (...) {

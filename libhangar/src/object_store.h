@@ -1,5 +1,5 @@
 // MetaStore: content-addressed objects (commits, schemas, descriptors, record-tree pages) in
-// the meta env's `objects` table, keyed by the 16-byte digest of their canonical bytes.
+// the meta env's `objects` table, keyed by the 32-byte digest (SHA-256) of their canonical bytes.
 #pragma once
 
 #include <optional>

@@ -2,6 +2,7 @@
 #include "record_page.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,12 +15,6 @@ namespace {
 // (leaf) or a digest, count and nbytes (internal). Caps the entry count by the input size.
 constexpr std::size_t kMinLeafEntryBytes = 1 + 1 + kMinRecordValueBytes;
 constexpr std::size_t kMinInternalEntryBytes = 1 + 1 + Digest::kSize + 1 + 1;
-
-std::uint64_t load_be64(const std::byte* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
-  return v;
-}
 
 std::size_t common_prefix(ByteView a, ByteView b) noexcept {
   const std::size_t n = std::min(a.size(), b.size());
@@ -101,9 +96,9 @@ int compare_keys(ByteView a, ByteView b) noexcept {
 
 bool is_boundary_key(ByteView key, int level) noexcept {
   if (level < 0 || level >= kBoundaryLevels) return false;
-  const Digest d = digest_of(key);
-  const std::uint64_t hi = load_be64(d.bytes.data());
-  const std::uint64_t lo = load_be64(d.bytes.data() + 8);
+  const Checksum128 h = xxh3_128(key);
+  const std::uint64_t hi = h.high;
+  const std::uint64_t lo = h.low;
   const int bit = 7 * level;
   std::uint64_t w;
   if (bit + 7 <= 64) {

@@ -34,8 +34,8 @@ inline constexpr int kMaxPageLevel = kBoundaryLevels;
 int compare_keys(ByteView a, ByteView b) noexcept;
 
 // The boundary rule: a page at `level` ends after an entry whose key hits this, i.e. when
-// bits [7*level, 7*level + 7) of digest_of(key), read as a big-endian 128-bit number, are
-// all zero (probability 1/128). A pure function of (key, level): never of values or history.
+// bits [7*level, 7*level + 7) of xxh3_128(key) (checksum.h: a boundary needs no cryptographic
+// hash), read as a 128-bit number, are all zero (probability 1/128). A pure function of (key, level): never of values or history.
 bool is_boundary_key(ByteView key, int level) noexcept;
 
 // One entry at any level. Leaf: sample = the record's sample, count = 1, nbytes = the sample's

@@ -5,15 +5,15 @@
 // Design (the format is specified in docs/format/record-tree.md)
 // ---------------------------------------------------------------
 // A record tree is the sorted map key -> (sample, nbytes) of one column at one commit,
-// stored as a B-tree whose pages are content-addressed objects: a page's id is the XXH3-128
+// stored as a B-tree whose pages are content-addressed objects: a page's id is the SHA-256
 // of its canonical bytes, and a parent names its children by id. Two commits that share a
-// subtree therefore share its pages, and comparing two subtrees is comparing 16 bytes.
+// subtree therefore share its pages, and comparing two subtrees is comparing 32 bytes.
 //
 // The boundary rule. A B-tree's shape normally depends on the order of the inserts that made
 // it; then equal maps could have different roots and diff could not skip equal subtrees.
 // Here a page ends after an entry whose *key* hits a boundary pattern: bits [7L, 7L+7) of
-// digest_of(key) are zero at level L (probability 1/128, so leaves of ~25-byte entries
-// average ~3-4 KiB and internal pages ~5 KiB). The last page of a level ends at the level's
+// xxh3_128(key) are zero at level L (probability 1/128, so leaves of ~38-byte entries
+// average ~5 KiB and internal pages ~7 KiB). The last page of a level ends at the level's
 // end. An internal entry is keyed by the first key under its child, so level L+1 is cut by
 // the same rule applied to those first keys, with a different 7-bit window per level so the
 // levels cut independently. Levels from kBoundaryLevels up never cut, so every level is a

@@ -48,7 +48,8 @@ std::optional<Digest> RefStore::read(const lmdb::Txn& txn, std::string_view ref)
   try {
     return Digest::from_bytes(*v);
   } catch (const Error&) {
-    fail(ErrorCode::Corrupt, "corrupt ref '" + std::string(ref) + "': not a 16-byte digest");
+    fail(ErrorCode::Corrupt, "corrupt ref '" + std::string(ref) + "': not a " +
+                                 std::to_string(Digest::kSize) + "-byte digest");
   }
 }
 

@@ -1,5 +1,5 @@
 // Refs in the meta env's `refs` table: "HEAD" holds the current branch's full ref name
-// ("refs/heads/main"); "refs/heads/NAME" holds a 16-byte commit digest.
+// ("refs/heads/main"); "refs/heads/NAME" holds a 32-byte commit digest.
 #pragma once
 
 #include <optional>

@@ -71,7 +71,7 @@ std::string name_in(std::string_view name, std::string_view rev) {
   return out;
 }
 
-// The commit whose digest starts with `prefix` (6 to 32 hex digits, any case), if any.
+// The commit whose digest starts with `prefix` (6 to 64 hex digits, any case), if any.
 // Throws: Ambiguous when several commits match.
 std::optional<Digest> find_commit_by_prefix(const detail::RepoState& s, const lmdb::Txn& txn,
                                             std::string_view prefix, std::string_view rev) {
@@ -112,7 +112,7 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
   if (auto b = s.refs.read(txn, RefStore::branch_ref(name))) return *b;
   // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
   if (auto r = s.refs.read(txn, "refs/remotes/" + std::string(name))) return *r;
-  if (name.size() >= 6 && name.size() <= 32 && is_hex(name))
+  if (name.size() >= 6 && name.size() <= Digest::kSize * 2 && is_hex(name))
     if (auto c = find_commit_by_prefix(s, txn, name, rev)) return *c;
   fail(ErrorCode::NotFound, "unknown revision " + name_in(name, rev) +
                                 ": not a branch or commit; see 'hangar branch list --all' and "

@@ -164,7 +164,7 @@ def test_a_writer_process_and_a_pinned_reader(small_repo):
         out, err = p.communicate()
         assert p.returncode == 0, err
         new = out.strip()
-        assert len(new) == 32 and repo.head == new
+        assert len(new) == 64 and repo.head == new
         assert co.commit == small_repo.commit
         with repo.checkout() as latest:
             assert len(latest["v"]) == 35

@@ -31,7 +31,7 @@ def test_write_checkout_basics(small_repo):
             assert co.status() == small_repo.cli.json("status")
             assert co.status()["staged"] == {"v": {"added": 1, "deleted": 0, "mutated": 0}}
             digest = co.commit("seven")
-            assert len(digest) == 32
+            assert len(digest) == 64
             assert repo.head == digest
             assert small_repo.cli.json("log")[0]["digest"] == digest
             assert small_repo.cli.json("log")[0]["message"] == "seven"

@@ -158,12 +158,15 @@ DropDataResult finish(Repository& repo, const DropDataOptions& o,
                       const std::vector<Digest>& to_drop, DropDataResult out) {
   if (o.dry_run) {
     out.chunks_dropped = to_drop.size();
-    transfer::ChunkSource source(repo);
-    for (const Digest& d : to_drop)
-      if (auto c = source.read_stored(d)) out.stored_bytes += c->stored.size();
+    {
+      transfer::ChunkSource source(repo);
+      for (const Digest& d : to_drop)
+        if (auto c = source.read_stored(d)) out.stored_bytes += c->stored.size();
+    }
+    out.space = drop_local_chunks(repo, to_drop, o.threshold, true).space;
     return out;
   }
-  const DropChunksReport r = drop_local_chunks(repo, to_drop);
+  const DropChunksReport r = drop_local_chunks(repo, to_drop, o.threshold);
   out.chunks_dropped = r.chunks_dropped;
   out.stored_bytes = r.stored_bytes;
   out.chunks_staged = r.chunks_staged;
@@ -245,6 +248,7 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
 DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
   if (o.all_history && o.ref)
     fail(ErrorCode::InvalidArgument, "--ref and --all-history cannot be combined");
+  storage::check_compact_threshold(o.threshold);
   DropDataResult out;
   out.remote = o.remote.empty() ? transfer::default_remote(repo) : o.remote;
   out.dry_run = o.dry_run;

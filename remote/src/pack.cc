@@ -34,6 +34,14 @@ std::uint64_t get_le(const std::byte* in, int n) {
   return v;
 }
 
+// The trailer's digest field: the XXH3-128 stream checksum (canonical form), then zeros.
+Digest trailer_field(const Checksum128& checksum) {
+  Digest d;
+  const auto canon = checksum.canonical();
+  std::memcpy(d.bytes.data(), canon.data(), canon.size());
+  return d;
+}
+
 // Largest payload a record of raw size `raw` may have: raw bytes as they are, or a zstd frame
 // (which our encoders only keep when it is smaller; the slack allows other encoders).
 std::uint64_t payload_cap(std::uint32_t raw) { return std::uint64_t{raw} + raw / 64 + 1024; }
@@ -44,7 +52,7 @@ std::uint64_t payload_cap(std::uint32_t raw) { return std::uint64_t{raw} + raw /
 
 struct PackWriter::Impl {
   Bytes buf;
-  Hasher hasher;
+  StreamChecksum hasher;
   PackStats stats;
   bool finished = false;
   Bytes scratch;
@@ -64,8 +72,8 @@ struct PackWriter::Impl {
     h[0] = static_cast<std::byte>(type);
     h[1] = static_cast<std::byte>(codec);
     std::memcpy(h.data() + 2, id.bytes.data(), Digest::kSize);
-    put_le(h.data() + 18, raw, 4);
-    put_le(h.data() + 22, payload, 8);
+    put_le(h.data() + kRawAt, raw, 4);
+    put_le(h.data() + kPayloadAt, payload, 8);
     append(h);
   }
 };
@@ -117,7 +125,7 @@ void PackWriter::add_chunk(const transfer::StoredChunk& chunk) {
 void PackWriter::finish() {
   auto& s = *impl_;
   if (s.finished) return;
-  const Digest checksum = s.hasher.finish();
+  const Digest checksum = trailer_field(s.hasher.finish());
   const std::uint64_t before = s.stats.bytes;
   s.head(RecordType::End, 0, checksum, 0, kTrailerPayloadSize);
   std::array<std::byte, kTrailerPayloadSize> p{};
@@ -146,7 +154,7 @@ struct PackReader::Impl {
   Digest id;
   std::uint32_t raw = 0;
   std::uint64_t payload = 0;
-  Hasher hasher;
+  StreamChecksum hasher;
   PackStats stats;
   Bytes scratch;
   std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx{ZSTD_createDCtx()};
@@ -193,6 +201,10 @@ struct PackReader::Impl {
     if (version > kPackVersion)
       fail(ErrorCode::Unsupported, "pack from " + source + " has format version " +
                                        std::to_string(version) + "; upgrade hangar");
+    if (version == 1)
+      fail(ErrorCode::Unsupported, "pack from " + source +
+                                       " has format version 1 (XXH3 digests) of an older hangar; "
+                                       "upgrade hangar there");
     if (version == 0) corrupt("format version 0");
     if (h[5] != std::byte{0} || h[6] != std::byte{0} || h[7] != std::byte{0})
       corrupt("reserved header bytes are not zero");
@@ -204,8 +216,8 @@ struct PackReader::Impl {
     const auto t = std::to_integer<std::uint8_t>(h[0]);
     codec = std::to_integer<std::uint8_t>(h[1]);
     std::memcpy(id.bytes.data(), h.data() + 2, Digest::kSize);
-    raw = static_cast<std::uint32_t>(get_le(h.data() + 18, 4));
-    payload = get_le(h.data() + 22, 8);
+    raw = static_cast<std::uint32_t>(get_le(h.data() + kRawAt, 4));
+    payload = get_le(h.data() + kPayloadAt, 8);
     const std::string rec = record_name();
     if (t == static_cast<std::uint8_t>(RecordType::End)) {
       type = RecordType::End;
@@ -288,8 +300,9 @@ struct PackReader::Impl {
               std::to_string(stats.records));
     if (bytes != before)
       corrupt("trailer counts " + std::to_string(bytes) + " bytes, got " + std::to_string(before));
-    const Digest got = hasher.finish();
-    if (got != id) corrupt("checksum mismatch: trailer says " + id.hex() + ", got " + got.hex());
+    const Digest got = trailer_field(hasher.finish());
+    if (got != id)
+      corrupt("checksum mismatch: trailer says " + id.hex() + ", got " + got.hex());
     stage = Stage::Done;
   }
 };

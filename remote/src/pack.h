@@ -1,10 +1,12 @@
 // The pack: a streamed, framed stream of history objects and data chunks with a per-record
-// digest and a trailer checksum (docs/format/pack.md). PackWriter builds one in bounded
+// digest (SHA-256, re-hashed by the reader) and a trailer checksum (XXH3-128 of the stream,
+// against truncation and damage in transit; docs/format/pack.md). PackWriter builds one in bounded
 // pieces; PackReader parses one pushed to it in pieces of any size, verifies every record as
 // it completes and hands it on. Private to the remote module.
 #pragma once
 
 #include <hangar/remote/transport.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/digest.h>
 #include <hangar/transfer.h>
 
@@ -28,9 +30,14 @@ enum class RecordType : std::uint8_t {
 };
 
 inline constexpr std::array<char, 4> kPackMagic = {'H', 'G', 'P', 'K'};
-inline constexpr std::uint8_t kPackVersion = 1;
-inline constexpr std::size_t kPackHeaderSize = 8;       // magic, version, flags, reserved u16
-inline constexpr std::size_t kRecordHeaderSize = 30;    // type, codec, digest, raw u32, payload u64
+// 1: XXH3-128 digests (16 bytes); 2: SHA-256 digests (32 bytes). Only 2 is read.
+inline constexpr std::uint8_t kPackVersion = 2;
+inline constexpr std::size_t kPackHeaderSize = 8;  // magic, version, flags, reserved u16
+// A record head: type u8, codec u8, digest, raw u32 at kRawAt, payload u64 at kPayloadAt;
+// 46 bytes.
+inline constexpr std::size_t kRawAt = 2 + Digest::kSize;
+inline constexpr std::size_t kPayloadAt = kRawAt + 4;
+inline constexpr std::size_t kRecordHeaderSize = kPayloadAt + 8;
 inline constexpr std::size_t kTrailerPayloadSize = 16;  // record count u64, byte count u64
 
 struct PackStats {

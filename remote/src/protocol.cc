@@ -32,7 +32,8 @@ T field(const Json& j, const char* name, const std::string& what) {
 
 Digest digest_field(const std::string& hex, const char* name, const std::string& what) {
   auto d = Digest::from_hex(hex);
-  if (!d) fail(ErrorCode::Corrupt, what + ": field '" + name + "' is not a 32-char hex digest");
+  if (!d) fail(ErrorCode::Corrupt, what + ": field '" + name + "' is not a " +
+                             std::to_string(Digest::kSize * 2) + "-char hex digest");
   return *d;
 }
 
@@ -117,7 +118,8 @@ std::vector<Digest> decode_digests(std::string_view body, std::size_t max,
                                    const std::string& what) {
   if (body.size() % Digest::kSize != 0)
     fail(ErrorCode::Corrupt,
-         what + ": " + std::to_string(body.size()) + " bytes is not a list of 16-byte digests");
+         what + ": " + std::to_string(body.size()) + " bytes is not a list of " +
+                                  std::to_string(Digest::kSize) + "-byte digests");
   const std::size_t n = body.size() / Digest::kSize;
   if (n > max)
     fail(ErrorCode::Corrupt,

@@ -13,8 +13,9 @@
 
 namespace hangar::remote::protocol {
 
-inline constexpr int kVersion = 1;     // the version this build speaks
-inline constexpr int kMinVersion = 1;  // the oldest it still speaks
+// 1: XXH3-128 digests (16 bytes, 32 hex); 2: SHA-256 digests (32 bytes, 64 hex), pack format 2.
+inline constexpr int kVersion = 2;     // the version this build speaks
+inline constexpr int kMinVersion = 2;  // the oldest it still speaks
 
 inline constexpr const char* kVersionHeader = "Hangar-Protocol";
 inline constexpr const char* kPushHeader = "Hangar-Push";
@@ -46,7 +47,7 @@ RefList decode_refs(std::string_view json, const std::string& what);
 std::string encode_history_request(const HistoryRequest& request);
 HistoryRequest decode_history_request(std::string_view json, const std::string& what);
 
-// Binary digest lists: n * 16 bytes. decode caps n at `max`.
+// Binary digest lists: n * Digest::kSize (32) bytes. decode caps n at `max`.
 std::string encode_digests(std::span<const Digest> ids);
 std::vector<Digest> decode_digests(std::string_view body, std::size_t max, const std::string& what);
 

@@ -12,7 +12,10 @@ namespace hangar::remote {
 namespace {
 
 constexpr std::size_t kSpoolBuffer = 1u << 20;
-constexpr std::size_t kSpoolHead = 1 + 1 + Digest::kSize + 4 + 4;
+// A spooled record: type u8, codec u8, digest, raw u32, payload u32.
+constexpr std::size_t kSpoolRawAt = 2 + Digest::kSize;
+constexpr std::size_t kSpoolLenAt = kSpoolRawAt + 4;
+constexpr std::size_t kSpoolHead = kSpoolLenAt + 4;
 
 int open_temp(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -93,8 +96,8 @@ struct Spool::File {
     head[0] = static_cast<std::byte>(type);
     head[1] = static_cast<std::byte>(codec);
     std::memcpy(head + 2, id.bytes.data(), Digest::kSize);
-    put_u32(head + 18, raw);
-    put_u32(head + 22, static_cast<std::uint32_t>(payload.size()));
+    put_u32(head + kSpoolRawAt, raw);
+    put_u32(head + kSpoolLenAt, static_cast<std::uint32_t>(payload.size()));
     if (buf.size() + kSpoolHead + payload.size() > kSpoolBuffer) {
       write_all(buf);
       buf.clear();
@@ -133,13 +136,13 @@ struct Spool::File {
       read_exact(offset, head, kSpoolHead);
       Digest id;
       std::memcpy(id.bytes.data(), head + 2, Digest::kSize);
-      const std::uint32_t len = get_u32(head + 22);
+      const std::uint32_t len = get_u32(head + kSpoolLenAt);
       if (len > storage::kMaxChunkBytes + storage::kMaxChunkBytes / 64 + 1024)
         fail(ErrorCode::Corrupt, "temporary transfer file in '" + dir.string() + "' is damaged");
       payload.resize(len);
       read_exact(offset, payload.data(), len);
       fn(std::to_integer<std::uint8_t>(head[0]), std::to_integer<std::uint8_t>(head[1]), id,
-         get_u32(head + 18), ByteView(payload));
+         get_u32(head + kSpoolRawAt), ByteView(payload));
     }
   }
 };

@@ -10,6 +10,7 @@
 #include <hangar/labels.h>
 #include <hangar/remote/selection.h>
 #include <hangar/remote/transport.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
@@ -20,6 +21,8 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "pack.h"
 
 namespace hangar::remote {
 
@@ -45,17 +48,17 @@ void validate(const DataSelection& s) {
          "--stratify cannot be combined with --all-history; stratify one commit at a time");
 }
 
+static_assert(kChunkRecordOverhead == kRecordHeaderSize, "selection.h counts pack record heads");
+
 namespace {
 
-// A seeded rank of `key`: a pure function of (seed, key), uniform over 64 bits.
+// A seeded rank of `key`: a pure function of (seed, key), uniform over 64 bits. XXH3: a
+// sample needs no cryptographic hash (checksum.h).
 std::uint64_t key_rank(std::uint64_t seed, const Key& key) {
   Bytes b;
   for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::byte>((seed >> (8 * i)) & 0xFF));
   key.append_encoded(b);
-  const Digest d = digest_of(b);
-  std::uint64_t h = 0;
-  for (int i = 0; i < 8; ++i) h = (h << 8) | std::to_integer<std::uint64_t>(d.bytes[i]);
-  return h;
+  return xxh3_128(b).high;
 }
 
 std::uint64_t sat_sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }

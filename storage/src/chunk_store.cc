@@ -7,7 +7,8 @@
 
 namespace hangar::storage {
 namespace {
-constexpr std::uint8_t kLocationVersion = 1;
+// 1: no checksum; 2: u64 checksum after stored_size.
+constexpr std::uint8_t kLocationVersion = 2;
 
 // Reads through ChunkStore::read() into a reusable buffer.
 class ScratchReader final : public ChunkStore::Reader {
@@ -56,11 +57,12 @@ bool is_known_backend(BackendCode code) noexcept {
 
 Bytes encode_location(const ChunkLocation& loc) {
   Encoder e;
-  e.u8(kLocationVersion);
+  e.u8(loc.checksum ? kLocationVersion : 1);
   e.u16(static_cast<std::uint16_t>(loc.backend));
   e.u8(static_cast<std::uint8_t>(loc.codec));
   e.u32(loc.raw_size);
   e.u32(loc.stored_size);
+  if (loc.checksum) e.u64(*loc.checksum);
   e.bytes(loc.backend_record);
   return e.take();
 }
@@ -86,6 +88,7 @@ ChunkLocation decode_location(ByteView encoded) {
   if (loc.codec == ChunkCodec::Raw && loc.stored_size != loc.raw_size)
     d.corrupt("stored_size", "raw chunk with stored_size " + std::to_string(loc.stored_size) +
                                  " != raw_size " + std::to_string(loc.raw_size));
+  if (version >= 2) loc.checksum = d.u64("checksum");
   loc.backend_record = to_bytes(d.bytes("backend_record", kMaxBackendRecord));
   d.expect_end();
   return loc;

@@ -15,9 +15,10 @@
 // thousands of files thus costs a handful of fsyncs instead of three per batch, and the rule
 // above still holds: nothing is indexed before the flush that makes its bytes durable.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
+#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <map>
@@ -31,6 +32,15 @@ namespace hangar::storage {
 namespace {
 // append_new() releases the index's mapped pages every this many lookups.
 constexpr std::uint64_t kLookupsPerRelease = 256;
+// ChunkReader::read_stored: reads of a chunk whose location keeps moving (reclaims).
+constexpr int kReadAttempts = 4;
+
+std::string hex64(std::uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kHex[v & 0xF];
+  return out;
+}
 
 void validate(const EncodedChunk& c) {
   const auto problem = [&](const std::string& what) {
@@ -210,13 +220,19 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
     check_interrupt();
     try {
       if (!state_->backend(loc.backend).verify(loc)) {
-        bad.emplace_back(digest, "missing from backend '" + backend_code_name(loc.backend) +
-                                     "' or has the wrong size");
-        return;
+        // A reclaim running meanwhile (gc in another process) may have moved or dropped the
+        // chunk after our snapshot was taken: judge the newest location instead.
+        const auto now = state_->index.find(digest);
+        if (!now) return;
+        if (*now == loc || !state_->backend(now->backend).verify(*now)) {
+          bad.emplace_back(digest, "missing from backend '" + backend_code_name(loc.backend) +
+                                       "' or has the wrong size");
+          return;
+        }
       }
       if (rehash) {
         buffer.resize(loc.raw_size);  // <= kMaxChunkBytes, checked by decode_location
-        reader.read(digest, buffer);
+        reader.read(digest, buffer, ReadCheck::Digest);
       }
     } catch (const Error& e) {
       if (e.code() == ErrorCode::Io || e.code() == ErrorCode::NoSpace) throw;
@@ -235,9 +251,17 @@ bool Chunks::is_read_only() const noexcept { return state_->read_only; }
 struct ChunkReader::Impl {
   const Chunks::State* chunks;
   lmdb::ReadTxn index_txn;
-  std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers;
+  std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers{};
   // prefetch(): locations by digest, sorted by digest.
-  std::vector<std::pair<Digest, ChunkLocation>> prefetched;
+  std::vector<std::pair<Digest, ChunkLocation>> prefetched{};
+
+  Impl(const Chunks::State* c) : chunks(c), index_txn(c->index.begin_read()) { ++*c->readers; }
+  ~Impl() {
+    readers.clear();
+    --*chunks->readers;
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   ChunkStore::Reader& reader_for(BackendCode code) {
     auto it = readers.find(code);
@@ -246,8 +270,7 @@ struct ChunkReader::Impl {
   }
 };
 
-ChunkReader::ChunkReader(const Chunks::State* chunks)
-    : impl_(std::make_unique<Impl>(Impl{chunks, chunks->index.begin_read(), {}, {}})) {}
+ChunkReader::ChunkReader(const Chunks::State* chunks) : impl_(std::make_unique<Impl>(chunks)) {}
 ChunkReader::ChunkReader(ChunkReader&&) noexcept = default;
 ChunkReader& ChunkReader::operator=(ChunkReader&&) noexcept = default;
 ChunkReader::~ChunkReader() = default;
@@ -326,18 +349,21 @@ std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest
   auto loc = find(digest);
   if (!loc) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
   ByteView stored;
-  try {
-    stored = impl_->reader_for(loc->backend).stored(*loc);
-  } catch (const Error& e) {
-    // A reclaim may have moved the chunk and deleted its old container after our index
-    // snapshot was taken: look it up once more in the newest index.
-    if (e.code() != ErrorCode::Corrupt) throw;
-    refresh();
-    auto now = find(digest);
-    if (!now) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
-    if (*now == *loc) throw;
-    loc = std::move(now);
-    stored = impl_->reader_for(loc->backend).stored(*loc);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      stored = impl_->reader_for(loc->backend).stored(*loc);
+      break;
+    } catch (const Error& e) {
+      // A reclaim may have moved the chunk and deleted its old container after our index
+      // snapshot was taken: look it up again in the newest index (a few times: a reclaim may
+      // follow another one while this thread is descheduled).
+      if (e.code() != ErrorCode::Corrupt || attempt == kReadAttempts) throw;
+      refresh();
+      auto now = find(digest);
+      if (!now) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
+      if (*now == *loc) throw;
+      loc = std::move(now);
+    }
   }
   if (stored.size() != loc->stored_size)
     fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": stored size " +
@@ -346,17 +372,28 @@ std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest
   return {std::move(*loc), stored};
 }
 
-void ChunkReader::read(const Digest& digest, MutableByteView out) {
+void ChunkReader::read(const Digest& digest, MutableByteView out, ReadCheck check) {
   auto [loc, stored] = read_stored(digest);
   if (out.size() != loc.raw_size)
     fail(ErrorCode::InvalidArgument, "chunk " + digest.hex() + " has " +
                                          std::to_string(loc.raw_size) + " bytes, the buffer " +
                                          std::to_string(out.size()));
+  const bool by_checksum = check == ReadCheck::Checksum && loc.checksum.has_value();
+  if (by_checksum) {
+    // Before decoding: damaged bytes never reach the decoder.
+    const std::uint64_t got = xxh3_64(stored);
+    if (got != *loc.checksum)
+      fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": checksum mismatch in backend '" +
+                                   backend_code_name(loc.backend) + "' (expected " +
+                                   hex64(*loc.checksum) + ", got " + hex64(got) +
+                                   "); run 'hangar fsck --rehash'");
+  }
   try {
     decode_chunk(loc.codec, stored, out);  // straight from the map into the caller's buffer
   } catch (const Error& e) {
     throw e.with_context("chunk " + digest.hex());
   }
+  if (by_checksum) return;
   const Digest got = digest_of(out);
   if (got != digest)
     fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": digest mismatch, got " + got.hex());

@@ -1,15 +1,19 @@
 // Chunks::reclaim: gives the disk space of dropped chunks back (chunks.h has the contract;
-// docs/decisions/0010-reclaiming-chunk-space.md the why).
+// docs/decisions/0010-reclaiming-chunk-space.md the mechanism, 0013 the threshold and the
+// garbage sweep; reclaim_plan.cc decides which containers go).
 //
 // Crash ordering. The one invariant is the durability rule of chunks.cc turned around: an
 // index entry never points at deleted bytes. So bytes are deleted only once no committed
 // index entry names them, and moved bytes are referenced only once their copy is durable:
-//   journal(old) -> unindex dead -> copy live + flush -> journal(old, new) -> relocate
-//   -> delete old -> remove journal -> [compact copy -> close -> rename -> reopen]
+//   plan -> journal(old) -> unindex dead -> copy live + flush -> journal(old, new) -> relocate
+//   -> delete old -> remove journal -> [exclusive: sweep garbage, compact copy -> close ->
+//   rename -> reopen]
 // Every crash leaves either garbage (bytes nothing points at: dead chunks, unreferenced copies,
 // old containers) or nothing. The journal names the containers a crash may leave as garbage, so
 // the next reclaim deletes exactly those that no index entry points into (never a guess: a
-// container holding an indexed chunk is kept) and rewrites the rest.
+// container holding an indexed chunk is kept) and rewrites the rest; copies a crash leaves
+// before they are journaled are found by the sweep, which runs only when no other process has
+// the store open (so no container it finds can be one a writer is still filling).
 #include <fcntl.h>
 #include <hangar/error.h>
 #include <hangar/storage/encoding.h>
@@ -20,8 +24,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "chunks_state.h"
+#include "reclaim_plan.h"
 
 namespace hangar::storage {
 namespace {
@@ -35,9 +41,9 @@ constexpr std::uint64_t kMaxJournalEntries = std::uint64_t{1} << 24;
 // The copy step hands its bytes to the backend every this many bytes (bounded memory).
 constexpr std::uint64_t kWriteBackEvery = std::uint64_t{64} << 20;
 
-// A container of one backend: (backend, id).
-using Container = std::pair<BackendCode, std::uint64_t>;
-using Containers = std::set<Container>;
+using reclaim::Container;
+using reclaim::container_of;
+using reclaim::Containers;
 
 struct Journal {
   Containers old_containers;  // hold dead chunks; deleted once their live chunks moved
@@ -89,21 +95,6 @@ void remove_journal(const fs::path& dir) {
   fsync_dir(dir);
 }
 
-std::uint64_t file_bytes(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return 0;
-  return static_cast<std::uint64_t>(st.st_size);
-}
-
-// The container of `loc`, or nullopt (l0, empty chunk, or a backend this store lacks).
-std::optional<Container> container_of(const Chunks::State& s, const ChunkLocation& loc) {
-  auto it = s.backends.find(loc.backend);
-  if (it == s.backends.end()) return std::nullopt;
-  auto id = it->second->container_of(loc);
-  if (!id) return std::nullopt;
-  return Container{loc.backend, *id};
-}
-
 // The containers of `wanted` that some index entry points into, and those entries.
 struct Referenced {
   Containers containers;
@@ -132,24 +123,33 @@ void delete_containers(Chunks::State& s, const Containers& containers, ReclaimRe
   }
 }
 
-// Steps 3-6 for `old_containers` (the dead entries are already out of the index).
-void rewrite(Chunks::State& s, const Containers& old_containers, ReclaimReport& r) {
+// Steps 4-7 for `old_containers` (the dead entries are already out of the index). Returns the
+// chunks and stored bytes copied.
+std::pair<std::uint64_t, std::uint64_t> rewrite(Chunks::State& s, const Containers& old_containers,
+                                                ReclaimReport& r) {
   const Referenced live = referenced(s, old_containers);
   std::vector<LocationIndex::Move> moves;
   moves.reserve(live.entries.size());
   std::set<BackendCode> used;
   Bytes buffer;
-  std::uint64_t unwritten = 0;
+  std::uint64_t unwritten = 0, bytes = 0;
   for (const auto& [digest, loc] : live.entries) {
     ChunkStore& store = s.backend(loc.backend);
     buffer.resize(loc.stored_size);  // <= kMaxChunkBytes, checked by decode_location
     store.read(loc, buffer);
     moves.push_back({digest, loc, store.append(digest, loc.codec, loc.raw_size, buffer)});
     used.insert(loc.backend);
+    bytes += loc.stored_size;
     if ((unwritten += loc.stored_size) >= kWriteBackEvery) {
       for (BackendCode code : used) s.backend(code).write_back();
       unwritten = 0;
     }
+  }
+  if (failpoint_armed("reclaim-copy-written")) {
+    // The copies reach the backends (as after a long copy's write-backs) but are neither
+    // durable nor journaled: what a crash in the middle of the copy leaves.
+    for (BackendCode code : used) s.backend(code).write_back();
+    failpoint("reclaim-copy-written");
   }
   for (BackendCode code : used) s.backend(code).flush();  // copies durable ...
   Journal j{old_containers, {}};
@@ -157,7 +157,8 @@ void rewrite(Chunks::State& s, const Containers& old_containers, ReclaimReport& 
     if (auto c = container_of(s, m.to)) j.new_containers.insert(*c);
   write_file_atomic(s.dir / kJournalFile, encode_journal(j));
   failpoint("reclaim-copied");
-  r.chunks_moved += s.index.relocate(moves);  // ... then referenced
+  const std::uint64_t moved = s.index.relocate(moves);  // ... then referenced
+  r.chunks_moved += moved;
   failpoint("reclaim-relocated");
   // Nothing points into them now; checked, not assumed (a container still named is kept).
   const Referenced still = referenced(s, old_containers);
@@ -166,6 +167,7 @@ void rewrite(Chunks::State& s, const Containers& old_containers, ReclaimReport& 
     if (!still.containers.count(c)) unused.insert(c);
   delete_containers(s, unused, r);
   failpoint("reclaim-deleted");
+  return {moved, bytes};
 }
 
 // Finishes the reclaim a crash interrupted (see the top of this file).
@@ -196,12 +198,6 @@ std::vector<const lmdb::Env*> envs_of(Chunks::State& s) {
   return envs;
 }
 
-// Bytes of an env's data file that compaction would give back: free pages and unused tail.
-std::uint64_t pending_bytes_of(const lmdb::Env& env) {
-  const std::uint64_t size = file_bytes(env.path() / "data.mdb");
-  return size - std::min(size, env.live_bytes());
-}
-
 void remove_compact_leftovers(const std::vector<fs::path>& dirs) {
   for (const fs::path& dir : dirs) {
     const fs::path tmp = dir / kCompactFile;
@@ -225,7 +221,19 @@ std::uint64_t Chunks::disk_bytes() const {
   return total;
 }
 
-ReclaimReport Chunks::reclaim(std::span<const Digest> dead) {
+void check_compact_threshold(double threshold) {
+  if (!(threshold >= 0.0 && threshold <= 1.0))  // also NaN
+    fail(ErrorCode::InvalidArgument,
+         "compaction threshold " + std::to_string(threshold) + " is not between 0 and 1");
+}
+
+CompactionStats Chunks::plan_reclaim(std::span<const Digest> dead, double threshold) const {
+  check_compact_threshold(threshold);
+  return reclaim::make_plan(*state_, dead, threshold).stats;
+}
+
+ReclaimReport Chunks::reclaim(std::span<const Digest> dead, double threshold) {
+  check_compact_threshold(threshold);
   if (state_->read_only)
     fail(ErrorCode::Internal, "reclaim in read-only chunk store '" + state_->dir.string() + "'");
   if (!state_->staged.empty())
@@ -235,25 +243,18 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead) {
   r.recovered = recover(*state_, r);
   State& s = *state_;
 
-  // 1. Where the dead chunks are.
-  Containers old_containers;
-  std::vector<Digest> l0_dead;
-  {
-    lmdb::ReadTxn txn = s.index.begin_read();
-    for (const Digest& d : dead) {
-      const auto loc = s.index.find(txn, d);
-      if (!loc) continue;
-      if (auto c = container_of(s, *loc))
-        old_containers.insert(*c);
-      else if (loc->backend == BackendCode::Lmdb)
-        l0_dead.push_back(d);
-    }
-  }
+  // 1. What goes: emptied and compacted containers (complete: they hold indexed chunks).
+  const reclaim::Plan plan = reclaim::make_plan(s, dead, threshold);
+  r.compaction = plan.stats;
+  r.compaction.chunks_moved = r.compaction.bytes_moved = r.compaction.garbage_containers = 0;
+  Containers old_containers = plan.emptied;
+  old_containers.insert(plan.compact.begin(), plan.compact.end());
+  // 2.
   if (!old_containers.empty()) {
     write_file_atomic(s.dir / kJournalFile, encode_journal(Journal{old_containers, {}}));
     failpoint("reclaim-journaled");
   }
-  // 2. Unreference them.
+  // 3. Unreference the dead chunks.
   {
     const ChunkStats before = s.index.stats();
     r.chunks_removed = s.index.remove(dead);
@@ -261,25 +262,50 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead) {
         before.stored_bytes - std::min(before.stored_bytes, s.index.stats().stored_bytes);
   }
   failpoint("reclaim-unindexed");
-  // 3-6.
+  // 4-7.
   if (!old_containers.empty()) {
-    rewrite(s, old_containers, r);
+    std::tie(r.compaction.chunks_moved, r.compaction.bytes_moved) = rewrite(s, old_containers, r);
     remove_journal(s.dir);
   }
-  if (!l0_dead.empty() && s.backends.count(BackendCode::Lmdb))
-    s.backend(BackendCode::Lmdb).delete_chunks(l0_dead);
+  if (!plan.l0_dead.empty() && s.backends.count(BackendCode::Lmdb))
+    s.backend(BackendCode::Lmdb).delete_chunks(plan.l0_dead);
 
-  // 7. Compaction of the envs with free pages, only when we are the only opener.
+  // 8. Only when no other process has the store open.
+  const auto pending_of = [&s] {
+    std::uint64_t pending = 0;
+    for (const lmdb::Env* env : envs_of(s)) pending += reclaim::pending_bytes_of(*env);
+    return pending;
+  };
+  for (const lmdb::Env* env : envs_of(s))
+    remove_compact_leftovers({env->path()});  // from a crash; no other reclaim runs
+  if (!s.lock.try_upgrade()) {
+    r.pending_bytes = pending_of();
+    r.disk_bytes_after = disk_bytes();
+    return r;
+  }
+  // 8a. Garbage: nobody else has the store open, so nobody is filling a container; listed
+  // again now, under the lock, so that containers written since the plan are judged too.
   std::vector<const lmdb::Env*> envs;
   std::uint64_t pending = 0;
-  for (const lmdb::Env* env : envs_of(s)) {
-    remove_compact_leftovers({env->path()});  // from a crash; no other reclaim runs
-    const std::uint64_t p = pending_bytes_of(*env);
-    if (p == 0) continue;
-    pending += p;
-    envs.push_back(env);
+  try {
+    const Containers garbage = reclaim::unreferenced(s);
+    const std::uint64_t deleted = r.containers_deleted;
+    delete_containers(s, garbage, r);
+    r.compaction.garbage_containers = r.containers_deleted - deleted;
+    failpoint("reclaim-swept");
+    for (const lmdb::Env* env : envs_of(s)) {
+      const std::uint64_t p = reclaim::pending_bytes_of(*env);
+      if (p == 0) continue;
+      pending += p;
+      envs.push_back(env);
+    }
+  } catch (...) {
+    s.lock.downgrade();
+    throw;
   }
-  if (envs.empty() || !s.lock.try_upgrade()) {
+  // 8b. LMDB compaction, unless a ChunkReader of ours still reads the envs.
+  if (envs.empty() || s.readers->load() > 0) {
+    s.lock.downgrade();
     r.pending_bytes = pending;
     r.disk_bytes_after = disk_bytes();
     return r;

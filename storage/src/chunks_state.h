@@ -6,7 +6,9 @@
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_set>
 
@@ -30,6 +32,9 @@ struct Chunks::State {
   std::set<BackendCode> staged_backends{};
   std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
   std::set<BackendCode> unwritten_backends{};
+  // Live ChunkReaders of this store (reclaim swaps no LMDB file under them). Behind a pointer
+  // so that State stays movable.
+  std::unique_ptr<std::atomic<std::size_t>> readers = std::make_unique<std::atomic<std::size_t>>(0);
 
   // Opens the index and every backend (the lock is already held).
   static std::unique_ptr<State> open(const std::filesystem::path& chunks_dir, bool read_only,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -15,16 +16,31 @@ const char*& armed_name() noexcept {
   static const char* armed = std::getenv("HANGAR_FAILPOINT");
   return armed;
 }
+
+constexpr const char* kStopSuffix = ":stop";
+
+// HANGAR_FAILPOINT is `name:stop`.
+bool armed_to_stop(const char* name) noexcept {
+  const char* armed = armed_name();
+  if (armed == nullptr) return false;
+  const std::size_t n = std::strlen(name);
+  return std::strncmp(armed, name, n) == 0 && std::strcmp(armed + n, kStopSuffix) == 0;
+}
+
 }  // namespace
 
 bool failpoint_armed(const char* name) noexcept {
   const char* armed = armed_name();
-  return armed != nullptr && std::strcmp(armed, name) == 0;
+  return armed != nullptr && (std::strcmp(armed, name) == 0 || armed_to_stop(name));
 }
 
 void arm_failpoint_for_testing(const char* name) noexcept { armed_name() = name; }
 
 void failpoint(const char* name) noexcept {
+  if (armed_to_stop(name)) {
+    ::raise(SIGSTOP);
+    return;
+  }
   if (failpoint_armed(name)) ::_exit(86);
 }
 

@@ -9,10 +9,13 @@
 
 #include <fcntl.h>
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/file_lock.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -181,14 +184,14 @@ ChunkLocation Hdf5ChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
       fail(ErrorCode::InvalidArgument,
            "chunk " + id.hex() + " is empty but has " + std::to_string(stored.size()) +
                " stored bytes; the hdf5 backend stores empty chunks only as raw");
-    return ChunkLocation{BackendCode::Hdf5, codec, 0, 0, encode_record({})};
+    return ChunkLocation{BackendCode::Hdf5, codec, 0, 0, encode_record({}), xxh3_64({})};
   }
   h5::Session session;
   try {
     h5::PackWriter& w = impl_->start_pack();
     const std::uint64_t row = w.append(id, codec, raw_size, stored);
     return ChunkLocation{BackendCode::Hdf5, codec, raw_size, stored_size,
-                         encode_record({impl_->writer_id, row})};
+                         encode_record({impl_->writer_id, row}), xxh3_64(stored)};
   } catch (...) {
     impl_->drop_writer();
     throw;
@@ -228,10 +231,45 @@ void Hdf5ChunkStore::delete_containers(std::span<const std::uint64_t> ids) {
     if (id == 0) continue;
     impl_->packs.erase(id);  // closes our handle on it
     const fs::path path = impl_->path_of(id);
-    const int rc = id == last ? ::truncate(path.c_str(), 0) : ::unlink(path.c_str());
-    if (rc != 0 && errno != ENOENT) fail_errno(errno, "cannot delete", path.string());
+    if (id == last) {
+      std::error_code ec;
+      if (fs::exists(path, ec)) write_file_atomic(path, ByteView{});  // fsyncs the directory
+      continue;
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      fail_errno(errno, "cannot delete", path.string());
   }
   fsync_path(impl_->dir, true);
+}
+
+std::vector<ChunkStore::ContainerInfo> Hdf5ChunkStore::containers(bool with_stored_bytes) const {
+  std::vector<ContainerInfo> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(impl_->dir, ec)) {
+    const std::uint64_t id = h5::parse_pack_file_name(entry.path().filename().string());
+    if (id == 0 || (impl_->writer && id == impl_->writer_id)) continue;
+    struct stat st {};
+    if (::stat(entry.path().c_str(), &st) != 0 || st.st_size == 0) continue;  // gone; tombstone
+    ContainerInfo info;
+    info.id = id;
+    info.disk_bytes = static_cast<std::uint64_t>(st.st_blocks) * 512;
+    out.push_back(info);
+  }
+  if (ec) fail_errno(ec.value(), "cannot list", impl_->dir.string());
+  std::sort(out.begin(), out.end(),
+            [](const ContainerInfo& a, const ContainerInfo& b) { return a.id < b.id; });
+  if (!with_stored_bytes) return out;
+  h5::Session session;
+  for (ContainerInfo& info : out) {
+    try {
+      // Not through the reader cache: one pass over every pack would evict the packs in use.
+      info.stored_bytes = h5::PackReader::open(impl_->path_of(info.id)).stored_bytes();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Corrupt) throw;
+      info.readable = false;
+    }
+  }
+  return out;
 }
 
 void Hdf5ChunkStore::read(const ChunkLocation& loc, MutableByteView out) const {

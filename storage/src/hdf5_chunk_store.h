@@ -7,7 +7,7 @@
 //           written as-is with H5Dwrite_chunk (zstd chunks as the frame, filter mask 0; raw
 //           chunks with filter mask 1 = "zstd skipped"), so an HDF5 read of row i gives the
 //           chunk's raw bytes;
-//   digest  uint8 [rows, 16]: row i = the chunk's digest (for tools and index recovery).
+//   digest  uint8 [rows, 32]: row i = the chunk's digest (for tools and index recovery).
 // backend_record = u64 pack id (LE) + u64 row (LE); pack id 0 = an empty chunk (nothing stored).
 //
 // Packs are write-once: flush() completes the pack being written (HDF5 flush, close, fsync of
@@ -63,8 +63,12 @@ class Hdf5ChunkStore final : public ChunkStore {
   // The pack id; nullopt for an empty chunk (pack 0).
   std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const override;
   // Deletes the pack files, then fsyncs the directory. The pack with the highest id is
-  // truncated to 0 bytes instead (a tombstone), so its id is never handed out again.
+  // replaced by an empty file instead (a tombstone, renamed over it: a reader that has the old
+  // pack open keeps reading it), so its id is never handed out again.
   void delete_containers(std::span<const std::uint64_t> ids) override;
+  // Every non-empty pack file but the one this store is writing; with `with_stored_bytes` each
+  // is opened (a pack that cannot be, e.g. one another process is writing, is !readable).
+  std::vector<ContainerInfo> containers(bool with_stored_bytes) const override;
 
   const std::filesystem::path& dir() const noexcept;
   // The pack file that `loc` points into (for tools and tests). Throws: Corrupt (bad record).

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "hdf5_zstd_filter.h"
 
@@ -229,6 +230,36 @@ std::int64_t PackReader::stored_size(std::uint32_t raw_size, std::uint64_t row) 
   check(H5Dget_chunk_storage_size(t->data.get(), offset, &size), "H5Dget_chunk_storage_size",
         context() + " row " + std::to_string(row), ErrorCode::Corrupt);
   return static_cast<std::int64_t>(size);
+}
+
+std::uint64_t PackReader::stored_bytes() {
+  std::vector<std::string> names;
+  const auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  check(H5Literate(file_.get(), H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collect, &names),
+        "H5Literate", context(), ErrorCode::Corrupt);
+  std::uint64_t total = 0;
+  for (const std::string& name : names) {
+    std::uint32_t raw_size = 0;
+    bool ok = name.size() > 1 && name.size() <= 11 && name[0] == 'r';
+    for (std::size_t i = 1; ok && i < name.size(); ++i) ok = name[i] >= '0' && name[i] <= '9';
+    if (ok) {
+      const std::uint64_t v = std::strtoull(name.c_str() + 1, nullptr, 10);
+      ok = v <= kMaxChunkBytes && table_name(static_cast<std::uint32_t>(v)) == name;
+      raw_size = static_cast<std::uint32_t>(v);
+    }
+    if (!ok)
+      fail(ErrorCode::Corrupt, context() + " holds '" + name + "', not a table; run 'hangar fsck'");
+    const Table* t = table(raw_size);
+    if (t == nullptr) continue;
+    for (std::uint64_t row = 0; row < t->rows; ++row) {
+      const std::int64_t size = stored_size(raw_size, row);
+      if (size > 0) total += static_cast<std::uint64_t>(size);
+    }
+  }
+  return total;
 }
 
 void PackReader::read(std::uint32_t raw_size, std::uint64_t row, ChunkCodec codec,

@@ -19,7 +19,8 @@ namespace hangar::storage::h5 {
 
 // Permanent names and values of the pack layout (docs/format/location.md, backend h0).
 inline constexpr const char* kPackFormatAttr = "hangar_pack_format";
-inline constexpr std::uint32_t kPackFormat = 1;
+// 1: 16-byte XXH3-128 digest rows (repository format 1); 2: 32-byte SHA-256 digest rows.
+inline constexpr std::uint32_t kPackFormat = 2;
 inline constexpr const char* kDataName = "data";
 inline constexpr const char* kDigestName = "digest";
 // Filter mask of a row written without the zstd filter (bit 0 = first filter skipped).
@@ -76,6 +77,9 @@ class PackReader {
   // Stored size of the row, or nullopt-like -1 when the table or the row is missing.
   // Throws: Corrupt (unreadable metadata), Io.
   std::int64_t stored_size(std::uint32_t raw_size, std::uint64_t row);
+  // Sum of the stored sizes of every row of every table (Chunks::reclaim's census).
+  // Throws: Corrupt (unreadable metadata, a name under / that is not a table), Io.
+  std::uint64_t stored_bytes();
 
   std::uint64_t last_use = 0;  // for the reader cache's LRU
 

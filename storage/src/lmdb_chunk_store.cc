@@ -2,6 +2,7 @@
 #include "lmdb_chunk_store.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 
 #include <cstring>
 
@@ -12,7 +13,8 @@ ByteView key_of(const ChunkLocation& loc) {
   if (loc.backend_record.size() != Digest::kSize)
     fail(ErrorCode::Corrupt, "chunk location for backend 'l0' has a " +
                                  std::to_string(loc.backend_record.size()) +
-                                 "-byte record, expected 16; run 'hangar fsck'");
+                                 "-byte record, expected " + std::to_string(Digest::kSize) +
+                                 "; run 'hangar fsck'");
   return loc.backend_record;
 }
 
@@ -98,7 +100,8 @@ ChunkLocation LmdbChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
     throw;
   }
   return ChunkLocation{BackendCode::Lmdb, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view())};
+                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view()),
+                       xxh3_64(stored)};
 }
 
 void LmdbChunkStore::flush() {

@@ -1,5 +1,5 @@
 // Backend "l0" (private to storage): chunk bytes as values in their own LMDB env, keyed by the
-// chunk digest. backend_record = the 16-byte digest (= the LMDB key). Layout: <chunks>/lmdb/,
+// chunk digest. backend_record = the 32-byte digest (= the LMDB key). Layout: <chunks>/lmdb/,
 // table "chunks". See docs/format/location.md.
 #pragma once
 

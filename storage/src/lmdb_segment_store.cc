@@ -4,12 +4,13 @@
 // (segment, offset) stays valid for the life of the repository. A segment is the chunks' bytes
 // back to back, then u32 end offset per chunk, then u32 chunk count (all LE). Ids grow by one from
 // 1; the writer learns the next id from the last key at the start of every write txn (LMDB's
-// writer mutex makes that txn exclusive across processes, so several processes may append). Segment 0 is never
-// written: it is the location of every empty chunk. An id handed out for bytes that were
+// writer mutex makes that txn exclusive across processes, so several processes may append). Segment
+// 0 is never written: it is the location of every empty chunk. An id handed out for bytes that were
 // never flushed may be reused after a crash or a failed flush; nothing was indexed there.
 #include "lmdb_segment_store.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/encoding.h>
 
 #include <array>
@@ -212,7 +213,8 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
     ends_.push_back(static_cast<std::uint32_t>(open_.size()));
   }
   return ChunkLocation{BackendCode::LmdbSegments, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), encode_record(r)};
+                       static_cast<std::uint32_t>(stored.size()), encode_record(r),
+                       xxh3_64(stored)};
 }
 
 void LmdbSegmentStore::close_segment() {
@@ -310,6 +312,32 @@ void LmdbSegmentStore::delete_containers(std::span<const std::uint64_t> ids) {
     }
   });
   env_.sync();
+}
+
+std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool with_stored_bytes) const {
+  constexpr std::uint64_t kPage = 4096;  // LMDB's page on Linux: a large value takes whole pages
+  // Reading a segment's tail maps its last page, and with the page cache's large folios the
+  // kernel may map a megabyte around it: drop the mappings every so often (the resident set
+  // of a census stays flat, as for readers).
+  constexpr std::size_t kReleaseEvery = 16;
+  std::vector<ContainerInfo> out;
+  lmdb::ReadTxn txn = env_.begin_read();
+  for (auto [key, value] : lmdb::range(txn, table_)) {
+    if (value.empty()) continue;  // the tombstone of the highest id
+    ContainerInfo info;
+    info.id = id_of(key);
+    info.disk_bytes = (value.size() + 16 + kPage - 1) / kPage * kPage;  // + the page header
+    if (with_stored_bytes) {  // only the size otherwise: the value's pages are not touched
+      if (const auto data = data_of(value))
+        info.stored_bytes = data->size();
+      else
+        info.readable = false;
+      if (out.size() % kReleaseEvery == kReleaseEvery - 1) env_.release_mapped_pages();
+    }
+    out.push_back(info);
+  }
+  if (with_stored_bytes) env_.release_mapped_pages();
+  return out;
 }
 
 std::unique_ptr<ChunkStore::Reader> LmdbSegmentStore::open_reader() const {

@@ -60,6 +60,9 @@ class LmdbSegmentStore final : public ChunkStore {
   // reader holding an old index snapshot can never find other bytes at its old location.
   void delete_containers(std::span<const std::uint64_t> ids) override;
   const lmdb::Env* lmdb_env() const noexcept override { return &env_; }
+  // Every segment with bytes, from one read txn: stored_bytes = its data (the chunks' bytes),
+  // disk_bytes = the whole value rounded up to LMDB pages; a malformed one is !readable.
+  std::vector<ContainerInfo> containers(bool with_stored_bytes) const override;
 
  private:
   void close_segment();

@@ -135,7 +135,8 @@ void LocationIndex::for_each(
     if (key.size() != Digest::kSize)
       fail(ErrorCode::Corrupt, "chunk index '" + env_.path().string() + "' has a " +
                                    std::to_string(key.size()) +
-                                   "-byte key, expected 16; run 'hangar fsck'");
+                                   "-byte key, expected " + std::to_string(Digest::kSize) +
+                                   "; run 'hangar fsck'");
     Digest digest = Digest::from_bytes(key);
     fn(digest, decode_at(value, digest));
   }

@@ -83,7 +83,7 @@ ok commit -m dev-work --json
 cd_=$(jget .commit)
 ok checkout main
 ok merge dev --json
-jcheck '.result == "merged" and (.commit | length) == 32 and .conflicts == []' "clean merge"
+jcheck '.result == "merged" and (.commit | length) == 64 and .conflicts == []' "clean merge"
 merged=$(jget .commit)
 ok log --json
 jq -e --arg m "$merged" --arg a "$cm" --arg b "$cd_" '.[0].digest == $m and

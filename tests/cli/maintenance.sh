@@ -63,7 +63,7 @@ run fsck --exit-code --json
 [[ $RC -eq 1 ]] || die "fsck --exit-code with problems exits 1, got $RC"
 [[ ! -s $ERR ]] || die "fsck --exit-code prints no error line"
 jcheck '.ok == false and (.problems | length) == 1 and .problems[0].kind == "chunk"
-        and (.problems[0].digest | length) == 32 and (.problems[0].message | type) == "string"'
+        and (.problems[0].digest | length) == 64 and (.problems[0].message | type) == "string"'
 
 # A repository that is a clone counts the chunk as not local instead.
 echo "clone.remote = origin" >>.hangar/config

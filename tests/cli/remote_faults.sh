@@ -66,8 +66,8 @@ unserve "$S"
 unset HANGAR_TOKEN
 
 # A server that speaks only a newer protocol.
-HANGAR_TEST_SERVER_PROTOCOL=2 serve src
-fails 3 "protocol 2.*upgrade hangar" clone "$URL" newer
+HANGAR_TEST_SERVER_PROTOCOL=3 serve src
+fails 3 "protocol 3.*upgrade hangar" clone "$URL" newer
 [[ ! -e newer ]] || die "a refused clone left a folder"
 ok -C c remote add newer "$URL"
 rsnap c c

@@ -34,7 +34,7 @@ ok status --json
 jcheck '.staged.vec.added == 2 and .staged.vec.deleted == 0 and .columns_added == ["vec"]'
 
 ok commit -m "first vectors" --json
-jcheck '(.commit | test("^[0-9a-f]{32}$")) and .branch == "main"' "commit --json"
+jcheck '(.commit | test("^[0-9a-f]{64}$")) and .branch == "main"' "commit --json"
 first=$(jget .commit)
 ok status --json
 jq -e --arg c "$first" '.head == $c and .staged == {}' "$OUT" >/dev/null || die "clean after commit"
@@ -56,6 +56,14 @@ ok log -n 1 --json
 jcheck 'length == 1 and .[0].message == "second\n\nwith a body"' "log -n 1"
 ok log "${first:0:8}" --json
 jcheck 'length == 1' "log from an abbreviated digest"
+# SHA-256 digests: 64 hex characters; any prefix of 6 or more names the commit, the whole
+# digest too, one character more names nothing.
+[[ ${#first} -eq 64 ]] || die "a commit digest has 64 hex characters, got ${#first}"
+for n in 6 33 64; do
+  ok log "${first:0:$n}" --json
+  jcheck 'length == 1' "log from a $n-character prefix"
+done
+fails 3 "unknown revision" log "${first}0"
 ok log
 [[ $(wc -l <"$OUT") -eq 2 ]] || die "human log: one line per commit"
 

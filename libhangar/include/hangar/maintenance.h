@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hangar/repository.h>
+#include <hangar/storage/chunks.h>
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
@@ -52,6 +53,9 @@ struct SpaceReport {
   std::uint64_t disk_bytes_after = 0;
   bool compacted = false;  // LMDB files shrunk; false when another process had them open
   std::uint64_t pending_bytes = 0;  // freed LMDB pages kept in the files (when not compacted)
+  // The l1 segments and h0 packs deleted, compacted and kept (decision 0013); with a dry run,
+  // what would be, and bytes_to_free what that would give back.
+  storage::CompactionStats compaction;
 
   std::uint64_t freed() const noexcept {
     return disk_bytes_before > disk_bytes_after ? disk_bytes_before - disk_bytes_after : 0;
@@ -64,7 +68,14 @@ struct GcReport {
   std::uint64_t chunk_bytes = 0;   // their stored (compressed) bytes
   std::uint64_t objects = 0;       // unreachable meta objects deleted
   std::uint64_t object_bytes = 0;  // their bytes
-  SpaceReport space;               // what the chunk store gave back (zero with dry_run)
+  SpaceReport space;  // what the chunk store gave back (with dry_run: only space.compaction)
+};
+
+struct GcOptions {
+  bool dry_run = false;
+  // Compact the l1 segments and h0 packs whose live fraction is below this (0..1); those
+  // without any live chunk are deleted whatever it is (decision 0013).
+  double threshold = storage::kDefaultCompactThreshold;
 };
 
 // Removes (with `dry_run`: only counts) the chunks in the location index that no inline
@@ -73,12 +84,14 @@ struct GcReport {
 // unreachable objects go in one meta txn; the chunks go through storage::Chunks::reclaim
 // (index entries removed in one txn, then their bytes reclaimed in the crash-safe order
 // written in chunks.h: no index entry ever points at deleted bytes, whatever the moment of a
-// crash).
+// crash), which also compacts the segments and packs below `threshold`. A Checkout of `repo`
+// may stay open meanwhile and reads on (its LMDB files are then not swapped: pending_bytes).
 // REQUIRES: repo opened for writing (gc holds the repository lock throughout).
-// Throws: Internal (read-only repo), NotFound/Corrupt (a reachable object is missing or
-// broken: gc changes nothing then; run fsck), NoSpace, Io, Interrupted (while marking: gc
-// changes nothing then; once it sweeps, it finishes).
-GcReport gc(Repository& repo, bool dry_run);
+// Throws: InvalidArgument (threshold outside 0..1), Internal (read-only repo), NotFound/Corrupt
+// (a reachable object is missing or broken: gc changes nothing then; run fsck), NoSpace, Io,
+// Interrupted (while marking: gc changes nothing then; once it sweeps, it finishes).
+GcReport gc(Repository& repo, const GcOptions& options);
+inline GcReport gc(Repository& repo, bool dry_run) { return gc(repo, GcOptions{dry_run}); }
 
 struct DropChunksReport {
   std::uint64_t chunks_dropped = 0;  // removed from the location index (were local)
@@ -88,13 +101,16 @@ struct DropChunksReport {
 };
 
 // Makes `chunks` not local: removes them from the location index and gives their disk space
-// back (storage::Chunks::reclaim). Chunks a staged (uncommitted) sample uses are never dropped
-// (counted in chunks_staged). Digests not local are ignored. The caller decides that dropping
-// is safe (e.g. a remote holds the chunks: remote::drop_data); history is untouched, and
-// every dropped chunk can be fetched again with the same digest.
-// REQUIRES: repo opened for writing; no ChunkReader, Checkout or lazy read of this Repository
-// alive (the chunk store may be reopened).
-// Throws: Internal (read-only repo), NoSpace, Corrupt, Io.
-DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks);
+// back (storage::Chunks::reclaim, compacting the segments and packs below `threshold`, as gc).
+// Chunks a staged (uncommitted) sample uses are never dropped (counted in chunks_staged).
+// Digests not local are ignored. The caller decides that dropping is safe (e.g. a remote holds
+// the chunks: remote::drop_data); history is untouched, and every dropped chunk can be fetched
+// again with the same digest. With `dry_run` nothing changes: chunks_dropped and stored_bytes
+// say what would be dropped, space.compaction what reclaim would do.
+// REQUIRES: repo opened for writing. A Checkout of `repo` may stay open (as for gc).
+// Throws: InvalidArgument (threshold), Internal (read-only repo), NoSpace, Corrupt, Io.
+DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks,
+                                   double threshold = storage::kDefaultCompactThreshold,
+                                   bool dry_run = false);
 
 }  // namespace hangar

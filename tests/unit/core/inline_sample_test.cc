@@ -1,4 +1,4 @@
-// Inline samples (docs/decisions/0014-inline-descriptors.md): the record value codec (inline
+// Inline samples (docs/decisions/0014-inline-sample-descriptors.md): the record value codec (inline
 // and descriptor forms, every malformed value Corrupt), the inline rule of SampleId, and on
 // real repositories that samples of one chunk have no descriptor object and are read, summed
 // up, diffed, merged, checked and collected without one, while samples of several chunks keep

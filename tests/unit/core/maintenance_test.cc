@@ -240,7 +240,6 @@ TEST_CASE("Gc: needs a repository opened for writing", "[core][gc]") {
   CHECK(threw);
 }
 
-
 TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, history stays",
           "[core][drop]") {
   TempRepo r;
@@ -248,12 +247,14 @@ TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, histo
   r.put(2, 72);
   const Digest head = r.repo->commit("two");
   r.put(3, 71);  // staged, same content as key 1: its chunk must stay
-  const Checkout view = r.repo->checkout_at(head);
   std::vector<Digest> chunks;
-  for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{2}}) {
-    const Descriptor d = detail::state_of(*r.repo).descriptor_of(
-        detail::state_of(*r.repo).meta.begin_read(), view.find("images", Key(k))->sample);
-    chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
+  {
+    const Checkout view = r.repo->checkout_at(head);  // closed before: the files get swapped
+    for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{2}}) {
+      const Descriptor d = detail::state_of(*r.repo).descriptor_of(
+          detail::state_of(*r.repo).meta.begin_read(), view.find("images", Key(k))->sample);
+      chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
+    }
   }
   REQUIRE(chunks.size() == 2);
   const DropChunksReport d = drop_local_chunks(*r.repo, chunks);

@@ -558,9 +558,13 @@ TEST_CASE("Repository: resolve takes branches, HEAD, digests and unique prefixes
     CHECK(r.repo.resolve(hex.substr(0, 6)) == id);
     CHECK(r.repo.resolve(hex.substr(0, 7)) == id);  // odd lengths too
     CHECK(r.repo.resolve(hex.substr(0, 12)) == id);
+    CHECK(hex.size() == 64);                           // SHA-256
+    CHECK(r.repo.resolve(hex.substr(0, 33)) == id);  // longer than a format-1 digest
+    CHECK(r.repo.resolve(hex.substr(0, 63)) == id);
   }
-  // Too short, unknown, or the digest of an object that is not a commit.
+  // Too short, too long, unknown, or the digest of an object that is not a commit.
   CHECK(error_of([&] { r.repo.resolve(ids[0].hex().substr(0, 5)); }).code() == ErrorCode::NotFound);
+  CHECK(error_of([&] { r.repo.resolve(ids[0].hex() + "0"); }).code() == ErrorCode::NotFound);
   std::string absent;
   for (char c : std::string("0123456789abcdef")) {
     absent = std::string(6, c);

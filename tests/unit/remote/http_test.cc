@@ -8,6 +8,7 @@
 #include <barrier>
 #include <fstream>
 
+#include "protocol.h"
 #include "remote_test_util.h"
 
 namespace hangar::remote::test {
@@ -262,7 +263,7 @@ TEST_CASE("HTTP: compare-and-swap refuses an update against a stale ref", "[remo
 TEST_CASE("HTTP: a server speaking only a newer protocol is refused clearly", "[remote][http]") {
   Served s;
   ServerOptions o;
-  o.protocol_version = 2;
+  o.protocol_version = protocol::kVersion + 1;
   s.start(o);
   const Error e = error_of([&] { s.clone_to(s.dir / "dst"); });
   CHECK(e.code() == ErrorCode::Unsupported);

@@ -81,9 +81,9 @@ TEST_CASE("Pack: round trip of objects and chunks, in pieces of any size", "[rem
     std::uint64_t payload = 0;
     std::uint32_t raw = 0;
     for (int i = 0; i < 8; ++i)
-      payload |= std::to_integer<std::uint64_t>(f.pack[at + 22 + i]) << (8 * i);
+      payload |= std::to_integer<std::uint64_t>(f.pack[at + kPayloadAt + i]) << (8 * i);
     for (int i = 0; i < 4; ++i)
-      raw |= std::to_integer<std::uint32_t>(f.pack[at + 18 + i]) << (8 * i);
+      raw |= std::to_integer<std::uint32_t>(f.pack[at + kRawAt + i]) << (8 * i);
     if (type == 0x10) heads.emplace_back(std::to_integer<std::uint8_t>(f.pack[at + 1]), raw);
     at += kRecordHeaderSize + payload;
     ++n;
@@ -129,7 +129,7 @@ TEST_CASE("Pack: hostile size fields fail before allocating", "[remote][pack]") 
   const std::size_t head = kPackHeaderSize;  // the first record's head
   SECTION("payload size 2^60") {
     Bytes bad(f.pack.begin(), f.pack.begin() + head + kRecordHeaderSize);
-    put_le(bad, head + 22, std::uint64_t{1} << 60, 8);
+    put_le(bad, head + kPayloadAt, std::uint64_t{1} << 60, 8);
     Collector c;
     PackReader reader("test", c);
     const Error e = error_of([&] { reader.write(bad); });
@@ -138,7 +138,7 @@ TEST_CASE("Pack: hostile size fields fail before allocating", "[remote][pack]") 
   }
   SECTION("raw size over the limit") {
     Bytes bad(f.pack.begin(), f.pack.begin() + head + kRecordHeaderSize);
-    put_le(bad, head + 18, 0xFFFFFFFFu, 4);
+    put_le(bad, head + kRawAt, 0xFFFFFFFFu, 4);
     Collector c;
     PackReader reader("test", c);
     CHECK(error_of([&] { reader.write(bad); }).code() == ErrorCode::Corrupt);
@@ -150,10 +150,17 @@ TEST_CASE("Pack: hostile size fields fail before allocating", "[remote][pack]") 
   }
   SECTION("a newer pack version") {
     Bytes bad = f.pack;
-    bad[4] = std::byte{2};
+    bad[4] = std::byte{3};
     const Error e = error_of([&] { read_pack(bad); });
     CHECK(e.code() == ErrorCode::Unsupported);
     CHECK(std::string(e.what()).find("upgrade hangar") != std::string::npos);
+  }
+  SECTION("an older pack version (format 1: 16-byte XXH3 digests)") {
+    Bytes bad = f.pack;
+    bad[4] = std::byte{1};
+    const Error e = error_of([&] { read_pack(bad); });
+    CHECK(e.code() == ErrorCode::Unsupported);
+    CHECK_THAT(e.what(), Catch::Contains("format version 1") && Catch::Contains("upgrade hangar"));
   }
   SECTION("bytes after the trailer") {
     Bytes bad = f.pack;

@@ -72,7 +72,9 @@ std::uint64_t local_nbytes(const Repository& repo, const Digest& head,
 
 void check_budget(const ThreeColumns& f, const std::vector<std::string>& columns) {
   transfer::HistoryReader history(*f.repo);
-  for (std::uint64_t budget : {0ull, 53ull, 54ull, 200ull, 1000ull, 3333ull, 8000ull, 1ull << 30}) {
+  for (std::uint64_t budget :
+       std::initializer_list<std::uint64_t>{0, kPackOverhead - 1, kPackOverhead, 200, 1000, 3333,
+                                            8000, std::uint64_t{1} << 30}) {
     DataSelection s;
     s.columns = columns;
     s.max_bytes = budget;
@@ -183,7 +185,8 @@ TEST_CASE("Selection: samples made whole by shared chunks count against the budg
     CHECK(r.samples == 2 * r.units);
   }
   DataSelection s;
-  s.max_bytes = 54 + 192 + 30 + 8 + 30;  // the wire cost of key 0, but 50 labels become local
+  // The wire cost of key 0, but 50 labels become local.
+  s.max_bytes = kPackOverhead + 192 + kChunkRecordOverhead + 8 + kChunkRecordOverhead;
   CHECK(select_chunks(repo, head, s).units == 0);
 }
 

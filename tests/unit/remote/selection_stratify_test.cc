@@ -149,7 +149,8 @@ TEST_CASE("Selection: --stratify --max-bytes gives every class its proportional 
           static_cast<std::uint64_t>(std::floor(static_cast<long double>(avail) * nc / n));
       std::uint64_t want = 0, wire = 0, stored = 0;
       while (want < nc) {
-        const std::uint64_t w = want == 0 ? 6 + 30 + 8 + 30 : 6 + 30;
+        const std::uint64_t w = want == 0 ? 6 + kChunkRecordOverhead + 8 + kChunkRecordOverhead
+                                          : 6 + kChunkRecordOverhead;
         const std::uint64_t st = want == 0 ? 6 + 8 * nc : 6;
         if (wire + w > share || stored + st > share) break;
         wire += w;

@@ -28,9 +28,10 @@ TEST_CASE("Report: integer keys are JSON numbers, string keys strings", "[report
 
 TEST_CASE("Report: digests are full hex or null", "[report][values]") {
   CHECK(digest_json(std::nullopt).is_null());
-  const auto d = Digest::from_hex("00112233445566778899aabbccddeeff");
+  const std::string hex = "00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210";
+  const auto d = Digest::from_hex(hex);
   REQUIRE(d.has_value());
-  CHECK(digest_json(d).get<std::string>() == "00112233445566778899aabbccddeeff");
+  CHECK(digest_json(d).get<std::string>() == hex);
 }
 
 TEST_CASE("Report: times are ISO-8601 UTC", "[report][values]") {

@@ -1,5 +1,6 @@
 // Chunks facade: dedup, verified reads, NotLocal, corruption, durability order, threads.
 #include <hangar/error.h>
+#include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/lmdb.h>
 
@@ -149,13 +150,54 @@ TEST_CASE("Chunks: flipped stored bytes are Corrupt on read and in verify_all",
   auto reader = chunks.reader();
   std::string message;
   Bytes out(raw.raw_size);
+  // An ordinary read checks the location's checksum of the stored bytes, before decoding.
   CHECK(code_of([&] { reader.read(raw.digest, out); }, &message) == ErrorCode::Corrupt);
-  CHECK(message.find("chunk " + raw.digest.hex() + ": digest mismatch, got ") == 0);
+  CHECK(message.find("chunk " + raw.digest.hex() + ": checksum mismatch in backend 'l0'") == 0);
   Bytes out2(packed.raw_size);
   CHECK(code_of([&] { reader.read(packed.digest, out2); }, &message) == ErrorCode::Corrupt);
+  CHECK(message.find("chunk " + packed.digest.hex() + ": checksum mismatch") == 0);
+  // ReadCheck::Digest (fsck --rehash) decodes and re-hashes with SHA-256.
+  CHECK(code_of([&] { reader.read(raw.digest, out, ReadCheck::Digest); }, &message) ==
+        ErrorCode::Corrupt);
+  CHECK(message.find("chunk " + raw.digest.hex() + ": digest mismatch, got ") == 0);
+  CHECK(code_of([&] { reader.read(packed.digest, out2, ReadCheck::Digest); }, &message) ==
+        ErrorCode::Corrupt);
   CHECK(message.find("chunk " + packed.digest.hex() + ": ") == 0);
   CHECK(chunks.verify_all(false).empty());  // sizes still match
   CHECK(chunks.verify_all(true).size() == 2);
+}
+
+TEST_CASE("Chunks: a location without a checksum (version 1) is verified by its digest",
+          "[storage][chunks]") {
+  hangar::testing::StorageTempDir dir;
+  const EncodedChunk c = encode_chunk(noise(3000, 11), 3);
+  Chunks::open(dir.path(), false).write(std::span(&c, 1), BackendCode::Lmdb);
+  {  // drop the checksum: the location becomes a version-1 record
+    auto env = lmdb::Env::open(dir.path() / "index", {"locations", "meta"});
+    auto t = env.table("locations");
+    env.write([&](lmdb::WriteTxn& w) {
+      auto v = w.get(t, c.digest.view());
+      REQUIRE(v);
+      ChunkLocation loc = decode_location(*v);
+      REQUIRE(loc.checksum == hangar::xxh3_64(c.stored));
+      loc.checksum.reset();
+      w.put(t, c.digest.view(), encode_location(loc));
+    });
+  }
+  {
+    auto chunks = Chunks::open(dir.path(), true);
+    auto reader = chunks.reader();
+    REQUIRE(reader.find(c.digest));
+    CHECK_FALSE(reader.find(c.digest)->checksum.has_value());
+    CHECK(reader.read(c.digest) == noise(3000, 11));
+  }
+  flip_stored_byte(dir.path(), c.digest, 10);
+  auto chunks = Chunks::open(dir.path(), true);
+  auto reader = chunks.reader();
+  std::string message;
+  Bytes out(c.raw_size);
+  CHECK(code_of([&] { reader.read(c.digest, out); }, &message) == ErrorCode::Corrupt);
+  CHECK(message.find("chunk " + c.digest.hex() + ": digest mismatch, got ") == 0);
 }
 
 TEST_CASE("Chunks: a failing backend leaves the index unchanged", "[storage][chunks]") {

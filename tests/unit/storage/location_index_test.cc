@@ -32,17 +32,29 @@ ChunkLocation location_for(const Digest& d, std::uint32_t raw, std::uint32_t sto
 }  // namespace
 
 TEST_CASE("Location: encode/decode round-trip", "[storage][location]") {
-  const ChunkLocation loc = location_for(digest_n(1), 4096, 1000);
+  // Version 2: with the checksum of the stored bytes (what every backend writes).
+  ChunkLocation loc = location_for(digest_n(1), 4096, 1000);
+  loc.checksum = 0x0123456789abcdefull;
   const hangar::Bytes b = encode_location(loc);
-  CHECK(b.size() == 1 + 2 + 1 + 4 + 4 + 1 + 16);
+  CHECK(b.size() == 1 + 2 + 1 + 4 + 4 + 8 + 1 + 32);
+  CHECK(b[0] == std::byte{2});
   CHECK(decode_location(b) == loc);
   CHECK(encode_location(decode_location(b)) == b);
+  // Version 1: no checksum (readers then re-hash with the digest).
+  const ChunkLocation v1 = location_for(digest_n(1), 4096, 1000);
+  const hangar::Bytes b1 = encode_location(v1);
+  CHECK(b1.size() == 1 + 2 + 1 + 4 + 4 + 1 + 32);
+  CHECK(b1[0] == std::byte{1});
+  CHECK_FALSE(decode_location(b1).checksum.has_value());
+  CHECK(decode_location(b1) == v1);
   CHECK(backend_code_name(BackendCode::Lmdb) == "l0");
   CHECK(backend_code_name(static_cast<BackendCode>(0x0102)) == "0x0102");
 }
 
 TEST_CASE("Location: every strict prefix and trailing bytes throw Corrupt", "[storage][location]") {
-  const hangar::Bytes b = encode_location(location_for(digest_n(2), 10, 10));
+  ChunkLocation loc = location_for(digest_n(2), 10, 10);
+  loc.checksum = 7;
+  const hangar::Bytes b = encode_location(loc);
   for (std::size_t n = 0; n < b.size(); ++n) {
     INFO("prefix " << n);
     CHECK(code_of([&] { decode_location(hangar::ByteView(b).first(n)); }) == ErrorCode::Corrupt);
@@ -71,7 +83,9 @@ TEST_CASE("Location: hostile fields are rejected", "[storage][location]") {
   CHECK(code_of([&] { decode_location(encode(1, 1, 10, 0xFFFFFFFF, 0)); }) == ErrorCode::Corrupt);
   CHECK(code_of([&] { decode_location(encode(1, 0, 10, 9, 0)); }) == ErrorCode::Corrupt);
   CHECK(code_of([&] { decode_location(encode(0, 1, 10, 9, 0)); }) == ErrorCode::Corrupt);
-  CHECK(code_of([&] { decode_location(encode(2, 1, 10, 9, 0)); }) == ErrorCode::Unsupported);
+  CHECK(code_of([&] { decode_location(encode(3, 1, 10, 9, 0)); }) == ErrorCode::Unsupported);
+  // Version 2 has 8 more bytes (the checksum) before the record: without them it is short.
+  CHECK(code_of([&] { decode_location(encode(2, 1, 10, 9, 0)); }) == ErrorCode::Corrupt);
   CHECK(code_of([&] { decode_location(encode(1, 9, 10, 9, 0)); }) == ErrorCode::Unsupported);
   CHECK(decode_location(encode(1, 1, 10, 9, 0)).backend_record.empty());
 }

@@ -27,6 +27,8 @@ struct DropDataOptions {
   // (like clone --max-bytes); drop the rest. With all_history, newest commits first.
   std::optional<std::uint64_t> keep_bytes;
   bool dry_run = false;  // decide and check everything, change nothing
+  // Compact the l1 segments and h0 packs left less live than this (drop_local_chunks).
+  double threshold = storage::kDefaultCompactThreshold;
   TransportOptions transport;
 };
 
@@ -44,7 +46,7 @@ struct DropDataResult {
   std::uint64_t chunks_dropped = 0;  // (with dry_run: would be)
   std::uint64_t stored_bytes = 0;    // their stored bytes (compressed) in the index
   std::uint64_t chunks_staged = 0;   // used by staged samples: kept
-  SpaceReport space;                 // zero with dry_run
+  SpaceReport space;                 // with dry_run: only space.compaction (the plan)
 };
 
 // Selects the candidates, checks every chunk to drop against the remote-tracking history of

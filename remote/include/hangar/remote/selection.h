@@ -44,10 +44,11 @@
 
 namespace hangar::remote {
 
-// Wire bytes per chunk record beyond its payload (the record head of docs/format/pack.md).
-inline constexpr std::uint64_t kChunkRecordOverhead = 30;
-// Wire bytes per chunk request beyond its records: pack header (8) and trailer record (30 + 16).
-inline constexpr std::uint64_t kPackOverhead = 8 + 30 + 16;
+// Wire bytes per chunk record beyond its payload (the record head of docs/format/pack.md:
+// type, codec, digest, raw u32, payload u64 = 46).
+inline constexpr std::uint64_t kChunkRecordOverhead = 1 + 1 + Digest::kSize + 4 + 8;
+// Wire bytes per chunk request beyond its records: pack header (8) and trailer record (46 + 16).
+inline constexpr std::uint64_t kPackOverhead = 8 + kChunkRecordOverhead + 16;
 
 // The filters combine (a sample must pass all of them); the budget applies last.
 struct DataSelection {

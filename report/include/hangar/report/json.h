@@ -5,7 +5,7 @@
 // - Documents are nlohmann::ordered_json: keys keep the order listed below, which is the order
 //   the CLI prints them in. Adding a key at the end is a compatible change; renaming, removing
 //   or reordering keys is not (scripts and tests/cli/*.sh read them).
-// - Digests are full lowercase hex strings (32 digits, never abbreviated); a missing digest
+// - Digests are full lowercase hex strings (64 digits, never abbreviated); a missing digest
 //   (unborn branch, conflicted merge) is null. Keys are JSON numbers (integer keys) or strings.
 //   Times are ISO-8601 UTC strings ("2026-11-24T10:58:00Z").
 // - Functions over plain values never throw except std::bad_alloc. Those that take a Checkout

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hangar::storage {
 
@@ -41,9 +42,13 @@ struct ChunkLocation {
   ChunkCodec codec;           // Raw | Zstd | ZstdDelta
   std::uint32_t raw_size;     // <= kMaxChunkBytes; checked on decode
   std::uint32_t stored_size;  // <= kMaxChunkBytes; == raw_size for Raw
-  Bytes backend_record;       // backend-private; "l0": the 16-byte digest (the LMDB key);
+  Bytes backend_record;       // backend-private; "l0": the 32-byte digest (the LMDB key);
                               // "l1": u64 segment + u32 offset;
                               // "h0": u64 pack id + u64 row (docs/format/location.md)
+  // XXH3-64 of the stored bytes, set by every backend's append(): what a read checks instead
+  // of re-hashing the chunk with its (cryptographic, ~10x slower) digest. nullopt (location
+  // record version 1): readers re-hash with the digest.
+  std::optional<std::uint64_t> checksum{};
 
   bool operator==(const ChunkLocation&) const = default;
 };
@@ -51,8 +56,8 @@ struct ChunkLocation {
 // Largest backend_record accepted when decoding.
 inline constexpr std::size_t kMaxBackendRecord = 256;
 
-// Canonical encoding (docs/format/location.md):
-// u8 version=1, u16 backend, u8 codec, u32 raw_size, u32 stored_size, bytes backend_record.
+// Canonical encoding (docs/format/location.md): u8 version (2 with a checksum, 1 without),
+// u16 backend, u8 codec, u32 raw_size, u32 stored_size, [u64 checksum,] bytes backend_record.
 Bytes encode_location(const ChunkLocation& loc);
 // Throws: Corrupt (truncated, bad sizes, trailing bytes), Unsupported (newer version/codec).
 // Unknown backend codes decode fine; they fail later in open_backend().
@@ -66,7 +71,8 @@ class ChunkStore {
  public:
   virtual ~ChunkStore() = default;
   virtual BackendCode code() const = 0;
-  // Appends already-encoded bytes; returns where they went. Not durable until flush().
+  // Appends already-encoded bytes; returns where they went, with the checksum of the bytes it
+  // stored (checksum.h xxh3_64). Not durable until flush().
   // Throws: InvalidArgument (sizes), NoSpace, Io.
   virtual ChunkLocation append(const Digest& id, ChunkCodec codec, std::uint32_t raw_size,
                                ByteView stored) = 0;
@@ -119,6 +125,26 @@ class ChunkStore {
   virtual void delete_chunks(std::span<const Digest> ids) { (void)ids; }
   // The LMDB env holding this backend's bytes (for compaction), or nullptr.
   virtual const lmdb::Env* lmdb_env() const noexcept { return nullptr; }
+
+  // One container as the backend sees it (Chunks::reclaim's census, decision 0013).
+  struct ContainerInfo {
+    std::uint64_t id = 0;
+    // Sum of the stored sizes of every chunk it holds, live or dead (the denominator of its
+    // live fraction); 0 when !readable or when `with_stored_bytes` was false.
+    std::uint64_t stored_bytes = 0;
+    // About what deleting it gives back ("l1": the segment value; "h0": the file's blocks).
+    std::uint64_t disk_bytes = 0;
+    // False when its layout could not be read ("h0": a pack another process is still writing,
+    // or one a crash left half-written).
+    bool readable = true;
+  };
+  // Every container that holds bytes (not the empty tombstones that keep the highest id taken),
+  // in id order. `with_stored_bytes`: also sum the chunk sizes ("h0": opens every pack).
+  // Default: none ("l0"). Throws: Corrupt, Io.
+  virtual std::vector<ContainerInfo> containers(bool with_stored_bytes) const {
+    (void)with_stored_bytes;
+    return {};
+  }
 };
 
 // The one backend switch (storage/src/backend_registry.cc). `chunks_dir` is the repository's

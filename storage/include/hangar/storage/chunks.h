@@ -22,6 +22,36 @@ namespace hangar::storage {
 
 class ChunkReader;
 
+// gc's default for Chunks::reclaim's threshold: a segment or pack whose live fraction is below
+// it is compacted (decision 0013: each byte copied frees at least one, and no container keeps
+// more dead bytes than live ones).
+inline constexpr double kDefaultCompactThreshold = 0.5;
+// Throws InvalidArgument unless 0 <= threshold <= 1 (NaN included).
+void check_compact_threshold(double threshold);
+
+// Which containers (l1 segments, h0 packs) a reclaim deletes, compacts or keeps, and what that
+// frees. A container's live fraction = stored bytes of its indexed chunks / stored bytes of all
+// its chunks. Before a reclaim (Chunks::plan_reclaim) it is the plan; in a ReclaimReport the
+// plan carried out (bytes_to_free stays the estimate).
+struct CompactionStats {
+  double threshold = kDefaultCompactThreshold;
+  std::uint64_t containers_compacted = 0;  // live fraction below threshold: live chunks copied
+                                           // into new containers, the old ones deleted
+  std::uint64_t containers_emptied = 0;    // no live chunk left: deleted, nothing to copy
+  // No index entry points into them and none did before this reclaim: left by a writer that
+  // crashed (or a crashed reclaim's copies). Deleted only when no other process has the store
+  // open (one of them may be writing it); counted in the plan either way.
+  std::uint64_t garbage_containers = 0;
+  std::uint64_t chunks_moved = 0;       // live chunks copied out of compacted containers
+  std::uint64_t bytes_moved = 0;        // their stored bytes
+  std::uint64_t sparse_containers = 0;  // partly dead, live fraction >= threshold: kept
+  std::uint64_t sparse_dead_bytes = 0;  // the dead stored bytes they keep
+  // Estimate, made before anything changes, of the disk bytes the reclaim frees when no other
+  // process has the store open: the emptied and garbage containers, the dead share of the
+  // compacted ones, dead l0 values and index entries, and the LMDB pages already free.
+  std::uint64_t bytes_to_free = 0;
+};
+
 // What Chunks::reclaim did. Disk figures are bytes allocated on disk (st_blocks) under the
 // chunks directory, like `du`.
 struct ReclaimReport {
@@ -35,7 +65,8 @@ struct ReclaimReport {
   // Free LMDB pages not given back to the OS because another process has the chunk store
   // open (they are reused by later writes; a later reclaim returns them).
   std::uint64_t pending_bytes = 0;
-  bool recovered = false;  // a crashed reclaim's journal was found and finished first
+  bool recovered = false;      // a crashed reclaim's journal was found and finished first
+  CompactionStats compaction;  // this reclaim's plan, carried out (recovery work not included)
 };
 
 // Owns the index and the open backends. Move-only.
@@ -80,39 +111,57 @@ class Chunks {
   // Forgets the staged chunks (their bytes become unreferenced garbage).
   void discard_staged() noexcept;
 
-  // Removes `dead` from the index and gives their disk space back, in this order (a crash at
-  // any point, kill -9 included, leaves an index that points only at existing bytes):
-  //   1. journal: the containers (l1 segments, h0 packs) holding dead chunks, written atomically
-  //   2. ONE index commit removing the dead digests        (now nothing points at their bytes)
-  //   3. copy the live chunks of those containers into new ones; flush (durable)
-  //   4. journal += the new containers
-  //   5. ONE index commit moving the live chunks to their copies (only where unchanged)
-  //   6. delete the old containers (and the l0 values of dead l0 chunks); delete the journal
-  //   7. compaction, only when no other open file description holds open.lock (no other
-  //      process has the store open): every LMDB env with free pages (or a file longer than
-  //      its pages) is copied compacted (mdb_env_copyfd2,
-  //      MDB_CP_COMPACT) to <env>/data.mdb.compact and fsynced; this Chunks closes its envs;
-  //      each copy is renamed over data.mdb (atomic: old or new file, same content); the
-  //      directory is fsynced; the envs are reopened. Otherwise the freed pages stay in the
-  //      files for LMDB to reuse and pending_bytes says how many.
+  // Removes `dead` from the index and gives disk space back (decision 0010 for the mechanism,
+  // 0013 for the threshold), in this order; a crash at any point, kill -9 included, leaves an
+  // index that points only at existing bytes, and loses no indexed chunk:
+  //   0. a journal left by a crashed reclaim is finished first (below)
+  //   1. plan (one index snapshot + every l1/h0 container, see CompactionStats): containers
+  //      whose chunks are all dead are *emptied*; those whose live fraction after the drop is
+  //      below `threshold` are *compacted*; other partly dead ones are kept (a later reclaim
+  //      takes them once more of their chunks die, or with a higher threshold)
+  //   2. journal: the emptied and compacted containers, written atomically
+  //   3. ONE index commit removing the dead digests        (now nothing points at their bytes)
+  //   4. copy the live chunks of the compacted containers into new ones; flush (durable)
+  //   5. journal += the new containers
+  //   6. ONE index commit moving the live chunks to their copies (only where unchanged)
+  //   7. delete the journaled old containers that no index entry points into (checked, not
+  //      assumed), and the l0 values of dead l0 chunks; delete the journal
+  //   8. only when open.lock can be taken exclusively without waiting (no other open file
+  //      description holds it: no other process has the store open, so none is writing):
+  //      a. garbage: every container no index entry points into, listed again under the lock,
+  //         is deleted (a crashed writer's, or copies of a reclaim that crashed in step 4)
+  //      b. unless a ChunkReader of this Chunks is alive: every LMDB env with free pages (or a
+  //         file longer than its pages) is copied compacted (mdb_env_copyfd2, MDB_CP_COMPACT) to
+  //         <env>/data.mdb.compact and fsynced; this Chunks closes its envs; each copy is
+  //         renamed over data.mdb (atomic: old or new file, same content); the directory is
+  //         fsynced; the envs are reopened.
+  //      Otherwise the freed pages stay in the files for LMDB to reuse and pending_bytes says
+  //      how many (garbage containers stay until a later reclaim).
   // A crash before a rename leaves the old env intact (and a *.compact file, deleted by the
   // next reclaim); after it, the new one. A journal left by a crash is finished by the next
   // reclaim, before anything else: each listed container that no index entry points into is
-  // deleted, and the listed old containers still referenced are rewritten as in 3-6. Until
+  // deleted, and the listed old containers still referenced are rewritten as in 4-7. Until
   // then the crash costs only disk space, never a dangling location.
-  // Other processes may read and append meanwhile: only containers that hold indexed chunks
-  // are touched (complete, never appended to again), and a reader whose index snapshot still
-  // names a moved chunk's old place retries once with a fresh snapshot (ChunkReader::read).
-  // Digests not indexed are ignored; reclaim({}) only finishes a crashed reclaim and returns
-  // free pages (gc and drop-data call it even with nothing to drop). Failpoints (failpoint.h),
-  // in order: "reclaim-journaled", "reclaim-unindexed", "reclaim-copied", "reclaim-relocated",
-  // "reclaim-deleted", "reclaim-compact-copied", "reclaim-compact-swapped".
+  // Other processes may read and append meanwhile: only containers that hold (or held, in
+  // step 1) indexed chunks are touched outside step 8a — complete, never appended to again —
+  // and a reader whose index snapshot still names a moved chunk's old place looks it up again
+  // in the newest index (ChunkReader::read; an h0 pack it has open stays readable until it
+  // closes it, an l1 segment until its LMDB snapshot ends).
+  // Digests not indexed are ignored; reclaim({}) finishes a crashed reclaim, compacts the
+  // containers below the threshold and returns free pages (gc and drop-data call it even with
+  // nothing to drop). Failpoints (failpoint.h), in order: "reclaim-journaled",
+  // "reclaim-unindexed", "reclaim-copy-written" (copies handed to the backends, not durable nor
+  // journaled), "reclaim-copied", "reclaim-relocated", "reclaim-deleted", "reclaim-swept",
+  // "reclaim-compact-copied", "reclaim-compact-swapped".
   // REQUIRES: writable; the caller holds the repository writer lock (one reclaim at a time);
-  // nothing staged; no ChunkReader of this Chunks alive (compaction reopens the envs, and a
-  // backend given to open_with_backend() is then replaced by the standard one).
-  // Throws: Internal (read-only, staged chunks), NoSpace, Corrupt, Io. After a throw the index
-  // is consistent, and the next reclaim finishes the work.
-  ReclaimReport reclaim(std::span<const Digest> dead);
+  // nothing staged; 0 <= threshold <= 1.
+  // Throws: InvalidArgument (threshold), Internal (read-only, staged chunks), NoSpace, Corrupt,
+  // Io. After a throw the index is consistent, and the next reclaim finishes the work.
+  ReclaimReport reclaim(std::span<const Digest> dead, double threshold = kDefaultCompactThreshold);
+  // What reclaim(dead, threshold) would do (step 1), changing nothing; for --dry-run. Works on a
+  // read-only store too. Throws: InvalidArgument (threshold), Corrupt, Io.
+  CompactionStats plan_reclaim(std::span<const Digest> dead,
+                               double threshold = kDefaultCompactThreshold) const;
   // Bytes allocated on disk under the chunks directory (st_blocks, like du). Throws: Io.
   std::uint64_t disk_bytes() const;
 
@@ -123,14 +172,16 @@ class Chunks {
   std::optional<ChunkLocation> find(const Digest& digest) const;
   ChunkStats stats() const;
 
-  // A reader for one thread; must not outlive this Chunks. Throws: Io.
+  // A reader for one thread; must not outlive this Chunks. While one is alive, reclaim()
+  // leaves the LMDB files as they are (the swap would reopen the envs under it). Throws: Io.
   ChunkReader reader() const;
   // Unmaps this process's view of the index and of every open backend's mapped files
   // (lmdb::Env::release_mapped_pages): bounds the resident set of a long read. Never throws.
   void release_mapped_pages() const noexcept;
 
   // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
-  // `rehash`, decodes and re-hashes it. Returns the digests that failed, with a one-line reason.
+  // `rehash`, decodes it and re-hashes it with its digest (ReadCheck::Digest). Returns the
+  // digests that failed, with a one-line reason.
   // Throws: Io, Interrupted (checked between chunks).
   std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
 
@@ -145,6 +196,16 @@ class Chunks {
   std::size_t append_new(std::span<const EncodedChunk> chunks, BackendCode backend);
   void drop_unwritten() noexcept;
   std::unique_ptr<State> state_;
+};
+
+// What ChunkReader::read checks. Every chunk that came from outside (push, fetch, clone, lazy
+// reads) was re-hashed with its digest before it was stored, and import computed the digest
+// from the bytes; what a read must catch is damage since (disk, a bug), which the location's
+// XXH3-64 checksum of the stored bytes does at ~10x the speed of re-hashing with SHA-256
+// (docs/decisions/0012-cryptographic-digests.md).
+enum class ReadCheck {
+  Checksum,  // the location's checksum of the stored bytes (the digest when it has none)
+  Digest,    // re-hash the decoded bytes with digest_of (fsck --rehash)
 };
 
 // A per-thread chunk reader: keeps LMDB read txns open between reads for speed (so it sees a
@@ -174,15 +235,18 @@ class ChunkReader {
   static constexpr std::uint64_t kLookupsPerCheck = 256;
   // Looks `digests` up with find_many() and keeps their locations, so that the next reads of
   // them look nothing up (a batch of a whole-column read). Replaces what an earlier prefetch
-  // kept; refresh() and release() forget it. Throws: Corrupt, Io.
+  // kept; refresh() and release() forget it (after a read that followed a moved chunk, the
+  // rest of the batch is looked up one by one). Throws: Corrupt, Io.
   void prefetch(std::span<const Digest> digests);
 
-  // Decodes the chunk into `out` (out.size() must equal its raw_size) and re-hashes it;
-  // zero-copy from the LMDB map where the backend allows.
+  // Decodes the chunk into `out` (out.size() must equal its raw_size) and checks it (`check`);
+  // zero-copy from the LMDB map where the backend allows. When the backend no longer has the
+  // chunk where this reader's snapshot says (a reclaim moved it), looks it up again in the
+  // newest index and reads it there.
   // Throws: NotLocal "chunk <hex> is not local", InvalidArgument (out size),
-  //         Corrupt "chunk <hex>: digest mismatch, got <hex>" (or a decode/size problem),
-  //         Unsupported (chunk from a newer backend), Io.
-  void read(const Digest& digest, MutableByteView out);
+  //         Corrupt "chunk <hex>: checksum mismatch ..." / "chunk <hex>: digest mismatch, got
+  //         <hex>" (or a decode/size problem), Unsupported (chunk from a newer backend), Io.
+  void read(const Digest& digest, MutableByteView out, ReadCheck check = ReadCheck::Checksum);
   // Convenience: a new buffer of raw_size bytes. Throws: like read().
   Bytes read(const Digest& digest);
 

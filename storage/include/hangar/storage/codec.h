@@ -45,7 +45,7 @@ struct DeltaFilter {
 
 // A chunk ready for a ChunkStore: digest of the raw bytes plus the bytes to store.
 struct EncodedChunk {
-  Digest digest;           // XXH3-128 of the RAW (uncompressed) bytes
+  Digest digest;           // SHA-256 of the RAW (uncompressed) bytes
   ChunkCodec codec;        // how `stored` encodes the raw bytes
   std::uint32_t raw_size;  // <= kMaxChunkBytes
   Bytes stored;            // Raw: the raw bytes; Zstd: one zstd frame; ZstdDelta: u8

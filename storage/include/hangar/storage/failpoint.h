@@ -5,14 +5,16 @@
 
 namespace hangar {
 
-// True when HANGAR_FAILPOINT is `name`.
+// True when HANGAR_FAILPOINT is `name` or `name:stop`.
 bool failpoint_armed(const char* name) noexcept;
 
 // For tests that crash a forked child in-process: arms `name` (nullptr disarms) as if
 // HANGAR_FAILPOINT were `name`. Call it before any other thread runs.
 void arm_failpoint_for_testing(const char* name) noexcept;
 
-// When armed: ends the process at once with _exit(86) (no destructors, like a crash).
+// When armed as `name`: ends the process at once with _exit(86) (no destructors, like a
+// crash). As `name:stop`: stops the process (SIGSTOP) so that a test sees it stopped there
+// (ps state T) and kills it with SIGKILL, or lets it go on with SIGCONT.
 void failpoint(const char* name) noexcept;
 
 // When armed: waits here until an interrupt is requested (hangar/storage/interrupt.h), at most a
