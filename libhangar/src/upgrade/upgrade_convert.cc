@@ -166,7 +166,7 @@ void Converter::flush(const ColumnSchema& schema) {
   st_.meta.write([&](lmdb::WriteTxn& txn) {
     for (const Pending& p : pending_) {
       if (!p.sample.descriptor.empty()) st_.objects.put(txn, p.sample.descriptor);
-      samples_.insert_or_assign(p.id, RecordValue{p.sample.id, p.sample.nbytes});
+      samples_.insert_or_assign(p.id, p.sample.value());
     }
     std::vector<Mutation> muts;
     muts.reserve(changes_.size());
