@@ -147,20 +147,33 @@ void Repository::init(const fs::path& path, const UserIdentity& user) {
                                          "remove it and run 'hangar init' again");
     fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
   }
-  fs::create_directories(dot, ec);
-  if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
-  RepoConfig config;
-  config.values["format_version"] = std::to_string(kRepoFormatVersion);
-  if (!user.name.empty()) config.values["user.name"] = user.name;
-  if (!user.email.empty()) config.values["user.email"] = user.email;
-  {
-    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
-    RefStore refs(meta.table("refs"));
-    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
-    storage::Chunks::open(dot / "chunks", false);
+  // The folders this init creates (`dot` and any missing parents up to `path`), innermost
+  // first: a failed init removes them, so that nothing blocks a retry.
+  std::vector<fs::path> created;
+  for (fs::path p = dot; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
   }
-  // The config is written last: a directory without it is not a repository yet.
-  config.save(dot / "config");
+  try {
+    fs::create_directories(dot, ec);
+    if (ec) fail_errno(ec.value(), "cannot create folder", dot.string());
+    RepoConfig config;
+    config.values["format_version"] = std::to_string(kRepoFormatVersion);
+    if (!user.name.empty()) config.values["user.name"] = user.name;
+    if (!user.email.empty()) config.values["user.email"] = user.email;
+    {
+      lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
+      RefStore refs(meta.table("refs"));
+      meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+      storage::Chunks::open(dot / "chunks", false);
+    }
+    // The config is written last: a directory without it is not a repository yet.
+    config.save(dot / "config");
+  } catch (const Error& e) {
+    if (!created.empty()) fs::remove_all(created.front(), ec);
+    for (std::size_t i = 1; i < created.size(); ++i) fs::remove(created[i], ec);  // if empty
+    throw e.with_context("cannot create a repository in '" + path.string() + "'");
+  }
 }
 
 fs::path Repository::find_root(const fs::path& start) {
