@@ -1,9 +1,9 @@
 // LMDB on a full filesystem: lock-file preallocation, short writes, the failed commit's tail.
 #include "lmdb_space.h"
 
+#include <fcntl.h>
 #include <hangar/error.h>
 #include <lmdb.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
