@@ -137,7 +137,8 @@ Repository::Repository(Repository&&) noexcept = default;
 Repository& Repository::operator=(Repository&&) noexcept = default;
 Repository::~Repository() = default;
 
-void Repository::init(const fs::path& path, const UserIdentity& user) {
+void Repository::init(const fs::path& path, const UserIdentity& user,
+                      const std::map<std::string, std::string>& settings) {
   std::error_code ec;
   const fs::path dot = path / ".hangar";
   if (fs::exists(dot, ec)) {
@@ -158,6 +159,7 @@ void Repository::init(const fs::path& path, const UserIdentity& user) {
     fs::create_directories(dot, ec);
     if (ec) fail_errno(ec.value(), "cannot create folder", dot.string());
     RepoConfig config;
+    config.values = settings;
     config.values["format_version"] = std::to_string(kRepoFormatVersion);
     if (!user.name.empty()) config.values["user.name"] = user.name;
     if (!user.email.empty()) config.values["user.email"] = user.email;
