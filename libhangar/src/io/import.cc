@@ -291,9 +291,10 @@ class DecodePool {
         done_.emplace(i, std::move(d));
         // The consumer waits for `awaited_`; wake it when that file and the following batch (or
         // all that may come before the window is full) are done.
-        wake =
-            awaited_ != kNone && done_.count(awaited_) != 0 &&
-            (done_.count(wake_at_) != 0 || done_.size() >= window_ / 4 || next_ >= files_.size());
+        // Workers held back by the byte budget finish no batch: wake it for each file then.
+        wake = awaited_ != kNone && done_.count(awaited_) != 0 &&
+               (done_.count(wake_at_) != 0 || done_.size() >= window_ / 4 ||
+                next_ >= files_.size() || budget_waiters_ > 0);
       } catch (...) {
         std::lock_guard lock(mu_);
         if (!error_) error_ = std::current_exception();
@@ -308,9 +309,14 @@ class DecodePool {
   // (so the pool always moves: every file before it is done), then holds them until take(i).
   void reserve(std::size_t i, std::uint64_t bytes) {
     std::unique_lock lock(mu_);
+    ++budget_waiters_;
+    // The writer may be asleep on a file that is done, waiting for a batch the budget now holds
+    // back (see work()): it must take that file before this one can go on.
+    if (awaited_ != kNone && done_.count(awaited_) != 0) consumer_cv_.notify_one();
     budget_cv_.wait(lock, [&] {
       return stop_ || error_ || in_flight_ + bytes <= budget_ || i == consumed_;
     });
+    --budget_waiters_;
     if (stop_ || error_) fail(ErrorCode::Interrupted, "import stopped");
     in_flight_ += bytes;
     reserved_[i] += bytes;
@@ -349,6 +355,7 @@ class DecodePool {
   std::mutex mu_;
   std::condition_variable consumer_cv_, workers_cv_, budget_cv_;
   std::uint64_t in_flight_ = 0, peak_ = 0;       // bytes reserved by files not yet taken
+  unsigned budget_waiters_ = 0;                  // workers waiting in reserve()
   std::map<std::size_t, std::uint64_t> reserved_;  // per file index
   std::size_t next_ = 0, consumed_ = 0;
   std::size_t awaited_ = kNone;  // the file take() waits for
