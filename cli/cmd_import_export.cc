@@ -19,6 +19,7 @@ struct ImportArgs {
   bool recursive = false;
   std::optional<std::string> labels;
   unsigned jobs = 0;  // 0: one per core
+  std::string max_sample_bytes;  // SIZE; empty: kDefaultMaxSampleBytes
 };
 
 struct ExportArgs {
@@ -41,6 +42,11 @@ void run_import(Context& ctx, const ImportArgs& args) {
   options.labels_column = args.labels;
   options.jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   options.progress = progress.callback();
+  if (!args.max_sample_bytes.empty()) options.max_sample_bytes = parse_size(args.max_sample_bytes);
+  // One warning line per skipped entry, as it is found (rsync's "skipping non-regular file").
+  options.on_skip = [&ctx](const SkippedEntry& e) {
+    ctx.err << "hangar: warning: skipped '" << e.path.string() << "': " << e.reason << '\n';
+  };
   const ImportResult r = import_files(repo, options);
   progress.finish();
   if (ctx.json) {
@@ -48,11 +54,16 @@ void run_import(Context& ctx, const ImportArgs& args) {
                              {"files", r.files},
                              {"raw_bytes", r.raw_bytes},
                              {"new_chunks", r.new_chunks},
-                             {"classes", r.classes}});
+                             {"classes", r.classes},
+                             {"skipped", r.skipped}});
     return;
   }
   ctx.out << "staged " << r.files << " files into " << args.column << " ("
           << human_bytes(r.raw_bytes) << " decoded, " << r.new_chunks << " new chunks)\n";
+  if (r.skipped > 0)
+    ctx.out << "skipped " << r.skipped
+            << (r.skipped == 1 ? " entry that is" : " entries that are")
+            << " not a regular file or folder (see the warnings)\n";
   if (args.labels) {
     ctx.out << "labels in " << *args.labels << ": " << r.classes.size() << " classes";
     for (std::size_t i = 0; i < r.classes.size(); ++i) {
@@ -108,6 +119,8 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
                      "also stage class ids (first sub-folder name) into this int64 column");
   import->add_option("-j,--jobs", in->jobs, "decoder threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
+  import->add_option("--max-sample-bytes", in->max_sample_bytes,
+                     "refuse a file that declares more decoded bytes than SIZE (default 1G)");
   add_json_flag(*import, ctx);
   on_run_interruptible(*import, ctx, [&ctx, in] { run_import(ctx, *in); });
 

@@ -286,7 +286,8 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
              {"samples", r.samples},
              {"chunks_selected", r.chunks_selected},
              {"chunks_missing", r.chunks_missing},
-             {"chunks_unavailable", r.chunks_unavailable}};
+             {"chunks_unavailable", r.chunks_unavailable},
+             {"completed_clone", r.completed_clone}};
     doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -299,6 +300,7 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
   if (r.chunks_unavailable > 0)
     ctx.out << "warning: " << r.chunks_unavailable << " chunks are not on " << a.remote
             << " either\n";
+  if (r.completed_clone) ctx.out << "the interrupted clone is complete now\n";
 }
 
 struct PushArgs {

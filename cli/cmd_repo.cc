@@ -1,6 +1,7 @@
 // hangar init | status | summary [REF] | log [REF] [-n N]
 #include <hangar/labels.h>
 #include <hangar/repository.h>
+#include <hangar/transfer.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -55,15 +56,32 @@ void run_init(Context& ctx, const InitArgs& args) {
   }
 }
 
+// An unfinished clone (transfer.h incomplete_clone): status and summary say so, in JSON as
+// "incomplete_clone": {"url", "remote", "hint"} (the key is absent for any other repository).
+void add_incomplete_clone(Json& doc, const Repository& repo) {
+  if (const auto c = transfer::incomplete_clone(repo))
+    doc["incomplete_clone"] = Json{
+        {"url", c->url}, {"remote", c->remote}, {"hint", transfer::complete_clone_hint(repo, *c)}};
+}
+void print_incomplete_clone(std::ostream& out, const Repository& repo) {
+  if (const auto c = transfer::incomplete_clone(repo))
+    out << "incomplete clone: the clone of " << c->url
+        << " was interrupted and its data is not all here; "
+        << transfer::complete_clone_hint(repo, *c) << '\n';
+}
+
 void run_status(Context& ctx) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const StatusReport st = repo.status();
   if (ctx.json) {
-    print_json(ctx.out, report::status_json(st));
+    Json doc = report::status_json(st);
+    add_incomplete_clone(doc, repo);
+    print_json(ctx.out, doc);
     return;
   }
   ctx.out << "on branch " << st.branch << '\n';
   ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
+  print_incomplete_clone(ctx.out, repo);
   if (st.clean()) {
     ctx.out << "nothing to commit\n";
     return;
@@ -112,7 +130,9 @@ void run_summary(Context& ctx, const std::optional<std::string>& ref,
     return;
   }
   if (ctx.json) {
-    print_json(ctx.out, report::summary_json(view));
+    Json doc = report::summary_json(view);
+    add_incomplete_clone(doc, repo);
+    print_json(ctx.out, doc);
     return;
   }
   Table table({"COLUMN", "DTYPE", "SHAPE", "LAYOUT", "COUNT", "SIZE", "LOCAL"});
@@ -135,6 +155,7 @@ void run_summary(Context& ctx, const std::optional<std::string>& ref,
   } else {
     table.print(ctx.out);
   }
+  print_incomplete_clone(ctx.out, repo);
 }
 
 void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit,

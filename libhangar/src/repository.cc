@@ -142,22 +142,37 @@ Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode m
   return RepoAccess::make(open_state(root, dot, mode, unsynced));
 }
 
-void init_at(const fs::path& dot, const UserIdentity& user) {
+void init_at(const fs::path& dot, const UserIdentity& user,
+             const std::map<std::string, std::string>& settings) {
   std::error_code ec;
-  fs::create_directories(dot, ec);
-  if (ec) fail_errno(ec.value(), "cannot create repository", dot.string());
-  RepoConfig config;
-  config.values["format_version"] = std::to_string(kRepoFormatVersion);
-  if (!user.name.empty()) config.values["user.name"] = user.name;
-  if (!user.email.empty()) config.values["user.email"] = user.email;
-  {
-    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
-    RefStore refs(meta.table("refs"));
-    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
-    storage::Chunks::open(dot / "chunks", false);
+  // The folders this init creates (`dot` and any missing parents), innermost first: a failed
+  // init removes them, so that nothing blocks a retry.
+  std::vector<fs::path> created;
+  for (fs::path p = dot; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
   }
-  // The config is written last: a directory without it is not a repository yet.
-  config.save(dot / "config");
+  try {
+    fs::create_directories(dot, ec);
+    if (ec) fail_errno(ec.value(), "cannot create folder", dot.string());
+    RepoConfig config;
+    config.values = settings;
+    config.values["format_version"] = std::to_string(kRepoFormatVersion);
+    if (!user.name.empty()) config.values["user.name"] = user.name;
+    if (!user.email.empty()) config.values["user.email"] = user.email;
+    {
+      lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
+      RefStore refs(meta.table("refs"));
+      meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+      storage::Chunks::open(dot / "chunks", false);
+    }
+    // The config is written last: a directory without it is not a repository yet.
+    config.save(dot / "config");
+  } catch (const Error&) {
+    if (!created.empty()) fs::remove_all(created.front(), ec);
+    for (std::size_t i = 1; i < created.size(); ++i) fs::remove(created[i], ec);  // if empty
+    throw;
+  }
 }
 }  // namespace detail
 
@@ -166,7 +181,8 @@ Repository::Repository(Repository&&) noexcept = default;
 Repository& Repository::operator=(Repository&&) noexcept = default;
 Repository::~Repository() = default;
 
-void Repository::init(const fs::path& path, const UserIdentity& user) {
+void Repository::init(const fs::path& path, const UserIdentity& user,
+                      const std::map<std::string, std::string>& settings) {
   std::error_code ec;
   const fs::path dot = path / ".hangar";
   if (fs::exists(dot, ec)) {
@@ -176,7 +192,11 @@ void Repository::init(const fs::path& path, const UserIdentity& user) {
                                          "remove it and run 'hangar init' again");
     fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
   }
-  detail::init_at(dot, user);
+  try {
+    detail::init_at(dot, user, settings);
+  } catch (const Error& e) {
+    throw e.with_context("cannot create a repository in '" + path.string() + "'");
+  }
 }
 
 fs::path Repository::find_root(const fs::path& start) {

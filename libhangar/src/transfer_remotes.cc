@@ -11,6 +11,8 @@ namespace {
 constexpr std::string_view kUrlPrefix = "remote.";
 constexpr std::string_view kUrlSuffix = ".url";
 constexpr const char* kCloneRemote = "clone.remote";
+constexpr const char* kCloneIncomplete = "clone.incomplete";
+constexpr const char* kCloneSelection = "clone.selection";
 
 std::string url_key(std::string_view name) {
   return std::string(kUrlPrefix) + std::string(name) + std::string(kUrlSuffix);
@@ -141,6 +143,34 @@ void set_clone_remote(Repository& repo, std::string_view name) {
 
 std::string default_remote(const Repository& repo) {
   return detail::hint_remote(detail::state_of(repo));
+}
+
+std::map<std::string, std::string> incomplete_clone_settings(std::string_view url,
+                                                             std::string_view selection) {
+  return {{kCloneIncomplete, std::string(url)}, {kCloneSelection, std::string(selection)}};
+}
+
+std::optional<IncompleteClone> incomplete_clone(const Repository& repo) {
+  const RepoConfig& c = detail::state_of(repo).config;
+  auto it = c.values.find(kCloneIncomplete);
+  if (it == c.values.end()) return std::nullopt;
+  return IncompleteClone{it->second, c.get(kCloneRemote, "origin"), c.get(kCloneSelection)};
+}
+
+std::string complete_clone_hint(const Repository& repo, const IncompleteClone& clone) {
+  return "run 'hangar fetch-data " + clone.remote + "' or the same 'hangar clone " + clone.url +
+         " " + repo.root().string() + "' again to complete it";
+}
+
+void finish_clone(Repository& repo) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  if (!s.config.values.count(kCloneIncomplete)) return;
+  RepoConfig next = s.config;
+  next.values.erase(kCloneIncomplete);
+  next.values.erase(kCloneSelection);
+  next.save(s.dot / "config");
+  s.config = std::move(next);
 }
 
 std::vector<BranchInfo> remote_branches(const Repository& repo, std::string_view remote) {

@@ -4,35 +4,71 @@
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "client.h"
 #include "labels_first.h"
 #include "receive.h"
+#include "selection_text.h"
 
 namespace hangar::remote {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The folder a clone writes into: new, or an existing empty one.
+// The folder a clone writes into: new, an existing empty one, or an unfinished clone of the
+// same URL (resume).
 struct Destination {
   fs::path dir;
   bool existed = false;
+  bool resume = false;
 };
 
-// DIR, or the remote's folder name. Throws: AlreadyExists (DIR is a file or not empty).
-Destination destination(const CloneOptions& o, const ServerInfo& info) {
-  Destination d{o.dir, false};
+// True when `dir` holds nothing but a '.hangar' without config: an init that died before it
+// wrote its config (a clone killed at its very start). Not a repository, so clone starts over.
+bool is_dead_init(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path dot = dir / ".hangar";
+  if (!fs::is_directory(dot, ec) || fs::exists(dot / "config", ec)) return false;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename() != ".hangar") return false;
+  return !ec;
+}
+
+// DIR, or the remote's folder name. Throws: AlreadyExists (DIR is a file, or not empty and
+// not an unfinished clone of `url`).
+Destination destination(const CloneOptions& o, const ServerInfo& info, const std::string& url) {
+  Destination d{o.dir, false, false};
   if (d.dir.empty()) d.dir = info.name.empty() ? fs::path("hangar-clone") : fs::path(info.name);
   std::error_code ec;
   d.existed = fs::exists(d.dir, ec);
-  if (d.existed && (!fs::is_directory(d.dir, ec) || !fs::is_empty(d.dir, ec)))
+  if (!d.existed || (fs::is_directory(d.dir, ec) && fs::is_empty(d.dir, ec))) return d;
+  const std::string taken =
+      "destination '" + d.dir.string() + "' already exists and is not empty; give another DIR";
+  if (!fs::is_directory(d.dir, ec)) fail(ErrorCode::AlreadyExists, taken);
+  if (is_dead_init(d.dir)) {
+    fs::remove_all(d.dir / ".hangar", ec);
+    if (ec) fail_errno(ec.value(), "cannot remove the unfinished clone in", d.dir.string());
+    return d;
+  }
+  if (!fs::is_directory(d.dir / ".hangar", ec)) fail(ErrorCode::AlreadyExists, taken);
+  const Repository repo = Repository::open(d.dir, Repository::Mode::Read);
+  const auto unfinished = transfer::incomplete_clone(repo);
+  if (!unfinished)
+    fail(ErrorCode::AlreadyExists, "destination '" + d.dir.string() +
+                                       "' already exists and is not empty (a finished hangar "
+                                       "repository); give another DIR");
+  if (unfinished->url != url)
     fail(ErrorCode::AlreadyExists,
-         "destination '" + d.dir.string() + "' already exists and is not empty; give another DIR");
+         "destination '" + d.dir.string() + "' holds an unfinished clone of " + unfinished->url +
+             ", not of " + url + "; " + transfer::complete_clone_hint(repo, *unfinished) +
+             ", or give another DIR");
+  d.resume = true;
   return d;
 }
 
@@ -79,18 +115,27 @@ bool unfiltered(const DataSelection& s) {
          !s.stratify && !s.all_history;
 }
 
-// Creates the repository in `dir` and fills it: the remote, all of `refs`' history, the branch,
-// the selected data.
-CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
+// Creates the repository in `d.dir` (or reopens the unfinished clone there) and fills it: the
+// remote, all of `refs`' history, the branch, the selected data. The clone stays marked
+// unfinished (transfer::incomplete_clone) until the last selected chunk is stored.
+CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
                        const std::string& branch, const CloneOptions& o) {
-  Repository::init(dir, UserIdentity{});
+  const fs::path& dir = d.dir;
+  if (!d.resume) {
+    std::map<std::string, std::string> settings =
+        transfer::incomplete_clone_settings(stored_url(o.url), encode_selection(o.data));
+    if (o.lazy) settings["fetch.lazy"] = "true";
+    Repository::init(dir, UserIdentity{}, settings);
+  }
   CloneResult out;
   out.dir = dir;
   out.branch = branch;
   Repository repo = Repository::open(dir, Repository::Mode::Write);
-  transfer::add_remote(repo, "origin", stored_url(o.url));
-  transfer::set_clone_remote(repo, "origin");
-  if (o.lazy) repo.set_config("fetch.lazy", "true");
+  if (!transfer::find_remote_url(repo, "origin")) {
+    transfer::add_remote(repo, "origin", stored_url(o.url));
+    transfer::set_clone_remote(repo, "origin");
+  }
+  if (o.lazy && !repo.lazy_fetch()) repo.set_config("fetch.lazy", "true");
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {
     HistoryRequest request;
@@ -104,10 +149,17 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
       out.refs.push_back({"origin/" + b.name, std::nullopt, b.commit});
       if (b.name == branch) out.head = b.commit;
     }
-    if (out.head) writer.set_ref(std::string(transfer::kHeadsPrefix) + branch, *out.head);
+    // A resumed clone keeps a branch the first run made (and any commit made on it since).
+    const std::string local = std::string(transfer::kHeadsPrefix) + branch;
+    if (const auto kept = d.resume ? writer.find_ref(local) : std::nullopt) {
+      out.head = kept;
+    } else if (out.head) {
+      writer.set_ref(local, *out.head);
+    }
   }
   writer.set_head_branch(branch);
   writer.commit();
+  failpoint("clone-before-data");  // tests: a clone that dies with its history but no data
 
   if (out.head && !o.data.none && !(o.lazy && unfiltered(o.data))) {
     if (o.data.stratify) {
@@ -127,6 +179,7 @@ CloneResult clone_into(const fs::path& dir, Transport& t, const RefList& refs,
     out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
   }
+  transfer::finish_clone(repo);
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();
   return out;
@@ -143,9 +196,13 @@ CloneResult clone(const CloneOptions& o) {
     const RefList refs = t.list_refs();
     const std::string branch = pick_branch(o, refs, t.url());
     validate_branch_name(branch);
-    dest = destination(o, conn.info);
-    return clone_into(dest->dir, t, refs, branch, o);
+    dest = destination(o, conn.info, stored_url(o.url));
+    return clone_into(*dest, t, refs, branch, o);
   } catch (...) {
+    // A resumed clone keeps what it had (and what it stored since): it stays unfinished.
+    if (dest && dest->resume)
+      rethrow_interrupted("the clone in '" + dest->dir.string() +
+                          "' is still unfinished; run the same clone again to complete it");
     rethrow_interrupted(dest ? undo_clone(*dest) : "nothing was created");
   }
 }

@@ -11,13 +11,30 @@
 #include "client.h"
 #include "labels_first.h"
 #include "receive.h"
+#include "selection_text.h"
 
 namespace hangar::remote {
 
-FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) try {
+FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options) try {
+  // 'fetch-data REMOTE' alone in an unfinished clone of REMOTE completes the clone: the data
+  // its own selection picks at HEAD; then the clone is marked complete.
+  const auto unfinished = transfer::incomplete_clone(repo);
+  const bool completes = unfinished && unfinished->remote == options.remote && !options.ref &&
+                         is_default(options.data);
+  FetchDataOptions o = options;
+  if (completes) {
+    o.data = decode_selection(unfinished->selection, (repo.root() / ".hangar/config").string());
+    if (!repo.head())
+      fail(ErrorCode::NotFound, "the clone in '" + repo.root().string() + "' of " +
+                                    unfinished->url +
+                                    " was interrupted before its history arrived; run the same "
+                                    "'hangar clone " + unfinished->url + " " +
+                                    repo.root().string() + "' again to complete it");
+  }
   validate(o.data);
   const std::string url = remote_url(repo, o.remote);
   FetchDataResult out;
+  out.completed_clone = completes;
   out.commit = repo.resolve(o.ref.value_or("HEAD"));
   // Connects only when something is to be fetched. A budget counts the handshake too, so the
   // selection is made again once connected (it can only shrink: same order, less budget).
@@ -44,6 +61,8 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) try {
   out.chunks_selected = selection.chunks.size();
   out.chunks_missing = missing.size();
   out.stats.chunks = label_chunks;
+  // A lazy clone without a selection leaves its data to reads (clone.cc does the same).
+  if (completes && repo.lazy_fetch() && is_default(o.data)) missing.clear();
   if (!missing.empty()) {  // a repeated fetch-data moves nothing
     Transport& t = transport();
     Spool spool(temp_dir_of(repo));
@@ -54,6 +73,8 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& o) try {
     out.stats.chunks += got;
     out.chunks_unavailable = missing.size() - got;
   }
+  // Every selected chunk the remote has is local now; one it lacks will not come by retrying.
+  if (completes) transfer::finish_clone(repo);
   if (conn) {
     out.stats.bytes_received = conn->transport->bytes_received();
     out.stats.bytes_sent = conn->transport->bytes_sent();

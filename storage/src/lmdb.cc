@@ -18,6 +18,8 @@
 #include <tuple>
 #include <utility>
 
+#include "lmdb_space.h"
+
 namespace hangar::storage::lmdb {
 
 namespace detail {
@@ -323,7 +325,10 @@ void WriteTxn::commit() {
   require_active("commit");
   // mdb_txn_commit frees the txn even when it fails: drop our handle first.
   MDB_txn* txn = std::exchange(txn_, nullptr);
-  check(mdb_txn_commit(txn), "mdb_txn_commit", env_->where());
+  const int rc = detail::explain_short_write(mdb_txn_commit(txn), env_->path);
+  // The pages this commit wrote past the last committed one hold the space a rollback needs.
+  if (rc == ENOSPC) detail::give_back_tail(env_->env);
+  check(rc, "mdb_txn_commit", env_->where());
   // The txn (and reads before it, e.g. an import's lookups) mapped pages it will not need.
   release_pages(*env_);
 }
@@ -418,6 +423,9 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
     std::filesystem::create_directories(dir, ec);
     if (ec) fail_errno(ec.value(), "cannot create directory", dir.string());
   }
+  // LMDB writes lock.mdb through a memory map: without blocks, a full disk is a SIGBUS.
+  // (Without a lock file, MDB_NOLOCK, there is nothing to allocate.)
+  if (!options.no_lock) detail::preallocate_lock_file(dir, options.max_readers);
   check(mdb_env_create(&s->env), "mdb_env_create", s->where());
   const auto max_tables = std::max<std::size_t>(options.max_tables, tables.size());
   check(mdb_env_set_maxdbs(s->env, static_cast<MDB_dbi>(max_tables)), "mdb_env_set_maxdbs",
@@ -432,7 +440,8 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
   if (options.no_meta_sync) flags |= MDB_NOMETASYNC;
   if (options.read_only) flags |= MDB_RDONLY;
   if (options.no_lock) flags |= MDB_NOLOCK;
-  check(mdb_env_open(s->env, dir.c_str(), flags, 0644), "mdb_env_open", s->where());
+  check(detail::explain_short_write(mdb_env_open(s->env, dir.c_str(), flags, 0644), dir),
+        "mdb_env_open", s->where());
 
   // Open every table once, here, and commit so the handles become env-wide.
   MDB_txn* txn = begin_txn(*s, options.read_only ? MDB_RDONLY : 0);
@@ -447,7 +456,7 @@ Env Env::open(const std::filesystem::path& dir, const std::vector<std::string>& 
     s->names.push_back(std::make_unique<std::string>(name));
     s->dbis.push_back(dbi);
   }
-  check(mdb_txn_commit(txn), "mdb_txn_commit", s->where());
+  check(detail::explain_short_write(mdb_txn_commit(txn), dir), "mdb_txn_commit", s->where());
   return Env(std::move(s));
 }
 
@@ -485,7 +494,8 @@ void Env::write(const std::function<void(WriteTxn&)>& fn) {
 
 void Env::sync() {
   if (state_->read_only) return;
-  check(mdb_env_sync(state_->env, 1), "mdb_env_sync", state_->where());
+  check(detail::explain_short_write(mdb_env_sync(state_->env, 1), state_->path), "mdb_env_sync",
+        state_->where());
 }
 
 void Env::release_mapped_pages() const noexcept { release_pages(*state_); }

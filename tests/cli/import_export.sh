@@ -11,7 +11,7 @@ cd repo
 ok import images ../photos --labels label --jobs 2 --json
 jcheck '.column == "images" and .files == 12 and .raw_bytes == 12 * 8 * 8 * 3 and
         .new_chunks >= 1 and .classes == ["cat","dog","owl"]' "import --json"
-[[ $(jq -r 'keys_unsorted | join(",")' "$OUT") == "column,files,raw_bytes,new_chunks,classes" ]] ||
+[[ $(jq -r 'keys_unsorted | join(",")' "$OUT") == "column,files,raw_bytes,new_chunks,classes,skipped" ]] ||
   die "import --json keys"
 "$HANGAR" import images2 ../photos --recursive >/dev/null 2>progress.txt </dev/null ||
   die "import with stdout to /dev/null"

@@ -17,6 +17,21 @@ namespace hangar {
 // Called with (done, total) as work progresses; may be empty.
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+// Default per-file limit of import: a file whose header declares a larger decoded tensor (or
+// that is itself larger) is refused before anything is allocated. 1 GiB holds a 256-Mpixel
+// RGBA8 photo (358 Mpixel RGB), far beyond any camera's.
+inline constexpr std::uint64_t kDefaultMaxSampleBytes = std::uint64_t{1} << 30;
+// Default bound on what import's decoder threads hold at once (file bytes + declared decoded
+// bytes of the files being decoded or waiting to be staged). The file the writer needs next
+// may always go over it, so one file larger than the budget still imports.
+inline constexpr std::uint64_t kDefaultImportBudget = std::uint64_t{2} << 30;
+
+// A folder entry import skipped: not a regular file or folder, or one it cannot look at.
+struct SkippedEntry {
+  std::filesystem::path path;
+  std::string reason;  // "a FIFO", "a dangling symbolic link", "a symbolic link loop", ...
+};
+
 struct ImportOptions {
   std::string column;
   std::filesystem::path path;         // a folder (or a single file)
@@ -24,6 +39,10 @@ struct ImportOptions {
   std::optional<std::string> labels_column;  // int64 scalar column of class ids
   unsigned jobs = 1;                  // decoder threads
   ProgressFn progress;
+  std::uint64_t max_sample_bytes = kDefaultMaxSampleBytes;  // per file, see above
+  std::uint64_t max_bytes_in_flight = kDefaultImportBudget;  // all decoder threads together
+  // Told of each skipped entry as the folder is listed (before anything is staged).
+  std::function<void(const SkippedEntry&)> on_skip;
 };
 
 struct ImportResult {
@@ -32,6 +51,8 @@ struct ImportResult {
   std::uint64_t file_bytes = 0;       // bytes read from disk
   std::uint64_t new_chunks = 0;       // chunks not already in the repository
   std::vector<std::string> classes;   // label names in id order, when labels_column is set
+  std::uint64_t skipped = 0;          // entries skipped (ImportOptions::on_skip)
+  std::uint64_t peak_bytes_in_flight = 0;  // the most the decoder threads held at once
 };
 
 // Stages every .png/.jpg/.jpeg/.npy under `path` into `column` (created from the first file
@@ -39,8 +60,13 @@ struct ImportResult {
 // ("cat/00017"). With labels_column, the first path segment is the class: sorted class names
 // become ids 0..n-1, stored under the same keys, names kept in the column's attributes
 // ("classes", newline-separated). REQUIRES: repo opened for Write.
-// Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file,
-// NotFound (path), Io, Interrupted ("interrupted; the import was rolled back, ...").
+// Entries that are neither regular files nor folders (FIFOs, sockets, devices, dangling
+// symbolic links, symbolic link loops) are skipped, each told to on_skip and counted; regular
+// files without an image extension are ignored; a file with one that cannot be read or decoded
+// stops the import (as does a sub-folder that cannot be listed). A file whose header declares
+// more than max_sample_bytes decoded (or that is larger) is refused before it is decoded.
+// Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file (and the
+// limit), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
 
 enum class ExportFormat { Auto, Png, Npy };

@@ -80,8 +80,12 @@ class Repository {
  public:
   enum class Mode { Read, Write };
 
-  // Creates <path>/.hangar. Throws: AlreadyExists, Io.
-  static void init(const std::filesystem::path& path, const UserIdentity& user);
+  // Creates <path>/.hangar; on failure removes what it created (folders too), so that nothing
+  // blocks a retry. `settings` go into the config file, which is written last, with the rest
+  // (hangar's own keys, e.g. the clone.* marker of transfer::incomplete_clone_settings).
+  // Throws: AlreadyExists, NoSpace ("no space left ..."), Io.
+  static void init(const std::filesystem::path& path, const UserIdentity& user,
+                   const std::map<std::string, std::string>& settings = {});
   // The nearest directory at or above `start` holding .hangar. Throws: NotFound with a hint
   // to run 'hangar init'.
   static std::filesystem::path find_root(const std::filesystem::path& start);
@@ -229,7 +233,8 @@ namespace detail {
 // and open a repository whose folder is `dot` rather than <root>/.hangar. With `unsynced` the
 // meta environment's commits are not fsynced (MDB_NOSYNC): for a repository that counts only
 // once its files have been fsynced after it was closed.
-void init_at(const std::filesystem::path& dot, const UserIdentity& user);
+void init_at(const std::filesystem::path& dot, const UserIdentity& user,
+             const std::map<std::string, std::string>& settings = {});
 Repository open_at(const std::filesystem::path& root, const std::filesystem::path& dot,
                    Repository::Mode mode, bool unsynced = false);
 }  // namespace detail

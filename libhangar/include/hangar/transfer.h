@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -244,6 +245,29 @@ void set_clone_remote(Repository& repo, std::string_view name);
 // The remote a 'hangar fetch-data' hint should name: clone.remote, else the only remote,
 // else "origin".
 std::string default_remote(const Repository& repo);
+// ---- an interrupted clone (the .hangar/config keys clone.incomplete and clone.selection) ----
+// A clone writes these keys with the repository's first config (Repository::init), before any
+// history or data arrives, and removes them once everything it selected is local: a clone that
+// died on the way (kill -9, power loss) stays marked, and status, summary and export say so.
+// A finished partial clone (a data selection, --no-data, --lazy) is complete: it is not marked.
+
+struct IncompleteClone {
+  std::string url;        // what the clone copies (clone.incomplete)
+  std::string remote;     // its remote here: clone.remote, else "origin"
+  std::string selection;  // the clone's data selection as the remote module encodes it
+};
+
+// The config settings that mark a clone of `url` unfinished.
+std::map<std::string, std::string> incomplete_clone_settings(std::string_view url,
+                                                             std::string_view selection);
+// nullopt when the repository is not an unfinished clone.
+std::optional<IncompleteClone> incomplete_clone(const Repository& repo);
+// What to do about it, for messages: "run 'hangar fetch-data origin' or the same 'hangar clone
+// URL DIR' again to complete it".
+std::string complete_clone_hint(const Repository& repo, const IncompleteClone& clone);
+// The clone is complete: removes the marker. REQUIRES Write. Throws: NoSpace, Io.
+void finish_clone(Repository& repo);
+
 // Remote-tracking branches as "R/B" (e.g. "origin/main"), sorted; all remotes when `remote`
 // is empty. `current` is always false.
 std::vector<BranchInfo> remote_branches(const Repository& repo, std::string_view remote = {});

@@ -119,10 +119,6 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
              " " + shape_to_string(schema.shape) + ") as PNG; use --format npy");
   const std::string ext = format == ExportFormat::Png ? ".png" : ".npy";
 
-  std::error_code ec;
-  fs::create_directories(opt.dir, ec);
-  if (ec) fail_errno(ec.value(), "cannot create folder", opt.dir.string());
-
   std::vector<SampleRef> picked;
   for (const Key& k : opt.keys) {
     if (schema.layout == Layout::Nested)
@@ -133,6 +129,28 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
     picked.push_back(*ref);
   }
   const std::uint64_t total = opt.keys.empty() ? view.count(opt.column) : picked.size();
+  // A clone that died before its data arrived must not pass for a partial one: exporting the
+  // samples that happen to be local would silently write a fraction of the column (or nothing).
+  if (const auto unfinished = transfer::incomplete_clone(repo); unfinished && !repo.lazy_fetch()) {
+    std::uint64_t absent = 0;
+    auto count = [&](const SampleRef& r) {
+      if (!view.is_local(r)) ++absent;
+      return true;
+    };
+    if (opt.keys.empty())
+      view.for_each(opt.column, count);
+    else
+      for (const auto& r : picked) count(r);
+    if (absent > 0)
+      fail(ErrorCode::NotLocal,
+           "cannot export '" + opt.column + "': the clone of " + unfinished->url +
+               " was interrupted and " + std::to_string(absent) + " of " +
+               std::to_string(total) + " samples are not local; " +
+               transfer::complete_clone_hint(repo, *unfinished));
+  }
+  std::error_code ec;
+  fs::create_directories(opt.dir, ec);
+  if (ec) fail_errno(ec.value(), "cannot create folder", opt.dir.string());
 
   unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
   WriterPool pool(jobs);

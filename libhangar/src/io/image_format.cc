@@ -31,14 +31,15 @@ std::optional<ImageFormat> format_from_extension(const std::filesystem::path& pa
   return std::nullopt;
 }
 
-Tensor decode_file_bytes(ImageFormat format, ByteView file, const std::string& name) {
+Tensor decode_file_bytes(ImageFormat format, ByteView file, const std::string& name,
+                         const OnDeclared& on_declared) {
   switch (format) {
     case ImageFormat::Png:
-      return decode_png(file, name);
+      return decode_png(file, name, on_declared);
     case ImageFormat::Jpeg:
-      return decode_jpeg(file, name);
+      return decode_jpeg(file, name, on_declared);
     case ImageFormat::Npy:
-      return decode_npy(file, name);
+      return decode_npy(file, name, on_declared);
   }
   fail(ErrorCode::Internal, "unknown image format " + std::to_string(static_cast<int>(format)));
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,9 +25,15 @@ std::string_view format_name(ImageFormat format) noexcept;
 // anything else (including no extension). Looks only at the name, never at the file.
 std::optional<ImageFormat> format_from_extension(const std::filesystem::path& path);
 
+// Called by a decoder as soon as a file's header says what it decodes to, before any check of
+// the rest of the file and before the tensor's buffer exists: it may throw (a per-file limit)
+// or wait (a memory budget shared by import's decoder threads).
+using OnDeclared = std::function<void(DType dtype, const Shape& shape)>;
+
 // Decodes a whole file held in memory with decode_png, decode_jpeg or decode_npy.
 // `name` (the file's path or a label) appears in messages. Thread-safe.
-// Throws: InvalidArgument (corrupt, truncated or unsupported file).
-Tensor decode_file_bytes(ImageFormat format, ByteView file, const std::string& name);
+// Throws: InvalidArgument (corrupt, truncated or unsupported file), what `on_declared` throws.
+Tensor decode_file_bytes(ImageFormat format, ByteView file, const std::string& name,
+                         const OnDeclared& on_declared = {});
 
 }  // namespace hangar::io

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -79,7 +80,26 @@ struct FileList {
   }
 };
 
-FileList list_files(const fs::path& root, bool recursive) {
+// Why `e` (neither a regular file nor a folder once symbolic links are followed) is skipped.
+std::string skip_reason(const fs::directory_entry& e) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(e.path(), ec);
+  if (ec.value() == ELOOP) return "a symbolic link loop";
+  if (st.type() == fs::file_type::not_found || ec == std::errc::no_such_file_or_directory)
+    return "a dangling symbolic link";
+  if (ec) return "cannot look at it: " + ec.message();
+  switch (st.type()) {
+    case fs::file_type::fifo: return "a FIFO, not a regular file";
+    case fs::file_type::socket: return "a socket, not a regular file";
+    case fs::file_type::block: return "a block device, not a regular file";
+    case fs::file_type::character: return "a character device, not a regular file";
+    default: return "not a regular file";
+  }
+}
+
+FileList list_files(const fs::path& root, bool recursive,
+                    const std::function<void(const SkippedEntry&)>& on_skip,
+                    std::uint64_t& skipped) {
   std::error_code ec;
   auto status = fs::status(root, ec);
   if (ec || !fs::exists(status))
@@ -96,7 +116,16 @@ FileList list_files(const fs::path& root, bool recursive) {
     return list;
   }
   auto add = [&](const fs::directory_entry& e) {
-    if (!e.is_regular_file() || !io::format_from_extension(e.path())) return;
+    // Errors are values here: one odd entry must not abort the listing with a raw message.
+    std::error_code sec;
+    const fs::file_status st = fs::status(e.path(), sec);
+    if (!sec && fs::is_directory(st)) return;
+    if (sec || !fs::is_regular_file(st)) {
+      ++skipped;
+      if (on_skip) on_skip({e.path(), skip_reason(e)});
+      return;
+    }
+    if (!io::format_from_extension(e.path())) return;
     fs::path rel = e.path().lexically_relative(root);
     const std::uint8_t ext = list.ext_index(rel.extension().string());
     rel.replace_extension();
@@ -183,6 +212,31 @@ std::string join_lines(const std::vector<std::string>& v) {
   return out;
 }
 
+// A file may be this much larger than the tensor it decodes to (npy header, PNG/JPEG metadata).
+constexpr std::uint64_t kFileSlack = std::uint64_t{1} << 20;
+std::uint64_t file_limit(std::uint64_t max_sample_bytes) {
+  return max_sample_bytes > io::kMaxFileBytes - kFileSlack ? io::kMaxFileBytes
+                                                           : max_sample_bytes + kFileSlack;
+}
+
+// The decoded bytes of `dtype` `shape`. Throws: InvalidArgument over `limit`.
+std::uint64_t declared_bytes(const fs::path& path, DType dtype, const Shape& shape,
+                             std::uint64_t limit) {
+  // checked_element_count bounds the product (<= kMaxTensorBytes): no overflow.
+  std::string quoted = "'";  // appended piecewise: GCC 12 -O3 -Wrestrict
+  quoted.append(path.string()).append("'");
+  const std::uint64_t n = checked_element_count(shape, dtype, quoted) * dtype_size(dtype);
+  if (n > limit) {
+    std::string m = "cannot import ";
+    m.append(quoted).append(": it declares ").append(dtype_name(dtype)).append(" ");
+    m.append(shape_to_string(shape)).append(", ").append(std::to_string(n));
+    m.append(" bytes decoded, more than the per-file limit of ").append(std::to_string(limit));
+    m.append(" bytes; raise it with --max-sample-bytes if the file is genuine");
+    fail(ErrorCode::InvalidArgument, m);
+  }
+  return n;
+}
+
 struct Decoded {
   PreparedSample sample;
   std::uint64_t file_bytes = 0;
@@ -195,12 +249,14 @@ struct Decoded {
 class DecodePool {
  public:
   DecodePool(const FileList& files, const ColumnSchema& schema, const ChunkOptions& options,
-             unsigned jobs)
+             unsigned jobs, std::uint64_t max_sample_bytes, std::uint64_t budget)
       : list_(files),
         files_(files.files),
         schema_(schema),
         options_(options),
-        window_(std::max<std::size_t>(64, 16 * jobs)) {
+        window_(std::max<std::size_t>(64, 16 * jobs)),
+        max_sample_bytes_(max_sample_bytes),
+        budget_(budget) {
     for (unsigned i = 0; i < jobs; ++i) threads_.emplace_back([this] { work(); });
   }
   ~DecodePool() {
@@ -209,7 +265,14 @@ class DecodePool {
       stop_ = true;
     }
     workers_cv_.notify_all();
+    budget_cv_.notify_all();
     for (auto& t : threads_) t.join();
+  }
+
+  // The most bytes the workers held at once (reserve()).
+  std::uint64_t peak_bytes() {
+    std::lock_guard lock(mu_);
+    return peak_;
   }
 
   // The result for file `i`, waiting for it. Rethrows a worker's error.
@@ -227,6 +290,12 @@ class DecodePool {
     Decoded d = std::move(it->second);
     done_.erase(it);
     consumed_ = i + 1;
+    // The writer owns the sample now (its chunk bytes go out in kStageBytes steps).
+    if (auto r = reserved_.find(i); r != reserved_.end()) {
+      in_flight_ -= r->second;
+      reserved_.erase(r);
+    }
+    budget_cv_.notify_all();
     if (idle_workers_ > 0 && consumed_ + window_ >= next_ + window_ / 2) workers_cv_.notify_all();
     return d;
   }
@@ -249,28 +318,54 @@ class DecodePool {
       }
       bool wake = false;
       try {
-        Decoded d = decode(files_[i]);
+        Decoded d = decode(i, files_[i]);
         std::lock_guard lock(mu_);
         done_.emplace(i, std::move(d));
         // The consumer waits for `awaited_`; wake it when that file and the following batch (or
         // all that may come before the window is full) are done.
-        wake =
-            awaited_ != kNone && done_.count(awaited_) != 0 &&
-            (done_.count(wake_at_) != 0 || done_.size() >= window_ / 4 || next_ >= files_.size());
+        // Workers held back by the byte budget finish no batch: wake it for each file then.
+        wake = awaited_ != kNone && done_.count(awaited_) != 0 &&
+               (done_.count(wake_at_) != 0 || done_.size() >= window_ / 4 ||
+                next_ >= files_.size() || budget_waiters_ > 0);
       } catch (...) {
         std::lock_guard lock(mu_);
         if (!error_) error_ = std::current_exception();
         wake = true;
       }
       if (wake) consumer_cv_.notify_one();
+      if (wake && error_) budget_cv_.notify_all();
     }
   }
 
-  Decoded decode(const SourceFile& f) {
+  // Waits until `bytes` more fit in the budget, or file `i` is the one the writer takes next
+  // (so the pool always moves: every file before it is done), then holds them until take(i).
+  void reserve(std::size_t i, std::uint64_t bytes) {
+    std::unique_lock lock(mu_);
+    ++budget_waiters_;
+    // The writer may be asleep on a file that is done, waiting for a batch the budget now holds
+    // back (see work()): it must take that file before this one can go on.
+    if (awaited_ != kNone && done_.count(awaited_) != 0) consumer_cv_.notify_one();
+    budget_cv_.wait(lock, [&] {
+      return stop_ || error_ || in_flight_ + bytes <= budget_ || i == consumed_;
+    });
+    --budget_waiters_;
+    if (stop_ || error_) fail(ErrorCode::Interrupted, "import stopped");
+    in_flight_ += bytes;
+    reserved_[i] += bytes;
+    peak_ = std::max(peak_, in_flight_);
+  }
+
+  Decoded decode(std::size_t i, const SourceFile& f) {
     Decoded d;
     Bytes raw;
     const fs::path path = list_.path(f);
-    Tensor t = io::read_tensor_file_bytes(path, raw);
+    // Refuses what is over the per-file limit and waits for room in the budget, from what the
+    // header declares: before the tensor is allocated.
+    const auto on_declared = [&](DType dtype, const Shape& shape) {
+      const std::uint64_t n = declared_bytes(path, dtype, shape, max_sample_bytes_);
+      reserve(i, n + raw.size());
+    };
+    Tensor t = io::read_tensor_file_bytes(path, raw, on_declared, file_limit(max_sample_bytes_));
     d.file_bytes = raw.size();
     raw = Bytes();
     try {
@@ -287,8 +382,13 @@ class DecodePool {
   const ColumnSchema& schema_;
   const ChunkOptions options_;
   const std::size_t window_;
+  const std::uint64_t max_sample_bytes_;
+  const std::uint64_t budget_;
   std::mutex mu_;
-  std::condition_variable consumer_cv_, workers_cv_;
+  std::condition_variable consumer_cv_, workers_cv_, budget_cv_;
+  std::uint64_t in_flight_ = 0, peak_ = 0;       // bytes reserved by files not yet taken
+  unsigned budget_waiters_ = 0;                  // workers waiting in reserve()
+  std::map<std::size_t, std::uint64_t> reserved_;  // per file index
   std::size_t next_ = 0, consumed_ = 0;
   std::size_t awaited_ = kNone;  // the file take() waits for
   std::size_t wake_at_ = 0;      // ... and the last one of the batch it would like done too
@@ -322,7 +422,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     if (*opt.labels_column == opt.column)
       fail(ErrorCode::InvalidArgument, "the labels column must differ from the image column");
   }
-  FileList list = list_files(opt.path, opt.recursive || opt.labels_column);
+  std::uint64_t skipped = 0;
+  FileList list = list_files(opt.path, opt.recursive || opt.labels_column, opt.on_skip, skipped);
   const std::vector<SourceFile>& files = list.files;
 
   // Resolve (or plan) the columns; remember their staged state for rollback.
@@ -336,6 +437,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       before[*opt.labels_column] = st.staging.find_column(txn, *opt.labels_column);
   }
   ImportResult result;
+  result.skipped = skipped;
   std::vector<std::string> known;
   if (opt.labels_column) {
     auto it = cols.find(*opt.labels_column);
@@ -396,7 +498,13 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
         fail(ErrorCode::InvalidArgument, "cannot import into nested column '" + opt.column + "'");
     } else {
       Bytes raw;
-      Tensor first = io::read_tensor_file_bytes(list.path(files[0]), raw);
+      const fs::path path = list.path(files[0]);
+      Tensor first = io::read_tensor_file_bytes(
+          path, raw,
+          [&](DType dtype, const Shape& shape) {
+            declared_bytes(path, dtype, shape, opt.max_sample_bytes);
+          },
+          file_limit(opt.max_sample_bytes));
       schema.name = opt.column;
       schema.dtype = first.dtype();
       schema.shape = first.shape();
@@ -411,7 +519,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     }
 
     const storage::BackendCode backend = write_backend(schema);
-    DecodePool pool(list, schema, chunk_options(schema), std::max(1u, opt.jobs));
+    DecodePool pool(list, schema, chunk_options(schema), std::max(1u, opt.jobs),
+                    opt.max_sample_bytes, opt.max_bytes_in_flight);
     std::vector<std::pair<Bytes, PreparedSample>> batch, labels;
     std::vector<storage::EncodedChunk> pending;  // chunk bytes not yet handed to the backend
     std::uint64_t pending_bytes = 0, staged_bytes = 0;
@@ -462,6 +571,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       if (opt.progress) opt.progress(i + 1, files.size());
     }
     if (!batch.empty()) flush();
+    result.peak_bytes_in_flight = pool.peak_bytes();
   } catch (...) {
     // A failed rollback keeps the original error; 'hangar reset' clears the staged work it left.
     if (rollback()) rethrow_interrupted("the import was rolled back, nothing was staged");

@@ -212,7 +212,7 @@ bool compress(Compressor* c) {
 
 }  // namespace
 
-Tensor decode_jpeg(ByteView file, const std::string& name) {
+Tensor decode_jpeg(ByteView file, const std::string& name, const OnDeclared& on_declared) {
   const std::string what = "cannot decode JPEG '" + name + "': ";
   Decompressor d;
   if (!read_header(&d, reinterpret_cast<const unsigned char*>(file.data()), file.size()))
@@ -240,6 +240,11 @@ Tensor decode_jpeg(ByteView file, const std::string& name) {
   const std::uint64_t width = d.cinfo.image_width, height = d.cinfo.image_height;
   const std::uint64_t nbytes = width * height * channels;  // < 2^16 * 2^16 * 3
   const std::string dims = std::to_string(width) + "x" + std::to_string(height);
+  if (on_declared) {
+    Shape declared{height, width};
+    if (channels > 1) declared.push_back(channels);
+    on_declared(DType::UInt8, declared);
+  }
   if (nbytes > kMaxImageBytes)
     fail(ErrorCode::InvalidArgument, what + "a " + dims + " image needs " + std::to_string(nbytes) +
                                          " bytes, more than the 2 GiB limit; split it");

@@ -22,7 +22,8 @@ namespace hangar::io {
 // ones (extraneous bytes, unknown markers) are ignored. libjpeg never prints to stderr.
 // Thread-safe: one libjpeg object per call.
 // Throws: InvalidArgument ("cannot decode JPEG '<name>': <reason>").
-Tensor decode_jpeg(ByteView file, const std::string& name);
+// `on_declared` (image_format.h) is called with uint8 [H,W(,3)] right after the header.
+Tensor decode_jpeg(ByteView file, const std::string& name, const OnDeclared& on_declared = {});
 
 // Encodes uint8 [H,W] or [H,W,1] (grayscale) or [H,W,3] (RGB, 4:2:0 chroma subsampling) as a
 // baseline JFIF JPEG. REQUIRES: 1 <= quality <= 100; 1 <= H, W <= 65500; at most kMaxImageBytes.

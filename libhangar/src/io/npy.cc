@@ -274,7 +274,8 @@ std::string shape_repr(const Shape& shape) {
 
 }  // namespace
 
-Tensor decode_npy(ByteView file, const std::string& name) {
+Tensor decode_npy(ByteView file, const std::string& name,
+                  const std::function<void(DType, const Shape&)>& on_declared) {
   const std::size_t kPreludeV1 = kMagic.size() + 4;  // magic, version, u16 header length
   if (file.size() < kMagic.size() + 2 || as_string_view(file.first(kMagic.size())) != kMagic)
     fail(ErrorCode::InvalidArgument, "'" + name + "' is not a .npy file (bad magic or too short)");
@@ -298,6 +299,7 @@ Tensor decode_npy(ByteView file, const std::string& name) {
   // Size checks come before the one allocation (the tensor's buffer).
   const std::size_t item = dtype_size(h.dtype);
   const std::uint64_t nbytes = checked_element_count(h.shape, h.dtype, "'" + name + "'") * item;
+  if (on_declared) on_declared(h.dtype, h.shape);
   const ByteView data = file.subspan(prelude + header_len);
   if (data.size() != nbytes) {
     const std::string what = std::string(dtype_name(h.dtype)) + " " + shape_to_string(h.shape);

@@ -5,6 +5,7 @@
 #include <hangar/storage/bytes.h>
 #include <hangar/tensor.h>
 
+#include <functional>
 #include <string>
 
 namespace hangar::io {
@@ -21,7 +22,10 @@ namespace hangar::io {
 // are not normalised), so encode_npy gives back the same file. Thread-safe: keeps no state. Throws:
 // InvalidArgument (bad magic/version/header, unsupported dtype such as object, structured or
 // unicode, fortran_order True, truncated data or trailing bytes, shape too large).
-Tensor decode_npy(ByteView file, const std::string& name);
+// `on_declared` (image_format.h) is called with the header's dtype and shape once they are
+// known to be valid, before the data's length is checked.
+Tensor decode_npy(ByteView file, const std::string& name,
+                  const std::function<void(DType, const Shape&)>& on_declared = {});
 
 // Encodes `tensor` exactly as numpy 1.24 np.save does for a C-contiguous little-endian array:
 // version 1.0 (2.0 only if the header would not fit in 65535 bytes), descr '<f4' / '|u1' /

@@ -100,7 +100,7 @@ int write_to_bytes(spng_ctx*, void* user, void* src, size_t length) noexcept {
 
 }  // namespace
 
-Tensor decode_png(ByteView file, const std::string& name) {
+Tensor decode_png(ByteView file, const std::string& name, const OnDeclared& on_declared) {
   Ctx ctx(spng_ctx_new(0));
   if (!ctx) fail(ErrorCode::Internal, "cannot create a PNG decoder (out of memory)");
   check_decode(spng_set_image_limits(ctx.get(), kMaxSide, kMaxSide), name);
@@ -109,6 +109,7 @@ Tensor decode_png(ByteView file, const std::string& name) {
 
   spng_ihdr ihdr{};
   check_decode(spng_get_ihdr(ctx.get(), &ihdr), name);
+
   // libspng never reads IEND's CRC, so a file missing only its last bytes would pass; and a
   // truncated file is best refused before the image buffer exists. Usually found at the end.
   if (as_string_view(file).rfind(kIendChunk) == std::string_view::npos)
@@ -121,6 +122,11 @@ Tensor decode_png(ByteView file, const std::string& name) {
     has_trns = rc == 0;
   }
   const Target t = choose_target(ihdr, has_trns);
+  if (on_declared) {
+    Shape declared{ihdr.height, ihdr.width};
+    if (t.channels > 1) declared.push_back(t.channels);
+    on_declared(t.dtype, declared);
+  }
 
   // Size checks come before the one large allocation (the tensor's buffer).
   const std::string dims = std::to_string(ihdr.width) + "x" + std::to_string(ihdr.height);

@@ -24,7 +24,8 @@ namespace hangar::io {
 // scanline bytes). The whole file up to IEND must be present and checksums must match.
 // Thread-safe: one libspng context per call.
 // Throws: InvalidArgument ("cannot decode PNG '<name>': <reason>").
-Tensor decode_png(ByteView file, const std::string& name);
+// `on_declared` (image_format.h) is called with the tensor's dtype and shape right after IHDR.
+Tensor decode_png(ByteView file, const std::string& name, const OnDeclared& on_declared = {});
 
 // Encodes an image tensor as a non-interlaced PNG with fast compression (Average filter, zlib
 // Z_RLE: ~5x faster than zlib level 2 with adaptive filters, files ~4% larger on photos).

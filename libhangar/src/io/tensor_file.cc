@@ -5,6 +5,7 @@
 #include <hangar/io.h>
 #include <hangar/storage/file_lock.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "image_format.h"
@@ -24,10 +25,20 @@ ImageFormat format_of(const std::filesystem::path& file) {
 }
 }  // namespace
 
-Tensor read_tensor_file_bytes(const std::filesystem::path& file, Bytes& raw) {
+Tensor read_tensor_file_bytes(const std::filesystem::path& file, Bytes& raw,
+                              const OnDeclared& on_declared, std::uint64_t max_file_bytes) {
   const ImageFormat f = format_of(file);
-  raw = storage::read_file(file, kMaxFileBytes);
-  return decode_file_bytes(f, raw, file.string());
+  if (max_file_bytes < kMaxFileBytes) {
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(file, ec);
+    if (!ec && size > max_file_bytes)
+      fail(ErrorCode::InvalidArgument,
+           "cannot import '" + file.string() + "': the file has " + std::to_string(size) +
+               " bytes, more than the per-file limit of " + std::to_string(max_file_bytes) +
+               " bytes; raise it with --max-sample-bytes");
+  }
+  raw = storage::read_file(file, std::min(max_file_bytes, kMaxFileBytes));
+  return decode_file_bytes(f, raw, file.string(), on_declared);
 }
 
 }  // namespace io

@@ -408,3 +408,63 @@ TEST_CASE("Import: a file whose shape differs from the first fails and stages no
 }
 
 }  // namespace hangar
+
+namespace hangar {
+namespace {
+
+// Issue 15: nothing bounded what the decoder threads held at once (a window of 64+ files, each
+// up to 2 GiB decoded). With a budget, what they hold stays within it plus the one file the
+// writer needs next; without one (the old behaviour) the same import holds many times that.
+TEST_CASE("Import: the decoder threads hold at most the byte budget plus one file",
+          "[core][import]") {
+  testing::StorageTempDir dir("import-budget");
+  constexpr std::uint64_t kSide = 64;  // 64x64x4 float32: 64 KiB decoded, ~64 KiB on disk
+  for (int i = 0; i < 48; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%03d.npy", i);
+    write_file(dir / "src" / name,
+               test::make_random_tensor(DType::Float32, {kSide, kSide, 4}, 100 + i));
+  }
+  const std::uint64_t one_file = kSide * kSide * 4 * 4 + 128;  // decoded + file, each ~64 KiB
+  Repository repo = init_repo(dir / "repo");
+
+  ImportOptions unbounded = import_options("free", dir / "src", 4);
+  unbounded.max_bytes_in_flight = std::uint64_t{1} << 40;
+  const ImportResult free = import_files(repo, unbounded);
+  CHECK(free.files == 48);
+  // Workers run ahead of the writer: far more than two files in flight at some point.
+  CHECK(free.peak_bytes_in_flight > 4 * 2 * one_file);
+
+  ImportOptions bounded = import_options("bounded", dir / "src", 4);
+  bounded.max_bytes_in_flight = 3 * one_file;
+  const ImportResult r = import_files(repo, bounded);
+  CHECK(r.files == 48);
+  CHECK(r.peak_bytes_in_flight > 0);
+  CHECK(r.peak_bytes_in_flight <= bounded.max_bytes_in_flight + 2 * one_file);
+  CHECK(staged_samples(repo, "bounded").size() == 48);
+
+  // A budget smaller than one file still imports (one file at a time), never deadlocks.
+  ImportOptions tiny = import_options("tiny", dir / "src", 4);
+  tiny.max_bytes_in_flight = 1;
+  CHECK(import_files(repo, tiny).files == 48);
+}
+
+TEST_CASE("Import: a file declaring more than the per-file limit is refused by its header",
+          "[core][import]") {
+  testing::StorageTempDir dir("import-limit");
+  write_file(dir / "src/a.npy", test::make_random_tensor(DType::UInt8, {32, 32, 3}, 7));
+  Repository repo = init_repo(dir / "repo");
+  const StatusReport before = repo.status();
+  ImportOptions o = import_options("img", dir / "src", 2);
+  o.max_sample_bytes = 3071;
+  const Error e = error_of([&] { import_files(repo, o); });
+  CHECK(e.code() == ErrorCode::InvalidArgument);
+  CHECK_THAT(e.what(), Catch::Contains("a.npy': it declares uint8 [32,32,3], 3072 bytes decoded, "
+                                       "more than the per-file limit of 3071 bytes"));
+  CHECK(same_status(before, repo.status()));
+  o.max_sample_bytes = 3072;
+  CHECK(import_files(repo, o).files == 1);
+}
+
+}  // namespace
+}  // namespace hangar

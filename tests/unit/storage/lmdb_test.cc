@@ -2,6 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/lmdb.h>
 #include <lmdb.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "lmdb_space.h"
 #include "support/storage_temp_dir.h"
 
 using namespace hangar::storage;
@@ -256,4 +258,34 @@ TEST_CASE("Lmdb: read-only open reads while another process writes", "[storage][
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(value_of(snapshot, t, "k") == "v1");  // MVCC: the old snapshot is intact
   CHECK(value_of(env.begin_read(), t, "k") == "v2");
+}
+
+// A full disk must be an error, not a SIGBUS in mdb_env_open (tests/cli/full_disk.sh): Env::open
+// gives lock.mdb its blocks first, at exactly the size LMDB would make it, so that another
+// process never sees a reader table of another length.
+TEST_CASE("Lmdb: the lock file is preallocated at LMDB's own size", "[storage][lmdb]") {
+  hangar::testing::StorageTempDir dir;
+  for (unsigned readers : {1u, 2u, 126u, 254u, 1000u}) {
+    const auto plain = dir.path() / ("plain" + std::to_string(readers));
+    std::filesystem::create_directories(plain);
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    REQUIRE(mdb_env_set_maxreaders(env, readers) == 0);
+    REQUIRE(mdb_env_open(env, plain.c_str(), MDB_NOTLS, 0644) == 0);
+    mdb_env_close(env);
+    CHECK(std::filesystem::file_size(plain / "lock.mdb") ==
+          lmdb::detail::lock_file_size(readers));
+
+    const auto ours = dir.path() / ("ours" + std::to_string(readers));
+    lmdb::EnvOptions o = fast();
+    o.max_readers = readers;
+    lmdb::Env e = lmdb::Env::open(ours, {"t"}, o);
+    unsigned got = 0;
+    REQUIRE(mdb_env_get_maxreaders(e.handle(), &got) == 0);
+    CHECK(got == readers);
+    struct stat st {};
+    REQUIRE(::stat((ours / "lock.mdb").c_str(), &st) == 0);
+    CHECK(static_cast<std::uint64_t>(st.st_size) == lmdb::detail::lock_file_size(readers));
+    CHECK(static_cast<std::uint64_t>(st.st_blocks) * 512 >= lmdb::detail::lock_file_size(readers));
+  }
 }

@@ -77,7 +77,10 @@ struct CloneResult {
 };
 
 // Creates `dir` (it must not exist or be empty) and clones into it; on any failure removes
-// what it created. A budget in options.data bounds stats.bytes_received: the handshake, refs
+// what it created. Until it is done the repository is marked unfinished
+// (transfer::incomplete_clone), so a clone killed on the way says so; run again with the same
+// URL into such a `dir`, clone completes it (keeping what is there; a failure then removes
+// nothing). A budget in options.data bounds stats.bytes_received: the handshake, refs
 // and history received first count against it (selection.h).
 // Throws: InvalidArgument, AlreadyExists (dir not empty), NotFound (branch), Remote,
 // Unsupported, Corrupt, Io, Interrupted ("interrupted; removed the unfinished clone 'DIR'").
@@ -118,11 +121,15 @@ struct FetchDataResult {
   std::uint64_t chunks_selected = 0;     // their chunks
   std::uint64_t chunks_missing = 0;      // of those, not local before the fetch
   std::uint64_t chunks_unavailable = 0;  // missing here and not on the remote either
+  bool completed_clone = false;          // it completed an unfinished clone (see fetch_data)
   SelectionReport selection;
   TransferStats stats;
 };
 
-// Brings the selected chunks that are not local, connecting only when some are. With a budget
+// Brings the selected chunks that are not local, connecting only when some are. In an
+// unfinished clone (transfer::incomplete_clone) of `remote`, with no ref and no selector, it
+// completes the clone: it fetches what the clone's own selection picks at HEAD and then marks
+// the clone complete (completed_clone); with selectors the clone stays unfinished. With a budget
 // the handshake counts against it, so stats.bytes_received <= the budget (selection.h); with
 // --stratify the missing label chunks are fetched and stored first, and they stay when the
 // data transfer then fails. REQUIRES Write. A transfer that fails or is
