@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "repo_state.h"
 
@@ -22,6 +23,18 @@ bool is_ancestor_in(const RepoState& state, const lmdb::Txn& txn, const Digest& 
 // Throws InvalidArgument unless `ref` is "refs/heads/<branch>" or "refs/remotes/<remote>/<branch>"
 // with a valid remote name and branch name.
 void validate_full_ref(std::string_view ref);
+// What one column of a commit brings that none of the commit's parents holds: what a sender
+// plans to send (HistoryReader::plan_history) and a receiver checks it got the chunks of
+// (ObjectWriter::new_sample_chunks).
+struct ColumnNews {
+  Digest schema;
+  bool schema_new = false;       // no parent's version of the column has this schema
+  std::vector<Digest> pages;     // record pages in no parent's tree of the column
+  std::vector<Digest> samples;   // sorted: samples of the records that differ from every parent
+};
+// Per column of commit `id`, in the commit's column order. REQUIRES: the commit's parents,
+// schemas and pages are in `txn`. Throws: NotFound, Corrupt.
+std::vector<ColumnNews> commit_news(const RepoState& state, const lmdb::Txn& txn, const Digest& id);
 // The remote a 'hangar fetch-data' hint names (transfer::default_remote).
 std::string hint_remote(const RepoState& state);
 

@@ -31,6 +31,78 @@ bool is_ancestor_in(const RepoState& state, const lmdb::Txn& txn, const Digest& 
   return false;
 }
 
+namespace {
+
+// Pages of `tip` that `base` lacks; every page of `tip` when base is nullopt.
+std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
+                              const std::optional<Digest>& base) {
+  if (!base) return tree_pages(pages, tip);
+  return pages_not_in(pages, tip, *base);
+}
+
+// Sample digests of records of `tip` whose value differs from `base` (all when nullopt).
+std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
+                                       const std::optional<Digest>& base) {
+  std::unordered_set<Digest> out;
+  if (!base) {
+    for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
+      out.insert(v.sample);
+      return true;
+    });
+    return out;
+  }
+  diff_trees(
+      pages, *base, tip,
+      [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
+        if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
+      });
+  return out;
+}
+
+}  // namespace
+
+std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, const Digest& id) {
+  TxnPageStore pages(s.objects, txn);
+  const Commit c = s.load_commit(txn, id);
+  std::vector<std::map<std::string, CommitColumn>> parents;
+  for (const auto& p : c.parents) {
+    auto& m = parents.emplace_back();
+    for (const auto& col : s.load_commit(txn, p).columns) m[col.name] = col;
+  }
+  std::vector<ColumnNews> out;
+  for (const auto& col : c.columns) {
+    ColumnNews& news = out.emplace_back();
+    news.schema = col.schema;
+    // Per parent: that parent's version of the column (nullopt when it has none).
+    std::vector<std::optional<CommitColumn>> bases;
+    for (const auto& m : parents) {
+      auto it = m.find(col.name);
+      bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
+    }
+    if (bases.empty()) bases.push_back(std::nullopt);
+    news.schema_new = std::none_of(
+        bases.begin(), bases.end(), [&](const auto& b) { return b && b->schema == col.schema; });
+    if (col.records.is_zero()) continue;
+    auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {
+      if (!b) return std::nullopt;
+      return b->records;  // an all-zero root is the empty tree: every page is new
+    };
+    // A page or descriptor is new only when no parent holds it.
+    news.pages = new_pages(pages, col.records, root_of(bases[0]));
+    std::unordered_set<Digest> samples = new_samples(pages, col.records, root_of(bases[0]));
+    for (std::size_t i = 1; i < bases.size(); ++i) {
+      auto other = new_pages(pages, col.records, root_of(bases[i]));
+      std::unordered_set<Digest> keep(other.begin(), other.end());
+      std::erase_if(news.pages, [&](const Digest& d) { return !keep.count(d); });
+      auto other_samples = new_samples(pages, col.records, root_of(bases[i]));
+      std::erase_if(samples, [&](const Digest& d) { return !other_samples.count(d); });
+    }
+    news.samples.assign(samples.begin(), samples.end());
+    std::sort(news.samples.begin(), news.samples.end());
+  }
+  return out;
+}
+
 }  // namespace detail
 
 namespace transfer {
@@ -133,40 +205,7 @@ std::vector<Digest> HistoryReader::sample_chunks(const Digest& sample) const {
 
 void HistoryReader::refresh() { impl_->txn.refresh(); }
 
-namespace {
-
-// Pages of `tip` that `base` lacks; every page of `tip` when base is nullopt.
-std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
-                              const std::optional<Digest>& base) {
-  if (!base) return tree_pages(pages, tip);
-  return pages_not_in(pages, tip, *base);
-}
-
-// Sample digests of records of `tip` whose value differs from `base` (all when nullopt).
-std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
-                                       const std::optional<Digest>& base) {
-  std::unordered_set<Digest> out;
-  if (!base) {
-    for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
-      out.insert(v.sample);
-      return true;
-    });
-    return out;
-  }
-  diff_trees(
-      pages, *base, tip,
-      [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
-        if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
-      });
-  return out;
-}
-
-}  // namespace
-
 std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits) const {
-  const auto& s = *impl_->state;
-  const auto& txn = impl_->txn;
-  TxnPageStore pages(s.objects, txn);
   std::vector<ObjectRef> out;
   std::unordered_set<Digest> seen;
   auto add = [&](ObjectType type, const Digest& id) {
@@ -178,43 +217,11 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
     return obj->first;
   };
   for (const Digest& id : commits) {
-    const Commit c = s.load_commit(txn, id);
     add(ObjectType::Commit, id);
-    std::vector<std::map<std::string, CommitColumn>> parents;
-    for (const auto& p : c.parents) {
-      auto& m = parents.emplace_back();
-      for (const auto& col : s.load_commit(txn, p).columns) m[col.name] = col;
-    }
-    for (const auto& col : c.columns) {
-      // Per parent: that parent's version of the column (nullopt when it has none).
-      std::vector<std::optional<CommitColumn>> bases;
-      for (const auto& m : parents) {
-        auto it = m.find(col.name);
-        bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
-      }
-      if (bases.empty()) bases.push_back(std::nullopt);
-      const bool schema_held = std::any_of(
-          bases.begin(), bases.end(), [&](const auto& b) { return b && b->schema == col.schema; });
-      if (!schema_held) add(ObjectType::Schema, col.schema);
-      if (col.records.is_zero()) continue;
-      auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {
-        if (!b) return std::nullopt;
-        return b->records;  // an all-zero root is the empty tree: every page is new
-      };
-      // A page or descriptor is needed only when no parent holds it.
-      std::vector<Digest> page_list = new_pages(pages, col.records, root_of(bases[0]));
-      std::unordered_set<Digest> samples = new_samples(pages, col.records, root_of(bases[0]));
-      for (std::size_t i = 1; i < bases.size(); ++i) {
-        auto other = new_pages(pages, col.records, root_of(bases[i]));
-        std::unordered_set<Digest> keep(other.begin(), other.end());
-        std::erase_if(page_list, [&](const Digest& d) { return !keep.count(d); });
-        auto other_samples = new_samples(pages, col.records, root_of(bases[i]));
-        std::erase_if(samples, [&](const Digest& d) { return !other_samples.count(d); });
-      }
-      for (const auto& p : page_list) add(page_type(p), p);
-      std::vector<Digest> sorted(samples.begin(), samples.end());
-      std::sort(sorted.begin(), sorted.end());
-      for (const auto& d : sorted) add(ObjectType::Descriptor, d);
+    for (const auto& col : detail::commit_news(*impl_->state, impl_->txn, id)) {
+      if (col.schema_new) add(ObjectType::Schema, col.schema);
+      for (const auto& p : col.pages) add(page_type(p), p);
+      for (const auto& d : col.samples) add(ObjectType::Descriptor, d);
     }
   }
   return out;

@@ -7,6 +7,8 @@
 #include <hangar/error.h>
 #include <hangar/transfer.h>
 
+#include <unordered_set>
+
 #include "transfer_detail.h"
 
 namespace hangar {
@@ -123,6 +125,21 @@ bool ObjectWriter::remove_ref(std::string_view ref) {
 void ObjectWriter::set_head_branch(std::string_view branch) {
   validate_branch_name(branch);
   impl_->state->refs.set_head_branch(impl_->txn, branch);
+}
+
+std::vector<Digest> ObjectWriter::new_sample_chunks() const {
+  impl_->check_complete();
+  const detail::RepoState& s = *impl_->state;
+  std::vector<Digest> out;
+  std::unordered_set<Digest> samples, chunks;
+  for (const Digest& commit : impl_->commits)
+    for (const auto& col : detail::commit_news(s, impl_->txn, commit))
+      for (const Digest& sample : col.samples) {
+        if (!samples.insert(sample).second) continue;
+        for (const Digest& c : s.load_descriptor(impl_->txn, sample).chunks)
+          if (chunks.insert(c).second) out.push_back(c);
+      }
+  return out;
 }
 
 void ObjectWriter::commit() {

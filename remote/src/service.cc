@@ -5,6 +5,8 @@
 #include <hangar/hangar.h>
 #include <hangar/transfer.h>
 
+#include <algorithm>
+
 #include "protocol.h"
 
 namespace hangar::remote {
@@ -16,6 +18,30 @@ std::string branch_ref(const std::string& branch) {
 
 std::string short_or_none(const std::optional<Digest>& d) {
   return d ? d->short_hex() : std::string("(none)");
+}
+
+// Every chunk of the samples the pushed commits bring in must be in the pack or stored here
+// already; a pack that leaves some out would move a branch to samples nobody can read.
+// Throws: Corrupt naming how many are missing and the first few.
+void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer,
+                    std::vector<Digest> sent, const std::vector<RefUpdate>& updates) {
+  std::vector<Digest> needed = writer.new_sample_chunks();
+  std::sort(sent.begin(), sent.end());
+  std::erase_if(needed,
+                [&](const Digest& d) { return std::binary_search(sent.begin(), sent.end(), d); });
+  const std::vector<Digest> missing = transfer::missing_chunks(repo, needed);
+  if (missing.empty()) return;
+  constexpr std::size_t kListed = 3;
+  std::string branches, list;
+  for (const auto& u : updates) branches += (branches.empty() ? "'" : ", '") + u.branch + "'";
+  for (std::size_t i = 0; i < missing.size() && i < kListed; ++i)
+    list += (i == 0 ? "" : ", ") + missing[i].hex();
+  if (missing.size() > kListed) list += " and " + std::to_string(missing.size() - kListed) + " more";
+  fail(ErrorCode::Corrupt, "push of " + branches + " is incomplete: " +
+                               std::to_string(missing.size()) + " chunk" +
+                               (missing.size() == 1 ? "" : "s") +
+                               " of its new samples are neither in the pack nor stored here (" +
+                               list + "); nothing was changed; push again");
 }
 
 }  // namespace
@@ -106,6 +132,7 @@ PushReply RepoService::PushSession::finish() {
       return reply;
     }
   }
+  require_chunks(repo, writer, spool_.chunk_ids(), updates_);
   // Durability order: chunks are committed before the txn that makes history reference them.
   ChunkBatcher chunks(repo);
   spool_.replay_chunks([&](const transfer::StoredChunk& c) { chunks.add(c); });

@@ -198,6 +198,12 @@ class ObjectWriter {
   // Points HEAD at refs/heads/`branch`. Throws: InvalidArgument.
   void set_head_branch(std::string_view branch);
 
+  // The chunk digests that the commits put() so far bring in, each once, in a stable order:
+  // the chunks of the samples whose records differ from every parent (the chunks a pusher
+  // sends, HistoryReader::plan_history). A receiver checks, before it commits, that each is
+  // in the transfer or already local. Checks history completeness first.
+  // Throws: Corrupt "history is incomplete: ...".
+  std::vector<Digest> new_sample_chunks() const;
   // Checks completeness, then commits. Throws: Corrupt "history is incomplete: ...", NoSpace,
   // Io. After a throw nothing was written.
   void commit();
