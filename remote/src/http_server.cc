@@ -5,11 +5,14 @@
 #include <hangar/storage/failpoint.h>
 #include <hangar/remote/server.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -62,6 +65,45 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
     fail(ErrorCode::InvalidArgument,
          "request body is over the limit of " + std::to_string(cap) + " bytes");
   return body;
+}
+
+// Why binding `bind`:`port` failed, asked again of the kernel with a socket of our own (httplib
+// says only that it failed). Throws: Io.
+[[noreturn]] void fail_bind(const std::string& bind, int port) {
+  const std::string where = bind + ":" + std::to_string(port);
+  int err = 0;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": '" + bind +
+                            "' is not an address of this machine; pick another --bind");
+  const int sock = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
+  if (sock >= 0) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (::bind(sock, found->ai_addr, found->ai_addrlen) != 0 || ::listen(sock, 1) != 0)
+      err = errno;
+    ::close(sock);
+  } else {
+    err = errno;
+  }
+  ::freeaddrinfo(found);
+  if (err == EADDRINUSE)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": port " + std::to_string(port) +
+                            " is already in use (another 'hangar server'?); stop it or pick "
+                            "another --port");
+  if (err == EADDRNOTAVAIL)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": '" + bind +
+                            "' is not an address of this machine; pick another --bind");
+  if (err == EACCES)
+    fail(ErrorCode::Io, "cannot listen on " + where +
+                            ": permission denied (ports below 1024 need privileges); pick "
+                            "another --port");
+  fail(ErrorCode::Io, "cannot listen on " + where + ": " +
+                          (err != 0 ? std::string(std::strerror(err)) : "unknown error") +
+                          "; pick another --port or --bind");
 }
 
 // httplib's stop() only acts on a running accept loop; a server stopped before it got there
@@ -272,15 +314,19 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   s.http.set_write_timeout(60, 0);
   s.http.set_tcp_nodelay(true);
   s.routes();
+  // SO_REUSEADDR (a restart binds over connections in TIME_WAIT) but not httplib's default
+  // SO_REUSEPORT, with which a second server bound the same port and the kernel spread
+  // connections between the two.
+  s.http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (options.port == 0) {
     s.port = s.http.bind_to_any_port(options.bind);
   } else {
     s.port = s.http.bind_to_port(options.bind, options.port) ? options.port : -1;
   }
-  if (s.port <= 0)
-    fail(ErrorCode::Io, "cannot listen on " + options.bind + ":" + std::to_string(options.port) +
-                            ": the port is in use or the address is not local; pick another "
-                            "--port or --bind");
+  if (s.port <= 0) fail_bind(options.bind, options.port);
 }
 
 Server::~Server() { stop(); }
