@@ -8,8 +8,11 @@
 namespace hangar::detail {
 
 void RepoState::require_write() const {
-  if (mode != Repository::Mode::Write)
+  if (mode == Repository::Mode::Read)
     fail(ErrorCode::Internal, "repository '" + root.string() + "' was opened read-only");
+  if (mode == Repository::Mode::Shared && !lock)
+    fail(ErrorCode::Internal,
+         "repository '" + root.string() + "' is shared: take its writer lock to change it");
 }
 
 std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {

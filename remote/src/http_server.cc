@@ -305,7 +305,7 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
                                   "init' there or pass the repository's path");
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
-      Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
+      Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
   const unsigned threads = std::max(2u, options.threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -96,6 +96,7 @@ PushReply RepoService::PushSession::finish() {
   reader_.finish();
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;
+  const Repository::WriterLock writer_lock = repo.lock_writer(kPushLockWait);
   for (const auto& u : updates_) validate_branch_name(u.branch);
   PushReply reply;
   // Cheap early check (no write lock): every ref must still be where the client saw it.

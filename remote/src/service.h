@@ -5,6 +5,7 @@
 #include <hangar/remote/transport.h>
 #include <hangar/repository.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -15,6 +16,9 @@
 #include "receive.h"
 
 namespace hangar::remote {
+
+// How long a push waits for a local writer (put, commit, import) to release the repository.
+inline constexpr std::chrono::milliseconds kPushLockWait{10000};
 
 // Thread-safe: reads run concurrently (each takes its own snapshot); pushes are applied one
 // at a time. Must not outlive the Repository, which it does not own.
@@ -35,10 +39,13 @@ class RepoService {
   class PushSession {
    public:
     PackSink& sink() noexcept { return reader_; }
-    // Verifies the trailer, then under the service's push lock: stores the objects and checks
-    // every update (compare-and-swap, fast-forward unless forced) in one txn; when all pass,
-    // stores the chunks, then commits. A rejection changes nothing.
-    // Throws: Remote (truncated pack), Corrupt, InvalidArgument (bad branch name), NoSpace, Io.
+    // Verifies the trailer, then under the service's push lock and the repository's writer
+    // lock (waiting up to kPushLockWait for a local writer to finish): stores the objects and
+    // checks every update (compare-and-swap, fast-forward unless forced) and that every chunk
+    // of the new samples is in the pack or stored, in one txn; when all pass, stores the
+    // chunks, then commits. A rejection changes nothing.
+    // Throws: Remote (truncated pack), Corrupt, InvalidArgument (bad branch name), Locked,
+    // NoSpace, Io.
     PushReply finish();
 
    private:
@@ -49,7 +56,7 @@ class RepoService {
     Spool spool_;
     PackReader reader_;
   };
-  // REQUIRES: the repository was opened for Write. Throws: Io.
+  // REQUIRES: the repository was opened for Write or Shared. Throws: Io.
   std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates,
                                           const std::string& source);
 

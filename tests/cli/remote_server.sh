@@ -28,4 +28,47 @@ for i in 1 2 3 4; do
   jcheck '.branch == "main"' "clone $i reaches the first server"
 done
 unset HANGAR_TOKEN
+
+# A read-write server holds no lock while idle: local put and commit in its repository work,
+# and it serves the local commit (refs are read per request).
+random_npys extra 2
+ok -C src put images local0 "$T/extra/0000.npy"
+ok -C src commit -m "local work beside the server" --json
+local_commit=$(jget .commit)
+export HANGAR_TOKEN=wtok
+ok clone "$URL" w --no-data
+ok -C w log -n 1 --json
+jq -e --arg c "$local_commit" '.[0].digest == $c' "$OUT" >/dev/null ||
+  die "the server serves the commit made locally while it runs"
+# A push to it still lands (the server takes the lock only to apply it), then releases it.
+ok -C w put images pushed0 "$T/extra/0001.npy"
+ok -C w commit -m "pushed" --json
+pushed=$(jget .commit)
+ok -C w push origin --json
+jcheck '.result == "fast-forward"' "push to a server beside local work"
+ok -C src log -n 2 --json
+jq -e --arg p "$pushed" --arg l "$local_commit" '.[0].digest == $p and .[1].digest == $l' \
+  "$OUT" >/dev/null || die "the server's repository has the local and the pushed commit"
+# A push that comes while a local writer holds the lock waits for it (here flock(1) holds it
+# for a second, as a long 'hangar import' would).
+command -v flock >/dev/null || die "flock(1) is required (util-linux)"
+flock src/.hangar/lock sleep 1 &
+holder=$!
+await "the lock holder" bash -c "! flock -n src/.hangar/lock true"
+ok -C w put images pushed1 "$T/extra/0000.npy"
+ok -C w commit -m "pushed while locked"
+ok -C w push origin --json
+jcheck '.result == "fast-forward"' "a push waits for a local writer"
+wait "$holder"
+ok -C src put images local1 "$T/extra/0000.npy"
+ok -C src commit -m "more local work after the push"
+ok clone "$URL" both
+ok -C both summary --json
+jcheck '.columns[0].count == 8 and .columns[0].local_count == 8' "a clone sees both"
+ok -C both get images pushed0 -o "$T/p.npy"
+cmp -s "$T/p.npy" "$T/extra/0001.npy" || die "the pushed sample reads back"
+ok -C both get images local0 -o "$T/l.npy"
+cmp -s "$T/l.npy" "$T/extra/0000.npy" || die "the local sample reads back"
+unset HANGAR_TOKEN
+ok -C src fsck
 unserve "$S"

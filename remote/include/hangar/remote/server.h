@@ -20,13 +20,14 @@ struct ServerOptions {
 };
 
 // Owns the opened repository and the listening socket. Without a 'write' token in a tokens file
-// the repository is opened read-only and pushes are refused; with one it is opened for writing
-// (the server then holds the repository's writer lock while it runs, like a bare git
-// repository). run() on one thread; stop() from any.
+// the repository is opened read-only and pushes are refused; with one it is opened Shared: the
+// server takes the repository's writer lock only while it applies a push, so local work (put,
+// commit, import) goes on beside it, and every request reads the refs as they are then.
+// run() on one thread; stop() from any.
 class Server {
  public:
   // Opens the repository, reads the tokens, binds the socket.
-  // Throws: NotFound (no repository), Locked, InvalidArgument (tokens file), Io (cannot bind).
+  // Throws: NotFound (no repository), InvalidArgument (tokens file), Io (cannot bind).
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
