@@ -21,12 +21,8 @@ struct ServerArgs {
   std::optional<std::string> tokens;
   bool anonymous_read = false;
   std::optional<std::string> port_file;
-  unsigned threads = 16;
+  std::size_t max_connections = 256;
 };
-
-bool is_loopback(const std::string& addr) {
-  return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
-}
 
 void run_server(Context& ctx, const ServerArgs& a) {
   remote::ServerOptions o;
@@ -35,7 +31,7 @@ void run_server(Context& ctx, const ServerArgs& a) {
   o.port = a.port;
   if (a.tokens) o.tokens_file = *a.tokens;
   o.anonymous_read = a.anonymous_read;
-  o.threads = a.threads;
+  o.max_connections = a.max_connections;
   // Tests only: announce a newer protocol than this build speaks.
   if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v)
     o.protocol_version = std::atoi(v);
@@ -53,9 +49,7 @@ void run_server(Context& ctx, const ServerArgs& a) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   remote::Server server(o);
-  if (!is_loopback(a.bind))
-    ctx.err << "hangar server: warning: listening on " << a.bind
-            << ", which is not a loopback address; anyone who can reach it can read\n";
+  for (const auto& w : remote::exposure_warnings(o)) ctx.err << "hangar server: warning: " << w << '\n';
   if (a.port_file)
     storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
   ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string() << "' at "
@@ -91,8 +85,12 @@ void register_server_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--tokens", a->tokens, "file of 'read TOKEN' / 'write TOKEN' lines");
   cmd->add_flag("--anonymous-read", a->anonymous_read, "with --tokens: reads need no token");
   cmd->add_option("--port-file", a->port_file, "write the chosen port to FILE once listening");
-  cmd->add_option("--threads", a->threads, "connections served at once (default 16)")
-      ->check(CLI::Range(2u, 256u));
+  cmd->add_option("--max-connections", a->max_connections,
+                  "connections open at once, each on its own thread; more are answered 503 "
+                  "(default 256)")
+      ->check(CLI::Range(std::size_t{4}, std::size_t{512}));
+  // Before --max-connections, a fixed pool of worker threads; now the same limit.
+  cmd->add_option("--threads", a->max_connections)->check(CLI::Range(std::size_t{4}, std::size_t{512}))->group("");
   on_run(*cmd, ctx, [&ctx, a] { run_server(ctx, *a); });
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "auth.h"
+#include "http_connection.h"
 #include "protocol.h"
 #include "service.h"
 
@@ -25,6 +26,9 @@ namespace hangar::remote {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Connections the kernel queues before the server accepts them.
+constexpr int kListenBacklog = 256;
 
 int status_of(ErrorCode code) {
   switch (code) {
@@ -109,8 +113,22 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
 // httplib's stop() only acts on a running accept loop; a server stopped before it got there
 // would keep its bound socket accepting connections nobody serves. close_socket() closes it
 // (atomically, so it never double-closes with stop()); the accept loop then ends at once.
+//
+// Each accepted connection is served by `gate` (http_connection.h) on a thread of its own, in
+// place of httplib's fixed pool and its per-read timeouts: httplib calls the virtual
+// process_and_close_socket for every connection, and process_request parses one request.
 class HttpServer : public httplib::Server {
  public:
+  explicit HttpServer(ConnectionGate& gate) : gate_(gate) {
+    new_task_queue = [] { return new ThreadPerTask; };
+  }
+  // httplib listens with a backlog of 5: a burst of connections beyond it has its SYNs dropped
+  // and waits for the client's retransmission (1 s, then 3 s, ...). Linux takes a second
+  // listen() on a listening socket as a new backlog.
+  void set_backlog(int backlog) noexcept {
+    const auto sock = svr_sock_.load();
+    if (sock != INVALID_SOCKET) ::listen(sock, backlog);
+  }
   void close_socket() noexcept {
     const auto sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) {
@@ -118,12 +136,31 @@ class HttpServer : public httplib::Server {
       ::close(sock);
     }
   }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    gate_.serve(sock, [this](httplib::Stream& strm, bool close_connection, bool& closed) {
+      return process_request(strm, close_connection, closed, nullptr);
+    });
+    return true;
+  }
+  ConnectionGate& gate_;
 };
+
+ConnectionLimits limits_of(const ServerOptions& o) {
+  ConnectionLimits l;
+  l.max_connections = std::max<std::size_t>(1, o.max_connections);
+  l.head_timeout = o.head_timeout;
+  l.idle_timeout = o.idle_timeout;
+  return l;
+}
 
 }  // namespace
 
 struct Server::Impl {
+  explicit Impl(const ServerOptions& o) : options(o), gate(limits_of(o)), http(gate) {}
   ServerOptions options;
+  ConnectionGate gate;  // before http, which serves through it
   Auth auth;
   int protocol = protocol::kVersion;
   int min_protocol = protocol::kMinVersion;
@@ -287,9 +324,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
+Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
   Impl& s = *impl_;
-  s.options = options;
   s.auth = Auth::load(options.tokens_file, options.anonymous_read);
   if (options.protocol_version > 0) {  // tests: a server that speaks only this newer version
     s.protocol = options.protocol_version;
@@ -307,12 +343,7 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
-  const unsigned threads = std::max(2u, options.threads);
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.http.set_keep_alive_max_count(1000);
-  s.http.set_read_timeout(60, 0);
-  s.http.set_write_timeout(60, 0);
-  s.http.set_tcp_nodelay(true);
+  s.http.set_tcp_nodelay(true);  // deadlines, keep-alive and limits: ConnectionGate
   s.routes();
   // SO_REUSEADDR (a restart binds over connections in TIME_WAIT) but not httplib's default
   // SO_REUSEPORT, with which a second server bound the same port and the kernel spread
@@ -327,6 +358,7 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
     s.port = s.http.bind_to_port(options.bind, options.port) ? options.port : -1;
   }
   if (s.port <= 0) fail_bind(options.bind, options.port);
+  s.http.set_backlog(kListenBacklog);
 }
 
 Server::~Server() { stop(); }
@@ -346,6 +378,7 @@ void Server::run() {
 
 void Server::stop() noexcept {
   impl_->stopping.store(true);
+  impl_->gate.stop();          // connections between requests close; requests in flight finish
   impl_->http.stop();          // a running accept loop
   impl_->http.close_socket();  // and a bound socket it has not reached yet
 }

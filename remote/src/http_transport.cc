@@ -53,6 +53,21 @@ ParsedUrl parse_url(const std::string& url) {
   return p;
 }
 
+// A token goes into a header line: it must fit the server's limit and hold no byte that could
+// end or split the line. Throws: InvalidArgument naming HANGAR_TOKEN (where the CLI takes it).
+void check_token(const std::string& token) {
+  if (token.size() > protocol::kMaxTokenBytes)
+    fail(ErrorCode::InvalidArgument,
+         "the token in HANGAR_TOKEN is too long: " + std::to_string(token.size()) +
+             " bytes, and a server takes at most " + std::to_string(protocol::kMaxTokenBytes) +
+             "; check its value");
+  for (char c : token)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      fail(ErrorCode::InvalidArgument,
+           "the token in HANGAR_TOKEN holds a space, control or non-ASCII character, which no "
+           "token has; check its value");
+}
+
 std::string one_line(std::string s) {
   for (char& c : s)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
@@ -66,6 +81,7 @@ class HttpTransport final : public Transport {
         parsed_(parse_url(url_)),
         cli_(parsed_.host, parsed_.port),
         token_(options.token) {
+    check_token(token_);
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     cli_.set_connection_timeout(options.connect_timeout_s, 0);
     cli_.set_read_timeout(options.io_timeout_s, 0);

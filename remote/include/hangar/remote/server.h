@@ -1,11 +1,15 @@
 // `hangar server`: serves one repository over HTTP/1.1 (docs/format/protocol.md).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hangar::remote {
 
@@ -15,9 +19,24 @@ struct ServerOptions {
   int port = 0;                                      // 0: any free port (see Server::port())
   std::optional<std::filesystem::path> tokens_file;  // "read TOKEN" / "write TOKEN" lines
   bool anonymous_read = false;                       // with tokens: reads need no token
-  unsigned threads = 16;                             // concurrent connections served
+  // Connections open at once, each served on a thread of its own; more are answered 503.
+  std::size_t max_connections = 256;
+  // A request head must arrive whole within head_timeout of its first byte (else 408); a
+  // connection's first byte within head_timeout, each later one within idle_timeout.
+  std::chrono::milliseconds head_timeout{10000};
+  std::chrono::milliseconds idle_timeout{5000};
   int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
 };
+
+// True for an address only this machine can reach: "localhost", 127.0.0.0/8, ::1 and
+// ::ffff:127.x.y.z. Anything else, "0.0.0.0", "::" and host names included, is not.
+bool is_loopback_address(std::string_view bind);
+
+// What starting a server with `options` exposes, one line each, for the operator (empty:
+// nothing): bound beyond loopback without tokens (anyone who reaches it can read), or with
+// tokens but without TLS (tokens and data travel in clear). The one place that decides: TLS
+// support adds its case here.
+std::vector<std::string> exposure_warnings(const ServerOptions& options);
 
 // Owns the opened repository and the listening socket. Without a 'write' token in a tokens file
 // the repository is opened read-only and pushes are refused; with one it is opened Shared: the
