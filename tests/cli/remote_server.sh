@@ -1,6 +1,8 @@
 # 'hangar server' itself (issue 15): a second server on a port in use is refused; a read-write
 # server does not keep the repository locked (local work goes on beside it, and pushes still
-# land); the Authorization scheme is case-insensitive; an oversized token is a clear error.
+# land); 64 idle or half-sent connections do not stop a clone, and connections over
+# --max-connections are refused at once; the Authorization scheme is case-insensitive; an
+# oversized token is a clear error. Raw connections use bash's /dev/tcp (loopback only).
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
@@ -71,4 +73,51 @@ ok -C both get images local0 -o "$T/l.npy"
 cmp -s "$T/l.npy" "$T/extra/0000.npy" || die "the local sample reads back"
 unset HANGAR_TOKEN
 ok -C src fsck
+
+# No warning on loopback, tokens or not.
+! grep -q warning "$SERVER_LOG" || die "a loopback server warned: $(cat "$SERVER_LOG")"
+
+# 64 connections that sent nothing or half a request head: a clone is still served at once.
+conns=()
+for ((i = 0; i < 64; i++)); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+  conns+=("$fd")
+  ((i % 2 == 0)) || printf 'GET /hangar/refs HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&"$fd"
+done
+export HANGAR_TOKEN=rtok
+t0=$EPOCHREALTIME
+ok clone "$URL" busy
+t1=$EPOCHREALTIME
+ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+((ms < 5000)) || die "a clone with 64 idle connections open took $ms ms"
+[[ -z ${SHOW_TIMES:-} ]] || echo "clone with 64 idle connections open: $ms ms" >&2
+for fd in "${conns[@]}"; do exec {fd}>&-; done
+
+# The Authorization scheme in any case (RFC 9110), over a raw connection.
+exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /hangar/refs HTTP/1.1\r\nHost: 127.0.0.1\r\nHangar-Protocol: 2\r\nauthorization: bearer rtok\r\nConnection: close\r\n\r\n' >&"$fd"
+reply=$(head -c 12 <&"$fd")
+exec {fd}>&-
+[[ $reply == "HTTP/1.1 200" ]] || die "'authorization: bearer' answered '$reply'"
+
+# A token too long for a header: a clear error before anything is sent.
+HANGAR_TOKEN=$(head -c 100000 /dev/zero | tr '\0' x) fails 3 "HANGAR_TOKEN is too long" \
+  clone "$URL" longtoken
+[[ ! -e longtoken ]] || die "a refused clone left a folder"
+unset HANGAR_TOKEN
 unserve "$S"
+
+# --max-connections 4: four idle connections fill it, the next is refused at once, and closing
+# them frees the places.
+serve src --max-connections 4
+conns=()
+for ((i = 0; i < 4; i++)); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/${URL##*:}"
+  conns+=("$fd")
+done
+sleep 0.2
+fails 3 "503.*server busy.*--max-connections" clone "$URL" refused
+for fd in "${conns[@]}"; do exec {fd}>&-; done
+sleep 0.2
+ok clone "$URL" admitted
+unserve "$SERVER_PID"
