@@ -116,6 +116,17 @@ PushReply RepoService::PushSession::finish() {
   spool_.replay_objects([&](transfer::ObjectType type, const Digest& id, ByteView bytes) {
     writer.put(type, id, bytes);
   });
+  // The served repository's own checked-out branch may move under it (as a fetch would move
+  // it) only when nothing is staged there: staged work is a delta over the branch's tip, and a
+  // staged column creation would empty the column the push brings.
+  const std::string checked_out = writer.head_branch();
+  for (const auto& u : updates_)
+    if (u.branch == checked_out && writer.has_staged_changes()) {
+      reply.reason = "remote branch '" + u.branch +
+                     "' is checked out in the served repository, which has staged changes; "
+                     "retry once they are committed there (or push another branch)";
+      return reply;
+    }
   for (const auto& u : updates_) {
     const std::string ref = branch_ref(u.branch);
     if (!writer.has_object(u.desired))

@@ -62,11 +62,20 @@ ok -C w commit -m "pushed while locked"
 ok -C w push origin --json
 jcheck '.result == "fast-forward"' "a push waits for a local writer"
 wait "$holder"
+# The served repository's checked-out branch does not move under its staged changes.
+ok -C src put images staged0 "$T/extra/0001.npy"
+ok -C w put images pushed2 "$T/extra/0001.npy"
+ok -C w commit -m "pushed over staged work"
+rsnap srv src
+fails 3 "checked out in the served repository, which has staged changes" -C w push origin
+runchanged srv src
+ok -C src reset
+ok -C w push origin
 ok -C src put images local1 "$T/extra/0000.npy"
 ok -C src commit -m "more local work after the push"
 ok clone "$URL" both
 ok -C both summary --json
-jcheck '.columns[0].count == 8 and .columns[0].local_count == 8' "a clone sees both"
+jcheck '.columns[0].count == 9 and .columns[0].local_count == 9' "a clone sees both"
 ok -C both get images pushed0 -o "$T/p.npy"
 cmp -s "$T/p.npy" "$T/extra/0001.npy" || die "the pushed sample reads back"
 ok -C both get images local0 -o "$T/l.npy"

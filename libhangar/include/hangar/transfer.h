@@ -195,6 +195,10 @@ class ObjectWriter {
   void set_ref(std::string_view ref, const Digest& desired);
   // Returns false when absent.
   bool remove_ref(std::string_view ref);
+  // The branch HEAD names, and whether the repository has staged (uncommitted) changes, as
+  // this txn sees them. Throws: Corrupt.
+  std::string head_branch() const;
+  bool has_staged_changes() const;
   // Points HEAD at refs/heads/`branch`. Throws: InvalidArgument.
   void set_head_branch(std::string_view branch);
 
