@@ -40,13 +40,17 @@ std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
   return pages_not_in(pages, tip, *base);
 }
 
-// Sample digests of records of `tip` whose value differs from `base` (all when nullopt).
-std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
-                                       const std::optional<Digest>& base) {
-  std::unordered_set<Digest> out;
+// Samples of records of `tip` whose value differs from `base` (all when nullopt); inline ones
+// only when `with_inline`.
+std::unordered_set<SampleId> new_samples(PageStore& pages, const Digest& tip,
+                                         const std::optional<Digest>& base, bool with_inline) {
+  std::unordered_set<SampleId> out;
+  auto add = [&](const SampleId& s) {
+    if (with_inline || !s.is_inline()) out.insert(s);
+  };
   if (!base) {
     for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
-      out.insert(v.sample);
+      add(v.sample);
       return true;
     });
     return out;
@@ -54,14 +58,15 @@ std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
   diff_trees(
       pages, *base, tip,
       [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
-        if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
+        if (b && (!a || a->sample != b->sample)) add(b->sample);
       });
   return out;
 }
 
 }  // namespace
 
-std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, const Digest& id) {
+std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, const Digest& id,
+                                    bool with_inline) {
   TxnPageStore pages(s.objects, txn);
   const Commit c = s.load_commit(txn, id);
   std::vector<std::map<std::string, CommitColumn>> parents;
@@ -87,20 +92,32 @@ std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, co
       if (!b) return std::nullopt;
       return b->records;  // an all-zero root is the empty tree: every page is new
     };
-    // A page or descriptor is new only when no parent holds it.
+    // A page or sample is new only when no parent holds it.
     news.pages = new_pages(pages, col.records, root_of(bases[0]));
-    std::unordered_set<Digest> samples = new_samples(pages, col.records, root_of(bases[0]));
+    std::unordered_set<SampleId> samples =
+        new_samples(pages, col.records, root_of(bases[0]), with_inline);
     for (std::size_t i = 1; i < bases.size(); ++i) {
       auto other = new_pages(pages, col.records, root_of(bases[i]));
       std::unordered_set<Digest> keep(other.begin(), other.end());
       std::erase_if(news.pages, [&](const Digest& d) { return !keep.count(d); });
-      auto other_samples = new_samples(pages, col.records, root_of(bases[i]));
-      std::erase_if(samples, [&](const Digest& d) { return !other_samples.count(d); });
+      auto other_samples = new_samples(pages, col.records, root_of(bases[i]), with_inline);
+      std::erase_if(samples, [&](const SampleId& d) { return !other_samples.count(d); });
     }
     news.samples.assign(samples.begin(), samples.end());
-    std::sort(news.samples.begin(), news.samples.end());
+    std::sort(news.samples.begin(), news.samples.end(), [](const SampleId& a, const SampleId& b) {
+      if (a.digest() != b.digest()) return a.digest() < b.digest();
+      const ByteView fa = a.inline_form(), fb = b.inline_form();
+      return std::lexicographical_compare(fa.begin(), fa.end(), fb.begin(), fb.end());
+    });
   }
   return out;
+}
+
+std::vector<Digest> sample_chunks_in(const RepoState& state, const lmdb::Txn& txn,
+                                     const SampleId& sample) {
+  if (sample.is_inline())
+    return sample.has_chunk() ? std::vector<Digest>{sample.digest()} : std::vector<Digest>{};
+  return state.load_descriptor(txn, sample.digest()).chunks;
 }
 
 }  // namespace detail
@@ -199,15 +216,16 @@ bool HistoryReader::is_ancestor(const Digest& ancestor, const Digest& descendant
   return detail::is_ancestor_in(*impl_->state, impl_->txn, ancestor, descendant);
 }
 
-std::vector<Digest> HistoryReader::sample_chunks(const Digest& sample) const {
-  return impl_->state->load_descriptor(impl_->txn, sample).chunks;
+std::vector<Digest> HistoryReader::sample_chunks(const SampleId& sample) const {
+  return detail::sample_chunks_in(*impl_->state, impl_->txn, sample);
 }
 
 void HistoryReader::refresh() { impl_->txn.refresh(); }
 
-std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits) const {
+std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits,
+                                                   std::vector<Digest>* chunks) const {
   std::vector<ObjectRef> out;
-  std::unordered_set<Digest> seen;
+  std::unordered_set<Digest> seen, seen_chunks;
   auto add = [&](ObjectType type, const Digest& id) {
     if (seen.insert(id).second) out.push_back({type, id});
   };
@@ -216,12 +234,19 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
     if (!obj) fail(ErrorCode::NotFound, "record page " + id.hex() + " not found");
     return obj->first;
   };
+  // Inline samples have no descriptor object to send, only a chunk.
+  const bool with_inline = chunks != nullptr;
   for (const Digest& id : commits) {
     add(ObjectType::Commit, id);
-    for (const auto& col : detail::commit_news(*impl_->state, impl_->txn, id)) {
+    for (const auto& col : detail::commit_news(*impl_->state, impl_->txn, id, with_inline)) {
       if (col.schema_new) add(ObjectType::Schema, col.schema);
       for (const auto& p : col.pages) add(page_type(p), p);
-      for (const auto& d : col.samples) add(ObjectType::Descriptor, d);
+      for (const auto& d : col.samples) {
+        if (!d.is_inline()) add(ObjectType::Descriptor, d.digest());
+        if (chunks)
+          for (const Digest& c : sample_chunks(d))
+            if (seen_chunks.insert(c).second) chunks->push_back(c);
+      }
     }
   }
   return out;

@@ -65,9 +65,13 @@ struct ObjectWriter::Impl {
     for (const Digest& id : pages) {
       auto bytes = txn.get(state->objects.table(), id.view());
       PageDecoder page(id, *bytes);
-      while (page.next())
-        require(has(page.digest()), page.is_leaf() ? "leaf page" : "internal page", id,
-                page.digest());
+      while (page.next()) {
+        if (!page.is_leaf()) {
+          require(has(page.digest()), "internal page", id, page.digest());
+        } else if (const SampleId s = page.value().sample; !s.is_inline()) {
+          require(has(s.digest()), "leaf page", id, s.digest());  // inline: no object
+        }
+      }
     }
   }
 
@@ -139,12 +143,13 @@ std::vector<Digest> ObjectWriter::new_sample_chunks() const {
   impl_->check_complete();
   const detail::RepoState& s = *impl_->state;
   std::vector<Digest> out;
-  std::unordered_set<Digest> samples, chunks;
+  std::unordered_set<SampleId> samples;
+  std::unordered_set<Digest> chunks;
   for (const Digest& commit : impl_->commits)
-    for (const auto& col : detail::commit_news(s, impl_->txn, commit))
-      for (const Digest& sample : col.samples) {
+    for (const auto& col : detail::commit_news(s, impl_->txn, commit, true))
+      for (const SampleId& sample : col.samples) {
         if (!samples.insert(sample).second) continue;
-        for (const Digest& c : s.load_descriptor(impl_->txn, sample).chunks)
+        for (const Digest& c : detail::sample_chunks_in(s, impl_->txn, sample))
           if (chunks.insert(c).second) out.push_back(c);
       }
   return out;
