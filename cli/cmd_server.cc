@@ -49,7 +49,8 @@ void run_server(Context& ctx, const ServerArgs& a) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   remote::Server server(o);
-  for (const auto& w : remote::exposure_warnings(o)) ctx.err << "hangar server: warning: " << w << '\n';
+  for (const auto& w : remote::exposure_warnings(o))
+    ctx.err << "hangar server: warning: " << w << '\n';
   if (a.port_file)
     storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
   ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string() << "' at "
@@ -90,7 +91,9 @@ void register_server_commands(CLI::App& app, Context& ctx) {
                   "(default 256)")
       ->check(CLI::Range(std::size_t{4}, std::size_t{512}));
   // Before --max-connections, a fixed pool of worker threads; now the same limit.
-  cmd->add_option("--threads", a->max_connections)->check(CLI::Range(std::size_t{4}, std::size_t{512}))->group("");
+  cmd->add_option("--threads", a->max_connections)
+      ->check(CLI::Range(std::size_t{4}, std::size_t{512}))
+      ->group("");
   on_run(*cmd, ctx, [&ctx, a] { run_server(ctx, *a); });
 }
 

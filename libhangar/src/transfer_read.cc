@@ -85,8 +85,8 @@ std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, co
       bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
     }
     if (bases.empty()) bases.push_back(std::nullopt);
-    news.schema_new = std::none_of(
-        bases.begin(), bases.end(), [&](const auto& b) { return b && b->schema == col.schema; });
+    news.schema_new = std::none_of(bases.begin(), bases.end(),
+                                   [&](const auto& b) { return b && b->schema == col.schema; });
     if (col.records.is_zero()) continue;
     auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {
       if (!b) return std::nullopt;

@@ -126,13 +126,9 @@ bool ObjectWriter::remove_ref(std::string_view ref) {
   return impl_->state->refs.remove(impl_->txn, ref);
 }
 
-std::string ObjectWriter::head_branch() const {
-  return impl_->state->refs.head_branch(impl_->txn);
-}
+std::string ObjectWriter::head_branch() const { return impl_->state->refs.head_branch(impl_->txn); }
 
-bool ObjectWriter::has_staged_changes() const {
-  return !impl_->state->staging.empty(impl_->txn);
-}
+bool ObjectWriter::has_staged_changes() const { return !impl_->state->staging.empty(impl_->txn); }
 
 void ObjectWriter::set_head_branch(std::string_view branch) {
   validate_branch_name(branch);

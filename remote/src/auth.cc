@@ -117,10 +117,9 @@ Credentials bearer_token(std::string_view authorization) {
   const auto space = authorization.find(' ');
   c.scheme = authorization.substr(0, space);
   constexpr std::string_view kBearer = "bearer";
-  c.is_bearer = std::equal(c.scheme.begin(), c.scheme.end(), kBearer.begin(), kBearer.end(),
-                           [](char a, char b) {
-                             return std::tolower(static_cast<unsigned char>(a)) == b;
-                           });
+  c.is_bearer =
+      std::equal(c.scheme.begin(), c.scheme.end(), kBearer.begin(), kBearer.end(),
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   if (!c.is_bearer || space == authorization.npos) return c;
   std::string_view rest = authorization.substr(space + 1);
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);

@@ -25,11 +25,13 @@ std::vector<std::string> exposure_warnings(const ServerOptions& options) {
   if (is_loopback_address(options.bind)) return {};
   const std::string where = "listening on " + options.bind + ", which is not a loopback address";
   if (!options.tokens_file)
-    return {where + "; anyone who can reach it can read (start it with --tokens FILE to ask for "
-                    "a token)"};
+    return {where +
+            "; anyone who can reach it can read (start it with --tokens FILE to ask for "
+            "a token)"};
   // No TLS yet: every token and byte crosses the network in clear.
-  return {where + ", without TLS: tokens and data travel in clear, and anyone on the network "
-                  "path can read them and reuse the tokens; bind 127.0.0.1 behind a TLS proxy"};
+  return {where +
+          ", without TLS: tokens and data travel in clear, and anyone on the network "
+          "path can read them and reuse the tokens; bind 127.0.0.1 behind a TLS proxy"};
 }
 
 }  // namespace hangar::remote

@@ -192,10 +192,10 @@ ConnectionStream::Head ConnectionStream::read_head(Clock::time_point first_byte_
 
 void ConnectionStream::reply_and_close(int status, const std::string& message) {
   const std::string body = protocol::encode_error(message);
-  const std::string reply = "HTTP/1.1 " + std::to_string(status) + " " +
-                            std::string(reason_of(status)) +
-                            "\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string reply =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason_of(status)) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   const auto until = Clock::now() + kReplyTimeout;
   for (std::size_t at = 0; at < reply.size();) {
     if (wait_for(sock_, POLLOUT, -1, until) != Wait::Ready) return;
@@ -322,11 +322,10 @@ void ConnectionGate::serve(int sock, const ProcessRequest& process) noexcept {
           stream.reply_and_close(431, "request head too large: over " +
                                           std::to_string(limits_.max_head_bytes) + " bytes");
         if (head == ConnectionStream::Head::LineTooLong)
-          stream.reply_and_close(
-              431, "request header too large: a line of over " +
-                       std::to_string(limits_.max_header_line + 2) +
-                       " bytes (a token that long? tokens are at most " +
-                       std::to_string(protocol::kMaxTokenBytes) + " bytes)");
+          stream.reply_and_close(431, "request header too large: a line of over " +
+                                          std::to_string(limits_.max_header_line + 2) +
+                                          " bytes (a token that long? tokens are at most " +
+                                          std::to_string(protocol::kMaxTokenBytes) + " bytes)");
         break;
       }
     }

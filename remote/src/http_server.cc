@@ -2,8 +2,8 @@
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/remote/server.h>
+#include <hangar/storage/failpoint.h>
 #include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -87,8 +87,7 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
   if (sock >= 0) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    if (::bind(sock, found->ai_addr, found->ai_addrlen) != 0 || ::listen(sock, 1) != 0)
-      err = errno;
+    if (::bind(sock, found->ai_addr, found->ai_addrlen) != 0 || ::listen(sock, 1) != 0) err = errno;
     ::close(sock);
   } else {
     err = errno;

@@ -36,9 +36,10 @@ void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer
   for (const auto& u : updates) branches += (branches.empty() ? "'" : ", '") + u.branch + "'";
   for (std::size_t i = 0; i < missing.size() && i < kListed; ++i)
     list += (i == 0 ? "" : ", ") + missing[i].hex();
-  if (missing.size() > kListed) list += " and " + std::to_string(missing.size() - kListed) + " more";
-  fail(ErrorCode::Corrupt, "push of " + branches + " is incomplete: " +
-                               std::to_string(missing.size()) + " chunk" +
+  if (missing.size() > kListed)
+    list += " and " + std::to_string(missing.size() - kListed) + " more";
+  fail(ErrorCode::Corrupt, "push of " + branches +
+                               " is incomplete: " + std::to_string(missing.size()) + " chunk" +
                                (missing.size() == 1 ? "" : "s") +
                                " of its new samples are neither in the pack nor stored here (" +
                                list + "); nothing was changed; push again");

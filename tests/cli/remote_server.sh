@@ -104,7 +104,8 @@ for fd in "${conns[@]}"; do exec {fd}>&-; done
 
 # The Authorization scheme in any case (RFC 9110), over a raw connection.
 exec {fd}<>"/dev/tcp/127.0.0.1/$port"
-printf 'GET /hangar/refs HTTP/1.1\r\nHost: 127.0.0.1\r\nHangar-Protocol: 2\r\nauthorization: bearer rtok\r\nConnection: close\r\n\r\n' >&"$fd"
+printf '%s\r\n' "GET /hangar/refs HTTP/1.1" "Host: 127.0.0.1" "Hangar-Protocol: 2" \
+  "authorization: bearer rtok" "Connection: close" "" >&"$fd"
 reply=$(head -c 12 <&"$fd")
 exec {fd}>&-
 [[ $reply == "HTTP/1.1 200" ]] || die "'authorization: bearer' answered '$reply'"

@@ -1,12 +1,13 @@
 // Bearer tokens on the wire (issue 15, item 7): the Authorization scheme is case-insensitive
 // (RFC 9110 11.1), another scheme is refused naming it, and a token too long for a request
 // header is a clear error on the client and, from any other client, a 431 with a message.
+#include "auth.h"
+
 #include <hangar/remote/operations.h>
 #include <hangar/remote/server.h>
 
 #include <fstream>
 
-#include "auth.h"
 #include "raw_socket.h"
 #include "remote_test_util.h"
 

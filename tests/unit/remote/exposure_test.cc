@@ -34,8 +34,8 @@ TEST_CASE("Exposure: a server beyond loopback warns, about tokens in clear when 
   o.tokens_file.reset();
   w = exposure_warnings(o);
   REQUIRE(w.size() == 1);
-  CHECK_THAT(w[0], Catch::Contains("anyone who can reach it can read") &&
-                       Catch::Contains("--tokens"));
+  CHECK_THAT(w[0],
+             Catch::Contains("anyone who can reach it can read") && Catch::Contains("--tokens"));
 }
 
 }  // namespace

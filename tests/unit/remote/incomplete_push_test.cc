@@ -2,9 +2,6 @@
 // (its trailer recomputed, so it is well formed) must not move a branch when the remote holds
 // neither the chunks nor a copy of them. The remote names how many are missing and which, and
 // keeps nothing of the push; an honest push afterwards is taken.
-#include <hangar/maintenance.h>
-
-#include <fstream>
 #include <set>
 
 #include "push_test_util.h"
@@ -52,125 +49,66 @@ void check_incomplete_push_refused(Transport& transport, PushSetup& t,
                                    const std::set<Digest>& drop) {
   REQUIRE(t.new_chunks.size() == 2);
   int dropped = 0;
-  BytesSource pack(strip(t.honest, drop, dropped));
+  Bytes pack = strip(t.honest, drop, dropped);
   const int expected = drop.empty() ? 2 : static_cast<int>(drop.size());
   REQUIRE(dropped == expected);
-  const Digest missing = drop.empty() ? t.new_chunks[0] : *drop.begin();
-  const Snapshot before = snapshot_at(t.src);
-  const RefUpdate update{"main", t.base, t.tip, false};
-  transport.handshake();
-  const Error e = error_of([&] { transport.push(std::span<const RefUpdate>(&update, 1), pack); });
+  const Error e = refused_push(transport, t, std::move(pack));
   INFO(e.what());
   CHECK((e.code() == ErrorCode::Remote || e.code() == ErrorCode::Corrupt));
   CHECK_THAT(e.what(), Catch::Contains(std::to_string(expected) + " chunk"));
-  CHECK_THAT(e.what(), Catch::Contains(missing.hex()));
-  CHECK(snapshot_at(t.src) == before);
-  CHECK_FALSE(holds_commit(t.src, t.tip));
-  for (const auto& c : t.new_chunks) CHECK_FALSE(holds_chunk(t.src, c));
-  CHECK(tmp_is_empty(t.src));
-}
-
-// The honest push of the same commit afterwards is taken, and every sample reads.
-void check_honest_push_then(const std::string& url, const std::string& token, PushSetup& t) {
-  {
-    Repository repo = Repository::open(t.dst, Mode::Write);
-    transfer::set_remote_url(repo, "origin", url);
-    PushOptions o;
-    o.remote = "origin";
-    o.transport.token = token;
-    CHECK(push(repo, o).result == "fast-forward");
-  }
-  Repository server = Repository::open(t.src, Mode::Read);
-  CHECK(server.find_branch("main") == t.tip);
-  const FsckReport report = fsck(server, false);
-  CHECK(report.ok());
-  CHECK(report.not_local == 0);
-}
-
-ServerOptions writable_server(PushSetup& t) {
-  ServerOptions o;
-  o.root = t.src;
-  o.port = 0;
-  o.tokens_file = t.dir / "tokens";
-  std::ofstream(*o.tokens_file) << "write w\n";
-  return o;
+  CHECK_THAT(e.what(), Catch::Contains((drop.empty() ? t.new_chunks[0] : *drop.begin()).hex()));
 }
 
 TEST_CASE("Incomplete push: a pack without one of its chunks is refused by a server",
           "[remote][push][http]") {
   PushSetup t("incomplete-push");
-  const ServerOptions o = writable_server(t);
-  {
-    Running running(o);
-    TransportOptions to;
-    to.token = "w";
-    auto transport = open_transport(running.server.url(), to);
-    check_incomplete_push_refused(*transport, t, {t.new_chunks[1]});
-  }
-  Running running(o);
-  check_honest_push_then(running.server.url(), "w", t);
+  const std::set<Digest> drop = {t.new_chunks[1]};
+  over_http(t, [&](Transport& tr) { check_incomplete_push_refused(tr, t, drop); });
+  check_honest_push_then(t, false);
 }
 
 TEST_CASE("Incomplete push: a pack without any chunk is refused by a server",
           "[remote][push][http]") {
   PushSetup t("incomplete-push");
-  const ServerOptions o = writable_server(t);
-  {
-    Running running(o);
-    TransportOptions to;
-    to.token = "w";
-    auto transport = open_transport(running.server.url(), to);
-    check_incomplete_push_refused(*transport, t, {});
-  }
-  Running running(o);
-  check_honest_push_then(running.server.url(), "w", t);
+  over_http(t, [&](Transport& tr) { check_incomplete_push_refused(tr, t, {}); });
+  check_honest_push_then(t, false);
 }
 
 TEST_CASE("Incomplete push: a pack without its chunks is refused by a path remote",
           "[remote][push]") {
   PushSetup t("incomplete-push");
-  {
+  for (const std::set<Digest>& drop : {std::set<Digest>{t.new_chunks[0]}, std::set<Digest>{}}) {
     auto transport = open_transport(t.src.string(), {});
-    check_incomplete_push_refused(*transport, t, {t.new_chunks[0]});
+    check_incomplete_push_refused(*transport, t, drop);
   }
-  {
-    auto transport = open_transport(t.src.string(), {});
-    check_incomplete_push_refused(*transport, t, {});
-  }
-  check_honest_push_then(t.src.string(), "", t);
+  check_honest_push_then(t, true);
 }
 
-// Chunks the remote already holds need not be in the pack: a sample equal to one the remote has
-// (same chunk) pushes without its chunk record.
-TEST_CASE("Incomplete push: chunks the remote already holds may be left out",
-          "[remote][push]") {
-  StorageTempDir dir("incomplete-push");
-  const fs::path src = dir / "src", dst = dir / "dst";
-  Digest base;
+// Chunks the remote already holds need not be in the pack: samples equal to ones the remote
+// has (the same chunks) push without their chunk records.
+TEST_CASE("Incomplete push: chunks the remote already holds may be left out", "[remote][push]") {
+  PushSetup t("incomplete-push");
+  check_honest_push_then(t, true);  // the remote is at t.tip
+  Digest copies;
+  Bytes pack;
   {
-    Repository repo = create_repo(src);
-    put_samples(repo, "images", 0, 3, 1, kShape);
-    base = repo.commit("base");
+    Repository repo = Repository::open(t.dst, Mode::Write);
+    put_samples(repo, "copies", 0, 3, 1, kShape);  // the bytes of images 0..2 (on the remote)
+    copies = repo.commit("copies");
+    transfer::HistoryReader history(repo);
+    const Digest haves[] = {t.tip};
+    PushPlan plan = plan_push(history, copies, haves);
+    REQUIRE(plan.chunks.size() == 3);
+    PackProducer producer(repo, std::move(history), std::move(plan.objects), {});
+    pack = drain(producer);
   }
-  CloneOptions co;
-  co.url = src.string();
-  co.dir = dst;
-  clone(co);
-  Repository repo = Repository::open(dst, Mode::Write);
-  put_samples(repo, "copies", 0, 3, 1, kShape);  // the same bytes under another column
-  const Digest tip = repo.commit("copies");
-  transfer::HistoryReader history(repo);
-  const Digest haves[] = {base};
-  PushPlan plan = plan_push(history, tip, haves);
-  REQUIRE(plan.chunks.size() == 3);
-  PackProducer producer(repo, std::move(history), std::move(plan.objects), {});
-  BytesSource pack(drain(producer));
-  auto transport = open_transport(src.string(), {});
+  auto transport = open_transport(t.src.string(), {});
   transport->handshake();
-  const RefUpdate update{"main", base, tip, false};
-  CHECK(transport->push(std::span<const RefUpdate>(&update, 1), pack).accepted);
+  BytesSource source(std::move(pack));
+  const RefUpdate update{"main", t.tip, copies, false};
+  CHECK(transport->push(std::span<const RefUpdate>(&update, 1), source).accepted);
   transport.reset();
-  CHECK(holds_commit(src, tip));
+  CHECK(holds_commit(t.src, copies));
 }
 
 }  // namespace

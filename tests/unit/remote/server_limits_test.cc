@@ -84,8 +84,7 @@ TEST_CASE("Server limits: a clone is served at once with 64 idle or half-sent co
 
 // Whole seconds from `start` to now, for messages.
 long ms_since(Clock::time_point start) {
-  return static_cast<long>(
-      std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
+  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
 }
 
 TEST_CASE("Server limits: a request head that stalls is answered 408 and closed",
@@ -146,7 +145,8 @@ TEST_CASE("Server limits: connections over the limit are answered 503 at once",
   CHECK(s.clone_to(s.dir / "dst").head == s.base);
 }
 
-TEST_CASE("Server limits: a request head over the limit is answered 431", "[remote][http][limits]") {
+TEST_CASE("Server limits: a request head over the limit is answered 431",
+          "[remote][http][limits]") {
   Served s;
   std::string request = "GET /hangar/info HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (int i = 0; request.size() < (80u << 10); ++i)
