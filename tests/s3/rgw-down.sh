@@ -23,7 +23,7 @@ fi
 ours() { # PID: alive (not a zombie) and started for this cluster
   [[ -r /proc/$1/environ ]] &&
     [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]] &&
-    tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "CEPH_CONF=$B/ceph.conf"
+    { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qxF "CEPH_CONF=$B/ceph.conf"
 }
 
 if [[ -n $B && -f $B/pids ]]; then

@@ -107,7 +107,8 @@ bluestore block create = true
 bluestore block size = ${HANGAR_RGW_OSD_BYTES:-10737418240}
 osd memory target = 939524096
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW
+# tcp_nodelay: else a small GET reply waits ~40 ms (Nagle against the client's delayed ACK).
+rgw frontends = beast endpoint=127.0.0.1:$RGW tcp_nodelay=1
 rgw thread pool size = 64
 rgw dns name = 127.0.0.1
 EOF
