@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "auth.h"
+#include "data_protocol.h"
 #include "protocol.h"
 #include "service.h"
+#include "store_backing.h"
 
 namespace hangar::remote {
 namespace {
@@ -87,6 +89,7 @@ struct Server::Impl {
   int min_protocol = protocol::kMinVersion;
   bool writable = false;
   std::optional<Repository> repo;
+  std::unique_ptr<store::StoreBacking> store;  // chunk data in an object store, or null
   std::optional<RepoService> service;
   HttpServer http;
   int port = 0;
@@ -142,7 +145,8 @@ struct Server::Impl {
   }
 
   httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
-    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute;
+    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute ||
+                      req.path == protocol::kUploadRoute;
     const AuthDecision d = auth.check(push ? Access::Write : Access::Read,
                                       bearer_token(req.get_header_value("Authorization")));
     if (d.status != 0) {
@@ -213,6 +217,25 @@ struct Server::Impl {
         res.set_content(protocol::encode_digests(service->missing(ids)), protocol::kDigestsType);
       });
     });
+    http.Post(protocol::kLocateRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!store) fail(ErrorCode::NotFound, "this server keeps chunk data itself, not in an object store");
+        const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
+        const auto ids = protocol::decode_digests(body, kMaxDigestsPerRequest, "locate request");
+        res.set_content(protocol::encode_locations(store->locate(ids)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kUploadRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
+        if (!store) fail(ErrorCode::NotFound, "this server takes chunks in the push itself");
+        const std::string body = read_body(reader, protocol::kMaxJsonBytes);
+        const auto request = protocol::decode_upload_request(body, "upload request");
+        res.set_content(protocol::encode_upload_reply(store->grant(request)), protocol::kJsonType);
+      });
+    });
     http.Post(protocol::kPushRoute, [this](const httplib::Request& req, httplib::Response& res,
                                            const httplib::ContentReader& reader) {
       guard(res, [&] { push(req, res, reader); });
@@ -224,7 +247,10 @@ struct Server::Impl {
     if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
     auto updates =
         protocol::decode_updates(req.get_header_value(protocol::kPushHeader), "push header");
-    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr);
+    const std::string upload = req.get_header_value(protocol::kUploadHeader);
+    if (!upload.empty() && !protocol::is_session_id(upload))
+      fail(ErrorCode::InvalidArgument, "bad upload session id in the push header");
+    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr, upload);
     std::exception_ptr error;
     const bool read = reader([&](const char* data, std::size_t n) {
       try {
@@ -264,7 +290,11 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
+  if (!options.store.empty())
+    s.store = store::StoreBacking::open(
+        {options.store, options.s3_endpoint, options.s3_region});
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
+  if (s.store) s.service->set_store(s.store.get());
   const unsigned threads = std::max(2u, options.threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_keep_alive_max_count(1000);
@@ -292,6 +322,8 @@ std::string Server::url() const {
 }
 
 bool Server::read_only() const noexcept { return !impl_->writable; }
+
+std::string Server::store() const { return impl_->store ? impl_->store->describe() : ""; }
 
 void Server::run() {
   if (impl_->stopping.load()) return;

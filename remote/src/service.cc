@@ -5,7 +5,9 @@
 #include <hangar/hangar.h>
 #include <hangar/transfer.h>
 
+#include "data_protocol.h"
 #include "protocol.h"
+#include "store_backing.h"
 
 namespace hangar::remote {
 namespace {
@@ -30,6 +32,7 @@ ServerInfo RepoService::info() const {
   info.name = name_;
   info.read_only = read_only_;
   info.capabilities = {"history", "chunks", "push"};
+  if (store_ != nullptr) info.capabilities.push_back(protocol::kStoreCapability);
   return info;
 }
 
@@ -47,26 +50,49 @@ std::unique_ptr<PackProducer> RepoService::history(const HistoryRequest& request
 }
 
 std::unique_ptr<PackProducer> RepoService::chunks(std::vector<Digest> ids) const {
+  if (store_ != nullptr)
+    fail(ErrorCode::Unsupported,
+         "this server keeps chunk data in an object store (" + store_->describe() +
+             "); clients read it there with presigned URLs: upgrade hangar");
   return chunk_pack(repo_, std::move(ids));
 }
 
 std::vector<Digest> RepoService::missing(std::span<const Digest> ids) const {
+  if (store_ != nullptr) return store_->missing(ids);
   return transfer::missing_chunks(repo_, ids);
 }
 
 std::unique_ptr<RepoService::PushSession> RepoService::begin_push(std::vector<RefUpdate> updates,
-                                                                  const std::string& source) {
-  return std::unique_ptr<PushSession>(new PushSession(*this, std::move(updates), source));
+                                                                  const std::string& source,
+                                                                  std::string upload_session) {
+  return std::unique_ptr<PushSession>(
+      new PushSession(*this, std::move(updates), source, std::move(upload_session)));
 }
 
 RepoService::PushSession::PushSession(RepoService& service, std::vector<RefUpdate> updates,
-                                      const std::string& source)
+                                      const std::string& source, std::string upload_session)
     : service_(service),
       updates_(std::move(updates)),
+      upload_session_(std::move(upload_session)),
       spool_(temp_dir_of(service.repo_)),
       reader_(source, spool_) {}
 
+std::string RepoService::PushSession::stale_reason() const {
+  transfer::HistoryReader now(service_.repo_);
+  for (const auto& u : updates_) {
+    auto current = now.find_ref(branch_ref(u.branch));
+    if (current != u.expected)
+      return "remote branch '" + u.branch + "' is at " + short_or_none(current) + ", not at " +
+             short_or_none(u.expected) +
+             " as the pusher saw it (another push won); fetch, merge and push again";
+  }
+  return {};
+}
+
 PushReply RepoService::PushSession::finish() {
+  if (service_.store_ != nullptr) return finish_with_store();
+  if (!upload_session_.empty())
+    fail(ErrorCode::InvalidArgument, "this server takes chunks in the push, not by upload");
   reader_.finish();
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;

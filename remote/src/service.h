@@ -14,6 +14,10 @@
 #include "negotiate.h"
 #include "receive.h"
 
+namespace hangar::remote::store {
+class StoreBacking;
+}
+
 namespace hangar::remote {
 
 // Thread-safe: reads run concurrently (each takes its own snapshot); pushes are applied one
@@ -23,6 +27,12 @@ class RepoService {
   // `protocol` is the version this side announces (protocol::kVersion unless a test says);
   // `read_only`: pushes will be refused (announced in info()).
   RepoService(Repository& repo, std::string name, int protocol, bool read_only);
+
+  // Chunk data lives in `store` (decision 0016), not in the repository: missing() and locate()
+  // answer from it, chunks() refuses, pushes take data through upload sessions. Must outlive
+  // this service. Call before serving.
+  void set_store(store::StoreBacking* store) noexcept { store_ = store; }
+  store::StoreBacking* store() const noexcept { return store_; }
 
   ServerInfo info() const;
   RefList refs() const;
@@ -39,25 +49,35 @@ class RepoService {
     // every update (compare-and-swap, fast-forward unless forced) in one txn; when all pass,
     // stores the chunks, then commits. A rejection changes nothing.
     // Throws: Remote (truncated pack), Corrupt, InvalidArgument (bad branch name), NoSpace, Io.
+    // With a store: the chunks came through upload session `upload_session` (may be empty when
+    // the push needs no new chunk); they are verified on the store before anything is applied,
+    // and every chunk the new commits need must be in the store (service_store.cc).
     PushReply finish();
 
    private:
     friend class RepoService;
-    PushSession(RepoService& service, std::vector<RefUpdate> updates, const std::string& source);
+    PushSession(RepoService& service, std::vector<RefUpdate> updates, const std::string& source,
+                std::string upload_session);
+    PushReply finish_with_store();
+    // The reason the push is stale (a ref is not where the client saw it), or "".
+    std::string stale_reason() const;
     RepoService& service_;
     std::vector<RefUpdate> updates_;
+    std::string upload_session_;
     Spool spool_;
     PackReader reader_;
   };
   // REQUIRES: the repository was opened for Write. Throws: Io.
   std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates,
-                                          const std::string& source);
+                                          const std::string& source,
+                                          std::string upload_session = {});
 
  private:
   Repository& repo_;
   std::string name_;
   int protocol_;
   bool read_only_;
+  store::StoreBacking* store_ = nullptr;
   std::mutex push_mu_;
 };
 

@@ -203,6 +203,17 @@ std::optional<ObjectInfo> Client::head(std::string_view key) {
   fail_reply(r, reply, options_.endpoint, &credentials_);
 }
 
+void Client::copy(std::string_view from, std::string_view to) {
+  Client::Request r = make_request("PUT", object_url(to),
+                                   "COPY s3://" + options_.bucket + "/" + std::string(from) +
+                                       " to " + std::string(to));
+  r.headers.push_back("x-amz-copy-source: /" + options_.bucket + "/" + uri_encode(from, true));
+  Reply reply = send(r);
+  // Like CompleteMultipartUpload, a copy may answer 200 with an error in the body.
+  if (reply.status != 200 || xml::text(reply.body, "Code").has_value())
+    fail_reply(r, reply, options_.endpoint, &credentials_);
+}
+
 void Client::remove(std::string_view key) {
   Client::Request r = make_request("DELETE", object_url(key),
                                    "DELETE s3://" + options_.bucket + "/" + std::string(key));

@@ -58,6 +58,11 @@ TEST_CASE("put, get, head and remove round-trip bytes", "[s3][rgw]") {
   CHECK(c.head(p + "empty")->size == 0);
   CHECK_FALSE(c.get(p + "missing").has_value());
   CHECK_FALSE(c.head(p + "missing").has_value());
+  c.copy(p + "a b/c+d", p + "copied");
+  CHECK(c.get(p + "copied") == data);
+  CHECK(s3_error_of([&] { c.copy(p + "missing", p + "copied2"); }).problem() ==
+        Problem::NoSuchKey);
+  c.remove(p + "copied");
   c.remove(p + "a b/c+d");
   CHECK_FALSE(c.head(p + "a b/c+d").has_value());
   c.remove(p + "a b/c+d");  // a missing key is fine

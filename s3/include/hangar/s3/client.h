@@ -92,6 +92,9 @@ class Client {
               const std::function<void(ByteView)>& sink);
   // Size and ETag; nullopt when there is no such key.
   std::optional<ObjectInfo> head(std::string_view key);
+  // Copies object `from` to `to` inside the bucket, on the store (no byte passes through us).
+  // REQUIRES: the object is at most 5 GiB. Throws: S3Error NoSuchKey when `from` is absent.
+  void copy(std::string_view from, std::string_view to);
   // Deletes `key`; deleting a missing key succeeds (S3 semantics).
   void remove(std::string_view key);
   // One page (at most max_keys, <= 1000) of the keys starting with `prefix`, after `token`
