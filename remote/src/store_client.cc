@@ -57,6 +57,7 @@ std::vector<Range> plan_ranges(const ChunkLocations& l) {
 std::uint64_t fetch_located(const ChunkLocations& l, RecordHandler& handler,
                             const std::string& source) {
   const std::vector<Range> ranges = plan_ranges(l);
+  failpoint("store-before-fetch");  // tests: the object store goes away before the data comes
   s3::UrlClient urls;
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
