@@ -49,6 +49,9 @@ void run_server(Context& ctx, const ServerArgs& a) {
   // Tests only: announce a newer protocol than this build speaks.
   if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v)
     o.protocol_version = std::atoi(v);
+  // Tests only: the grace period of the store's gc, in seconds.
+  if (const char* v = std::getenv("HANGAR_TEST_STORE_GC_GRACE"); v && *v)
+    o.store_gc_grace_s = std::atoi(v);
 
   // Signals are taken by one thread with sigwait(); every other thread (the HTTP workers start
   // later and inherit this mask) never sees them, so shutdown is an ordinary stop().

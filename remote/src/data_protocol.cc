@@ -138,4 +138,28 @@ UploadReply decode_upload_reply(std::string_view text, std::size_t expected,
   });
 }
 
+std::string encode_gc_report(const StoreGcReport& r) {
+  return json{{"packs_deleted", r.packs_deleted},
+              {"bytes_deleted", r.bytes_deleted},
+              {"packs_live", r.packs_live},
+              {"packs_kept_young", r.packs_kept_young},
+              {"packs_kept_session", r.packs_kept_session},
+              {"uploads_deleted", r.uploads_deleted}}
+      .dump();
+}
+
+StoreGcReport decode_gc_report(std::string_view text, const std::string& what) {
+  const json j = parse(text, what);
+  return guarded(what, [&] {
+    StoreGcReport r;
+    r.packs_deleted = j.at("packs_deleted").get<std::uint64_t>();
+    r.bytes_deleted = j.at("bytes_deleted").get<std::uint64_t>();
+    r.packs_live = j.at("packs_live").get<std::uint64_t>();
+    r.packs_kept_young = j.at("packs_kept_young").get<std::uint64_t>();
+    r.packs_kept_session = j.at("packs_kept_session").get<std::uint64_t>();
+    r.uploads_deleted = j.at("uploads_deleted").get<std::uint64_t>();
+    return r;
+  });
+}
+
 }  // namespace hangar::remote::protocol

@@ -13,6 +13,7 @@ namespace hangar::remote::protocol {
 
 inline constexpr const char* kLocateRoute = "/hangar/data/locate";
 inline constexpr const char* kUploadRoute = "/hangar/data/upload";
+inline constexpr const char* kStoreGcRoute = "/hangar/data/gc";
 inline constexpr const char* kUploadHeader = "Hangar-Upload";  // the session a push completes
 inline constexpr const char* kStoreCapability = "object-store-data";
 inline constexpr std::size_t kMaxUploadPacks = 1024;  // packs per upload request
@@ -36,6 +37,9 @@ struct UploadReply {
 std::string encode_upload_reply(const UploadReply& reply);
 UploadReply decode_upload_reply(std::string_view json, std::size_t expected,
                                 const std::string& what);
+
+std::string encode_gc_report(const StoreGcReport& report);
+StoreGcReport decode_gc_report(std::string_view json, const std::string& what);
 
 // Session ids: 32 lowercase hex characters.
 bool is_session_id(std::string_view s);

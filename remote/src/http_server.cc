@@ -146,7 +146,7 @@ struct Server::Impl {
 
   httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
     const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute ||
-                      req.path == protocol::kUploadRoute;
+                      req.path == protocol::kUploadRoute || req.path == protocol::kStoreGcRoute;
     const AuthDecision d = auth.check(push ? Access::Write : Access::Read,
                                       bearer_token(req.get_header_value("Authorization")));
     if (d.status != 0) {
@@ -234,6 +234,17 @@ struct Server::Impl {
         const std::string body = read_body(reader, protocol::kMaxJsonBytes);
         const auto request = protocol::decode_upload_request(body, "upload request");
         res.set_content(protocol::encode_upload_reply(store->grant(request)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kStoreGcRoute, [this](const httplib::Request&, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server is read-only: gc needs write access");
+        if (!store) fail(ErrorCode::NotFound, "this server keeps no chunk data in an object store");
+        (void)read_body(reader, protocol::kMaxJsonBytes);
+        const auto grace = options.store_gc_grace_s ? std::chrono::seconds(*options.store_gc_grace_s)
+                                                    : store::kGcGrace;
+        res.set_content(protocol::encode_gc_report(service->gc_store(grace)), protocol::kJsonType);
       });
     });
     http.Post(protocol::kPushRoute, [this](const httplib::Request& req, httplib::Response& res,

@@ -160,6 +160,16 @@ class HttpTransport final : public Transport {
     return std::move(reply.urls);
   }
 
+  StoreGcReport collect_store_garbage() override {
+    if (!store_data_) return Transport::collect_store_garbage();
+    const std::string route = protocol::kStoreGcRoute;
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, headers(), "{}", protocol::kJsonType); });
+    check(res, route);
+    received_ += res->body.size();
+    return protocol::decode_gc_report(res->body, "reply from " + url_);
+  }
+
   PushReply push(std::span<const RefUpdate> updates, PackSource& pack) override {
     // Ask first whether a push is allowed (token, read-only server): a refusal sent while the
     // pack is still uploading could be lost when the server closes the connection.

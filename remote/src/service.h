@@ -17,6 +17,7 @@
 namespace hangar::remote::store {
 class StoreBacking;
 }
+#include <chrono>
 
 namespace hangar::remote {
 
@@ -33,6 +34,10 @@ class RepoService {
   // this service. Call before serving.
   void set_store(store::StoreBacking* store) noexcept { store_ = store; }
   store::StoreBacking* store() const noexcept { return store_; }
+
+  // gc of the store under the push lock: every chunk any commit of any branch names is live.
+  // REQUIRES: a store. Throws: S3Error, Corrupt.
+  StoreGcReport gc_store(std::chrono::seconds grace);
 
   ServerInfo info() const;
   RefList refs() const;

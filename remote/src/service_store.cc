@@ -5,6 +5,7 @@
 #include <hangar/transfer.h>
 
 #include <iostream>
+#include <unordered_set>
 
 #include "pack.h"
 #include "service.h"
@@ -134,6 +135,21 @@ PushReply RepoService::PushSession::finish_with_store() {
               << e.what() << '\n';
   }
   return reply;
+}
+
+StoreGcReport RepoService::gc_store(std::chrono::seconds grace) {
+  std::lock_guard lock(push_mu_);
+  std::unordered_set<Digest> live;
+  transfer::HistoryReader history(repo_);
+  std::vector<Digest> tips;
+  for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
+  const auto commits = history.commits_between(tips, {});
+  for (const auto& o : history.plan_history(commits))
+    if (o.type == transfer::ObjectType::Descriptor)
+      for (const Digest& c : history.sample_chunks(o.id)) live.insert(c);
+  const store::GcReport g = store_->gc(live, current_refs(repo_), grace);
+  return {g.packs_deleted,    g.bytes_deleted,      g.packs_live,
+          g.packs_kept_young, g.packs_kept_session, g.uploads_deleted};
 }
 
 }  // namespace hangar::remote

@@ -68,6 +68,12 @@ Catalog load_catalog(s3::Client& client, const std::string& prefix, const Manife
   return catalog;
 }
 
+std::vector<std::vector<Digest>> Catalog::chunks_by_pack() const {
+  std::vector<std::vector<Digest>> out(packs_.size());
+  for (const auto& [id, loc] : chunks_) out[loc.pack].push_back(id);
+  return out;
+}
+
 ChunkLocations locate_in(const Catalog& catalog, const s3::Client& client,
                          const std::string& prefix, std::span<const Digest> ids,
                          std::chrono::seconds expires) {
@@ -290,6 +296,109 @@ void StoreBacking::end_session(const std::string& session) noexcept {
     } catch (const std::exception&) {  // gc removes what is left
     }
   }
+}
+
+}  // namespace hangar::remote::store
+
+namespace hangar::remote::store {
+
+GcReport StoreBacking::gc(const std::unordered_set<Digest>& live, const RefList& refs,
+                          std::chrono::seconds grace) {
+  GcReport report;
+  const auto now = std::chrono::system_clock::now();
+  std::unordered_set<Digest> live_packs, leased;
+  std::unordered_set<std::string> open_sessions;
+  Catalog catalog;
+  Manifest manifest;
+  {
+    std::shared_lock lock(mu_);
+    const auto by_pack = catalog_.chunks_by_pack();
+    for (std::uint32_t p = 0; p < catalog_.packs().size(); ++p)
+      for (const Digest& id : by_pack[p])
+        if (live.count(id) != 0) {
+          live_packs.insert(catalog_.packs()[p]);
+          break;
+        }
+    for (const auto& [id, session] : sessions_) {
+      open_sessions.insert(id);
+      for (const auto& p : session.packs) leased.insert(p.pack);
+    }
+    manifest = manifest_;
+  }
+  report.packs_live = live_packs.size();
+  // Which objects go: listed, so that packs no manifest names (a push that verified and then
+  // lost its race) go too.
+  struct Doomed {
+    Digest pack;
+    std::vector<std::string> keys;
+    std::uint64_t bytes = 0;
+  };
+  std::map<Digest, Doomed> doomed;
+  std::unordered_set<Digest> young;
+  for (const auto& o : client_->list(data_prefix(url_.prefix))) {
+    const std::string name = o.key.substr(data_prefix(url_.prefix).size());
+    const auto dot = name.find('.');
+    const auto pack = Digest::from_hex(name.substr(0, dot));
+    if (!pack || dot != 2 * Digest::kSize) continue;  // not ours: leave it
+    if (live_packs.count(*pack) != 0) continue;
+    if (leased.count(*pack) != 0) {
+      if (name.ends_with(".pack")) ++report.packs_kept_session;
+      continue;
+    }
+    if (o.last_modified + grace > now) {
+      young.insert(*pack);
+      continue;
+    }
+    Doomed& d = doomed[*pack];
+    d.pack = *pack;
+    d.keys.push_back(o.key);
+    d.bytes += o.size;
+  }
+  for (const Digest& p : young) {
+    doomed.erase(p);  // a pack and its index go together
+    ++report.packs_kept_young;
+  }
+  // 1. The manifest and the catalog forget the doomed packs; 2. then they are deleted.
+  if (!doomed.empty()) {
+    manifest.data.erase(std::remove_if(manifest.data.begin(), manifest.data.end(),
+                                       [&](const Digest& p) { return doomed.count(p) != 0; }),
+                        manifest.data.end());
+    manifest.head = refs.head;
+    manifest.branches = refs.branches;
+    client_->put(manifest_key(url_.prefix), as_bytes(encode_manifest(manifest)));
+    std::unique_lock lock(mu_);
+    Catalog rebuilt;
+    const auto by_pack = catalog_.chunks_by_pack();
+    for (std::uint32_t p = 0; p < catalog_.packs().size(); ++p) {
+      if (doomed.count(catalog_.packs()[p]) != 0) continue;
+      PackIndex index;  // rebuilt from the catalog's own entries
+      index.pack = catalog_.packs()[p];
+      for (const Digest& id : by_pack[p]) {
+        const Catalog::Loc* loc = catalog_.find(id);
+        index.entries.push_back(
+            {id, loc->codec, loc->raw_size, loc->stored_size, loc->offset, loc->checksum});
+      }
+      rebuilt.add(index);
+    }
+    catalog_ = std::move(rebuilt);
+    manifest_.data = manifest.data;
+    manifest_.head = manifest.head;
+    manifest_.branches = manifest.branches;
+  }
+  for (const auto& [pack, d] : doomed) {
+    for (const auto& key : d.keys) client_->remove(key);
+    ++report.packs_deleted;
+    report.bytes_deleted += d.bytes;
+  }
+  // Leftover upload keys of sessions that are closed, once old enough.
+  for (const auto& o : client_->list(url_.prefix + "incoming/")) {
+    const std::string rest = o.key.substr(url_.prefix.size() + 9);
+    const std::string session = rest.substr(0, rest.find('/'));
+    if (open_sessions.count(session) != 0 || o.last_modified + grace > now) continue;
+    client_->remove(o.key);
+    ++report.uploads_deleted;
+  }
+  return report;
 }
 
 }  // namespace hangar::remote::store

@@ -41,6 +41,8 @@ class Catalog {
   std::size_t chunk_count() const noexcept { return chunks_.size(); }
   // Chunks of pack `p`.
   std::vector<Digest> chunks_of(std::uint32_t p) const;
+  // The chunks of every pack, indexed like packs().
+  std::vector<std::vector<Digest>> chunks_by_pack() const;
 
  private:
   std::unordered_map<Digest, Loc> chunks_;
@@ -71,6 +73,19 @@ struct StoreConfig {
 // endpoint, no credentials, bad URL).
 std::unique_ptr<s3::Client> open_client(const StoreConfig& config, StoreUrl& parsed);
 
+struct GcReport {
+  std::uint64_t packs_deleted = 0;
+  std::uint64_t bytes_deleted = 0;
+  std::uint64_t packs_live = 0;
+  std::uint64_t packs_kept_young = 0;    // unreferenced, but within the grace period
+  std::uint64_t packs_kept_session = 0;  // granted to an upload session still open
+  std::uint64_t uploads_deleted = 0;     // leftovers of abandoned upload sessions
+};
+
+// gc spares unreferenced objects younger than this: an upload may start until its URL
+// expires, then take a while (decision 0016, "gc of bucket objects").
+inline constexpr std::chrono::seconds kGcGrace = kPutUrlExpiry + std::chrono::seconds{3600};
+
 // Thread-safe.
 class StoreBacking {
  public:
@@ -97,6 +112,15 @@ class StoreBacking {
   void publish(ByteView history_pack, const RefList& refs);
   // Deletes the session's upload keys (best effort) and forgets it.
   void end_session(const std::string& session) noexcept;
+
+  // Deletes the data packs none of whose chunks is in `live` (with their indexes), unless one
+  // is granted to an open upload session or is younger than `grace`; and the upload keys of
+  // closed sessions older than `grace`. The manifest is rewritten without the deleted packs
+  // before any is deleted. REQUIRES: the caller holds the push lock, so no push completes
+  // meanwhile (one that already verified its packs waits; its packs are young or leased).
+  // Throws: S3Error.
+  GcReport gc(const std::unordered_set<Digest>& live, const RefList& refs,
+              std::chrono::seconds grace);
 
   s3::Client& client() noexcept { return *client_; }
 

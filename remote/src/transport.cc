@@ -39,6 +39,10 @@ std::vector<UploadUrls> Transport::begin_upload(std::span<const PackUpload> pack
   fail(ErrorCode::Unsupported, "remote " + url() + " takes chunks in the push itself");
 }
 
+StoreGcReport Transport::collect_store_garbage() {
+  fail(ErrorCode::Unsupported, "remote " + url() + " keeps no chunk data in an object store");
+}
+
 bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
 
 void set_transport_wrapper_for_testing(TransportWrapper wrap) { wrapper() = std::move(wrap); }

@@ -204,9 +204,9 @@ std::optional<ObjectInfo> Client::head(std::string_view key) {
 }
 
 void Client::copy(std::string_view from, std::string_view to) {
-  Client::Request r = make_request("PUT", object_url(to),
-                                   "COPY s3://" + options_.bucket + "/" + std::string(from) +
-                                       " to " + std::string(to));
+  Client::Request r = make_request(
+      "PUT", object_url(to),
+      "COPY s3://" + options_.bucket + "/" + std::string(from) + " to " + std::string(to));
   r.headers.push_back("x-amz-copy-source: /" + options_.bucket + "/" + uri_encode(from, true));
   Reply reply = send(r);
   // Like CompleteMultipartUpload, a copy may answer 200 with an error in the body.
@@ -244,6 +244,11 @@ ListPage Client::list_page(std::string_view prefix, const std::string& token, in
     info.key = *k;
     info.size = parse_u64(*size, r.what);
     info.etag = xml::text(item, "ETag").value_or("");
+    const std::string modified = xml::text(item, "LastModified").value_or("");
+    std::tm tm{};
+    if (::strptime(modified.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr)
+      throw S3Error(Problem::BadReply, r.what + ": bad LastModified '" + modified + "'");
+    info.last_modified = std::chrono::system_clock::from_time_t(::timegm(&tm));
     if (info.etag.size() >= 2 && info.etag.front() == '"' && info.etag.back() == '"')
       info.etag = info.etag.substr(1, info.etag.size() - 2);
     if (!info.key.starts_with(prefix))

@@ -60,8 +60,7 @@ TEST_CASE("put, get, head and remove round-trip bytes", "[s3][rgw]") {
   CHECK_FALSE(c.head(p + "missing").has_value());
   c.copy(p + "a b/c+d", p + "copied");
   CHECK(c.get(p + "copied") == data);
-  CHECK(s3_error_of([&] { c.copy(p + "missing", p + "copied2"); }).problem() ==
-        Problem::NoSuchKey);
+  CHECK(s3_error_of([&] { c.copy(p + "missing", p + "copied2"); }).problem() == Problem::NoSuchKey);
   c.remove(p + "copied");
   c.remove(p + "a b/c+d");
   CHECK_FALSE(c.head(p + "a b/c+d").has_value());
@@ -141,6 +140,9 @@ TEST_CASE("list pages through every key under a prefix", "[s3][rgw]") {
   CHECK(first.objects[0].key == p + "k000");
   CHECK(third.objects[4].key == p + "k024");
   CHECK(third.objects[4].size == 24);
+  const auto age = std::chrono::system_clock::now() - third.objects[4].last_modified;
+  CHECK(age < std::chrono::minutes(10));  // same clock, loopback
+  CHECK(age > -std::chrono::minutes(10));
   const auto all = c.list(p);
   REQUIRE(all.size() == 25);
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].key < all[i].key);

@@ -22,6 +22,9 @@ struct ServerOptions {
   std::string store;
   std::string s3_endpoint;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
   std::string s3_region;    // empty: AWS_REGION / AWS_DEFAULT_REGION / us-east-1
+  // gc of the store spares unreferenced objects younger than this (0: the default, 2 h).
+  // Tests only: a grace of 0 s lets a test see deletion at once.
+  std::optional<int> store_gc_grace_s;
 };
 
 // Owns the opened repository and the listening socket. Without a 'write' token in a tokens file

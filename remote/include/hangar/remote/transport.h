@@ -101,6 +101,16 @@ struct UploadUrls {
   std::string index_url;
 };
 
+// What a server's gc of its object store did (decision 0016, "gc of bucket objects").
+struct StoreGcReport {
+  std::uint64_t packs_deleted = 0;
+  std::uint64_t bytes_deleted = 0;
+  std::uint64_t packs_live = 0;
+  std::uint64_t packs_kept_young = 0;    // unreferenced but within the grace period
+  std::uint64_t packs_kept_session = 0;  // granted to a push still in flight
+  std::uint64_t uploads_deleted = 0;     // leftovers of abandoned pushes
+};
+
 struct TransportOptions {
   std::string token;  // sent as a bearer token when not empty (HANGAR_TOKEN)
   int connect_timeout_s = 10;
@@ -145,6 +155,9 @@ class Transport {
   // Presigned PUT URLs for `packs`; the uploads belong to the next push() on this transport.
   // Throws: Unsupported (the remote takes chunks in the pack), Remote.
   virtual std::vector<UploadUrls> begin_upload(std::span<const PackUpload> packs);
+  // Asks the server to delete the objects of its store that nothing reachable names (write
+  // access). Throws: Unsupported (no object store), Remote.
+  virtual StoreGcReport collect_store_garbage();
 
   // Body bytes moved so far (payloads, not HTTP headers).
   virtual std::uint64_t bytes_received() const = 0;

@@ -45,6 +45,8 @@ struct ObjectInfo {
   std::string key;  // the full key, prefix included
   std::uint64_t size = 0;
   std::string etag;  // without quotes
+  // From listings only (LastModified); the epoch elsewhere.
+  std::chrono::system_clock::time_point last_modified{};
 };
 
 struct ListPage {
