@@ -126,6 +126,8 @@ std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
     const Bytes idx = store::encode_index(index);
     const PackUpload up{index.pack, data.size(), idx.size()};
     const auto granted = transport.begin_upload(std::span<const PackUpload>(&up, 1));
+    // Tests: a lying client, whose pack does not hold what its index says.
+    if (failpoint_armed("push-forged-pack") && !data.empty()) data[data.size() / 2] ^= std::byte{1};
     urls.put(granted.at(0).pack_url, data);
     if (first) failpoint("push-mid-upload");  // tests: the client dies between pack and index
     first = false;

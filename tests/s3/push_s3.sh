@@ -63,6 +63,18 @@ diff -r "$T/npys" "$T/both-images" >/dev/null || die "images differ after the ra
 ok -C a export ca "$T/want-ca" --format npy
 diff -r "$T/want-ca" "$T/both-ca" >/dev/null || die "column ca differs"
 
+# A lying client: its uploaded pack does not hold what its index says. The server reads the
+# pack back from the store and refuses the push; nothing moves.
+ok clone "$URL" liar
+random_npys dl 4 16
+ok -C liar import cl "$T/dl"
+ok -C liar commit -m "liar"
+before=$(server_head)
+HANGAR_FAILPOINT=push-forged-pack fails 3 "checksum mismatch|digest mismatch" -C liar push origin
+[[ $(server_head) == "$before" ]] || die "a forged push moved the server's branch"
+ok -C liar push origin --json
+jcheck '.result == "fast-forward" and .chunks == 4' "an honest retry is accepted"
+
 # A push killed between uploading a pack and its index: nothing moves, nothing names a
 # missing object, and the retry succeeds.
 ok clone "$URL" c
