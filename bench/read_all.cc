@@ -1,6 +1,7 @@
 // Reads every sample of a column through libhangar, as a training loop would:
-//   bench_read_all REPO COLUMN [REV]
-// Prints TSV lines: samples, MB, seconds, samples/s, MB/s (decoded tensor bytes), and this
+//   bench_read_all REPO COLUMN [REV] [--each]
+// with Checkout::read_all (batches whose chunk locations are looked up in index order), or
+// with --each one Checkout::read per sample in a for_each loop. Prints TSV lines: samples, MB, seconds, samples/s, MB/s (decoded tensor bytes), and this
 // process's resident memory at the end: anonymous (heap, stacks) and file-backed (mostly the
 // repository's LMDB pages the reads mapped: page cache, shared and reclaimable).
 #include <hangar/hangar.h>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -24,20 +26,37 @@ double status_mb(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_read_all REPO COLUMN [REV]\n");
+  bool each = false;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--each") {
+      each = true;
+    } else {
+      args.emplace_back(argv[i]);
+    }
+  }
+  if (args.size() < 2 || args.size() > 3) {
+    std::fprintf(stderr, "usage: bench_read_all REPO COLUMN [REV] [--each]\n");
     return 2;
   }
   try {
-    auto repo = hangar::Repository::open(argv[1], hangar::Repository::Mode::Read);
-    hangar::Checkout view = repo.checkout_at(repo.resolve(argc > 3 ? argv[3] : "HEAD"));
+    auto repo = hangar::Repository::open(args[0], hangar::Repository::Mode::Read);
+    hangar::Checkout view = repo.checkout_at(repo.resolve(args.size() > 2 ? args[2] : "HEAD"));
     std::uint64_t samples = 0, bytes = 0;
     auto t0 = std::chrono::steady_clock::now();
-    view.for_each(argv[2], [&](const hangar::SampleRef& ref) {
-      bytes += view.read(ref).nbytes();
-      ++samples;
-      return true;
-    });
+    if (each) {
+      view.for_each(args[1], [&](const hangar::SampleRef& ref) {
+        bytes += view.read(ref).nbytes();
+        ++samples;
+        return true;
+      });
+    } else {
+      view.read_all(args[1], [&](const hangar::SampleRef&, hangar::Tensor& t) {
+        bytes += t.nbytes();
+        ++samples;
+        return true;
+      });
+    }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("read_samples\t%llu\tsamples\nread_mb\t%.3f\tMB\nread_seconds\t%.4f\ts\n"
                 "read_rate\t%.0f\tsamples/s\nread_throughput\t%.1f\tMB/s\n",

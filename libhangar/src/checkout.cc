@@ -33,7 +33,9 @@ struct CheckoutState {
         staged(s),
         columns(s ? r.staged_columns(txn) : r.commit_columns(txn, c)),
         pages(r.objects, txn),
-        reader(r.chunks.reader()) {}
+        reader(r.chunks.reader()) {
+    pages.release_every(&r.meta);
+  }
 
   std::string where() const {
     if (staged) return "the staged state";
@@ -112,15 +114,39 @@ std::uint64_t Checkout::nbytes(std::string_view column) const {
 
 ColumnStats Checkout::stats(std::string_view column) const {
   ColumnStats s;
+  auto local = [&](std::uint64_t nbytes) {
+    ++s.local_count;
+    s.local_nbytes += nbytes;
+  };
+  // A repository that cannot lack chunks (no clone, no remote) holds every chunk it references:
+  // nothing to look up. Otherwise the chunks of inline samples are looked up in batches, in
+  // index order (ChunkReader::find_many), so that the lookups of a large column map a bounded
+  // part of the location index.
+  const bool all_local = !state_->repo->may_lack_chunks();
+  std::vector<Digest> batch;
+  std::vector<std::uint64_t> batch_nbytes;
+  auto flush = [&] {
+    const auto found = state_->reader.find_many(batch);
+    for (std::size_t i = 0; i < found.size(); ++i)
+      if (found[i]) local(batch_nbytes[i]);
+    batch.clear();
+    batch_nbytes.clear();
+  };
   for_each(column, [&](const SampleRef& ref) {
     ++s.count;
     s.nbytes += ref.nbytes;
-    if (is_local(ref)) {
-      ++s.local_count;
-      s.local_nbytes += ref.nbytes;
+    if (all_local || (ref.sample.is_inline() && !ref.sample.has_chunk())) {
+      local(ref.nbytes);
+    } else if (ref.sample.is_inline()) {
+      batch.push_back(ref.sample.digest());
+      batch_nbytes.push_back(ref.nbytes);
+      if (batch.size() == kLookupBatch) flush();
+    } else if (is_local(ref)) {
+      local(ref.nbytes);
     }
     return true;
   });
+  flush();
   return s;
 }
 
@@ -216,7 +242,7 @@ auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descript
 }  // namespace
 
 Tensor Checkout::read(const SampleRef& ref) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   return read_lazily(*state_, ref, d, [&] {
     Tensor t = new_tensor(d);
     read_sample_into(&state_->repo->chunks, state_->reader, d, t.mutable_data(),
@@ -226,7 +252,7 @@ Tensor Checkout::read(const SampleRef& ref) const {
 }
 
 void Checkout::read_into(const SampleRef& ref, MutableByteView out) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   if (out.size() != d.nbytes())
     fail(ErrorCode::InvalidArgument,
          "buffer of " + std::to_string(out.size()) + " bytes for sample '" + ref.key.to_string() +
@@ -242,7 +268,7 @@ void Checkout::set_read_threads(unsigned threads) noexcept {
 }
 
 Tensor Checkout::read_slice(const SampleRef& ref, const Slice& slice) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   const ResolvedSlice resolved = resolve_slice(slice, d.shape);
   return read_lazily(*state_, ref, d, [&] {  // decodes only the chunks it touches
     return read_sample_slice(state_->reader, d, resolved, &state_->repo->chunks,
@@ -264,7 +290,9 @@ Tensor Checkout::get_slice(std::string_view column, const Key& key,
 }
 
 bool Checkout::is_local(const SampleRef& ref) const {
-  Descriptor d = state_->repo->load_descriptor(state_->txn, ref.sample);
+  if (ref.sample.is_inline())  // one location lookup, no descriptor
+    return !ref.sample.has_chunk() || state_->reader.find(ref.sample.digest()).has_value();
+  Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   return sample_is_local(state_->reader, d);
 }
 
@@ -272,14 +300,47 @@ std::uint64_t Checkout::fetch_missing(std::span<const SampleRef> refs) const {
   std::unordered_set<Digest> seen;
   std::vector<Digest> missing;
   for (const SampleRef& ref : refs)
-    missing_chunks_of(state_->reader, state_->repo->load_descriptor(state_->txn, ref.sample),
+    missing_chunks_of(state_->reader, state_->repo->descriptor_of(state_->txn, ref.sample),
                       seen, missing);
   if (missing.empty() || !state_->repo->fetch_chunks(missing)) return 0;
   return missing.size();
 }
 
 Shape Checkout::sample_shape(const SampleRef& ref) const {
-  return state_->repo->load_descriptor(state_->txn, ref.sample).shape;
+  if (ref.sample.is_inline()) return ref.sample.shape();
+  return state_->repo->descriptor_of(state_->txn, ref.sample).shape;
+}
+
+void Checkout::read_all(std::string_view column,
+                        const std::function<bool(const SampleRef&, Tensor&)>& visit) const {
+  std::vector<SampleRef> refs;
+  refs.reserve(kLookupBatch);
+  std::vector<Digest> chunks;
+  bool go = true;
+  auto flush = [&] {
+    chunks.clear();
+    for (const SampleRef& ref : refs) {
+      if (ref.sample.is_inline()) {
+        if (ref.sample.has_chunk()) chunks.push_back(ref.sample.digest());
+      } else {
+        const Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
+        chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
+      }
+    }
+    state_->reader.prefetch(chunks);  // the batch's locations, looked up in index order
+    for (const SampleRef& ref : refs) {
+      Tensor t = read(ref);
+      if (!(go = visit(ref, t))) break;
+    }
+    refs.clear();
+  };
+  for_each(column, [&](const SampleRef& ref) {
+    refs.push_back(ref);
+    if (refs.size() == kLookupBatch) flush();
+    return go;
+  });
+  if (go && !refs.empty()) flush();
+  state_->reader.prefetch({});
 }
 
 void Checkout::for_each(std::string_view column,

@@ -317,8 +317,9 @@ PreparedSample patch_sample(storage::ChunkReader& reader, const Descriptor& d, c
     changed.chunks[i] = c.digest;
     out.chunks.push_back(std::move(c));
   }
-  out.descriptor = encode_descriptor(changed);
-  out.id = digest_of(out.descriptor);
+  SampleName name = name_sample(changed);
+  out.id = name.id;
+  out.descriptor = std::move(name.descriptor);
   out.nbytes = d.nbytes();
   return out;
 }

@@ -133,10 +133,35 @@ PreparedSample prepare_sample(const TensorView& t, const ChunkOptions& options) 
     }
   }
   for (const auto& c : out.chunks) d.chunks.push_back(c.digest);
-  out.descriptor = encode_descriptor(d);
-  out.id = digest_of(out.descriptor);
+  SampleName name = name_sample(d);
+  out.id = name.id;
+  out.descriptor = std::move(name.descriptor);
   out.nbytes = t.data.size();
   return out;
+}
+
+SampleName name_sample(const Descriptor& d) {
+  if (d.chunks.size() <= 1) {
+    if (auto id = SampleId::make_inline(d.dtype, d.shape, d.chunks.empty() ? Digest{} : d.chunks[0]))
+      return {*id, {}};
+  }
+  Bytes encoded = encode_descriptor(d);
+  const Digest id = digest_of(encoded);
+  return {SampleId::of_descriptor(id), std::move(encoded)};
+}
+
+bool fits_inline(const Descriptor& d) {
+  return d.chunks.size() <= 1 &&
+         SampleId::make_inline(d.dtype, d.shape, d.chunks.empty() ? Digest{} : d.chunks[0]);
+}
+
+Descriptor inline_descriptor(const SampleId& id) {
+  Descriptor d;
+  d.dtype = id.dtype();
+  d.shape = id.shape();
+  d.chunk_shape = choose_grid(d.dtype, d.shape).chunk_shape;
+  if (id.has_chunk()) d.chunks.push_back(id.digest());
+  return d;
 }
 
 Tensor read_sample(storage::ChunkReader& reader, const Descriptor& d) {

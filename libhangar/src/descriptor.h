@@ -1,16 +1,20 @@
-// Sample descriptors: (dtype, shape, chunk grid, chunk digests). A sample's identity is the
-// digest of its descriptor's canonical encoding, so identical samples are stored once.
+// Sample descriptors: (dtype, shape, chunk grid, chunk digests). A sample of at most one chunk
+// is named by an inline SampleId (its dtype, shape and chunk digest: no descriptor object);
+// any other by the digest of its descriptor's canonical encoding, a descriptor object. Either
+// way identical samples get identical SampleIds and are stored once.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include <hangar/sample_id.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/codec.h>
 #include <hangar/tensor.h>
 
 #include "chunk_grid.h"
+#include "record_value.h"
 
 namespace hangar {
 
@@ -27,12 +31,27 @@ Bytes encode_descriptor(const Descriptor& d);
 // Throws: Corrupt (naming the field; the grid must match choose_grid(dtype, shape)).
 Descriptor decode_descriptor(ByteView b);
 
+// How a sample is named: inline when it fits (then `descriptor` is empty), else by the id of
+// its descriptor object, whose canonical bytes `descriptor` holds (to be stored).
+struct SampleName {
+  SampleId id;
+  Bytes descriptor;
+};
+// Throws: InvalidArgument (dtype and shape beyond the tensor limits).
+SampleName name_sample(const Descriptor& d);
+// True when a descriptor object holds a sample that must be inline instead (fsck, peers).
+bool fits_inline(const Descriptor& d);
+// The descriptor an inline sample stands for (dtype, shape, grid, its chunk if any).
+// REQUIRES: id.is_inline().
+Descriptor inline_descriptor(const SampleId& id);
+
 // A tensor cut into encoded chunks, ready to be stored. Built on worker threads.
 struct PreparedSample {
-  Digest id;              // digest of `descriptor`
-  Bytes descriptor;       // canonical encoding
+  SampleId id;              // inline, or the digest of `descriptor`
+  Bytes descriptor;         // descriptor object's canonical encoding; empty for inline samples
   std::uint64_t nbytes = 0;
   std::vector<storage::EncodedChunk> chunks;
+  RecordValue value() const { return {id, nbytes}; }
 };
 
 // How prepare_sample encodes chunks: the column's zstd level, and whether image-like chunks go

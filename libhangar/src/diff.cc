@@ -98,8 +98,8 @@ class Differ {
     return SampleKey{std::move(k), std::move(sub)};
   }
 
-  std::optional<ElementDiff> stats(const Digest& from, const Digest& to) {
-    const Descriptor a = st_.load_descriptor(txn_, from), b = st_.load_descriptor(txn_, to);
+  std::optional<ElementDiff> stats(const SampleId& from, const SampleId& to) {
+    const Descriptor a = st_.descriptor_of(txn_, from), b = st_.descriptor_of(txn_, to);
     if (a.dtype != b.dtype || a.shape != b.shape) return std::nullopt;
     try {
       if (!reader_) reader_.emplace(st_.chunks.reader());

@@ -18,9 +18,10 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
   const lmdb::ReadTxn txn = st.meta.begin_read();
   for (const std::string& column : st.staging.sample_columns(txn)) {
     st.staging.for_each_sample(txn, column, [&](ByteView, const StagedSample& s) {
-      if (s) {
-        const Descriptor d =
-            decode_descriptor(st.objects.get(txn, ObjectKind::Descriptor, s->sample));
+      if (s && s->sample.is_inline()) {
+        if (s->sample.has_chunk()) out.insert(s->sample.digest());
+      } else if (s) {
+        const Descriptor d = st.load_descriptor(txn, s->sample.digest());
         out.insert(d.chunks.begin(), d.chunks.end());
       }
       return true;

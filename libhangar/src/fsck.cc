@@ -95,14 +95,32 @@ class Checker {
     }
   }
 
+  // A record's sample: an inline one names its chunk (no object to check); any other its
+  // descriptor object. `page` is the leaf holding the record (all-zero for a staged one).
+  void check_sample(const SampleId& s, const Digest& page, const std::string& from) {
+    if (!s.is_inline()) {
+      check_descriptor(s.digest(), from);
+      return;
+    }
+    // Inline samples are counted by chunk (a reshaped copy of a sample shares its chunk).
+    if (s.has_chunk() &&
+        chunk_refs_.emplace(s.digest(), ChunkRef{page, page.is_zero() ? "staging" : "page"}).second)
+      ++report_.samples;
+  }
+
   void check_descriptor(const Digest& id, const std::string& from) {
     if (!seen_descriptors_.insert(id).second) return;
     ++report_.samples;
+    st_.descriptor_loads.fetch_add(1, std::memory_order_relaxed);
     const auto b = fetch(ObjectKind::Descriptor, id, from);
     if (!b) return;
     try {
       const Descriptor d = decode_descriptor(*b);
-      for (const Digest& c : d.chunks) chunk_refs_.emplace(c, id);
+      for (const Digest& c : d.chunks) chunk_refs_.emplace(c, ChunkRef{id, "descriptor"});
+      if (fits_inline(d))  // writers hold such a sample inline: records of it would not compare
+        problem("descriptor", id,
+                "sample descriptor " + id.hex() + " holds a sample of at most one chunk, which " +
+                    "records hold inline, not by a descriptor (referenced from " + from + ")");
     } catch (const Error& e) {
       if (e.code() == ErrorCode::Io) throw;
       problem("descriptor", id, std::string(e.what()) + " (referenced from " + from + ")");
@@ -114,19 +132,21 @@ class Checker {
   void check_chunk_refs() {
     std::vector<Digest> wanted;
     wanted.reserve(chunk_refs_.size());
-    for (const auto& [c, desc] : chunk_refs_) wanted.push_back(c);
-    const auto& values = st_.config.values;
-    const bool clone = !st_.config.get("clone.remote").empty() ||
-                       std::any_of(values.begin(), values.end(), [](const auto& kv) {
-                         return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
-                       });
+    for (const auto& [c, ref] : chunk_refs_) wanted.push_back(c);
+    const bool clone = st_.may_lack_chunks();
     for (const Digest& c : st_.chunks.missing(wanted)) {
       if (clone) {
         ++report_.not_local;
       } else {
-        problem("chunk", c,
-                "chunk " + c.hex() + " is missing from the location index (referenced from " +
-                    "descriptor " + chunk_refs_.at(c).hex() + ")");
+        const ChunkRef& ref = chunk_refs_.at(c);
+        std::string m = "chunk " + c.hex() + " is missing from the location index (referenced from ";
+        m += ref.kind;
+        if (!ref.from.is_zero()) {
+          m += ' ';
+          m += ref.from.hex();
+        }
+        m += ")";
+        problem("chunk", c, std::move(m));
       }
     }
   }
@@ -139,7 +159,7 @@ class Checker {
       }
       for (const std::string& column : st_.staging.sample_columns(txn_)) {
         st_.staging.for_each_sample(txn_, column, [&](ByteView, const StagedSample& s) {
-          if (s) check_descriptor(s->sample, "a staged sample of column '" + column + "'");
+          if (s) check_sample(s->sample, Digest{}, "a staged sample of column '" + column + "'");
           return true;
         });
       }
@@ -190,10 +210,14 @@ class Checker {
       const auto b = fetch(ObjectKind::LeafPage, p, "record tree " + root.short_hex());
       if (!b) continue;
       try {
-        const RecordPage page = decode_page(p, *b);
-        if (page.level != 0) continue;
-        for (const PageEntry& e : page.entries)
-          check_descriptor(e.digest, "page " + p.short_hex() + " of " + from);
+        PageDecoder page(p, *b);  // validates every entry, inline values included
+        if (!page.is_leaf()) {
+          while (page.next()) {
+          }
+          continue;
+        }
+        const std::string here = "page " + p.short_hex() + " of " + from;
+        while (page.next()) check_sample(page.value().sample, p, here);
       } catch (const Error& e) {
         if (e.code() == ErrorCode::Io) throw;
         problem("page", p, std::string(e.what()) + " (referenced from " + from + ")");
@@ -208,7 +232,11 @@ class Checker {
   std::deque<std::pair<Digest, std::string>> queue_;
   std::unordered_set<Digest> seen_commits_, seen_schemas_, seen_roots_, seen_pages_,
       seen_descriptors_;
-  std::unordered_map<Digest, Digest> chunk_refs_;  // chunk -> first descriptor naming it
+  struct ChunkRef {
+    Digest from;            // the descriptor or leaf page naming the chunk (zero: staging)
+    std::string_view kind;  // "descriptor", "page" or "staging"
+  };
+  std::unordered_map<Digest, ChunkRef> chunk_refs_;  // chunk -> first object naming it
 };
 
 }  // namespace

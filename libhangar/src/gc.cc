@@ -45,9 +45,14 @@ class Marker {
     (void)st_.objects.get(txn_, ObjectKind::Schema, id);
   }
 
-  void descriptor(const Digest& id) {
-    if (!marks_.objects.insert(id).second) return;
-    const Descriptor d = decode_descriptor(st_.objects.get(txn_, ObjectKind::Descriptor, id));
+  // An inline sample names its chunk; any other its descriptor object, which names chunks.
+  void sample(const SampleId& s) {
+    if (s.is_inline()) {
+      if (s.has_chunk()) marks_.chunks.insert(s.digest());
+      return;
+    }
+    if (!marks_.objects.insert(s.digest()).second) return;
+    const Descriptor d = st_.load_descriptor(txn_, s.digest());
     marks_.chunks.insert(d.chunks.begin(), d.chunks.end());
   }
 
@@ -56,9 +61,9 @@ class Marker {
     for (const Digest& p : tree_pages(pages_, root)) {
       check_interrupt();
       if (!marks_.objects.insert(p).second) continue;
-      const RecordPage page = decode_page(p, pages_.get_page(p));
-      if (page.level != 0) continue;
-      for (const PageEntry& e : page.entries) descriptor(e.digest);
+      PageDecoder page(p, pages_.get_page(p));
+      if (!page.is_leaf()) continue;
+      while (page.next()) sample(page.value().sample);
     }
   }
 
@@ -68,7 +73,7 @@ class Marker {
     }
     for (const std::string& column : st_.staging.sample_columns(txn_)) {
       st_.staging.for_each_sample(txn_, column, [&](ByteView, const StagedSample& s) {
-        if (s) descriptor(s->sample);
+        if (s) sample(s->sample);
         return true;
       });
     }
@@ -122,7 +127,7 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
     });
   }
 
-  // The index: entries no reachable descriptor names. Chunks::reclaim removes them in one
+  // The index: entries no reachable sample (inline, or through its descriptor) names. Chunks::reclaim removes them in one
   // index txn before it deletes any byte, so a crash leaves no entry pointing at lost bytes.
   std::vector<Digest> dead_chunks;
   {

@@ -26,7 +26,9 @@ std::optional<RecordValue> value_of(PageStore& store, const CommitColumn* c, Byt
 std::optional<Descriptor> descriptor_of(const detail::RepoState& st, const lmdb::Txn& txn,
                                         const std::optional<RecordValue>& v) {
   if (!v) return std::nullopt;
-  auto bytes = st.objects.find(txn, ObjectKind::Descriptor, v->sample);
+  if (v->sample.is_inline()) return inline_descriptor(v->sample);
+  st.descriptor_loads.fetch_add(1, std::memory_order_relaxed);
+  auto bytes = st.objects.find(txn, ObjectKind::Descriptor, v->sample.digest());
   if (!bytes) return std::nullopt;
   return decode_descriptor(*bytes);
 }
@@ -99,9 +101,9 @@ std::vector<Bytes> merge_chunked_conflicts(const detail::RepoState& st, const lm
     std::optional<BlockMerge> m;
     if (bd && od && td) m = merge_blocks(*bd, *od, *td);
     if (m && m->merged) {
-      Bytes encoded = encode_descriptor(*m->merged);
-      set_key(plan, c.column, *o, *c.key, RecordValue{digest_of(encoded), m->merged->nbytes()});
-      descriptors.push_back(std::move(encoded));
+      SampleName name = name_sample(*m->merged);
+      set_key(plan, c.column, *o, *c.key, RecordValue{name.id, m->merged->nbytes()});
+      if (!name.descriptor.empty()) descriptors.push_back(std::move(name.descriptor));
       continue;
     }
     if (m && bd->chunks.size() > 1) c.region = std::move(m->region);  // a chunked tensor

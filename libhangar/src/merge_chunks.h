@@ -29,7 +29,8 @@ std::optional<BlockMerge> merge_blocks(const Descriptor& base, const Descriptor&
 // Resolves the both-modified key conflicts of `plan` that merge_blocks() can merge: each is
 // removed from plan.conflicts and its key set to the merged sample in its column's plan;
 // the others that share a grid of several blocks get their region. Returns the encodings of the
-// merged descriptors, to be put into the object store if (and only if) the merge is written.
+// merged descriptor objects (none for inline samples), to be put into the object store if (and
+// only if) the merge is written.
 // REQUIRES: `plan` came from plan_state_merge(store, base, ours, theirs, ...), and `store`
 // reads the pages of all three. Throws: Corrupt, NotFound (pages).
 std::vector<Bytes> merge_chunked_conflicts(const detail::RepoState& st, const lmdb::Txn& txn,

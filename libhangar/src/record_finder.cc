@@ -20,12 +20,20 @@ const RecordFinder::Page& RecordFinder::page(const Digest& id, int expected_leve
   Page p;
   p.level = d.level();
   p.ends.reserve(d.size());
-  p.values.reserve(d.size());
+  if (d.is_leaf()) {
+    p.values.reserve(d.size());
+  } else {
+    p.children.reserve(d.size());
+  }
   while (d.next()) {  // validates every entry and that nothing trails
     const ByteView k = d.key();
     p.keys.insert(p.keys.end(), k.begin(), k.end());
     p.ends.push_back(static_cast<std::uint32_t>(p.keys.size()));
-    p.values.push_back(d.value());
+    if (d.is_leaf()) {
+      p.values.push_back(d.value());
+    } else {
+      p.children.push_back(d.digest());
+    }
   }
   if (pages_.size() >= kMaxPages) pages_.clear();
   return pages_.emplace(id, std::move(p)).first->second;
@@ -53,7 +61,7 @@ std::optional<RecordValue> RecordFinder::find(const Digest& root, ByteView key) 
       if (compare_keys(p.key(at), key) != 0) return std::nullopt;
       return p.values[at];
     }
-    id = p.values[at].sample;  // the last child whose first key <= key
+    id = p.children[at];  // the last child whose first key <= key
     expect = p.level - 1;
   }
 }

@@ -19,8 +19,8 @@ namespace hangar {
 
 class RecordFinder {
  public:
-  // Pages kept at most; when full, all are dropped and decoding starts again. A decoded page
-  // takes about as much memory as its encoding (~4 KiB): ~0.5 MiB at most.
+  // Pages kept at most; when full, all are dropped and decoding starts again. A decoded leaf
+  // takes ~2-3x its encoding (~4 KiB; records are fixed-size in memory): ~1.5 MiB at most.
   static constexpr std::size_t kMaxPages = 128;
 
   // `store` must outlive the finder; its pages must not change (one snapshot).
@@ -36,7 +36,8 @@ class RecordFinder {
     int level = 0;
     Bytes keys;                       // every entry's key, concatenated
     std::vector<std::uint32_t> ends;  // end of entry i's key in `keys`
-    std::vector<RecordValue> values;  // leaf: the record; internal: {child digest, nbytes}
+    std::vector<RecordValue> values;  // leaf: the records
+    std::vector<Digest> children;     // internal: the child pages
     ByteView key(std::size_t i) const;
   };
   const Page& page(const Digest& id, int expected_level);

@@ -11,10 +11,10 @@
 namespace hangar {
 namespace {
 
-// Smallest possible encoded entry: shared, suffix length, empty suffix, digest, nbytes (and
-// the child count on internal pages). Caps the entry count by the input size.
-constexpr std::size_t kMinLeafEntryBytes = 1 + 1 + Digest::kSize + 1;
-constexpr std::size_t kMinInternalEntryBytes = kMinLeafEntryBytes + 1;
+// Smallest possible encoded entry: shared, suffix length, empty suffix, then a record value
+// (leaf) or a digest, count and nbytes (internal). Caps the entry count by the input size.
+constexpr std::size_t kMinLeafEntryBytes = 1 + 1 + kMinRecordValueBytes;
+constexpr std::size_t kMinInternalEntryBytes = 1 + 1 + Digest::kSize + 1 + 1;
 
 std::size_t common_prefix(ByteView a, ByteView b) noexcept {
   const std::size_t n = std::min(a.size(), b.size());
@@ -30,15 +30,32 @@ std::uint64_t checked_add(std::uint64_t a, std::uint64_t b) {
   return out;
 }
 
-// One entry, keys prefix-compressed against `prev` (empty for a page's first entry).
-void append_entry(Encoder& out, int level, ByteView prev, ByteView key, const Digest& digest,
-                  std::uint64_t count, std::uint64_t nbytes) {
+// The key of an entry, prefix-compressed against `prev` (empty for a page's first entry).
+void append_key(Encoder& out, ByteView prev, ByteView key) {
   const std::size_t shared = common_prefix(prev, key);
   out.varint(shared);
   out.bytes(key.subspan(shared));
-  out.digest(digest);
-  if (level > 0) out.varint(count);
+}
+
+// A leaf entry: key, record value.
+void append_record(Encoder& out, ByteView prev, ByteView key, const RecordValue& v) {
+  append_key(out, prev, key);
+  encode_record_value(out, v);
+}
+
+// An internal entry: key, child page, totals.
+void append_child(Encoder& out, ByteView prev, ByteView key, const Digest& page,
+                  std::uint64_t count, std::uint64_t nbytes) {
+  append_key(out, prev, key);
+  out.digest(page);
+  out.varint(count);
   out.varint(nbytes);
+}
+
+void check_value(const RecordValue& v) {
+  if (v.sample.is_inline() && v.nbytes != v.sample.nbytes())
+    fail(ErrorCode::InvalidArgument, "an inline record of " + std::to_string(v.sample.nbytes()) +
+                                         " bytes says " + std::to_string(v.nbytes));
 }
 
 void check_entry(int level, ByteView prev, bool has_prev, ByteView key, std::uint64_t count) {
@@ -102,7 +119,12 @@ Bytes encode_page(int level, std::span<const PageEntry> entries) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const PageEntry& e = entries[i];
     check_entry(level, prev, i > 0, e.key, e.count);
-    append_entry(body, level, prev, e.key, e.digest, e.count, e.nbytes);
+    if (level == 0) {
+      check_value(e.value());
+      append_record(body, prev, e.key, e.value());
+    } else {
+      append_child(body, prev, e.key, e.digest, e.count, e.nbytes);
+    }
     prev = e.key;
   }
   return frame_page(level, entries.size(), body.buffer());
@@ -132,6 +154,10 @@ PageDecoder::PageDecoder(const Digest& id, ByteView bytes)
   if (version > kPageFormatVersion)
     fail(ErrorCode::Unsupported, "page " + id.short_hex() + " has format version " +
                                      std::to_string(version) + "; upgrade hangar to read it");
+  if (version < kPageFormatVersion && version > 0)
+    fail(ErrorCode::Unsupported, "page " + id.short_hex() + " has format version " +
+                                     std::to_string(version) +
+                                     " (repository format 1); run 'hangar upgrade'");
   if (version == 0) dec_.corrupt("version", "0 is not a format version");
   level_ = dec_.u8("level");
   if (kind == kLeafPageKind && level_ != 0)
@@ -161,14 +187,17 @@ bool PageDecoder::next() {
   }
   if (!suffix.empty()) std::memcpy(key_.data() + shared, suffix.data(), suffix.size());
   key_len_ = shared + suffix.size();
-  digest_ = dec_.digest("entry.digest");
   if (level_ > 0) {
+    digest_ = dec_.digest("entry.digest");
     entry_count_ = dec_.varint("entry.count");
     if (entry_count_ == 0) dec_.corrupt("entry.count", "a child page holds at least one record");
+    nbytes_ = dec_.varint("entry.nbytes");
   } else {
+    const RecordValue v = decode_record_value(dec_);
+    sample_ = v.sample;
+    nbytes_ = v.nbytes;
     entry_count_ = 1;
   }
-  nbytes_ = dec_.varint("entry.nbytes");
   ++index_;
   return true;
 }
@@ -177,13 +206,39 @@ LevelChunker::LevelChunker(int level, Sink sink) : level_(level), sink_(std::mov
   check_level(level);
 }
 
-void LevelChunker::add(ByteView key, const Digest& digest, std::uint64_t count,
-                       std::uint64_t nbytes) {
+void LevelChunker::add_record(ByteView key, const RecordValue& value) {
+  if (level_ != 0) fail(ErrorCode::InvalidArgument, "a record added to an internal page");
+  check_value(value);
+  append_record(body_, start_entry(key, 1), key, value);
+  end_entry(key, 1, value.nbytes);
+}
+
+void LevelChunker::add_child(ByteView key, const Digest& page, std::uint64_t count,
+                             std::uint64_t nbytes) {
+  if (level_ == 0) fail(ErrorCode::InvalidArgument, "a child page added to a leaf page");
+  append_child(body_, start_entry(key, count), key, page, count, nbytes);
+  end_entry(key, count, nbytes);
+}
+
+void LevelChunker::add(const PageEntry& e) {
+  if (level_ == 0) {
+    add_record(e.key, e.value());
+  } else {
+    add_child(e.key, e.digest, e.count, e.nbytes);
+  }
+}
+
+ByteView LevelChunker::start_entry(ByteView key, std::uint64_t count) {
   // Checked against the previous key of the whole level, not just of this page.
   check_entry(level_, prev_key_, has_prev_, key, count);
-  if (n_ == 0) first_key_.assign(key.begin(), key.end());
-  append_entry(body_, level_, n_ == 0 ? ByteView{} : ByteView{prev_key_}, key, digest, count,
-               nbytes);
+  if (n_ == 0) {
+    first_key_.assign(key.begin(), key.end());
+    return {};
+  }
+  return prev_key_;
+}
+
+void LevelChunker::end_entry(ByteView key, std::uint64_t count, std::uint64_t nbytes) {
   prev_key_.assign(key.begin(), key.end());
   has_prev_ = true;
   ++n_;
@@ -195,7 +250,7 @@ void LevelChunker::add(ByteView key, const Digest& digest, std::uint64_t count,
 void LevelChunker::finish() {
   if (n_ == 0) return;
   Bytes page = frame_page(level_, n_, body_.buffer());
-  PageEntry summary{std::move(first_key_), digest_of(page), count_, nbytes_};
+  PageEntry summary{std::move(first_key_), digest_of(page), count_, nbytes_, {}};
   body_ = Encoder{};
   first_key_.clear();
   n_ = 0;

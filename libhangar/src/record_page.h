@@ -15,19 +15,15 @@
 #include <hangar/storage/digest.h>
 #include <hangar/storage/encoding.h>
 
-namespace hangar {
+#include "record_value.h"
 
-// One record: the sample's identity and its size in bytes.
-struct RecordValue {
-  Digest sample;
-  std::uint64_t nbytes = 0;
-  bool operator==(const RecordValue&) const = default;
-};
+namespace hangar {
 
 // Permanent format constants (docs/format/record-tree.md).
 inline constexpr std::uint8_t kLeafPageKind = 0x04;      // == ObjectKind::LeafPage
 inline constexpr std::uint8_t kInternalPageKind = 0x05;  // == ObjectKind::InternalPage
-inline constexpr std::uint8_t kPageFormatVersion = 1;
+// 2: leaf values are tagged record values (inline samples); version 1 pages are refused.
+inline constexpr std::uint8_t kPageFormatVersion = 2;
 inline constexpr std::size_t kMaxKeyBytes = 600;
 // Level L < kBoundaryLevels cuts pages where 7 bits of the key hash are zero; a level at or
 // above it never cuts, so it is a single page and no tree is taller than this.
@@ -42,14 +38,21 @@ int compare_keys(ByteView a, ByteView b) noexcept;
 // hash), read as a 128-bit number, are all zero (probability 1/128). A pure function of (key, level): never of values or history.
 bool is_boundary_key(ByteView key, int level) noexcept;
 
-// One entry at any level. Leaf: digest = sample digest, count = 1, nbytes = sample nbytes.
-// Internal: key = first key under the child, digest = child page, count/nbytes = totals.
+// One entry at any level. Leaf: sample = the record's sample, count = 1, nbytes = the sample's
+// nbytes, digest unused (all-zero). Internal: key = first key under the child, digest = child
+// page, count/nbytes = totals, sample unused.
 struct PageEntry {
   Bytes key;
   Digest digest;
   std::uint64_t count = 0;
   std::uint64_t nbytes = 0;
+  SampleId sample;
   bool operator==(const PageEntry&) const = default;
+
+  static PageEntry record(Bytes key, const RecordValue& v) {
+    return {std::move(key), Digest{}, 1, v.nbytes, v.sample};
+  }
+  RecordValue value() const { return {sample, nbytes}; }
 };
 
 // A decoded page that owns its entries (for apply, tests and tools; readers use PageDecoder).
@@ -60,7 +63,8 @@ struct RecordPage {
 };
 
 // Canonical bytes of a page. REQUIRES: 1+ entries, keys strictly increasing and at most
-// kMaxKeyBytes, leaf entries have count 1, internal ones count >= 1, 0 <= level <= kMaxPageLevel.
+// kMaxKeyBytes, leaf entries have count 1 (and an inline sample's nbytes), internal ones
+// count >= 1, 0 <= level <= kMaxPageLevel.
 // Throws: InvalidArgument when a requirement is broken.
 Bytes encode_page(int level, std::span<const PageEntry> entries);
 inline Bytes encode_page(const RecordPage& page) { return encode_page(page.level, page.entries); }
@@ -88,11 +92,16 @@ class PageDecoder {
   // The current entry; REQUIRES: the last next() returned true.
   std::size_t index() const noexcept { return index_ - 1; }
   ByteView key() const noexcept { return {key_.data(), key_len_}; }
-  const Digest& digest() const noexcept { return digest_; }
+  // Internal entries: the child page. (Leaf entries: the sample's digest; see value().)
+  const Digest& digest() const noexcept { return is_leaf() ? sample_.digest() : digest_; }
   std::uint64_t count() const noexcept { return entry_count_; }
   std::uint64_t nbytes() const noexcept { return nbytes_; }
-  RecordValue value() const noexcept { return {digest_, nbytes_}; }
-  PageEntry entry() const { return {to_bytes(key()), digest_, entry_count_, nbytes_}; }
+  // Leaf entries: the record.
+  RecordValue value() const noexcept { return {sample_, nbytes_}; }
+  PageEntry entry() const {
+    if (is_leaf()) return PageEntry::record(to_bytes(key()), value());
+    return {to_bytes(key()), digest_, entry_count_, nbytes_, {}};
+  }
   // Throws Corrupt naming this page and `field`.
   [[noreturn]] void corrupt(std::string_view field, std::string_view problem) const {
     dec_.corrupt(field, problem);
@@ -106,7 +115,8 @@ class PageDecoder {
   std::size_t index_ = 0;
   std::size_t key_len_ = 0;
   std::array<std::byte, kMaxKeyBytes> key_;
-  Digest digest_;
+  Digest digest_;   // internal entries
+  SampleId sample_;  // leaf entries
   std::uint64_t entry_count_ = 0;
   std::uint64_t nbytes_ = 0;
 };
@@ -120,8 +130,10 @@ class LevelChunker {
 
   // Adds the next entry; ends the page after it when its key is a boundary at this level.
   // REQUIRES: keys strictly increasing across the level (checked). Throws: InvalidArgument.
-  void add(ByteView key, const Digest& digest, std::uint64_t count, std::uint64_t nbytes);
-  void add(const PageEntry& e) { add(e.key, e.digest, e.count, e.nbytes); }
+  // A leaf level takes records, an internal level children (page digest and totals).
+  void add_record(ByteView key, const RecordValue& value);
+  void add_child(ByteView key, const Digest& page, std::uint64_t count, std::uint64_t nbytes);
+  void add(const PageEntry& e);
   // True when no entries are waiting (the last one added was a boundary).
   bool at_boundary() const noexcept { return n_ == 0; }
   // Ends the partial page, if any: the end of the level.
@@ -129,6 +141,11 @@ class LevelChunker {
   int level() const noexcept { return level_; }
 
  private:
+  // Checks the key and returns the key to prefix-compress against (empty for a page's first).
+  ByteView start_entry(ByteView key, std::uint64_t count);
+  // Updates the totals after the entry was appended; ends the page at a boundary key.
+  void end_entry(ByteView key, std::uint64_t count, std::uint64_t nbytes);
+
   int level_;
   Sink sink_;
   Encoder body_;

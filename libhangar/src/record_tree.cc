@@ -4,7 +4,7 @@
 //
 // Design (the format is specified in docs/format/record-tree.md)
 // ---------------------------------------------------------------
-// A record tree is the sorted map key -> (sample digest, nbytes) of one column at one commit,
+// A record tree is the sorted map key -> (sample, nbytes) of one column at one commit,
 // stored as a B-tree whose pages are content-addressed objects: a page's id is the SHA-256
 // of its canonical bytes, and a parent names its children by id. Two commits that share a
 // subtree therefore share its pages, and comparing two subtrees is comparing 32 bytes.
@@ -110,7 +110,7 @@ TreeStats build_tree(PageStore& store, std::span<const std::pair<Bytes, RecordVa
     store.put_page(summary.digest, page);
     leaves.push_back(std::move(summary));
   });
-  for (const auto& [key, value] : entries) chunker.add(key, value.sample, 1, value.nbytes);
+  for (const auto& [key, value] : entries) chunker.add_record(key, value);
   chunker.finish();
   if (leaves.empty()) return {};
   const PageEntry root = build_upper_levels(0, std::move(leaves), put);

@@ -187,7 +187,7 @@ class TreeEditor {
                     : b == made.size()     ? -1
                                            : compare_keys(*old_firsts[a], made[b].key);
       if (c < 0) {
-        out.push_back(Edit{PageEntry{*old_firsts[a], Digest{}, 0, 0}, true});
+        out.push_back(Edit{PageEntry{*old_firsts[a], Digest{}, 0, 0, {}}, true});
         ++a;
       } else {
         if (c == 0) ++a;
@@ -245,12 +245,11 @@ std::vector<Edit> leaf_edits(std::span<const Mutation> mutations) {
            "mutations must be sorted by key with no duplicates (at index " + std::to_string(i) +
                ")");
     Edit e;
-    e.entry.key = m.key;
     e.erase = !m.value;
     if (m.value) {
-      e.entry.digest = m.value->sample;
-      e.entry.count = 1;
-      e.entry.nbytes = m.value->nbytes;
+      e.entry = PageEntry::record(m.key, *m.value);
+    } else {
+      e.entry.key = m.key;
     }
     edits.push_back(std::move(e));
   }
@@ -266,7 +265,7 @@ TreeStats apply_mutations(PageStore& store, const Digest& root,
     std::vector<std::pair<Bytes, RecordValue>> entries;
     for (Edit& e : edits)
       if (!e.erase)
-        entries.emplace_back(std::move(e.entry.key), RecordValue{e.entry.digest, e.entry.nbytes});
+        entries.emplace_back(std::move(e.entry.key), e.entry.value());
     return build_tree(store, entries);
   }
   return TreeEditor(store, root).run(std::move(edits));

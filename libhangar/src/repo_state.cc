@@ -3,6 +3,8 @@
 
 #include <hangar/error.h>
 
+#include <algorithm>
+
 #include "backend_choice.h"
 
 namespace hangar::detail {
@@ -10,6 +12,15 @@ namespace hangar::detail {
 void RepoState::require_write() const {
   if (mode != Repository::Mode::Write)
     fail(ErrorCode::Internal, "repository '" + root.string() + "' was opened read-only");
+}
+
+bool RepoState::may_lack_chunks() const {
+  const auto& values = config.values;
+  return fetcher != nullptr || !config.get("clone.remote").empty() ||
+         config.get("fetch.lazy") == "true" ||
+         std::any_of(values.begin(), values.end(), [](const auto& kv) {
+           return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
+         });
 }
 
 std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {
@@ -27,7 +38,13 @@ ColumnSchema RepoState::load_schema(const lmdb::Txn& txn, const Digest& id) cons
 }
 
 Descriptor RepoState::load_descriptor(const lmdb::Txn& txn, const Digest& id) const {
+  descriptor_loads.fetch_add(1, std::memory_order_relaxed);
   return decode_descriptor(objects.get(txn, ObjectKind::Descriptor, id));
+}
+
+Descriptor RepoState::descriptor_of(const lmdb::Txn& txn, const SampleId& sample) const {
+  if (sample.is_inline()) return inline_descriptor(sample);
+  return load_descriptor(txn, sample.digest());
 }
 
 std::map<std::string, ColumnBase> RepoState::commit_columns(
@@ -102,8 +119,8 @@ std::size_t RepoState::stage_samples(const std::string& column,
     if (undo) undo->truncate(undo_mark);  // a replayed write starts over
     for (const auto& [key, s] : samples) {
       if (undo) undo->add(key, staging.find_sample(txn, column, key));
-      objects.put(txn, s.descriptor);
-      RecordValue value{s.id, s.nbytes};
+      if (!s.descriptor.empty()) objects.put(txn, s.descriptor);  // not for inline samples
+      const RecordValue value = s.value();
       std::optional<RecordValue> old;
       if (!it->second.root.is_zero()) old = find_record(pages, it->second.root, key);
       if (old && *old == value)
@@ -124,6 +141,21 @@ void RepoState::unstage(const std::string& column, const Undo& undo) {
         staging.erase_sample(txn, column, key);
     });
   });
+}
+
+void RepoState::clear_staged_samples(const std::string& column) {
+  constexpr std::size_t kPerTxn = 65536;
+  for (bool more = true; more;) {
+    meta.write([&](lmdb::WriteTxn& txn) {
+      std::vector<Bytes> keys;
+      staging.for_each_sample(txn, column, [&](ByteView key, const StagedSample&) {
+        keys.emplace_back(key.begin(), key.end());
+        return keys.size() < kPerTxn;
+      });
+      for (const Bytes& k : keys) staging.erase_sample(txn, column, k);
+      more = keys.size() == kPerTxn;
+    });
+  }
 }
 
 void RepoState::Undo::add(ByteView key, const std::optional<StagedSample>& previous) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -60,9 +61,17 @@ struct RepoState {
   std::shared_ptr<ChunkFetcher> fetcher;
   // Serializes the chunk writes of fetched chunks (Chunks::write: one writer thread).
   mutable std::mutex fetch_mutex;
+  // Descriptor objects read so far (load_descriptor): a statistic, so that tests can check
+  // that samples held inline are read, summed up, diffed and checked without one.
+  mutable std::atomic<std::uint64_t> descriptor_loads{0};
 
   // Throws Internal unless opened for writing.
   void require_write() const;
+  // True when referenced chunks may be absent here: a clone (clone.remote set), a repository
+  // with a remote (drop-data drops only what a remote holds), or one that reads lazily (a
+  // fetcher installed, fetch.lazy set). Otherwise every chunk a record references is local
+  // (fsck reports one that is not as damage).
+  bool may_lack_chunks() const;
   // Fetches `missing` (chunk digests not local) through `fetcher` and stores them; false when
   // no fetcher is installed, or the chunk store is read-only and fetch.lazy is not set.
   // Throws: like ChunkFetcher::fetch; NotLocal (lazy, but the chunk store is read-only).
@@ -72,6 +81,9 @@ struct RepoState {
   Commit load_commit(const lmdb::Txn& txn, const Digest& id) const;
   ColumnSchema load_schema(const lmdb::Txn& txn, const Digest& id) const;
   Descriptor load_descriptor(const lmdb::Txn& txn, const Digest& id) const;
+  // The descriptor `sample` stands for: built from an inline sample (no lookup), else the
+  // descriptor object. Throws: NotFound, Corrupt.
+  Descriptor descriptor_of(const lmdb::Txn& txn, const SampleId& sample) const;
 
   // Columns of `commit` (none when nullopt).
   std::map<std::string, ColumnBase> commit_columns(const lmdb::Txn& txn,
@@ -90,6 +102,9 @@ struct RepoState {
   std::size_t stage_samples(const std::string& column,
                      std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo = nullptr);
   void unstage(const std::string& column, const Undo& undo);
+  // Removes every staged sample of `column`, in transactions of a bounded number of deletes
+  // (a rollback of a large import). Throws: NoSpace, Io.
+  void clear_staged_samples(const std::string& column);
 };
 
 // What stage_samples() replaced, for unstage(): the record keys in staging order, packed (the

@@ -23,7 +23,7 @@ void Repository::put_region(std::string_view column, const Key& key,
       fail(ErrorCode::NotFound,
            "no sample " + name + " to write a region into; put the whole " + "sample first");
     auto txn = state_->meta.begin_read();
-    old = state_->load_descriptor(txn, ref->sample);
+    old = state_->descriptor_of(txn, ref->sample);
   }
   Bytes rk = detail::record_key(schema, key, subkey);
   std::vector<std::pair<Bytes, PreparedSample>> batch;

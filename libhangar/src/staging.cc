@@ -65,7 +65,7 @@ StagedSample Staging::decode_sample(ByteView v) {
     return std::nullopt;
   }
   if (tag != 1) d.corrupt("tag", "unknown value");
-  RecordValue r{d.digest("sample"), d.varint("nbytes")};
+  const RecordValue r = decode_record_value(d);
   d.expect_end();
   return r;
 }
@@ -81,10 +81,7 @@ void Staging::put_sample(lmdb::WriteTxn& txn, std::string_view column, ByteView 
                          const StagedSample& s) const {
   Encoder e;
   e.u8(s ? 1 : 0);
-  if (s) {
-    e.digest(s->sample);
-    e.varint(s->nbytes);
-  }
+  if (s) encode_record_value(e, *s);
   txn.put(samples_, sample_key(column, key), e.buffer());
 }
 

@@ -3,7 +3,8 @@
 // clears it in the same LMDB transaction that moves the branch (docs/decisions/0001).
 //
 // staged_samples: key = column name + 0x00 + record key (Key::encoded, + subkey for nested),
-//                 value = 0x00 (tombstone) | 0x01 + sample digest + varint nbytes.
+//                 value = 0x00 (tombstone) | 0x01 + record value (record_value.h: an inline
+//                 sample or a descriptor id + varint nbytes, as in record-tree leaves).
 // staged_columns: key = column name, value = 0x01 + schema digest (created or re-created:
 //                 the column starts empty) | 0x02 (deleted).
 // INVARIANT: a staged sample differs from the column's base (HEAD, or empty when re-created);

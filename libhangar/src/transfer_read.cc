@@ -127,8 +127,10 @@ bool HistoryReader::is_ancestor(const Digest& ancestor, const Digest& descendant
   return detail::is_ancestor_in(*impl_->state, impl_->txn, ancestor, descendant);
 }
 
-std::vector<Digest> HistoryReader::sample_chunks(const Digest& sample) const {
-  return impl_->state->load_descriptor(impl_->txn, sample).chunks;
+std::vector<Digest> HistoryReader::sample_chunks(const SampleId& sample) const {
+  if (sample.is_inline())
+    return sample.has_chunk() ? std::vector<Digest>{sample.digest()} : std::vector<Digest>{};
+  return impl_->state->load_descriptor(impl_->txn, sample.digest()).chunks;
 }
 
 void HistoryReader::refresh() { impl_->txn.refresh(); }
@@ -142,13 +144,17 @@ std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
   return pages_not_in(pages, tip, *base);
 }
 
-// Sample digests of records of `tip` whose value differs from `base` (all when nullopt).
-std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
-                                       const std::optional<Digest>& base) {
-  std::unordered_set<Digest> out;
+// Samples of records of `tip` whose value differs from `base` (all when nullopt); inline ones
+// only when `with_inline` (they have no descriptor object to send, only a chunk).
+std::unordered_set<SampleId> new_samples(PageStore& pages, const Digest& tip,
+                                         const std::optional<Digest>& base, bool with_inline) {
+  std::unordered_set<SampleId> out;
+  auto add = [&](const SampleId& s) {
+    if (with_inline || !s.is_inline()) out.insert(s);
+  };
   if (!base) {
     for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
-      out.insert(v.sample);
+      add(v.sample);
       return true;
     });
     return out;
@@ -156,19 +162,24 @@ std::unordered_set<Digest> new_samples(PageStore& pages, const Digest& tip,
   diff_trees(
       pages, *base, tip,
       [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
-        if (b && (!a || a->sample != b->sample)) out.insert(b->sample);
+        if (b && (!a || a->sample != b->sample)) add(b->sample);
       });
   return out;
 }
 
 }  // namespace
 
-std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits) const {
+std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits,
+                                                   std::vector<Digest>* chunks) const {
   const auto& s = *impl_->state;
   const auto& txn = impl_->txn;
   TxnPageStore pages(s.objects, txn);
   std::vector<ObjectRef> out;
-  std::unordered_set<Digest> seen;
+  std::unordered_set<Digest> seen, seen_chunks;
+  auto add_chunks = [&](const SampleId& sample) {
+    for (const Digest& c : sample_chunks(sample))
+      if (seen_chunks.insert(c).second) chunks->push_back(c);
+  };
   auto add = [&](ObjectType type, const Digest& id) {
     if (seen.insert(id).second) out.push_back({type, id});
   };
@@ -202,19 +213,28 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
         return b->records;  // an all-zero root is the empty tree: every page is new
       };
       // A page or descriptor is needed only when no parent holds it.
+      const bool with_inline = chunks != nullptr;
       std::vector<Digest> page_list = new_pages(pages, col.records, root_of(bases[0]));
-      std::unordered_set<Digest> samples = new_samples(pages, col.records, root_of(bases[0]));
+      std::unordered_set<SampleId> samples =
+          new_samples(pages, col.records, root_of(bases[0]), with_inline);
       for (std::size_t i = 1; i < bases.size(); ++i) {
         auto other = new_pages(pages, col.records, root_of(bases[i]));
         std::unordered_set<Digest> keep(other.begin(), other.end());
         std::erase_if(page_list, [&](const Digest& d) { return !keep.count(d); });
-        auto other_samples = new_samples(pages, col.records, root_of(bases[i]));
-        std::erase_if(samples, [&](const Digest& d) { return !other_samples.count(d); });
+        auto other_samples = new_samples(pages, col.records, root_of(bases[i]), with_inline);
+        std::erase_if(samples, [&](const SampleId& d) { return !other_samples.count(d); });
       }
       for (const auto& p : page_list) add(page_type(p), p);
-      std::vector<Digest> sorted(samples.begin(), samples.end());
-      std::sort(sorted.begin(), sorted.end());
-      for (const auto& d : sorted) add(ObjectType::Descriptor, d);
+      std::vector<SampleId> sorted(samples.begin(), samples.end());
+      std::sort(sorted.begin(), sorted.end(), [](const SampleId& a, const SampleId& b) {
+        if (a.digest() != b.digest()) return a.digest() < b.digest();
+        const ByteView fa = a.inline_form(), fb = b.inline_form();
+        return std::lexicographical_compare(fa.begin(), fa.end(), fb.begin(), fb.end());
+      });
+      for (const auto& d : sorted) {
+        if (!d.is_inline()) add(ObjectType::Descriptor, d.digest());
+        if (chunks) add_chunks(d);
+      }
     }
   }
   return out;

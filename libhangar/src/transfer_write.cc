@@ -63,9 +63,13 @@ struct ObjectWriter::Impl {
     for (const Digest& id : pages) {
       auto bytes = txn.get(state->objects.table(), id.view());
       PageDecoder page(id, *bytes);
-      while (page.next())
-        require(has(page.digest()), page.is_leaf() ? "leaf page" : "internal page", id,
-                page.digest());
+      while (page.next()) {
+        if (!page.is_leaf()) {
+          require(has(page.digest()), "internal page", id, page.digest());
+        } else if (const SampleId s = page.value().sample; !s.is_inline()) {
+          require(has(s.digest()), "leaf page", id, s.digest());  // inline: no object
+        }
+      }
     }
   }
 

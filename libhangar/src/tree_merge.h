@@ -40,8 +40,9 @@ struct TreeMergePlan {
 TreeMergePlan plan_tree_merge(PageStore& store, const Digest& base, const Digest& ours,
                               const Digest& theirs, TreeResolution how);
 
-// The value a virtual merge base gives a key its two parents disagree on: a fixed digest
-// that is the identity of no real sample, so both sides of the outer merge differ from it.
+// The value a virtual merge base gives a key its two parents disagree on: a descriptor
+// reference to a fixed digest that is the identity of no real sample, so both sides of the
+// outer merge differ from it.
 RecordValue virtual_conflict_value() noexcept;
 // Likewise the schema digest of a column whose schema the virtual merge could not decide.
 Digest virtual_conflict_schema() noexcept;

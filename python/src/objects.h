@@ -120,7 +120,7 @@ class PyWriteCheckout : public PyCheckout {
 // Where a sample's record points (a SampleRef without its key): content addresses, valid in
 // every Checkout of the commit it was read from, in any process.
 struct RecordRef {
-  Digest sample;
+  SampleId sample;
   std::uint64_t nbytes = 0;
 };
 

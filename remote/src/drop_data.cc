@@ -18,7 +18,7 @@ namespace hangar::remote {
 namespace {
 
 struct Candidate {
-  Digest sample;
+  SampleId sample;
   std::vector<Digest> chunks;
   bool kept = false;  // by keep_bytes
 };
@@ -67,9 +67,9 @@ class Walker {
 
   // Samples seen that are not candidates and use one of `dropped`.
   std::uint64_t others_using(const std::unordered_set<Digest>& dropped,
-                             const std::unordered_set<Digest>& candidate_samples) const {
+                             const std::unordered_set<SampleId>& candidate_samples) const {
     std::uint64_t n = 0;
-    for (const Digest& s : others_) {
+    for (const SampleId& s : others_) {
       if (candidate_samples.count(s)) continue;
       const auto chunks = history_.sample_chunks(s);
       if (std::any_of(chunks.begin(), chunks.end(),
@@ -89,8 +89,8 @@ class Walker {
   transfer::HistoryReader history_;
   std::set<Key> keys_;
   std::set<std::string> found_;
-  std::map<std::string, std::unordered_set<Digest>> seen_;
-  std::unordered_set<Digest> others_;
+  std::map<std::string, std::unordered_set<SampleId>> seen_;
+  std::unordered_set<SampleId> others_;
   std::map<std::string, std::uint64_t> used_;
   std::set<std::string> full_;
 };
@@ -200,7 +200,7 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
   const std::unordered_set<Digest> dropping(to_drop.begin(), to_drop.end());
 
   // Samples that have local data now and lose some: these "are dropped".
-  std::unordered_set<Digest> candidate_samples;
+  std::unordered_set<SampleId> candidate_samples;
   const auto uses = [](const Candidate& c, const std::unordered_set<Digest>& set) {
     return std::any_of(c.chunks.begin(), c.chunks.end(),
                        [&](const Digest& d) { return set.count(d) > 0; });

@@ -102,13 +102,7 @@ PushPlan plan_push(const transfer::HistoryReader& history, const Digest& tip,
   PushPlan plan;
   const Digest wants[] = {tip};
   plan.commits = history.commits_between(wants, remote_haves);
-  plan.objects = history.plan_history(plan.commits);
-  std::unordered_set<Digest> seen;
-  for (const auto& obj : plan.objects) {
-    if (obj.type != transfer::ObjectType::Descriptor) continue;
-    for (const auto& c : history.sample_chunks(obj.id))
-      if (seen.insert(c).second) plan.chunks.push_back(c);
-  }
+  plan.objects = history.plan_history(plan.commits, &plan.chunks);
   return plan;
 }
 

@@ -254,7 +254,8 @@ class Selector {
     id.push_back(std::byte{0});
     ref.key.append_encoded(id);
     if (ref.subkey) ref.subkey->append_encoded(id);
-    id.insert(id.end(), ref.sample.bytes.begin(), ref.sample.bytes.end());
+    const Bytes sample = ref.sample.encoded();
+    id.insert(id.end(), sample.begin(), sample.end());
     auto [it, fresh] = entry_ids_.try_emplace(
         std::string(reinterpret_cast<const char*>(id.data()), id.size()), entries_.size());
     if (!fresh) return it->second;
@@ -330,7 +331,7 @@ class Selector {
   std::vector<std::vector<Unit>> commits_;  // candidate units per commit, newest first
   std::vector<Entry> entries_;
   std::unordered_map<std::string, std::size_t> entry_ids_;
-  std::unordered_map<Digest, std::vector<Digest>> sample_chunks_;
+  std::unordered_map<SampleId, std::vector<Digest>> sample_chunks_;
   std::unordered_map<Digest, std::vector<std::size_t>> users_;  // chunk -> entries holding it
   std::unordered_set<Digest> have_;
   std::unordered_set<std::size_t> left_;

@@ -143,10 +143,12 @@ StoreGcReport RepoService::gc_store(std::chrono::seconds grace) {
   transfer::HistoryReader history(repo_);
   std::vector<Digest> tips;
   for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
+  // Every commit of every branch, planned from nothing: the chunks of every sample any of them
+  // holds (inline samples and those of descriptors).
   const auto commits = history.commits_between(tips, {});
-  for (const auto& o : history.plan_history(commits))
-    if (o.type == transfer::ObjectType::Descriptor)
-      for (const Digest& c : history.sample_chunks(o.id)) live.insert(c);
+  std::vector<Digest> chunks;
+  (void)history.plan_history(commits, &chunks);
+  live.insert(chunks.begin(), chunks.end());
   const store::GcReport g = store_->gc(live, current_refs(repo_), grace);
   return {g.packs_deleted,    g.bytes_deleted,      g.packs_live,
           g.packs_kept_young, g.packs_kept_session, g.uploads_deleted};

@@ -20,6 +20,7 @@
 #include <hangar/storage/file_lock.h>
 #include <hangar/storage/interrupt.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -251,6 +252,8 @@ struct ChunkReader::Impl {
   const Chunks::State* chunks;
   lmdb::ReadTxn index_txn;
   std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers{};
+  // prefetch(): locations by digest, sorted by digest.
+  std::vector<std::pair<Digest, ChunkLocation>> prefetched{};
 
   Impl(const Chunks::State* c) : chunks(c), index_txn(c->index.begin_read()) { ++*c->readers; }
   ~Impl() {
@@ -275,12 +278,65 @@ ChunkReader::~ChunkReader() = default;
 std::optional<ChunkLocation> ChunkReader::find(const Digest& digest) {
   lmdb::ReadTxn& txn = impl_->index_txn;
   if (txn.is_reset()) txn.renew();
+  if (!impl_->prefetched.empty()) {
+    const auto& p = impl_->prefetched;
+    auto it = std::lower_bound(p.begin(), p.end(), digest,
+                               [](const auto& e, const Digest& d) { return e.first < d; });
+    if (it != p.end() && it->first == digest) return it->second;
+  }
   auto loc = impl_->chunks->index.find(txn, digest);
   if (!loc) {  // maybe written after our snapshot: look once more at the newest state
     txn.refresh();
     loc = impl_->chunks->index.find(txn, digest);
   }
   return loc;
+}
+
+std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const Digest> digests) {
+  std::vector<std::optional<ChunkLocation>> out(digests.size());
+  std::vector<std::uint32_t> order(digests.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return digests[a] < digests[b]; });
+  lmdb::ReadTxn& txn = impl_->index_txn;
+  if (txn.is_reset()) txn.renew();
+  const lmdb::Env& env = impl_->chunks->index.env();
+  // A page fault maps the page and more (its neighbours, or a whole large folio): what the
+  // lookups map is measured, not guessed. The index's pages are released whenever the
+  // process's resident file pages have grown by kReleaseBytes since the last release. An index
+  // that fits stays mapped; a large one is walked through a window of about kReleaseBytes.
+  std::uint64_t lookups = 0, resident_at_release = lmdb::resident_file_bytes();
+  bool missing = false;
+  for (int pass = 0; pass < 2; ++pass) {
+    if (pass == 1) {
+      if (!missing) break;
+      txn.refresh();  // maybe written after our snapshot: look once more at the newest state
+    }
+    for (std::uint32_t i : order) {
+      if (out[i]) continue;
+      if (++lookups % kLookupsPerCheck == 0) {
+        const std::uint64_t resident = lmdb::resident_file_bytes();
+        if (resident > resident_at_release + kReleaseBytes) {
+          env.release_mapped_pages();
+          resident_at_release = lmdb::resident_file_bytes();
+        } else {
+          resident_at_release = std::min(resident_at_release, resident);
+        }
+      }
+      out[i] = impl_->chunks->index.find(txn, digests[i]);
+      missing = missing || !out[i];
+    }
+  }
+  return out;
+}
+
+void ChunkReader::prefetch(std::span<const Digest> digests) {
+  impl_->prefetched.clear();
+  std::vector<std::optional<ChunkLocation>> found = find_many(digests);
+  for (std::size_t i = 0; i < digests.size(); ++i)
+    if (found[i]) impl_->prefetched.emplace_back(digests[i], std::move(*found[i]));
+  std::sort(impl_->prefetched.begin(), impl_->prefetched.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 std::optional<std::uint32_t> ChunkReader::raw_size(const Digest& digest) {
@@ -352,11 +408,13 @@ Bytes ChunkReader::read(const Digest& digest) {
 }
 
 void ChunkReader::refresh() {
+  impl_->prefetched.clear();
   impl_->index_txn.refresh();
   for (auto& [code, r] : impl_->readers) r->refresh();
 }
 
 void ChunkReader::release() noexcept {
+  impl_->prefetched.clear();
   impl_->index_txn.reset();
   for (auto& [code, r] : impl_->readers) r->release();
 }

@@ -489,6 +489,20 @@ void Env::sync() {
 
 void Env::release_mapped_pages() const noexcept { release_pages(*state_); }
 
+std::uint64_t resident_file_bytes() noexcept {
+#if defined(__linux__)
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0, shared = 0;
+  const int n = std::fscanf(f, "%lu %lu %lu", &size, &resident, &shared);
+  std::fclose(f);
+  if (n != 3) return 0;
+  return static_cast<std::uint64_t>(shared) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+#else
+  return 0;
+#endif
+}
+
 void Env::grow_map(std::uint64_t new_size) {
   state_->set_map_size(new_size);
 }

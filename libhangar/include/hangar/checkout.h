@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <hangar/key.h>
+#include <hangar/sample_id.h>
 #include <hangar/schema.h>
 #include <hangar/slice.h>
 #include <hangar/storage/digest.h>
@@ -18,11 +19,12 @@
 
 namespace hangar {
 
-// One sample's record: where its bytes are (the descriptor digest) and how many bytes it holds.
+// One sample's record: which sample it holds (inline: dtype, shape and chunk; or a descriptor
+// object's id; see sample_id.h) and how many bytes it holds.
 struct SampleRef {
   Key key;
   std::optional<Key> subkey;  // set for nested columns
-  Digest sample;
+  SampleId sample;
   std::uint64_t nbytes = 0;
 };
 
@@ -55,7 +57,9 @@ class Checkout {
   const ColumnSchema& schema(std::string_view column) const;
   std::uint64_t count(std::string_view column) const;
   std::uint64_t nbytes(std::string_view column) const;
-  // Walks every sample (O(count) index lookups). Throws: NotFound.
+  // Walks every sample. The local counts need a location lookup per sample only where chunks
+  // may be missing (a clone, or a repository with a remote); they are made in batches in index
+  // order. Throws: NotFound.
   ColumnStats stats(std::string_view column) const;
 
   // The key a user means by command-line `text`: Key::parse(text), except that a canonical
@@ -95,10 +99,19 @@ class Checkout {
   // Throws: NotLocal (the fetcher's source cannot be reached), Corrupt, NoSpace, Io,
   // Interrupted.
   std::uint64_t fetch_missing(std::span<const SampleRef> refs) const;
-  // The sample's shape (from its descriptor; no chunk is read). Throws: Corrupt.
+  // The sample's shape (inline, or from its descriptor; no chunk is read). Throws: Corrupt.
   Shape sample_shape(const SampleRef& ref) const;
   // Visits samples in key order; stop early by returning false.
   void for_each(std::string_view column, const std::function<bool(const SampleRef&)>& visit) const;
+  // Reads every sample of `column` in key order and visits it with its tensor (which the
+  // visitor may move from); stop early by returning false. For whole-column reads: the chunk
+  // locations of each batch of kLookupBatch samples are looked up together in the location
+  // index's order, so a read of a large column keeps a bounded part of the index resident
+  // (read() in a for_each loop ends up mapping all of it). Throws: like read().
+  void read_all(std::string_view column,
+                const std::function<bool(const SampleRef&, Tensor&)>& visit) const;
+  // Samples per batch of read_all(), and of the location lookups of stats().
+  static constexpr std::size_t kLookupBatch = 32768;
 
  private:
   friend class Repository;

@@ -28,7 +28,8 @@ struct FsckReport {
   std::uint64_t commits = 0;    // commits decoded
   std::uint64_t objects = 0;    // meta objects checked: commits, schemas, pages, descriptors
   std::uint64_t pages = 0;      // record-tree pages checked
-  std::uint64_t samples = 0;    // sample descriptors checked
+  std::uint64_t samples = 0;    // distinct samples checked: descriptor objects, and inline
+                                // samples (held in their records) counted by chunk
   std::uint64_t chunks = 0;     // indexed chunks verified against their backend
   std::uint64_t not_local = 0;  // referenced chunks absent in a partial clone (not an error)
   std::vector<FsckProblem> problems;
@@ -37,7 +38,8 @@ struct FsckReport {
 };
 
 // Walks every commit reachable from refs/heads/*, refs/remotes/* and HEAD, decoding and
-// re-hashing each commit, schema, record-tree page and sample descriptor; checks that every
+// re-hashing each commit, schema, record-tree page (inline samples included) and descriptor
+// object (one of a sample that records must hold inline is a problem); checks that every
 // referenced chunk is in the location index (or, in a clone — clone.remote set — or a
 // repository with a remote, counts it as not local: drop-data leaves such chunks); verifies every indexed chunk (present, right size; with `rehash` also decoded and
 // re-hashed); and checks that staged columns and samples reference existing objects.
@@ -76,8 +78,8 @@ struct GcOptions {
   double threshold = storage::kDefaultCompactThreshold;
 };
 
-// Removes (with `dry_run`: only counts) the chunks in the location index that no descriptor
-// reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging area names, and
+// Removes (with `dry_run`: only counts) the chunks in the location index that no inline
+// sample or descriptor reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging area names, and
 // the meta objects (commits, schemas, record pages, descriptors) none of these reach. The
 // unreachable objects go in one meta txn; the chunks go through storage::Chunks::reclaim
 // (index entries removed in one txn, then their bytes reclaimed in the crash-safe order

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hangar/repository.h>
+#include <hangar/sample_id.h>
 #include <hangar/storage/bytes.h>
 #include <hangar/storage/codec.h>
 #include <hangar/storage/digest.h>
@@ -101,15 +102,18 @@ class HistoryReader {
   bool is_ancestor(const Digest& ancestor, const Digest& descendant) const;
 
   // The objects a receiver needs to hold `commits`: the commits, their new schemas, the record
-  // pages not in their parents' trees and the descriptors of records that differ from both
-  // parents. Each object appears once.
-  // REQUIRES: every parent of a commit in `commits` is in `commits` (earlier) or already held
-  // by the receiver with all its history (what commits_between returns guarantees this).
-  // Throws: NotFound, Corrupt.
-  std::vector<ObjectRef> plan_history(std::span<const Digest> commits) const;
+  // pages not in their parents' trees and the descriptor objects of records that differ from
+  // both parents (inline samples have none). Each object appears once. With `chunks`, also
+  // appends the chunks of those new samples, inline ones included, each once (what a push
+  // sends). REQUIRES: every parent of a commit in `commits` is in `commits` (earlier) or
+  // already held by the receiver with all its history (what commits_between returns
+  // guarantees this). Throws: NotFound, Corrupt.
+  std::vector<ObjectRef> plan_history(std::span<const Digest> commits,
+                                      std::vector<Digest>* chunks = nullptr) const;
 
-  // The chunk digests of sample descriptor `sample`. Throws: NotFound, Corrupt.
-  std::vector<Digest> sample_chunks(const Digest& sample) const;
+  // The chunk digests of `sample`: an inline sample's chunk (none when it has no elements), or
+  // those of its descriptor object. Throws: NotFound, Corrupt.
+  std::vector<Digest> sample_chunks(const SampleId& sample) const;
 
   // Takes a fresh snapshot (sees every commit so far). Throws: Io.
   void refresh();

@@ -9,7 +9,9 @@
 // transaction. So an import of thousands of files does a handful of
 // fsyncs, not three per batch; a crash loses at most the staged, uncommitted epoch, which the
 // durability rule allows. On any error, an interrupt (Ctrl-C) too, the staged state of the
-// column is restored from an undo log, so a failed import stages nothing.
+// column is restored: cleared when the column had no staged samples before the import (the
+// usual case, which needs no per-file state), else from an undo log of the keys staged, so a
+// failed import stages nothing.
 #include <hangar/error.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
@@ -36,10 +38,13 @@ namespace fs = std::filesystem;
 // One file to import: 40 bytes (+ the key beyond 15 characters). Its path is not kept (a
 // std::filesystem::path holds its parsed parts: ~450 bytes each, 14 MB for 32,000 files);
 // FileList::path rebuilds it from key and extension.
+// One file to import: 12 bytes, its key in FileList::keys (a million files: ~26 MB, not the
+// ~40 MB of a std::string each).
 struct SourceFile {
-  std::string key;          // relative path without extension, '/'-separated
-  std::int32_t label = -1;  // class id with --labels
-  std::uint8_t ext = 0;     // index in FileList::exts
+  std::uint32_t key_at = 0;  // offset of the key in FileList::keys
+  std::uint16_t key_len = 0;
+  std::uint8_t ext = 0;      // index in FileList::exts
+  std::int32_t label = -1;   // class id with --labels
 };
 
 struct FileList {
@@ -47,9 +52,24 @@ struct FileList {
   bool single = false;            // root is the one file to import
   std::vector<std::string> exts;  // the extensions as the files have them, e.g. ".PNG"
   std::vector<SourceFile> files;
+  std::string keys;  // every file's key: relative path without extension, '/'-separated
 
+  std::string_view key(const SourceFile& f) const {
+    return std::string_view(keys).substr(f.key_at, f.key_len);
+  }
+  SourceFile add(std::string_view key, std::uint8_t ext) {
+    if (key.size() > UINT16_MAX || keys.size() + key.size() > UINT32_MAX)
+      fail(ErrorCode::InvalidArgument, "too many files, or too long paths, to import at once");
+    SourceFile f{static_cast<std::uint32_t>(keys.size()), static_cast<std::uint16_t>(key.size()),
+                 ext, -1};
+    keys.append(key);
+    return f;
+  }
   fs::path path(const SourceFile& f) const {
-    return single ? root : root / (f.key + exts[f.ext]);
+    if (single) return root;
+    std::string rel(key(f));
+    rel += exts[f.ext];
+    return root / rel;
   }
   std::uint8_t ext_index(const std::string& ext) {
     auto it = std::find(exts.begin(), exts.end(), ext);
@@ -64,14 +84,15 @@ FileList list_files(const fs::path& root, bool recursive) {
   auto status = fs::status(root, ec);
   if (ec || !fs::exists(status))
     fail(ErrorCode::NotFound, "cannot import '" + root.string() + "': no such file or folder");
-  FileList list{root, false, {}, {}};
+  FileList list{root, false, {}, {}, {}};
   std::vector<SourceFile>& out = list.files;
   if (fs::is_regular_file(status)) {
     if (!io::format_from_extension(root))
       fail(ErrorCode::InvalidArgument,
            "cannot import '" + root.string() + "': not a .png, .jpg, .jpeg or .npy file");
     list.single = true;
-    out.push_back({root.stem().string(), -1, list.ext_index(root.extension().string())});
+    const std::uint8_t ext = list.ext_index(root.extension().string());
+    out.push_back(list.add(root.stem().string(), ext));
     return list;
   }
   auto add = [&](const fs::directory_entry& e) {
@@ -79,7 +100,7 @@ FileList list_files(const fs::path& root, bool recursive) {
     fs::path rel = e.path().lexically_relative(root);
     const std::uint8_t ext = list.ext_index(rel.extension().string());
     rel.replace_extension();
-    out.push_back({rel.generic_string(), -1, ext});
+    out.push_back(list.add(rel.generic_string(), ext));
   };
   if (recursive) {
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
@@ -88,18 +109,20 @@ FileList list_files(const fs::path& root, bool recursive) {
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) add(*it);
   }
   if (ec) fail_errno(ec.value(), "cannot list folder", root.string());
-  std::sort(out.begin(), out.end(),
-            [](const SourceFile& a, const SourceFile& b) { return a.key < b.key; });
+  std::sort(out.begin(), out.end(), [&](const SourceFile& a, const SourceFile& b) {
+    return list.key(a) < list.key(b);
+  });
   for (std::size_t i = 0; i < out.size(); ++i) {
     try {
-      validate_string_key(out[i].key);
+      validate_string_key(list.key(out[i]));
     } catch (const Error& e) {
       throw e.with_context("cannot import '" + list.path(out[i]).string() + "'");
     }
-    if (i > 0 && out[i].key == out[i - 1].key)
+    if (i > 0 && list.key(out[i]) == list.key(out[i - 1]))
       fail(ErrorCode::InvalidArgument, "cannot import: '" + list.path(out[i - 1]).string() +
                                            "' and '" + list.path(out[i]).string() +
-                                           "' would both get key '" + out[i].key + "'; rename one");
+                                           "' would both get key '" + std::string(list.key(out[i])) +
+                                           "'; rename one");
   }
   if (out.empty())
     fail(ErrorCode::InvalidArgument, "no .png, .jpg, .jpeg or .npy files in '" + root.string() +
@@ -114,11 +137,12 @@ std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> 
   std::vector<SourceFile>& files = list.files;
   std::set<std::string> names;
   for (const auto& f : files) {
-    auto slash = f.key.find('/');
+    const std::string_view key = list.key(f);
+    auto slash = key.find('/');
     if (slash == std::string::npos)
       fail(ErrorCode::InvalidArgument, "cannot import '" + list.path(f).string() +
                                            "' with --labels: it is not inside a class folder");
-    names.insert(f.key.substr(0, slash));
+    names.emplace(key.substr(0, slash));
   }
   if (known.empty()) known.assign(names.begin(), names.end());
   for (const auto& n : names)
@@ -126,9 +150,17 @@ std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> 
       fail(ErrorCode::InvalidArgument, "class folder '" + n +
                                            "' is not among the classes of the labels column; "
                                            "import it into a new labels column");
+  std::string_view last_class;
+  std::int32_t last_id = -1;
   for (auto& f : files) {
-    auto cls = f.key.substr(0, f.key.find('/'));
-    f.label = static_cast<std::int32_t>(std::find(known.begin(), known.end(), cls) - known.begin());
+    const std::string_view key = list.key(f);
+    const std::string_view cls = key.substr(0, key.find('/'));
+    if (last_id < 0 || cls != last_class) {  // files are sorted: a class is one run
+      last_class = cls;
+      last_id = static_cast<std::int32_t>(std::find(known.begin(), known.end(), cls) -
+                                          known.begin());
+    }
+    f.label = last_id;
   }
   return known;
 }
@@ -242,7 +274,7 @@ class DecodePool {
     d.file_bytes = raw.size();
     raw = Bytes();
     try {
-      check_fits(schema_, t.dtype(), t.shape(), f.key);
+      check_fits(schema_, t.dtype(), t.shape(), list_.key(f));
     } catch (const Error& e) {
       throw e.with_context("cannot import '" + path.string() + "'");
     }
@@ -318,12 +350,31 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     result.classes = assign_labels(list, known);
   }
 
+  // Per column, how the rollback restores its staged samples: columns that had none before the
+  // import are cleared (no per-file state: an undo log takes ~18 bytes a file), the others
+  // restored from an undo log.
   std::map<std::string, detail::RepoState::Undo> undo;
+  std::set<std::string> clear_on_rollback;
+  {
+    auto txn = st.meta.begin_read();
+    for (const auto& [col, sc] : before) {
+      bool any = false;
+      st.staging.for_each_sample(txn, col, [&](ByteView, const StagedSample&) {
+        any = true;
+        return false;
+      });
+      if (!any) clear_on_rollback.insert(col);
+    }
+  }
+  auto undo_of = [&](const std::string& col) -> detail::RepoState::Undo* {
+    return clear_on_rollback.count(col) ? nullptr : &undo[col];
+  };
   // True when the staged state is as before the import.
   auto rollback = [&]() noexcept {
     try {
       st.chunks.discard_staged();
       for (auto& [col, u] : undo) st.unstage(col, u);
+      for (const std::string& col : clear_on_rollback) st.clear_staged_samples(col);
       st.meta.write([&](lmdb::WriteTxn& txn) {
         for (const auto& [col, sc] : before) {
           if (sc)
@@ -378,16 +429,15 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       if (!pending.empty()) stage();
       staged_bytes = 0;
       // Indexes every staged chunk (one flush + one index commit), then one meta txn.
-      result.new_chunks += st.stage_samples(opt.column, batch, &undo[opt.column]);
-      if (opt.labels_column)
-        st.stage_samples(*opt.labels_column, labels, &undo[*opt.labels_column]);
+      result.new_chunks += st.stage_samples(opt.column, batch, undo_of(opt.column));
+      if (opt.labels_column) st.stage_samples(*opt.labels_column, labels, undo_of(*opt.labels_column));
       batch.clear();
       labels.clear();
     };
     for (std::size_t i = 0; i < files.size(); ++i) {
       check_interrupt();
       Decoded d = pool.take(i);
-      Bytes rk = Key(files[i].key).encoded();
+      Bytes rk = Key(std::string(list.key(files[i]))).encoded();
       result.raw_bytes += d.sample.nbytes;
       result.file_bytes += d.file_bytes;
       for (auto& c : d.sample.chunks) {

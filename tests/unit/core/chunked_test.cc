@@ -32,9 +32,9 @@ struct TempRepo {
     return Repository::open(root, Repository::Mode::Write);
   }
   detail::RepoState& state() { return detail::state_of(repo); }
-  Descriptor descriptor(const Digest& sample) {
+  Descriptor descriptor(const SampleId& sample) {
     auto txn = state().meta.begin_read();
-    return state().load_descriptor(txn, sample);
+    return state().descriptor_of(txn, sample);
   }
   Descriptor staged_descriptor(std::string_view col, const Key& key) {
     return descriptor(repo.staged_view().find(col, key)->sample);

@@ -52,11 +52,11 @@ std::uint64_t local_chunk_count(const Repository& repo) {
   return detail::state_of(repo).chunks.stats().chunks;
 }
 
-// The chunk digests of one sample, from its descriptor.
+// The chunk digests of one sample (inline, or from its descriptor).
 std::vector<Digest> chunks_of(const Repository& repo, const SampleRef& ref) {
   const detail::RepoState& s = detail::state_of(repo);
   auto txn = s.meta.begin_read();
-  return s.load_descriptor(txn, ref.sample).chunks;
+  return s.descriptor_of(txn, ref.sample).chunks;
 }
 
 std::vector<SampleRef> refs_of(const Checkout& view) {

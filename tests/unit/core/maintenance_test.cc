@@ -35,10 +35,19 @@ struct TempRepo {
     s.dtype = DType::UInt8;
     s.shape = {64, 64};
     repo->create_column(s);
+    s.name = "big";  // samples of 5 MiB: several chunks, so a descriptor object each
+    s.shape = {5u << 20};
+    repo->create_column(s);
   }
+  // One chunk: held inline by its record.
   void put(std::uint64_t key, std::uint64_t seed) {
     const Tensor t = test::make_random_tensor(DType::UInt8, {64, 64}, seed);
     repo->put("images", Key(key), std::nullopt, t.view());
+  }
+  // Eight chunks and a descriptor object.
+  void put_big(std::uint64_t key, std::uint64_t seed) {
+    const Tensor t = test::make_random_tensor(DType::UInt8, {5u << 20}, seed);
+    repo->put("big", Key(key), std::nullopt, t.view());
   }
   std::uint64_t chunk_count() { return detail::state_of(*repo).chunks.stats().chunks; }
 };
@@ -128,12 +137,14 @@ TEST_CASE("Fsck: a staged sample's deleted descriptor and a rewritten commit are
   r.put(1, 35);
   const Digest head = r.repo->commit("one");
   r.put(2, 36);
+  r.put_big(2, 37);
   auto& st = detail::state_of(*r.repo);
   Digest staged;
   {
     const lmdb::ReadTxn txn = st.meta.begin_read();
-    st.staging.for_each_sample(txn, "images", [&](ByteView, const StagedSample& s) {
-      staged = s->sample;
+    st.staging.for_each_sample(txn, "big", [&](ByteView, const StagedSample& s) {
+      REQUIRE_FALSE(s->sample.is_inline());
+      staged = s->sample.digest();
       return true;
     });
   }
@@ -175,15 +186,16 @@ TEST_CASE("Gc: drops the chunks of a reset import and keeps everything reachable
   const Digest head = r.repo->commit("one");
   r.put(2, 52);
   r.put(3, 53);
+  r.put_big(5, 55);  // eight chunks of 640 KiB and a descriptor object
   r.repo->reset();
   r.put(4, 54);  // staged: must survive
-  REQUIRE(r.chunk_count() == 4);
+  REQUIRE(r.chunk_count() == 12);
 
   const GcReport g = gc(*r.repo, false);
   CHECK_FALSE(g.dry_run);
-  CHECK(g.chunks == 2);
+  CHECK(g.chunks == 10);
   CHECK(g.chunk_bytes > 0);
-  CHECK(g.objects == 2);  // the two reset descriptors
+  CHECK(g.objects == 1);  // the big sample's descriptor; inline samples have none
   CHECK(r.chunk_count() == 2);
   CHECK(fsck(*r.repo, true).ok());
 
@@ -205,7 +217,7 @@ TEST_CASE("Gc: dry-run reports and changes nothing", "[core][gc]") {
   const GcReport dry = gc(*r.repo, true);
   CHECK(dry.dry_run);
   CHECK(dry.chunks == 1);
-  CHECK(dry.objects == 1);
+  CHECK(dry.objects == 0);  // an inline sample: no descriptor object to drop
   CHECK(r.chunk_count() == 2);
   const GcReport real = gc(*r.repo, false);
   CHECK(real.chunks == dry.chunks);
@@ -239,9 +251,8 @@ TEST_CASE("DropLocalChunks: drops committed chunks, keeps the staged ones, histo
   {
     const Checkout view = r.repo->checkout_at(head);  // closed before: the files get swapped
     for (std::uint64_t k : {std::uint64_t{1}, std::uint64_t{2}}) {
-      const Descriptor d = decode_descriptor(detail::state_of(*r.repo).objects.get(
-          detail::state_of(*r.repo).meta.begin_read(), ObjectKind::Descriptor,
-          view.find("images", Key(k))->sample));
+      const Descriptor d = detail::state_of(*r.repo).descriptor_of(
+          detail::state_of(*r.repo).meta.begin_read(), view.find("images", Key(k))->sample);
       chunks.insert(chunks.end(), d.chunks.begin(), d.chunks.end());
     }
   }

@@ -118,8 +118,11 @@ struct KeyLess {
 };
 using Map = std::map<Bytes, RecordValue, KeyLess>;
 
+// The record of an int64 scalar sample of value v (inline: dtype, shape, chunk digest).
 RecordValue value(std::int64_t v) {
-  return {digest_of(ByteView{reinterpret_cast<const std::byte*>(&v), sizeof v}), sizeof v};
+  const auto id = SampleId::make_inline(
+      DType::Int64, {}, digest_of(ByteView{reinterpret_cast<const std::byte*>(&v), sizeof v}));
+  return {*id, sizeof v};
 }
 
 Map as_map(const Values& v) {

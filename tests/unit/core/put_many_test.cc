@@ -223,7 +223,7 @@ TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates", 
     return b;
   };
   const std::string long_key(300, 'k');  // length needs both length bytes
-  const StagedSample kept = RecordValue{digest_of(bytes("x")), 7};
+  const StagedSample kept = RecordValue{SampleId::of_descriptor(digest_of(bytes("x"))), 7};
   undo.add(bytes("a"), std::nullopt);
   undo.add(bytes(long_key), kept);
   const auto mark = undo.mark();

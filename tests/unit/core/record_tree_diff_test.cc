@@ -34,10 +34,13 @@ Bytes key_of(std::uint64_t v) {
   return k;
 }
 
+// Half inline samples (uint8 vectors), half descriptor references.
 RecordValue value_of(Rng& rng) {
   const std::uint64_t seed = rng();
-  return {digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), sizeof seed}),
-          rng() % 100000};
+  const Digest d = digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), sizeof seed});
+  if (seed % 2 == 0) return {SampleId::of_descriptor(d), rng() % 100000};
+  const std::uint64_t n = 1 + rng() % 100000;
+  return {*SampleId::make_inline(DType::UInt8, {n}, d), n};
 }
 
 TreeStats build(MemoryPageStore& store, const Map& m) {

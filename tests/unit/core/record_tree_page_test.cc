@@ -40,7 +40,8 @@ struct KeyLess {
   bool operator()(const Bytes& a, const Bytes& b) const { return compare_keys(a, b) < 0; }
 };
 
-// `n` entries with random keys (1-40 bytes) and values; child counts on internal levels.
+// `n` entries with random keys (1-40 bytes) and values (leaves: half inline samples, half
+// descriptor references); child counts on internal levels.
 RecordPage sample_page(int level, std::size_t n) {
   std::mt19937_64 rng(7);
   std::map<Bytes, int, KeyLess> keys;
@@ -53,8 +54,16 @@ RecordPage sample_page(int level, std::size_t n) {
   p.level = level;
   for (const auto& [k, unused] : keys) {
     const std::uint64_t seed = rng();
-    p.entries.push_back({k, digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), 8}),
-                         level == 0 ? 1 : 1 + rng() % 1000, rng() % 100000});
+    const Digest d = digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), 8});
+    if (level > 0) {
+      p.entries.push_back({k, d, 1 + rng() % 1000, rng() % 100000, {}});
+    } else if (seed % 2 == 0) {
+      p.entries.push_back(PageEntry::record(k, {SampleId::of_descriptor(d), rng() % 100000}));
+    } else {
+      const Shape shape{1 + rng() % 64, 1 + rng() % 64, 3};
+      const SampleId id = *SampleId::make_inline(DType::Float32, shape, d);
+      p.entries.push_back(PageEntry::record(k, {id, id.nbytes()}));
+    }
   }
   return p;
 }
@@ -72,18 +81,25 @@ TEST_CASE("RecordTree: page encode/decode round-trips", "[core][record_tree]") {
 }
 
 TEST_CASE("RecordTree: page bytes match the documented example", "[core][record_tree]") {
-  // docs/format/record-tree.md: 04 01 00 02 | 00 01 61 D1 05 | 01 01 62 D2 ac 02
+  // docs/format/record-tree.md: "a" -> descriptor D1 of 5 bytes, "ab" -> inline uint8 [300]
+  // whose chunk is D2: 04 02 00 02 | 00 01 61 02 D1 05 | 01 01 62 01 D2 06 01 ac 02
   Digest d1, d2;
   d1.bytes.fill(std::byte{0x11});
   d2.bytes.fill(std::byte{0x22});
-  const std::vector<PageEntry> entries{{to_bytes("a"), d1, 1, 5}, {to_bytes("ab"), d2, 1, 300}};
+  const SampleId inline_id = *SampleId::make_inline(DType::UInt8, {300}, d2);
+  const std::vector<PageEntry> entries{
+      PageEntry::record(to_bytes("a"), {SampleId::of_descriptor(d1), 5}),
+      PageEntry::record(to_bytes("ab"), {inline_id, 300})};
   Bytes want;
-  for (int b : {0x04, 0x01, 0x00, 0x02, 0x00, 0x01, 0x61}) want.push_back(std::byte(b));
+  for (int b : {0x04, 0x02, 0x00, 0x02, 0x00, 0x01, 0x61, 0x02}) want.push_back(std::byte(b));
   want.insert(want.end(), d1.bytes.begin(), d1.bytes.end());
-  for (int b : {0x05, 0x01, 0x01, 0x62}) want.push_back(std::byte(b));
+  for (int b : {0x05, 0x01, 0x01, 0x62, 0x01}) want.push_back(std::byte(b));
   want.insert(want.end(), d2.bytes.begin(), d2.bytes.end());
-  for (int b : {0xac, 0x02}) want.push_back(std::byte(b));
+  for (int b : {0x06, 0x01, 0xac, 0x02}) want.push_back(std::byte(b));
   CHECK(encode_page(0, entries) == want);
+  const RecordPage back = decode_page(digest_of(want), want);
+  REQUIRE(back.entries.size() == 2);
+  CHECK(back.entries[1].value() == RecordValue{inline_id, 300});
 }
 
 TEST_CASE("RecordTree: every strict prefix of a page is corrupt", "[core][record_tree]") {
@@ -123,6 +139,7 @@ Bytes raw_page(std::uint8_t kind, std::uint8_t version, std::uint8_t level,
   for (const auto& [shared, suffix] : keys) {
     e.varint(shared);
     e.str(suffix);
+    if (kind != kInternalPageKind) e.u8(kDescriptorSampleTag);  // a record value
     e.digest(Digest{});
     if (kind == kInternalPageKind) e.varint(child_count);
     e.varint(5);
@@ -139,7 +156,10 @@ TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_
   CHECK(code(raw_page(leaf, v, 0, {{0, "a"}, {1, "b"}})) == std::nullopt);  // "a", "ab"
   CHECK(code(raw_page(0x01, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);       // a commit's kind
   CHECK(message(raw_page(0x01, v, 0, {{0, "a"}})).find("field 'kind'") != std::string::npos);
-  CHECK(code(raw_page(leaf, 2, 0, {{0, "a"}})) == ErrorCode::Unsupported);
+  CHECK(code(raw_page(leaf, v + 1, 0, {{0, "a"}})) == ErrorCode::Unsupported);
+  // Version 1 (repository format 1: leaf values without a tag) needs 'hangar upgrade'.
+  CHECK(code(raw_page(leaf, 1, 0, {{0, "a"}})) == ErrorCode::Unsupported);
+  CHECK(message(raw_page(leaf, 1, 0, {{0, "a"}})).find("hangar upgrade") != std::string::npos);
   CHECK(code(raw_page(leaf, 0, 0, {{0, "a"}})) == ErrorCode::Corrupt);
   CHECK(code(raw_page(leaf, v, 1, {{0, "a"}})) == ErrorCode::Corrupt);
   CHECK(code(raw_page(internal, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);
@@ -159,7 +179,7 @@ TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_
   trailing.push_back(std::byte{0});
   CHECK(code(trailing) == ErrorCode::Corrupt);
   // The encoder refuses what the decoder would reject.
-  std::vector<PageEntry> unsorted{{to_bytes("b"), {}, 1, 0}, {to_bytes("a"), {}, 1, 0}};
+  std::vector<PageEntry> unsorted{{to_bytes("b"), {}, 1, 0, {}}, {to_bytes("a"), {}, 1, 0, {}}};
   CHECK(thrown([&] { encode_page(0, unsorted); }) == ErrorCode::InvalidArgument);
 }
 

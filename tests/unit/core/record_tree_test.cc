@@ -45,10 +45,13 @@ Bytes random_key(Rng& rng) {
   return k;
 }
 
+// Half inline samples (uint8 vectors of up to 4 MiB), half descriptor references.
 RecordValue random_value(Rng& rng) {
   const std::uint64_t seed = rng();
-  return {digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), sizeof seed}),
-          rng() % 5'000'000};
+  const Digest d = digest_of(ByteView{reinterpret_cast<const std::byte*>(&seed), sizeof seed});
+  if (seed % 2 == 0) return {SampleId::of_descriptor(d), rng() % 5'000'000};
+  const std::uint64_t n = 1 + rng() % (4u << 20);
+  return {*SampleId::make_inline(DType::UInt8, {n}, d), n};
 }
 
 Map random_map(Rng& rng, std::size_t n) {

@@ -257,7 +257,8 @@ TEST_CASE("Repository: identical samples are stored once", "[core][repository]")
   CHECK(chunk_count(r.repo) == before + 2);
 
   const Checkout staged = r.repo.staged_view();
-  const Digest d1 = staged.find("images", k(1))->sample;
+  const SampleId d1 = staged.find("images", k(1))->sample;
+  CHECK(d1.is_inline());  // one chunk: held inline, no descriptor object
   CHECK(staged.find("images", k(2))->sample == d1);
   CHECK(staged.find("images", k(3))->sample == d1);
   CHECK(staged.find("copy", k("x"))->sample == d1);

@@ -26,11 +26,8 @@ struct PackFixture {
     const Digest head = repo.commit("base");
     transfer::HistoryReader history(repo);
     const Digest wants[] = {head};
-    auto plan = history.plan_history(history.commits_between(wants, {}));
-    std::vector<Digest> chunk_ids;
-    for (const auto& o : plan)
-      if (o.type == transfer::ObjectType::Descriptor)
-        for (const auto& c : history.sample_chunks(o.id)) chunk_ids.push_back(c);
+    std::vector<Digest> chunk_ids;  // of every new sample, inline ones included
+    auto plan = history.plan_history(history.commits_between(wants, {}), &chunk_ids);
     objects = plan.size();
     chunks = chunk_ids.size();
     PackProducer producer(repo, std::move(history), std::move(plan), std::move(chunk_ids));

@@ -222,6 +222,23 @@ class ChunkReader {
   std::optional<ChunkLocation> find(const Digest& digest);
   std::optional<std::uint32_t> raw_size(const Digest& digest);
 
+  // find() of many digests, looked up in digest order: the index is a B-tree keyed by digest,
+  // so sorted lookups visit its pages in key order, each once per call, where lookups in the
+  // callers' order (a column's record order) land anywhere in the file; in a compacted index
+  // (pages in key order) they read it forward. Every kLookupsPerCheck lookups it checks the
+  // process's resident file pages (lmdb::resident_file_bytes) and releases the index's mapped
+  // pages when they grew by kReleaseBytes, so checking or reading a whole column keeps about
+  // that much of even a very large index resident, while an index that fits stays mapped.
+  // Returns one entry per digest, in input order. Throws: Corrupt, Io.
+  std::vector<std::optional<ChunkLocation>> find_many(std::span<const Digest> digests);
+  static constexpr std::uint64_t kReleaseBytes = std::uint64_t{8} << 20;
+  static constexpr std::uint64_t kLookupsPerCheck = 256;
+  // Looks `digests` up with find_many() and keeps their locations, so that the next reads of
+  // them look nothing up (a batch of a whole-column read). Replaces what an earlier prefetch
+  // kept; refresh() and release() forget it (after a read that followed a moved chunk, the
+  // rest of the batch is looked up one by one). Throws: Corrupt, Io.
+  void prefetch(std::span<const Digest> digests);
+
   // Decodes the chunk into `out` (out.size() must equal its raw_size) and checks it (`check`);
   // zero-copy from the LMDB map where the backend allows. When the backend no longer has the
   // chunk where this reader's snapshot says (a reclaim moved it), looks it up again in the

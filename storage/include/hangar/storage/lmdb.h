@@ -67,6 +67,13 @@ namespace detail {
 struct EnvState;  // heap-allocated so Tables and txns stay valid when an Env is moved
 }
 
+// File-backed pages resident in this process (the "shared" field of /proc/self/statm: mapped
+// LMDB pages count there), in bytes; 0 where unknown. One read of a small proc file (~10 us):
+// readers of large envs check it every so often and release their mapped pages when it has
+// grown past a budget, which bounds what they map whatever the kernel maps per fault
+// (fault-around, large folios).
+std::uint64_t resident_file_bytes() noexcept;
+
 // A named table (LMDB "dbi"). Cheap to copy; valid while its Env lives.
 class Table {
  public:
