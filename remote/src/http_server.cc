@@ -2,8 +2,9 @@
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/remote/server.h>
+#include <hangar/storage/failpoint.h>
+#include <hangar/transfer.h>
 #include <httplib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -220,7 +221,8 @@ struct Server::Impl {
     http.Post(protocol::kLocateRoute, [this](const httplib::Request&, httplib::Response& res,
                                              const httplib::ContentReader& reader) {
       guard(res, [&] {
-        if (!store) fail(ErrorCode::NotFound, "this server keeps chunk data itself, not in an object store");
+        if (!store)
+          fail(ErrorCode::NotFound, "this server keeps chunk data itself, not in an object store");
         const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
         const auto ids = protocol::decode_digests(body, kMaxDigestsPerRequest, "locate request");
         res.set_content(protocol::encode_locations(store->locate(ids)), protocol::kJsonType);
@@ -242,8 +244,9 @@ struct Server::Impl {
         if (!writable) fail(ErrorCode::Remote, "this server is read-only: gc needs write access");
         if (!store) fail(ErrorCode::NotFound, "this server keeps no chunk data in an object store");
         (void)read_body(reader, protocol::kMaxJsonBytes);
-        const auto grace = options.store_gc_grace_s ? std::chrono::seconds(*options.store_gc_grace_s)
-                                                    : store::kGcGrace;
+        const auto grace = options.store_gc_grace_s
+                               ? std::chrono::seconds(*options.store_gc_grace_s)
+                               : store::kGcGrace;
         res.set_content(protocol::encode_gc_report(service->gc_store(grace)), protocol::kJsonType);
       });
     });
@@ -302,10 +305,14 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
   if (!options.store.empty())
-    s.store = store::StoreBacking::open(
-        {options.store, options.s3_endpoint, options.s3_region});
+    s.store = store::StoreBacking::open({options.store, options.s3_endpoint, options.s3_region});
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
-  if (s.store) s.service->set_store(s.store.get());
+  if (s.store) {
+    s.service->set_store(s.store.get());
+    // The repository holds history only: its chunks are in the store, not missing (summary,
+    // fsck and checkouts on it must not take them for local).
+    if (s.writable) transfer::set_store_url(*s.repo, options.store);
+  }
   const unsigned threads = std::max(2u, options.threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_keep_alive_max_count(1000);
