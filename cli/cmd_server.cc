@@ -1,4 +1,5 @@
-// hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]:
+// hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]
+//               [--store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]:
 // serves a repository over HTTP until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "context.h"
+#include "parse.h"
 
 namespace hangar::cli {
 namespace {
@@ -22,6 +24,9 @@ struct ServerArgs {
   bool anonymous_read = false;
   std::optional<std::string> port_file;
   std::size_t max_connections = 256;
+  std::string store;
+  std::string s3_endpoint;
+  std::string s3_region;
 };
 
 void run_server(Context& ctx, const ServerArgs& a) {
@@ -32,9 +37,17 @@ void run_server(Context& ctx, const ServerArgs& a) {
   if (a.tokens) o.tokens_file = *a.tokens;
   o.anonymous_read = a.anonymous_read;
   o.max_connections = a.max_connections;
+  o.store = a.store;
+  o.s3_endpoint = a.s3_endpoint;
+  o.s3_region = a.s3_region;
+  if (a.store.empty() && (!a.s3_endpoint.empty() || !a.s3_region.empty()))
+    throw UsageError("--s3-endpoint and --s3-region need --store s3://BUCKET/PREFIX");
   // Tests only: announce a newer protocol than this build speaks.
   if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v)
     o.protocol_version = std::atoi(v);
+  // Tests only: the grace period of the store's gc, in seconds.
+  if (const char* v = std::getenv("HANGAR_TEST_STORE_GC_GRACE"); v && *v)
+    o.store_gc_grace_s = std::atoi(v);
 
   // Signals are taken by one thread with sigwait(); every other thread (the HTTP workers start
   // later and inherit this mask) never sees them, so shutdown is an ordinary stop().
@@ -55,6 +68,7 @@ void run_server(Context& ctx, const ServerArgs& a) {
     storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
   ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string() << "' at "
           << server.url() << (server.read_only() ? " (read-only)" : " (read-write)")
+          << (server.store().empty() ? "" : ", chunk data in " + server.store())
           << "; stop with Ctrl-C\n"
           << std::flush;
 
@@ -94,6 +108,14 @@ void register_server_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", a->max_connections)
       ->check(CLI::Range(std::size_t{4}, std::size_t{512}))
       ->group("");
+  cmd->add_option("--store", a->store,
+                  "keep chunk data in an S3 bucket: s3://BUCKET/PREFIX (credentials: "
+                  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials, AWS_PROFILE)");
+  cmd->add_option("--s3-endpoint", a->s3_endpoint,
+                  "S3 endpoint URL, http://HOST:PORT (default: AWS_ENDPOINT_URL_S3, "
+                  "AWS_ENDPOINT_URL)");
+  cmd->add_option("--s3-region", a->s3_region,
+                  "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)");
   on_run(*cmd, ctx, [&ctx, a] { run_server(ctx, *a); });
 }
 

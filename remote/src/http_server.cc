@@ -4,6 +4,7 @@
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
 #include <hangar/storage/failpoint.h>
+#include <hangar/transfer.h>
 #include <httplib.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -18,9 +19,11 @@
 #include <thread>
 
 #include "auth.h"
+#include "data_protocol.h"
 #include "http_connection.h"
 #include "protocol.h"
 #include "service.h"
+#include "store_backing.h"
 
 namespace hangar::remote {
 namespace {
@@ -165,6 +168,7 @@ struct Server::Impl {
   int min_protocol = protocol::kMinVersion;
   bool writable = false;
   std::optional<Repository> repo;
+  std::unique_ptr<store::StoreBacking> store;  // chunk data in an object store, or null
   std::optional<RepoService> service;
   HttpServer http;
   int port = 0;
@@ -220,7 +224,8 @@ struct Server::Impl {
   }
 
   httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
-    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute;
+    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute ||
+                      req.path == protocol::kUploadRoute || req.path == protocol::kStoreGcRoute;
     const AuthDecision d = auth.check(push ? Access::Write : Access::Read,
                                       bearer_token(req.get_header_value("Authorization")));
     if (d.status != 0) {
@@ -291,6 +296,38 @@ struct Server::Impl {
         res.set_content(protocol::encode_digests(service->missing(ids)), protocol::kDigestsType);
       });
     });
+    http.Post(protocol::kLocateRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!store)
+          fail(ErrorCode::NotFound, "this server keeps chunk data itself, not in an object store");
+        const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
+        const auto ids = protocol::decode_digests(body, kMaxDigestsPerRequest, "locate request");
+        res.set_content(protocol::encode_locations(store->locate(ids)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kUploadRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
+        if (!store) fail(ErrorCode::NotFound, "this server takes chunks in the push itself");
+        const std::string body = read_body(reader, protocol::kMaxJsonBytes);
+        const auto request = protocol::decode_upload_request(body, "upload request");
+        res.set_content(protocol::encode_upload_reply(store->grant(request)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kStoreGcRoute, [this](const httplib::Request&, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server is read-only: gc needs write access");
+        if (!store) fail(ErrorCode::NotFound, "this server keeps no chunk data in an object store");
+        (void)read_body(reader, protocol::kMaxJsonBytes);
+        const auto grace = options.store_gc_grace_s
+                               ? std::chrono::seconds(*options.store_gc_grace_s)
+                               : store::kGcGrace;
+        res.set_content(protocol::encode_gc_report(service->gc_store(grace)), protocol::kJsonType);
+      });
+    });
     http.Post(protocol::kPushRoute, [this](const httplib::Request& req, httplib::Response& res,
                                            const httplib::ContentReader& reader) {
       guard(res, [&] { push(req, res, reader); });
@@ -302,7 +339,10 @@ struct Server::Impl {
     if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
     auto updates =
         protocol::decode_updates(req.get_header_value(protocol::kPushHeader), "push header");
-    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr);
+    const std::string upload = req.get_header_value(protocol::kUploadHeader);
+    if (!upload.empty() && !protocol::is_session_id(upload))
+      fail(ErrorCode::InvalidArgument, "bad upload session id in the push header");
+    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr, upload);
     std::exception_ptr error;
     const bool read = reader([&](const char* data, std::size_t n) {
       try {
@@ -341,7 +381,18 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));
+  if (!options.store.empty())
+    s.store = store::StoreBacking::open({options.store, options.s3_endpoint, options.s3_region});
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
+  if (s.store) {
+    s.service->set_store(s.store.get());
+    // The repository holds history only: its chunks are in the store, not missing (summary,
+    // fsck and checkouts on it must not take them for local).
+    if (s.writable) {
+      auto lock = s.repo->lock_writer(kPushLockWait);
+      transfer::set_store_url(*s.repo, options.store);
+    }
+  }
   s.http.set_tcp_nodelay(true);  // deadlines, keep-alive and limits: ConnectionGate
   s.routes();
   // SO_REUSEADDR (a restart binds over connections in TIME_WAIT) but not httplib's default
@@ -369,6 +420,8 @@ std::string Server::url() const {
 }
 
 bool Server::read_only() const noexcept { return !impl_->writable; }
+
+std::string Server::store() const { return impl_->store ? impl_->store->describe() : ""; }
 
 void Server::run() {
   if (impl_->stopping.load()) return;

@@ -251,6 +251,10 @@ void set_remote_url(Repository& repo, std::string_view name, std::string_view ur
 void remove_remote(Repository& repo, std::string_view name);
 // Records that this repository was cloned from remote `name` (clone.remote). REQUIRES Write.
 void set_clone_remote(Repository& repo, std::string_view name);
+// Records that this repository's chunk data lives in the object store `url` (store.url; a
+// server started with --store, decision 0016): its chunks are then not taken for local.
+// REQUIRES Write. Throws: Io.
+void set_store_url(Repository& repo, std::string_view url);
 // The remote a 'hangar fetch-data' hint should name: clone.remote, else the only remote,
 // else "origin".
 std::string default_remote(const Repository& repo);

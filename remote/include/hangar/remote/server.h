@@ -26,6 +26,14 @@ struct ServerOptions {
   std::chrono::milliseconds head_timeout{10000};
   std::chrono::milliseconds idle_timeout{5000};
   int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
+  // Chunk data in an object store (docs/decisions/0016-s3-object-store.md): "s3://BUCKET/PREFIX"
+  // or empty. Credentials as AWS tools take them (AWS_* variables, ~/.aws/credentials).
+  std::string store;
+  std::string s3_endpoint;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+  std::string s3_region;    // empty: AWS_REGION / AWS_DEFAULT_REGION / us-east-1
+  // gc of the store spares unreferenced objects younger than this (0: the default, 2 h).
+  // Tests only: a grace of 0 s lets a test see deletion at once.
+  std::optional<int> store_gc_grace_s;
 };
 
 // True for an address only this machine can reach: "localhost", 127.0.0.0/8, ::1 and
@@ -45,8 +53,10 @@ std::vector<std::string> exposure_warnings(const ServerOptions& options);
 // run() on one thread; stop() from any.
 class Server {
  public:
-  // Opens the repository, reads the tokens, binds the socket.
-  // Throws: NotFound (no repository), InvalidArgument (tokens file), Io (cannot bind).
+  // Opens the repository, reads the tokens, connects to the object store (if any), binds the
+  // socket. Throws: NotFound (no repository), Locked, InvalidArgument (tokens file, store URL,
+  // no S3 credentials), Io (cannot bind), s3::S3Error (wrong credentials, missing bucket,
+  // endpoint down: the message says which).
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
@@ -56,6 +66,8 @@ class Server {
   // "http://127.0.0.1:PORT"
   std::string url() const;
   bool read_only() const noexcept;
+  // "s3://bucket/prefix/ at http://..." or "" without a store.
+  std::string store() const;
   // Serves until stop(); in-flight requests finish first. Throws: Io.
   void run();
   // Thread-safe; idempotent.
