@@ -209,7 +209,7 @@ mode=""
 # back (issue 14)" (bench/gc_space.sh).
 kept=""
 for title in "Python training loop (issue 12)" "Lazy reads (issue 13)" \
-  "Space that gc gives back (issue 14)"; do
+  "Space that gc gives back (issue 14)" "S3-backed server (issue 16)"; do
   sec=$(awk -v t="## $title" '/^## /{p = ($0 == t)} p' "$root/bench/RESULTS.md" 2>/dev/null || true)
   [ -z "$sec" ] || kept=$(printf '%s\n\n%s' "$kept" "$sec")
 done

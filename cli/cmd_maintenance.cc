@@ -1,6 +1,7 @@
-// hangar fsck [--rehash] [--exit-code] | gc [--dry-run] [--threshold F]
+// hangar fsck [--rehash] [--exit-code] | gc [--dry-run] [--threshold F] | gc --remote NAME
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
+#include <hangar/remote/operations.h>
 #include <hangar/repository.h>
 
 #include <memory>
@@ -51,7 +52,29 @@ void run_fsck(Context& ctx, const FsckArgs& args) {
                                "from a remote with 'hangar fetch-data', or restore a backup)");
 }
 
-void run_gc(Context& ctx, const GcOptions& options) {
+// gc --remote NAME: the server of NAME collects its object store's garbage.
+void run_store_gc(Context& ctx, const std::string& remote) {
+  Repository repo = ctx.open(Repository::Mode::Read);
+  const hangar::remote::StoreGcReport r =
+      hangar::remote::store_gc(repo, remote, hangar::remote::TransportOptions::from_env());
+  if (ctx.json) {
+    print_json(ctx.out, Json{{"remote", remote},
+                             {"packs_deleted", r.packs_deleted},
+                             {"bytes_deleted", r.bytes_deleted},
+                             {"packs_live", r.packs_live},
+                             {"packs_kept_young", r.packs_kept_young},
+                             {"packs_kept_session", r.packs_kept_session},
+                             {"uploads_deleted", r.uploads_deleted}});
+    return;
+  }
+  ctx.out << "remote " << remote << ": deleted " << r.packs_deleted << " data packs ("
+          << human_bytes(r.bytes_deleted) << ") from its object store; kept " << r.packs_live
+          << " live, " << r.packs_kept_young << " too young to judge, " << r.packs_kept_session
+          << " of pushes in flight; removed " << r.uploads_deleted << " abandoned uploads\n";
+}
+
+void run_gc(Context& ctx, const GcOptions& options, const std::string& remote) {
+  if (!remote.empty()) return run_store_gc(ctx, remote);
   Repository repo = ctx.open(Repository::Mode::Write);
   const GcReport r = gc(repo, options);
   if (ctx.json) {
@@ -91,6 +114,7 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   on_run_interruptible(*fsck_cmd, ctx, [&ctx, fa] { run_fsck(ctx, *fa); });
 
   auto go = std::make_shared<GcOptions>();
+  auto gc_remote = std::make_shared<std::string>();
   CLI::App* gc_cmd = app.add_subcommand(
       "gc",
       "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock) "
@@ -103,7 +127,10 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
       "Data segments and pack files with no live chunk are deleted; those less live than "
       "--threshold are rewritten with their live chunks only (docs/decisions/0013). Safe "
       "against a crash at any moment; readers (checkouts, a server) read on meanwhile.");
-  on_run_interruptible(*gc_cmd, ctx, [&ctx, go] { run_gc(ctx, *go); });
+  gc_cmd->add_option("--remote", *gc_remote,
+                     "instead: ask the server of remote NAME to delete what nothing reachable "
+                     "names from the object store that holds its data (needs a write token)");
+  on_run_interruptible(*gc_cmd, ctx, [&ctx, go, gc_remote] { run_gc(ctx, *go, *gc_remote); });
 }
 
 }  // namespace hangar::cli

@@ -1,4 +1,5 @@
-// hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]:
+// hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]
+//               [--store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]:
 // serves a repository over HTTP until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "context.h"
+#include "parse.h"
 
 namespace hangar::cli {
 namespace {
@@ -21,12 +23,11 @@ struct ServerArgs {
   std::optional<std::string> tokens;
   bool anonymous_read = false;
   std::optional<std::string> port_file;
-  unsigned threads = 16;
+  std::size_t max_connections = 256;
+  std::string store;
+  std::string s3_endpoint;
+  std::string s3_region;
 };
-
-bool is_loopback(const std::string& addr) {
-  return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
-}
 
 void run_server(Context& ctx, const ServerArgs& a) {
   remote::ServerOptions o;
@@ -35,10 +36,18 @@ void run_server(Context& ctx, const ServerArgs& a) {
   o.port = a.port;
   if (a.tokens) o.tokens_file = *a.tokens;
   o.anonymous_read = a.anonymous_read;
-  o.threads = a.threads;
+  o.max_connections = a.max_connections;
+  o.store = a.store;
+  o.s3_endpoint = a.s3_endpoint;
+  o.s3_region = a.s3_region;
+  if (a.store.empty() && (!a.s3_endpoint.empty() || !a.s3_region.empty()))
+    throw UsageError("--s3-endpoint and --s3-region need --store s3://BUCKET/PREFIX");
   // Tests only: announce a newer protocol than this build speaks.
   if (const char* v = std::getenv("HANGAR_TEST_SERVER_PROTOCOL"); v && *v)
     o.protocol_version = std::atoi(v);
+  // Tests only: the grace period of the store's gc, in seconds.
+  if (const char* v = std::getenv("HANGAR_TEST_STORE_GC_GRACE"); v && *v)
+    o.store_gc_grace_s = std::atoi(v);
 
   // Signals are taken by one thread with sigwait(); every other thread (the HTTP workers start
   // later and inherit this mask) never sees them, so shutdown is an ordinary stop().
@@ -53,13 +62,13 @@ void run_server(Context& ctx, const ServerArgs& a) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   remote::Server server(o);
-  if (!is_loopback(a.bind))
-    ctx.err << "hangar server: warning: listening on " << a.bind
-            << ", which is not a loopback address; anyone who can reach it can read\n";
+  for (const auto& w : remote::exposure_warnings(o))
+    ctx.err << "hangar server: warning: " << w << '\n';
   if (a.port_file)
     storage::write_file_atomic(*a.port_file, as_bytes(std::to_string(server.port()) + "\n"));
   ctx.out << "serving '" << std::filesystem::absolute(o.root).lexically_normal().string() << "' at "
           << server.url() << (server.read_only() ? " (read-only)" : " (read-write)")
+          << (server.store().empty() ? "" : ", chunk data in " + server.store())
           << "; stop with Ctrl-C\n"
           << std::flush;
 
@@ -91,8 +100,22 @@ void register_server_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--tokens", a->tokens, "file of 'read TOKEN' / 'write TOKEN' lines");
   cmd->add_flag("--anonymous-read", a->anonymous_read, "with --tokens: reads need no token");
   cmd->add_option("--port-file", a->port_file, "write the chosen port to FILE once listening");
-  cmd->add_option("--threads", a->threads, "connections served at once (default 16)")
-      ->check(CLI::Range(2u, 256u));
+  cmd->add_option("--max-connections", a->max_connections,
+                  "connections open at once, each on its own thread; more are answered 503 "
+                  "(default 256)")
+      ->check(CLI::Range(std::size_t{4}, std::size_t{512}));
+  // Before --max-connections, a fixed pool of worker threads; now the same limit.
+  cmd->add_option("--threads", a->max_connections)
+      ->check(CLI::Range(std::size_t{4}, std::size_t{512}))
+      ->group("");
+  cmd->add_option("--store", a->store,
+                  "keep chunk data in an S3 bucket: s3://BUCKET/PREFIX (credentials: "
+                  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials, AWS_PROFILE)");
+  cmd->add_option("--s3-endpoint", a->s3_endpoint,
+                  "S3 endpoint URL, http://HOST:PORT (default: AWS_ENDPOINT_URL_S3, "
+                  "AWS_ENDPOINT_URL)");
+  cmd->add_option("--s3-region", a->s3_region,
+                  "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)");
   on_run(*cmd, ctx, [&ctx, a] { run_server(ctx, *a); });
 }
 

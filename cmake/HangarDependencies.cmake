@@ -8,6 +8,8 @@ pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # OpenSSL's libcrypto (libssl-dev): SHA-256, the digest of every object and chunk (format 2).
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# libcurl (libcurl4-openssl-dev), s3/: S3 requests signed with CURLOPT_AWS_SIGV4 (7.75+).
+find_package(CURL 7.75 REQUIRED)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
 # cpp-httplib (remote/): Debian ships it compiled; its .pc carries the feature defines.

@@ -10,14 +10,18 @@
 namespace hangar::detail {
 
 void RepoState::require_write() const {
-  if (mode != Repository::Mode::Write)
+  if (mode == Repository::Mode::Read)
     fail(ErrorCode::Internal, "repository '" + root.string() + "' was opened read-only");
+  if (mode == Repository::Mode::Shared && !lock)
+    fail(ErrorCode::Internal,
+         "repository '" + root.string() + "' is shared: take its writer lock to change it");
 }
 
 bool RepoState::may_lack_chunks() const {
   const auto& values = config.values;
+  // store.url: a server whose chunk data lives in an object store (decision 0016).
   return fetcher != nullptr || !config.get("clone.remote").empty() ||
-         config.get("fetch.lazy") == "true" ||
+         !config.get("store.url").empty() || config.get("fetch.lazy") == "true" ||
          std::any_of(values.begin(), values.end(), [](const auto& kv) {
            return kv.first.starts_with("remote.") && kv.first.ends_with(".url");
          });
@@ -77,7 +81,8 @@ ColumnDelta RepoState::staged_delta(const lmdb::Txn& txn, const std::string& col
     if (!base.root.is_zero()) old = find_record(pages, base.root, key);
     if (old && s) {
       ++d.counts.mutated;
-      d.nbytes_change += static_cast<std::int64_t>(s->nbytes) - static_cast<std::int64_t>(old->nbytes);
+      d.nbytes_change +=
+          static_cast<std::int64_t>(s->nbytes) - static_cast<std::int64_t>(old->nbytes);
     } else if (old) {
       ++d.counts.deleted;
       --d.count_change;
@@ -93,7 +98,8 @@ ColumnDelta RepoState::staged_delta(const lmdb::Txn& txn, const std::string& col
 }
 
 std::size_t RepoState::stage_samples(const std::string& column,
-                              std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo) {
+                                     std::vector<std::pair<Bytes, PreparedSample>>& samples,
+                                     Undo* undo) {
   require_write();
   storage::BackendCode backend;  // where this column's chunks go (backend_choice.h)
   {

@@ -7,6 +7,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <thread>
 
 #include <unistd.h>
 
@@ -44,9 +45,10 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
                                  "' has no config (an interrupted init?); remove it and run "
                                  "'hangar init' again");
   RepoConfig config = RepoConfig::load(dot / "config");
-  const bool write = mode == Repository::Mode::Write;
+  const bool write = mode != Repository::Mode::Read;
   std::optional<storage::RepoLock> lock;
-  if (write) lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
+  if (mode == Repository::Mode::Write)
+    lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
   lmdb::EnvOptions opts;
   opts.read_only = !write;
   opts.no_sync = unsynced;
@@ -222,6 +224,28 @@ Repository Repository::open(const fs::path& root, Mode mode) {
 const fs::path& Repository::root() const { return state_->root; }
 
 void Repository::close_inherited_lock() noexcept { state_->lock.reset(); }
+
+Repository::WriterLock Repository::lock_writer(std::chrono::milliseconds wait) {
+  detail::RepoState& s = *state_;
+  if (s.mode == Mode::Write) return WriterLock(nullptr);
+  if (s.mode != Mode::Shared)
+    fail(ErrorCode::Internal, "repository '" + s.root.string() + "' was opened read-only");
+  if (s.lock) fail(ErrorCode::Internal, "the writer lock of '" + s.root.string() + "' is held");
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    try {
+      s.lock.emplace(storage::RepoLock::acquire(s.dot / "lock", s.root.string()));
+      return WriterLock(&s);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Locked || std::chrono::steady_clock::now() >= until) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Repository::WriterLock::~WriterLock() {
+  if (state_) state_->lock.reset();
+}
 
 UserIdentity Repository::user() const {
   UserIdentity u{state_->config.get("user.name"), state_->config.get("user.email")};

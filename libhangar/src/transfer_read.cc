@@ -31,6 +31,95 @@ bool is_ancestor_in(const RepoState& state, const lmdb::Txn& txn, const Digest& 
   return false;
 }
 
+namespace {
+
+// Pages of `tip` that `base` lacks; every page of `tip` when base is nullopt.
+std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
+                              const std::optional<Digest>& base) {
+  if (!base) return tree_pages(pages, tip);
+  return pages_not_in(pages, tip, *base);
+}
+
+// Samples of records of `tip` whose value differs from `base` (all when nullopt); inline ones
+// only when `with_inline`.
+std::unordered_set<SampleId> new_samples(PageStore& pages, const Digest& tip,
+                                         const std::optional<Digest>& base, bool with_inline) {
+  std::unordered_set<SampleId> out;
+  auto add = [&](const SampleId& s) {
+    if (with_inline || !s.is_inline()) out.insert(s);
+  };
+  if (!base) {
+    for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
+      add(v.sample);
+      return true;
+    });
+    return out;
+  }
+  diff_trees(
+      pages, *base, tip,
+      [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
+        if (b && (!a || a->sample != b->sample)) add(b->sample);
+      });
+  return out;
+}
+
+}  // namespace
+
+std::vector<ColumnNews> commit_news(const RepoState& s, const lmdb::Txn& txn, const Digest& id,
+                                    bool with_inline) {
+  TxnPageStore pages(s.objects, txn);
+  const Commit c = s.load_commit(txn, id);
+  std::vector<std::map<std::string, CommitColumn>> parents;
+  for (const auto& p : c.parents) {
+    auto& m = parents.emplace_back();
+    for (const auto& col : s.load_commit(txn, p).columns) m[col.name] = col;
+  }
+  std::vector<ColumnNews> out;
+  for (const auto& col : c.columns) {
+    ColumnNews& news = out.emplace_back();
+    news.schema = col.schema;
+    // Per parent: that parent's version of the column (nullopt when it has none).
+    std::vector<std::optional<CommitColumn>> bases;
+    for (const auto& m : parents) {
+      auto it = m.find(col.name);
+      bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
+    }
+    if (bases.empty()) bases.push_back(std::nullopt);
+    news.schema_new = std::none_of(bases.begin(), bases.end(),
+                                   [&](const auto& b) { return b && b->schema == col.schema; });
+    if (col.records.is_zero()) continue;
+    auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {
+      if (!b) return std::nullopt;
+      return b->records;  // an all-zero root is the empty tree: every page is new
+    };
+    // A page or sample is new only when no parent holds it.
+    news.pages = new_pages(pages, col.records, root_of(bases[0]));
+    std::unordered_set<SampleId> samples =
+        new_samples(pages, col.records, root_of(bases[0]), with_inline);
+    for (std::size_t i = 1; i < bases.size(); ++i) {
+      auto other = new_pages(pages, col.records, root_of(bases[i]));
+      std::unordered_set<Digest> keep(other.begin(), other.end());
+      std::erase_if(news.pages, [&](const Digest& d) { return !keep.count(d); });
+      auto other_samples = new_samples(pages, col.records, root_of(bases[i]), with_inline);
+      std::erase_if(samples, [&](const SampleId& d) { return !other_samples.count(d); });
+    }
+    news.samples.assign(samples.begin(), samples.end());
+    std::sort(news.samples.begin(), news.samples.end(), [](const SampleId& a, const SampleId& b) {
+      if (a.digest() != b.digest()) return a.digest() < b.digest();
+      const ByteView fa = a.inline_form(), fb = b.inline_form();
+      return std::lexicographical_compare(fa.begin(), fa.end(), fb.begin(), fb.end());
+    });
+  }
+  return out;
+}
+
+std::vector<Digest> sample_chunks_in(const RepoState& state, const lmdb::Txn& txn,
+                                     const SampleId& sample) {
+  if (sample.is_inline())
+    return sample.has_chunk() ? std::vector<Digest>{sample.digest()} : std::vector<Digest>{};
+  return state.load_descriptor(txn, sample.digest()).chunks;
+}
+
 }  // namespace detail
 
 namespace transfer {
@@ -128,58 +217,15 @@ bool HistoryReader::is_ancestor(const Digest& ancestor, const Digest& descendant
 }
 
 std::vector<Digest> HistoryReader::sample_chunks(const SampleId& sample) const {
-  if (sample.is_inline())
-    return sample.has_chunk() ? std::vector<Digest>{sample.digest()} : std::vector<Digest>{};
-  return impl_->state->load_descriptor(impl_->txn, sample.digest()).chunks;
+  return detail::sample_chunks_in(*impl_->state, impl_->txn, sample);
 }
 
 void HistoryReader::refresh() { impl_->txn.refresh(); }
 
-namespace {
-
-// Pages of `tip` that `base` lacks; every page of `tip` when base is nullopt.
-std::vector<Digest> new_pages(PageStore& pages, const Digest& tip,
-                              const std::optional<Digest>& base) {
-  if (!base) return tree_pages(pages, tip);
-  return pages_not_in(pages, tip, *base);
-}
-
-// Samples of records of `tip` whose value differs from `base` (all when nullopt); inline ones
-// only when `with_inline` (they have no descriptor object to send, only a chunk).
-std::unordered_set<SampleId> new_samples(PageStore& pages, const Digest& tip,
-                                         const std::optional<Digest>& base, bool with_inline) {
-  std::unordered_set<SampleId> out;
-  auto add = [&](const SampleId& s) {
-    if (with_inline || !s.is_inline()) out.insert(s);
-  };
-  if (!base) {
-    for_each_record(pages, tip, {}, {}, [&](ByteView, const RecordValue& v) {
-      add(v.sample);
-      return true;
-    });
-    return out;
-  }
-  diff_trees(
-      pages, *base, tip,
-      [&](ByteView, const std::optional<RecordValue>& a, const std::optional<RecordValue>& b) {
-        if (b && (!a || a->sample != b->sample)) add(b->sample);
-      });
-  return out;
-}
-
-}  // namespace
-
 std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commits,
                                                    std::vector<Digest>* chunks) const {
-  const auto& s = *impl_->state;
-  const auto& txn = impl_->txn;
-  TxnPageStore pages(s.objects, txn);
   std::vector<ObjectRef> out;
   std::unordered_set<Digest> seen, seen_chunks;
-  auto add_chunks = [&](const SampleId& sample) {
-    for (const Digest& c : sample_chunks(sample))
-      if (seen_chunks.insert(c).second) chunks->push_back(c);
-  };
   auto add = [&](ObjectType type, const Digest& id) {
     if (seen.insert(id).second) out.push_back({type, id});
   };
@@ -188,52 +234,18 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
     if (!obj) fail(ErrorCode::NotFound, "record page " + id.hex() + " not found");
     return obj->first;
   };
+  // Inline samples have no descriptor object to send, only a chunk.
+  const bool with_inline = chunks != nullptr;
   for (const Digest& id : commits) {
-    const Commit c = s.load_commit(txn, id);
     add(ObjectType::Commit, id);
-    std::vector<std::map<std::string, CommitColumn>> parents;
-    for (const auto& p : c.parents) {
-      auto& m = parents.emplace_back();
-      for (const auto& col : s.load_commit(txn, p).columns) m[col.name] = col;
-    }
-    for (const auto& col : c.columns) {
-      // Per parent: that parent's version of the column (nullopt when it has none).
-      std::vector<std::optional<CommitColumn>> bases;
-      for (const auto& m : parents) {
-        auto it = m.find(col.name);
-        bases.push_back(it == m.end() ? std::nullopt : std::optional<CommitColumn>(it->second));
-      }
-      if (bases.empty()) bases.push_back(std::nullopt);
-      const bool schema_held = std::any_of(
-          bases.begin(), bases.end(), [&](const auto& b) { return b && b->schema == col.schema; });
-      if (!schema_held) add(ObjectType::Schema, col.schema);
-      if (col.records.is_zero()) continue;
-      auto root_of = [](const std::optional<CommitColumn>& b) -> std::optional<Digest> {
-        if (!b) return std::nullopt;
-        return b->records;  // an all-zero root is the empty tree: every page is new
-      };
-      // A page or descriptor is needed only when no parent holds it.
-      const bool with_inline = chunks != nullptr;
-      std::vector<Digest> page_list = new_pages(pages, col.records, root_of(bases[0]));
-      std::unordered_set<SampleId> samples =
-          new_samples(pages, col.records, root_of(bases[0]), with_inline);
-      for (std::size_t i = 1; i < bases.size(); ++i) {
-        auto other = new_pages(pages, col.records, root_of(bases[i]));
-        std::unordered_set<Digest> keep(other.begin(), other.end());
-        std::erase_if(page_list, [&](const Digest& d) { return !keep.count(d); });
-        auto other_samples = new_samples(pages, col.records, root_of(bases[i]), with_inline);
-        std::erase_if(samples, [&](const SampleId& d) { return !other_samples.count(d); });
-      }
-      for (const auto& p : page_list) add(page_type(p), p);
-      std::vector<SampleId> sorted(samples.begin(), samples.end());
-      std::sort(sorted.begin(), sorted.end(), [](const SampleId& a, const SampleId& b) {
-        if (a.digest() != b.digest()) return a.digest() < b.digest();
-        const ByteView fa = a.inline_form(), fb = b.inline_form();
-        return std::lexicographical_compare(fa.begin(), fa.end(), fb.begin(), fb.end());
-      });
-      for (const auto& d : sorted) {
+    for (const auto& col : detail::commit_news(*impl_->state, impl_->txn, id, with_inline)) {
+      if (col.schema_new) add(ObjectType::Schema, col.schema);
+      for (const auto& p : col.pages) add(page_type(p), p);
+      for (const auto& d : col.samples) {
         if (!d.is_inline()) add(ObjectType::Descriptor, d.digest());
-        if (chunks) add_chunks(d);
+        if (chunks)
+          for (const Digest& c : sample_chunks(d))
+            if (seen_chunks.insert(c).second) chunks->push_back(c);
       }
     }
   }

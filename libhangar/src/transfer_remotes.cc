@@ -141,6 +141,14 @@ void set_clone_remote(Repository& repo, std::string_view name) {
   s.config.save(s.dot / "config");
 }
 
+void set_store_url(Repository& repo, std::string_view url) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  if (s.config.get("store.url") == url) return;
+  s.config.values["store.url"] = std::string(url);
+  s.config.save(s.dot / "config");
+}
+
 std::string default_remote(const Repository& repo) {
   return detail::hint_remote(detail::state_of(repo));
 }

@@ -7,6 +7,8 @@
 #include <hangar/error.h>
 #include <hangar/transfer.h>
 
+#include <unordered_set>
+
 #include "transfer_detail.h"
 
 namespace hangar {
@@ -124,9 +126,29 @@ bool ObjectWriter::remove_ref(std::string_view ref) {
   return impl_->state->refs.remove(impl_->txn, ref);
 }
 
+std::string ObjectWriter::head_branch() const { return impl_->state->refs.head_branch(impl_->txn); }
+
+bool ObjectWriter::has_staged_changes() const { return !impl_->state->staging.empty(impl_->txn); }
+
 void ObjectWriter::set_head_branch(std::string_view branch) {
   validate_branch_name(branch);
   impl_->state->refs.set_head_branch(impl_->txn, branch);
+}
+
+std::vector<Digest> ObjectWriter::new_sample_chunks() const {
+  impl_->check_complete();
+  const detail::RepoState& s = *impl_->state;
+  std::vector<Digest> out;
+  std::unordered_set<SampleId> samples;
+  std::unordered_set<Digest> chunks;
+  for (const Digest& commit : impl_->commits)
+    for (const auto& col : detail::commit_news(s, impl_->txn, commit, true))
+      for (const SampleId& sample : col.samples) {
+        if (!samples.insert(sample).second) continue;
+        for (const Digest& c : detail::sample_chunks_in(s, impl_->txn, sample))
+          if (chunks.insert(c).second) out.push_back(c);
+      }
+  return out;
 }
 
 void ObjectWriter::commit() {

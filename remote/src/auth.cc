@@ -4,6 +4,11 @@
 #include <hangar/error.h>
 #include <hangar/storage/file_lock.h>
 
+#include <algorithm>
+#include <cctype>
+
+#include "protocol.h"
+
 namespace hangar::remote {
 namespace {
 
@@ -60,6 +65,8 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
       bad("unknown access '" + std::string(kind) + "'");
     }
     if (token.empty()) bad("no token");
+    if (token.size() > protocol::kMaxTokenBytes)
+      bad("a token must be at most " + std::to_string(protocol::kMaxTokenBytes) + " bytes");
     for (char c : token)
       if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
         bad("a token must be printable ASCII without spaces");
@@ -72,7 +79,17 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
   return auth;
 }
 
-AuthDecision Auth::check(Access need, std::string_view token) const {
+AuthDecision Auth::check(Access need, const Credentials& credentials) const {
+  AuthDecision d = check_token(need, credentials.token);
+  // Another scheme counts as no token; when that is refused, say why rather than "send one".
+  if (d.status == 401 && credentials.present && !credentials.is_bearer)
+    d.message = "unsupported Authorization scheme '" + std::string(credentials.scheme) +
+                "': this server takes 'Authorization: Bearer TOKEN' (what hangar sends when " +
+                "HANGAR_TOKEN is set)";
+  return d;
+}
+
+AuthDecision Auth::check_token(Access need, std::string_view token) const {
   if (!has_tokens_) {
     if (need == Access::Read) return {};
     return {403,
@@ -94,11 +111,21 @@ AuthDecision Auth::check(Access need, std::string_view token) const {
   return {};
 }
 
-std::string_view bearer_token(std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer)
-    return {};
-  return authorization.substr(kBearer.size());
+Credentials bearer_token(std::string_view authorization) {
+  Credentials c;
+  c.present = !authorization.empty();
+  const auto space = authorization.find(' ');
+  c.scheme = authorization.substr(0, space);
+  constexpr std::string_view kBearer = "bearer";
+  c.is_bearer =
+      std::equal(c.scheme.begin(), c.scheme.end(), kBearer.begin(), kBearer.end(),
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  if (!c.is_bearer || space == authorization.npos) return c;
+  std::string_view rest = authorization.substr(space + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
+  c.token = rest;
+  return c;
 }
 
 }  // namespace hangar::remote

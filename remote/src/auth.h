@@ -19,6 +19,16 @@ struct AuthDecision {
   std::string message;
 };
 
+// An Authorization header value, split (RFC 9110 11.4: scheme, one or more spaces, credentials).
+struct Credentials {
+  bool present = false;     // the header was sent
+  std::string_view scheme;  // as sent, e.g. "Bearer", "bearer", "Basic"
+  bool is_bearer = false;   // the scheme is Bearer, in any case
+  std::string_view token;   // the bearer token; empty unless is_bearer
+};
+// Views into `authorization`.
+Credentials bearer_token(std::string_view authorization);
+
 // Immutable after load(); thread-safe.
 class Auth {
  public:
@@ -33,16 +43,14 @@ class Auth {
       if (t.second == Access::Write) return true;
     return false;
   }
-  // `token` is the bearer token sent (empty: none).
-  AuthDecision check(Access need, std::string_view token) const;
+  // `credentials` is what the request's Authorization header holds.
+  AuthDecision check(Access need, const Credentials& credentials) const;
 
  private:
+  AuthDecision check_token(Access need, std::string_view token) const;
   bool has_tokens_ = false;
   bool anonymous_read_ = false;
   std::vector<std::pair<std::string, Access>> tokens_;
 };
-
-// The token of an "Authorization: Bearer TOKEN" header value; empty when absent or another scheme.
-std::string_view bearer_token(std::string_view authorization);
 
 }  // namespace hangar::remote

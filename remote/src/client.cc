@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "receive.h"
+#include "store_client.h"
 
 namespace hangar::remote::client {
 namespace {
@@ -85,6 +86,12 @@ std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
     checked.on_progress = [&] {
       if (++done % 64 == 0 && progress) progress("data", done, total);
     };
+    if (auto located = transport.locate_chunks(batch)) {
+      // The remote's data is in an object store: read it there (decision 0016).
+      fetch_located(*located, checked, "remote " + transport.url());
+      received += checked.received();
+      continue;
+    }
     PackReader reader(transport.url(), checked);
     InterruptibleSink sink(reader);
     transport.fetch_chunks(batch, sink);

@@ -85,7 +85,7 @@ std::string undo_clone(const Destination& d) {
 }
 
 std::string stored_url(const std::string& url) {
-  if (is_http_url(url)) return url;
+  if (is_http_url(url) || url.rfind("s3://", 0) == 0) return url;
   std::error_code ec;
   fs::path p = fs::absolute(url, ec);
   return ec ? url : p.lexically_normal().string();

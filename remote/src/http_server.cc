@@ -2,26 +2,36 @@
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/remote/server.h>
+#include <hangar/storage/failpoint.h>
+#include <hangar/transfer.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "auth.h"
+#include "data_protocol.h"
+#include "http_connection.h"
 #include "protocol.h"
 #include "service.h"
+#include "store_backing.h"
 
 namespace hangar::remote {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Connections the kernel queues before the server accepts them.
+constexpr int kListenBacklog = 256;
 
 int status_of(ErrorCode code) {
   switch (code) {
@@ -64,11 +74,63 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
   return body;
 }
 
+// Why binding `bind`:`port` failed, asked again of the kernel with a socket of our own (httplib
+// says only that it failed). Throws: Io.
+[[noreturn]] void fail_bind(const std::string& bind, int port) {
+  const std::string where = bind + ":" + std::to_string(port);
+  int err = 0;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(bind.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": '" + bind +
+                            "' is not an address of this machine; pick another --bind");
+  const int sock = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
+  if (sock >= 0) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (::bind(sock, found->ai_addr, found->ai_addrlen) != 0 || ::listen(sock, 1) != 0) err = errno;
+    ::close(sock);
+  } else {
+    err = errno;
+  }
+  ::freeaddrinfo(found);
+  if (err == EADDRINUSE)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": port " + std::to_string(port) +
+                            " is already in use (another 'hangar server'?); stop it or pick "
+                            "another --port");
+  if (err == EADDRNOTAVAIL)
+    fail(ErrorCode::Io, "cannot listen on " + where + ": '" + bind +
+                            "' is not an address of this machine; pick another --bind");
+  if (err == EACCES)
+    fail(ErrorCode::Io, "cannot listen on " + where +
+                            ": permission denied (ports below 1024 need privileges); pick "
+                            "another --port");
+  fail(ErrorCode::Io, "cannot listen on " + where + ": " +
+                          (err != 0 ? std::string(std::strerror(err)) : "unknown error") +
+                          "; pick another --port or --bind");
+}
+
 // httplib's stop() only acts on a running accept loop; a server stopped before it got there
 // would keep its bound socket accepting connections nobody serves. close_socket() closes it
 // (atomically, so it never double-closes with stop()); the accept loop then ends at once.
+//
+// Each accepted connection is served by `gate` (http_connection.h) on a thread of its own, in
+// place of httplib's fixed pool and its per-read timeouts: httplib calls the virtual
+// process_and_close_socket for every connection, and process_request parses one request.
 class HttpServer : public httplib::Server {
  public:
+  explicit HttpServer(ConnectionGate& gate) : gate_(gate) {
+    new_task_queue = [] { return new ThreadPerTask; };
+  }
+  // httplib listens with a backlog of 5: a burst of connections beyond it has its SYNs dropped
+  // and waits for the client's retransmission (1 s, then 3 s, ...). Linux takes a second
+  // listen() on a listening socket as a new backlog.
+  void set_backlog(int backlog) noexcept {
+    const auto sock = svr_sock_.load();
+    if (sock != INVALID_SOCKET) ::listen(sock, backlog);
+  }
   void close_socket() noexcept {
     const auto sock = svr_sock_.exchange(INVALID_SOCKET);
     if (sock != INVALID_SOCKET) {
@@ -76,17 +138,37 @@ class HttpServer : public httplib::Server {
       ::close(sock);
     }
   }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    gate_.serve(sock, [this](httplib::Stream& strm, bool close_connection, bool& closed) {
+      return process_request(strm, close_connection, closed, nullptr);
+    });
+    return true;
+  }
+  ConnectionGate& gate_;
 };
+
+ConnectionLimits limits_of(const ServerOptions& o) {
+  ConnectionLimits l;
+  l.max_connections = std::max<std::size_t>(1, o.max_connections);
+  l.head_timeout = o.head_timeout;
+  l.idle_timeout = o.idle_timeout;
+  return l;
+}
 
 }  // namespace
 
 struct Server::Impl {
+  explicit Impl(const ServerOptions& o) : options(o), gate(limits_of(o)), http(gate) {}
   ServerOptions options;
+  ConnectionGate gate;  // before http, which serves through it
   Auth auth;
   int protocol = protocol::kVersion;
   int min_protocol = protocol::kMinVersion;
   bool writable = false;
   std::optional<Repository> repo;
+  std::unique_ptr<store::StoreBacking> store;  // chunk data in an object store, or null
   std::optional<RepoService> service;
   HttpServer http;
   int port = 0;
@@ -142,7 +224,8 @@ struct Server::Impl {
   }
 
   httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
-    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute;
+    const bool push = req.path == protocol::kPushRoute || req.path == protocol::kPushCheckRoute ||
+                      req.path == protocol::kUploadRoute || req.path == protocol::kStoreGcRoute;
     const AuthDecision d = auth.check(push ? Access::Write : Access::Read,
                                       bearer_token(req.get_header_value("Authorization")));
     if (d.status != 0) {
@@ -213,6 +296,38 @@ struct Server::Impl {
         res.set_content(protocol::encode_digests(service->missing(ids)), protocol::kDigestsType);
       });
     });
+    http.Post(protocol::kLocateRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!store)
+          fail(ErrorCode::NotFound, "this server keeps chunk data itself, not in an object store");
+        const std::string body = read_body(reader, kMaxDigestsPerRequest * Digest::kSize);
+        const auto ids = protocol::decode_digests(body, kMaxDigestsPerRequest, "locate request");
+        res.set_content(protocol::encode_locations(store->locate(ids)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kUploadRoute, [this](const httplib::Request&, httplib::Response& res,
+                                             const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
+        if (!store) fail(ErrorCode::NotFound, "this server takes chunks in the push itself");
+        const std::string body = read_body(reader, protocol::kMaxJsonBytes);
+        const auto request = protocol::decode_upload_request(body, "upload request");
+        res.set_content(protocol::encode_upload_reply(store->grant(request)), protocol::kJsonType);
+      });
+    });
+    http.Post(protocol::kStoreGcRoute, [this](const httplib::Request&, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      guard(res, [&] {
+        if (!writable) fail(ErrorCode::Remote, "this server is read-only: gc needs write access");
+        if (!store) fail(ErrorCode::NotFound, "this server keeps no chunk data in an object store");
+        (void)read_body(reader, protocol::kMaxJsonBytes);
+        const auto grace = options.store_gc_grace_s
+                               ? std::chrono::seconds(*options.store_gc_grace_s)
+                               : store::kGcGrace;
+        res.set_content(protocol::encode_gc_report(service->gc_store(grace)), protocol::kJsonType);
+      });
+    });
     http.Post(protocol::kPushRoute, [this](const httplib::Request& req, httplib::Response& res,
                                            const httplib::ContentReader& reader) {
       guard(res, [&] { push(req, res, reader); });
@@ -224,7 +339,10 @@ struct Server::Impl {
     if (!writable) fail(ErrorCode::Remote, "this server does not accept pushes");
     auto updates =
         protocol::decode_updates(req.get_header_value(protocol::kPushHeader), "push header");
-    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr);
+    const std::string upload = req.get_header_value(protocol::kUploadHeader);
+    if (!upload.empty() && !protocol::is_session_id(upload))
+      fail(ErrorCode::InvalidArgument, "bad upload session id in the push header");
+    auto session = service->begin_push(std::move(updates), "client " + req.remote_addr, upload);
     std::exception_ptr error;
     const bool read = reader([&](const char* data, std::size_t n) {
       try {
@@ -245,9 +363,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
+Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
   Impl& s = *impl_;
-  s.options = options;
   s.auth = Auth::load(options.tokens_file, options.anonymous_read);
   if (options.protocol_version > 0) {  // tests: a server that speaks only this newer version
     s.protocol = options.protocol_version;
@@ -263,24 +380,35 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
                                   "init' there or pass the repository's path");
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
-      Repository::open(root, s.writable ? Repository::Mode::Write : Repository::Mode::Read));
+      Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));
+  if (!options.store.empty())
+    s.store = store::StoreBacking::open({options.store, options.s3_endpoint, options.s3_region});
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
-  const unsigned threads = std::max(2u, options.threads);
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.http.set_keep_alive_max_count(1000);
-  s.http.set_read_timeout(60, 0);
-  s.http.set_write_timeout(60, 0);
-  s.http.set_tcp_nodelay(true);
+  if (s.store) {
+    s.service->set_store(s.store.get());
+    // The repository holds history only: its chunks are in the store, not missing (summary,
+    // fsck and checkouts on it must not take them for local).
+    if (s.writable) {
+      auto lock = s.repo->lock_writer(kPushLockWait);
+      transfer::set_store_url(*s.repo, options.store);
+    }
+  }
+  s.http.set_tcp_nodelay(true);  // deadlines, keep-alive and limits: ConnectionGate
   s.routes();
+  // SO_REUSEADDR (a restart binds over connections in TIME_WAIT) but not httplib's default
+  // SO_REUSEPORT, with which a second server bound the same port and the kernel spread
+  // connections between the two.
+  s.http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (options.port == 0) {
     s.port = s.http.bind_to_any_port(options.bind);
   } else {
     s.port = s.http.bind_to_port(options.bind, options.port) ? options.port : -1;
   }
-  if (s.port <= 0)
-    fail(ErrorCode::Io, "cannot listen on " + options.bind + ":" + std::to_string(options.port) +
-                            ": the port is in use or the address is not local; pick another "
-                            "--port or --bind");
+  if (s.port <= 0) fail_bind(options.bind, options.port);
+  s.http.set_backlog(kListenBacklog);
 }
 
 Server::~Server() { stop(); }
@@ -293,6 +421,8 @@ std::string Server::url() const {
 
 bool Server::read_only() const noexcept { return !impl_->writable; }
 
+std::string Server::store() const { return impl_->store ? impl_->store->describe() : ""; }
+
 void Server::run() {
   if (impl_->stopping.load()) return;
   impl_->http.listen_after_bind();
@@ -300,6 +430,7 @@ void Server::run() {
 
 void Server::stop() noexcept {
   impl_->stopping.store(true);
+  impl_->gate.stop();          // connections between requests close; requests in flight finish
   impl_->http.stop();          // a running accept loop
   impl_->http.close_socket();  // and a bound socket it has not reached yet
 }

@@ -12,6 +12,7 @@
 #include <exception>
 #include <functional>
 
+#include "data_protocol.h"
 #include "protocol.h"
 #include "transports.h"
 
@@ -53,6 +54,21 @@ ParsedUrl parse_url(const std::string& url) {
   return p;
 }
 
+// A token goes into a header line: it must fit the server's limit and hold no byte that could
+// end or split the line. Throws: InvalidArgument naming HANGAR_TOKEN (where the CLI takes it).
+void check_token(const std::string& token) {
+  if (token.size() > protocol::kMaxTokenBytes)
+    fail(ErrorCode::InvalidArgument,
+         "the token in HANGAR_TOKEN is too long: " + std::to_string(token.size()) +
+             " bytes, and a server takes at most " + std::to_string(protocol::kMaxTokenBytes) +
+             "; check its value");
+  for (char c : token)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      fail(ErrorCode::InvalidArgument,
+           "the token in HANGAR_TOKEN holds a space, control or non-ASCII character, which no "
+           "token has; check its value");
+}
+
 std::string one_line(std::string s) {
   for (char& c : s)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
@@ -66,6 +82,7 @@ class HttpTransport final : public Transport {
         parsed_(parse_url(url_)),
         cli_(parsed_.host, parsed_.port),
         token_(options.token) {
+    check_token(token_);
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     cli_.set_connection_timeout(options.connect_timeout_s, 0);
     cli_.set_read_timeout(options.io_timeout_s, 0);
@@ -102,6 +119,8 @@ class HttpTransport final : public Transport {
                "); upgrade the server");
     version_ = std::min(info.protocol, protocol::kVersion);
     info.protocol = version_;
+    store_data_ = std::find(info.capabilities.begin(), info.capabilities.end(),
+                            protocol::kStoreCapability) != info.capabilities.end();
     return info;
   }
 
@@ -134,6 +153,45 @@ class HttpTransport final : public Transport {
     return protocol::decode_digests(res->body, ids.size(), "reply from " + url_);
   }
 
+  std::optional<ChunkLocations> locate_chunks(std::span<const Digest> ids) override {
+    if (!store_data_) return std::nullopt;
+    const std::string route = protocol::kLocateRoute;
+    const std::string body = protocol::encode_digests(ids);
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
+    sent_ += body.size();
+    check(res, route);
+    received_ += res->body.size();
+    return protocol::decode_locations(res->body, ids.size(), "reply from " + url_);
+  }
+
+  bool uploads_data() const override { return store_data_; }
+
+  std::vector<UploadUrls> begin_upload(std::span<const PackUpload> packs) override {
+    if (!store_data_) return Transport::begin_upload(packs);
+    const std::string route = protocol::kUploadRoute;
+    protocol::UploadRequest request{upload_session_, {packs.begin(), packs.end()}};
+    const std::string body = protocol::encode_upload_request(request);
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kJsonType); });
+    sent_ += body.size();
+    check(res, route);
+    received_ += res->body.size();
+    auto reply = protocol::decode_upload_reply(res->body, packs.size(), "reply from " + url_);
+    upload_session_ = reply.session;
+    return std::move(reply.urls);
+  }
+
+  StoreGcReport collect_store_garbage() override {
+    if (!store_data_) return Transport::collect_store_garbage();
+    const std::string route = protocol::kStoreGcRoute;
+    auto res = interruptible(
+        [&] { return cli_.Post(parsed_.prefix + route, headers(), "{}", protocol::kJsonType); });
+    check(res, route);
+    received_ += res->body.size();
+    return protocol::decode_gc_report(res->body, "reply from " + url_);
+  }
+
   PushReply push(std::span<const RefUpdate> updates, PackSource& pack) override {
     // Ask first whether a push is allowed (token, read-only server): a refusal sent while the
     // pack is still uploading could be lost when the server closes the connection.
@@ -145,6 +203,8 @@ class HttpTransport final : public Transport {
     const std::string route = protocol::kPushRoute;
     httplib::Headers h = headers();
     h.emplace(protocol::kPushHeader, protocol::encode_updates(updates));
+    if (!upload_session_.empty()) h.emplace(protocol::kUploadHeader, upload_session_);
+    upload_session_.clear();
     std::exception_ptr error;
     std::atomic<bool> pack_sent{false};  // then the outcome is the server's: no interrupt
     auto provider = [&](std::size_t, httplib::DataSink& sink) {
@@ -297,6 +357,8 @@ class HttpTransport final : public Transport {
   httplib::Client cli_;
   std::string token_;
   int version_ = protocol::kVersion;
+  bool store_data_ = false;     // the server keeps chunk data in an object store
+  std::string upload_session_;  // the uploads the next push completes
   std::uint64_t received_ = 0;
   std::uint64_t sent_ = 0;
 };

@@ -34,6 +34,9 @@ inline constexpr const char* kPushCheckRoute = "/hangar/push/check";
 
 inline constexpr std::size_t kMaxJsonBytes = 8u << 20;  // a request or reply document
 inline constexpr std::size_t kMaxHaves = 65536;         // commits in a history request
+// Longest bearer token: the header line that carries it stays well under the server's limit of
+// 8192 bytes per header line.
+inline constexpr std::size_t kMaxTokenBytes = 4096;
 
 // Every decode_* throws Corrupt "<what>: ..." on a malformed document (`what` names it).
 

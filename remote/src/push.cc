@@ -9,6 +9,7 @@
 
 #include "client.h"
 #include "negotiate.h"
+#include "store_client.h"
 
 namespace hangar::remote {
 namespace {
@@ -57,6 +58,7 @@ PushResult push(Repository& repo, const PushOptions& o) try {
   const std::string tracking = std::string(transfer::kRemotesPrefix) + o.remote + "/" + out.branch;
 
   transfer::HistoryReader history(repo);
+  std::uint64_t uploaded = 0;  // bytes that went to an object store, not to the remote
   if (out.old_commit == out.new_commit) {
     out.result = "up-to-date";
   } else {
@@ -95,6 +97,11 @@ PushResult push(Repository& repo, const PushOptions& o) try {
                transfer::default_remote(repo) + " " + out.branch + " --all-history' first");
     out.stats.objects = plan.objects.size();
     out.stats.chunks = send.size();
+    if (t.uploads_data() && !send.empty()) {
+      // The remote keeps its data in an object store: upload there, push history only.
+      uploaded = client::upload_chunks(repo, t, send, o.progress);
+      send.clear();
+    }
     PackProducer producer(repo, std::move(history), std::move(plan.objects), std::move(send));
     ProgressSource source(producer, o.progress);
     const RefUpdate update{out.branch, out.old_commit, out.new_commit, o.force};
@@ -111,7 +118,7 @@ PushResult push(Repository& repo, const PushOptions& o) try {
   writer.set_ref(tracking, out.new_commit);
   writer.commit();
   out.stats.bytes_received = t.bytes_received();
-  out.stats.bytes_sent = t.bytes_sent();
+  out.stats.bytes_sent = t.bytes_sent() + uploaded;
   return out;
 } catch (...) {
   rethrow_interrupted("nothing was pushed, the remote branch did not move");

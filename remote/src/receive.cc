@@ -157,6 +157,7 @@ void Spool::on_object(transfer::ObjectType type, const Digest& id, ByteView cano
 }
 
 void Spool::on_chunk(const transfer::StoredChunk& chunk) {
+  chunk_ids_.push_back(chunk.id);
   chunks_->append(static_cast<std::uint8_t>(RecordType::Chunk),
                   static_cast<std::uint8_t>(chunk.codec), chunk.id, chunk.raw_size, chunk.stored);
 }

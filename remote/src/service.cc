@@ -5,7 +5,11 @@
 #include <hangar/hangar.h>
 #include <hangar/transfer.h>
 
+#include <algorithm>
+
+#include "data_protocol.h"
 #include "protocol.h"
+#include "store_backing.h"
 
 namespace hangar::remote {
 namespace {
@@ -16,6 +20,31 @@ std::string branch_ref(const std::string& branch) {
 
 std::string short_or_none(const std::optional<Digest>& d) {
   return d ? d->short_hex() : std::string("(none)");
+}
+
+// Every chunk of the samples the pushed commits bring in must be in the pack or stored here
+// already; a pack that leaves some out would move a branch to samples nobody can read.
+// Throws: Corrupt naming how many are missing and the first few.
+void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer,
+                    std::vector<Digest> sent, const std::vector<RefUpdate>& updates) {
+  std::vector<Digest> needed = writer.new_sample_chunks();
+  std::sort(sent.begin(), sent.end());
+  std::erase_if(needed,
+                [&](const Digest& d) { return std::binary_search(sent.begin(), sent.end(), d); });
+  const std::vector<Digest> missing = transfer::missing_chunks(repo, needed);
+  if (missing.empty()) return;
+  constexpr std::size_t kListed = 3;
+  std::string branches, list;
+  for (const auto& u : updates) branches += (branches.empty() ? "'" : ", '") + u.branch + "'";
+  for (std::size_t i = 0; i < missing.size() && i < kListed; ++i)
+    list += (i == 0 ? "" : ", ") + missing[i].hex();
+  if (missing.size() > kListed)
+    list += " and " + std::to_string(missing.size() - kListed) + " more";
+  fail(ErrorCode::Corrupt, "push of " + branches +
+                               " is incomplete: " + std::to_string(missing.size()) + " chunk" +
+                               (missing.size() == 1 ? "" : "s") +
+                               " of its new samples are neither in the pack nor stored here (" +
+                               list + "); nothing was changed; push again");
 }
 
 }  // namespace
@@ -30,6 +59,7 @@ ServerInfo RepoService::info() const {
   info.name = name_;
   info.read_only = read_only_;
   info.capabilities = {"history", "chunks", "push"};
+  if (store_ != nullptr) info.capabilities.push_back(protocol::kStoreCapability);
   return info;
 }
 
@@ -47,48 +77,77 @@ std::unique_ptr<PackProducer> RepoService::history(const HistoryRequest& request
 }
 
 std::unique_ptr<PackProducer> RepoService::chunks(std::vector<Digest> ids) const {
+  if (store_ != nullptr)
+    fail(ErrorCode::Unsupported,
+         "this server keeps chunk data in an object store (" + store_->describe() +
+             "); clients read it there with presigned URLs: upgrade hangar");
   return chunk_pack(repo_, std::move(ids));
 }
 
 std::vector<Digest> RepoService::missing(std::span<const Digest> ids) const {
+  if (store_ != nullptr) return store_->missing(ids);
   return transfer::missing_chunks(repo_, ids);
 }
 
 std::unique_ptr<RepoService::PushSession> RepoService::begin_push(std::vector<RefUpdate> updates,
-                                                                  const std::string& source) {
-  return std::unique_ptr<PushSession>(new PushSession(*this, std::move(updates), source));
+                                                                  const std::string& source,
+                                                                  std::string upload_session) {
+  return std::unique_ptr<PushSession>(
+      new PushSession(*this, std::move(updates), source, std::move(upload_session)));
 }
 
 RepoService::PushSession::PushSession(RepoService& service, std::vector<RefUpdate> updates,
-                                      const std::string& source)
+                                      const std::string& source, std::string upload_session)
     : service_(service),
       updates_(std::move(updates)),
+      upload_session_(std::move(upload_session)),
       spool_(temp_dir_of(service.repo_)),
       reader_(source, spool_) {}
 
+std::string RepoService::PushSession::stale_reason() const {
+  transfer::HistoryReader now(service_.repo_);
+  for (const auto& u : updates_) {
+    auto current = now.find_ref(branch_ref(u.branch));
+    if (current != u.expected)
+      return "remote branch '" + u.branch + "' is at " + short_or_none(current) + ", not at " +
+             short_or_none(u.expected) +
+             " as the pusher saw it (another push won); fetch, merge and push again";
+  }
+  return {};
+}
+
+std::string RepoService::PushSession::staged_checkout_reason(
+    const transfer::ObjectWriter& writer) const {
+  // Staged work is a delta over the branch's tip, and a staged column creation would empty the
+  // column the push brings: the branch may move under it (as a fetch would) only when nothing
+  // is staged there.
+  const std::string checked_out = writer.head_branch();
+  for (const auto& u : updates_)
+    if (u.branch == checked_out && writer.has_staged_changes())
+      return "remote branch '" + u.branch +
+             "' is checked out in the served repository, which has staged changes; retry once "
+             "they are committed there (or push another branch)";
+  return {};
+}
+
 PushReply RepoService::PushSession::finish() {
+  if (service_.store_ != nullptr) return finish_with_store();
+  if (!upload_session_.empty())
+    fail(ErrorCode::InvalidArgument, "this server takes chunks in the push, not by upload");
   reader_.finish();
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;
+  const Repository::WriterLock writer_lock = repo.lock_writer(kPushLockWait);
   for (const auto& u : updates_) validate_branch_name(u.branch);
   PushReply reply;
-  // Cheap early check (no write lock): every ref must still be where the client saw it.
-  {
-    transfer::HistoryReader now(repo);
-    for (const auto& u : updates_) {
-      auto current = now.find_ref(branch_ref(u.branch));
-      if (current != u.expected) {
-        reply.reason = "remote branch '" + u.branch + "' is at " + short_or_none(current) +
-                       ", not at " + short_or_none(u.expected) +
-                       " as the pusher saw it (another push won); fetch, merge and push again";
-        return reply;
-      }
-    }
-  }
+  reply.reason = stale_reason();
+  if (!reply.reason.empty()) return reply;
   transfer::ObjectWriter writer(repo);
   spool_.replay_objects([&](transfer::ObjectType type, const Digest& id, ByteView bytes) {
     writer.put(type, id, bytes);
   });
+  reply.reason = staged_checkout_reason(writer);
+  if (!reply.reason.empty()) return reply;
   for (const auto& u : updates_) {
     const std::string ref = branch_ref(u.branch);
     if (!writer.has_object(u.desired))
@@ -106,6 +165,7 @@ PushReply RepoService::PushSession::finish() {
       return reply;
     }
   }
+  require_chunks(repo, writer, spool_.chunk_ids(), updates_);
   // Durability order: chunks are committed before the txn that makes history reference them.
   ChunkBatcher chunks(repo);
   spool_.replay_chunks([&](const transfer::StoredChunk& c) { chunks.add(c); });

@@ -5,6 +5,7 @@
 #include <hangar/remote/transport.h>
 #include <hangar/repository.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -14,7 +15,15 @@
 #include "negotiate.h"
 #include "receive.h"
 
+namespace hangar::remote::store {
+class StoreBacking;
+}
+#include <chrono>
+
 namespace hangar::remote {
+
+// How long a push waits for a local writer (put, commit, import) to release the repository.
+inline constexpr std::chrono::milliseconds kPushLockWait{10000};
 
 // Thread-safe: reads run concurrently (each takes its own snapshot); pushes are applied one
 // at a time. Must not outlive the Repository, which it does not own.
@@ -23,6 +32,16 @@ class RepoService {
   // `protocol` is the version this side announces (protocol::kVersion unless a test says);
   // `read_only`: pushes will be refused (announced in info()).
   RepoService(Repository& repo, std::string name, int protocol, bool read_only);
+
+  // Chunk data lives in `store` (decision 0016), not in the repository: missing() and locate()
+  // answer from it, chunks() refuses, pushes take data through upload sessions. Must outlive
+  // this service. Call before serving.
+  void set_store(store::StoreBacking* store) noexcept { store_ = store; }
+  store::StoreBacking* store() const noexcept { return store_; }
+
+  // gc of the store under the push lock: every chunk any commit of any branch names is live.
+  // REQUIRES: a store. Throws: S3Error, Corrupt.
+  StoreGcReport gc_store(std::chrono::seconds grace);
 
   ServerInfo info() const;
   RefList refs() const;
@@ -35,29 +54,45 @@ class RepoService {
   class PushSession {
    public:
     PackSink& sink() noexcept { return reader_; }
-    // Verifies the trailer, then under the service's push lock: stores the objects and checks
-    // every update (compare-and-swap, fast-forward unless forced) in one txn; when all pass,
-    // stores the chunks, then commits. A rejection changes nothing.
-    // Throws: Remote (truncated pack), Corrupt, InvalidArgument (bad branch name), NoSpace, Io.
+    // Verifies the trailer, then under the service's push lock and the repository's writer
+    // lock (waiting up to kPushLockWait for a local writer to finish): stores the objects and
+    // checks every update (compare-and-swap, fast-forward unless forced) and that every chunk
+    // of the new samples is in the pack or stored, in one txn; when all pass, stores the
+    // chunks, then commits. A rejection changes nothing.
+    // With a store: the chunks came through upload session `upload_session` (may be empty when
+    // the push needs no new chunk); they are verified on the store before anything is applied,
+    // and every chunk the new commits need must be in the store (service_store.cc).
+    // Throws: Remote (truncated pack), Corrupt, InvalidArgument (bad branch name), Locked,
+    // NoSpace, Io.
     PushReply finish();
 
    private:
     friend class RepoService;
-    PushSession(RepoService& service, std::vector<RefUpdate> updates, const std::string& source);
+    PushSession(RepoService& service, std::vector<RefUpdate> updates, const std::string& source,
+                std::string upload_session);
+    PushReply finish_with_store();
+    // The reason the push is stale (a ref is not where the client saw it), or "".
+    std::string stale_reason() const;
+    // The reason the push may not move the served repository's checked-out branch (it has
+    // staged changes, a delta over that branch's tip), or "".
+    std::string staged_checkout_reason(const transfer::ObjectWriter& writer) const;
     RepoService& service_;
     std::vector<RefUpdate> updates_;
+    std::string upload_session_;
     Spool spool_;
     PackReader reader_;
   };
-  // REQUIRES: the repository was opened for Write. Throws: Io.
+  // REQUIRES: the repository was opened for Write or Shared. Throws: Io.
   std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates,
-                                          const std::string& source);
+                                          const std::string& source,
+                                          std::string upload_session = {});
 
  private:
   Repository& repo_;
   std::string name_;
   int protocol_;
   bool read_only_;
+  store::StoreBacking* store_ = nullptr;
   std::mutex push_mu_;
 };
 

@@ -23,14 +23,25 @@ TransportWrapper& wrapper() {
 std::unique_ptr<Transport> make_transport(const std::string& url, const TransportOptions& options) {
   if (url.empty()) fail(ErrorCode::InvalidArgument, "empty remote URL");
   if (is_http_url(url)) return make_http_transport(url, options);
+  if (url.rfind("s3://", 0) == 0) return make_store_transport(url, options);
   const auto scheme = url.find("://");
   if (scheme != std::string::npos)
     fail(ErrorCode::InvalidArgument,
          "remote URL '" + url + "' uses scheme '" + url.substr(0, scheme) +
-             "', which this hangar does not support; use http://HOST:PORT or a repository path");
+             "', which this hangar does not support; use http://HOST:PORT, s3://BUCKET/PREFIX or a "
+             "repository path");
   return make_local_transport(url, options);
 }
 }  // namespace
+
+std::vector<UploadUrls> Transport::begin_upload(std::span<const PackUpload> packs) {
+  (void)packs;
+  fail(ErrorCode::Unsupported, "remote " + url() + " takes chunks in the push itself");
+}
+
+StoreGcReport Transport::collect_store_garbage() {
+  fail(ErrorCode::Unsupported, "remote " + url() + " keeps no chunk data in an object store");
+}
 
 bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
 

@@ -2,6 +2,7 @@
 // On disk: <root>/.hangar/ holds config, lock, meta/ (LMDB: objects, refs, staging) and chunks/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -10,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <hangar/checkout.h>
@@ -74,11 +76,30 @@ struct RepoAccess;  // repository.cc: construction for open_at() below
 
 // Owns the repository's LMDB environments. Opened for reading (any number of processes, any
 // time) or for writing (one process at a time: Write mode takes the OS lock on .hangar/lock and
-// throws Locked when another writer holds it). Not thread-safe for writes; Checkouts may be read
-// from several threads, one Checkout per thread.
+// throws Locked when another writer holds it). Shared mode is for a long-lived writer that
+// changes the repository now and then (a server applying pushes): it opens the repository
+// writable without the lock and takes the lock around each change (lock_writer()), so other
+// writers work in between; every read sees their commits. Not thread-safe for writes;
+// Checkouts may be read from several threads, one Checkout per thread.
 class Repository {
  public:
-  enum class Mode { Read, Write };
+  enum class Mode { Read, Write, Shared };
+
+  // A writer lock taken by lock_writer(); released on destruction. Must not outlive its
+  // Repository. Move-only.
+  class WriterLock {
+   public:
+    WriterLock(WriterLock&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    WriterLock& operator=(WriterLock&&) = delete;
+    WriterLock(const WriterLock&) = delete;
+    WriterLock& operator=(const WriterLock&) = delete;
+    ~WriterLock();
+
+   private:
+    friend class Repository;
+    explicit WriterLock(detail::RepoState* state) noexcept : state_(state) {}
+    detail::RepoState* state_;  // null: nothing to release (Write mode holds the lock anyway)
+  };
 
   // Creates <path>/.hangar; on failure removes what it created (folders too), so that nothing
   // blocks a retry. `settings` go into the config file, which is written last, with the rest
@@ -100,6 +121,12 @@ class Repository {
 
   const std::filesystem::path& root() const;
   UserIdentity user() const;
+
+  // Shared mode: takes the writer lock, retrying for up to `wait` while another writer holds
+  // it; writes are allowed until the returned lock is destroyed. Write mode: the lock is held
+  // already (the returned one releases nothing). REQUIRES: at most one WriterLock at a time.
+  // Throws: Locked (still held by another writer after `wait`), Internal (Read mode), Io.
+  WriterLock lock_writer(std::chrono::milliseconds wait);
 
   // For a child process after fork(): closes the child's copy of the writer lock's descriptor
   // (flock locks belong to the open file description, so the lock then stays the parent's and

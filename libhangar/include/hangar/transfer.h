@@ -200,9 +200,19 @@ class ObjectWriter {
   void set_ref(std::string_view ref, const Digest& desired);
   // Returns false when absent.
   bool remove_ref(std::string_view ref);
+  // The branch HEAD names, and whether the repository has staged (uncommitted) changes, as
+  // this txn sees them. Throws: Corrupt.
+  std::string head_branch() const;
+  bool has_staged_changes() const;
   // Points HEAD at refs/heads/`branch`. Throws: InvalidArgument.
   void set_head_branch(std::string_view branch);
 
+  // The chunk digests that the commits put() so far bring in, each once, in a stable order:
+  // the chunks of the samples whose records differ from every parent (the chunks a pusher
+  // sends, HistoryReader::plan_history). A receiver checks, before it commits, that each is
+  // in the transfer or already local. Checks history completeness first.
+  // Throws: Corrupt "history is incomplete: ...".
+  std::vector<Digest> new_sample_chunks() const;
   // Checks completeness, then commits. Throws: Corrupt "history is incomplete: ...", NoSpace,
   // Io. After a throw nothing was written.
   void commit();
@@ -242,6 +252,10 @@ void set_remote_url(Repository& repo, std::string_view name, std::string_view ur
 void remove_remote(Repository& repo, std::string_view name);
 // Records that this repository was cloned from remote `name` (clone.remote). REQUIRES Write.
 void set_clone_remote(Repository& repo, std::string_view name);
+// Records that this repository's chunk data lives in the object store `url` (store.url; a
+// server started with --store, decision 0016): its chunks are then not taken for local.
+// REQUIRES Write. Throws: Io.
+void set_store_url(Repository& repo, std::string_view url);
 // The remote a 'hangar fetch-data' hint should name: clone.remote, else the only remote,
 // else "origin".
 std::string default_remote(const Repository& repo);

@@ -5,18 +5,14 @@
 // checksum all valid, the chunk decodes): only re-hashing the bytes can catch them.
 #include <hangar/remote/lazy_fetch.h>
 #include <hangar/remote/operations.h>
-#include <hangar/remote/server.h>
 
 #include <fstream>
 #include <set>
 
-#include "negotiate.h"
-#include "remote_test_util.h"
+#include "push_test_util.h"
 
 namespace hangar::remote::test {
 namespace {
-
-const Shape kShape = {16, 16, 3};  // random bytes: incompressible, so stored raw
 
 // Re-frames a pack, record by record, replacing the stored bytes of every chunk in `targets`
 // with other bytes of the same size (one byte changed). The result is a valid pack.
@@ -55,21 +51,6 @@ Bytes forge(ByteView pack, const std::set<Digest>& targets, int* forged = nullpt
   if (forged) *forged += f.forged;
   return f.finish();
 }
-
-// Hands out one prepared pack.
-class BytesSource final : public PackSource {
- public:
-  explicit BytesSource(Bytes b) : bytes_(std::move(b)) {}
-  ByteView next() override {
-    if (done_) return {};
-    done_ = true;
-    return bytes_;
-  }
-
- private:
-  Bytes bytes_;
-  bool done_ = false;
-};
 
 // Collects what a transport sends into a sink, to forge it before passing it on.
 struct BufferSink final : PackSink {
@@ -133,138 +114,38 @@ std::vector<Digest> chunks_at(const fs::path& root, const std::string& column,
   return history.sample_chunks(ref->sample);
 }
 
-bool holds_chunk(const fs::path& root, const Digest& id) {
-  Repository repo = Repository::open(root, Mode::Read);
-  const Digest one[] = {id};
-  return transfer::missing_chunks(repo, one).empty();
-}
-
-bool holds_commit(const fs::path& root, const Digest& id) {
-  Repository repo = Repository::open(root, Mode::Read);
-  return transfer::HistoryReader(repo).has_commit(id);
-}
-
-// No spool file or other leftover in the repository's temporary folder.
-bool tmp_is_empty(const fs::path& root) {
-  const fs::path tmp = root / ".hangar" / "tmp";
-  return !fs::exists(tmp) || fs::is_empty(tmp);
-}
-
-// `src` (the remote) with kShape images 0..19 at `base`; `dst` a full clone of it with two more
-// samples committed at `tip`, and the honest pack a push of `tip` sends.
-struct PushSetup {
-  StorageTempDir dir{"forged-push"};
-  fs::path src = dir / "src";
-  fs::path dst = dir / "dst";
-  Digest base, tip;
-  Bytes honest;
-  std::vector<Digest> new_chunks;
-
-  PushSetup() {
-    {
-      Repository repo = create_repo(src);
-      put_samples(repo, "images", 0, 20, 1, kShape);
-      base = repo.commit("base");
-    }
-    CloneOptions co;
-    co.url = src.string();
-    co.dir = dst;
-    clone(co);
-    Repository repo = Repository::open(dst, Mode::Write);
-    put_samples(repo, "images", 20, 2, 2, kShape);
-    tip = repo.commit("two more");
-    transfer::HistoryReader history(repo);
-    const Digest haves[] = {base};
-    PushPlan plan = plan_push(history, tip, haves);
-    new_chunks = plan.chunks;
-    PackProducer producer(repo, std::move(history), std::move(plan.objects), plan.chunks);
-    honest = drain(producer);
-  }
-};
-
 void check_forged_push_refused(Transport& transport, PushSetup& t) {
   REQUIRE(t.new_chunks.size() == 2);
   const Digest target = t.new_chunks[1];
   const std::set<Digest> targets = {target};
   int forged = 0;
-  BytesSource pack(forge(t.honest, targets, &forged));
+  Bytes pack = forge(t.honest, targets, &forged);
   REQUIRE(forged == 1);
-  const Snapshot before = snapshot_at(t.src);
-  const RefUpdate update{"main", t.base, t.tip, false};
-  transport.handshake();
-  const Error e = error_of([&] { transport.push(std::span<const RefUpdate>(&update, 1), pack); });
+  // Nothing stored, nothing moved: not the forged chunk, not the honest one beside it, not
+  // the history, not the ref.
+  const Error e = refused_push(transport, t, std::move(pack));
   INFO(e.what());
   CHECK((e.code() == ErrorCode::Remote || e.code() == ErrorCode::Corrupt));
   CHECK_THAT(e.what(), Catch::Contains("chunk " + target.hex() + ": digest mismatch"));
-  // Nothing stored, nothing moved: not the forged chunk, not the honest one beside it, not
-  // the history, not the ref.
-  CHECK(snapshot_at(t.src) == before);
-  CHECK_FALSE(holds_chunk(t.src, target));
-  CHECK_FALSE(holds_chunk(t.src, t.new_chunks[0]));
-  CHECK_FALSE(holds_commit(t.src, t.tip));
-  CHECK(tmp_is_empty(t.src));
 }
 
 // After a refused forgery the honest push of the same digests is taken, and the remote then
 // serves the real bytes: the forger could not plant its bytes under the real address.
-void check_honest_push_then(const std::string& url, const std::string& token, PushSetup& t) {
-  {
-    Repository repo = Repository::open(t.dst, Mode::Write);
-    transfer::set_remote_url(repo, "origin", url);
-    PushOptions o;
-    o.remote = "origin";
-    o.transport.token = token;
-    CHECK(push(repo, o).result == "fast-forward");
-  }
-  CHECK(holds_commit(t.src, t.tip));
-  Repository server = Repository::open(t.src, Mode::Read);
-  Repository mine = Repository::open(t.dst, Mode::Read);
-  const Checkout a = server.checkout_at(t.tip), b = mine.checkout_at(t.tip);
-  for (std::uint64_t k = 20; k < 22; ++k)
-    CHECK(a.get("images", key_of(k)) == b.get("images", key_of(k)));
-}
-
-// A hangar server on a free loopback port for the scope of a block.
-struct Running {
-  Server server;
-  std::thread thread;
-  explicit Running(const ServerOptions& o) : server(o), thread([this] { server.run(); }) {}
-  ~Running() {
-    server.stop();
-    thread.join();
-  }
-  Running(const Running&) = delete;
-  Running& operator=(const Running&) = delete;
-};
-
 TEST_CASE("Forged: a pushed chunk that does not match its address is refused by a server",
           "[remote][forged][http]") {
-  PushSetup t;
-  ServerOptions o;
-  o.root = t.src;
-  o.port = 0;
-  o.tokens_file = t.dir / "tokens";
-  std::ofstream(*o.tokens_file) << "write w\n";
-  {
-    Running running(o);
-    TransportOptions to;
-    to.token = "w";
-    auto transport = open_transport(running.server.url(), to);
-    check_forged_push_refused(*transport, t);
-  }
-  // The honest push, to the same repository served again.
-  Running running(o);
-  check_honest_push_then(running.server.url(), "w", t);
+  PushSetup t("forged-push");
+  over_http(t, [&](Transport& tr) { check_forged_push_refused(tr, t); });
+  check_honest_push_then(t, false);
 }
 
 TEST_CASE("Forged: a pushed chunk that does not match its address is refused by a path remote",
           "[remote][forged]") {
-  PushSetup t;
+  PushSetup t("forged-push");
   {
     auto transport = open_transport(t.src.string(), {});
     check_forged_push_refused(*transport, t);
   }
-  check_honest_push_then(t.src.string(), "", t);
+  check_honest_push_then(t, true);
 }
 
 // `src` with kShape images 0..19; the remote lies about the chunk of key 7.

@@ -288,6 +288,24 @@ TEST_CASE("HTTP: nothing listening is a clear remote error", "[remote][http]") {
   CHECK(!fs::exists(s.dir / "dst"));
 }
 
+// cpp-httplib sets SO_REUSEPORT by default: a second server on the port bound too, and the kernel
+// spread connections between two repositories (issue 15, item 3).
+TEST_CASE("HTTP: a second server on a port in use is refused clearly", "[remote][http]") {
+  Served s;
+  s.start();
+  const fs::path other = s.dir / "other";
+  create_repo(other);
+  ServerOptions o;
+  o.root = other;
+  o.port = s.server->port();
+  const Error e = error_of([&] { Server second(o); });
+  INFO(e.what());
+  CHECK(e.code() == ErrorCode::Io);
+  CHECK_THAT(e.what(), Catch::Contains(std::to_string(o.port) + " is already in use"));
+  // The first server still answers every connection.
+  for (int i = 0; i < 4; ++i) CHECK(s.clone_to(s.dir / ("c" + std::to_string(i))).head == s.base);
+}
+
 // A pack that breaks off after its first piece: the client stops mid-push.
 class BrokenSource final : public PackSource {
  public:

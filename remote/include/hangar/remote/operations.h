@@ -167,4 +167,10 @@ PushResult push(Repository& repo, const PushOptions& options);
 // The URL of configured remote `name`. Throws: NotFound "no remote 'x'; see 'hangar remote list'".
 std::string remote_url(const Repository& repo, std::string_view name);
 
+// Asks the server of remote `name` to gc the object store that holds its chunk data
+// (docs/decisions/0016-s3-object-store.md): needs a write token. Throws: NotFound (no such
+// remote), Unsupported (the server keeps data itself), Remote, Interrupted.
+StoreGcReport store_gc(const Repository& repo, std::string_view name,
+                       const TransportOptions& options);
+
 }  // namespace hangar::remote

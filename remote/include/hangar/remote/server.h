@@ -1,11 +1,15 @@
 // `hangar server`: serves one repository over HTTP/1.1 (docs/format/protocol.md).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace hangar::remote {
 
@@ -15,18 +19,44 @@ struct ServerOptions {
   int port = 0;                                      // 0: any free port (see Server::port())
   std::optional<std::filesystem::path> tokens_file;  // "read TOKEN" / "write TOKEN" lines
   bool anonymous_read = false;                       // with tokens: reads need no token
-  unsigned threads = 16;                             // concurrent connections served
+  // Connections open at once, each served on a thread of its own; more are answered 503.
+  std::size_t max_connections = 256;
+  // A request head must arrive whole within head_timeout of its first byte (else 408); a
+  // connection's first byte within head_timeout, each later one within idle_timeout.
+  std::chrono::milliseconds head_timeout{10000};
+  std::chrono::milliseconds idle_timeout{5000};
   int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
+  // Chunk data in an object store (docs/decisions/0016-s3-object-store.md): "s3://BUCKET/PREFIX"
+  // or empty. Credentials as AWS tools take them (AWS_* variables, ~/.aws/credentials).
+  std::string store;
+  std::string s3_endpoint;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+  std::string s3_region;    // empty: AWS_REGION / AWS_DEFAULT_REGION / us-east-1
+  // gc of the store spares unreferenced objects younger than this (0: the default, 2 h).
+  // Tests only: a grace of 0 s lets a test see deletion at once.
+  std::optional<int> store_gc_grace_s;
 };
 
+// True for an address only this machine can reach: "localhost", 127.0.0.0/8, ::1 and
+// ::ffff:127.x.y.z. Anything else, "0.0.0.0", "::" and host names included, is not.
+bool is_loopback_address(std::string_view bind);
+
+// What starting a server with `options` exposes, one line each, for the operator (empty:
+// nothing): bound beyond loopback without tokens (anyone who reaches it can read), or with
+// tokens but without TLS (tokens and data travel in clear). The one place that decides: TLS
+// support adds its case here.
+std::vector<std::string> exposure_warnings(const ServerOptions& options);
+
 // Owns the opened repository and the listening socket. Without a 'write' token in a tokens file
-// the repository is opened read-only and pushes are refused; with one it is opened for writing
-// (the server then holds the repository's writer lock while it runs, like a bare git
-// repository). run() on one thread; stop() from any.
+// the repository is opened read-only and pushes are refused; with one it is opened Shared: the
+// server takes the repository's writer lock only while it applies a push, so local work (put,
+// commit, import) goes on beside it, and every request reads the refs as they are then.
+// run() on one thread; stop() from any.
 class Server {
  public:
-  // Opens the repository, reads the tokens, binds the socket.
-  // Throws: NotFound (no repository), Locked, InvalidArgument (tokens file), Io (cannot bind).
+  // Opens the repository, reads the tokens, connects to the object store (if any), binds the
+  // socket. Throws: NotFound (no repository), Locked, InvalidArgument (tokens file, store URL,
+  // no S3 credentials), Io (cannot bind), s3::S3Error (wrong credentials, missing bucket,
+  // endpoint down: the message says which).
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
@@ -36,6 +66,8 @@ class Server {
   // "http://127.0.0.1:PORT"
   std::string url() const;
   bool read_only() const noexcept;
+  // "s3://bucket/prefix/ at http://..." or "" without a store.
+  std::string store() const;
   // Serves until stop(); in-flight requests finish first. Throws: Io.
   void run();
   // Thread-safe; idempotent.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hangar/storage/bytes.h>
+#include <hangar/storage/codec.h>
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
@@ -73,6 +74,43 @@ struct PushReply {
   std::uint64_t chunks = 0;   // chunks the server stored that it lacked
 };
 
+// Where chunks lie in an object store, with presigned URLs to read them there
+// (docs/decisions/0016-s3-object-store.md): the data plane that bypasses the server.
+struct ChunkLocations {
+  std::vector<std::string> pack_urls;  // presigned GET URLs, one per pack (secret: never print)
+  struct Item {
+    Digest id;
+    std::uint32_t pack = 0;  // index into pack_urls
+    std::uint64_t offset = 0;
+    std::uint32_t stored_size = 0;
+    std::uint32_t raw_size = 0;
+    storage::ChunkCodec codec = storage::ChunkCodec::Raw;
+    std::uint64_t checksum = 0;  // XXH3-64 of the stored bytes
+  };
+  std::vector<Item> items;  // the chunks the remote has, in request order
+};
+
+// A data pack a push uploads to the object store itself (decision 0016).
+struct PackUpload {
+  Digest pack;  // SHA-256 of its bytes: its name
+  std::uint64_t size = 0;
+  std::uint64_t index_size = 0;
+};
+struct UploadUrls {
+  std::string pack_url;  // presigned PUT URLs (secret: never print)
+  std::string index_url;
+};
+
+// What a server's gc of its object store did (decision 0016, "gc of bucket objects").
+struct StoreGcReport {
+  std::uint64_t packs_deleted = 0;
+  std::uint64_t bytes_deleted = 0;
+  std::uint64_t packs_live = 0;
+  std::uint64_t packs_kept_young = 0;    // unreferenced but within the grace period
+  std::uint64_t packs_kept_session = 0;  // granted to a push still in flight
+  std::uint64_t uploads_deleted = 0;     // leftovers of abandoned pushes
+};
+
 struct TransportOptions {
   std::string token;  // sent as a bearer token when not empty (HANGAR_TOKEN)
   int connect_timeout_s = 10;
@@ -103,6 +141,24 @@ class Transport {
   virtual std::vector<Digest> missing_chunks(std::span<const Digest> ids) = 0;
   // Sends a pack and the ref updates; the remote applies both or nothing.
   virtual PushReply push(std::span<const RefUpdate> updates, PackSource& pack) = 0;
+  // ---- data in an object store (decision 0016); defaults: the remote has none ----
+  // The locations of `ids` in the remote's object store with presigned GET URLs, or nullopt
+  // when the remote serves chunks itself (then use fetch_chunks). Chunks it lacks are left out.
+  // REQUIRES: ids.size() <= kMaxDigestsPerRequest.
+  virtual std::optional<ChunkLocations> locate_chunks(std::span<const Digest> ids) {
+    (void)ids;
+    return std::nullopt;
+  }
+  // True when a push must upload its chunks to the object store (begin_upload) instead of
+  // sending them in its pack.
+  virtual bool uploads_data() const { return false; }
+  // Presigned PUT URLs for `packs`; the uploads belong to the next push() on this transport.
+  // Throws: Unsupported (the remote takes chunks in the pack), Remote.
+  virtual std::vector<UploadUrls> begin_upload(std::span<const PackUpload> packs);
+  // Asks the server to delete the objects of its store that nothing reachable names (write
+  // access). Throws: Unsupported (no object store), Remote.
+  virtual StoreGcReport collect_store_garbage();
+
   // Body bytes moved so far (payloads, not HTTP headers).
   virtual std::uint64_t bytes_received() const = 0;
   virtual std::uint64_t bytes_sent() const = 0;

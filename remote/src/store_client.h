@@ -1,0 +1,37 @@
+// The client's data plane to an object store (decision 0016): chunks read with ranged GETs on
+// presigned URLs and verified before they are handed on; a push's chunks packed and uploaded
+// through presigned PUT URLs. No S3 credentials are needed. Private to remote.
+#pragma once
+
+#include <hangar/remote/operations.h>
+#include <hangar/remote/transport.h>
+#include <hangar/repository.h>
+
+#include <span>
+#include <string>
+
+#include "pack.h"
+
+namespace hangar::remote::client {
+
+// Ranges of one pack closer than this are read as one request.
+inline constexpr std::uint64_t kRangeGap = 64u << 10;
+// Largest ranged GET.
+inline constexpr std::uint64_t kMaxRangeBytes = 8u << 20;
+// Parallel connections to the object store.
+inline constexpr unsigned kStoreConnections = 4;
+
+// Reads every chunk of `locations` from the object store (ranges of a pack merged, 4 at a
+// time), checks each (checksum, decode, digest) and hands it to `handler`, one call at a time.
+// Returns the chunks handed on. Throws: Corrupt (a chunk fails verification), s3::S3Error
+// (store down, URL expired: the message says which), Interrupted, what the handler throws.
+std::uint64_t fetch_located(const ChunkLocations& locations, RecordHandler& handler,
+                            const std::string& source);
+
+// Packs the stored bytes of `ids` (all local) into data packs of ~32 MiB and uploads each with
+// its index through URLs from transport.begin_upload(); the next push() completes them.
+// Returns the bytes uploaded. Throws: NotLocal, s3::S3Error, Remote, Interrupted.
+std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
+                            std::span<const Digest> ids, const RemoteProgress& progress);
+
+}  // namespace hangar::remote::client
