@@ -1,6 +1,7 @@
 // hangar server [PATH] [--bind ADDR] [--port N] [--tokens FILE] [--anonymous-read]
+//               [--tls-cert PEM --tls-key PEM]
 //               [--store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]:
-// serves a repository over HTTP until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
+// serves a repository over HTTP or HTTPS until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
 #include <hangar/storage/file_lock.h>
@@ -27,6 +28,8 @@ struct ServerArgs {
   std::string store;
   std::string s3_endpoint;
   std::string s3_region;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
 };
 
 void run_server(Context& ctx, const ServerArgs& a) {
@@ -40,6 +43,8 @@ void run_server(Context& ctx, const ServerArgs& a) {
   o.store = a.store;
   o.s3_endpoint = a.s3_endpoint;
   o.s3_region = a.s3_region;
+  if (a.tls_cert) o.tls_cert = *a.tls_cert;
+  if (a.tls_key) o.tls_key = *a.tls_key;
   if (a.store.empty() && (!a.s3_endpoint.empty() || !a.s3_region.empty()))
     throw UsageError("--s3-endpoint and --s3-region need --store s3://BUCKET/PREFIX");
   // Tests only: announce a newer protocol than this build speaks.
@@ -92,7 +97,7 @@ void run_server(Context& ctx, const ServerArgs& a) {
 
 void register_server_commands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ServerArgs>();
-  CLI::App* cmd = app.add_subcommand("server", "serve a repository over HTTP");
+  CLI::App* cmd = app.add_subcommand("server", "serve a repository over HTTP or HTTPS");
   cmd->add_option("PATH", a->path, "repository to serve (default: the enclosing one)");
   cmd->add_option("--bind", a->bind, "address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", a->port, "TCP port; 0 picks a free one (default 8080)")
@@ -100,6 +105,15 @@ void register_server_commands(CLI::App& app, Context& ctx) {
   cmd->add_option("--tokens", a->tokens, "file of 'read TOKEN' / 'write TOKEN' lines");
   cmd->add_flag("--anonymous-read", a->anonymous_read, "with --tokens: reads need no token");
   cmd->add_option("--port-file", a->port_file, "write the chosen port to FILE once listening");
+  auto* cert = cmd->add_option("--tls-cert", a->tls_cert,
+                               "serve HTTPS only, with this certificate (PEM; intermediate CA "
+                               "certificates after it); needs --tls-key")
+                   ->type_name("PEM");
+  auto* key = cmd->add_option("--tls-key", a->tls_key,
+                              "the certificate's private key (PEM, not encrypted)")
+                  ->type_name("PEM");
+  cert->needs(key);
+  key->needs(cert);
   cmd->add_option("--max-connections", a->max_connections,
                   "connections open at once, each on its own thread; more are answered 503 "
                   "(default 256)")

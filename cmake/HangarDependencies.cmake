@@ -6,8 +6,9 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
-# OpenSSL's libcrypto (libssl-dev): SHA-256, the digest of every object and chunk (format 2).
-find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# OpenSSL (libssl-dev): libcrypto's SHA-256, the digest of every object and chunk (format 2);
+# libssl, TLS for 'hangar server --tls-cert' and https:// remotes (decision 0017).
+find_package(OpenSSL REQUIRED COMPONENTS Crypto SSL)
 # libcurl (libcurl4-openssl-dev), s3/: S3 requests signed with CURLOPT_AWS_SIGV4 (7.75+).
 find_package(CURL 7.75 REQUIRED)
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)

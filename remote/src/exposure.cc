@@ -28,10 +28,11 @@ std::vector<std::string> exposure_warnings(const ServerOptions& options) {
     return {where +
             "; anyone who can reach it can read (start it with --tokens FILE to ask for "
             "a token)"};
-  // No TLS yet: every token and byte crosses the network in clear.
+  if (options.tls_cert) return {};  // tokens and data cross the network encrypted
   return {where +
           ", without TLS: tokens and data travel in clear, and anyone on the network "
-          "path can read them and reuse the tokens; bind 127.0.0.1 behind a TLS proxy"};
+          "path can read them and reuse the tokens; give it --tls-cert CERT.pem --tls-key "
+          "KEY.pem (or bind 127.0.0.1 behind a TLS proxy)"};
 }
 
 }  // namespace hangar::remote

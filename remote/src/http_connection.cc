@@ -23,41 +23,25 @@
 #include <memory>
 #include <string_view>
 
+#include "openssl_errors.h"
 #include "protocol.h"
+#include "tls_channel.h"
 
 namespace hangar::remote {
 namespace {
 
 using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 thread_local bool tl_inline = false;
 
 constexpr std::size_t kReadPiece = 16u << 10;
+// The first byte of a TLS handshake record: what an https:// client sends first.
+constexpr unsigned char kTlsHandshake = 0x16;
 // An error reply and the lingering read after it (so that the client's unread request does not
 // turn our close into a reset that loses the reply) wait at most this long.
 constexpr milliseconds kReplyTimeout{2000};
 constexpr milliseconds kLingerTimeout{1000};
 constexpr std::size_t kLingerBytes = 1u << 20;
-
-enum class Wait { Ready, Timeout, Stopped };
-
-// Waits until `sock` is ready for `events` (or in error: the next call says which), `until`
-// passes, or `stop_fd` (when >= 0) becomes readable while `sock` is not ready: bytes already
-// there are still taken when the server stops, so a transfer in flight finishes.
-Wait wait_for(int sock, short events, int stop_fd, Clock::time_point until) {
-  for (;;) {
-    const auto left = std::chrono::ceil<milliseconds>(until - Clock::now()).count();
-    if (left <= 0) return Wait::Timeout;
-    pollfd p[2] = {{sock, events, 0}, {stop_fd, POLLIN, 0}};
-    const int n = ::poll(p, stop_fd >= 0 ? 2 : 1, static_cast<int>(std::min<long>(left, INT_MAX)));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Wait::Ready;  // the recv or send that follows reports the error
-    if (n == 0) continue;           // the loop checks the clock again
-    if (p[0].revents != 0) return Wait::Ready;
-    if (stop_fd >= 0 && (p[1].revents & POLLIN) != 0) return Wait::Stopped;
-  }
-}
 
 std::string_view reason_of(int status) {
   switch (status) {
@@ -144,8 +128,9 @@ bool ThreadPerTask::is_inline() noexcept { return tl_inline; }
 
 // ---- ConnectionStream ----
 
-ConnectionStream::ConnectionStream(int sock, int stop_fd, milliseconds io_timeout)
-    : sock_(sock), stop_fd_(stop_fd), io_timeout_(io_timeout) {}
+ConnectionStream::ConnectionStream(std::unique_ptr<Channel> channel, int stop_fd,
+                                   milliseconds io_timeout)
+    : channel_(std::move(channel)), stop_fd_(stop_fd), io_timeout_(io_timeout) {}
 
 ConnectionStream::Head ConnectionStream::read_head(Clock::time_point first_byte_by,
                                                    milliseconds head_timeout,
@@ -159,30 +144,37 @@ ConnectionStream::Head ConnectionStream::read_head(Clock::time_point first_byte_
   std::size_t scanned = 0;     // bytes of buf_ searched for line ends
   std::size_t line_start = 0;  // where the line being scanned starts
   for (;;) {
+    if (first_head_ && !buf_.empty() && static_cast<unsigned char>(buf_[0]) == kTlsHandshake)
+      return Head::NotHttp;
     for (; scanned < buf_.size(); ++scanned) {
       if (buf_[scanned] != '\n') continue;
       const std::size_t line = scanned + 1 - line_start;
       if (line > max_header_line + 2) return Head::LineTooLong;
       // A line that is only CRLF ends the head (httplib accepts CRLF line ends only).
-      if (line == 2 && buf_[line_start] == '\r' && line_start > 0) return Head::Ready;
+      if (line == 2 && buf_[line_start] == '\r' && line_start > 0) {
+        first_head_ = false;
+        return Head::Ready;
+      }
       line_start = scanned + 1;
     }
     if (buf_.size() - line_start > max_header_line + 2) return Head::LineTooLong;
     if (buf_.size() >= max_head_bytes) return Head::TooLarge;
-    switch (wait_for(sock_, POLLIN, stop_fd_, started ? head_by : first_byte_by)) {
-      case Wait::Timeout:
-        return started ? Head::TooSlow : Head::Closed;
-      case Wait::Stopped:
-        return Head::Stopped;
-      case Wait::Ready:
-        break;
-    }
     const std::size_t old = buf_.size();
     buf_.resize(old + kReadPiece);
-    const ssize_t n = ::recv(sock_, buf_.data() + old, kReadPiece, 0);
-    buf_.resize(old + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return Head::Closed;
+    const IoResult r =
+        channel_->read(buf_.data() + old, kReadPiece, stop_fd_, started ? head_by : first_byte_by);
+    buf_.resize(old + r.bytes);
+    switch (r.status) {
+      case IoResult::Done:
+        break;
+      case IoResult::Timeout:
+        return started ? Head::TooSlow : Head::Closed;
+      case IoResult::Stopped:
+        return Head::Stopped;
+      case IoResult::Closed:
+      case IoResult::Failed:
+        return Head::Closed;
+    }
     if (!started) {
       started = true;
       head_by = Clock::now() + head_timeout;
@@ -198,36 +190,34 @@ void ConnectionStream::reply_and_close(int status, const std::string& message) {
       "\r\nConnection: close\r\n\r\n" + body;
   const auto until = Clock::now() + kReplyTimeout;
   for (std::size_t at = 0; at < reply.size();) {
-    if (wait_for(sock_, POLLOUT, -1, until) != Wait::Ready) return;
-    const ssize_t n = ::send(sock_, reply.data() + at, reply.size() - at, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    at += static_cast<std::size_t>(n);
+    const IoResult r = channel_->write(reply.data() + at, reply.size() - at, until);
+    if (r.status != IoResult::Done) return;
+    at += r.bytes;
   }
-  ::shutdown(sock_, SHUT_WR);
+  channel_->shutdown_write();
   const auto linger_until = Clock::now() + kLingerTimeout;
   char sink[4096];
   for (std::size_t drained = 0; drained < kLingerBytes;) {
-    if (wait_for(sock_, POLLIN, -1, linger_until) != Wait::Ready) return;
-    const ssize_t n = ::recv(sock_, sink, sizeof(sink), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    drained += static_cast<std::size_t>(n);
+    const IoResult r = channel_->read(sink, sizeof(sink), -1, linger_until);
+    if (r.status != IoResult::Done) return;
+    drained += r.bytes;
   }
 }
 
 bool ConnectionStream::is_readable() const {
-  return buffered() > 0 ||
-         wait_for(sock_, POLLIN, stop_fd_, Clock::now() + io_timeout_) == Wait::Ready;
+  return buffered() > 0 || channel_->has_buffered() ||
+         wait_for(channel_->socket(), POLLIN, stop_fd_, Clock::now() + io_timeout_) ==
+             Wait::Ready;
 }
 
 bool ConnectionStream::is_writable() const {
-  if (wait_for(sock_, POLLOUT, -1, Clock::now() + io_timeout_) != Wait::Ready) return false;
+  const int sock = channel_->socket();
+  if (wait_for(sock, POLLOUT, -1, Clock::now() + io_timeout_) != Wait::Ready) return false;
   // Still connected? (a peer that closed makes the socket readable with nothing to read)
-  pollfd p{sock_, POLLIN, 0};
+  pollfd p{sock, POLLIN, 0};
   if (::poll(&p, 1, 0) <= 0) return true;
   char c;
-  const ssize_t n = ::recv(sock_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
   return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
 }
 
@@ -238,42 +228,40 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
     pos_ += n;
     return static_cast<ssize_t>(n);
   }
+  if (size == 0) return 0;
   // A client that sends nothing more is not waited for once the server stops.
-  if (wait_for(sock_, POLLIN, stop_fd_, Clock::now() + io_timeout_) != Wait::Ready) return -1;
-  for (;;) {
-    const ssize_t n = ::recv(sock_, ptr, size, 0);
-    if (n < 0 && errno == EINTR) continue;
-    return n;
-  }
+  const IoResult r = channel_->read(ptr, size, stop_fd_, Clock::now() + io_timeout_);
+  if (r.status == IoResult::Done) return static_cast<ssize_t>(r.bytes);
+  return r.status == IoResult::Closed ? 0 : -1;
 }
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
-  if (wait_for(sock_, POLLOUT, -1, Clock::now() + io_timeout_) != Wait::Ready) return -1;
-  for (;;) {
-    const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    return n;
-  }
+  if (size == 0) return 0;
+  const IoResult r = channel_->write(ptr, size, Clock::now() + io_timeout_);
+  return r.status == IoResult::Done ? static_cast<ssize_t>(r.bytes) : -1;
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
-  if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+  if (::getpeername(channel_->socket(), reinterpret_cast<sockaddr*>(&addr), &len) == 0)
     ip_and_port(addr, ip, port);
 }
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
-  if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+  if (::getsockname(channel_->socket(), reinterpret_cast<sockaddr*>(&addr), &len) == 0)
     ip_and_port(addr, ip, port);
 }
 
 // ---- ConnectionGate ----
 
-ConnectionGate::ConnectionGate(ConnectionLimits limits)
-    : limits_(limits), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+ConnectionGate::ConnectionGate(ConnectionLimits limits,
+                               std::shared_ptr<const TlsServerContext> tls)
+    : limits_(limits),
+      tls_(std::move(tls)),
+      stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (stop_fd_ < 0) fail_errno(errno, "cannot create an eventfd for", "the HTTP server");
 }
 
@@ -297,36 +285,67 @@ void ConnectionGate::refuse_busy(ConnectionStream& stream, std::size_t open) noe
                                   " (hangar server --max-connections); retry shortly");
 }
 
+std::unique_ptr<ConnectionStream> ConnectionGate::open_stream(int sock, Clock::time_point until) {
+  auto plain = [&] {
+    return std::make_unique<ConnectionStream>(std::make_unique<PlainChannel>(sock), stop_fd_,
+                                              limits_.io_timeout);
+  };
+  if (!tls_) return plain();
+  // No handshake on the accept thread (no thread could be made for it): it would hold up
+  // every other connection. The client sees its handshake fail.
+  if (ThreadPerTask::is_inline()) return nullptr;
+  if (wait_for(sock, POLLIN, stop_fd_, until) != Wait::Ready) return nullptr;  // nothing came
+  if (!starts_tls_handshake(sock)) {
+    // Plain HTTP to the TLS port: answered in clear, so that its client can say what to do.
+    auto stream = plain();
+    if (stream->read_head(until, limits_.head_timeout, limits_.max_head_bytes,
+                          limits_.max_header_line) == ConnectionStream::Head::Ready)
+      stream->reply_and_close(400, std::string(protocol::kPlainToTlsMessage));
+    return nullptr;
+  }
+  auto channel = std::make_unique<TlsChannel>(sock, *tls_);
+  if (channel->accept(stop_fd_, until) != TlsChannel::Handshake::Done) return nullptr;
+  return std::make_unique<ConnectionStream>(std::move(channel), stop_fd_, limits_.io_timeout);
+}
+
+void ConnectionGate::serve_requests(ConnectionStream& stream, const ProcessRequest& process) {
+  auto first_byte_by = Clock::now() + limits_.head_timeout;
+  for (std::size_t n = 0; n < limits_.max_requests && !stopped_.load(); ++n) {
+    const auto head = stream.read_head(first_byte_by, limits_.head_timeout,
+                                       limits_.max_head_bytes, limits_.max_header_line);
+    if (head == ConnectionStream::Head::Ready) {
+      bool closed = false;
+      if (!process(stream, n + 1 == limits_.max_requests, closed) || closed) return;
+      first_byte_by = Clock::now() + limits_.idle_timeout;
+      continue;
+    }
+    if (head == ConnectionStream::Head::TooSlow)
+      stream.reply_and_close(408, "request head not received in full within " +
+                                      std::to_string(limits_.head_timeout.count()) +
+                                      " ms; the connection is closed");
+    if (head == ConnectionStream::Head::TooLarge)
+      stream.reply_and_close(431, "request head too large: over " +
+                                      std::to_string(limits_.max_head_bytes) + " bytes");
+    if (head == ConnectionStream::Head::LineTooLong)
+      stream.reply_and_close(431, "request header too large: a line of over " +
+                                      std::to_string(limits_.max_header_line + 2) +
+                                      " bytes (a token that long? tokens are at most " +
+                                      std::to_string(protocol::kMaxTokenBytes) + " bytes)");
+    return;
+  }
+}
+
 void ConnectionGate::serve(int sock, const ProcessRequest& process) noexcept {
   const std::size_t open = open_.fetch_add(1) + 1;
   try {
-    ConnectionStream stream(sock, stop_fd_, limits_.io_timeout);
-    if (open > limits_.max_connections || ThreadPerTask::is_inline()) {
-      refuse_busy(stream, open);
-    } else {
-      auto first_byte_by = Clock::now() + limits_.head_timeout;
-      for (std::size_t n = 0; n < limits_.max_requests && !stopped_.load(); ++n) {
-        const auto head = stream.read_head(first_byte_by, limits_.head_timeout,
-                                           limits_.max_head_bytes, limits_.max_header_line);
-        if (head == ConnectionStream::Head::Ready) {
-          bool closed = false;
-          if (!process(stream, n + 1 == limits_.max_requests, closed) || closed) break;
-          first_byte_by = Clock::now() + limits_.idle_timeout;
-          continue;
-        }
-        if (head == ConnectionStream::Head::TooSlow)
-          stream.reply_and_close(408, "request head not received in full within " +
-                                          std::to_string(limits_.head_timeout.count()) +
-                                          " ms; the connection is closed");
-        if (head == ConnectionStream::Head::TooLarge)
-          stream.reply_and_close(431, "request head too large: over " +
-                                          std::to_string(limits_.max_head_bytes) + " bytes");
-        if (head == ConnectionStream::Head::LineTooLong)
-          stream.reply_and_close(431, "request header too large: a line of over " +
-                                          std::to_string(limits_.max_header_line + 2) +
-                                          " bytes (a token that long? tokens are at most " +
-                                          std::to_string(protocol::kMaxTokenBytes) + " bytes)");
-        break;
+    const SigpipeGuard no_sigpipe;  // TLS writes: EPIPE, not a signal, when the client is gone
+    const bool busy = open > limits_.max_connections || ThreadPerTask::is_inline();
+    const auto until = Clock::now() + (busy ? kReplyTimeout : limits_.head_timeout);
+    if (auto stream = open_stream(sock, until)) {
+      if (busy) {
+        refuse_busy(*stream, open);
+      } else {
+        serve_requests(*stream, process);
       }
     }
   } catch (...) {

@@ -13,14 +13,16 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-namespace hangar::remote {
+#include "channel.h"
+#include "tls_server_context.h"
 
-using Clock = std::chrono::steady_clock;
+namespace hangar::remote {
 
 struct ConnectionLimits {
   std::size_t max_connections = 256;              // open at once; more are answered 503
@@ -50,15 +52,18 @@ class ThreadPerTask final : public httplib::TaskQueue {
   std::uint64_t next_ = 0;
 };
 
-// The bytes of one connection: what read_head() took from the socket, then the socket itself.
-// Reads and writes wait at most io_timeout for progress; a read that would wait ends at once
-// when the server stops (stop_fd readable). One per connection (bytes after one
-// request's end stay for the next); used by one thread.
+// The bytes of one connection: what read_head() took from its channel (in clear or TLS), then
+// the channel itself. Reads and writes wait at most io_timeout for progress; a read that would
+// wait ends at once when the server stops (stop_fd readable). One per connection (bytes after
+// one request's end stay for the next); used by one thread.
 class ConnectionStream final : public httplib::Stream {
  public:
-  enum class Head { Ready, Closed, TooSlow, TooLarge, LineTooLong, Stopped };
+  // NotHttp: the connection's first bytes open a TLS handshake (an https:// client of a server
+  // without TLS); it is closed at once, so that the client fails now rather than at a timeout.
+  enum class Head { Ready, Closed, TooSlow, TooLarge, LineTooLong, Stopped, NotHttp };
 
-  ConnectionStream(int sock, int stop_fd, std::chrono::milliseconds io_timeout);
+  ConnectionStream(std::unique_ptr<Channel> channel, int stop_fd,
+                   std::chrono::milliseconds io_timeout);
 
   // Reads until the buffered bytes hold a whole request head (through its blank line): its
   // first byte must come by `first_byte_by`, the rest within `head_timeout` of it. Closed: the
@@ -74,18 +79,21 @@ class ConnectionStream final : public httplib::Stream {
   ssize_t write(const char* ptr, size_t size) override;
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
   void get_local_ip_and_port(std::string& ip, int& port) const override;
-  socket_t socket() const override { return sock_; }
+  socket_t socket() const override { return channel_->socket(); }
 
  private:
   std::size_t buffered() const noexcept { return buf_.size() - pos_; }
-  int sock_;
+  std::unique_ptr<Channel> channel_;
   int stop_fd_;
   std::chrono::milliseconds io_timeout_;
   std::string buf_;
   std::size_t pos_ = 0;
+  bool first_head_ = true;  // read_head has not returned Ready yet
 };
 
-// Serves accepted connections under ConnectionLimits. Thread-safe.
+// Serves accepted connections under ConnectionLimits, in clear or, given a TLS context, through
+// TLS only: the handshake must be done within head_timeout of the accept, and a plain HTTP
+// request is answered 400 in clear, saying to use https://. Thread-safe.
 class ConnectionGate {
  public:
   // Parses and answers one request from the stream (httplib's Server::process_request); false
@@ -93,8 +101,9 @@ class ConnectionGate {
   using ProcessRequest =
       std::function<bool(httplib::Stream&, bool close_connection, bool& connection_closed)>;
 
-  // Throws: Io (no eventfd).
-  explicit ConnectionGate(ConnectionLimits limits);
+  // `tls`: null for plain HTTP. Throws: Io (no eventfd).
+  explicit ConnectionGate(ConnectionLimits limits,
+                          std::shared_ptr<const TlsServerContext> tls = nullptr);
   ~ConnectionGate();
   ConnectionGate(const ConnectionGate&) = delete;
   ConnectionGate& operator=(const ConnectionGate&) = delete;
@@ -105,10 +114,16 @@ class ConnectionGate {
   // requests whose bytes flow finish.
   void stop() noexcept;
   const ConnectionLimits& limits() const noexcept { return limits_; }
+  bool is_tls() const noexcept { return tls_ != nullptr; }
 
  private:
+  // The connection's stream once it is ready for requests (after the TLS handshake, which must
+  // end by `until`), or null when it is to be closed.
+  std::unique_ptr<ConnectionStream> open_stream(int sock, Clock::time_point until);
+  void serve_requests(ConnectionStream& stream, const ProcessRequest& process);
   void refuse_busy(ConnectionStream& stream, std::size_t open) noexcept;
   ConnectionLimits limits_;
+  std::shared_ptr<const TlsServerContext> tls_;
   int stop_fd_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::size_t> open_{0};

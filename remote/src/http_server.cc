@@ -1,4 +1,5 @@
-// Server: the hangar protocol over HTTP/1.1 with cpp-httplib (docs/format/protocol.md).
+// Server: the hangar protocol over HTTP/1.1 with cpp-httplib (docs/format/protocol.md), in clear
+// or over TLS (the connections' bytes: http_connection.h).
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
 #include <hangar/error.h>
@@ -24,6 +25,7 @@
 #include "protocol.h"
 #include "service.h"
 #include "store_backing.h"
+#include "tls_server_context.h"
 
 namespace hangar::remote {
 namespace {
@@ -149,6 +151,16 @@ class HttpServer : public httplib::Server {
   ConnectionGate& gate_;
 };
 
+// The certificate and key, loaded and checked before anything else starts; null without TLS.
+std::shared_ptr<const TlsServerContext> tls_of(const ServerOptions& o) {
+  if (!o.tls_cert && !o.tls_key) return nullptr;
+  if (!o.tls_cert || !o.tls_key)
+    fail(ErrorCode::InvalidArgument,
+         std::string("TLS needs both a certificate and its key: ") +
+             (o.tls_cert ? "--tls-key KEY.pem" : "--tls-cert CERT.pem") + " is missing");
+  return TlsServerContext::load(*o.tls_cert, *o.tls_key);
+}
+
 ConnectionLimits limits_of(const ServerOptions& o) {
   ConnectionLimits l;
   l.max_connections = std::max<std::size_t>(1, o.max_connections);
@@ -160,7 +172,8 @@ ConnectionLimits limits_of(const ServerOptions& o) {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(const ServerOptions& o) : options(o), gate(limits_of(o)), http(gate) {}
+  explicit Impl(const ServerOptions& o)
+      : options(o), gate(limits_of(o), tls_of(o)), http(gate) {}
   ServerOptions options;
   ConnectionGate gate;  // before http, which serves through it
   Auth auth;
@@ -416,7 +429,8 @@ Server::~Server() { stop(); }
 int Server::port() const noexcept { return impl_->port; }
 
 std::string Server::url() const {
-  return "http://" + impl_->options.bind + ":" + std::to_string(impl_->port);
+  return (impl_->gate.is_tls() ? "https://" : "http://") + impl_->options.bind + ":" +
+         std::to_string(impl_->port);
 }
 
 bool Server::read_only() const noexcept { return !impl_->writable; }

@@ -38,6 +38,11 @@ inline constexpr std::size_t kMaxHaves = 65536;         // commits in a history 
 // 8192 bytes per header line.
 inline constexpr std::size_t kMaxTokenBytes = 4096;
 
+// The error a server with TLS answers, in clear (HTTP 400), to a request in clear.
+inline constexpr std::string_view kPlainToTlsMessage =
+    "this hangar server speaks HTTPS only (it runs with --tls-cert); use https:// in place of "
+    "http:// in the URL";
+
 // Every decode_* throws Corrupt "<what>: ..." on a malformed document (`what` names it).
 
 std::string encode_info(const ServerInfo& info, int min_version);

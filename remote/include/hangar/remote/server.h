@@ -25,6 +25,10 @@ struct ServerOptions {
   // connection's first byte within head_timeout, each later one within idle_timeout.
   std::chrono::milliseconds head_timeout{10000};
   std::chrono::milliseconds idle_timeout{5000};
+  // TLS (docs/decisions/0017-tls.md): with both set the server speaks HTTPS only. PEM files:
+  // the certificate (then any intermediate CA certificates) and its private key, unencrypted.
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
   int protocol_version = 0;  // tests only: speak only this (newer) protocol (0: ours)
   // Chunk data in an object store (docs/decisions/0016-s3-object-store.md): "s3://BUCKET/PREFIX"
   // or empty. Credentials as AWS tools take them (AWS_* variables, ~/.aws/credentials).
@@ -42,8 +46,8 @@ bool is_loopback_address(std::string_view bind);
 
 // What starting a server with `options` exposes, one line each, for the operator (empty:
 // nothing): bound beyond loopback without tokens (anyone who reaches it can read), or with
-// tokens but without TLS (tokens and data travel in clear). The one place that decides: TLS
-// support adds its case here.
+// tokens but without TLS (tokens and data travel in clear); with TLS the tokens are safe and
+// only the first case stays.
 std::vector<std::string> exposure_warnings(const ServerOptions& options);
 
 // Owns the opened repository and the listening socket. Without a 'write' token in a tokens file
@@ -53,17 +57,19 @@ std::vector<std::string> exposure_warnings(const ServerOptions& options);
 // run() on one thread; stop() from any.
 class Server {
  public:
-  // Opens the repository, reads the tokens, connects to the object store (if any), binds the
-  // socket. Throws: NotFound (no repository), Locked, InvalidArgument (tokens file, store URL,
-  // no S3 credentials), Io (cannot bind), s3::S3Error (wrong credentials, missing bucket,
-  // endpoint down: the message says which).
+  // Loads the TLS certificate and key (if any), opens the repository, reads the tokens,
+  // connects to the object store (if any), binds the socket. Throws: NotFound (no repository,
+  // no certificate or key file), Locked, InvalidArgument (tokens file, store URL, no S3
+  // credentials, a certificate or key that is not usable or only one of the two; the message
+  // says why), Io (cannot bind, cannot read a file), s3::S3Error (wrong credentials, missing
+  // bucket, endpoint down: the message says which).
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   int port() const noexcept;
-  // "http://127.0.0.1:PORT"
+  // "http://127.0.0.1:PORT", "https://127.0.0.1:PORT" with TLS
   std::string url() const;
   bool read_only() const noexcept;
   // "s3://bucket/prefix/ at http://..." or "" without a store.
