@@ -8,6 +8,7 @@
 #include "context.h"
 #include "output.h"
 #include "parse.h"
+#include "remote_flags.h"
 
 namespace hangar::cli {
 namespace {
@@ -21,6 +22,7 @@ struct DropDataArgs {
   std::optional<std::string> keep_bytes;
   bool dry_run = false;
   double threshold = storage::kDefaultCompactThreshold;
+  RemoteFlags flags;
 };
 
 Json result_json(const remote::DropDataResult& r) {
@@ -53,7 +55,7 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
   if (a.keep_bytes) o.keep_bytes = parse_size(*a.keep_bytes);
   o.dry_run = a.dry_run;
   o.threshold = a.threshold;
-  o.transport = remote::TransportOptions::from_env();
+  o.transport = a.flags.transport();
   Repository repo = ctx.open(Repository::Mode::Write);
   const remote::DropDataResult r = remote::drop_data(repo, o);
   if (ctx.json) {
@@ -96,6 +98,7 @@ void register_drop_data_command(CLI::App& app, Context& ctx) {
                   "per column, keep the first samples in key order up to N bytes (200M, 1.5G)");
   cmd->add_flag("--dry-run", a->dry_run, "check and report, drop nothing");
   add_threshold_option(*cmd, a->threshold);
+  add_remote_flags(*cmd, a->flags);
   add_json_flag(*cmd, ctx);
   cmd->footer(
       "Drops only chunks that a commit of refs/remotes/REMOTE/* references and that the remote "

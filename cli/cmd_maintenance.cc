@@ -10,6 +10,8 @@
 #include "compaction_output.h"
 #include "context.h"
 #include "output.h"
+#include "parse.h"
+#include "remote_flags.h"
 
 namespace hangar::cli {
 namespace {
@@ -53,10 +55,9 @@ void run_fsck(Context& ctx, const FsckArgs& args) {
 }
 
 // gc --remote NAME: the server of NAME collects its object store's garbage.
-void run_store_gc(Context& ctx, const std::string& remote) {
+void run_store_gc(Context& ctx, const std::string& remote, const RemoteFlags& flags) {
   Repository repo = ctx.open(Repository::Mode::Read);
-  const hangar::remote::StoreGcReport r =
-      hangar::remote::store_gc(repo, remote, hangar::remote::TransportOptions::from_env());
+  const hangar::remote::StoreGcReport r = hangar::remote::store_gc(repo, remote, flags.transport());
   if (ctx.json) {
     print_json(ctx.out, Json{{"remote", remote},
                              {"packs_deleted", r.packs_deleted},
@@ -73,8 +74,10 @@ void run_store_gc(Context& ctx, const std::string& remote) {
           << " of pushes in flight; removed " << r.uploads_deleted << " abandoned uploads\n";
 }
 
-void run_gc(Context& ctx, const GcOptions& options, const std::string& remote) {
-  if (!remote.empty()) return run_store_gc(ctx, remote);
+void run_gc(Context& ctx, const GcOptions& options, const std::string& remote,
+            const RemoteFlags& flags) {
+  if (flags.insecure && remote.empty()) throw UsageError("--insecure goes with --remote NAME");
+  if (!remote.empty()) return run_store_gc(ctx, remote, flags);
   Repository repo = ctx.open(Repository::Mode::Write);
   const GcReport r = gc(repo, options);
   if (ctx.json) {
@@ -115,6 +118,7 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
 
   auto go = std::make_shared<GcOptions>();
   auto gc_remote = std::make_shared<std::string>();
+  auto gc_flags = std::make_shared<RemoteFlags>();
   CLI::App* gc_cmd = app.add_subcommand(
       "gc",
       "drop chunks and objects that no ref, HEAD or staged change reaches (takes the lock) "
@@ -130,7 +134,10 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   gc_cmd->add_option("--remote", *gc_remote,
                      "instead: ask the server of remote NAME to delete what nothing reachable "
                      "names from the object store that holds its data (needs a write token)");
-  on_run_interruptible(*gc_cmd, ctx, [&ctx, go, gc_remote] { run_gc(ctx, *go, *gc_remote); });
+  add_remote_flags(*gc_cmd, *gc_flags);
+  on_run_interruptible(*gc_cmd, ctx, [&ctx, go, gc_remote, gc_flags] {
+    run_gc(ctx, *go, *gc_remote, *gc_flags);
+  });
 }
 
 }  // namespace hangar::cli

@@ -1,4 +1,4 @@
-// hangar remote add|remove|list, clone, fetch, fetch-data, push: the CLI over remote/.
+// hangar remote add|set-url|remove|list, clone, fetch, fetch-data, push: the CLI over remote/.
 #include <hangar/remote/operations.h>
 #include <hangar/remote/selection.h>
 #include <hangar/transfer.h>
@@ -10,6 +10,7 @@
 #include "output.h"
 #include "parse.h"
 #include "progress.h"
+#include "remote_flags.h"
 
 namespace hangar::cli {
 namespace {
@@ -139,13 +140,31 @@ std::string short_or(const std::optional<Digest>& d, const char* none) {
 
 // ---- remote add | remove | list ----
 
-void run_remote_add(Context& ctx, const std::string& name, const std::string& url) {
+// --insecure marks an https:// remote: commands and lazy reads then skip its certificate checks.
+void check_insecure_url(const std::string& url, bool insecure) {
+  if (insecure && !url.starts_with("https://"))
+    throw UsageError("--insecure is for https:// remotes, and '" + url + "' is not one");
+}
+
+std::string insecure_note(bool insecure) {
+  return insecure ? " (insecure: its TLS certificate is not verified)" : "";
+}
+
+struct RemoteUrlArgs {
+  std::string name;
+  std::string url;
+  bool insecure = false;
+};
+
+void run_remote_add(Context& ctx, const RemoteUrlArgs& a) {
+  check_insecure_url(a.url, a.insecure);
   Repository repo = ctx.open(Repository::Mode::Write);
-  transfer::add_remote(repo, name, url);
+  transfer::add_remote(repo, a.name, a.url);
+  if (a.insecure) transfer::set_remote_insecure(repo, a.name, true);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"name", name}, {"url", url}});
+    print_json(ctx.out, Json{{"name", a.name}, {"url", a.url}, {"insecure", a.insecure}});
   } else {
-    ctx.out << "added remote " << name << " -> " << url << '\n';
+    ctx.out << "added remote " << a.name << " -> " << a.url << insecure_note(a.insecure) << '\n';
   }
 }
 
@@ -160,14 +179,21 @@ void run_remote_remove(Context& ctx, const std::string& name) {
   }
 }
 
-void run_remote_set_url(Context& ctx, const std::string& name, const std::string& url) {
+// The new URL is verified unless --insecure is given again.
+void run_remote_set_url(Context& ctx, const RemoteUrlArgs& a) {
+  check_insecure_url(a.url, a.insecure);
   Repository repo = ctx.open(Repository::Mode::Write);
-  const std::string old_url = remote::remote_url(repo, name);
-  transfer::set_remote_url(repo, name, url);
+  const std::string old_url = remote::remote_url(repo, a.name);
+  transfer::set_remote_url(repo, a.name, a.url);
+  transfer::set_remote_insecure(repo, a.name, a.insecure);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"name", name}, {"url", url}, {"old_url", old_url}});
+    print_json(ctx.out, Json{{"name", a.name},
+                             {"url", a.url},
+                             {"old_url", old_url},
+                             {"insecure", a.insecure}});
   } else {
-    ctx.out << "remote " << name << " -> " << url << " (was " << old_url << ")\n";
+    ctx.out << "remote " << a.name << " -> " << a.url << " (was " << old_url << ")"
+            << insecure_note(a.insecure) << '\n';
   }
 }
 
@@ -180,13 +206,14 @@ void run_remote_list(Context& ctx) {
       Json branches = Json::array();
       for (const auto& b : transfer::remote_branches(repo, r.name))
         branches.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}});
-      doc.push_back(Json{{"name", r.name}, {"url", r.url}, {"branches", branches}});
+      doc.push_back(
+          Json{{"name", r.name}, {"url", r.url}, {"insecure", r.insecure}, {"branches", branches}});
     }
     print_json(ctx.out, doc);
     return;
   }
   for (const auto& r : all) {
-    ctx.out << r.name << "  " << r.url << '\n';
+    ctx.out << r.name << "  " << r.url << insecure_note(r.insecure) << '\n';
     for (const auto& b : transfer::remote_branches(repo, r.name))
       ctx.out << "  " << b.name << "  " << b.commit.short_hex() << '\n';
   }
@@ -200,6 +227,7 @@ struct CloneArgs {
   std::optional<std::string> branch;
   SelectorArgs data;
   bool lazy = false;
+  RemoteFlags remote;
 };
 
 void run_clone(Context& ctx, const CloneArgs& a) {
@@ -209,7 +237,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   o.branch = a.branch;
   o.data = a.data.selection();
   o.lazy = a.lazy;
-  o.transport = remote::TransportOptions::from_env();
+  o.transport = a.remote.transport();
   PhaseProgress progress(ctx, "clone");
   o.progress = progress.callback();
   const remote::CloneResult r = remote::clone(o);
@@ -238,11 +266,12 @@ struct FetchArgs {
   std::string remote;
   std::optional<std::string> branch;
   bool prune = false;
+  RemoteFlags flags;
 };
 
 void run_fetch(Context& ctx, const FetchArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::FetchOptions o{a.remote, a.branch, remote::TransportOptions::from_env(), {}, a.prune};
+  remote::FetchOptions o{a.remote, a.branch, a.flags.transport(), {}, a.prune};
   PhaseProgress progress(ctx, "fetch");
   o.progress = progress.callback();
   const remote::FetchResult r = remote::fetch(repo, o);
@@ -270,12 +299,12 @@ struct FetchDataArgs {
   std::string remote;
   std::optional<std::string> ref;
   SelectorArgs data;
+  RemoteFlags flags;
 };
 
 void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::FetchDataOptions o{
-      a.remote, a.ref, a.data.selection(), remote::TransportOptions::from_env(), {}};
+  remote::FetchDataOptions o{a.remote, a.ref, a.data.selection(), a.flags.transport(), {}};
   PhaseProgress progress(ctx, "fetch-data");
   o.progress = progress.callback();
   const remote::FetchDataResult r = remote::fetch_data(repo, o);
@@ -307,11 +336,12 @@ struct PushArgs {
   std::string remote;
   std::optional<std::string> branch;
   bool force = false;
+  RemoteFlags flags;
 };
 
 void run_push(Context& ctx, const PushArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::PushOptions o{a.remote, a.branch, a.force, remote::TransportOptions::from_env(), {}};
+  remote::PushOptions o{a.remote, a.branch, a.force, a.flags.transport(), {}};
   PhaseProgress progress(ctx, "push");
   o.progress = progress.callback();
   const remote::PushResult r = remote::push(repo, o);
@@ -336,30 +366,38 @@ void run_push(Context& ctx, const PushArgs& a) {
 void register_remote_commands(CLI::App& app, Context& ctx) {
   CLI::App* remote = app.add_subcommand("remote", "list, add, re-point or remove remotes");
   remote->require_subcommand(1);
-  auto add = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* add_cmd = remote->add_subcommand("add", "add a remote NAME at URL (http:// or a path)");
-  add_cmd->add_option("NAME", add->first, "remote name")->required();
-  add_cmd->add_option("URL", add->second, "http://HOST:PORT or a repository path")->required();
+  constexpr const char* kInsecureRemote =
+      "https:// only: never verify this remote's TLS certificate (remote.NAME.insecure; every "
+      "command and lazy read); rather trust its CA with SSL_CERT_FILE=CA.pem";
+  auto add = std::make_shared<RemoteUrlArgs>();
+  CLI::App* add_cmd =
+      remote->add_subcommand("add", "add a remote NAME at URL (http://, https:// or a path)");
+  add_cmd->add_option("NAME", add->name, "remote name")->required();
+  add_cmd->add_option("URL", add->url, "http[s]://HOST:PORT or a repository path")->required();
+  add_cmd->add_flag("--insecure", add->insecure, kInsecureRemote);
   add_json_flag(*add_cmd, ctx);
-  on_run(*add_cmd, ctx, [&ctx, add] { run_remote_add(ctx, add->first, add->second); });
+  on_run(*add_cmd, ctx, [&ctx, add] { run_remote_add(ctx, *add); });
   auto rm = std::make_shared<std::string>();
   CLI::App* rm_cmd = remote->add_subcommand("remove", "remove a remote and its tracking branches");
   rm_cmd->add_option("NAME", *rm, "remote name")->required();
   add_json_flag(*rm_cmd, ctx);
   on_run(*rm_cmd, ctx, [&ctx, rm] { run_remote_remove(ctx, *rm); });
-  auto set = std::make_shared<std::pair<std::string, std::string>>();
+  auto set = std::make_shared<RemoteUrlArgs>();
   CLI::App* set_cmd = remote->add_subcommand("set-url", "point remote NAME at another URL");
-  set_cmd->add_option("NAME", set->first, "remote name")->required();
-  set_cmd->add_option("URL", set->second, "http://HOST:PORT or a repository path")->required();
+  set_cmd->add_option("NAME", set->name, "remote name")->required();
+  set_cmd->add_option("URL", set->url, "http[s]://HOST:PORT or a repository path")->required();
+  set_cmd->add_flag("--insecure", set->insecure,
+                    std::string(kInsecureRemote) + "; without it the new URL is verified");
   add_json_flag(*set_cmd, ctx);
-  on_run(*set_cmd, ctx, [&ctx, set] { run_remote_set_url(ctx, set->first, set->second); });
+  on_run(*set_cmd, ctx, [&ctx, set] { run_remote_set_url(ctx, *set); });
   CLI::App* list = remote->add_subcommand("list", "remotes with their remote-tracking branches");
   add_json_flag(*list, ctx);
   on_run(*list, ctx, [&ctx] { run_remote_list(ctx); });
 
   auto c = std::make_shared<CloneArgs>();
   CLI::App* clone = app.add_subcommand("clone", "copy a repository (all or part of its data)");
-  clone->add_option("URL", c->url, "http://HOST:PORT or a repository path")->required();
+  clone->add_option("URL", c->url, "http[s]://HOST:PORT, s3://BUCKET/PREFIX or a repository path")
+      ->required();
   clone->add_option("DIR", c->dir, "new folder (default: the remote's name)");
   clone->add_option("-b,--branch", c->branch, "branch to check out (default: the remote's HEAD)");
   auto* no_data = clone->add_flag("--no-data", c->data.no_data, "history only, no sample data");
@@ -369,6 +407,10 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
                   "fetch.lazy); with no other selector, no data is fetched up front");
   for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction", "--stratify"})
     no_data->excludes(clone->get_option(other));
+  add_remote_flags(*clone, c->remote);
+  clone->get_option("--insecure")
+      ->description(clone->get_option("--insecure")->get_description() +
+                    "; recorded for origin (remote.origin.insecure)");
   add_json_flag(*clone, ctx);
   on_run_interruptible(*clone, ctx, [&ctx, c] { run_clone(ctx, *c); });
 
@@ -379,6 +421,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   fetch->add_flag("-p,--prune", f->prune,
                   "delete remote-tracking branches the remote no longer has")
       ->excludes(only);
+  add_remote_flags(*fetch, f->flags);
   add_json_flag(*fetch, ctx);
   on_run_interruptible(*fetch, ctx, [&ctx, f] { run_fetch(ctx, *f); });
 
@@ -387,6 +430,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   fd->add_option("REMOTE", d->remote, "remote name")->required();
   fd->add_option("REF", d->ref, revision_help("HEAD"));
   add_selectors(*fd, d->data, true);
+  add_remote_flags(*fd, d->flags);
   add_json_flag(*fd, ctx);
   on_run_interruptible(*fd, ctx, [&ctx, d] { run_fetch_data(ctx, *d); });
 
@@ -395,6 +439,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   push->add_option("REMOTE", p->remote, "remote name")->required();
   push->add_option("BRANCH", p->branch, "branch (default: the current one)");
   push->add_flag("-f,--force", p->force, "replace the remote branch even if not a fast-forward");
+  add_remote_flags(*push, p->flags);
   add_json_flag(*push, ctx);
   on_run_interruptible(*push, ctx, [&ctx, p] { run_push(ctx, *p); });
 }

@@ -1,4 +1,5 @@
-// transfer.h: the remote configuration (remote.NAME.url, clone.remote in .hangar/config) and
+// transfer.h: the remote configuration (remote.NAME.url, remote.NAME.insecure, clone.remote in
+// .hangar/config) and
 // remote-tracking refs (refs/remotes/NAME/BRANCH).
 #include <hangar/error.h>
 #include <hangar/transfer.h>
@@ -14,8 +15,14 @@ constexpr const char* kCloneRemote = "clone.remote";
 constexpr const char* kCloneIncomplete = "clone.incomplete";
 constexpr const char* kCloneSelection = "clone.selection";
 
+constexpr std::string_view kInsecureSuffix = ".insecure";
+
 std::string url_key(std::string_view name) {
   return std::string(kUrlPrefix) + std::string(name) + std::string(kUrlSuffix);
+}
+
+std::string insecure_key(std::string_view name) {
+  return std::string(kUrlPrefix) + std::string(name) + std::string(kInsecureSuffix);
 }
 
 std::vector<transfer::RemoteInfo> remotes_of(const detail::RepoState& s) {
@@ -24,8 +31,9 @@ std::vector<transfer::RemoteInfo> remotes_of(const detail::RepoState& s) {
     if (k.size() <= kUrlPrefix.size() + kUrlSuffix.size() || k.rfind(kUrlPrefix, 0) != 0 ||
         k.compare(k.size() - kUrlSuffix.size(), kUrlSuffix.size(), kUrlSuffix) != 0)
       continue;
-    out.push_back(
-        {k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size()), v});
+    std::string name = k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size());
+    const bool insecure = s.config.get(insecure_key(name)) == "true";
+    out.push_back({std::move(name), v, insecure});
   }
   return out;  // std::map order: sorted by name
 }
@@ -129,7 +137,25 @@ void remove_remote(Repository& repo, std::string_view name) {
     for (const auto& [ref, d] : s.refs.list(txn, prefix)) s.refs.remove(txn, ref);
   });
   s.config.values.erase(url_key(name));
+  s.config.values.erase(insecure_key(name));
   if (s.config.get(kCloneRemote) == name) s.config.values.erase(kCloneRemote);
+  s.config.save(s.dot / "config");
+}
+
+bool is_remote_insecure(const Repository& repo, std::string_view name) {
+  return detail::state_of(repo).config.get(insecure_key(name)) == "true";
+}
+
+void set_remote_insecure(Repository& repo, std::string_view name, bool insecure) {
+  detail::RepoState& s = detail::state_of(repo);
+  s.require_write();
+  require_remote(repo, name);
+  if (is_remote_insecure(repo, name) == insecure) return;
+  if (insecure) {
+    s.config.values[insecure_key(name)] = "true";
+  } else {
+    s.config.values.erase(insecure_key(name));
+  }
   s.config.save(s.dot / "config");
 }
 

@@ -54,6 +54,13 @@ Connection connect(const std::string& url, const TransportOptions& options) {
   return c;
 }
 
+RemoteTarget resolve_remote(const Repository& repo, std::string_view name,
+                            const TransportOptions& given) {
+  RemoteTarget t{remote_url(repo, name), given};
+  t.options.insecure = given.insecure || transfer::is_remote_insecure(repo, name);
+  return t;
+}
+
 std::vector<Digest> local_haves(const transfer::HistoryReader& history) {
   std::vector<Digest> out;
   std::unordered_set<Digest> seen;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pack.h"
@@ -21,6 +22,15 @@ struct Connection {
 
 // Opens the transport and agrees on a protocol. Throws: like Transport::handshake.
 Connection connect(const std::string& url, const TransportOptions& options);
+
+// A configured remote: its URL, and `given` with the remote's own settings applied
+// (remote.NAME.insecure turns `insecure` on). Throws: NotFound (no such remote; remote_url).
+struct RemoteTarget {
+  std::string url;
+  TransportOptions options;
+};
+RemoteTarget resolve_remote(const Repository& repo, std::string_view name,
+                            const TransportOptions& given);
 
 // The tips of every local branch and remote-tracking branch, each once: the commits a client
 // announces as held (with all their history).

@@ -135,6 +135,9 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     transfer::add_remote(repo, "origin", stored_url(o.url));
     transfer::set_clone_remote(repo, "origin");
   }
+  // Later fetches, pushes and lazy reads reach origin as the clone did.
+  if (o.transport.insecure && o.url.starts_with("https://"))
+    transfer::set_remote_insecure(repo, "origin", true);
   if (o.lazy && !repo.lazy_fetch()) repo.set_config("fetch.lazy", "true");
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {

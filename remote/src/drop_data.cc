@@ -178,7 +178,8 @@ DropDataResult finish(Repository& repo, const DropDataOptions& o,
 // remote (throws otherwise); fills the sample counts of `out`. Every view and snapshot it
 // opens is closed when it returns.
 std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptions& o,
-                                           const std::string& url, DropDataResult& out) {
+                                           const client::RemoteTarget& target,
+                                           DropDataResult& out) {
   Walker walk(repo, o);
   const std::vector<Digest> commits = selected_commits(repo, o, walk.history());
   if (!o.all_history) out.commit = commits.front();
@@ -226,7 +227,7 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
   }
   // Proof 2: the remote says it holds each of them.
   if (!ask.empty())
-    for (const Digest& d : ask_remote(out.remote, url, ask, o.transport))
+    for (const Digest& d : ask_remote(out.remote, target.url, ask, target.options))
       elsewhere_unknown.insert(d);
   if (!elsewhere_unknown.empty()) {
     std::uint64_t samples = 0;
@@ -252,8 +253,9 @@ DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
   DropDataResult out;
   out.remote = o.remote.empty() ? transfer::default_remote(repo) : o.remote;
   out.dry_run = o.dry_run;
-  const std::string url = remote_url(repo, out.remote);  // NotFound names the remote
-  const std::vector<Digest> to_drop = checked_chunks_to_drop(repo, o, url, out);
+  // NotFound names the remote.
+  const client::RemoteTarget target = client::resolve_remote(repo, out.remote, o.transport);
+  const std::vector<Digest> to_drop = checked_chunks_to_drop(repo, o, target, out);
   // Also with nothing to drop (unless dry_run): drop_local_chunks then still finishes what an
   // earlier drop left pending (a crashed reclaim's journal, pages to give back).
   return finish(repo, o, to_drop, std::move(out));

@@ -28,8 +28,8 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
   if (o.prune && o.branch)
     fail(ErrorCode::InvalidArgument,
          "--prune needs every branch of the remote; drop BRANCH or --prune");
-  const std::string url = remote_url(repo, o.remote);
-  client::Connection conn = client::connect(url, o.transport);
+  const client::RemoteTarget target = client::resolve_remote(repo, o.remote, o.transport);
+  client::Connection conn = client::connect(target.url, target.options);
   Transport& t = *conn.transport;
   const RefList refs = t.list_refs();
   std::vector<RemoteBranch> branches = refs.branches;

@@ -32,7 +32,7 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options) tr
                                     repo.root().string() + "' again to complete it");
   }
   validate(o.data);
-  const std::string url = remote_url(repo, o.remote);
+  const client::RemoteTarget target = client::resolve_remote(repo, o.remote, o.transport);
   FetchDataResult out;
   out.completed_clone = completes;
   out.commit = repo.resolve(o.ref.value_or("HEAD"));
@@ -40,7 +40,7 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options) tr
   // selection is made again once connected (it can only shrink: same order, less budget).
   std::optional<client::Connection> conn;
   auto transport = [&]() -> Transport& {
-    if (!conn) conn = client::connect(url, o.transport);
+    if (!conn) conn = client::connect(target.url, target.options);
     return *conn->transport;
   };
   const bool budgeted = o.data.max_bytes || o.data.max_percent;

@@ -1,58 +1,31 @@
-// HttpTransport: the hangar protocol over HTTP/1.1 with cpp-httplib. The one place where
-// httplib errors and HTTP statuses become hangar errors (STYLE 8.5): transport failures and
-// statuses are Remote (401/403 with an auth hint), a newer protocol is Unsupported, a request
+// HttpTransport: the hangar protocol over HTTP/1.1 with cpp-httplib, in clear (http://) or over
+// TLS (https://, tls_client.h). The one place where httplib errors and HTTP statuses become
+// hangar errors (STYLE 8.5): transport failures, TLS failures and statuses are Remote (401/403
+// with an auth hint, certificates with what to do), a newer protocol is Unsupported, a request
 // stopped by an interrupt (Ctrl-C) is Interrupted.
 #include <hangar/error.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
 #include <httplib.h>
+#include <openssl/err.h>
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <memory>
 
 #include "data_protocol.h"
+#include "http_url.h"
+#include "openssl_errors.h"
 #include "protocol.h"
+#include "tls_client.h"
 #include "transports.h"
 
 namespace hangar::remote {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 4096;
-
-struct ParsedUrl {
-  std::string host;
-  int port = 80;
-  std::string prefix;  // "" or "/path" without a trailing slash
-};
-
-ParsedUrl parse_url(const std::string& url) {
-  auto bad = [&](const std::string& why) {
-    fail(ErrorCode::InvalidArgument,
-         "bad remote URL '" + url + "': " + why + "; expected http://HOST:PORT");
-  };
-  std::string rest = url.substr(7);  // after "http://"
-  ParsedUrl p;
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  if (slash != std::string::npos) p.prefix = rest.substr(slash);
-  while (!p.prefix.empty() && p.prefix.back() == '/') p.prefix.pop_back();
-  if (authority.empty()) bad("no host");
-  const auto colon = authority.rfind(':');
-  if (colon != std::string::npos) {
-    const std::string port = authority.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      bad("port '" + port + "' is not a number");
-    p.port = std::stoi(port);
-    if (p.port < 1 || p.port > 65535) bad("port " + port + " is out of range");
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) bad("no host");
-  p.host = authority;
-  return p;
-}
 
 // A token goes into a header line: it must fit the server's limit and hold no byte that could
 // end or split the line. Throws: InvalidArgument naming HANGAR_TOKEN (where the CLI takes it).
@@ -78,25 +51,36 @@ std::string one_line(std::string s) {
 class HttpTransport final : public Transport {
  public:
   HttpTransport(std::string url, const TransportOptions& options)
-      : url_(std::move(url)),
-        parsed_(parse_url(url_)),
-        cli_(parsed_.host, parsed_.port),
-        token_(options.token) {
+      : url_(std::move(url)), parsed_(parse_http_url(url_)), token_(options.token) {
     check_token(token_);
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
-    cli_.set_connection_timeout(options.connect_timeout_s, 0);
-    cli_.set_read_timeout(options.io_timeout_s, 0);
-    cli_.set_write_timeout(options.io_timeout_s, 0);
-    cli_.set_keep_alive(true);
-    cli_.set_decompress(false);  // packs are zstd already; JSON replies are small
-    cli_.set_tcp_nodelay(true);
+    if (parsed_.tls) {
+      auto tls = std::make_unique<httplib::SSLClient>(parsed_.host, parsed_.port);
+      configure_tls_client(*tls, parsed_.host, options.insecure);
+      tls_ = tls.get();
+      cli_ = std::move(tls);
+    } else {
+      cli_ = std::make_unique<httplib::ClientImpl>(parsed_.host, parsed_.port);
+    }
+    cli_->set_connection_timeout(options.connect_timeout_s, 0);
+    cli_->set_read_timeout(options.io_timeout_s, 0);
+    cli_->set_write_timeout(options.io_timeout_s, 0);
+    cli_->set_keep_alive(true);
+    cli_->set_decompress(false);  // packs are zstd already; JSON replies are small
+    cli_->set_tcp_nodelay(true);
   }
+  ~HttpTransport() override {
+    const SigpipeGuard no_sigpipe;  // closing a TLS connection sends close_notify
+    cli_.reset();
+  }
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
 
   const std::string& url() const override { return url_; }
 
   ServerInfo handshake() override {
     const std::string route = protocol::kInfoRoute;
-    auto res = interruptible([&] { return cli_.Get(parsed_.prefix + route, headers()); });
+    auto res = interruptible([&] { return cli_->Get(parsed_.prefix + route, headers()); });
     check(res, route);
     received_ += res->body.size();
     int server_min = 0;
@@ -126,7 +110,7 @@ class HttpTransport final : public Transport {
 
   RefList list_refs() override {
     const std::string route = protocol::kRefsRoute;
-    auto res = interruptible([&] { return cli_.Get(parsed_.prefix + route, headers()); });
+    auto res = interruptible([&] { return cli_->Get(parsed_.prefix + route, headers()); });
     check(res, route);
     received_ += res->body.size();
     return protocol::decode_refs(res->body, "reply from " + url_);
@@ -146,7 +130,7 @@ class HttpTransport final : public Transport {
     const std::string route = protocol::kMissingRoute;
     const std::string body = protocol::encode_digests(ids);
     auto res = interruptible(
-        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
+        [&] { return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -158,7 +142,7 @@ class HttpTransport final : public Transport {
     const std::string route = protocol::kLocateRoute;
     const std::string body = protocol::encode_digests(ids);
     auto res = interruptible(
-        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
+        [&] { return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -173,7 +157,7 @@ class HttpTransport final : public Transport {
     protocol::UploadRequest request{upload_session_, {packs.begin(), packs.end()}};
     const std::string body = protocol::encode_upload_request(request);
     auto res = interruptible(
-        [&] { return cli_.Post(parsed_.prefix + route, headers(), body, protocol::kJsonType); });
+        [&] { return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kJsonType); });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -186,7 +170,7 @@ class HttpTransport final : public Transport {
     if (!store_data_) return Transport::collect_store_garbage();
     const std::string route = protocol::kStoreGcRoute;
     auto res = interruptible(
-        [&] { return cli_.Post(parsed_.prefix + route, headers(), "{}", protocol::kJsonType); });
+        [&] { return cli_->Post(parsed_.prefix + route, headers(), "{}", protocol::kJsonType); });
     check(res, route);
     received_ += res->body.size();
     return protocol::decode_gc_report(res->body, "reply from " + url_);
@@ -197,7 +181,7 @@ class HttpTransport final : public Transport {
     // pack is still uploading could be lost when the server closes the connection.
     {
       const std::string check_route = protocol::kPushCheckRoute;
-      auto res = interruptible([&] { return cli_.Get(parsed_.prefix + check_route, headers()); });
+      auto res = interruptible([&] { return cli_->Get(parsed_.prefix + check_route, headers()); });
       check(res, check_route);
     }
     const std::string route = protocol::kPushRoute;
@@ -225,7 +209,7 @@ class HttpTransport final : public Transport {
       }
     };
     auto res = interruptible(
-        [&] { return cli_.Post(parsed_.prefix + route, h, provider, protocol::kPackType); },
+        [&] { return cli_->Post(parsed_.prefix + route, h, provider, protocol::kPackType); },
         [&] { return !pack_sent; });
     if (error) std::rethrow_exception(error);
     if (!res) fail_transport(res.error(), route);
@@ -252,9 +236,13 @@ class HttpTransport final : public Transport {
       const std::function<httplib::Result()>& send,
       const std::function<bool()>& stoppable = [] { return true; }) {
     check_interrupt();
+    // A TLS write to a connection the server closed raises SIGPIPE (openssl_errors.h).
+    const SigpipeGuard no_sigpipe;
+    ERR_clear_error();  // what OpenSSL queues now explains a TLS failure of this request
     httplib::Result res = [&] {
       InterruptWatch watch([&] {
-        if (stoppable()) cli_.stop();
+        const SigpipeGuard on_this_thread_too;
+        if (stoppable()) cli_->stop();
       });
       return send();
     }();
@@ -294,7 +282,7 @@ class HttpTransport final : public Transport {
       }
     };
     sent_ += body.size();
-    auto res = interruptible([&] { return cli_.send(req); });
+    auto res = interruptible([&] { return cli_->send(req); });
     if (error) std::rethrow_exception(error);
     if (!res) fail_transport(res.error(), route);
     if (res->status != 200) fail_status(res->status, error_body, route);
@@ -323,6 +311,12 @@ class HttpTransport final : public Transport {
         break;
       case httplib::Error::Write:
         why = "the connection broke while sending (did the server stop?); retry";
+        break;
+      case httplib::Error::SSLConnection:
+      case httplib::Error::SSLLoadingCerts:
+      case httplib::Error::SSLServerVerification:
+        why = describe_tls_failure(err, tls_ ? tls_->get_openssl_verify_result() : 0,
+                                   parsed_.host, take_openssl_errors());
         break;
       default:
         why = httplib::to_string(err);
@@ -353,8 +347,9 @@ class HttpTransport final : public Transport {
   }
 
   std::string url_;
-  ParsedUrl parsed_;
-  httplib::Client cli_;
+  HttpUrl parsed_;
+  std::unique_ptr<httplib::ClientImpl> cli_;
+  httplib::SSLClient* tls_ = nullptr;  // cli_ when https://
   std::string token_;
   int version_ = protocol::kVersion;
   bool store_data_ = false;     // the server keeps chunk data in an object store

@@ -105,8 +105,10 @@ std::shared_ptr<RemoteChunkFetcher> enable_lazy_fetch(Repository& repo,
   const std::string name = transfer::default_remote(repo);
   const std::optional<std::string> url = transfer::find_remote_url(repo, name);
   if (!url) return nullptr;
+  TransportOptions o = options;
+  o.insecure = o.insecure || transfer::is_remote_insecure(repo, name);
   auto fetcher = std::make_shared<RemoteChunkFetcher>(
-      name, *url, options, [root = repo.root(), name] {
+      name, *url, std::move(o), [root = repo.root(), name] {
         return transfer::current_remote_url(root, name);
       });
   repo.set_chunk_fetcher(fetcher);

@@ -9,14 +9,11 @@
 namespace hangar::remote {
 
 std::string take_openssl_errors() {
-  std::string out;
-  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(e);
-    const std::string text = reason ? reason : "OpenSSL error " + std::to_string(e);
-    if (out.find(text) != std::string::npos) continue;  // the same reason from several layers
-    out += (out.empty() ? "" : "; ") + text;
-  }
-  return out;
+  const unsigned long first = ERR_get_error();
+  ERR_clear_error();
+  if (first == 0) return "";
+  const char* reason = ERR_reason_error_string(first);
+  return reason ? reason : "OpenSSL error " + std::to_string(first);
 }
 
 namespace {

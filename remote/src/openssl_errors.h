@@ -8,8 +8,8 @@
 
 namespace hangar::remote {
 
-// The reasons OpenSSL queued on this thread, oldest first, joined by "; " ("certificate verify
-// failed"); "" when none. Empties the queue.
+// The first reason OpenSSL queued on this thread ("unexpected eof while reading"): the cause,
+// where later ones are its consequences; "" when none. Empties the queue.
 std::string take_openssl_errors();
 
 // OpenSSL writes to its socket with write(2), which raises SIGPIPE when the peer has closed the

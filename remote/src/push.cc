@@ -39,7 +39,7 @@ class ProgressSource final : public PackSource {
 }  // namespace
 
 PushResult push(Repository& repo, const PushOptions& o) try {
-  const std::string url = remote_url(repo, o.remote);
+  const client::RemoteTarget target = client::resolve_remote(repo, o.remote, o.transport);
   PushResult out;
   out.branch = o.branch.value_or(repo.current_branch());
   validate_branch_name(out.branch);
@@ -50,7 +50,7 @@ PushResult push(Repository& repo, const PushOptions& o) try {
                                   "branch list'");
   out.new_commit = *tip;
 
-  client::Connection conn = client::connect(url, o.transport);
+  client::Connection conn = client::connect(target.url, target.options);
   Transport& t = *conn.transport;
   const RefList refs = t.list_refs();
   for (const auto& b : refs.branches)

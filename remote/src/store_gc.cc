@@ -7,7 +7,8 @@ namespace hangar::remote {
 
 StoreGcReport store_gc(const Repository& repo, std::string_view name,
                        const TransportOptions& options) {
-  client::Connection conn = client::connect(remote_url(repo, name), options);
+  const client::RemoteTarget target = client::resolve_remote(repo, name, options);
+  client::Connection conn = client::connect(target.url, target.options);
   return conn.transport->collect_store_garbage();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "http_url.h"
 #include "transports.h"
 
 namespace hangar::remote {
@@ -28,8 +29,8 @@ std::unique_ptr<Transport> make_transport(const std::string& url, const Transpor
   if (scheme != std::string::npos)
     fail(ErrorCode::InvalidArgument,
          "remote URL '" + url + "' uses scheme '" + url.substr(0, scheme) +
-             "', which this hangar does not support; use http://HOST:PORT, s3://BUCKET/PREFIX or a "
-             "repository path");
+             "', which this hangar does not support; use http://HOST:PORT, https://HOST:PORT, "
+             "s3://BUCKET/PREFIX or a repository path");
   return make_local_transport(url, options);
 }
 }  // namespace
@@ -43,7 +44,7 @@ StoreGcReport Transport::collect_store_garbage() {
   fail(ErrorCode::Unsupported, "remote " + url() + " keeps no chunk data in an object store");
 }
 
-bool is_http_url(const std::string& url) { return url.rfind("http://", 0) == 0; }
+bool is_http_url(const std::string& url) { return is_http_scheme(url); }
 
 void set_transport_wrapper_for_testing(TransportWrapper wrap) { wrapper() = std::move(wrap); }
 

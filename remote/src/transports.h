@@ -12,7 +12,8 @@ namespace hangar::remote {
 // verification as HTTP, no sockets. `path` may be relative to the working directory.
 std::unique_ptr<Transport> make_local_transport(const std::string& path,
                                                 const TransportOptions& options);
-// cpp-httplib client for "http://HOST[:PORT][/PREFIX]". Throws: InvalidArgument (bad URL).
+// cpp-httplib client for "http[s]://HOST[:PORT][/PREFIX]" (https: TLS, verified unless
+// options.insecure). Throws: InvalidArgument (bad URL).
 std::unique_ptr<Transport> make_http_transport(const std::string& url,
                                                const TransportOptions& options);
 

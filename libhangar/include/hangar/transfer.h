@@ -224,11 +224,12 @@ class ObjectWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// ---- remotes (the .hangar/config keys remote.NAME.url and clone.remote) ----
+// ---- remotes (the .hangar/config keys remote.NAME.url, remote.NAME.insecure, clone.remote) ----
 
 struct RemoteInfo {
   std::string name;
-  std::string url;  // http://host:port[/path], or an absolute path of another repository
+  std::string url;  // http[s]://host:port[/path], s3://bucket/prefix, or an absolute path
+  bool insecure = false;  // https:// without verifying the server's certificate
 };
 
 // Throws InvalidArgument unless `name` matches [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}.
@@ -250,6 +251,12 @@ void add_remote(Repository& repo, std::string_view name, std::string_view url);
 void set_remote_url(Repository& repo, std::string_view name, std::string_view url);
 // Also deletes its remote-tracking refs. REQUIRES Write. Throws: NotFound (listing remotes), Io.
 void remove_remote(Repository& repo, std::string_view name);
+// Whether connections to remote `name` skip the TLS certificate checks (remote.NAME.insecure,
+// set by 'hangar remote add|set-url --insecure' and 'hangar clone --insecure'); false for an
+// unknown remote.
+bool is_remote_insecure(const Repository& repo, std::string_view name);
+// Sets or clears remote.NAME.insecure. REQUIRES Write. Throws: NotFound (listing remotes), Io.
+void set_remote_insecure(Repository& repo, std::string_view name, bool insecure);
 // Records that this repository was cloned from remote `name` (clone.remote). REQUIRES Write.
 void set_clone_remote(Repository& repo, std::string_view name);
 // Records that this repository's chunk data lives in the object store `url` (store.url; a

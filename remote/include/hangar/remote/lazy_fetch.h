@@ -53,7 +53,8 @@ class RemoteChunkFetcher final : public ChunkFetcher {
 // When `repo` is set to fetch lazily (Repository::lazy_fetch()) and has a remote to fetch from
 // (transfer::default_remote: the clone's remote, else the only one), installs a
 // RemoteChunkFetcher for it (which re-reads the remote's URL from the config file at each
-// connect) and returns it; otherwise installs nothing and returns null.
+// connect; `options`, made insecure when the remote is: transfer::is_remote_insecure) and
+// returns it; otherwise installs nothing and returns null.
 // Opens no connection. Throws: nothing but std::bad_alloc.
 std::shared_ptr<RemoteChunkFetcher> enable_lazy_fetch(
     Repository& repo, const TransportOptions& options = TransportOptions::from_env());

@@ -55,13 +55,15 @@ struct RefChange {
 };
 
 struct CloneOptions {
-  std::string url;                    // http://HOST:PORT or a repository path
+  std::string url;                    // http[s]://HOST:PORT, s3://BUCKET/PREFIX or a path
   std::filesystem::path dir;          // empty: the remote's folder name in the cwd
   std::optional<std::string> branch;  // default: the remote's HEAD branch
   DataSelection data;                 // default: all data at the branch tip
   // Sets fetch.lazy in the clone: reads bring what is not local (lazy_fetch.h). Then a `data`
   // without any filter (no columns, keys, fraction, budget or history) fetches nothing up front.
   bool lazy = false;
+  // transport.insecure with an https:// URL is recorded for origin (remote.origin.insecure):
+  // the clone's later fetches, pushes and lazy reads skip the certificate checks too.
   TransportOptions transport;
   RemoteProgress progress;
 };

@@ -115,6 +115,10 @@ struct TransportOptions {
   std::string token;  // sent as a bearer token when not empty (HANGAR_TOKEN)
   int connect_timeout_s = 10;
   int io_timeout_s = 120;
+  // https:// only: do not verify the server's certificate or its names (--insecure, or the
+  // remote's remote.NAME.insecure). Otherwise the chain is checked against SSL_CERT_FILE /
+  // SSL_CERT_DIR when set, else the system's CA certificates (docs/decisions/0017-tls.md).
+  bool insecure = false;
   // The options a command line gets: token from the HANGAR_TOKEN environment variable.
   static TransportOptions from_env();
 };
@@ -166,12 +170,13 @@ class Transport {
 
 inline constexpr std::size_t kMaxDigestsPerRequest = 16384;
 
-// The one transport switch: "http://HOST:PORT[/]" gives an HttpTransport; anything else is a
-// path to a repository (LocalTransport). Does not connect yet.
-// Throws: InvalidArgument ("https" and other schemes, a malformed URL).
+// The one transport switch: "http://HOST:PORT[/]" and "https://HOST:PORT[/]" give an
+// HttpTransport, "s3://BUCKET/PREFIX" a read-only StoreTransport; anything else is a path to a
+// repository (LocalTransport). Does not connect yet.
+// Throws: InvalidArgument (other schemes, a malformed URL).
 std::unique_ptr<Transport> open_transport(const std::string& url, const TransportOptions& options);
 
-// True when `url` names an HTTP remote rather than a path.
+// True when `url` names an HTTP or HTTPS remote rather than a path.
 bool is_http_url(const std::string& url);
 
 // Tests only (a FailingTransport, STYLE 8.10): when set, open_transport() hands every transport

@@ -1,0 +1,19 @@
+// The options of commands that talk to a remote (remote_flags.h).
+#include "remote_flags.h"
+
+namespace hangar::cli {
+
+remote::TransportOptions RemoteFlags::transport() const {
+  remote::TransportOptions o = remote::TransportOptions::from_env();
+  o.insecure = insecure;
+  return o;
+}
+
+void add_remote_flags(CLI::App& cmd, RemoteFlags& flags) {
+  cmd.add_flag("--insecure", flags.insecure,
+               "https:// remotes: do not verify the server's TLS certificate (anyone on the "
+               "network path could pose as the server); rather trust its CA with "
+               "SSL_CERT_FILE=CA.pem");
+}
+
+}  // namespace hangar::cli
