@@ -32,6 +32,7 @@ class RawSocket {
   ~RawSocket() {
     if (fd_ >= 0) ::close(fd_);
   }
+  int fd() const noexcept { return fd_; }
 
   void send_all(const std::string& bytes) {
     std::size_t at = 0;

@@ -1,0 +1,77 @@
+// A server's certificate and key (tls_server_context.h): a good pair loads, with or without an
+// intermediate CA; every way the files can be wrong is refused before anything starts, with a
+// message that names the file and what to do.
+#include <hangar/error.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "remote_test_util.h"
+#include "test_pki.h"
+#include "tls_server_context.h"
+
+namespace hangar::remote::test {
+namespace {
+
+void refused(const CertFiles& f, ErrorCode code, const std::string& fragment) {
+  INFO(f.cert.string() << " + " << f.key.string());
+  try {
+    TlsServerContext::load(f.cert, f.key);
+    FAIL("loaded");
+  } catch (const Error& e) {
+    CHECK(e.code() == code);
+    CHECK_THAT(e.what(), Catch::Contains(fragment));
+  }
+}
+
+TEST_CASE("TLS context: a certificate and its key load, also with an intermediate CA",
+          "[remote][tls]") {
+  StorageTempDir dir{"tls-context"};
+  TestPki pki(dir.path());
+  const CertFiles server = pki.issue("server", "DNS:localhost,IP:127.0.0.1");
+  auto ctx = TlsServerContext::load(server.cert, server.key);
+  REQUIRE(ctx);
+  CHECK(SSL_CTX_get0_certificate(ctx->native()) != nullptr);
+  const CertFiles chained = pki.issue_via_intermediate("chained", "IP:127.0.0.1");
+  ctx = TlsServerContext::load(chained.cert, chained.key);
+  STACK_OF(X509)* chain = nullptr;
+  REQUIRE(SSL_CTX_get0_chain_certs(ctx->native(), &chain) == 1);
+  CHECK(sk_X509_num(chain) == 1);  // the intermediate is sent to clients
+  // One PEM file holding both key and certificate serves as either.
+  const fs::path both = dir / "both.pem";
+  {
+    std::ofstream out(both);
+    out << std::ifstream(server.key).rdbuf() << std::ifstream(server.cert).rdbuf();
+  }
+  CHECK(TlsServerContext::load(both, both));
+}
+
+TEST_CASE("TLS context: missing, swapped, encrypted, mismatched or expired files are refused",
+          "[remote][tls]") {
+  StorageTempDir dir{"tls-context-bad"};
+  TestPki pki(dir.path());
+  const CertFiles server = pki.issue("server", "IP:127.0.0.1");
+  const CertFiles other = pki.issue("other", "IP:127.0.0.1");
+  const fs::path nope = dir / "nope.pem";
+  refused({nope, server.key}, ErrorCode::NotFound, nope.string() + "' does not exist");
+  refused({server.cert, dir / "nope.key"}, ErrorCode::NotFound, "--tls-key");
+  refused({dir.path(), server.key}, ErrorCode::InvalidArgument, "is a folder");
+  refused({server.key, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate");
+  refused({server.cert, server.cert}, ErrorCode::InvalidArgument, "holds no PEM private key");
+  refused({server.cert, other.key}, ErrorCode::InvalidArgument,
+          "is not the private key of TLS certificate '" + server.cert.string() + "'");
+  const fs::path encrypted = dir / "encrypted.key";
+  TestPki::write_encrypted_key(server.key, encrypted);
+  refused({server.cert, encrypted}, ErrorCode::InvalidArgument, "encrypted with a passphrase");
+  const CertFiles expired = pki.issue("expired", "IP:127.0.0.1", -10, -1);
+  refused(expired, ErrorCode::InvalidArgument, "expired at ");
+  const CertFiles future = pki.issue("future", "IP:127.0.0.1", 2, 10);
+  refused(future, ErrorCode::InvalidArgument, "is not valid before ");
+  const fs::path garbage = dir / "garbage.pem";
+  std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
+                            "-----END CERTIFICATE-----\n";
+  refused({garbage, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate");
+}
+
+}  // namespace
+}  // namespace hangar::remote::test
