@@ -13,6 +13,8 @@ HANGAR_PACKAGES=(
   liblmdb-dev libxxhash-dev xxhash libssl-dev libzstd-dev libhdf5-dev
   libcli11-dev nlohmann-json3-dev catch2 libcpp-httplib-dev
   libspng-dev libjpeg-dev jq
+  # the TLS tests make their CA and certificates with openssl(1) (tests/cli/remote_tls.sh)
+  openssl
   # the S3 client (s3/) and its tests against a real Ceph RGW (tests/s3/rgw-up.sh)
   libcurl4-openssl-dev curl ceph-mon ceph-osd radosgw ceph-common
   # the Python package (python/) and its tests; h5py for the hdf5 interop test
