@@ -1,4 +1,4 @@
-// How the client speaks TLS to an https:// remote (docs/decisions/0017-tls.md): cpp-httplib's
+// How the client speaks TLS to an https:// remote (docs/decisions/0018-tls.md): cpp-httplib's
 // SSLClient set to verify the server's certificate chain and names, and TLS failures turned
 // into one line that says what to do. Private to the remote module.
 #pragma once

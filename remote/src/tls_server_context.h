@@ -1,4 +1,4 @@
-// A server's TLS identity (hangar server --tls-cert --tls-key, docs/decisions/0017-tls.md): its
+// A server's TLS identity (hangar server --tls-cert --tls-key, docs/decisions/0018-tls.md): its
 // certificate chain and private key read from PEM files and checked before anything starts, in
 // the OpenSSL SSL_CTX from which every connection's TlsChannel is made. Private to the remote
 // module.

@@ -1,4 +1,4 @@
-# TLS (issue 15, item 8; docs/decisions/0017-tls.md): 'hangar server --tls-cert --tls-key' with a
+# TLS (issue 15, item 8; docs/decisions/0018-tls.md): 'hangar server --tls-cert --tls-key' with a
 # private CA and certificates made here with openssl(1). Over https:// with the CA in
 # SSL_CERT_FILE, clone, fetch, fetch-data, lazy reads and push work and the data is identical;
 # without the CA, or with a certificate made out to another host, the client refuses with one

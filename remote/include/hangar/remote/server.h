@@ -25,7 +25,7 @@ struct ServerOptions {
   // connection's first byte within head_timeout, each later one within idle_timeout.
   std::chrono::milliseconds head_timeout{10000};
   std::chrono::milliseconds idle_timeout{5000};
-  // TLS (docs/decisions/0017-tls.md): with both set the server speaks HTTPS only. PEM files:
+  // TLS (docs/decisions/0018-tls.md): with both set the server speaks HTTPS only. PEM files:
   // the certificate (then any intermediate CA certificates) and its private key, unencrypted.
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;

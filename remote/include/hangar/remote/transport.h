@@ -117,7 +117,7 @@ struct TransportOptions {
   int io_timeout_s = 120;
   // https:// only: do not verify the server's certificate or its names (--insecure, or the
   // remote's remote.NAME.insecure). Otherwise the chain is checked against SSL_CERT_FILE /
-  // SSL_CERT_DIR when set, else the system's CA certificates (docs/decisions/0017-tls.md).
+  // SSL_CERT_DIR when set, else the system's CA certificates (docs/decisions/0018-tls.md).
   bool insecure = false;
   // The options a command line gets: token from the HANGAR_TOKEN environment variable.
   static TransportOptions from_env();
