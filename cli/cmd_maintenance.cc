@@ -135,9 +135,8 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
                      "instead: ask the server of remote NAME to delete what nothing reachable "
                      "names from the object store that holds its data (needs a write token)");
   add_remote_flags(*gc_cmd, *gc_flags);
-  on_run_interruptible(*gc_cmd, ctx, [&ctx, go, gc_remote, gc_flags] {
-    run_gc(ctx, *go, *gc_remote, *gc_flags);
-  });
+  on_run_interruptible(
+      *gc_cmd, ctx, [&ctx, go, gc_remote, gc_flags] { run_gc(ctx, *go, *gc_remote, *gc_flags); });
 }
 
 }  // namespace hangar::cli

@@ -187,10 +187,9 @@ void run_remote_set_url(Context& ctx, const RemoteUrlArgs& a) {
   transfer::set_remote_url(repo, a.name, a.url);
   transfer::set_remote_insecure(repo, a.name, a.insecure);
   if (ctx.json) {
-    print_json(ctx.out, Json{{"name", a.name},
-                             {"url", a.url},
-                             {"old_url", old_url},
-                             {"insecure", a.insecure}});
+    print_json(
+        ctx.out,
+        Json{{"name", a.name}, {"url", a.url}, {"old_url", old_url}, {"insecure", a.insecure}});
   } else {
     ctx.out << "remote " << a.name << " -> " << a.url << " (was " << old_url << ")"
             << insecure_note(a.insecure) << '\n';

@@ -109,9 +109,9 @@ void register_server_commands(CLI::App& app, Context& ctx) {
                                "serve HTTPS only, with this certificate (PEM; intermediate CA "
                                "certificates after it); needs --tls-key")
                    ->type_name("PEM");
-  auto* key = cmd->add_option("--tls-key", a->tls_key,
-                              "the certificate's private key (PEM, not encrypted)")
-                  ->type_name("PEM");
+  auto* key =
+      cmd->add_option("--tls-key", a->tls_key, "the certificate's private key (PEM, not encrypted)")
+          ->type_name("PEM");
   cert->needs(key);
   key->needs(cert);
   cmd->add_option("--max-connections", a->max_connections,

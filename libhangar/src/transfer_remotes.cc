@@ -31,7 +31,8 @@ std::vector<transfer::RemoteInfo> remotes_of(const detail::RepoState& s) {
     if (k.size() <= kUrlPrefix.size() + kUrlSuffix.size() || k.rfind(kUrlPrefix, 0) != 0 ||
         k.compare(k.size() - kUrlSuffix.size(), kUrlSuffix.size(), kUrlSuffix) != 0)
       continue;
-    std::string name = k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size());
+    std::string name =
+        k.substr(kUrlPrefix.size(), k.size() - kUrlPrefix.size() - kUrlSuffix.size());
     const bool insecure = s.config.get(insecure_key(name)) == "true";
     out.push_back({std::move(name), v, insecure});
   }

@@ -206,8 +206,7 @@ void ConnectionStream::reply_and_close(int status, const std::string& message) {
 
 bool ConnectionStream::is_readable() const {
   return buffered() > 0 || channel_->has_buffered() ||
-         wait_for(channel_->socket(), POLLIN, stop_fd_, Clock::now() + io_timeout_) ==
-             Wait::Ready;
+         wait_for(channel_->socket(), POLLIN, stop_fd_, Clock::now() + io_timeout_) == Wait::Ready;
 }
 
 bool ConnectionStream::is_writable() const {
@@ -257,11 +256,8 @@ void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
 
 // ---- ConnectionGate ----
 
-ConnectionGate::ConnectionGate(ConnectionLimits limits,
-                               std::shared_ptr<const TlsServerContext> tls)
-    : limits_(limits),
-      tls_(std::move(tls)),
-      stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+ConnectionGate::ConnectionGate(ConnectionLimits limits, std::shared_ptr<const TlsServerContext> tls)
+    : limits_(limits), tls_(std::move(tls)), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (stop_fd_ < 0) fail_errno(errno, "cannot create an eventfd for", "the HTTP server");
 }
 
@@ -311,8 +307,8 @@ std::unique_ptr<ConnectionStream> ConnectionGate::open_stream(int sock, Clock::t
 void ConnectionGate::serve_requests(ConnectionStream& stream, const ProcessRequest& process) {
   auto first_byte_by = Clock::now() + limits_.head_timeout;
   for (std::size_t n = 0; n < limits_.max_requests && !stopped_.load(); ++n) {
-    const auto head = stream.read_head(first_byte_by, limits_.head_timeout,
-                                       limits_.max_head_bytes, limits_.max_header_line);
+    const auto head = stream.read_head(first_byte_by, limits_.head_timeout, limits_.max_head_bytes,
+                                       limits_.max_header_line);
     if (head == ConnectionStream::Head::Ready) {
       bool closed = false;
       if (!process(stream, n + 1 == limits_.max_requests, closed) || closed) return;
@@ -324,8 +320,8 @@ void ConnectionGate::serve_requests(ConnectionStream& stream, const ProcessReque
                                       std::to_string(limits_.head_timeout.count()) +
                                       " ms; the connection is closed");
     if (head == ConnectionStream::Head::TooLarge)
-      stream.reply_and_close(431, "request head too large: over " +
-                                      std::to_string(limits_.max_head_bytes) + " bytes");
+      stream.reply_and_close(
+          431, "request head too large: over " + std::to_string(limits_.max_head_bytes) + " bytes");
     if (head == ConnectionStream::Head::LineTooLong)
       stream.reply_and_close(431, "request header too large: a line of over " +
                                       std::to_string(limits_.max_header_line + 2) +

@@ -172,8 +172,7 @@ ConnectionLimits limits_of(const ServerOptions& o) {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(const ServerOptions& o)
-      : options(o), gate(limits_of(o), tls_of(o)), http(gate) {}
+  explicit Impl(const ServerOptions& o) : options(o), gate(limits_of(o), tls_of(o)), http(gate) {}
   ServerOptions options;
   ConnectionGate gate;  // before http, which serves through it
   Auth auth;

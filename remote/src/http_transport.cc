@@ -129,8 +129,9 @@ class HttpTransport final : public Transport {
   std::vector<Digest> missing_chunks(std::span<const Digest> ids) override {
     const std::string route = protocol::kMissingRoute;
     const std::string body = protocol::encode_digests(ids);
-    auto res = interruptible(
-        [&] { return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
+    auto res = interruptible([&] {
+      return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType);
+    });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -141,8 +142,9 @@ class HttpTransport final : public Transport {
     if (!store_data_) return std::nullopt;
     const std::string route = protocol::kLocateRoute;
     const std::string body = protocol::encode_digests(ids);
-    auto res = interruptible(
-        [&] { return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType); });
+    auto res = interruptible([&] {
+      return cli_->Post(parsed_.prefix + route, headers(), body, protocol::kDigestsType);
+    });
     sent_ += body.size();
     check(res, route);
     received_ += res->body.size();
@@ -315,8 +317,8 @@ class HttpTransport final : public Transport {
       case httplib::Error::SSLConnection:
       case httplib::Error::SSLLoadingCerts:
       case httplib::Error::SSLServerVerification:
-        why = describe_tls_failure(err, tls_ ? tls_->get_openssl_verify_result() : 0,
-                                   parsed_.host, take_openssl_errors());
+        why = describe_tls_failure(err, tls_ ? tls_->get_openssl_verify_result() : 0, parsed_.host,
+                                   take_openssl_errors());
         break;
       default:
         why = httplib::to_string(err);

@@ -108,9 +108,8 @@ std::shared_ptr<RemoteChunkFetcher> enable_lazy_fetch(Repository& repo,
   TransportOptions o = options;
   o.insecure = o.insecure || transfer::is_remote_insecure(repo, name);
   auto fetcher = std::make_shared<RemoteChunkFetcher>(
-      name, *url, std::move(o), [root = repo.root(), name] {
-        return transfer::current_remote_url(root, name);
-      });
+      name, *url, std::move(o),
+      [root = repo.root(), name] { return transfer::current_remote_url(root, name); });
   repo.set_chunk_fetcher(fetcher);
   return fetcher;
 }

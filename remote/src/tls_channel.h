@@ -43,8 +43,8 @@ class TlsChannel final : public Channel {
 
   int sock_;
   SSL* ssl_;
-  bool broken_ = false;    // a fatal error: no close_notify may be sent
-  bool shut_ = false;      // close_notify sent
+  bool broken_ = false;  // a fatal error: no close_notify may be sent
+  bool shut_ = false;    // close_notify sent
 };
 
 }  // namespace hangar::remote

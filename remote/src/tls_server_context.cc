@@ -106,13 +106,13 @@ void use_certificates(SSL_CTX* ctx, const fs::path& path) {
              "server's certificate with --tls-cert and its private key with --tls-key");
   }
   if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) < 0)
-    fail(ErrorCode::InvalidArgument,
-         named("certificate", path) + " expired at " + iso_time(X509_get0_notAfter(leaf.get())) +
-             "; renew it (clients refuse an expired certificate)");
+    fail(ErrorCode::InvalidArgument, named("certificate", path) + " expired at " +
+                                         iso_time(X509_get0_notAfter(leaf.get())) +
+                                         "; renew it (clients refuse an expired certificate)");
   if (X509_cmp_current_time(X509_get0_notBefore(leaf.get())) > 0)
-    fail(ErrorCode::InvalidArgument,
-         named("certificate", path) + " is not valid before " +
-             iso_time(X509_get0_notBefore(leaf.get())) + "; check the clock or the certificate");
+    fail(ErrorCode::InvalidArgument, named("certificate", path) + " is not valid before " +
+                                         iso_time(X509_get0_notBefore(leaf.get())) +
+                                         "; check the clock or the certificate");
   if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1)
     fail(ErrorCode::InvalidArgument,
          named("certificate", path) + " cannot be used: " + take_openssl_errors());
@@ -120,17 +120,17 @@ void use_certificates(SSL_CTX* ctx, const fs::path& path) {
     X509Ptr next(PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, &asked));
     if (!next) break;
     if (SSL_CTX_add1_chain_cert(ctx, next.get()) != 1)
-      fail(ErrorCode::InvalidArgument, named("certificate", path) +
-                                           ": a CA certificate after the first cannot be used: " +
-                                           take_openssl_errors());
+      fail(ErrorCode::InvalidArgument,
+           named("certificate", path) +
+               ": a CA certificate after the first cannot be used: " + take_openssl_errors());
   }
   // The loop ends at the end of the file (no more PEM blocks) or at a block that is not a
   // certificate; anything else is a broken certificate.
   const unsigned long last = ERR_peek_last_error();
   if (last != 0 && ERR_GET_REASON(last) != PEM_R_NO_START_LINE)
-    fail(ErrorCode::InvalidArgument, named("certificate", path) +
-                                         ": a certificate after the first cannot be read: " +
-                                         take_openssl_errors());
+    fail(ErrorCode::InvalidArgument,
+         named("certificate", path) +
+             ": a certificate after the first cannot be read: " + take_openssl_errors());
   ERR_clear_error();
 }
 
@@ -154,9 +154,9 @@ void use_private_key(SSL_CTX* ctx, const fs::path& path, const fs::path& cert_pa
   X509* cert = SSL_CTX_get0_certificate(ctx);
   if (cert == nullptr || X509_check_private_key(cert, key.get()) != 1) {
     ERR_clear_error();
-    fail(ErrorCode::InvalidArgument,
-         named("key", path) + " is not the private key of " + named("certificate", cert_path) +
-             "; give the key the certificate was made for");
+    fail(ErrorCode::InvalidArgument, named("key", path) + " is not the private key of " +
+                                         named("certificate", cert_path) +
+                                         "; give the key the certificate was made for");
   }
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1)
     fail(ErrorCode::InvalidArgument,

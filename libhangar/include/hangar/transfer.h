@@ -228,7 +228,7 @@ class ObjectWriter {
 
 struct RemoteInfo {
   std::string name;
-  std::string url;  // http[s]://host:port[/path], s3://bucket/prefix, or an absolute path
+  std::string url;        // http[s]://host:port[/path], s3://bucket/prefix, or an absolute path
   bool insecure = false;  // https:// without verifying the server's certificate
 };
 

@@ -1,11 +1,11 @@
 // Remote URLs over HTTP and HTTPS (http_url.h): schemes, default ports, IPv6 literals, paths,
 // and malformed URLs refused with the part that is wrong.
+#include "http_url.h"
+
 #include <hangar/error.h>
 #include <hangar/remote/transport.h>
 
 #include <catch2/catch.hpp>
-
-#include "http_url.h"
 
 namespace hangar::remote::test {
 namespace {

@@ -85,9 +85,8 @@ class TestPki {
   }
 
  private:
-  static Cert make(const std::string& cn, const std::string& names, EVP_PKEY* key,
-                   X509* issuer, EVP_PKEY* issuer_key, bool is_ca, long from_days,
-                   long to_days) {
+  static Cert make(const std::string& cn, const std::string& names, EVP_PKEY* key, X509* issuer,
+                   EVP_PKEY* issuer_key, bool is_ca, long from_days, long to_days) {
     Cert x(X509_new());
     REQUIRE(x);
     static long serial = 1;

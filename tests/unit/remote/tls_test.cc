@@ -49,8 +49,7 @@ struct TlsServed {
   ~TlsServed() { stop(); }
 
   // Serves with `files` (default: the certificate for localhost and 127.0.0.1); null: no TLS.
-  void start(ServerOptions o = {}, std::optional<CertFiles> files = std::nullopt,
-             bool tls = true) {
+  void start(ServerOptions o = {}, std::optional<CertFiles> files = std::nullopt, bool tls = true) {
     o.root = src;
     o.port = 0;
     if (tls) {
@@ -203,9 +202,9 @@ TEST_CASE("TLS: plain HTTP to an HTTPS server, and HTTPS to a plain one, fail at
     s.start();
     std::string url = s.url();
     url.replace(0, 5, "http");
-    CHECK_THAT(clone_refused(url, s.dir / "dst"),
-               Catch::Contains("answered HTTP 400") && Catch::Contains("speaks HTTPS only") &&
-                   Catch::Contains("use https://"));
+    CHECK_THAT(clone_refused(url, s.dir / "dst"), Catch::Contains("answered HTTP 400") &&
+                                                      Catch::Contains("speaks HTTPS only") &&
+                                                      Catch::Contains("use https://"));
   }
   SECTION("https:// to a plain HTTP server: the handshake fails, saying to use http://") {
     s.start({}, std::nullopt, /*tls=*/false);
@@ -287,12 +286,11 @@ TEST_CASE("TLS: a client that goes away mid-download does not take the server do
   const std::vector<Digest> ids = select_chunks(repo, s.base, DataSelection{}).chunks;
   REQUIRE(ids.size() == 160);
   const std::string body = protocol::encode_digests(ids);
-  const std::string request = std::string("POST ") + protocol::kChunksRoute +
-                              " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + protocol::kVersionHeader +
-                              ": " + std::to_string(protocol::kVersion) +
-                              "\r\nContent-Type: " + protocol::kDigestsType +
-                              "\r\nContent-Length: " + std::to_string(body.size()) +
-                              "\r\n\r\n" + body;
+  const std::string request =
+      std::string("POST ") + protocol::kChunksRoute + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      protocol::kVersionHeader + ": " + std::to_string(protocol::kVersion) +
+      "\r\nContent-Type: " + protocol::kDigestsType +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   for (int i = 0; i < 3; ++i) send_and_vanish(s.server->port(), request);
   // The same through the hangar client: a pack sink that gives up after its first piece.
   struct GoAway final : PackSink {
@@ -307,8 +305,7 @@ TEST_CASE("TLS: a client that goes away mid-download does not take the server do
   CHECK(clone_from(s.url(), s.dir / "dst").stats.chunks == 160);
 }
 
-TEST_CASE("TLS: SigpipeGuard turns a write to a closed connection into EPIPE",
-          "[remote][tls]") {
+TEST_CASE("TLS: SigpipeGuard turns a write to a closed connection into EPIPE", "[remote][tls]") {
   int fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
   ::close(fds[1]);
