@@ -322,7 +322,7 @@ TEST_CASE("TLS: SigpipeGuard turns a write to a closed connection into EPIPE", "
   ::close(fds[0]);
 }
 
-TEST_CASE("TLS: with TLS, tokens no longer warn beyond loopback; no tokens still does",
+TEST_CASE("TLS: with TLS, tokens no longer warn beyond loopback, and no tokens still does",
           "[remote][tls][exposure]") {
   ServerOptions o;
   o.bind = "0.0.0.0";
