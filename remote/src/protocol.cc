@@ -4,6 +4,9 @@
 #include <hangar/error.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
+
+#include "json_integer.h"
 
 namespace hangar::remote::protocol {
 namespace {
@@ -23,10 +26,14 @@ template <typename T>
 T field(const Json& j, const char* name, const std::string& what) {
   auto it = j.find(name);
   if (it == j.end()) fail(ErrorCode::Corrupt, what + ": field '" + name + "' is missing");
-  try {
-    return it->get<T>();
-  } catch (const Json::exception&) {
-    fail(ErrorCode::Corrupt, what + ": field '" + name + "' has the wrong type");
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return json_integer<T>(*it, name, what);
+  } else {
+    try {
+      return it->get<T>();
+    } catch (const Json::exception&) {
+      fail(ErrorCode::Corrupt, what + ": field '" + name + "' has the wrong type");
+    }
   }
 }
 
