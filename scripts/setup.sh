@@ -1,10 +1,13 @@
-# Shared set-up for scripts/test.sh and scripts/demo.sh (sourced, not run): installs the Debian
-# packages that are missing, builds hangar into build/ (Release, Ninja, warnings as errors) and
-# installs the Python package `hangar` for Debian's /usr/bin/python3.
-# Environment: HANGAR_BUILD (default <repo>/build), HANGAR_JOBS (parallel jobs, default 2).
+# Shared set-up for scripts/test.sh, scripts/demo.sh and scripts/fuzz.sh (sourced, not run):
+# installs the Debian packages that are missing, builds hangar into build/ (Release, Ninja,
+# warnings as errors), installs the Python package `hangar` for Debian's /usr/bin/python3, and
+# builds the fuzz targets into build-fuzz/ (clang, ASan + UBSan).
+# Environment: HANGAR_BUILD (default <repo>/build), HANGAR_FUZZ_BUILD (default
+# <repo>/build-fuzz), HANGAR_JOBS (parallel jobs, default 2).
 
 HANGAR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HANGAR_BUILD=${HANGAR_BUILD:-$HANGAR_ROOT/build}
+HANGAR_FUZZ_BUILD=${HANGAR_FUZZ_BUILD:-$HANGAR_ROOT/build-fuzz}
 HANGAR_JOBS=${HANGAR_JOBS:-2}
 
 # Everything the build, the tests and the demo need (Debian 12 names).
@@ -20,6 +23,10 @@ HANGAR_PACKAGES=(
   # the Python package (python/) and its tests; h5py for the hdf5 interop test
   pybind11-dev python3-dev python3-numpy python3-torch python3-pytest python3-h5py
   python3-venv python3-pip python3-setuptools python3-wheel
+  # the fuzz targets (fuzz/): clang with its libFuzzer, ASan and UBSan runtimes
+  # (libclang_rt.fuzzer/asan/ubsan_standalone-x86_64.a are in libclang-rt-14-dev), and
+  # llvm-symbolizer (llvm-14) for file:line frames in sanitizer reports
+  clang libclang-rt-14-dev llvm-14
 )
 # Debian's interpreter: numpy and torch above are installed for it (a pyenv or conda python3
 # first on PATH has neither).
@@ -69,4 +76,21 @@ hangar_install_python() {
   "${sudo[@]}" cmake --install "$HANGAR_BUILD" --component python >/dev/null
   (cd / && "$HANGAR_PYTHON" -c "import hangar") ||
     { echo "hangar: error: the installed Python package does not import" >&2; return 1; }
+}
+
+# Builds the fuzz targets and the corpus generator (fuzz/, HANGAR_FUZZ=ON) into
+# $HANGAR_FUZZ_BUILD: clang, ASan + UBSan, and only the libraries the targets link (no CLI,
+# tests, Python module, examples or benchmarks).
+hangar_build_fuzz() {
+  echo "==> configuring $HANGAR_FUZZ_BUILD (clang, ASan + UBSan, libFuzzer)"
+  cmake -S "$HANGAR_ROOT" -B "$HANGAR_FUZZ_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DHANGAR_FUZZ=ON \
+    -DHANGAR_BUILD_TESTS=OFF -DHANGAR_BUILD_PYTHON=OFF -DHANGAR_BUILD_EXAMPLES=OFF \
+    -DHANGAR_BUILD_BENCH=OFF
+  echo "==> building the fuzz targets with -j$HANGAR_JOBS"
+  cmake --build "$HANGAR_FUZZ_BUILD" -j "$HANGAR_JOBS" --target hangar_fuzzers
+  # Sanitizer reports name file:line when the symbolizer is found.
+  if [[ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]]; then
+    export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+  fi
 }

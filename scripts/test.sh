@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs missing Debian packages, builds build/ (Release, -Werror) and runs every test:
 # unit tests per module and the end-to-end CLI tests (tests/cli/*.sh) with ctest, then the
-# Python package's pytest suite (python/tests) against the build. Exits non-zero on failure.
+# Python package's pytest suite (python/tests) against the build, then replays the fuzz corpora
+# (fuzz/corpus) under ASan and UBSan in build-fuzz/. Exits non-zero on failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -14,3 +15,10 @@ cd "$HANGAR_ROOT"
 PYTHONPATH="$HANGAR_BUILD/python" HANGAR_CLI="$HANGAR_BUILD/cli/hangar" \
   HANGAR_CMAKE_BUILD_DIR="$HANGAR_BUILD" \
   "$HANGAR_PYTHON" -m pytest -q -p no:cacheprovider python/tests
+# The fuzz targets run once over every checked-in input (seeds and the reproducers of fixed
+# findings), without fuzzing: a ctest entry per target in the fuzz tree (fuzz/CMakeLists.txt).
+# Their own build tree, because every library is compiled again with clang and the sanitizers;
+# scripts/fuzz.sh fuzzes for longer.
+echo "==> replaying the fuzz corpora under ASan and UBSan"
+hangar_build_fuzz
+ctest --test-dir "$HANGAR_FUZZ_BUILD" --output-on-failure -j "$HANGAR_JOBS"

@@ -15,8 +15,11 @@ std::string trim(std::string_view s) {
 }  // namespace
 
 RepoConfig RepoConfig::load(const std::filesystem::path& file) {
-  Bytes raw = storage::read_file(file, 1 << 20);
-  std::string_view text = as_string_view(raw);
+  const Bytes raw = storage::read_file(file, 1 << 20);
+  return parse(as_string_view(raw), file);
+}
+
+RepoConfig RepoConfig::parse(std::string_view text, const std::filesystem::path& file) {
   RepoConfig c;
   std::size_t line_no = 0;
   while (!text.empty()) {

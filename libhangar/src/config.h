@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace hangar {
 
@@ -18,6 +19,8 @@ struct RepoConfig {
   // Throws: NotFound, Corrupt (malformed line), Unsupported (format 1, a newer format or an
   // extension).
   static RepoConfig load(const std::filesystem::path& file);
+  // The checks of load() on a config file's text; `file` names it in messages.
+  static RepoConfig parse(std::string_view text, const std::filesystem::path& file);
   // Atomic replace. Throws: Io, NoSpace.
   void save(const std::filesystem::path& file) const;
   std::string get(const std::string& key, const std::string& fallback = "") const;

@@ -32,9 +32,14 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
   Auth auth;
   auth.anonymous_read_ = anonymous_read;
   if (!tokens_file) return auth;
-  auth.has_tokens_ = true;
   const Bytes raw = storage::read_file(*tokens_file, kMaxTokensFile);
-  std::string_view text = as_string_view(raw);
+  return parse(as_string_view(raw), tokens_file->string(), anonymous_read);
+}
+
+Auth Auth::parse(std::string_view text, const std::string& file, bool anonymous_read) {
+  Auth auth;
+  auth.anonymous_read_ = anonymous_read;
+  auth.has_tokens_ = true;
   std::size_t line_no = 0;
   while (!text.empty()) {
     ++line_no;
@@ -46,7 +51,7 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty() || line.front() == '#') continue;
     auto bad = [&](const std::string& why) {
-      fail(ErrorCode::InvalidArgument, "tokens file '" + tokens_file->string() + "' line " +
+      fail(ErrorCode::InvalidArgument, "tokens file '" + file + "' line " +
                                            std::to_string(line_no) + ": " + why +
                                            "; expected 'read TOKEN' or 'write TOKEN'");
     };
@@ -74,8 +79,7 @@ Auth Auth::load(const std::optional<std::filesystem::path>& tokens_file, bool an
   }
   if (auth.tokens_.empty())
     fail(ErrorCode::InvalidArgument,
-         "tokens file '" + tokens_file->string() +
-             "' holds no token; add 'read TOKEN' or 'write TOKEN' lines");
+         "tokens file '" + file + "' holds no token; add 'read TOKEN' or 'write TOKEN' lines");
   return auth;
 }
 

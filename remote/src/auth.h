@@ -36,6 +36,8 @@ class Auth {
   // "write TOKEN" (write implies read); blank lines and '#' comments are skipped.
   // Throws: NotFound, Io, InvalidArgument naming the file and line.
   static Auth load(const std::optional<std::filesystem::path>& tokens_file, bool anonymous_read);
+  // The checks of load() on a tokens file's text; `file` names it in messages.
+  static Auth parse(std::string_view text, const std::string& file, bool anonymous_read);
 
   bool has_tokens() const noexcept { return has_tokens_; }
   bool has_write_tokens() const noexcept {

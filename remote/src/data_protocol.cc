@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "json_integer.h"
+
 namespace hangar::remote::protocol {
 namespace {
 
@@ -68,12 +70,12 @@ ChunkLocations decode_locations(std::string_view text, std::size_t max_items,
       ChunkLocations::Item it;
       if (!a.is_array() || a.size() != 7) fail(ErrorCode::Corrupt, what + ": bad chunk location");
       it.id = digest_field(a[0], what);
-      it.pack = a[1].get<std::uint32_t>();
-      it.offset = a[2].get<std::uint64_t>();
-      it.stored_size = a[3].get<std::uint32_t>();
-      it.raw_size = a[4].get<std::uint32_t>();
-      const int codec = a[5].get<int>();
-      it.checksum = a[6].get<std::uint64_t>();
+      it.pack = json_integer<std::uint32_t>(a[1], "pack", what);
+      it.offset = json_integer<std::uint64_t>(a[2], "offset", what);
+      it.stored_size = json_integer<std::uint32_t>(a[3], "stored size", what);
+      it.raw_size = json_integer<std::uint32_t>(a[4], "raw size", what);
+      const int codec = json_integer<int>(a[5], "codec", what);
+      it.checksum = json_integer<std::uint64_t>(a[6], "checksum", what);
       if (it.pack >= l.pack_urls.size() || codec < 0 || codec > storage::kMaxChunkCodec ||
           it.stored_size > storage::kMaxChunkBytes || it.raw_size > storage::kMaxChunkBytes)
         fail(ErrorCode::Corrupt,
@@ -107,8 +109,9 @@ UploadRequest decode_upload_request(std::string_view text, const std::string& wh
       fail(ErrorCode::InvalidArgument, what + ": more than " + std::to_string(kMaxUploadPacks) +
                                            " packs in one upload request");
     for (const auto& p : packs)
-      r.packs.push_back({digest_field(p.at("name"), what), p.at("size").get<std::uint64_t>(),
-                         p.at("index_size").get<std::uint64_t>()});
+      r.packs.push_back({digest_field(p.at("name"), what),
+                         json_integer<std::uint64_t>(p.at("size"), "size", what),
+                         json_integer<std::uint64_t>(p.at("index_size"), "index_size", what)});
     return r;
   });
 }
@@ -152,12 +155,15 @@ StoreGcReport decode_gc_report(std::string_view text, const std::string& what) {
   const json j = parse(text, what);
   return guarded(what, [&] {
     StoreGcReport r;
-    r.packs_deleted = j.at("packs_deleted").get<std::uint64_t>();
-    r.bytes_deleted = j.at("bytes_deleted").get<std::uint64_t>();
-    r.packs_live = j.at("packs_live").get<std::uint64_t>();
-    r.packs_kept_young = j.at("packs_kept_young").get<std::uint64_t>();
-    r.packs_kept_session = j.at("packs_kept_session").get<std::uint64_t>();
-    r.uploads_deleted = j.at("uploads_deleted").get<std::uint64_t>();
+    const auto count = [&](const char* name) {
+      return json_integer<std::uint64_t>(j.at(name), name, what);
+    };
+    r.packs_deleted = count("packs_deleted");
+    r.bytes_deleted = count("bytes_deleted");
+    r.packs_live = count("packs_live");
+    r.packs_kept_young = count("packs_kept_young");
+    r.packs_kept_session = count("packs_kept_session");
+    r.uploads_deleted = count("uploads_deleted");
     return r;
   });
 }

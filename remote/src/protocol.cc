@@ -4,6 +4,9 @@
 #include <hangar/error.h>
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
+
+#include "json_integer.h"
 
 namespace hangar::remote::protocol {
 namespace {
@@ -23,10 +26,14 @@ template <typename T>
 T field(const Json& j, const char* name, const std::string& what) {
   auto it = j.find(name);
   if (it == j.end()) fail(ErrorCode::Corrupt, what + ": field '" + name + "' is missing");
-  try {
-    return it->get<T>();
-  } catch (const Json::exception&) {
-    fail(ErrorCode::Corrupt, what + ": field '" + name + "' has the wrong type");
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return json_integer<T>(*it, name, what);
+  } else {
+    try {
+      return it->get<T>();
+    } catch (const Json::exception&) {
+      fail(ErrorCode::Corrupt, what + ": field '" + name + "' has the wrong type");
+    }
   }
 }
 
@@ -49,6 +56,13 @@ std::vector<Digest> digest_list(const Json& j, const char* name, std::size_t max
   return out;
 }
 
+// The document's text. A string that is not UTF-8 (an Authorization scheme or a protocol header
+// quoted in an error message, a repository folder's name) gets U+FFFD for its bad bytes: the
+// reply stays a JSON document instead of the encoder throwing.
+std::string text_of(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 Json hex_list(std::span<const Digest> ids) {
   Json a = Json::array();
   for (const auto& d : ids) a.push_back(d.hex());
@@ -58,10 +72,12 @@ Json hex_list(std::span<const Digest> ids) {
 }  // namespace
 
 std::string encode_info(const ServerInfo& info, int min_version) {
-  return Json{{"protocol", info.protocol},   {"min_protocol", min_version},
-              {"server", info.server},       {"name", info.name},
-              {"read_only", info.read_only}, {"capabilities", info.capabilities}}
-      .dump();
+  return text_of(Json{{"protocol", info.protocol},
+                      {"min_protocol", min_version},
+                      {"server", info.server},
+                      {"name", info.name},
+                      {"read_only", info.read_only},
+                      {"capabilities", info.capabilities}});
 }
 
 ServerInfo decode_info(std::string_view json, int& min_version, const std::string& what) {
@@ -80,7 +96,7 @@ std::string encode_refs(const RefList& refs) {
   Json branches = Json::array();
   for (const auto& b : refs.branches)
     branches.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}});
-  return Json{{"head", refs.head}, {"branches", branches}}.dump();
+  return text_of(Json{{"head", refs.head}, {"branches", branches}});
 }
 
 RefList decode_refs(std::string_view json, const std::string& what) {
@@ -98,7 +114,7 @@ RefList decode_refs(std::string_view json, const std::string& what) {
 }
 
 std::string encode_history_request(const HistoryRequest& request) {
-  return Json{{"want", hex_list(request.wants)}, {"have", hex_list(request.haves)}}.dump();
+  return text_of(Json{{"want", hex_list(request.wants)}, {"have", hex_list(request.haves)}});
 }
 
 HistoryRequest decode_history_request(std::string_view json, const std::string& what) {
@@ -138,7 +154,7 @@ std::string encode_updates(std::span<const RefUpdate> updates) {
                      {"old", u.expected ? Json(u.expected->hex()) : Json(nullptr)},
                      {"new", u.desired.hex()},
                      {"force", u.force}});
-  return Json{{"updates", a}}.dump();
+  return text_of(Json{{"updates", a}});
 }
 
 std::vector<RefUpdate> decode_updates(std::string_view json, const std::string& what) {
@@ -165,11 +181,10 @@ std::vector<RefUpdate> decode_updates(std::string_view json, const std::string& 
 }
 
 std::string encode_push_reply(const PushReply& reply) {
-  return Json{{"accepted", reply.accepted},
-              {"reason", reply.reason},
-              {"objects", reply.objects},
-              {"chunks", reply.chunks}}
-      .dump();
+  return text_of(Json{{"accepted", reply.accepted},
+                      {"reason", reply.reason},
+                      {"objects", reply.objects},
+                      {"chunks", reply.chunks}});
 }
 
 PushReply decode_push_reply(std::string_view json, const std::string& what) {
@@ -183,7 +198,7 @@ PushReply decode_push_reply(std::string_view json, const std::string& what) {
 }
 
 std::string encode_error(std::string_view message) {
-  return Json{{"error", std::string(message)}}.dump();
+  return text_of(Json{{"error", std::string(message)}});
 }
 
 std::string decode_error(std::string_view body) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "json_integer.h"
+
 namespace hangar::remote::store {
 namespace {
 
@@ -188,7 +190,7 @@ Manifest decode_manifest(std::string_view json, const std::string& what) {
   Manifest m;
   try {
     const auto j = nlohmann::json::parse(json);
-    m.format = j.at("format").get<int>();
+    m.format = json_integer<int>(j.at("format"), "format", what);
     if (m.format != 1)
       fail(ErrorCode::Unsupported, what + ": store format " + std::to_string(m.format) +
                                        " is newer than this hangar's; upgrade hangar");

@@ -319,7 +319,7 @@ std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool with_st
   // Reading a segment's tail maps its last page, and with the page cache's large folios the
   // kernel may map a megabyte around it: drop the mappings every so often (the resident set
   // of a census stays flat, as for readers).
-  constexpr std::size_t kReleaseEvery = 16;
+  constexpr std::size_t kReleaseEverySegments = 16;
   std::vector<ContainerInfo> out;
   lmdb::ReadTxn txn = env_.begin_read();
   for (auto [key, value] : lmdb::range(txn, table_)) {
@@ -332,7 +332,8 @@ std::vector<ChunkStore::ContainerInfo> LmdbSegmentStore::containers(bool with_st
         info.stored_bytes = data->size();
       else
         info.readable = false;
-      if (out.size() % kReleaseEvery == kReleaseEvery - 1) env_.release_mapped_pages();
+      if (out.size() % kReleaseEverySegments == kReleaseEverySegments - 1)
+        env_.release_mapped_pages();
     }
     out.push_back(info);
   }

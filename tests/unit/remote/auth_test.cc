@@ -71,6 +71,17 @@ TEST_CASE("Auth: another scheme is refused naming it", "[remote][http][auth]") {
   CHECK_THAT(reply, Catch::Contains("'Basic'") && Catch::Contains("Bearer"));
 }
 
+// Found by fuzz/protocol_fuzz.cc: the refusal quotes the scheme, and a scheme that is not UTF-8
+// made the JSON error document throw, so the client got a bare 500 instead of the 401.
+TEST_CASE("Auth: a scheme that is not UTF-8 is refused with 401 and a JSON message",
+          "[remote][http][auth]") {
+  Served s;
+  const std::string reply = s.refs_with("Authorization: B\x92sic r-token");
+  INFO(reply);
+  CHECK(status_is(reply, 401));
+  CHECK_THAT(reply, Catch::Contains("{\"error\"") && Catch::Contains("'B\xEF\xBF\xBDsic'"));
+}
+
 TEST_CASE("Auth: bearer_token parses the scheme case-insensitively", "[remote][auth]") {
   CHECK(bearer_token("Bearer abc").token == "abc");
   CHECK(bearer_token("bearer abc").token == "abc");

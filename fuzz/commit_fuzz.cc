@@ -1,0 +1,22 @@
+// Commit objects, as a server or client receives them in a pack (transfer::verify_object) and as
+// every history walk reads them (decode_commit). Oracle: encodings are canonical
+// (docs/format/objects.md), so an accepted commit re-encodes to the very same bytes.
+#include <hangar/commit.h>
+#include <hangar/transfer.h>
+
+#include <algorithm>
+
+#include "fuzz_support.h"
+
+using namespace hangar;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const ByteView b = fuzz::bytes_of(data, size);
+  fuzz::refuse_or_accept(
+      [&] { transfer::verify_object(transfer::ObjectType::Commit, digest_of(b), b); });
+  fuzz::refuse_or_accept([&] {
+    const Bytes again = encode_commit(decode_commit(b));
+    if (!std::ranges::equal(again, b)) fuzz::finding("an accepted commit is not canonical");
+  });
+  return 0;
+}
