@@ -34,11 +34,18 @@ struct ImportResult {
   std::vector<std::string> classes;   // label names in id order, when labels_column is set
 };
 
+// New chunks from which an import compacts the location index (import_files).
+inline constexpr std::uint64_t kCompactIndexAfter = 65536;
+
 // Stages every .png/.jpg/.jpeg/.npy under `path` into `column` (created from the first file
 // when it does not exist). Keys are the paths relative to `path` without extension
 // ("cat/00017"). With labels_column, the first path segment is the class: sorted class names
 // become ids 0..n-1, stored under the same keys, names kept in the column's attributes
-// ("classes", newline-separated). REQUIRES: repo opened for Write.
+// ("classes", newline-separated). An import that added at least kCompactIndexAfter new chunks,
+// and at least a quarter of the chunks the repository holds, ends by laying the chunk location
+// index out in key order again when no other process has the repository open
+// (storage::Chunks::compact_index: whole-column reads of the new samples then read the index
+// forward; the copy is proportional to what was imported). REQUIRES: repo opened for Write.
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file,
 // NotFound (path), Io, Interrupted ("interrupted; the import was rolled back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
