@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# bench/scale_memory.sh [--write] [N...]: peak RSS and wall time of every everyday command as the
-# number of samples N grows (issue 14: memory flat in N), on Fashion-MNIST-sized images (28x28
-# gray PNG in 10 class folders, bench_gen_fashion). Per N (default 1000 10000 100000 1000000):
+# bench/scale_memory.sh [--write] [--baseline DIR] [N...]: peak RSS and wall time of every
+# everyday command as the number of samples N grows (issue 14: memory flat in N), on
+# Fashion-MNIST-sized images (28x28 gray PNG in 10 class folders, bench_gen_fashion). Per N (default 1000 10000 100000 1000000):
 #   import --labels + commit of the N images (once), then, each 3 times with the median kept:
 #   summary, log, a whole-column read (bench_read_all), fsck, and on a branch of its own from the
 #   base commit: staging 10 changed images (import --recursive), status, commit, diff of the
@@ -9,7 +9,8 @@
 # Every step is a whole process timed by GNU time (wall s, peak RSS = VmHWM). Generated images
 # and repositories live under $BENCH_DATA (default /work/bench-data; the images are kept for
 # the next run, the repositories deleted). HANGAR_BIN / BENCH_BIN choose the binaries (default
-# build/cli/hangar and build/bench). --baseline DIR runs every step a second time with the
+# build/cli/hangar and build/bench); BENCH_QUIET_LOAD=L starts every step only once the 1-minute
+# load average is below L (see quiet()). --baseline DIR runs every step a second time with the
 # binaries in DIR (hangar and bench_read_all of another build, e.g. format 1) and adds a table
 # of both peak RSS figures. Prints a markdown section; --write also puts it into
 # bench/RESULTS.md (replacing the section of the same title).
@@ -44,8 +45,23 @@ trap 'rm -rf "$work"' EXIT
 tsv=$work/results.tsv
 : >"$tsv"
 
+# quiet: with BENCH_QUIET_LOAD=L (the machine is shared), waits until the 1-minute load average
+# is below L (polls every 20 s, at most 15 min) and keeps the highest load a step started at.
+max_load=0
+quiet() {
+  [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
+  local load
+  for _ in $(seq 45); do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
+    sleep 20
+  done
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  max_load=$(awk -v l="$load" -v m="$max_load" 'BEGIN { print (l > m) ? l : m }')
+}
 # timed CMD...: runs CMD under GNU time; "wall rss_kb cpu" into $work/time.
 timed() {
+  quiet
   if ! /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$work/log" 2>&1; then
     echo "scale_memory: failed: $*" >&2
     cat "$work/log" >&2
@@ -132,7 +148,8 @@ steps="import commit_base summary log read_all fsck import_10 status_10 diff_sta
 section() {
   echo "## Scale: memory and time as N grows (Fashion-MNIST-sized images)"
   echo
-  echo "\`bench/scale_memory.sh${baseline:+ --baseline $baseline} $sizes\` on $(date -u +%Y-%m-%d) ($(nproc) cores, shared). N 28x28 gray"
+  echo "\`${BENCH_QUIET_LOAD:+BENCH_QUIET_LOAD=$BENCH_QUIET_LOAD }bench/scale_memory.sh${baseline:+ --baseline $baseline} $sizes\` on $(date -u +%Y-%m-%d)"
+  echo "($(nproc) cores, shared${BENCH_QUIET_LOAD:+; every step started at a 1-minute load average <= $max_load}). N 28x28 gray"
   echo "PNG images in 10 class folders; every step is a whole process (GNU time): peak RSS in MB /"
   echo "wall time in s (CPU time, user + sys, in brackets: the machine is shared). import = \`import images DIR --labels label\`; read_all = \`bench_read_all\`"
   echo "(every sample of the column through libhangar); *_10 = 10 changed images staged"
