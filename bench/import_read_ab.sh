@@ -9,8 +9,8 @@
 # bench/RESULTS.md (replacing the section of the same title). HANGAR_BIN / BENCH_BIN choose these binaries
 # (default build/cli/hangar and build/bench); data under $BENCH_DATA (default /work/bench-data).
 # BENCH_QUIET_LOAD=L starts every import and read only once the 1-minute load average is below
-# L (polls every 20 s, at most 15 min; the machine is shared); the section says the highest load
-# one started at.
+# L (polls every 20 s, at most BENCH_QUIET_WAIT s, default 900; the machine is shared); the
+# section says the highest load one started at.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +42,7 @@ max_load=0
 quiet() {
   [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
   local load
-  for _ in $(seq 45); do
+  for _ in $(seq $(( ${BENCH_QUIET_WAIT:-900} / 20 ))); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
     sleep 20
@@ -85,7 +85,7 @@ title="## Import and read of workload A, against a baseline build"
 section() {
   echo "$title"
   echo
-  echo "\`${BENCH_QUIET_LOAD:+BENCH_QUIET_LOAD=$BENCH_QUIET_LOAD }bench/import_read_ab.sh $base_dir $rounds\` on $(date -u +%Y-%m-%d)"
+  echo "\`${BENCH_QUIET_LOAD:+BENCH_QUIET_LOAD=$BENCH_QUIET_LOAD }${BENCH_QUIET_WAIT:+BENCH_QUIET_WAIT=$BENCH_QUIET_WAIT }bench/import_read_ab.sh $base_dir $rounds\` on $(date -u +%Y-%m-%d)"
   echo "($(nproc) cores, shared${BENCH_QUIET_LOAD:+; every step started at a 1-minute load average <= $max_load})."
   echo "$rounds interleaved rounds; medians. import = \`import images A/base --jobs 2\` into a fresh"
   echo "repository (whole process); read = \`bench_read_all\` of the committed column (whole process;"

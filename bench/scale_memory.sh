@@ -10,9 +10,10 @@
 # and repositories live under $BENCH_DATA (default /work/bench-data; the images are kept for
 # the next run, the repositories deleted). HANGAR_BIN / BENCH_BIN choose the binaries (default
 # build/cli/hangar and build/bench); BENCH_QUIET_LOAD=L starts every step only once the 1-minute
-# load average is below L (see quiet()). --baseline DIR runs every step a second time with the
-# binaries in DIR (hangar and bench_read_all of another build, e.g. format 1) and adds a table
-# of both peak RSS figures. Prints a markdown section; --write also puts it into
+# load average is below L, waiting at most BENCH_QUIET_WAIT seconds (default 900) per step (see
+# quiet()). --baseline DIR runs every step a second time with the binaries in DIR (hangar and
+# bench_read_all of another build, e.g. format 1; without waiting for the load: only their
+# peak RSS is reported) and adds a table of both peak RSS figures. Prints a markdown section; --write also puts it into
 # bench/RESULTS.md (replacing the section of the same title).
 set -euo pipefail
 
@@ -46,12 +47,13 @@ tsv=$work/results.tsv
 : >"$tsv"
 
 # quiet: with BENCH_QUIET_LOAD=L (the machine is shared), waits until the 1-minute load average
-# is below L (polls every 20 s, at most 15 min) and keeps the highest load a step started at.
+# is below L (polls every 20 s, at most BENCH_QUIET_WAIT s) and keeps the highest load a step
+# started at.
 max_load=0
 quiet() {
   [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
   local load
-  for _ in $(seq 45); do
+  for _ in $(seq $(( ${BENCH_QUIET_WAIT:-900} / 20 ))); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
     sleep 20
@@ -140,7 +142,7 @@ tsv=$work/results.tsv
 base_tsv=$work/baseline.tsv
 : >"$base_tsv"
 if [ -n "$baseline" ]; then
-  tsv=$base_tsv label="baseline: " H=$baseline/hangar B=$baseline run_all
+  tsv=$base_tsv label="baseline: " H=$baseline/hangar B=$baseline BENCH_QUIET_LOAD="" run_all
   tsv=$work/results.tsv
 fi
 
@@ -148,7 +150,7 @@ steps="import commit_base summary log read_all fsck import_10 status_10 diff_sta
 section() {
   echo "## Scale: memory and time as N grows (Fashion-MNIST-sized images)"
   echo
-  echo "\`${BENCH_QUIET_LOAD:+BENCH_QUIET_LOAD=$BENCH_QUIET_LOAD }bench/scale_memory.sh${baseline:+ --baseline $baseline} $sizes\` on $(date -u +%Y-%m-%d)"
+  echo "\`${BENCH_QUIET_LOAD:+BENCH_QUIET_LOAD=$BENCH_QUIET_LOAD }${BENCH_QUIET_WAIT:+BENCH_QUIET_WAIT=$BENCH_QUIET_WAIT }bench/scale_memory.sh${baseline:+ --baseline $baseline} $sizes\` on $(date -u +%Y-%m-%d)"
   echo "($(nproc) cores, shared${BENCH_QUIET_LOAD:+; every step started at a 1-minute load average <= $max_load}). N 28x28 gray"
   echo "PNG images in 10 class folders; every step is a whole process (GNU time): peak RSS in MB /"
   echo "wall time in s (CPU time, user + sys, in brackets: the machine is shared). import = \`import images DIR --labels label\`; read_all = \`bench_read_all\`"
