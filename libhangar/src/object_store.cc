@@ -47,15 +47,7 @@ bool MetaStore::contains(const lmdb::Txn& txn, const Digest& id) const {
 }
 
 ByteView TxnPageStore::get_page(const Digest& id) {
-  if (release_env_ && reads_++ % kPagesPerCheck == 0) {
-    const std::uint64_t resident = lmdb::resident_file_bytes();
-    if (reads_ == 1 || resident < resident_at_release_) {
-      resident_at_release_ = resident;
-    } else if (resident > resident_at_release_ + kReleaseBytes) {
-      release_env_->release_mapped_pages();
-      resident_at_release_ = lmdb::resident_file_bytes();
-    }
-  }
+  if (release_env_) budget_.step(*release_env_);
   return store_.get(txn_, ObjectKind::LeafPage, id);
 }
 

@@ -44,12 +44,11 @@ class TxnPageStore final : public PageStore {
   ByteView get_page(const Digest& id) override;
   void put_page(const Digest& id, ByteView bytes) override;
   // Readers that walk many pages (a whole-column scan reads a page of the meta env per ~128
-  // records, and the kernel maps more than the page at each fault): every kPagesPerCheck pages
-  // read, check the process's resident file pages (lmdb::resident_file_bytes) and release
-  // `env`'s mapped pages when they grew by kReleaseBytes, so a scan keeps a bounded part of
-  // the env resident. Views stay valid (the pages fault back in from the page cache).
+  // records, and the kernel maps more than the page at each fault): keep what they map of
+  // `env` within a lmdb::ResidentBudget of kReleaseBytes, checked every kPagesPerCheck pages.
+  // Views stay valid (released pages fault back in from the page cache).
   void release_every(const lmdb::Env* env) noexcept { release_env_ = env; }
-  static constexpr std::uint64_t kPagesPerCheck = 32;
+  static constexpr std::uint32_t kPagesPerCheck = 32;
   static constexpr std::uint64_t kReleaseBytes = std::uint64_t{4} << 20;
 
  private:
@@ -57,8 +56,7 @@ class TxnPageStore final : public PageStore {
   const lmdb::Txn& txn_;
   lmdb::WriteTxn* write_;
   const lmdb::Env* release_env_ = nullptr;
-  std::uint64_t reads_ = 0;
-  std::uint64_t resident_at_release_ = 0;
+  lmdb::ResidentBudget budget_{kReleaseBytes, kPagesPerCheck};
 };
 
 }  // namespace hangar

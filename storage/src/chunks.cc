@@ -30,8 +30,6 @@
 namespace hangar::storage {
 
 namespace {
-// append_new() releases the index's mapped pages every this many lookups.
-constexpr std::uint64_t kLookupsPerRelease = 256;
 // ChunkReader::read_stored: reads of a chunk whose location keeps moving (reclaims).
 constexpr int kReadAttempts = 4;
 
@@ -114,9 +112,9 @@ std::size_t Chunks::append_new(std::span<const EncodedChunk> chunks, BackendCode
     lmdb::ReadTxn txn = s.index.begin_read();
     for (const EncodedChunk& c : chunks) {
       if (s.staged_ids.count(c.digest)) continue;
-      // Digests are random: each lookup maps a page of the index and its neighbours (fault-
-      // around, up to 64 KiB). A long import would map all of it; this keeps <= ~16 MiB.
-      if (++s.lookups % kLookupsPerRelease == 0) s.index.env().release_mapped_pages();
+      // Digests are random: each lookup maps a page of the index and what the page cache holds
+      // around it. A long import would map all of it; this keeps about the budget.
+      s.lookup_budget.step(s.index.env());
       if (s.index.contains(txn, c.digest)) continue;
       s.staged.emplace_back(c.digest, store.append(c.digest, c.codec, c.raw_size, c.stored));
       s.staged_ids.insert(c.digest);
@@ -254,6 +252,8 @@ struct ChunkReader::Impl {
   std::map<BackendCode, std::unique_ptr<ChunkStore::Reader>> readers{};
   // prefetch(): locations by digest, sorted by digest.
   std::vector<std::pair<Digest, ChunkLocation>> prefetched{};
+  // What find_many() keeps mapped of the index, over all its calls.
+  lmdb::ResidentBudget lookup_budget{kReleaseBytes, kLookupsPerCheck};
 
   Impl(const Chunks::State* c) : chunks(c), index_txn(c->index.begin_read()) { ++*c->readers; }
   ~Impl() {
@@ -301,11 +301,6 @@ std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const
   lmdb::ReadTxn& txn = impl_->index_txn;
   if (txn.is_reset()) txn.renew();
   const lmdb::Env& env = impl_->chunks->index.env();
-  // A page fault maps the page and more (its neighbours, or a whole large folio): what the
-  // lookups map is measured, not guessed. The index's pages are released whenever the
-  // process's resident file pages have grown by kReleaseBytes since the last release. An index
-  // that fits stays mapped; a large one is walked through a window of about kReleaseBytes.
-  std::uint64_t lookups = 0, resident_at_release = lmdb::resident_file_bytes();
   bool missing = false;
   for (int pass = 0; pass < 2; ++pass) {
     if (pass == 1) {
@@ -314,15 +309,7 @@ std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const
     }
     for (std::uint32_t i : order) {
       if (out[i]) continue;
-      if (++lookups % kLookupsPerCheck == 0) {
-        const std::uint64_t resident = lmdb::resident_file_bytes();
-        if (resident > resident_at_release + kReleaseBytes) {
-          env.release_mapped_pages();
-          resident_at_release = lmdb::resident_file_bytes();
-        } else {
-          resident_at_release = std::min(resident_at_release, resident);
-        }
-      }
+      impl_->lookup_budget.step(env);
       out[i] = impl_->chunks->index.find(txn, digests[i]);
       missing = missing || !out[i];
     }

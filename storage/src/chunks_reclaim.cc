@@ -310,6 +310,14 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead, double threshold) {
     r.disk_bytes_after = disk_bytes();
     return r;
   }
+  swap_in_compacted(envs);
+  r.compacted = true;
+  r.disk_bytes_after = disk_bytes();
+  return r;
+}
+
+void Chunks::swap_in_compacted(const std::vector<const lmdb::Env*>& envs) {
+  State& s = *state_;
   std::vector<fs::path> dirs;
   for (const lmdb::Env* env : envs) dirs.push_back(env->path());
   try {
@@ -340,9 +348,18 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead, double threshold) {
   }
   lock.downgrade();
   state_ = State::open(dir, false, std::move(lock));
-  r.compacted = true;
-  r.disk_bytes_after = disk_bytes();
-  return r;
+}
+
+bool Chunks::compact_index() {
+  State& s = *state_;
+  if (s.read_only)
+    fail(ErrorCode::Internal, "compaction of read-only chunk store '" + s.dir.string() + "'");
+  if (!s.staged.empty())
+    fail(ErrorCode::Internal, "compaction with staged chunks in '" + s.dir.string() + "'");
+  remove_compact_leftovers({s.index.env().path()});  // from a crash; no reclaim runs
+  if (s.readers->load() > 0 || !s.lock.try_upgrade()) return false;
+  swap_in_compacted({&s.index.env()});
+  return true;
 }
 
 }  // namespace hangar::storage

@@ -28,7 +28,8 @@ struct Chunks::State {
   // Appended (and written back) but not yet indexed; see stage().
   std::vector<std::pair<Digest, ChunkLocation>> staged{};
   std::unordered_set<Digest> staged_ids{};
-  std::uint64_t lookups = 0;  // index lookups by append_new(), for kLookupsPerRelease
+  // What append_new()'s index lookups keep mapped (8 MiB, checked every 256 lookups).
+  lmdb::ResidentBudget lookup_budget{std::uint64_t{8} << 20, 256};
   std::set<BackendCode> staged_backends{};
   std::size_t written_back = 0;  // staged[0, written_back) went through ChunkStore::write_back
   std::set<BackendCode> unwritten_backends{};

@@ -19,8 +19,8 @@
 namespace hangar::storage {
 namespace {
 
-constexpr std::size_t kRecordSize = 12;                           // u64 segment + u32 offset
-constexpr std::uint64_t kReleaseEvery = std::uint64_t{16} << 20;  // bytes served per release
+constexpr std::size_t kRecordSize = 12;                          // u64 segment + u32 offset
+constexpr std::uint64_t kReleaseEvery = std::uint64_t{4} << 20;  // bytes served per release
 
 struct Record {
   std::uint64_t segment;

@@ -55,6 +55,9 @@ struct ImportResult {
   std::uint64_t peak_bytes_in_flight = 0;  // the most the decoder threads held at once
 };
 
+// New chunks from which an import compacts the location index (import_files).
+inline constexpr std::uint64_t kCompactIndexAfter = 65536;
+
 // Stages every .png/.jpg/.jpeg/.npy under `path` into `column` (created from the first file
 // when it does not exist). Keys are the paths relative to `path` without extension
 // ("cat/00017"). With labels_column, the first path segment is the class: sorted class names
@@ -65,6 +68,11 @@ struct ImportResult {
 // files without an image extension are ignored; a file with one that cannot be read or decoded
 // stops the import (as does a sub-folder that cannot be listed). A file whose header declares
 // more than max_sample_bytes decoded (or that is larger) is refused before it is decoded.
+// An import that added at least kCompactIndexAfter new chunks, and at least a quarter of the
+// chunks the repository holds, ends by laying the chunk location index out in key order again
+// when no other process has the repository open (storage::Chunks::compact_index: whole-column
+// reads of the new samples then read the index forward; the copy is proportional to what was
+// imported).
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file (and the
 // limit), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);

@@ -577,6 +577,14 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     if (rollback()) rethrow_interrupted("the import was rolled back, nothing was staged");
     throw;
   }
+  if (result.new_chunks >= kCompactIndexAfter &&
+      result.new_chunks * 4 >= st.chunks.stats().chunks) {
+    try {
+      (void)st.chunks.compact_index();
+    } catch (const Error&) {
+      // Only a faster layout is lost: a failed compaction leaves the index as it was.
+    }
+  }
   return result;
 }
 

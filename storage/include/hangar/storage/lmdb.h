@@ -72,11 +72,37 @@ struct EnvState;  // heap-allocated so Tables and txns stay valid when an Env is
 }
 
 // File-backed pages resident in this process (the "shared" field of /proc/self/statm: mapped
-// LMDB pages count there), in bytes; 0 where unknown. One read of a small proc file (~10 us):
-// readers of large envs check it every so often and release their mapped pages when it has
-// grown past a budget, which bounds what they map whatever the kernel maps per fault
-// (fault-around, large folios).
+// LMDB pages count there), in bytes; 0 where unknown. One read of a small proc file (~10 us).
 std::uint64_t resident_file_bytes() noexcept;
+
+class Env;
+
+// Bounds what a long walk over a large env keeps mapped (decision 0014). A page fault maps
+// the page and more of what the page cache holds around it (fault-around: up to 64 KiB; a
+// whole large folio), so counting pages touched says little about what is resident; this
+// measures it. Call step() once per unit of work (a lookup, a page read, a write): every
+// `check_every` steps it reads resident_file_bytes() and, when that grew by more than `budget`
+// bytes since the last release (or the first check), releases the env's mapped pages
+// (Env::release_mapped_pages). An env that fits the budget stays mapped (no refaults); a larger
+// one is walked through a window of about the budget. One per walk; not thread-safe.
+class ResidentBudget {
+ public:
+  constexpr ResidentBudget(std::uint64_t budget, std::uint32_t check_every) noexcept
+      : budget_(budget), check_every_(check_every) {}
+  void step(const Env& env) noexcept;
+  // Like step(), for callers that release by other means: true when a release is due; the
+  // caller then releases and calls released().
+  bool due() noexcept;
+  // A release happened (step() calls it; so do commits, which release anyway).
+  void released() noexcept;
+
+ private:
+  static constexpr std::uint64_t kUnset = ~std::uint64_t{0};
+  std::uint64_t budget_;
+  std::uint32_t check_every_;
+  std::uint32_t steps_ = 0;
+  std::uint64_t base_ = kUnset;  // resident file bytes after the last release
+};
 
 // A named table (LMDB "dbi"). Cheap to copy; valid while its Env lives.
 class Table {
@@ -286,10 +312,10 @@ class Env {
   // Unmaps this process's resident pages of the env's file (madvise MADV_DONTNEED): they stay
   // in the page cache and fault back in when read, so views stay valid. Bounds the resident
   // set of a process that reads a whole large env (page-cache pages count in its RSS).
-  // Write txns call it themselves every 256 puts and deletes and at commit, so a long import
-  // keeps only a few MiB of a large env resident; readers of large values (chunk segments) call it per
-  // bytes served. Thread-safe; cheap when little is mapped. Never throws (a failure only
-  // keeps the pages).
+  // Write txns call it themselves at commit and, through a ResidentBudget of 8 MiB, while they
+  // put and delete, so a long import keeps only a few MiB of a large env resident; readers of
+  // large values (chunk segments) call it per bytes served. Thread-safe; cheap when little is
+  // mapped. Never throws (a failure only keeps the pages).
   void release_mapped_pages() const noexcept;
   // REQUIRES: no live txn of this env in this process. Throws: Io.
   void grow_map(std::uint64_t new_size);
