@@ -135,6 +135,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     transfer::add_remote(repo, "origin", stored_url(o.url));
     transfer::set_clone_remote(repo, "origin");
   }
+  failpoint("clone-initialized");
   if (o.lazy && !repo.lazy_fetch()) repo.set_config("fetch.lazy", "true");
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {
@@ -179,6 +180,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
   }
+  failpoint("clone-before-finish");
   transfer::finish_clone(repo);
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();
