@@ -3,6 +3,7 @@
 // `objects` table in one txn and the chunks through Chunks::reclaim (index, then bytes).
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
 
 #include <unordered_set>
@@ -125,6 +126,7 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
     st.meta.write([&](lmdb::WriteTxn& txn) {
       for (const Digest& id : sweep(txn)) txn.del(st.objects.table(), id.view());
     });
+    failpoint("gc-objects-swept");
   }
 
   // The index: entries no reachable sample (inline, or through its descriptor) names. Chunks::reclaim removes them in one

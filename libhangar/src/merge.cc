@@ -7,6 +7,7 @@
 // the branch. A conflicting merge thus writes nothing at all.
 #include <hangar/error.h>
 #include <hangar/repository.h>
+#include <hangar/storage/failpoint.h>
 
 #include <array>
 #include <chrono>
@@ -218,6 +219,7 @@ MergeResult Repository::merge(std::string_view revision, const MergeOptions& opt
   MergeResult result;
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     result = merge_in_txn(*state_, txn, revision, options, who);
+    failpoint("merge-written");  // the txn is not committed yet
   });
   return result;
 }

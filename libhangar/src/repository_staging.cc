@@ -1,6 +1,7 @@
 // Repository: staging samples and columns, status, commit, reset.
 #include <hangar/error.h>
 #include <hangar/repository.h>
+#include <hangar/storage/failpoint.h>
 
 #include <chrono>
 #include <set>
@@ -220,6 +221,7 @@ Digest Repository::commit(std::string_view message) {
     if (!state_->refs.compare_and_swap(txn, RefStore::branch_ref(branch), head, id))
       fail(ErrorCode::Internal, "branch '" + branch + "' moved during commit");
     state_->staging.clear(txn);
+    failpoint("commit-written");  // the txn is not committed yet
   });
   return id;
 }

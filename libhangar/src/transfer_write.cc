@@ -5,6 +5,7 @@
 // never leave a ref pointing at history we do not hold. Objects that were already present are
 // complete by induction (nothing else writes commits without their history).
 #include <hangar/error.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 
 #include <unordered_set>
@@ -153,6 +154,7 @@ std::vector<Digest> ObjectWriter::new_sample_chunks() const {
 
 void ObjectWriter::commit() {
   impl_->check_complete();
+  failpoint("history-written");  // the txn is not committed yet
   impl_->txn.commit();
 }
 

@@ -138,6 +138,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
   // Later fetches, pushes and lazy reads reach origin as the clone did.
   if (o.transport.insecure && o.url.starts_with("https://"))
     transfer::set_remote_insecure(repo, "origin", true);
+  failpoint("clone-initialized");
   if (o.lazy && !repo.lazy_fetch()) repo.set_config("fetch.lazy", "true");
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {
@@ -182,6 +183,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
   }
+  failpoint("clone-before-finish");
   transfer::finish_clone(repo);
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();

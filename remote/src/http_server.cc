@@ -199,13 +199,17 @@ struct Server::Impl {
     }
   }
 
-  // Tests: half-way through the first piece of a data pack, die (server-mid-pack), or stall
-  // like a hung network until the server stops, saying so on stderr (server-stall-pack).
-  // Returns false when the stream must end there.
-  bool first_data_piece_failpoints(httplib::DataSink& sink, ByteView piece) {
-    if (!failpoint_armed("server-mid-pack") && !failpoint_armed("server-stall-pack")) return true;
+  // Tests: half-way through the first piece of a pack, die (server-mid-history for a history
+  // pack, server-mid-pack for a data pack), or stall a data pack like a hung network until
+  // the server stops, saying so on stderr (server-stall-pack). Returns false when the stream
+  // must end there.
+  bool first_piece_failpoints(httplib::DataSink& sink, ByteView piece, bool data) {
+    const bool armed = data ? failpoint_armed("server-mid-pack") ||
+                                  failpoint_armed("server-stall-pack")
+                            : failpoint_armed("server-mid-history");
+    if (!armed) return true;
     sink.write(reinterpret_cast<const char*>(piece.data()), piece.size() / 2);
-    failpoint("server-mid-pack");
+    failpoint(data ? "server-mid-pack" : "server-mid-history");
     std::cerr << "hangar server: failpoint server-stall-pack: stalled mid-pack\n" << std::flush;
     const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     while (!stopping && std::chrono::steady_clock::now() < until)
@@ -225,7 +229,7 @@ struct Server::Impl {
               sink.done();
               return true;
             }
-            if (data && ++*pieces == 1 && !first_data_piece_failpoints(sink, piece)) return false;
+            if (++*pieces == 1 && !first_piece_failpoints(sink, piece, data)) return false;
             return sink.write(reinterpret_cast<const char*>(piece.data()), piece.size());
           } catch (const std::exception& e) {
             // Headers are gone: the client sees a pack without its trailer and applies nothing.

@@ -3,6 +3,7 @@
 
 #include <hangar/error.h>
 #include <hangar/hangar.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
@@ -135,6 +136,7 @@ PushReply RepoService::PushSession::finish() {
   if (!upload_session_.empty())
     fail(ErrorCode::InvalidArgument, "this server takes chunks in the push, not by upload");
   reader_.finish();
+  failpoint("push-received");
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;
   const Repository::WriterLock writer_lock = repo.lock_writer(kPushLockWait);
@@ -172,6 +174,7 @@ PushReply RepoService::PushSession::finish() {
   chunks.flush();
   reply.objects = writer.objects_written();
   writer.commit();
+  failpoint("push-applied");
   reply.chunks = chunks.written();
   reply.accepted = true;
   return reply;

@@ -17,6 +17,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/storage/file_lock.h>
 #include <hangar/storage/interrupt.h>
 
@@ -165,7 +166,9 @@ std::size_t Chunks::commit_staged() {
   if (s.staged.empty()) return 0;
   try {
     for (BackendCode code : s.staged_backends) s.backend(code).flush();  // bytes durable ...
-    const std::size_t added = s.index.commit(s.staged);                  // ... then referenced
+    failpoint("chunks-flushed");
+    const std::size_t added = s.index.commit(s.staged);  // ... then referenced
+    failpoint("chunks-indexed");
     discard_staged();
     return added;
   } catch (...) {

@@ -517,6 +517,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       ls.attributes["classes"] = join_lines(result.classes);
       repo.create_column(ls);
     }
+    failpoint("import-columns-created");
 
     const storage::BackendCode backend = write_backend(schema);
     DecodePool pool(list, schema, chunk_options(schema), std::max(1u, opt.jobs),
@@ -540,6 +541,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       // Indexes every staged chunk (one flush + one index commit), then one meta txn.
       result.new_chunks += st.stage_samples(opt.column, batch, undo_of(opt.column));
       if (opt.labels_column) st.stage_samples(*opt.labels_column, labels, undo_of(*opt.labels_column));
+      failpoint("import-epoch-staged");
       batch.clear();
       labels.clear();
     };

@@ -39,7 +39,17 @@ unserve() {
     sleep 0.05
   done
   wait "$pid" || rc=$?
+  forget_server "$pid"
   [[ $rc -eq 0 ]] || die "hangar server $pid exited $rc after SIG$sig, expected 0"
+}
+
+# forget_server PID: a server that has ended (and been waited for) is not signalled at exit,
+# where its PID may be another process's by then.
+forget_server() {
+  local p
+  local -a left=()
+  for p in "${SERVER_PIDS[@]}"; do [[ $p == "$1" ]] || left+=("$p"); done
+  SERVER_PIDS=("${left[@]}")
 }
 
 # random_npys DIR N [SIDE]: N deterministic, incompressible SIDExSIDEx3 uint8 .npy files named

@@ -90,6 +90,8 @@ class Chunks {
   // appended chunks, then ONE index commit of these and all staged chunks. If any step throws,
   // the index is unchanged and the staged chunks are dropped (their bytes remain as
   // unreferenced garbage for gc). Returns how many chunks became local, staged ones included.
+  // Failpoints (docs/failpoints.md): "chunks-flushed" between the flush and the index commit,
+  // "chunks-indexed" after it.
   // Throws: InvalidArgument (raw_size > kMaxChunkBytes, Raw with stored != raw_size),
   //         Unsupported (unknown backend), Internal (read-only), NoSpace, Io, Corrupt.
   std::size_t write(std::span<const EncodedChunk> chunks,
