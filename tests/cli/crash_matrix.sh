@@ -29,10 +29,11 @@ npys() {
 
 # ---- The scenarios: fixtures made once, copied for every case -------------------------------
 
-# src: main and dev diverged (merge makes a merge commit), and main's last commit left a
-# segment with one live chunk of four (gc compacts it). behind: a clone that lacks main's last
-# commit (fetch). nodata: a clone without data (fetch-data). ahead: a clone with a commit more
-# (push). staged: src with an import staged (commit).
+# src: img (in LMDB segments, the default) and vol (in HDF5 packs); main and dev diverged (merge
+# makes a merge commit), and main's last commit left a segment with one live chunk of four (gc
+# compacts it). behind: a clone that lacks main's last commit (fetch). nodata: a clone without
+# data (fetch-data). ahead: a clone with a commit more (push). staged: src with an import staged
+# (commit). The import of the matrix makes a new column, fresh.
 FX=$T/fx
 npys "$T/in/a" 1 0000 0001 0002 0003
 npys "$T/in/b" 11 0004 0005
@@ -40,7 +41,9 @@ npys "$T/in/c" 21 0000
 npys "$T/in/e" 31 0100 0101 0102 0103
 npys "$T/in/new" 41 0000 0001 0002
 ok init "$FX/src" --user-name t --user-email t@example.org
+ok -C "$FX/src" column create vol --dtype uint8 --shape 8,8,3 --backend hdf5
 ok -C "$FX/src" import img "$T/in/a"
+ok -C "$FX/src" import vol "$T/in/b"
 ok -C "$FX/src" commit -m base
 ok -C "$FX/src" branch create dev
 ok -C "$FX/src" checkout dev
@@ -55,10 +58,10 @@ ok -C "$FX/src" rm img 0100 0101 0102
 ok -C "$FX/src" commit -m main3
 ok clone "$FX/src" "$FX/nodata" --no-data
 ok clone "$FX/src" "$FX/ahead"
-ok -C "$FX/ahead" import more "$T/in/new"
+ok -C "$FX/ahead" import vol "$T/in/new"
 ok -C "$FX/ahead" commit -m ahead
 cp -a "$FX/src" "$FX/staged"
-ok -C "$FX/staged" import more "$T/in/new"
+ok -C "$FX/staged" import vol "$T/in/new"
 
 # op_repos OP: the repositories OP writes, named as in the case folder: the one it runs in
 # first; srv (a copy of src, served over HTTP or given as a path) for push, which writes it.
@@ -93,7 +96,7 @@ prepare() {
 # run_op OP: runs OP in the case folder ($RC, $OUT, $ERR as run sets them).
 run_op() {
   case $1 in
-    import) run -C repo import more "$T/in/new" ;;
+    import) run -C repo import fresh "$T/in/new" ;;
     commit) run -C repo commit -m staged ;;
     merge) run -C repo merge dev ;;
     gc) run -C repo gc ;;
@@ -325,6 +328,9 @@ run_case() {
       connect server "$fp"
       run_op "$op"
       [[ $RC -ne 0 ]] || die "$op succeeded though its server was to die at $fp"
+      # The client cannot know whether the server applied its push; it must not say it did not.
+      [[ $state != remote-new ]] || grep -q "may have applied it" "$ERR" ||
+        die "$op whose server died at $fp (after applying it) said: $(cat "$ERR")"
       server_died "$fp"
       connect server  # the same repository, served again
       ;;
