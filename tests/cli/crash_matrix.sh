@@ -29,11 +29,11 @@ npys() {
 
 # ---- The scenarios: fixtures made once, copied for every case -------------------------------
 
-# src: img (in LMDB segments, the default) and vol (in HDF5 packs); main and dev diverged (merge
-# makes a merge commit), and main's last commit left a segment with one live chunk of four (gc
-# compacts it). behind: a clone that lacks main's last commit (fetch). nodata: a clone without
-# data (fetch-data). ahead: a clone with a commit more (push). staged: src with an import staged
-# (commit). The import of the matrix makes a new column, fresh.
+# src: img (in LMDB segments, the default) and, on main, vol (in HDF5 packs); main and dev
+# diverged (merge makes a merge commit), and main's last commit left a segment with one live
+# chunk of four (gc compacts it). behind: a clone that lacks main's last commit (fetch). nodata:
+# a clone without data (fetch-data). ahead: a clone with a commit more (push). staged: src with
+# an import staged (commit). The import of the matrix makes a new column, fresh.
 FX=$T/fx
 npys "$T/in/a" 1 0000 0001 0002 0003
 npys "$T/in/b" 11 0004 0005
@@ -41,9 +41,7 @@ npys "$T/in/c" 21 0000
 npys "$T/in/e" 31 0100 0101 0102 0103
 npys "$T/in/new" 41 0000 0001 0002
 ok init "$FX/src" --user-name t --user-email t@example.org
-ok -C "$FX/src" column create vol --dtype uint8 --shape 8,8,3 --backend hdf5
 ok -C "$FX/src" import img "$T/in/a"
-ok -C "$FX/src" import vol "$T/in/b"
 ok -C "$FX/src" commit -m base
 ok -C "$FX/src" branch create dev
 ok -C "$FX/src" checkout dev
@@ -51,6 +49,8 @@ ok -C "$FX/src" import img "$T/in/b"
 ok -C "$FX/src" commit -m dev
 ok -C "$FX/src" checkout main
 ok -C "$FX/src" import img "$T/in/c"
+ok -C "$FX/src" column create vol --dtype uint8 --shape 8,8,3 --backend hdf5
+ok -C "$FX/src" import vol "$T/in/b"
 ok -C "$FX/src" commit -m main2
 ok clone "$FX/src" "$FX/behind"
 ok -C "$FX/src" import img "$T/in/e"
