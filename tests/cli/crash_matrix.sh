@@ -166,9 +166,9 @@ columns() {
 # samples REPO < COLUMNS: "REF COLUMN FILE SHA256" for every local sample of each "REF COLUMN
 # COUNT NBYTES LOCAL_COUNT" line read (as columns prints them), exported; sorted.
 samples() {
-  local ref col count nbytes local_count
+  local ref col local_count
   rm -rf "$T/.export"
-  while read -r ref col count nbytes local_count; do
+  while read -r ref col _ _ local_count; do
     ((local_count > 0)) || continue
     if [[ $ref == staged ]]; then
       ok -C "$1" export "$col" "$T/.export/$ref/$col" --format npy
@@ -200,9 +200,8 @@ refs() {
 census() {
   local repo=$1 name=$2 commit
   refs "$repo" "$name" "$3"
-  for commit in $(grep -v '^{' "$T/inv/$name.refs" | cut -d' ' -f2 | sort -u); do
-    columns "$repo" "$commit"
-  done >"$T/inv/$name.columns"
+  grep -v '^{' "$T/inv/$name.refs" | cut -d' ' -f2 | sort -u >"$T/.commits"
+  while read -r commit; do columns "$repo" "$commit"; done <"$T/.commits" >"$T/inv/$name.columns"
   samples "$repo" <"$T/inv/$name.columns" >"$T/inv/$name.samples"
 }
 
@@ -210,14 +209,15 @@ census() {
 all_at_refs() {
   local ref commit
   census "$1" fixture none
-  for ref in $(grep -v '^{' "$T/inv/fixture.refs" | cut -d' ' -f1); do
-    ok -C "$1" log "$ref" --json
+  while read -r ref commit; do
+    ok -C "$1" log "$commit" --json
     jq -r '.[].digest' "$OUT"
-  done | sort -u >"$T/.commits"
-  for commit in $(cat "$T/.commits"); do columns "$1" "$commit"; done >"$T/.columns"
+  done <"$T/inv/fixture.refs" | sort -u >"$T/.commits"
+  while read -r commit; do columns "$1" "$commit"; done <"$T/.commits" >"$T/.columns"
   comm -13 <(cut -d' ' -f2- "$T/inv/fixture.samples" | sort -u) \
     <(samples "$1" <"$T/.columns" | cut -d' ' -f2- | sort -u) >"$T/.missing"
-  [[ ! -s $T/.missing ]] || die "fixture $1: samples of old commits not at any ref: $(cat "$T/.missing")"
+  [[ ! -s $T/.missing ]] ||
+    die "fixture $1: samples of old commits not at any ref: $(cat "$T/.missing")"
 }
 
 # result REPO NAME KNOWN OP: $T/inv/NAME.result, what REPO holds after OP, without the
@@ -284,7 +284,8 @@ check_state() {
     [[ -f $T/inv/$op.$r.refs ]] || continue
     # More may be local now (fetch-data), none may be gone or differ.
     samples "$r" <"$T/inv/$op.$r.columns" | comm -23 "$T/inv/$op.$r.samples" - >"$T/.lost"
-    [[ ! -s $T/.lost ]] || { cat "$T/.lost" >&2; die "a kill at $fp ($op) lost or changed samples committed in $r"; }
+    [[ ! -s $T/.lost ]] || die "a kill at $fp ($op) lost or changed samples committed in $r:
+$(cat "$T/.lost")"
     [[ $state != @(old|partial|remote-new) ]] || refs "$r" "kill.$r" "$op"
   done
   case $state in
@@ -337,7 +338,7 @@ run_case() {
     *) die "docs/failpoints.md: unknown side '$side' for $fp ($op)" ;;
   esac
   [[ $side == server || $RC -eq 86 ]] ||
-    die "$op exited $RC with HANGAR_FAILPOINT=$fp ($side), expected 86: the failpoint was not reached"
+    die "$op exited $RC with HANGAR_FAILPOINT=$fp ($side), expected 86 (failpoint not reached?)"
 
   # Reopened: fsck clean, every sample committed before identical, the state the row names.
   for r in $(op_repos "$op"); do [[ ! -e $r/.hangar/config ]] || fsck_clean "$r"; done
