@@ -33,13 +33,15 @@ npys() {
 # diverged (merge makes a merge commit), and main's last commit left a segment with one live
 # chunk of four (gc compacts it). behind: a clone that lacks main's last commit (fetch). nodata:
 # a clone without data (fetch-data). ahead: a clone with a commit more (push). staged: src with
-# an import staged (commit). The import of the matrix makes a new column, fresh.
+# an import staged (commit). The import of the matrix makes two columns: fresh and its labels.
 FX=$T/fx
 npys "$T/in/a" 1 0000 0001 0002 0003
 npys "$T/in/b" 11 0004 0005
 npys "$T/in/c" 21 0000
 npys "$T/in/e" 31 0100 0101 0102 0103
 npys "$T/in/new" 41 0000 0001 0002
+npys "$T/in/classes/cat" 51 c0 c1
+npys "$T/in/classes/dog" 53 d0
 ok init "$FX/src" --user-name t --user-email t@example.org
 ok -C "$FX/src" import img "$T/in/a"
 ok -C "$FX/src" commit -m base
@@ -96,7 +98,7 @@ prepare() {
 # run_op OP: runs OP in the case folder ($RC, $OUT, $ERR as run sets them).
 run_op() {
   case $1 in
-    import) run -C repo import fresh "$T/in/new" ;;
+    import) run -C repo import fresh "$T/in/classes" --labels label ;;
     commit) run -C repo commit -m staged ;;
     merge) run -C repo merge dev ;;
     gc) run -C repo gc ;;
@@ -333,6 +335,7 @@ run_case() {
       [[ $state != remote-new ]] || grep -q "may have applied it" "$ERR" ||
         die "$op whose server died at $fp (after applying it) said: $(cat "$ERR")"
       server_died "$fp"
+      [[ $(op_repos "$op") == *srv* ]] || fsck_clean srv  # only read
       connect server  # the same repository, served again
       ;;
     *) die "docs/failpoints.md: unknown side '$side' for $fp ($op)" ;;
