@@ -179,9 +179,13 @@ samples() {
     fi
   done
   [[ -d $T/.export ]] || return 0
-  # Keys are file names (no sub-folders): ./REF/COLUMN/FILE.
-  (cd "$T/.export" && find . -type f -print0 | sort -z | xargs -0 sha256sum) |
-    awk '{ split($2, p, "/"); print p[2], p[3], p[4], $1 }' | sort
+  # ./REF/COLUMN/FILE, where FILE has sub-folders for keys with a '/' (import --labels: class/key).
+  (cd "$T/.export" && find . -type f -print0 | xargs -0 sha256sum) | awk '{
+    n = split($2, p, "/")
+    file = p[4]
+    for (i = 5; i <= n; i++) file = file "/" p[i]
+    print p[2], p[3], file, $1
+  }' | sort
 }
 
 # refs REPO NAME OP: $T/inv/NAME.refs, every ref ("NAME COMMIT", sorted), then, when OP can
@@ -225,7 +229,8 @@ all_at_refs() {
 # result REPO NAME KNOWN OP: $T/inv/NAME.result, what REPO holds after OP, without the
 # digests of commits it made (they hold the time): each ref with its commit when that is one of
 # the commits listed in file KNOWN, else with its message, parent count, columns and samples;
-# the staged view's columns (with local counts) and samples; whether it is an unfinished clone.
+# the staged view's columns (with local counts); for OPs that stage, the staged changes and the
+# samples of the columns they change, and whether REPO is an unfinished clone.
 result() {
   local repo=$1 out=$T/inv/$2.result known=$3 ref commit
   refs "$repo" "$2.now" "$4"
@@ -243,8 +248,10 @@ result() {
   columns "$repo" staged | tee "$T/.columns" >>"$out"
   grep '^{' "$T/inv/$2.now.refs" >"$T/.status" || return 0
   cat "$T/.status" >>"$out"
-  jq -e '.staged == {} and .columns_added == [] and .columns_deleted == []' "$T/.status" \
-    >/dev/null || samples "$repo" <"$T/.columns" >>"$out"
+  # The samples of the columns with staged changes.
+  jq -r '(.staged | keys[]), .columns_added[]' "$T/.status" >"$T/.changed"
+  awk 'NR == FNR { changed[$1] = 1; next } changed[$2]' "$T/.changed" "$T/.columns" |
+    samples "$repo" >>"$out"
 }
 
 # same WHAT A B: files A and B are equal.
