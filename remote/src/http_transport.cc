@@ -214,6 +214,13 @@ class HttpTransport final : public Transport {
         [&] { return cli_->Post(parsed_.prefix + route, h, provider, protocol::kPackType); },
         [&] { return !pack_sent; });
     if (error) std::rethrow_exception(error);
+    // Once the whole pack is out, the server may have applied it before the connection broke
+    // (it died, or the network did, before its reply): the outcome is unknown, not "nothing".
+    if (!res && pack_sent)
+      fail(ErrorCode::Remote, "remote " + url_ + " (" + route +
+                                  "): the connection broke after the whole push was sent (did "
+                                  "the server stop?); the remote may have applied it: push "
+                                  "again (a push it applied is then up to date)");
     if (!res) fail_transport(res.error(), route);
     received_ += res->body.size();
     if (res->status == 200 || res->status == 409)

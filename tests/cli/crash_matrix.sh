@@ -29,16 +29,19 @@ npys() {
 
 # ---- The scenarios: fixtures made once, copied for every case -------------------------------
 
-# src: main and dev diverged (merge makes a merge commit), and main's last commit left a
-# segment with one live chunk of four (gc compacts it). behind: a clone that lacks main's last
-# commit (fetch). nodata: a clone without data (fetch-data). ahead: a clone with a commit more
-# (push). staged: src with an import staged (commit).
+# src: img (in LMDB segments, the default) and, on main, vol (in HDF5 packs); main and dev
+# diverged (merge makes a merge commit), and main's last commit left a segment with one live
+# chunk of four (gc compacts it). behind: a clone that lacks main's last commit (fetch). nodata:
+# a clone without data (fetch-data). ahead: a clone with a commit more (push). staged: src with
+# an import staged (commit). The import of the matrix makes two columns: fresh and its labels.
 FX=$T/fx
 npys "$T/in/a" 1 0000 0001 0002 0003
 npys "$T/in/b" 11 0004 0005
 npys "$T/in/c" 21 0000
 npys "$T/in/e" 31 0100 0101 0102 0103
 npys "$T/in/new" 41 0000 0001 0002
+npys "$T/in/classes/cat" 51 c0 c1
+npys "$T/in/classes/dog" 53 d0
 ok init "$FX/src" --user-name t --user-email t@example.org
 ok -C "$FX/src" import img "$T/in/a"
 ok -C "$FX/src" commit -m base
@@ -48,6 +51,8 @@ ok -C "$FX/src" import img "$T/in/b"
 ok -C "$FX/src" commit -m dev
 ok -C "$FX/src" checkout main
 ok -C "$FX/src" import img "$T/in/c"
+ok -C "$FX/src" column create vol --dtype uint8 --shape 8,8,3 --backend hdf5
+ok -C "$FX/src" import vol "$T/in/b"
 ok -C "$FX/src" commit -m main2
 ok clone "$FX/src" "$FX/behind"
 ok -C "$FX/src" import img "$T/in/e"
@@ -55,10 +60,10 @@ ok -C "$FX/src" rm img 0100 0101 0102
 ok -C "$FX/src" commit -m main3
 ok clone "$FX/src" "$FX/nodata" --no-data
 ok clone "$FX/src" "$FX/ahead"
-ok -C "$FX/ahead" import more "$T/in/new"
+ok -C "$FX/ahead" import vol "$T/in/new"
 ok -C "$FX/ahead" commit -m ahead
 cp -a "$FX/src" "$FX/staged"
-ok -C "$FX/staged" import more "$T/in/new"
+ok -C "$FX/staged" import vol "$T/in/new"
 
 # op_repos OP: the repositories OP writes, named as in the case folder: the one it runs in
 # first; srv (a copy of src, served over HTTP or given as a path) for push, which writes it.
@@ -93,7 +98,7 @@ prepare() {
 # run_op OP: runs OP in the case folder ($RC, $OUT, $ERR as run sets them).
 run_op() {
   case $1 in
-    import) run -C repo import more "$T/in/new" ;;
+    import) run -C repo import fresh "$T/in/classes" --labels label ;;
     commit) run -C repo commit -m staged ;;
     merge) run -C repo merge dev ;;
     gc) run -C repo gc ;;
@@ -163,9 +168,9 @@ columns() {
 # samples REPO < COLUMNS: "REF COLUMN FILE SHA256" for every local sample of each "REF COLUMN
 # COUNT NBYTES LOCAL_COUNT" line read (as columns prints them), exported; sorted.
 samples() {
-  local ref col count nbytes local_count
+  local ref col local_count
   rm -rf "$T/.export"
-  while read -r ref col count nbytes local_count; do
+  while read -r ref col _ _ local_count; do
     ((local_count > 0)) || continue
     if [[ $ref == staged ]]; then
       ok -C "$1" export "$col" "$T/.export/$ref/$col" --format npy
@@ -174,9 +179,13 @@ samples() {
     fi
   done
   [[ -d $T/.export ]] || return 0
-  # Keys are file names (no sub-folders): ./REF/COLUMN/FILE.
-  (cd "$T/.export" && find . -type f -print0 | sort -z | xargs -0 sha256sum) |
-    awk '{ split($2, p, "/"); print p[2], p[3], p[4], $1 }' | sort
+  # ./REF/COLUMN/FILE, where FILE has sub-folders for keys with a '/' (import --labels: class/key).
+  (cd "$T/.export" && find . -type f -print0 | xargs -0 sha256sum) | awk '{
+    n = split($2, p, "/")
+    file = p[4]
+    for (i = 5; i <= n; i++) file = file "/" p[i]
+    print p[2], p[3], file, $1
+  }' | sort
 }
 
 # refs REPO NAME OP: $T/inv/NAME.refs, every ref ("NAME COMMIT", sorted), then, when OP can
@@ -197,9 +206,8 @@ refs() {
 census() {
   local repo=$1 name=$2 commit
   refs "$repo" "$name" "$3"
-  for commit in $(grep -v '^{' "$T/inv/$name.refs" | cut -d' ' -f2 | sort -u); do
-    columns "$repo" "$commit"
-  done >"$T/inv/$name.columns"
+  grep -v '^{' "$T/inv/$name.refs" | cut -d' ' -f2 | sort -u >"$T/.commits"
+  while read -r commit; do columns "$repo" "$commit"; done <"$T/.commits" >"$T/inv/$name.columns"
   samples "$repo" <"$T/inv/$name.columns" >"$T/inv/$name.samples"
 }
 
@@ -207,20 +215,22 @@ census() {
 all_at_refs() {
   local ref commit
   census "$1" fixture none
-  for ref in $(grep -v '^{' "$T/inv/fixture.refs" | cut -d' ' -f1); do
-    ok -C "$1" log "$ref" --json
+  while read -r ref commit; do
+    ok -C "$1" log "$commit" --json
     jq -r '.[].digest' "$OUT"
-  done | sort -u >"$T/.commits"
-  for commit in $(cat "$T/.commits"); do columns "$1" "$commit"; done >"$T/.columns"
+  done <"$T/inv/fixture.refs" | sort -u >"$T/.commits"
+  while read -r commit; do columns "$1" "$commit"; done <"$T/.commits" >"$T/.columns"
   comm -13 <(cut -d' ' -f2- "$T/inv/fixture.samples" | sort -u) \
     <(samples "$1" <"$T/.columns" | cut -d' ' -f2- | sort -u) >"$T/.missing"
-  [[ ! -s $T/.missing ]] || die "fixture $1: samples of old commits not at any ref: $(cat "$T/.missing")"
+  [[ ! -s $T/.missing ]] ||
+    die "fixture $1: samples of old commits not at any ref: $(cat "$T/.missing")"
 }
 
 # result REPO NAME KNOWN OP: $T/inv/NAME.result, what REPO holds after OP, without the
 # digests of commits it made (they hold the time): each ref with its commit when that is one of
 # the commits listed in file KNOWN, else with its message, parent count, columns and samples;
-# the staged view's columns (with local counts) and samples; whether it is an unfinished clone.
+# the staged view's columns (with local counts); for OPs that stage, the staged changes and the
+# samples of the columns they change, and whether REPO is an unfinished clone.
 result() {
   local repo=$1 out=$T/inv/$2.result known=$3 ref commit
   refs "$repo" "$2.now" "$4"
@@ -238,8 +248,10 @@ result() {
   columns "$repo" staged | tee "$T/.columns" >>"$out"
   grep '^{' "$T/inv/$2.now.refs" >"$T/.status" || return 0
   cat "$T/.status" >>"$out"
-  jq -e '.staged == {} and .columns_added == [] and .columns_deleted == []' "$T/.status" \
-    >/dev/null || samples "$repo" <"$T/.columns" >>"$out"
+  # The samples of the columns with staged changes.
+  jq -r '(.staged | keys[]), .columns_added[]' "$T/.status" >"$T/.changed"
+  awk 'NR == FNR { changed[$1] = 1; next } changed[$2]' "$T/.changed" "$T/.columns" |
+    samples "$repo" >>"$out"
 }
 
 # same WHAT A B: files A and B are equal.
@@ -281,7 +293,8 @@ check_state() {
     [[ -f $T/inv/$op.$r.refs ]] || continue
     # More may be local now (fetch-data), none may be gone or differ.
     samples "$r" <"$T/inv/$op.$r.columns" | comm -23 "$T/inv/$op.$r.samples" - >"$T/.lost"
-    [[ ! -s $T/.lost ]] || { cat "$T/.lost" >&2; die "a kill at $fp ($op) lost or changed samples committed in $r"; }
+    [[ ! -s $T/.lost ]] || die "a kill at $fp ($op) lost or changed samples committed in $r:
+$(cat "$T/.lost")"
     [[ $state != @(old|partial|remote-new) ]] || refs "$r" "kill.$r" "$op"
   done
   case $state in
@@ -325,13 +338,17 @@ run_case() {
       connect server "$fp"
       run_op "$op"
       [[ $RC -ne 0 ]] || die "$op succeeded though its server was to die at $fp"
+      # The client cannot know whether the server applied its push; it must not say it did not.
+      [[ $state != remote-new ]] || grep -q "may have applied it" "$ERR" ||
+        die "$op whose server died at $fp (after applying it) said: $(cat "$ERR")"
       server_died "$fp"
+      [[ $(op_repos "$op") == *srv* ]] || fsck_clean srv  # only read
       connect server  # the same repository, served again
       ;;
     *) die "docs/failpoints.md: unknown side '$side' for $fp ($op)" ;;
   esac
   [[ $side == server || $RC -eq 86 ]] ||
-    die "$op exited $RC with HANGAR_FAILPOINT=$fp ($side), expected 86: the failpoint was not reached"
+    die "$op exited $RC with HANGAR_FAILPOINT=$fp ($side), expected 86 (failpoint not reached?)"
 
   # Reopened: fsck clean, every sample committed before identical, the state the row names.
   for r in $(op_repos "$op"); do [[ ! -e $r/.hangar/config ]] || fsck_clean "$r"; done

@@ -54,7 +54,8 @@ check "$doc" "$root" || die "docs/failpoints.md and the sources disagree (see ab
 mkdir -p "$T/more/src"
 printf '  failpoint("new-write-step");\n' >"$T/more/src/step.cc"
 if check "$doc" "$root" "$T/more" 2>"$T/why"; then die "an undocumented failpoint passed"; fi
-grep -q "'new-write-step' is in the sources but not" "$T/why" || die "wrong complaint: $(cat "$T/why")"
+grep -q "'new-write-step' is in the sources but not" "$T/why" ||
+  die "wrong complaint: $(cat "$T/why")"
 # ... for a failpoint called without a literal name ...
 printf '  failpoint(step_name);\n' >"$T/more/src/step.cc"
 if check "$doc" "$root" "$T/more" 2>"$T/why"; then die "a nameless failpoint call passed"; fi

@@ -540,7 +540,10 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       staged_bytes = 0;
       // Indexes every staged chunk (one flush + one index commit), then one meta txn.
       result.new_chunks += st.stage_samples(opt.column, batch, undo_of(opt.column));
-      if (opt.labels_column) st.stage_samples(*opt.labels_column, labels, undo_of(*opt.labels_column));
+      if (opt.labels_column) {
+        failpoint("import-images-staged");  // their labels are staged in a txn of their own
+        st.stage_samples(*opt.labels_column, labels, undo_of(*opt.labels_column));
+      }
       failpoint("import-epoch-staged");
       batch.clear();
       labels.clear();

@@ -50,5 +50,7 @@ failpoint_rows() {
 }
 
 # The headings of the two tables of docs/failpoints.md.
+# shellcheck disable=SC2034  # used by the cases that source this file
 MATRIX_SECTION="The crash matrix"
+# shellcheck disable=SC2034
 OUTSIDE_SECTION="Failpoints outside the matrix"
