@@ -6,7 +6,8 @@
 # loopback port; 'hangar push' of the whole branch into it; 'hangar clone' of it back. Every
 # step is a whole client process timed by GNU time (wall, user + sys, peak RSS); the server's
 # CPU (user + sys from /proc over the step) and its peak RSS (VmHWM) are read beside it.
-# 3 rounds; the round with the median wall time of each step is reported. The machine is shared:
+# After an untimed warm-up, 3 rounds, the order of the two transports alternating; the round
+# with the median wall time of each step is reported. The machine is shared:
 # before each round the script waits (10 min at most) for the 1-minute load average to fall
 # below 1.5, and reports the load each round started at.
 # Prints a Markdown section for bench/RESULTS.md on stdout; progress on stderr.
@@ -113,10 +114,19 @@ step() {
   echo "bench: $mode $name ${wall}s (client cpu $(echo "$user + $sys" | bc -l)s, server cpu $(echo "$c1 - $c0" | bc -l)s)" >&2
 }
 
+# One untimed push and clone first, so that the first timed step does not pay for a cold page
+# cache; then the order of the two transports alternates between rounds.
+serve http
+"$H" -C "$repo" remote add bench "$url" >/dev/null
+"$H" -C "$repo" push bench >/dev/null
+"$H" clone "$url" "$work/clone" >/dev/null
+unserve
 loads=()
 for ((r = 1; r <= rounds; r++)); do
   loads+=("$(quiet)")
-  for mode in http https; do
+  order="http https"
+  ((r % 2 == 0)) && order="https http"
+  for mode in $order; do
     serve $mode
     "$H" -C "$repo" remote remove bench >/dev/null 2>&1 || true
     "$H" -C "$repo" remote add bench "$url" >/dev/null
@@ -142,7 +152,8 @@ $(openssl version | cut -d' ' -f1,2)); decision [0018](../docs/decisions/0018-tl
 branch into a fresh empty server, then a clone of it, over plain HTTP and over TLS (TLS 1.3, a
 P-256 certificate from a private CA in SSL_CERT_FILE) on loopback. Whole client processes timed
 by GNU time; "client CPU" is its user + sys, "server CPU" the server's over the step; MB/s
-counts the bytes the step moved (its --json report). Median of $rounds rounds (by wall time);
+counts the bytes the step moved (its --json report). After an untimed warm-up push and clone,
+$rounds rounds, HTTP first in odd rounds and TLS first in even ones; the median round (by wall time);
 before each round the script waited (10 min at most) for the 1-minute load average to fall
 below 1.5; it was $(IFS=,; echo "${loads[*]}" | sed 's/,/, /g') as the rounds started.
 

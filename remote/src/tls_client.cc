@@ -36,6 +36,22 @@ constexpr const char* kWhatToDo =
     "--insecure";
 constexpr const char* kSkip = "or skip the check with --insecure";
 
+// The trust store a verification used, for messages: "the system's CA certificates", or
+// "SSL_CERT_FILE '/x/ca.pem'" (with "(which cannot be read: ...)" when it cannot be).
+std::string describe_trust_store() {
+  const std::string file = env(X509_get_default_cert_file_env());  // SSL_CERT_FILE
+  const std::string dir = env(X509_get_default_cert_dir_env());    // SSL_CERT_DIR
+  if (file.empty() && dir.empty()) return "the system's CA certificates";
+  std::string out;
+  if (!file.empty()) {
+    out = "SSL_CERT_FILE '" + file + "'";
+    std::ifstream in(file);
+    if (!in) out += " (which cannot be read: " + std::string(std::strerror(errno)) + ")";
+  }
+  if (!dir.empty()) out += (out.empty() ? "" : " and ") + ("SSL_CERT_DIR '" + dir + "'");
+  return out;
+}
+
 }  // namespace
 
 void configure_tls_client(httplib::SSLClient& client, const std::string& host, bool insecure) {
@@ -50,20 +66,6 @@ void configure_tls_client(httplib::SSLClient& client, const std::string& host, b
   } else {
     X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   }
-}
-
-std::string describe_trust_store() {
-  const std::string file = env(X509_get_default_cert_file_env());  // SSL_CERT_FILE
-  const std::string dir = env(X509_get_default_cert_dir_env());    // SSL_CERT_DIR
-  if (file.empty() && dir.empty()) return "the system's CA certificates";
-  std::string out;
-  if (!file.empty()) {
-    out = "SSL_CERT_FILE '" + file + "'";
-    std::ifstream in(file);
-    if (!in) out += " (which cannot be read: " + std::string(std::strerror(errno)) + ")";
-  }
-  if (!dir.empty()) out += (out.empty() ? "" : " and ") + ("SSL_CERT_DIR '" + dir + "'");
-  return out;
 }
 
 std::string describe_tls_failure(httplib::Error err, long verify_result, const std::string& host,

@@ -25,8 +25,4 @@ void configure_tls_client(httplib::SSLClient& client, const std::string& host, b
 std::string describe_tls_failure(httplib::Error err, long verify_result, const std::string& host,
                                  const std::string& reasons);
 
-// The trust store a verification used, for messages: "the system's CA certificates", or
-// "SSL_CERT_FILE '/x/ca.pem'" (with "(which cannot be read: ...)" when it cannot be).
-std::string describe_trust_store();
-
 }  // namespace hangar::remote

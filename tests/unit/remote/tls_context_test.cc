@@ -2,6 +2,7 @@
 // intermediate CA; every way the files can be wrong is refused before anything starts, with a
 // message that names the file and what to do.
 #include <hangar/error.h>
+#include <hangar/remote/server.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -71,6 +72,23 @@ TEST_CASE("TLS context: missing, swapped, encrypted, mismatched or expired files
   std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
                             "-----END CERTIFICATE-----\n";
   refused({garbage, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate");
+}
+
+TEST_CASE("TLS context: a server given a certificate without its key, or the reverse, does not "
+          "start",
+          "[remote][tls]") {
+  StorageTempDir dir{"tls-context-half"};
+  TestPki pki(dir.path());
+  const CertFiles server = pki.issue("server", "IP:127.0.0.1");
+  ServerOptions o;
+  o.root = dir / "no-repository-needed";  // checked before the repository is opened
+  o.tls_cert = server.cert;
+  CHECK_THROWS_WITH(Server(o), Catch::Contains("--tls-key KEY.pem is missing"));
+  o.tls_cert.reset();
+  o.tls_key = server.key;
+  CHECK_THROWS_WITH(Server(o), Catch::Contains("--tls-cert CERT.pem is missing"));
+  o.tls_cert = dir / "missing.pem";
+  CHECK_THROWS_WITH(Server(o), Catch::Contains("does not exist"));
 }
 
 }  // namespace
