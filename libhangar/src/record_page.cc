@@ -135,13 +135,7 @@ RecordPage decode_page(const Digest& id, ByteView bytes) {
   RecordPage page;
   page.level = d.level();
   page.entries.reserve(d.size());  // bounded: size() <= bytes.size() / kMinLeafEntryBytes
-  std::uint64_t count = 0, nbytes = 0;
-  while (d.next()) {
-    if (__builtin_add_overflow(count, d.count(), &count) ||
-        __builtin_add_overflow(nbytes, d.nbytes(), &nbytes))
-      d.corrupt("entries", "totals overflow 64 bits");
-    page.entries.push_back(d.entry());
-  }
+  while (d.next()) page.entries.push_back(d.entry());
   return page;
 }
 
@@ -198,6 +192,11 @@ bool PageDecoder::next() {
     nbytes_ = v.nbytes;
     entry_count_ = 1;
   }
+  // The page's totals (its entry in the level above) must fit too, for every reader that adds
+  // them up: descents by rank, range statistics, fsck.
+  if (__builtin_add_overflow(total_count_, entry_count_, &total_count_) ||
+      __builtin_add_overflow(total_nbytes_, nbytes_, &total_nbytes_))
+    dec_.corrupt("entries", "totals overflow 64 bits");
   ++index_;
   return true;
 }

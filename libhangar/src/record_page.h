@@ -87,7 +87,7 @@ class PageDecoder {
   const Digest& id() const noexcept { return id_; }
 
   // Decodes the next entry; false after the last one (having checked that nothing trails).
-  // Throws: Corrupt (bad field, keys out of order, trailing bytes).
+  // Throws: Corrupt (bad field, keys out of order, totals over 64 bits, trailing bytes).
   bool next();
   // The current entry; REQUIRES: the last next() returned true.
   std::size_t index() const noexcept { return index_ - 1; }
@@ -119,6 +119,8 @@ class PageDecoder {
   SampleId sample_;  // leaf entries
   std::uint64_t entry_count_ = 0;
   std::uint64_t nbytes_ = 0;
+  std::uint64_t total_count_ = 0;  // of the entries so far
+  std::uint64_t total_nbytes_ = 0;
 };
 
 // Cuts one level's entries into pages by the boundary rule and hands each finished page to

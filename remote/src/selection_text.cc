@@ -2,6 +2,7 @@
 #include "selection_text.h"
 
 #include <hangar/error.h>
+#include <hangar/schema.h>
 
 #include <charconv>
 #include <cstdio>
@@ -90,6 +91,15 @@ DataSelection decode_selection(std::string_view text, const std::string& where) 
     if (copy.empty() || end != copy.c_str() + copy.size()) bad(field);
     return d;
   };
+  // Column names as a schema allows them (none is empty, none holds ',' or ';').
+  auto column = [&](std::string_view name, std::string_view field) {
+    try {
+      validate_column_name(name);
+    } catch (const Error&) {
+      bad(field);
+    }
+    return std::string(name);
+  };
   DataSelection s;
   for (std::string_view field : split(text, ';')) {
     const auto eq = field.find('=');
@@ -100,7 +110,7 @@ DataSelection decode_selection(std::string_view text, const std::string& where) 
     } else if (name == "all_history" && eq == field.npos) {
       s.all_history = true;
     } else if (name == "columns" && !value.empty()) {
-      for (auto c : split(value, ',')) s.columns.emplace_back(c);
+      for (auto c : split(value, ',')) s.columns.push_back(column(c, field));
     } else if (name == "keys" && !value.empty()) {
       for (auto h : split(value, ',')) {
         if (h.empty() || h.size() % 2 != 0) bad(field);
@@ -128,10 +138,15 @@ DataSelection decode_selection(std::string_view text, const std::string& where) 
     } else if (name == "max_percent") {
       s.max_percent = real(value, field);
     } else if (name == "stratify" && !value.empty()) {
-      s.stratify = std::string(value);
+      s.stratify = column(value, field);
     } else {
       bad(field);
     }
+  }
+  try {
+    validate(s);
+  } catch (const Error&) {
+    bad(text);
   }
   return s;
 }

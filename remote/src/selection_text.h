@@ -14,7 +14,8 @@ namespace hangar::remote {
 // "columns=a,b", "keys=<hex of each sort-encoded key>,...", "fraction=F", "seed=N",
 // "max_bytes=N", "max_percent=P", "stratify=C", "all_history". "" selects everything.
 std::string encode_selection(const DataSelection& selection);
-// Throws: Corrupt (naming `where`, e.g. the config file) for text encode_selection never makes.
+// Throws: Corrupt (naming `where`, e.g. the config file) for text encode_selection never makes:
+// an unknown field, a bad number, key or column name, or a selection validate() refuses.
 DataSelection decode_selection(std::string_view text, const std::string& where);
 
 // True when `selection` names no selector at all (what 'fetch-data REMOTE' alone means).

@@ -5,6 +5,7 @@
 #include <hangar/error.h>
 #include <hangar/storage/encoding.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -181,6 +182,20 @@ TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_
   // The encoder refuses what the decoder would reject.
   std::vector<PageEntry> unsorted{{to_bytes("b"), {}, 1, 0, {}}, {to_bytes("a"), {}, 1, 0, {}}};
   CHECK(thrown([&] { encode_page(0, unsorted); }) == ErrorCode::InvalidArgument);
+}
+
+// Found by fuzz/record_page_fuzz.cc: decode_page refused such a page, PageDecoder (fsck, gc,
+// lookups) took it and its readers' sums wrapped around.
+TEST_CASE("RecordTree: both page decoders refuse totals over 64 bits", "[core][record_tree]") {
+  const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
+  const Bytes b = raw_page(kInternalPageKind, kPageFormatVersion, 1, {{0, "a"}, {0, "b"}}, most);
+  CHECK(thrown_message([&] { decode_page(digest_of(b), b); }).find("totals overflow") !=
+        std::string::npos);
+  PageDecoder d(digest_of(b), b);
+  CHECK(d.next());
+  CHECK(thrown_message([&] { d.next(); }).find("totals overflow") != std::string::npos);
+  const Bytes fits = raw_page(kInternalPageKind, kPageFormatVersion, 1, {{0, "a"}}, most);
+  CHECK(decode_page(digest_of(fits), fits).entries.at(0).count == most);
 }
 
 }  // namespace
