@@ -1,5 +1,6 @@
 // maintenance.h: fsck. One read txn over the meta env (a consistent snapshot, so a running
 // writer is harmless); each object is checked once however many commits share it.
+#include <hangar/checkout.h>
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
@@ -8,7 +9,7 @@
 
 #include <deque>
 #include <string>
-#include <unordered_map>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -49,6 +50,7 @@ class Checker {
     const std::string tag = kind_tag(kind);
     const std::string name(object_kind_name(kind));
     ++report_.objects;
+    meta_budget_.step(st_.meta);
     try {
       const std::optional<ByteView> b = st_.objects.find(txn_, kind, id);
       if (!b) {
@@ -102,10 +104,33 @@ class Checker {
       check_descriptor(s.digest(), from);
       return;
     }
-    // Inline samples are counted by chunk (a reshaped copy of a sample shares its chunk).
-    if (s.has_chunk() &&
-        chunk_refs_.emplace(s.digest(), ChunkRef{page, page.is_zero() ? "staging" : "page"}).second)
-      ++report_.samples;
+    // Inline samples are counted by chunk (a reshaped copy of a sample shares its chunk), in
+    // check_chunk_refs().
+    if (s.has_chunk()) add_chunk_ref(s.digest(), page, page.is_zero() ? kStagingRef : kPageRef);
+  }
+
+  // Records that `object` (of `kind`) names `chunk`. A leaf page's records come one after the
+  // other, so a referrer is added once per page.
+  void add_chunk_ref(const Digest& chunk, const Digest& object, std::string_view kind) {
+    if (referrers_.empty() || referrers_.back().id != object || referrers_.back().kind != kind)
+      referrers_.push_back({object, kind});
+    chunk_refs_.push_back({chunk, static_cast<std::uint32_t>(referrers_.size() - 1)});
+    // A long history names most chunks from many pages: keep the list within about twice the
+    // distinct chunks.
+    if (chunk_refs_.size() >= 2 * distinct_refs_ + kRefsBeforeDedup) dedup_chunk_refs();
+  }
+
+  // Sorts chunk_refs_ by chunk, then in the order they were named, and keeps the first
+  // reference of each chunk.
+  void dedup_chunk_refs() {
+    std::sort(chunk_refs_.begin(), chunk_refs_.end(), [](const ChunkRef& a, const ChunkRef& b) {
+      return std::tie(a.chunk, a.from) < std::tie(b.chunk, b.from);
+    });
+    chunk_refs_.erase(
+        std::unique(chunk_refs_.begin(), chunk_refs_.end(),
+                    [](const ChunkRef& a, const ChunkRef& b) { return a.chunk == b.chunk; }),
+        chunk_refs_.end());
+    distinct_refs_ = chunk_refs_.size();
   }
 
   void check_descriptor(const Digest& id, const std::string& from) {
@@ -116,7 +141,7 @@ class Checker {
     if (!b) return;
     try {
       const Descriptor d = decode_descriptor(*b);
-      for (const Digest& c : d.chunks) chunk_refs_.emplace(c, ChunkRef{id, "descriptor"});
+      for (const Digest& c : d.chunks) add_chunk_ref(c, id, kDescriptorRef);
       if (fits_inline(d))  // writers hold such a sample inline: records of it would not compare
         problem("descriptor", id,
                 "sample descriptor " + id.hex() + " holds a sample of at most one chunk, which " +
@@ -127,26 +152,39 @@ class Checker {
     }
   }
 
-  // Every referenced chunk must be indexed, unless data may live on a remote: a clone, or a
-  // repository with a remote (drop-data drops only what a remote holds).
+  // Counts the distinct chunks of inline samples, and checks that every referenced chunk is
+  // indexed, unless data may live on a remote: a clone, or a repository with a remote
+  // (drop-data drops only what a remote holds). The references are sorted by chunk and looked
+  // up in batches in index order (ChunkReader::find_many), so that this keeps a bounded part of
+  // the index resident.
   void check_chunk_refs() {
-    std::vector<Digest> wanted;
-    wanted.reserve(chunk_refs_.size());
-    for (const auto& [c, ref] : chunk_refs_) wanted.push_back(c);
+    dedup_chunk_refs();
+    for (const ChunkRef& r : chunk_refs_)
+      if (referrers_[r.from].kind != kDescriptorRef) ++report_.samples;
     const bool clone = st_.may_lack_chunks();
-    for (const Digest& c : st_.chunks.missing(wanted)) {
-      if (clone) {
-        ++report_.not_local;
-      } else {
-        const ChunkRef& ref = chunk_refs_.at(c);
-        std::string m = "chunk " + c.hex() + " is missing from the location index (referenced from ";
+    storage::ChunkReader reader = st_.chunks.reader();
+    std::vector<Digest> batch;
+    for (std::size_t begin = 0; begin < chunk_refs_.size(); begin += Checkout::kLookupBatch) {
+      const std::size_t end = std::min(chunk_refs_.size(), begin + Checkout::kLookupBatch);
+      batch.clear();
+      for (std::size_t i = begin; i < end; ++i) batch.push_back(chunk_refs_[i].chunk);
+      const auto found = reader.find_many(batch);
+      for (std::size_t i = 0; i < found.size(); ++i) {
+        if (found[i]) continue;
+        if (clone) {
+          ++report_.not_local;
+          continue;
+        }
+        const Referrer& ref = referrers_[chunk_refs_[begin + i].from];
+        std::string m =
+            "chunk " + batch[i].hex() + " is missing from the location index (referenced from ";
         m += ref.kind;
-        if (!ref.from.is_zero()) {
+        if (!ref.id.is_zero()) {
           m += ' ';
-          m += ref.from.hex();
+          m += ref.id.hex();
         }
         m += ")";
-        problem("chunk", c, std::move(m));
+        problem("chunk", batch[i], std::move(m));
       }
     }
   }
@@ -232,11 +270,25 @@ class Checker {
   std::deque<std::pair<Digest, std::string>> queue_;
   std::unordered_set<Digest> seen_commits_, seen_schemas_, seen_roots_, seen_pages_,
       seen_descriptors_;
-  struct ChunkRef {
-    Digest from;            // the descriptor or leaf page naming the chunk (zero: staging)
-    std::string_view kind;  // "descriptor", "page" or "staging"
+  // What the walk keeps mapped of the meta env (its objects are keyed by digest: a walk of a
+  // large history would map all of it).
+  lmdb::ResidentBudget meta_budget_{TxnPageStore::kReleaseBytes, TxnPageStore::kPagesPerCheck};
+  static constexpr std::string_view kDescriptorRef = "descriptor", kPageRef = "page",
+                                    kStagingRef = "staging";
+  struct Referrer {
+    Digest id;              // the descriptor or leaf page naming chunks (zero: staging)
+    std::string_view kind;  // kDescriptorRef, kPageRef or kStagingRef
   };
-  std::unordered_map<Digest, ChunkRef> chunk_refs_;  // chunk -> first object naming it
+  struct ChunkRef {
+    Digest chunk;
+    std::uint32_t from;  // index into referrers_
+  };
+  // The references to chunks, as the walk meets them (36 bytes each: 10^6 samples take 36 MB,
+  // a hash map of them took ~130), deduplicated now and then (dedup_chunk_refs).
+  static constexpr std::size_t kRefsBeforeDedup = std::size_t{1} << 20;
+  std::vector<Referrer> referrers_;
+  std::vector<ChunkRef> chunk_refs_;
+  std::size_t distinct_refs_ = 0;  // chunk_refs_.size() after the last dedup_chunk_refs()
 };
 
 }  // namespace

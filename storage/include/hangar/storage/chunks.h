@@ -193,8 +193,9 @@ class Chunks {
 
   // fsck: checks every indexed chunk with ChunkStore::verify (present, right size) and, when
   // `rehash`, decodes it and re-hashes it with its digest (ReadCheck::Digest). Returns the
-  // digests that failed, with a one-line reason.
-  // Throws: Io, Interrupted (checked between chunks).
+  // digests that failed, with a one-line reason. What it maps of the index stays within a
+  // lmdb::ResidentBudget (ChunkReader's); the backends' containers are visited in digest order
+  // and stay mapped. Throws: Io, Interrupted (checked between chunks).
   std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
 
   LocationIndex& index() noexcept;
