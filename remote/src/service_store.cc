@@ -141,6 +141,30 @@ PushReply RepoService::PushSession::finish_with_store() {
   return reply;
 }
 
+std::vector<Digest> RepoService::chunks_not_in_store() const {
+  return store_->missing(transfer::local_chunk_ids(repo_));
+}
+
+store::MigrateReport RepoService::migrate_to_store(
+    std::span<const Digest> ids,
+    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  std::lock_guard lock(push_mu_);
+  const store::MigrateReport report = store_->upload_local(repo_, ids, progress);
+  // The history the repository had before it was served with --store is in no history pack
+  // yet: one pack of all of it, so that an s3:// clone of the bucket sees every commit.
+  const RefList refs = current_refs(repo_);
+  HistoryRequest all;
+  for (const auto& b : refs.branches) all.wants.push_back(b.commit);
+  Bytes pack;
+  if (!all.wants.empty()) {
+    const auto producer = history(all);
+    for (ByteView piece = producer->next(); !piece.empty(); piece = producer->next())
+      pack.insert(pack.end(), piece.begin(), piece.end());
+  }
+  store_->publish(pack, refs);
+  return report;
+}
+
 StoreGcReport RepoService::gc_store(std::chrono::seconds grace) {
   std::lock_guard lock(push_mu_);
   std::unordered_set<Digest> live;
