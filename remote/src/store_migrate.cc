@@ -1,6 +1,7 @@
 // Local chunks into the object store (store_backing.h, docs/decisions/0019-migrating-local-chunks.md):
 // a repository that held chunks on its own disk before it was served with --store.
 #include <hangar/error.h>
+#include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
@@ -28,6 +29,7 @@ MigrateReport StoreBacking::upload_local(
     // so there is no client upload to re-check (compare verify_session).
     client_->put(data_key(url_.prefix, index.pack), data);
     client_->put(index_key(url_.prefix, index.pack), encode_index(index));
+    failpoint("store-migrate-uploaded");  // tests: a pack in place that no manifest names yet
     Manifest m;
     {
       std::unique_lock lock(mu_);
