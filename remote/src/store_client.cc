@@ -203,9 +203,25 @@ std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
           urls.put(granted.*which, bytes);
           return;
         } catch (const s3::S3Error& e) {
-          if (e.problem() != s3::Problem::Expired || fruitless >= kMaxFruitlessRefreshes) throw;
+          if (e.problem() != s3::Problem::Expired) throw;
+          if (fruitless >= kMaxFruitlessRefreshes)
+            throw s3::S3Error(
+                s3::Problem::Expired,
+                "the presigned upload URLs from remote " + transport.url() +
+                    " expired before an upload with them could start, " +
+                    std::to_string(fruitless + 1) +
+                    " times in a row; check that this machine's clock agrees with the "
+                    "server's and the object store's, and that the server's --presign-ttl is "
+                    "not too short");
         }
-        granted = grant();
+        try {
+          granted = grant();
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::Interrupted) throw;
+          throw Error(e.code(), "the presigned upload URLs from remote " + transport.url() +
+                                    " expired mid-push and asking for new ones failed: " +
+                                    e.what());
+        }
       }
     };
     // Tests: a lying client, whose pack does not hold what its index says.
