@@ -45,8 +45,9 @@ class RepoService {
   // REQUIRES: a store. Throws: S3Error, Corrupt.
   StoreGcReport gc_store(std::chrono::seconds grace);
 
-  // The chunks on the repository's own disk that the store lacks (decision 0019): served
-  // before without --store, pushed to then, or local work since. REQUIRES: a store.
+  // The chunks on the repository's own disk that a commit of a branch names and the store
+  // lacks (decision 0019): served before without --store, pushed to then, or local work since.
+  // REQUIRES: a store.
   // Throws: S3Error, Corrupt, Io.
   std::vector<Digest> chunks_not_in_store() const;
   // Uploads `ids` (from chunks_not_in_store) into the store, then publishes the whole history

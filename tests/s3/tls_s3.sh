@@ -70,7 +70,7 @@ jcheck '.result == "created" and .chunks == 12' "push over TLS with SSL_CERT_FIL
 # Clone: presigned https:// GET URLs.
 export HANGAR_TOKEN=rtok
 fails 3 "GET $TLS/.*cannot verify the TLS certificate .*--insecure" clone "$URL" c0
-[[ ! -e c0/.hangar/chunks ]] || ok -C c0 summary --json
+[[ ! -e c0 ]] || die "a failed clone left its folder"
 SSL_CERT_FILE=$CA ok clone "$URL" c1
 ok -C c1 export images "$T/got1" --format npy
 diff -r "$T/want" "$T/got1" >/dev/null || die "clone over TLS (SSL_CERT_FILE) differs"

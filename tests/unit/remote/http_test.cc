@@ -88,7 +88,7 @@ bool has_ipv6_loopback() {
   return ok;
 }
 
-TEST_CASE("HTTP: a server bound to ::1 names itself with brackets; clone and push work",
+TEST_CASE("HTTP: a server bound to ::1 names itself with brackets, clone and push work",
           "[remote][http][ipv6]") {
   if (!has_ipv6_loopback()) {
     WARN("no IPv6 loopback on this machine: skipped");
