@@ -145,9 +145,10 @@ void check_insecure_url(const std::string& url, bool insecure) {
   // http:// too: a server whose data lives in an object store hands out https:// URLs to it.
   if (insecure && !url.starts_with("https://") && !url.starts_with("http://") &&
       !url.starts_with("s3://"))
-    throw UsageError("--insecure is for https://, http:// and s3:// remotes (TLS to the server "
-                     "or to its object store), and '" +
-                     url + "' is not one");
+    throw UsageError(
+        "--insecure is for https://, http:// and s3:// remotes (TLS to the server "
+        "or to its object store), and '" +
+        url + "' is not one");
 }
 
 std::string insecure_note(bool insecure) {

@@ -58,9 +58,8 @@ void run_server(Context& ctx, const ServerArgs& a) {
   o.migrate_local = a.migrate;
   if (a.tls_cert) o.tls_cert = *a.tls_cert;
   if (a.tls_key) o.tls_key = *a.tls_key;
-  if (a.store.empty() &&
-      (!a.s3_endpoint.empty() || !a.s3_region.empty() || a.s3_insecure || a.presign_ttl ||
-       a.migrate))
+  if (a.store.empty() && (!a.s3_endpoint.empty() || !a.s3_region.empty() || a.s3_insecure ||
+                          a.presign_ttl || a.migrate))
     throw UsageError(
         "--s3-endpoint, --s3-region, --s3-insecure, --presign-ttl and --migrate need --store "
         "s3://BUCKET/PREFIX");
@@ -140,7 +139,8 @@ void register_server_commands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ServerArgs>();
   CLI::App* cmd = app.add_subcommand("server", "serve a repository over HTTP or HTTPS");
   cmd->add_option("PATH", a->path, "repository to serve (default: the enclosing one)");
-  cmd->add_option("--bind", a->bind, "address to listen on: 127.0.0.1 (default), ::1 or [::1], 0.0.0.0, ...");
+  cmd->add_option("--bind", a->bind,
+                  "address to listen on: 127.0.0.1 (default), ::1 or [::1], 0.0.0.0, ...");
   cmd->add_option("--port", a->port, "TCP port; 0 picks a free one (default 8080)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--tokens", a->tokens, "file of 'read TOKEN' / 'write TOKEN' lines");

@@ -118,8 +118,8 @@ std::unique_ptr<StoreBacking> StoreBacking::open(const StoreConfig& config) {
   for (const auto ttl : {config.get_url_ttl, config.put_url_ttl})
     if (ttl < kMinUrlExpiry || ttl > kMaxUrlExpiry)
       fail(ErrorCode::InvalidArgument,
-           "presigned URL lifetime of " + std::to_string(ttl.count()) + " s is out of range: " +
-               std::to_string(kMinUrlExpiry.count()) + " to " +
+           "presigned URL lifetime of " + std::to_string(ttl.count()) +
+               " s is out of range: " + std::to_string(kMinUrlExpiry.count()) + " to " +
                std::to_string(kMaxUrlExpiry.count()) + " seconds (7 days)");
   b->get_ttl_ = config.get_url_ttl;
   b->put_ttl_ = config.put_url_ttl;

@@ -218,9 +218,9 @@ std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
           granted = grant();
         } catch (const Error& e) {
           if (e.code() == ErrorCode::Interrupted) throw;
-          throw Error(e.code(), "the presigned upload URLs from remote " + transport.url() +
-                                    " expired mid-push and asking for new ones failed: " +
-                                    e.what());
+          throw Error(e.code(),
+                      "the presigned upload URLs from remote " + transport.url() +
+                          " expired mid-push and asking for new ones failed: " + e.what());
         }
       }
     };

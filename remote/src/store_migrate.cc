@@ -1,5 +1,6 @@
-// Local chunks into the object store (store_backing.h, docs/decisions/0019-migrating-local-chunks.md):
-// a repository that held chunks on its own disk before it was served with --store.
+// Local chunks into the object store (store_backing.h,
+// docs/decisions/0019-migrating-local-chunks.md): a repository that held chunks on its own disk
+// before it was served with --store.
 #include <hangar/error.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>

@@ -195,7 +195,8 @@ void prepare(CURL* h, Transfer& t, const ClientOptions& options, HeaderList& hea
   // TLS (TlsOptions): libcurl's defaults are the system's CA bundle and full verification; it
   // reads neither SSL_CERT_FILE nor SSL_CERT_DIR itself.
   curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (!options.tls.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.tls.ca_file.c_str());
+  if (!options.tls.ca_file.empty())
+    curl_easy_setopt(h, CURLOPT_CAINFO, options.tls.ca_file.c_str());
   if (!options.tls.ca_dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options.tls.ca_dir.c_str());
   if (options.tls.insecure) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -253,7 +254,8 @@ std::string describe_trust(const TlsOptions& tls) {
     std::ifstream in(tls.ca_file);
     if (!in) out += " (which cannot be read: " + std::string(std::strerror(errno)) + ")";
   }
-  if (!tls.ca_dir.empty()) out += (out.empty() ? "" : " and ") + ("SSL_CERT_DIR '" + tls.ca_dir + "'");
+  if (!tls.ca_dir.empty())
+    out += (out.empty() ? "" : " and ") + ("SSL_CERT_DIR '" + tls.ca_dir + "'");
   return out;
 }
 

@@ -3,7 +3,6 @@
 // and a client that stops mid-push. Each fault leaves both repositories as they were.
 #include <hangar/remote/operations.h>
 #include <hangar/remote/server.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

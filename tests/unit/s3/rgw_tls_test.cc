@@ -83,8 +83,7 @@ TEST_CASE("HTTPS to RGW: verified with the private CA, refused without it", "[s3
     CHECK(url.starts_with("https://"));
     UrlClient urls(o);
     Bytes got;
-    CHECK(urls.get_to(url, 0, 0,
-                      [&](ByteView b) { got.insert(got.end(), b.begin(), b.end()); }));
+    CHECK(urls.get_to(url, 0, 0, [&](ByteView b) { got.insert(got.end(), b.begin(), b.end()); }));
     CHECK(got == data);
     UrlClient system_cas(tls_options());
     try {
