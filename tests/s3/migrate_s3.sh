@@ -1,7 +1,7 @@
 # A repository that holds chunks on its own disk, then served with --store (issue 16, decision
 # 0019): the server refuses to start, saying to run it with --migrate; --migrate uploads the
-# local chunks the store lacks (a run killed between a pack and the manifest is finished by the
-# next), then serves; clones, the serverless s3:// clone and later pushes get every byte; local
+# local chunks the store lacks (a run killed, or stopped by SIGTERM, between a pack and the
+# manifest is finished by the next), then serves; clones, the serverless s3:// clone and later pushes get every byte; local
 # work beside it is caught at the next start and migrated alone; unreachable local chunks are
 # left alone.
 # Usage: bash tests/s3/migrate_s3.sh /path/to/hangar
@@ -54,6 +54,23 @@ timeout 60 "$HANGAR" server src --port 0 --tokens tokens --store "$STORE" --s3-e
 RC=$?
 set -e
 failed 3 "holds 24 chunks .*--migrate" "server --store after a killed migration"
+
+# --migrate stopped by SIGTERM while it uploads (the server is not serving yet): it stops with
+# one line, exit 143, and the next run finishes the job.
+HANGAR_FAILPOINT=store-migrate-uploaded:stop "$HANGAR" server src --port 0 --tokens tokens \
+  --store "$STORE" --s3-endpoint "$EP" --migrate >"$OUT" 2>"$ERR" </dev/null &
+pid=$!
+for ((i = 0; i < 400; i++)); do
+  [[ $(ps -o stat= -p $pid 2>/dev/null) == T* ]] && break
+  sleep 0.05
+done
+[[ $(ps -o stat= -p $pid) == T* ]] || die "the migration did not stop at its failpoint"
+kill -TERM $pid
+kill -CONT $pid
+RC=0
+timeout 30 tail --pid=$pid -f /dev/null || die "SIGTERM did not stop the migration"
+wait $pid || RC=$?
+failed 143 "interrupted" "server --migrate (SIGTERM)"
 
 # --migrate again: finishes, then serves.
 serve src --tokens tokens --store "$STORE" --s3-endpoint "$EP" --migrate
