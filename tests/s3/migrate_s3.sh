@@ -1,9 +1,9 @@
 # A repository that holds chunks on its own disk, then served with --store (issue 16, decision
 # 0019): the server refuses to start, saying to run it with --migrate; --migrate uploads the
 # local chunks the store lacks (a run killed, or stopped by SIGTERM, between a pack and the
-# manifest is finished by the next), then serves; clones, the serverless s3:// clone and later pushes get every byte; local
-# work beside it is caught at the next start and migrated alone; unreachable local chunks are
-# left alone.
+# manifest is finished by the next), then serves; clones, the serverless s3:// clone and later
+# pushes get every byte; local work beside it is caught at the next start and migrated alone;
+# unreachable local chunks are left alone.
 # Usage: bash tests/s3/migrate_s3.sh /path/to/hangar
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../cli/lib.sh" "$1"
