@@ -76,8 +76,9 @@ for ((i = 0; i < 32; i += 2)); do
   cmp -s "$T/got-$k.npy" "$T/want/$k.npy" || die "sample $k differs"
 done
 
-# The same with a full clone held between ranges: every byte identical.
-hold store-fetch-pause clone "$URL" full
+# A full clone held after it got its URLs and before any read (every URL expired, none read
+# yet): it asks again and reads everything, every byte identical.
+hold store-before-fetch clone "$URL" full
 [[ $RC -eq 0 ]] || die "clone held past the URL lifetime exited $RC: $(cat "$ERR")"
 ok -C full export images "$T/got-full" --format npy
 diff -r "$T/want" "$T/got-full" >/dev/null || die "clone held past the URL lifetime differs"
