@@ -142,8 +142,13 @@ std::string short_or(const std::optional<Digest>& d, const char* none) {
 
 // --insecure marks an https:// remote: commands and lazy reads then skip its certificate checks.
 void check_insecure_url(const std::string& url, bool insecure) {
-  if (insecure && !url.starts_with("https://"))
-    throw UsageError("--insecure is for https:// remotes, and '" + url + "' is not one");
+  // http:// too: a server whose data lives in an object store hands out https:// URLs to it.
+  if (insecure && !url.starts_with("https://") && !url.starts_with("http://") &&
+      !url.starts_with("s3://"))
+    throw UsageError(
+        "--insecure is for https://, http:// and s3:// remotes (TLS to the server "
+        "or to its object store), and '" +
+        url + "' is not one");
 }
 
 std::string insecure_note(bool insecure) {

@@ -11,9 +11,9 @@ remote::TransportOptions RemoteFlags::transport() const {
 
 void add_remote_flags(CLI::App& cmd, RemoteFlags& flags) {
   cmd.add_flag("--insecure", flags.insecure,
-               "https:// remotes: do not verify the server's TLS certificate (anyone on the "
-               "network path could pose as the server); rather trust its CA with "
-               "SSL_CERT_FILE=CA.pem");
+               "do not verify the TLS certificate of an https:// remote or of the object store "
+               "its data comes from (anyone on the network path could pose as them); rather "
+               "trust their CA with SSL_CERT_FILE=CA.pem");
 }
 
 }  // namespace hangar::cli

@@ -281,5 +281,13 @@ std::vector<Digest> missing_chunks(const Repository& repo, std::span<const Diges
   return detail::state_of(repo).chunks.missing(ids);
 }
 
+std::vector<Digest> local_chunk_ids(const Repository& repo) {
+  const storage::LocationIndex& index = detail::state_of(repo).chunks.index();
+  std::vector<Digest> out;
+  const lmdb::ReadTxn txn = index.begin_read();
+  index.for_each(txn, [&](const Digest& id, const storage::ChunkLocation&) { out.push_back(id); });
+  return out;
+}
+
 }  // namespace transfer
 }  // namespace hangar

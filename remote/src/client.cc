@@ -95,7 +95,14 @@ std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
     };
     if (auto located = transport.locate_chunks(batch)) {
       // The remote's data is in an object store: read it there (decision 0016).
-      fetch_located(*located, checked, "remote " + transport.url());
+      fetch_located(std::move(*located), checked, "remote " + transport.url(), transport.insecure(),
+                    [&](std::span<const Digest> rest) {
+                      auto again = transport.locate_chunks(rest);
+                      if (!again)
+                        fail(ErrorCode::Remote, "remote " + transport.url() +
+                                                    " no longer locates chunks in an object store");
+                      return std::move(*again);
+                    });
       received += checked.received();
       continue;
     }

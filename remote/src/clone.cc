@@ -136,7 +136,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     transfer::set_clone_remote(repo, "origin");
   }
   // Later fetches, pushes and lazy reads reach origin as the clone did.
-  if (o.transport.insecure && o.url.starts_with("https://"))
+  if (o.transport.insecure && (is_http_url(o.url) || o.url.starts_with("s3://")))
     transfer::set_remote_insecure(repo, "origin", true);
   failpoint("clone-initialized");
   if (o.lazy && !repo.lazy_fetch()) repo.set_config("fetch.lazy", "true");

@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "data_protocol.h"
 #include "http_connection.h"
+#include "http_url.h"
 #include "protocol.h"
 #include "service.h"
 #include "store_backing.h"
@@ -181,6 +182,7 @@ struct Server::Impl {
   bool writable = false;
   std::optional<Repository> repo;
   std::unique_ptr<store::StoreBacking> store;  // chunk data in an object store, or null
+  Server::Migrated migrated;
   std::optional<RepoService> service;
   HttpServer http;
   int port = 0;
@@ -340,7 +342,7 @@ struct Server::Impl {
         (void)read_body(reader, protocol::kMaxJsonBytes);
         const auto grace = options.store_gc_grace_s
                                ? std::chrono::seconds(*options.store_gc_grace_s)
-                               : store::kGcGrace;
+                               : store->gc_grace();
         res.set_content(protocol::encode_gc_report(service->gc_store(grace)), protocol::kJsonType);
       });
     });
@@ -397,8 +399,14 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));
-  if (!options.store.empty())
-    s.store = store::StoreBacking::open({options.store, options.s3_endpoint, options.s3_region});
+  if (!options.store.empty()) {
+    store::StoreConfig config{options.store, options.s3_endpoint, options.s3_region};
+    config.insecure = options.s3_insecure;
+    config.insecure_flag = "--s3-insecure";
+    if (options.presign_ttl_s)
+      config.get_url_ttl = config.put_url_ttl = std::chrono::seconds(*options.presign_ttl_s);
+    s.store = store::StoreBacking::open(config);
+  }
   s.service.emplace(*s.repo, root.filename().string(), s.protocol, !s.writable);
   if (s.store) {
     s.service->set_store(s.store.get());
@@ -407,6 +415,20 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
     if (s.writable) {
       auto lock = s.repo->lock_writer(kPushLockWait);
       transfer::set_store_url(*s.repo, options.store);
+    }
+    // Chunks on the repository's own disk that the store lacks would be invisible to clients
+    // (decision 0019): upload them first, or refuse.
+    const std::vector<Digest> lacking = s.service->chunks_not_in_store();
+    if (!lacking.empty() && !options.migrate_local)
+      fail(ErrorCode::InvalidArgument,
+           "'" + root.string() + "' holds " + std::to_string(lacking.size()) +
+               " chunks on its own disk that " + s.store->describe() +
+               " lacks (served before without --store, or local work since), which clients of "
+               "this server would not get; start it once with --migrate to upload them into the "
+               "store first (safe to interrupt and run again)");
+    if (!lacking.empty()) {
+      const auto report = s.service->migrate_to_store(lacking, options.migrate_progress);
+      s.migrated = {report.chunks, report.bytes, report.packs};
     }
   }
   s.http.set_tcp_nodelay(true);  // deadlines, keep-alive and limits: ConnectionGate
@@ -432,13 +454,14 @@ Server::~Server() { stop(); }
 int Server::port() const noexcept { return impl_->port; }
 
 std::string Server::url() const {
-  return (impl_->gate.is_tls() ? "https://" : "http://") + impl_->options.bind + ":" +
-         std::to_string(impl_->port);
+  return format_http_url(impl_->gate.is_tls(), impl_->options.bind, impl_->port);
 }
 
 bool Server::read_only() const noexcept { return !impl_->writable; }
 
 std::string Server::store() const { return impl_->store ? impl_->store->describe() : ""; }
+
+Server::Migrated Server::migrated() const noexcept { return impl_->migrated; }
 
 void Server::run() {
   if (impl_->stopping.load()) return;

@@ -51,7 +51,10 @@ std::string one_line(std::string s) {
 class HttpTransport final : public Transport {
  public:
   HttpTransport(std::string url, const TransportOptions& options)
-      : url_(std::move(url)), parsed_(parse_http_url(url_)), token_(options.token) {
+      : url_(std::move(url)),
+        parsed_(parse_http_url(url_)),
+        token_(options.token),
+        insecure_(options.insecure) {
     check_token(token_);
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     if (parsed_.tls) {
@@ -152,6 +155,7 @@ class HttpTransport final : public Transport {
   }
 
   bool uploads_data() const override { return store_data_; }
+  bool insecure() const override { return insecure_; }
 
   std::vector<UploadUrls> begin_upload(std::span<const PackUpload> packs) override {
     if (!store_data_) return Transport::begin_upload(packs);
@@ -360,6 +364,7 @@ class HttpTransport final : public Transport {
   std::unique_ptr<httplib::ClientImpl> cli_;
   httplib::SSLClient* tls_ = nullptr;  // cli_ when https://
   std::string token_;
+  bool insecure_ = false;
   int version_ = protocol::kVersion;
   bool store_data_ = false;     // the server keeps chunk data in an object store
   std::string upload_session_;  // the uploads the next push completes

@@ -67,4 +67,10 @@ HttpUrl parse_http_url(const std::string& url) {
   return p;
 }
 
+std::string format_http_url(bool tls, const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos && !host.starts_with('[');
+  return std::string(tls ? kHttps : kHttp) + (ipv6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
 }  // namespace hangar::remote

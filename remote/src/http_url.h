@@ -21,4 +21,8 @@ bool is_http_scheme(const std::string& url) noexcept;
 // https://HOST:PORT".
 HttpUrl parse_http_url(const std::string& url);
 
+// "http[s]://HOST:PORT", HOST in brackets when it is an IPv6 address ("http://[::1]:8080"), so
+// that parse_http_url() reads it back. A HOST given in brackets already is taken as it is.
+std::string format_http_url(bool tls, const std::string& host, int port);
+
 }  // namespace hangar::remote

@@ -6,6 +6,7 @@
 #include <hangar/repository.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -17,6 +18,7 @@
 
 namespace hangar::remote::store {
 class StoreBacking;
+struct MigrateReport;
 }
 #include <chrono>
 
@@ -42,6 +44,19 @@ class RepoService {
   // gc of the store under the push lock: every chunk any commit of any branch names is live.
   // REQUIRES: a store. Throws: S3Error, Corrupt.
   StoreGcReport gc_store(std::chrono::seconds grace);
+
+  // The chunks on the repository's own disk that a commit of a branch names and the store
+  // lacks (decision 0019): served before without --store, pushed to then, or local work since.
+  // REQUIRES: a store.
+  // Throws: S3Error, Corrupt, Io.
+  std::vector<Digest> chunks_not_in_store() const;
+  // Uploads `ids` (from chunks_not_in_store) into the store, then publishes the whole history
+  // and the refs in its manifest for serverless readers. Crash-safe and resumable
+  // (StoreBacking::upload_local). REQUIRES: a store; not serving yet.
+  // Throws: like StoreBacking::upload_local, Corrupt.
+  store::MigrateReport migrate_to_store(
+      std::span<const Digest> ids,
+      const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 
   ServerInfo info() const;
   RefList refs() const;

@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <unordered_set>
+#include <vector>
 
 #include "pack.h"
 #include "service.h"
@@ -43,6 +44,18 @@ RefList current_refs(const Repository& repo) {
   for (auto& r : history.refs(transfer::kHeadsPrefix))
     out.branches.push_back({r.name.substr(transfer::kHeadsPrefix.size()), r.commit});
   return out;
+}
+
+// The chunks of every sample any commit of any branch holds (inline samples and those of
+// descriptors): every commit planned from nothing.
+std::vector<Digest> branch_chunks(const Repository& repo) {
+  transfer::HistoryReader history(repo);
+  std::vector<Digest> tips;
+  for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
+  const auto commits = history.commits_between(tips, {});
+  std::vector<Digest> chunks;
+  (void)history.plan_history(commits, &chunks);
+  return chunks;
 }
 
 }  // namespace
@@ -141,18 +154,41 @@ PushReply RepoService::PushSession::finish_with_store() {
   return reply;
 }
 
+std::vector<Digest> RepoService::chunks_not_in_store() const {
+  // One scan of the location index; the history walk only when some local chunk is not in the
+  // store, to leave out what no commit names (the local gc's to delete, not the store's).
+  std::vector<Digest> lacking = store_->missing(transfer::local_chunk_ids(repo_));
+  if (lacking.empty()) return lacking;
+  const std::vector<Digest> named = branch_chunks(repo_);
+  const std::unordered_set<Digest> reachable(named.begin(), named.end());
+  std::erase_if(lacking, [&](const Digest& id) { return reachable.count(id) == 0; });
+  return lacking;
+}
+
+store::MigrateReport RepoService::migrate_to_store(
+    std::span<const Digest> ids,
+    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  std::lock_guard lock(push_mu_);
+  const store::MigrateReport report = store_->upload_local(repo_, ids, progress);
+  // The history the repository had before it was served with --store is in no history pack
+  // yet: one pack of all of it, so that an s3:// clone of the bucket sees every commit.
+  const RefList refs = current_refs(repo_);
+  HistoryRequest all;
+  for (const auto& b : refs.branches) all.wants.push_back(b.commit);
+  Bytes pack;
+  if (!all.wants.empty()) {
+    const auto producer = history(all);
+    for (ByteView piece = producer->next(); !piece.empty(); piece = producer->next())
+      pack.insert(pack.end(), piece.begin(), piece.end());
+  }
+  store_->publish(pack, refs);
+  return report;
+}
+
 StoreGcReport RepoService::gc_store(std::chrono::seconds grace) {
   std::lock_guard lock(push_mu_);
-  std::unordered_set<Digest> live;
-  transfer::HistoryReader history(repo_);
-  std::vector<Digest> tips;
-  for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
-  // Every commit of every branch, planned from nothing: the chunks of every sample any of them
-  // holds (inline samples and those of descriptors).
-  const auto commits = history.commits_between(tips, {});
-  std::vector<Digest> chunks;
-  (void)history.plan_history(commits, &chunks);
-  live.insert(chunks.begin(), chunks.end());
+  const std::vector<Digest> chunks = branch_chunks(repo_);
+  const std::unordered_set<Digest> live(chunks.begin(), chunks.end());
   const store::GcReport g = store_->gc(live, current_refs(repo_), grace);
   return {g.packs_deleted,    g.bytes_deleted,      g.packs_live,
           g.packs_kept_young, g.packs_kept_session, g.uploads_deleted};

@@ -108,11 +108,21 @@ std::unique_ptr<s3::Client> open_client(const StoreConfig& config, StoreUrl& par
   }
   o.bucket = parsed.bucket;
   o.region = config.region.empty() ? s3::find_region() : config.region;
+  o.tls.insecure = config.insecure;
+  o.tls.insecure_flag = config.insecure_flag;
   return std::make_unique<s3::Client>(o, s3::find_credentials());
 }
 
 std::unique_ptr<StoreBacking> StoreBacking::open(const StoreConfig& config) {
   std::unique_ptr<StoreBacking> b(new StoreBacking());
+  for (const auto ttl : {config.get_url_ttl, config.put_url_ttl})
+    if (ttl < kMinUrlExpiry || ttl > kMaxUrlExpiry)
+      fail(ErrorCode::InvalidArgument,
+           "presigned URL lifetime of " + std::to_string(ttl.count()) +
+               " s is out of range: " + std::to_string(kMinUrlExpiry.count()) + " to " +
+               std::to_string(kMaxUrlExpiry.count()) + " seconds (7 days)");
+  b->get_ttl_ = config.get_url_ttl;
+  b->put_ttl_ = config.put_url_ttl;
   b->client_ = open_client(config, b->url_);
   b->client_->check_bucket();
   if (auto m = read_manifest(*b->client_, b->url_.prefix)) {
@@ -137,7 +147,7 @@ std::vector<Digest> StoreBacking::missing(std::span<const Digest> ids) const {
 
 ChunkLocations StoreBacking::locate(std::span<const Digest> ids) const {
   std::shared_lock lock(mu_);
-  return locate_in(catalog_, *client_, url_.prefix, ids, kGetUrlExpiry);
+  return locate_in(catalog_, *client_, url_.prefix, ids, get_ttl_);
 }
 
 std::string StoreBacking::incoming_key(const std::string& session, const Digest& pack,
@@ -155,11 +165,14 @@ protocol::UploadReply StoreBacking::grant(const protocol::UploadRequest& request
   protocol::UploadReply reply;
   {
     std::unique_lock lock(mu_);
-    for (auto it = sessions_.begin(); it != sessions_.end();)  // forget abandoned sessions
-      it = it->second.expires + kPutUrlExpiry < now ? sessions_.erase(it) : std::next(it);
+    // Forget abandoned sessions: those not granted anything for an hour past their URLs'
+    // expiry (at least; a short --presign-ttl must not end a slow push's session).
+    const auto keep = std::max(put_ttl_, kPutUrlExpiry);
+    for (auto it = sessions_.begin(); it != sessions_.end();)
+      it = it->second.expires + keep < now ? sessions_.erase(it) : std::next(it);
     if (request.session.empty()) {
       reply.session = random_session_id();
-      sessions_[reply.session].expires = now + kPutUrlExpiry;
+      sessions_[reply.session].expires = now + put_ttl_;
     } else {
       if (sessions_.count(request.session) == 0)
         fail(ErrorCode::InvalidArgument,
@@ -168,13 +181,13 @@ protocol::UploadReply StoreBacking::grant(const protocol::UploadRequest& request
     }
     Session& s = sessions_[reply.session];
     s.packs.insert(s.packs.end(), request.packs.begin(), request.packs.end());
-    s.expires = now + kPutUrlExpiry;
+    s.expires = now + put_ttl_;
   }
   for (const auto& p : request.packs)
     reply.urls.push_back(
-        {client_->presign(s3::Method::Put, incoming_key(reply.session, p.pack, false),
-                          kPutUrlExpiry, now),
-         client_->presign(s3::Method::Put, incoming_key(reply.session, p.pack, true), kPutUrlExpiry,
+        {client_->presign(s3::Method::Put, incoming_key(reply.session, p.pack, false), put_ttl_,
+                          now),
+         client_->presign(s3::Method::Put, incoming_key(reply.session, p.pack, true), put_ttl_,
                           now)});
   return reply;
 }

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <hangar/remote/transport.h>
+#include <hangar/repository.h>
 #include <hangar/s3/client.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,14 +61,25 @@ ChunkLocations locate_in(const Catalog& catalog, const s3::Client& client,
                          const std::string& prefix, std::span<const Digest> ids,
                          std::chrono::seconds expires);
 
-// How long presigned URLs live.
+// How long presigned URLs live, unless the server is told otherwise (--presign-ttl). A client
+// whose URLs expire mid-transfer asks for new ones (decision 0016, "Presign flow").
 inline constexpr std::chrono::seconds kGetUrlExpiry{15 * 60};
 inline constexpr std::chrono::seconds kPutUrlExpiry{60 * 60};
+// What --presign-ttl accepts: SigV4 query signing allows 1 s to 7 days.
+inline constexpr std::chrono::seconds kMinUrlExpiry{1};
+inline constexpr std::chrono::seconds kMaxUrlExpiry{7 * 24 * 3600};
 
 struct StoreConfig {
   std::string url;       // s3://BUCKET/PREFIX
   std::string endpoint;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
   std::string region;    // empty: AWS_REGION / AWS_DEFAULT_REGION / us-east-1
+  // TLS to an https:// endpoint: certificates are checked against SSL_CERT_FILE / SSL_CERT_DIR
+  // or the system's CA certificates unless `insecure`; `insecure_flag` is what errors name.
+  bool insecure = false;
+  std::string insecure_flag = "--insecure";
+  // Lifetimes of the presigned GET and PUT URLs the server hands out.
+  std::chrono::seconds get_url_ttl = kGetUrlExpiry;
+  std::chrono::seconds put_url_ttl = kPutUrlExpiry;
 };
 
 // An s3::Client for `config`, credentials found like AWS tools. Throws: InvalidArgument (no
@@ -82,9 +95,17 @@ struct GcReport {
   std::uint64_t uploads_deleted = 0;     // leftovers of abandoned upload sessions
 };
 
-// gc spares unreferenced objects younger than this: an upload may start until its URL
-// expires, then take a while (decision 0016, "gc of bucket objects").
-inline constexpr std::chrono::seconds kGcGrace = kPutUrlExpiry + std::chrono::seconds{3600};
+// gc spares unreferenced objects younger than the PUT URL lifetime plus this: an upload may
+// start until its URL expires, then take a while (decision 0016, "gc of bucket objects").
+inline constexpr std::chrono::seconds kGcGraceAfterExpiry{3600};
+inline constexpr std::chrono::seconds kGcGrace = kPutUrlExpiry + kGcGraceAfterExpiry;
+
+// What StoreBacking::upload_local did.
+struct MigrateReport {
+  std::uint64_t chunks = 0;  // chunks uploaded
+  std::uint64_t bytes = 0;   // their stored bytes (data packs), indexes left out
+  std::uint64_t packs = 0;   // data packs written
+};
 
 // Thread-safe.
 class StoreBacking {
@@ -94,6 +115,8 @@ class StoreBacking {
   static std::unique_ptr<StoreBacking> open(const StoreConfig& config);
 
   std::string describe() const;  // "s3://bucket/prefix/ at http://..."
+  // gc's default grace period: the PUT URL lifetime plus kGcGraceAfterExpiry.
+  std::chrono::seconds gc_grace() const noexcept { return put_ttl_ + kGcGraceAfterExpiry; }
   std::vector<Digest> missing(std::span<const Digest> ids) const;
   ChunkLocations locate(std::span<const Digest> ids) const;
   // Presigned PUT URLs into an upload session (a new one when request.session is empty).
@@ -110,6 +133,17 @@ class StoreBacking {
   void add_packs(const std::vector<PackIndex>& packs);
   // Stores `history_pack` (when not empty) and then the manifest with `refs`. Throws: S3Error.
   void publish(ByteView history_pack, const RefList& refs);
+  // Uploads the chunks `ids` of the repository's own disk into the store (decision 0019), in
+  // digest order, each verified (decode, digest) before it goes: data packs of ~32 MiB written
+  // straight to their final keys, then each pack's index, then the manifest naming the pack,
+  // pack after pack. A run that stops anywhere leaves at most one pack that no manifest names
+  // (gc's to delete); the next run skips what the manifest names and writes the rest (the same
+  // chunks in the same order give the same pack names). `progress(done, total)` after each
+  // pack. REQUIRES: no client is served yet (nothing else writes the manifest).
+  // Throws: NotLocal (a chunk vanished), Corrupt (a local chunk fails verification), S3Error,
+  // Interrupted.
+  MigrateReport upload_local(const Repository& repo, std::span<const Digest> ids,
+                             const std::function<void(std::uint64_t, std::uint64_t)>& progress);
   // Deletes the session's upload keys (best effort) and forgets it.
   void end_session(const std::string& session) noexcept;
 
@@ -134,6 +168,8 @@ class StoreBacking {
 
   std::unique_ptr<s3::Client> client_;
   StoreUrl url_;
+  std::chrono::seconds get_ttl_ = kGetUrlExpiry;
+  std::chrono::seconds put_ttl_ = kPutUrlExpiry;
   mutable std::shared_mutex mu_;
   Catalog catalog_;
   Manifest manifest_;

@@ -54,32 +54,56 @@ std::vector<Range> plan_ranges(const ChunkLocations& l) {
 
 }  // namespace
 
-std::uint64_t fetch_located(const ChunkLocations& l, RecordHandler& handler,
-                            const std::string& source) {
-  const std::vector<Range> ranges = plan_ranges(l);
-  failpoint("store-before-fetch");  // tests: the object store goes away before the data comes
-  s3::UrlClient urls;
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mu;  // handler calls, first error
-  std::exception_ptr error;
+namespace {
+
+// What one pass over a set of locations did.
+struct Pass {
   std::uint64_t handed = 0;
+  bool expired = false;      // a URL expired: the chunks not done are to be located again
+  std::exception_ptr error;  // any other failure: the transfer ends
+};
+
+// Tests: true the first time in this process. The pause failpoints (HANGAR_FAILPOINT=
+// <name>:stop) stop the process only once, so that a test holds a transfer past the lifetime of
+// its presigned URLs and then sees it go on.
+bool first_pause() {
+  static std::atomic<bool> hit{false};
+  return !hit.exchange(true);
+}
+
+// Reads the ranges of `l` (4 at a time) and hands their chunks on; done[i] is set for each
+// item handed. On an expired URL no new range starts, the ranges in flight still finish.
+Pass fetch_pass(const ChunkLocations& l, s3::UrlClient& urls, RecordHandler& handler,
+                const std::string& source, std::vector<char>& done) {
+  const std::vector<Range> ranges = plan_ranges(l);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;  // handler calls, done, pass
+  Pass pass;
   auto work = [&] {
     Bytes buffer, scratch;
     try {
-      for (std::size_t r = next++; r < ranges.size() && !failed; r = next++) {
+      for (std::size_t r = next++; r < ranges.size() && !stop; r = next++) {
         const Range& range = ranges[r];
         buffer.clear();
         const std::uint64_t length = range.end - range.begin;
-        const bool found =
-            length == 0 ||
-            urls.get_to(l.pack_urls[range.pack], range.begin, length, [&](ByteView piece) {
-              if (buffer.size() + piece.size() > length)
-                fail(ErrorCode::Corrupt,
-                     "the object store sent more than "
-                     "the range asked for");
-              buffer.insert(buffer.end(), piece.begin(), piece.end());
-            });
+        bool found = true;
+        try {
+          found = length == 0 ||
+                  urls.get_to(l.pack_urls[range.pack], range.begin, length, [&](ByteView piece) {
+                    if (buffer.size() + piece.size() > length)
+                      fail(ErrorCode::Corrupt,
+                           "the object store sent more than "
+                           "the range asked for");
+                    buffer.insert(buffer.end(), piece.begin(), piece.end());
+                  });
+        } catch (const s3::S3Error& e) {
+          if (e.problem() != s3::Problem::Expired) throw;
+          std::lock_guard lock(mu);
+          pass.expired = true;
+          stop = true;
+          return;
+        }
         if (!found)
           fail(ErrorCode::Remote, "a data pack that " + source +
                                       " names is missing from its object store; ask its operator");
@@ -94,15 +118,17 @@ std::uint64_t fetch_located(const ChunkLocations& l, RecordHandler& handler,
                                          source + " fails its checksum");
           transfer::verify_chunk(it.id, it.codec, it.raw_size, stored, scratch);
           std::lock_guard lock(mu);
-          if (failed) return;
+          if (pass.error) return;
           handler.on_chunk({it.id, it.codec, it.raw_size, stored});
-          ++handed;
+          done[i] = 1;
+          ++pass.handed;
         }
+        if (failpoint_armed("store-fetch-pause") && first_pause()) failpoint("store-fetch-pause");
       }
     } catch (...) {
       std::lock_guard lock(mu);
-      if (!error) error = std::current_exception();
-      failed = true;
+      if (!pass.error) pass.error = std::current_exception();
+      stop = true;
     }
   };
   const unsigned n = static_cast<unsigned>(std::min<std::size_t>(kStoreConnections, ranges.size()));
@@ -110,14 +136,56 @@ std::uint64_t fetch_located(const ChunkLocations& l, RecordHandler& handler,
   for (unsigned i = 1; i < n; ++i) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
-  return handed;
+  return pass;
+}
+
+}  // namespace
+
+std::uint64_t fetch_located(ChunkLocations l, RecordHandler& handler, const std::string& source,
+                            bool insecure, const Relocate& relocate) {
+  failpoint("store-before-fetch");  // tests: the object store goes away before the data comes
+  s3::ClientOptions options;
+  options.tls.insecure = insecure;
+  s3::UrlClient urls(options);
+  std::uint64_t handed = 0;
+  for (int fruitless = 0;;) {
+    std::vector<char> done(l.items.size(), 0);
+    const Pass pass = fetch_pass(l, urls, handler, source, done);
+    handed += pass.handed;
+    if (pass.error) std::rethrow_exception(pass.error);
+    if (!pass.expired) return handed;
+    fruitless = pass.handed == 0 ? fruitless + 1 : 0;
+    const std::string so_far = std::to_string(handed) + " chunks read";
+    if (!relocate)
+      throw s3::S3Error(s3::Problem::Expired, "the presigned URLs from " + source +
+                                                  " expired mid-transfer (" + so_far +
+                                                  "); run the command again to go on");
+    if (fruitless > kMaxFruitlessRefreshes)
+      throw s3::S3Error(
+          s3::Problem::Expired,
+          "the presigned URLs from " + source + " expired before reads with them could start, " +
+              std::to_string(fruitless) + " times in a row (" + so_far +
+              "); check that this machine's clock agrees with the server's and the object "
+              "store's, and that the server's --presign-ttl is not too short");
+    std::vector<Digest> rest;
+    for (std::size_t i = 0; i < done.size(); ++i)
+      if (done[i] == 0) rest.push_back(l.items[i].id);
+    try {
+      l = relocate(rest);
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::Interrupted) throw;
+      throw Error(e.code(), "the presigned URLs from " + source + " expired mid-transfer (" +
+                                so_far + ") and asking for new ones failed: " + e.what());
+    }
+  }
 }
 
 std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
                             std::span<const Digest> ids, const RemoteProgress& progress) {
   transfer::ChunkSource source(repo);
-  s3::UrlClient urls;
+  s3::ClientOptions options;
+  options.tls.insecure = transport.insecure();
+  s3::UrlClient urls(options);
   store::PackBuilder builder;
   std::uint64_t uploaded = 0, done = 0;
   bool first = true;
@@ -125,13 +193,45 @@ std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
     auto [data, index] = builder.finish();
     const Bytes idx = store::encode_index(index);
     const PackUpload up{index.pack, data.size(), idx.size()};
-    const auto granted = transport.begin_upload(std::span<const PackUpload>(&up, 1));
+    auto grant = [&] { return transport.begin_upload(std::span<const PackUpload>(&up, 1)).at(0); };
+    UploadUrls granted = grant();
+    // A PUT may start only before its URL expires: one that did not (the pack's upload took
+    // longer than the index URL's lifetime, the process was stopped) is granted again.
+    auto put = [&](const std::string UploadUrls::*which, ByteView bytes) {
+      for (int fruitless = 0;; ++fruitless) {
+        try {
+          urls.put(granted.*which, bytes);
+          return;
+        } catch (const s3::S3Error& e) {
+          if (e.problem() != s3::Problem::Expired) throw;
+          if (fruitless >= kMaxFruitlessRefreshes)
+            throw s3::S3Error(
+                s3::Problem::Expired,
+                "the presigned upload URLs from remote " + transport.url() +
+                    " expired before an upload with them could start, " +
+                    std::to_string(fruitless + 1) +
+                    " times in a row; check that this machine's clock agrees with the "
+                    "server's and the object store's, and that the server's --presign-ttl is "
+                    "not too short");
+        }
+        try {
+          granted = grant();
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::Interrupted) throw;
+          throw Error(e.code(),
+                      "the presigned upload URLs from remote " + transport.url() +
+                          " expired mid-push and asking for new ones failed: " + e.what());
+        }
+      }
+    };
     // Tests: a lying client, whose pack does not hold what its index says.
     if (failpoint_armed("push-forged-pack") && !data.empty()) data[data.size() / 2] ^= std::byte{1};
-    urls.put(granted.at(0).pack_url, data);
+    // Tests: hold the upload past its URLs' lifetime.
+    if (failpoint_armed("store-upload-pause") && first_pause()) failpoint("store-upload-pause");
+    put(&UploadUrls::pack_url, data);
     if (first) failpoint("push-mid-upload");  // tests: the client dies between pack and index
     first = false;
-    urls.put(granted.at(0).index_url, idx);
+    put(&UploadUrls::index_url, idx);
     uploaded += data.size() + idx.size();
   };
   for (const Digest& id : ids) {

@@ -31,9 +31,14 @@ class ObjectCollector final : public RecordHandler {
 
 class StoreTransport final : public Transport {
  public:
-  StoreTransport(std::string url, const TransportOptions&) : url_(std::move(url)) {
-    client_ = store::open_client({url_, "", ""}, parsed_);
+  StoreTransport(std::string url, const TransportOptions& options)
+      : url_(std::move(url)), insecure_(options.insecure) {
+    store::StoreConfig config{url_, "", ""};
+    config.insecure = options.insecure;
+    client_ = store::open_client(config, parsed_);
   }
+
+  bool insecure() const override { return insecure_; }
 
   const std::string& url() const override { return url_; }
 
@@ -120,6 +125,7 @@ class StoreTransport final : public Transport {
 
  private:
   std::string url_;
+  bool insecure_ = false;
   store::StoreUrl parsed_;
   std::unique_ptr<s3::Client> client_;
   store::Manifest manifest_;

@@ -34,6 +34,8 @@ std::string_view problem_name(Problem problem) noexcept {
       return "endpoint-down";
     case Problem::Timeout:
       return "timeout";
+    case Problem::Tls:
+      return "tls";
     case Problem::Throttled:
       return "throttled";
     case Problem::ServerError:

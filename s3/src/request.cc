@@ -7,9 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -189,6 +192,16 @@ void prepare(CURL* h, Transfer& t, const ClientOptions& options, HeaderList& hea
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  // TLS (TlsOptions): libcurl's defaults are the system's CA bundle and full verification; it
+  // reads neither SSL_CERT_FILE nor SSL_CERT_DIR itself.
+  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (!options.tls.ca_file.empty())
+    curl_easy_setopt(h, CURLOPT_CAINFO, options.tls.ca_file.c_str());
+  if (!options.tls.ca_dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, options.tls.ca_dir.c_str());
+  if (options.tls.insecure) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   if (r.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else if (r.method == "HEAD") {
@@ -231,8 +244,24 @@ std::string seconds_since(std::chrono::steady_clock::time_point start) {
   return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
 }
 
-[[noreturn]] void fail_transport(const Client::Request& r, CURLcode rc, const char* error_buffer,
-                                 int attempts, std::chrono::steady_clock::time_point start) {
+// The CA certificates a verification used, for messages: "the system's CA certificates", or
+// "SSL_CERT_FILE '/x/ca.pem'" (with "(which cannot be read: ...)" when it cannot be).
+std::string describe_trust(const TlsOptions& tls) {
+  if (tls.ca_file.empty() && tls.ca_dir.empty()) return "the system's CA certificates";
+  std::string out;
+  if (!tls.ca_file.empty()) {
+    out = "SSL_CERT_FILE '" + tls.ca_file + "'";
+    std::ifstream in(tls.ca_file);
+    if (!in) out += " (which cannot be read: " + std::string(std::strerror(errno)) + ")";
+  }
+  if (!tls.ca_dir.empty())
+    out += (out.empty() ? "" : " and ") + ("SSL_CERT_DIR '" + tls.ca_dir + "'");
+  return out;
+}
+
+[[noreturn]] void fail_transport(const Client::Request& r, const ClientOptions& options,
+                                 CURLcode rc, const char* error_buffer, int attempts,
+                                 std::chrono::steady_clock::time_point start) {
   const std::string detail = error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc);
   // "http://host:port" of the URL (never its query: a presigned URL's signature is a secret).
   const auto host_end = r.url.find('/', r.url.find("://") + 3);
@@ -257,12 +286,39 @@ std::string seconds_since(std::chrono::steady_clock::time_point start) {
       throw S3Error(Problem::EndpointDown, r.what + ": the connection to the object store at " +
                                                endpoint + " broke" + tries +
                                                "; check that it runs, retry");
+    case CURLE_PEER_FAILED_VERIFICATION:
+      throw S3Error(Problem::Tls,
+                    r.what + ": cannot verify the TLS certificate of the object store at " +
+                        endpoint + " (" + detail + ") with " + describe_trust(options.tls) +
+                        "; if a private CA signed it, trust that CA with SSL_CERT_FILE=CA.pem, "
+                        "or skip the check with " +
+                        options.tls.insecure_flag);
+    case CURLE_SSL_CACERT_BADFILE:
+      throw S3Error(Problem::Tls, r.what + ": cannot load the CA certificates of " +
+                                      describe_trust(options.tls) + " (" + detail +
+                                      "); point SSL_CERT_FILE at a PEM file of CA certificates");
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+      throw S3Error(Problem::Tls, r.what + ": the TLS handshake with the object store at " +
+                                      endpoint + " failed (" + detail +
+                                      "); check that the endpoint speaks HTTPS there, or use an "
+                                      "http:// endpoint for one that does not");
     default:
       throw S3Error(Problem::Other, r.what + ": request failed" + tries);
   }
 }
 
 }  // namespace
+
+TlsOptions TlsOptions::from_env() {
+  TlsOptions o;
+  if (const char* f = std::getenv("SSL_CERT_FILE"); f != nullptr) o.ca_file = f;
+  if (const char* d = std::getenv("SSL_CERT_DIR"); d != nullptr) o.ca_dir = d;
+  return o;
+}
 
 Client::HandlePool::HandlePool() { global_init(); }
 
@@ -324,7 +380,7 @@ Client::Reply perform(Client::HandlePool& pool, const ClientOptions& options, Cl
         backoff(options, attempt + 1);
         continue;
       }
-      fail_transport(request, rc, error_buffer, attempt + 1, start);
+      fail_transport(request, options, rc, error_buffer, attempt + 1, start);
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.reply.status);
     if (retryable_status(t.reply.status)) {

@@ -250,6 +250,7 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
 }
 
 LocationIndex& Chunks::index() noexcept { return state_->index; }
+const LocationIndex& Chunks::index() const noexcept { return state_->index; }
 const std::filesystem::path& Chunks::dir() const noexcept { return state_->dir; }
 bool Chunks::is_read_only() const noexcept { return state_->read_only; }
 

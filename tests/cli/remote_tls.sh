@@ -129,7 +129,7 @@ ok -C c5 fetch again
 ok -C c5 remote list
 grep -q "^again  $other (insecure: its TLS certificate is not verified)$" "$OUT" ||
   die "remote list shows which remotes are not verified"
-fails 2 "--insecure is for https:// remotes" -C c5 remote add plain "http://127.0.0.1:1" --insecure
+fails 2 "--insecure is for https://, http:// and s3:// remotes" -C c5 remote add plain "$T/src" --insecure
 
 # HTTPS to a plain HTTP server: the handshake fails at once, saying to use http://.
 serve src

@@ -6,6 +6,8 @@
 # (mode 600, shell syntax, one VAR=value a line):
 #   HANGAR_S3_ENDPOINT HANGAR_S3_BUCKET HANGAR_S3_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 #   HANGAR_RGW_DIR HANGAR_RGW_BOOT_SECONDS
+#   HANGAR_S3_TLS_ENDPOINT (the same RGW over HTTPS, https://127.0.0.1:PORT) HANGAR_S3_TLS_CA
+#   (the PEM file of the private CA that signed its certificate, for SSL_CERT_FILE)
 # and prints the endpoint and the boot time (never the secret). tests/s3/rgw-down.sh ENV_FILE
 # stops it (by PID) and removes the folder. A cluster ENV_FILE still names is stopped first.
 #
@@ -20,7 +22,8 @@ if (($# != 1)); then
 fi
 ENV_FILE=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool curl python3; do
+for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool curl python3 \
+  openssl; do
   if ! command -v "$tool" >/dev/null; then
     echo "hangar: error: rgw-up: '$tool' is not installed; run scripts/setup.sh (installs" \
       "ceph-mon ceph-osd radosgw ceph-common curl)" >&2
@@ -50,11 +53,11 @@ on_error() {
 }
 trap 'on_error $LINENO' ERR
 
-# Three distinct free loopback ports in [20000, 32000): mon v1, mon v2, rgw.
-read -r MON1 MON2 RGW < <(/usr/bin/python3 - <<'EOF'
+# Four distinct free loopback ports in [20000, 32000): mon v1, mon v2, rgw, rgw over TLS.
+read -r MON1 MON2 RGW RGWS < <(/usr/bin/python3 - <<'EOF'
 import random, socket
 ports = []
-while len(ports) < 3:
+while len(ports) < 4:
     p = random.randrange(20000, 32000)
     if p in ports:
         continue
@@ -68,6 +71,21 @@ while len(ports) < 3:
         s.close()
 print(*ports)
 EOF
+)
+
+# A private CA and a certificate for 127.0.0.1 that it signed: RGW's HTTPS endpoint, which the
+# TLS tests reach with SSL_CERT_FILE=ca.pem (and fail to verify without it).
+mkdir -p "$B/tls"
+(
+  cd "$B/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+    -out ca.pem -days 3 -subj /CN=hangar-test-rgw-ca 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rgw.key -out rgw.csr \
+    -subj /CN=127.0.0.1 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >rgw.ext
+  openssl x509 -req -in rgw.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3 \
+    -extfile rgw.ext -out rgw.pem 2>/dev/null
 )
 
 FSID=$(cat /proc/sys/kernel/random/uuid)
@@ -108,7 +126,7 @@ bluestore block size = ${HANGAR_RGW_OSD_BYTES:-10737418240}
 osd memory target = 939524096
 [client.rgw.a]
 # tcp_nodelay: else a small GET reply waits ~40 ms (Nagle against the client's delayed ACK).
-rgw frontends = beast endpoint=127.0.0.1:$RGW tcp_nodelay=1
+rgw frontends = beast endpoint=127.0.0.1:$RGW ssl_endpoint=127.0.0.1:$RGWS ssl_certificate=$B/tls/rgw.pem ssl_private_key=$B/tls/rgw.key tcp_nodelay=1
 rgw thread pool size = 64
 rgw dns name = 127.0.0.1
 EOF
@@ -147,6 +165,8 @@ for _ in $(seq 240); do
   sleep 0.25
 done
 curl -sf -o /dev/null "$ENDPOINT/"
+TLS_ENDPOINT=https://127.0.0.1:$RGWS
+curl -sf -o /dev/null --cacert "$B/tls/ca.pem" "$TLS_ENDPOINT/"
 mark "rgw answers"
 
 # Random keys for this cluster only: 20 and 40 characters like AWS's.
@@ -169,6 +189,8 @@ SECONDS_TAKEN=$(elapsed)
   echo "HANGAR_S3_ENDPOINT=$ENDPOINT"
   echo "HANGAR_S3_BUCKET=$BUCKET"
   echo "HANGAR_S3_REGION=$REGION"
+  echo "HANGAR_S3_TLS_ENDPOINT=$TLS_ENDPOINT"
+  echo "HANGAR_S3_TLS_CA=$B/tls/ca.pem"
   echo "AWS_ACCESS_KEY_ID=$KEY"
   echo "AWS_SECRET_ACCESS_KEY=$SECRET"
   echo "HANGAR_RGW_DIR=$B"

@@ -156,6 +156,9 @@ class ChunkSource {
 
 // The digests of `ids` that are not local, in input order, each once. Throws: Corrupt, Io.
 std::vector<Digest> missing_chunks(const Repository& repo, std::span<const Digest> ids);
+// Every chunk stored on this repository's own disk (its location index), in digest order,
+// whether or not a commit still names it. Throws: Corrupt, Io.
+std::vector<Digest> local_chunk_ids(const Repository& repo);
 
 enum class ChunkCheck { Verify, AlreadyVerified };
 

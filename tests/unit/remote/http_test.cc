@@ -3,6 +3,9 @@
 // and a client that stops mid-push. Each fault leaves both repositories as they were.
 #include <hangar/remote/operations.h>
 #include <hangar/remote/server.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <barrier>
@@ -70,6 +73,46 @@ PushResult push_with(const fs::path& root, const std::string& token, bool force 
   o.force = force;
   o.transport.token = token;
   return push(repo, o);
+}
+
+// True when this machine can bind the IPv6 loopback address.
+bool has_ipv6_loopback() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST_CASE("HTTP: a server bound to ::1 names itself with brackets, clone and push work",
+          "[remote][http][ipv6]") {
+  if (!has_ipv6_loopback()) {
+    WARN("no IPv6 loopback on this machine: skipped");
+    return;
+  }
+  Served s;
+  ServerOptions o;
+  o.bind = "::1";
+  o.tokens_file = s.tokens("write w\n");
+  s.start(o);
+  const std::string url = s.url();
+  CHECK(url == "http://[::1]:" + std::to_string(s.server->port()));
+  const CloneResult full = s.clone_to(s.dir / "v6", "w");
+  CHECK(full.stats.chunks == 150);
+  {
+    Repository repo = Repository::open(s.dir / "v6", Mode::Read);
+    CHECK(repo.head() == s.base);
+    CHECK(transfer::find_remote_url(repo, "origin") == url);
+  }
+  const Digest more = commit_more(s.dir / "v6", 500, 7);
+  const PushResult pushed = push_with(s.dir / "v6", "w");
+  CHECK(pushed.result == "fast-forward");
+  CHECK(pushed.stats.chunks == 2);
+  s.stop();
+  CHECK(Repository::open(s.src, Mode::Read).head() == more);
 }
 
 TEST_CASE("HTTP: clone full and partial, fetch-data the rest", "[remote][http]") {

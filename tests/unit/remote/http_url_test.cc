@@ -37,6 +37,21 @@ TEST_CASE("HttpUrl: http and https, with and without a port and a path", "[remot
   CHECK(parse_http_url("https://[fe80::1]").port == 443);
 }
 
+TEST_CASE("HttpUrl: an IPv6 address is written back in brackets", "[remote][url]") {
+  CHECK(format_http_url(false, "::1", 8080) == "http://[::1]:8080");
+  CHECK(format_http_url(true, "fe80::1%lo", 443) == "https://[fe80::1%lo]:443");
+  CHECK(format_http_url(false, "[::1]", 1) == "http://[::1]:1");  // already in brackets
+  CHECK(format_http_url(false, "127.0.0.1", 80) == "http://127.0.0.1:80");
+  CHECK(format_http_url(true, "data.example.org", 8443) == "https://data.example.org:8443");
+  for (const std::string host : {"::1", "2001:db8::7", "127.0.0.1", "localhost"}) {
+    INFO(host);
+    const HttpUrl u = parse_http_url(format_http_url(true, host, 9000));
+    CHECK(u.tls);
+    CHECK(u.host == host);
+    CHECK(u.port == 9000);
+  }
+}
+
 TEST_CASE("HttpUrl: malformed URLs are refused, naming what is wrong", "[remote][url]") {
   const std::pair<const char*, const char*> cases[] = {
       {"http://", "no host"},

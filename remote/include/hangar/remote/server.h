@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -35,6 +36,18 @@ struct ServerOptions {
   std::string store;
   std::string s3_endpoint;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
   std::string s3_region;    // empty: AWS_REGION / AWS_DEFAULT_REGION / us-east-1
+  // An https:// endpoint's certificate is checked against SSL_CERT_FILE / SSL_CERT_DIR, or the
+  // system's CA certificates; s3_insecure skips the check (--s3-insecure).
+  bool s3_insecure = false;
+  // Lifetime of the presigned URLs handed to clients, in seconds (1 to 604800); nullopt: 900
+  // for downloads, 3600 for uploads. Clients whose URLs expire mid-transfer ask for new ones.
+  std::optional<int> presign_ttl_s;
+  // With a store: chunks on the repository's own disk that the store lacks (served before
+  // without --store, or local work since) are uploaded into it before the server binds
+  // (docs/decisions/0019-migrating-local-chunks.md); without this, such chunks make the server
+  // refuse to start. `migrate_progress(done, total)` after each pack uploaded.
+  bool migrate_local = false;
+  std::function<void(std::uint64_t, std::uint64_t)> migrate_progress;
   // gc of the store spares unreferenced objects younger than this (0: the default, 2 h).
   // Tests only: a grace of 0 s lets a test see deletion at once.
   std::optional<int> store_gc_grace_s;
@@ -58,11 +71,13 @@ std::vector<std::string> exposure_warnings(const ServerOptions& options);
 class Server {
  public:
   // Loads the TLS certificate and key (if any), opens the repository, reads the tokens,
-  // connects to the object store (if any), binds the socket. Throws: NotFound (no repository,
+  // connects to the object store (if any) and checks that it holds every local chunk (or
+  // uploads them, migrate_local), binds the socket. Throws: NotFound (no repository,
   // no certificate or key file), Locked, InvalidArgument (tokens file, store URL, no S3
-  // credentials, a certificate or key that is not usable or only one of the two; the message
-  // says why), Io (cannot bind, cannot read a file), s3::S3Error (wrong credentials, missing
-  // bucket, endpoint down: the message says which).
+  // credentials, a certificate or key that is not usable or only one of the two, local chunks
+  // the store lacks without migrate_local; the message says why), Interrupted (migrating),
+  // Io (cannot bind, cannot read a file), s3::S3Error (wrong credentials, missing bucket,
+  // endpoint down: the message says which).
   explicit Server(const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
@@ -74,6 +89,13 @@ class Server {
   bool read_only() const noexcept;
   // "s3://bucket/prefix/ at http://..." or "" without a store.
   std::string store() const;
+  // What ServerOptions::migrate_local uploaded: chunks, their stored bytes, packs.
+  struct Migrated {
+    std::uint64_t chunks = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t packs = 0;
+  };
+  Migrated migrated() const noexcept;
   // Serves until stop(); in-flight requests finish first. Throws: Io.
   void run();
   // Thread-safe; idempotent.

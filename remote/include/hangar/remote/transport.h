@@ -118,6 +118,7 @@ struct TransportOptions {
   // https:// only: do not verify the server's certificate or its names (--insecure, or the
   // remote's remote.NAME.insecure). Otherwise the chain is checked against SSL_CERT_FILE /
   // SSL_CERT_DIR when set, else the system's CA certificates (docs/decisions/0018-tls.md).
+  // The same holds for the object store behind the remote (presigned URLs, an s3:// remote).
   bool insecure = false;
   // The options a command line gets: token from the HANGAR_TOKEN environment variable.
   static TransportOptions from_env();
@@ -159,6 +160,9 @@ class Transport {
   // Presigned PUT URLs for `packs`; the uploads belong to the next push() on this transport.
   // Throws: Unsupported (the remote takes chunks in the pack), Remote.
   virtual std::vector<UploadUrls> begin_upload(std::span<const PackUpload> packs);
+  // True when this transport was opened with TransportOptions::insecure: the chunks it locates
+  // in an object store are then read (and uploaded) without checking the store's certificate.
+  virtual bool insecure() const { return false; }
   // Asks the server to delete the objects of its store that nothing reachable names (write
   // access). Throws: Unsupported (no object store), Remote.
   virtual StoreGcReport collect_store_garbage();

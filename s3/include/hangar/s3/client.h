@@ -1,7 +1,8 @@
 // A small S3 client over libcurl (docs/decisions/0016-s3-object-store.md): path-style requests
 // to one bucket at one endpoint, signed by libcurl's CURLOPT_AWS_SIGV4, with retries and
 // backoff on 5xx, 429, timeouts and refused connections; multipart upload above a threshold;
-// presigned URLs (presign.h). Every failure is an S3Error (error.h) naming what went wrong.
+// presigned URLs (presign.h); https:// endpoints verified as TlsOptions says. Every failure is an
+// S3Error (error.h) naming what went wrong.
 //
 // Thread-safety: a Client may be used from many threads at once (each request takes its own
 // curl handle from a small pool, so connections are reused).
@@ -23,6 +24,21 @@
 
 namespace hangar::s3 {
 
+// How requests to an https:// endpoint or presigned URL check the store's certificate. The
+// defaults are what OpenSSL-based tools do (openssl s_client, Python's ssl, hangar's own https://
+// remotes, docs/decisions/0018-tls.md), which libcurl alone does not: the chain is verified
+// against SSL_CERT_FILE and SSL_CERT_DIR when they are set, else the system's CA certificates,
+// and the host name (or IP address) must match the certificate.
+struct TlsOptions {
+  std::string ca_file;    // CURLOPT_CAINFO when not empty (from SSL_CERT_FILE)
+  std::string ca_dir;     // CURLOPT_CAPATH when not empty (from SSL_CERT_DIR)
+  bool insecure = false;  // verify neither the chain nor the name (explicit opt-out only)
+  // The command-line flag a certificate error names as the way to skip the check.
+  std::string insecure_flag = "--insecure";
+  // ca_file and ca_dir from SSL_CERT_FILE and SSL_CERT_DIR (empty when unset).
+  static TlsOptions from_env();
+};
+
 struct ClientOptions {
   std::string endpoint;  // "http://127.0.0.1:7480" (scheme, host, optional port; no path)
   std::string bucket;    // 3-63 characters
@@ -39,6 +55,7 @@ struct ClientOptions {
   // (S3: 5 MiB to 5 GiB, at most 10,000 parts; the last part may be smaller).
   std::uint64_t multipart_threshold = 64ull << 20;
   std::uint64_t part_size = 16ull << 20;
+  TlsOptions tls = TlsOptions::from_env();
 };
 
 struct ObjectInfo {
@@ -138,7 +155,8 @@ class Client {
 };
 
 // Requests to presigned URLs, with no credentials: what a hangar client without S3 keys uses.
-// Same retries, timeouts and error classification as Client (an expired URL is Problem::Expired).
+// Same retries, timeouts, TLS checks and error classification as Client (an expired URL is
+// Problem::Expired).
 // Thread-safe like Client.
 class UrlClient {
  public:

@@ -19,6 +19,8 @@ enum class Problem {
   NoSuchKey,     // the object does not exist (where its absence is an error)
   EndpointDown,  // cannot connect: nothing listens at the endpoint (after retries)
   Timeout,       // connected, but no progress for too long (after retries)
+  Tls,           // https://: the certificate cannot be verified, the CA file cannot be read, or
+                 // the TLS handshake failed (never retried)
   Throttled,     // 429 / 503 SlowDown (after retries)
   ServerError,   // other 5xx (after retries)
   BadReply,      // a reply we cannot parse, or one that contradicts the request

@@ -199,6 +199,7 @@ class Chunks {
   std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
 
   LocationIndex& index() noexcept;
+  const LocationIndex& index() const noexcept;
   const std::filesystem::path& dir() const noexcept;
   bool is_read_only() const noexcept;
 
