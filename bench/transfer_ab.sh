@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# bench/transfer_ab.sh [RUNS]: push and clone of workload A through a disk-backed 'hangar server'
+# bench/transfer_ab.sh [RUNS [BIN...]]: push and clone of workload A through a disk-backed 'hangar server'
 # on loopback (issue 16), next to the machine's disk write+fsync ceiling for the repository's
 # bytes (bench/RESULTS.md "x ceiling"). Builds workload A the way bench/run.sh does (5,000
 # 64x64x3 PNGs: base, a branch with changes, deletes, merge), then RUNS rounds (default 5), each:
 # a fresh empty server (write token), 'hangar push' of the branch into it, a fresh server on
 # that repository, 'hangar clone' of it. Client wall/user/sys/peak RSS by GNU time, server CPU
 # from /proc over the step. Prints per-round rows and the medians; progress on stderr.
-#   HANGAR_BIN  the hangar binary (default: build/cli/hangar)
+# Given several hangar binaries (an A/B comparison), each round runs each of them in turn, as
+# client and server both, and the medians are per binary.
+#   HANGAR_BIN  the hangar binary when no BIN is given (default: build/cli/hangar)
 #   BENCH_DIR   build/bench (bench_gen_workload, bench_ceilings)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
-H=${HANGAR_BIN:-$root/build/cli/hangar}
+shift $(($# > 0 ? 1 : 0))
+bins=("$@")
+[ ${#bins[@]} -gt 0 ] || bins=("${HANGAR_BIN:-$root/build/cli/hangar}")
+H=${bins[0]}
 B=${BENCH_DIR:-$root/build/bench}
 src=$root/bench/out/data/A-5000-64
 work=$(mktemp -d)
@@ -67,23 +72,30 @@ step() {
 }
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for i in $(seq "$runs"); do
-  rm -rf "$work/server" "$work/clone"
-  "$H" init "$work/server" >/dev/null
-  serve "$work/server"
-  "$H" -C "$r" remote remove bench >/dev/null 2>&1 || true
-  "$H" -C "$r" remote add bench "$url" >/dev/null
-  step push "$H" -C "$r" push bench main
-  unserve
-  serve "$work/server"
-  step clone "$H" clone "$url" "$work/clone"
-  unserve
-  echo "round $i: $(tail -2 "$work/rows" | tr '\n' ' ')" >&2
+  for b in "${!bins[@]}"; do
+    H=${bins[$b]}
+    rm -rf "$work/server" "$work/clone"
+    "$H" init "$work/server" >/dev/null
+    serve "$work/server"
+    "$H" -C "$r" remote remove bench >/dev/null 2>&1 || true
+    "$H" -C "$r" remote add bench "$url" >/dev/null
+    step "push$b" "$H" -C "$r" push bench main
+    unserve
+    serve "$work/server"
+    step "clone$b" "$H" clone "$url" "$work/clone"
+    unserve
+    echo "round $i: $(tail -2 "$work/rows" | tr '\n' ' ')" >&2
+  done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf 'repository %.1f MB, disk write+fsync %s MB/s, ceiling %s s\n' "$(awk -v b="$repo_bytes" 'BEGIN{print b / 1e6}')" "$disk" "$ceiling"
 printf '| step | wall s | user s | sys s | client peak MB | server CPU s | x ceiling |\n|---|---|---|---|---|---|---|\n'
 for s in push clone; do
-  grep "^$s " "$work/rows" | sort -n -k2,2 | sed -n "$(( (runs + 1) / 2 ))p" |
-    awk -v c="$ceiling" '{printf "| %s | %.3f | %.2f | %.2f | %.1f | %.2f | %.1f |\n", $1, $2, $3, $4, $5, $6, $2 / c}'
+  for b in "${!bins[@]}"; do
+    grep "^$s$b " "$work/rows" | sort -n -k2,2 | sed -n "$(( (runs + 1) / 2 ))p" |
+      awk -v c="$ceiling" -v n="$s" -v bin="${bins[$b]}" -v many=${#bins[@]} '{
+        label = n; if (many != 1) label = n " (" bin ")"
+        printf "| %s | %.3f | %.2f | %.2f | %.1f | %.2f | %.1f |\n", label, $2, $3, $4, $5, $6, $2 / c }'
+  done
 done
 printf 'every round (wall s): %s\n' "$(awk '{printf "%s %s  ", $1, $2}' "$work/rows")"
