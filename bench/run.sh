@@ -207,10 +207,12 @@ mode=""
 # Sections made by other scripts are kept as they are: "Python training loop (issue 12)"
 # (bench/python_loader.sh), "Lazy reads (issue 13)" (bench/lazy_epoch.py), "Space that gc gives
 # back (issue 14)" (bench/gc_space.sh), "S3-backed server (issue 16)" (bench/s3_remote.sh), "TLS
-# cost (issue 15)" (bench/tls_remote.sh).
+# cost (issue 15)" (bench/tls_remote.sh), "Push and clone against the disk ceiling (issue 16)"
+# (bench/transfer_ab.sh).
 kept=""
 for title in "Python training loop (issue 12)" "Lazy reads (issue 13)" \
-  "Space that gc gives back (issue 14)" "S3-backed server (issue 16)" "TLS cost (issue 15)"; do
+  "Space that gc gives back (issue 14)" "S3-backed server (issue 16)" "TLS cost (issue 15)" \
+  "Push and clone against the disk ceiling (issue 16)"; do
   sec=$(awk -v t="## $title" '/^## /{p = ($0 == t)} p' "$root/bench/RESULTS.md" 2>/dev/null || true)
   [ -z "$sec" ] || kept=$(printf '%s\n\n%s' "$kept" "$sec")
 done
