@@ -4,9 +4,9 @@
 // signal N (130: Ctrl-C).
 #include <hangar/error.h>
 #include <hangar/hangar.h>
+#include <malloc.h>
 
 #include <CLI/CLI.hpp>
-#include <malloc.h>
 #include <cctype>
 #include <filesystem>
 #include <iostream>

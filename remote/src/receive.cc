@@ -129,9 +129,10 @@ struct Spool::File {
         const std::size_t have = buf.size();
         const std::uint64_t left = file.size - offset;
         if (left < n - have)
-          fail(ErrorCode::Corrupt, "temporary transfer file in '" + file.dir.string() + "' is short");
-        const std::size_t fill =
-            static_cast<std::size_t>(std::min<std::uint64_t>(left, std::max(n, kSpoolBuffer) - have));
+          fail(ErrorCode::Corrupt,
+               "temporary transfer file in '" + file.dir.string() + "' is short");
+        const std::size_t fill = static_cast<std::size_t>(
+            std::min<std::uint64_t>(left, std::max(n, kSpoolBuffer) - have));
         buf.resize(have + fill);
         file.read_exact(offset, buf.data() + have, fill);
       }
