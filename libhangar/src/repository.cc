@@ -1,6 +1,7 @@
 // Repository: opening, refs, branches and history.
 #include <hangar/error.h>
 #include <hangar/repository.h>
+#include <hangar/user_config.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -247,17 +248,7 @@ Repository::WriterLock::~WriterLock() {
   if (state_) state_->lock.reset();
 }
 
-UserIdentity Repository::user() const {
-  UserIdentity u{state_->config.get("user.name"), state_->config.get("user.email")};
-  if (const char* n = std::getenv("HANGAR_AUTHOR_NAME"); n && *n) u.name = n;
-  if (const char* e = std::getenv("HANGAR_AUTHOR_EMAIL"); e && *e) u.email = e;
-  if (u.name.empty()) {
-    const char* login = std::getenv("USER");
-    u.name = login && *login ? login : "unknown";
-  }
-  if (u.email.empty()) u.email = u.name + "@localhost";
-  return u;
-}
+UserIdentity Repository::user() const { return resolve_author(state_->config.values); }
 
 void Repository::set_user(const UserIdentity& user) {
   state_->require_write();

@@ -120,6 +120,8 @@ class Repository {
   ~Repository();
 
   const std::filesystem::path& root() const;
+  // The author of the next commit: resolve_author (user_config.h) over this config.
+  // Throws: InvalidArgument (no identity found; the message says how to set one).
   UserIdentity user() const;
 
   // Shared mode: takes the writer lock, retrying for up to `wait` while another writer holds
@@ -142,8 +144,8 @@ class Repository {
   // Every key and value, sorted by key.
   std::map<std::string, std::string> config_values() const;
   // REQUIRES Write. Sets `key` (nullopt: removes it) and saves the file atomically. Only the
-  // keys a user sets by hand are accepted: user.name, user.email and fetch.lazy ("true" or
-  // "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
+  // keys a user sets by hand are accepted: user.name, user.email, user.useConfigOnly and
+  // fetch.lazy (both "true" or "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
   // Throws: InvalidArgument (unknown or managed key, bad value), NoSpace, Io.
   void set_config(std::string_view key, const std::optional<std::string>& value);
 
