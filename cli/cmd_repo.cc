@@ -57,7 +57,11 @@ void run_status(Context& ctx) {
     print_json(ctx.out, doc);
     return;
   }
-  ctx.out << "on branch " << st.branch << '\n';
+  if (st.detached)
+    ctx.out << "HEAD detached at " << st.head->short_hex()
+            << " (read-only; 'hangar checkout -b NEW' starts a branch here)\n";
+  else
+    ctx.out << "on branch " << st.branch << '\n';
   ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
   print_incomplete_clone(ctx.out, repo);
   if (st.clean()) {

@@ -51,6 +51,7 @@ struct StagedCounts {
 struct StatusReport {
   std::string branch;                          // current branch (may be unborn)
   std::optional<Digest> head;                  // nullopt before the first commit
+  bool detached = false;                       // HEAD detached at `head` (branch: the last one)
   std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
   std::vector<std::string> columns_added;      // created (or re-created) since HEAD
   std::vector<std::string> columns_deleted;
@@ -186,9 +187,17 @@ class Repository {
   // REQUIRES Write. Refuses the current branch, and (unless force) a branch whose commits are
   // not reachable from any other branch. Throws: NotFound, InvalidArgument.
   void delete_branch(std::string_view name, bool force);
-  // REQUIRES Write. Moves HEAD to `branch`. Refuses when there is staged work.
+  // REQUIRES Write. Moves HEAD to `branch` (ending a detached HEAD). Refuses when there is
+  // staged work, unless `keep_staged` and `branch` is at the commit HEAD is at (checkout -b):
+  // then the staged work stays, on the new branch.
   // Throws: NotFound (with 'hangar branch list' hint), InvalidArgument (staged work).
-  void checkout(std::string_view branch);
+  void checkout(std::string_view branch, bool keep_staged = false);
+  // REQUIRES Write. Detaches HEAD at `commit`: a read-only checkout (commit and merge are
+  // refused until a branch is checked out). Refuses when there is staged work.
+  // Throws: NotFound (no such commit), InvalidArgument (staged work).
+  void checkout_detached(const Digest& commit);
+  // The commit HEAD is detached at; nullopt when a branch is checked out.
+  std::optional<Digest> detached() const;
 
   // ---- reading ----
   Checkout checkout_at(const Digest& commit) const;
