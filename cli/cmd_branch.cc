@@ -143,8 +143,7 @@ void run_checkout(Context& ctx, const std::string& target) {
     commit = repo.resolve(target);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::NotFound) throw;
-    fail(ErrorCode::NotFound, "no branch, remote-tracking branch or revision '" + target +
-                                  "'; see 'hangar branch list --all' and 'hangar log'");
+    repo.checkout(target);  // throws the library's NotFound, as the Python checkout says it
   }
   repo.checkout_detached(commit);
   print_checkout(ctx, repo, "");

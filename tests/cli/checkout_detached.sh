@@ -75,7 +75,7 @@ jq -e --arg c "$c2" '.branch == null and .detached == true and .head == $c' "$OU
 ok checkout main --json
 jq -e --arg c "$c2" '.branch == "main" and .head == $c and (has("detached") | not)' "$OUT" \
   >/dev/null || die "back on a branch"
-fails 3 "no branch, remote-tracking branch or revision 'nope'" checkout nope
+fails 3 "no branch 'nope'" checkout nope
 
 # checkout B where only origin/B exists creates B from it.
 cd "$T"
