@@ -232,6 +232,8 @@ struct CloneArgs {
   SelectorArgs data;
   bool lazy = false;
   RemoteFlags remote;
+  std::optional<std::string> user_name;
+  std::optional<std::string> user_email;
 };
 
 void run_clone(Context& ctx, const CloneArgs& a) {
@@ -241,6 +243,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   o.branch = a.branch;
   o.data = a.data.selection();
   o.lazy = a.lazy;
+  o.user = UserIdentity{a.user_name.value_or(""), a.user_email.value_or("")};
   o.transport = a.remote.transport();
   PhaseProgress progress(ctx, "clone");
   o.progress = progress.callback();
@@ -412,6 +415,8 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   for (const char* other : {"--columns", "--keys", "--max-bytes", "--fraction", "--stratify"})
     no_data->excludes(clone->get_option(other));
   add_remote_flags(*clone, c->remote);
+  clone->add_option("--user-name", c->user_name, "author name for commits in the clone");
+  clone->add_option("--user-email", c->user_email, "author email for commits in the clone");
   clone->get_option("--insecure")
       ->description(clone->get_option("--insecure")->get_description() +
                     "; recorded for origin (remote.origin.insecure)");

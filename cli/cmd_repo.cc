@@ -2,8 +2,6 @@
 #include <hangar/labels.h>
 #include <hangar/repository.h>
 #include <hangar/transfer.h>
-#include <pwd.h>
-#include <unistd.h>
 
 #include <array>
 #include <charconv>
@@ -17,25 +15,6 @@
 namespace hangar::cli {
 namespace {
 
-// The login name and user@host, used when 'init' is not given --user-name / --user-email.
-UserIdentity default_user() {
-  UserIdentity user;
-  if (const char* env = std::getenv("USER"); env != nullptr && *env != '\0') {
-    user.name = env;
-  } else if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) {
-    user.name = pw->pw_name;
-  } else {
-    user.name = "unknown";
-  }
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) != 0 || host[0] == '\0') {
-    user.email = user.name + "@localhost";
-  } else {
-    user.email = user.name + "@" + host.data();
-  }
-  return user;
-}
-
 struct InitArgs {
   std::string path;
   std::optional<std::string> user_name;
@@ -45,10 +24,9 @@ struct InitArgs {
 void run_init(Context& ctx, const InitArgs& args) {
   const std::filesystem::path path = std::filesystem::weakly_canonical(
       std::filesystem::absolute(args.path.empty() ? std::string(".") : args.path));
-  UserIdentity user = default_user();
-  if (args.user_name) user.name = *args.user_name;
-  if (args.user_email) user.email = *args.user_email;
-  Repository::init(path, user);
+  // Only what is given goes into the config: the rest comes from the fallback chain at commit
+  // time (user_config.h resolve_author), so the global config applies.
+  Repository::init(path, UserIdentity{args.user_name.value_or(""), args.user_email.value_or("")});
   if (ctx.json) {
     print_json(ctx.out, Json{{"path", path.string()}});
   } else {
@@ -79,7 +57,11 @@ void run_status(Context& ctx) {
     print_json(ctx.out, doc);
     return;
   }
-  ctx.out << "on branch " << st.branch << '\n';
+  if (st.detached)
+    ctx.out << "HEAD detached at " << st.head->short_hex()
+            << " (read-only; 'hangar checkout -b NEW' starts a branch here)\n";
+  else
+    ctx.out << "on branch " << st.branch << '\n';
   ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
   print_incomplete_clone(ctx.out, repo);
   if (st.clean()) {

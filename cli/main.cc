@@ -7,7 +7,11 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
+#include <memory>
+#include <sstream>
+#include <vector>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -35,13 +39,79 @@ std::string command_path(const CLI::App& app) {
   return path;
 }
 
-// CLI11's message, lowercased like ours; "A subcommand is required" names the unknown word.
+// The deepest subcommand the parser got to.
+const CLI::App& deepest(const CLI::App& app) {
+  const CLI::App* at = &app;
+  while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
+  return *at;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'X'?)" for the candidate closest to `word`, when close enough (at most a
+// third of its letters differ, as git's help.autocorrect guesses), else "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = word.size() / 3 + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d || (best.empty() && d == best_d && d <= 2)) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> out;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    out.push_back(sub->get_name());
+  return out;
+}
+
+// The long names ("--json") of the options of `app` and of the parents it falls through to.
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> out;
+  for (const CLI::App* at = &app; at != nullptr; at = at->get_parent())
+    for (const CLI::Option* o : at->get_options())
+      for (const auto& n : o->get_lnames()) out.push_back("--" + n);
+  return out;
+}
+
+// CLI11's message, lowercased like ours; "A subcommand is required" names the unknown word;
+// an unknown command or option gets the closest known one.
 std::string parse_error_text(const CLI::App& app, const CLI::Error& e) {
   std::string what = e.what();
   if (e.get_name() == "RequiredError" && what.rfind("A subcommand is required", 0) == 0) {
     const std::vector<std::string> rest = app.remaining(true);
     what = rest.empty() ? "a command is required"
-                        : "unknown command '" + rest.front() + "' for '" + command_path(app) + "'";
+                        : "unknown command '" + rest.front() + "' for '" + command_path(app) +
+                              "'" + did_you_mean(rest.front(), command_names(deepest(app)));
+  } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr &&
+             what.find(": ") != std::string::npos) {
+    // "The following argument(s) was/were not expected: --jsn x"
+    std::istringstream words(what.substr(what.find(": ") + 2));
+    for (std::string word; words >> word;) {
+      if (word.rfind("--", 0) != 0) continue;
+      const std::string name = word.substr(0, word.find('='));
+      what = "unknown option '" + name + "' for '" + command_path(app) + "'" +
+             did_you_mean(name, option_names(deepest(app)));
+      break;
+    }
   }
   // "The following argument..." -> "the following argument...", but "KEY is required" stays.
   if (what.size() > 1 && std::islower(static_cast<unsigned char>(what[1]))) {
@@ -104,6 +174,8 @@ int main(int argc, char** argv) {
            " --help'\n";
   });
   app.require_subcommand(1);
+  app.add_flag("--json", ctx.json,
+               "print one JSON document on stdout (as the command's own --json)");
   app.set_version_flag("--version", std::string("hangar ") + hangar::version());
   app.add_option("-C", ctx.dir, "run as if hangar was started in DIR")->type_name("DIR");
 
@@ -122,6 +194,32 @@ int main(int argc, char** argv) {
   register_config_commands(app, ctx);
   register_upgrade_command(app, ctx);
 
+  // hangar help [COMMAND...]: the help of a command, as COMMAND --help prints it.
+  auto help_words = std::make_shared<std::vector<std::string>>();
+  CLI::App* help = app.add_subcommand("help", "print the help of a command (or of hangar)");
+  help->add_option("COMMAND", *help_words, "a command, e.g. 'branch create'");
+  help->callback([&ctx, &app, help_words] {
+    ctx.action = [&app, help_words] {
+      const CLI::App* at = &app;
+      std::string parents;  // "hangar branch" for 'help branch create', as --help names it
+      for (const std::string& word : *help_words) {
+        const CLI::App* next = nullptr;
+        for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; }))
+          if (sub->get_name() == word) next = sub;
+        if (next == nullptr)
+          throw UsageError("unknown command '" + word + "'" + did_you_mean(word, command_names(*at)));
+        parents += (parents.empty() ? "" : " ") + at->get_name();
+        at = next;
+      }
+      std::cout << at->help(parents);
+    };
+  });
+
+  if (argc <= 1) {  // hangar alone: the usage, as git prints it, and success
+    std::cout << app.help();
+    return 0;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,6 +229,9 @@ int main(int argc, char** argv) {
   keep_freed_memory_if_transfer(app);
 
   try {
+    // --json before the command is the command's --json; a command without one refuses it.
+    if (ctx.json && deepest(app).get_option_no_throw("--json") == nullptr)
+      throw UsageError("'" + command_path(app) + "' has no --json");
     if (!ctx.dir.empty()) change_directory(ctx.dir);
     if (!ctx.action) throw std::logic_error("no action for the parsed command line");
     ctx.action();

@@ -19,7 +19,7 @@ RepoConfig RepoConfig::load(const std::filesystem::path& file) {
   return parse(as_string_view(raw), file);
 }
 
-RepoConfig RepoConfig::parse(std::string_view text, const std::filesystem::path& file) {
+RepoConfig RepoConfig::parse_lines(std::string_view text, const std::filesystem::path& file) {
   RepoConfig c;
   std::size_t line_no = 0;
   while (!text.empty()) {
@@ -34,6 +34,11 @@ RepoConfig RepoConfig::parse(std::string_view text, const std::filesystem::path&
                                    std::to_string(line_no) + " has no '='");
     c.values[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
   }
+  return c;
+}
+
+RepoConfig RepoConfig::parse(std::string_view text, const std::filesystem::path& file) {
+  RepoConfig c = parse_lines(text, file);
   const std::string version = c.get("format_version");
   if (version != std::to_string(kRepoFormatVersion)) {
     if (version.empty())

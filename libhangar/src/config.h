@@ -21,6 +21,9 @@ struct RepoConfig {
   static RepoConfig load(const std::filesystem::path& file);
   // The checks of load() on a config file's text; `file` names it in messages.
   static RepoConfig parse(std::string_view text, const std::filesystem::path& file);
+  // The "key = value" lines only, without the format checks (the global config file, which
+  // has no format_version). Throws: Corrupt (a line without '=').
+  static RepoConfig parse_lines(std::string_view text, const std::filesystem::path& file);
   // Atomic replace. Throws: Io, NoSpace.
   void save(const std::filesystem::path& file) const;
   std::string get(const std::string& key, const std::string& fallback = "") const;

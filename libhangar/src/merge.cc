@@ -215,6 +215,10 @@ std::vector<Digest> Repository::merge_bases(const Digest& a, const Digest& b) co
 
 MergeResult Repository::merge(std::string_view revision, const MergeOptions& options) {
   state_->require_write();
+  if (const auto at = detached())
+    fail(ErrorCode::InvalidArgument,
+         "cannot merge: HEAD is detached at " + at->short_hex() +
+             " (a read-only checkout); run 'hangar checkout -b NEW' to merge on a new branch there");
   const UserIdentity who = user();
   MergeResult result;
   state_->meta.write([&](lmdb::WriteTxn& txn) {

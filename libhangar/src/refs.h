@@ -33,6 +33,11 @@ class RefStore {
   std::string head_branch(const lmdb::Txn& txn) const;
   void set_head_branch(lmdb::WriteTxn& txn, std::string_view branch) const;
 
+  // While this ref exists HEAD is detached at its commit (a read-only checkout: commit and
+  // merge are refused); "HEAD" keeps naming the branch checked out before. Under refs/ so
+  // that gc keeps its commit.
+  static constexpr std::string_view kDetachedRef = "refs/detached/HEAD";
+
   static std::string branch_ref(std::string_view branch) { return "refs/heads/" + std::string(branch); }
 
  private:

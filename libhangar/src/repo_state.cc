@@ -28,6 +28,7 @@ bool RepoState::may_lack_chunks() const {
 }
 
 std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {
+  if (auto detached = refs.read(txn, RefStore::kDetachedRef)) return detached;
   return refs.read(txn, RefStore::branch_ref(refs.head_branch(txn)));
 }
 

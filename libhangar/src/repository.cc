@@ -1,6 +1,7 @@
 // Repository: opening, refs, branches and history.
 #include <hangar/error.h>
 #include <hangar/repository.h>
+#include <hangar/user_config.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -247,17 +248,7 @@ Repository::WriterLock::~WriterLock() {
   if (state_) state_->lock.reset();
 }
 
-UserIdentity Repository::user() const {
-  UserIdentity u{state_->config.get("user.name"), state_->config.get("user.email")};
-  if (const char* n = std::getenv("HANGAR_AUTHOR_NAME"); n && *n) u.name = n;
-  if (const char* e = std::getenv("HANGAR_AUTHOR_EMAIL"); e && *e) u.email = e;
-  if (u.name.empty()) {
-    const char* login = std::getenv("USER");
-    u.name = login && *login ? login : "unknown";
-  }
-  if (u.email.empty()) u.email = u.name + "@localhost";
-  return u;
-}
+UserIdentity Repository::user() const { return resolve_author(state_->config.values); }
 
 void Repository::set_user(const UserIdentity& user) {
   state_->require_write();
@@ -288,7 +279,10 @@ Digest Repository::resolve(std::string_view rev) const {
 
 std::vector<BranchInfo> Repository::branches() const {
   auto txn = state_->meta.begin_read();
-  const std::string current = state_->refs.head_branch(txn);
+  // A detached HEAD has no current branch.
+  const std::string current = state_->refs.read(txn, RefStore::kDetachedRef)
+                                  ? std::string()
+                                  : state_->refs.head_branch(txn);
   std::vector<BranchInfo> out;
   for (auto& [ref, d] : state_->refs.list(txn, "refs/heads/")) {
     std::string name = ref.substr(11);
@@ -387,20 +381,42 @@ void Repository::delete_branch(std::string_view name, bool force) {
   });
 }
 
-void Repository::checkout(std::string_view branch) {
+void Repository::checkout(std::string_view branch, bool keep_staged) {
   state_->require_write();
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     const std::string current = state_->refs.head_branch(txn);
-    if (!state_->refs.read(txn, RefStore::branch_ref(branch)))
+    const bool was_detached = state_->refs.read(txn, RefStore::kDetachedRef).has_value();
+    const std::optional<Digest> tip = state_->refs.read(txn, RefStore::branch_ref(branch));
+    if (!tip)
       fail(ErrorCode::NotFound, "no branch '" + std::string(branch) +
                                     "'; see 'hangar branch list' or create it with 'hangar branch create'");
-    if (current == branch) return;
-    if (!state_->staging.empty(txn))
-      fail(ErrorCode::InvalidArgument, "cannot check out '" + std::string(branch) +
-                                           "': there are staged changes on '" + current +
-                                           "'; commit them or run 'hangar reset'");
+    if (current == branch && !was_detached) return;
+    if (!state_->staging.empty(txn) && !(keep_staged && tip == state_->head(txn)))
+      fail(ErrorCode::InvalidArgument,
+           "cannot check out '" + std::string(branch) + "': there are staged changes on " +
+               (was_detached ? std::string("the detached HEAD") : "'" + current + "'") +
+               "; commit them or run 'hangar reset'");
+    state_->refs.remove(txn, RefStore::kDetachedRef);
     state_->refs.set_head_branch(txn, branch);
   });
+}
+
+void Repository::checkout_detached(const Digest& commit) {
+  state_->require_write();
+  state_->meta.write([&](lmdb::WriteTxn& txn) {
+    state_->load_commit(txn, commit);  // NotFound, naming it
+    if (!state_->staging.empty(txn) && state_->head(txn) != commit)
+      fail(ErrorCode::InvalidArgument, "cannot check out " + commit.short_hex() +
+                                           ": there are staged changes; commit them or run "
+                                           "'hangar reset'");
+    state_->refs.remove(txn, RefStore::kDetachedRef);
+    state_->refs.compare_and_swap(txn, RefStore::kDetachedRef, std::nullopt, commit);
+  });
+}
+
+std::optional<Digest> Repository::detached() const {
+  auto txn = state_->meta.begin_read();
+  return state_->refs.read(txn, RefStore::kDetachedRef);
 }
 
 }  // namespace hangar

@@ -11,7 +11,8 @@
 namespace hangar {
 namespace {
 
-constexpr std::array<std::string_view, 3> kUserKeys = {"fetch.lazy", "user.email", "user.name"};
+constexpr std::array<std::string_view, 4> kUserKeys = {"fetch.lazy", "user.email", "user.name",
+                                                       "user.useConfigOnly"};
 
 std::string known_keys() {
   std::string out;
@@ -34,6 +35,9 @@ void validate_setting(std::string_view key, const std::optional<std::string>& va
   if (key == "fetch.lazy" && *value != "true" && *value != "false")
     fail(ErrorCode::InvalidArgument,
          "config fetch.lazy must be 'true' or 'false', got '" + *value + "'");
+  if (key == "user.useConfigOnly" && *value != "true" && *value != "false")
+    fail(ErrorCode::InvalidArgument,
+         "config user.useConfigOnly must be 'true' or 'false', got '" + *value + "'");
   if (key.rfind("user.", 0) == 0 && value->empty())
     fail(ErrorCode::InvalidArgument,
          "config " + std::string(key) + " cannot be empty; use --unset to remove it");

@@ -127,6 +127,7 @@ StatusReport Repository::status() const {
   StatusReport r;
   r.branch = state_->refs.head_branch(txn);
   r.head = state_->head(txn);
+  r.detached = state_->refs.read(txn, RefStore::kDetachedRef).has_value();
   const auto head_cols = state_->commit_columns(txn, r.head);
   for (const auto& [name, sc] : state_->staging.columns(txn)) {
     if (sc.kind == StagedColumn::Kind::Deleted) {
@@ -148,6 +149,11 @@ StatusReport Repository::status() const {
 Digest Repository::commit(std::string_view message) {
   state_->require_write();
   if (message.empty()) fail(ErrorCode::InvalidArgument, "empty commit message; pass -m MESSAGE");
+  if (const auto at = detached())
+    fail(ErrorCode::InvalidArgument,
+         "cannot commit: HEAD is detached at " + at->short_hex() +
+             " (a read-only checkout); run 'hangar checkout -b NEW' to commit on a new branch "
+             "there (staged changes go with it)");
   const UserIdentity who = user();
   std::string branch;
   std::optional<Digest> head;

@@ -125,7 +125,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     std::map<std::string, std::string> settings =
         transfer::incomplete_clone_settings(stored_url(o.url), encode_selection(o.data));
     if (o.lazy) settings["fetch.lazy"] = "true";
-    Repository::init(dir, UserIdentity{}, settings);
+    Repository::init(dir, o.user, settings);
   }
   CloneResult out;
   out.dir = dir;

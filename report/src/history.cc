@@ -31,11 +31,13 @@ Json status_json(const StatusReport& status) {
   Json staged = Json::object();
   for (const auto& [column, c] : status.staged)
     staged[column] = Json{{"added", c.added}, {"deleted", c.deleted}, {"mutated", c.mutated}};
-  return Json{{"branch", status.branch},
-              {"head", digest_json(status.head)},
-              {"staged", staged},
-              {"columns_added", status.columns_added},
-              {"columns_deleted", status.columns_deleted}};
+  Json doc{{"branch", status.detached ? Json() : Json(status.branch)},
+           {"head", digest_json(status.head)},
+           {"staged", staged},
+           {"columns_added", status.columns_added},
+           {"columns_deleted", status.columns_deleted}};
+  if (status.detached) doc["detached"] = true;  // the key only on a detached HEAD
+  return doc;
 }
 
 Json log_json(const std::vector<LogEntry>& entries) {

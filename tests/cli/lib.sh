@@ -14,6 +14,9 @@ cd "$T"
 OUT=$T/.out
 ERR=$T/.err
 export USER=tester
+# The global config (hangar config --global) of the case, never the real user's.
+export XDG_CONFIG_HOME=$T/.config
+unset HANGAR_AUTHOR_NAME HANGAR_AUTHOR_EMAIL
 
 die() {
   echo "FAIL: $*" >&2

@@ -51,6 +51,7 @@ struct StagedCounts {
 struct StatusReport {
   std::string branch;                          // current branch (may be unborn)
   std::optional<Digest> head;                  // nullopt before the first commit
+  bool detached = false;                       // HEAD detached at `head` (branch: the last one)
   std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
   std::vector<std::string> columns_added;      // created (or re-created) since HEAD
   std::vector<std::string> columns_deleted;
@@ -120,6 +121,8 @@ class Repository {
   ~Repository();
 
   const std::filesystem::path& root() const;
+  // The author of the next commit: resolve_author (user_config.h) over this config.
+  // Throws: InvalidArgument (no identity found; the message says how to set one).
   UserIdentity user() const;
 
   // Shared mode: takes the writer lock, retrying for up to `wait` while another writer holds
@@ -142,8 +145,8 @@ class Repository {
   // Every key and value, sorted by key.
   std::map<std::string, std::string> config_values() const;
   // REQUIRES Write. Sets `key` (nullopt: removes it) and saves the file atomically. Only the
-  // keys a user sets by hand are accepted: user.name, user.email and fetch.lazy ("true" or
-  // "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
+  // keys a user sets by hand are accepted: user.name, user.email, user.useConfigOnly and
+  // fetch.lazy (both "true" or "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
   // Throws: InvalidArgument (unknown or managed key, bad value), NoSpace, Io.
   void set_config(std::string_view key, const std::optional<std::string>& value);
 
@@ -184,9 +187,17 @@ class Repository {
   // REQUIRES Write. Refuses the current branch, and (unless force) a branch whose commits are
   // not reachable from any other branch. Throws: NotFound, InvalidArgument.
   void delete_branch(std::string_view name, bool force);
-  // REQUIRES Write. Moves HEAD to `branch`. Refuses when there is staged work.
+  // REQUIRES Write. Moves HEAD to `branch` (ending a detached HEAD). Refuses when there is
+  // staged work, unless `keep_staged` and `branch` is at the commit HEAD is at (checkout -b):
+  // then the staged work stays, on the new branch.
   // Throws: NotFound (with 'hangar branch list' hint), InvalidArgument (staged work).
-  void checkout(std::string_view branch);
+  void checkout(std::string_view branch, bool keep_staged = false);
+  // REQUIRES Write. Detaches HEAD at `commit`: a read-only checkout (commit and merge are
+  // refused until a branch is checked out). Refuses when there is staged work.
+  // Throws: NotFound (no such commit), InvalidArgument (staged work).
+  void checkout_detached(const Digest& commit);
+  // The commit HEAD is detached at; nullopt when a branch is checked out.
+  std::optional<Digest> detached() const;
 
   // ---- reading ----
   Checkout checkout_at(const Digest& commit) const;

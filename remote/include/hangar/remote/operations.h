@@ -62,6 +62,9 @@ struct CloneOptions {
   // Sets fetch.lazy in the clone: reads bring what is not local (lazy_fetch.h). Then a `data`
   // without any filter (no columns, keys, fraction, budget or history) fetches nothing up front.
   bool lazy = false;
+  // Written to the clone's config (user.name / user.email) where not empty; otherwise the
+  // author comes from the global config and the rest of the fallback chain (user_config.h).
+  UserIdentity user;
   // transport.insecure with an https:// URL is recorded for origin (remote.origin.insecure):
   // the clone's later fetches, pushes and lazy reads skip the certificate checks too.
   TransportOptions transport;
