@@ -51,7 +51,7 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
   o.ref = a.ref;
   o.all_history = a.all_history;
   o.columns = a.columns;
-  if (!a.keys.empty()) o.keys = parse_keys(a.keys, "--keys");
+  if (!a.keys.empty()) o.keys = parse_keys(split_key_list(a.keys), "--keys");
   if (a.keep_bytes) o.keep_bytes = parse_size(*a.keep_bytes);
   o.dry_run = a.dry_run;
   o.threshold = a.threshold;
@@ -90,7 +90,7 @@ void register_drop_data_command(CLI::App& app, Context& ctx) {
       "drop-data", "free the disk space of sample data a remote holds (fetch-data brings it back)");
   cmd->add_option("REMOTE", a->remote, "remote name (default: the one cloned from)");
   cmd->add_option("--columns", a->columns, "only these columns (A,B)")->delimiter(',');
-  cmd->add_option("--keys", a->keys, "only these sample keys");
+  cmd->add_option("--keys", a->keys, "only these sample keys (A,B; '\\,' is a comma in a key)");
   auto* ref = cmd->add_option("--ref", a->ref, revision_help("HEAD"));
   cmd->add_flag("--all-history", a->all_history, "samples of every commit of every local branch")
       ->excludes(ref);

@@ -78,14 +78,15 @@ void run_export(Context& ctx, const ExportArgs& args) {
   options.column = args.column;
   options.dir = args.dir;
   options.format = parse_format_arg(args.format);
-  if (!args.keys.empty()) parse_keys(args.keys, "--keys");
+  const std::vector<std::string> keys = split_key_list(args.keys);
+  if (!keys.empty()) parse_keys(keys, "--keys");
   options.require_all = args.require_all;
   options.jobs = args.jobs;
   const Repository repo = ctx.open(Repository::Mode::Read);
   if (args.ref) options.commit = repo.resolve(*args.ref);
-  if (!args.keys.empty()) {
+  if (!keys.empty()) {
     const Checkout view = options.commit ? repo.checkout_at(*options.commit) : repo.staged_view();
-    for (const auto& text : args.keys) options.keys.push_back(view.key_from_text(args.column, text));
+    for (const auto& text : keys) options.keys.push_back(view.key_from_text(args.column, text));
   }
   Progress progress("export", ctx.is_tty, ctx.err);
   options.progress = progress.callback();
@@ -130,7 +131,7 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
   exp->add_option("DIR", ex->dir, "output folder (created if missing)")->required();
   exp->add_option("--ref", ex->ref, revision_help("staged"));
   exp->add_option("--format", ex->format, "png or npy (default: png for images, else npy)");
-  exp->add_option("--keys", ex->keys, "export only these keys");
+  exp->add_option("--keys", ex->keys, "export only these keys (A,B; '\\,' is a comma in a key)");
   exp->add_flag("--require-all", ex->require_all, "fail if a sample is not local");
   exp->add_option("-j,--jobs", ex->jobs, "encoder threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));

@@ -30,7 +30,7 @@ struct SelectorArgs {
     remote::DataSelection s;
     s.none = no_data;
     s.columns = columns;
-    if (!keys.empty()) s.keys = parse_keys(keys, "--keys");
+    if (!keys.empty()) s.keys = parse_keys(split_key_list(keys), "--keys");
     if (max_bytes) {
       if (auto percent = parse_percent(*max_bytes)) {
         s.max_percent = *percent;
@@ -52,7 +52,7 @@ struct SelectorArgs {
 
 void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
   cmd.add_option("--columns", a.columns, "only these columns (A,B)")->delimiter(',');
-  cmd.add_option("--keys", a.keys, "only these sample keys");
+  cmd.add_option("--keys", a.keys, "only these sample keys (A,B; '\\,' is a comma in a key)");
   cmd.add_option("--max-bytes", a.max_bytes,
                  "budget for all selected columns together: whole samples (a key in every "
                  "column) in key order while the bytes stored and the bytes received both stay "

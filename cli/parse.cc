@@ -136,6 +136,27 @@ ExportFormat parse_format_arg(std::string_view text) {
 
 Key parse_key(std::string_view text) { return Key::parse(text); }
 
+std::vector<std::string> split_key_list(const std::vector<std::string>& values) {
+  std::vector<std::string> texts;
+  for (const std::string& value : values) {
+    std::string text;
+    for (std::size_t i = 0; i <= value.size(); ++i) {
+      if (i < value.size() && value[i] == '\\' && i + 1 < value.size() && value[i + 1] == ',') {
+        text += ',';
+        ++i;
+      } else if (i == value.size() || value[i] == ',') {
+        if (text.empty())
+          throw UsageError("--keys '" + value + "' has an empty key; separate keys with single commas");
+        texts.push_back(std::move(text));
+        text.clear();
+      } else {
+        text += value[i];
+      }
+    }
+  }
+  return texts;
+}
+
 std::vector<Key> parse_keys(const std::vector<std::string>& texts, std::string_view what) {
   if (texts.empty()) throw UsageError("no keys given for " + std::string(what));
   std::vector<Key> keys;

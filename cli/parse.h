@@ -40,6 +40,10 @@ ExportFormat parse_format_arg(std::string_view text);
 // An invalid key (e.g. with a '..' segment) is bad input, not bad usage: throws hangar::Error
 // (InvalidArgument) from the library's key rules.
 Key parse_key(std::string_view text);
+// The values of --keys: each may list several keys separated by ','; "\," is a comma inside
+// a key (keys may hold ',' but never '\'). Returns the keys' texts in order; an empty one is
+// a UsageError.
+std::vector<std::string> split_key_list(const std::vector<std::string>& values);
 // A list of keys; an empty list is a UsageError naming `what`.
 std::vector<Key> parse_keys(const std::vector<std::string>& texts, std::string_view what);
 // The optional --subkey value.

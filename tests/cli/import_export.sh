@@ -80,3 +80,14 @@ first=$(jq -r '.[1].digest' <("$HANGAR" log --json))
 ok export images ../old --ref "${first:0:10}" --json
 jcheck '.written == 12' "export --ref"
 fails 3 "again" export again ../old2 --ref "$first"
+
+# --keys takes a list as --columns does; '\,' is a comma inside a key (keys never hold '\').
+ok export images ../some --keys cat/000,dog/001 --keys owl/002 --json
+jcheck '.written == 3' "export --keys A,B --keys C"
+[[ -f ../some/cat/000.png && -f ../some/dog/001.png && -f ../some/owl/002.png ]] ||
+  die "export --keys wrote the three keys"
+fails 2 "empty key" export images ../none --keys cat/000,,dog/001
+mkdir ../commas && cp ../photos/cat/000.png '../commas/a,b.png' && cp ../photos/cat/001.png ../commas/c.png
+ok import commas ../commas
+ok export commas ../commas_out --keys 'a\,b'
+[[ -f '../commas_out/a,b.png' && ! -e ../commas_out/c.png ]] || die "export --keys 'a\\,b'"

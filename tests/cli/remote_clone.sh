@@ -62,12 +62,15 @@ ok -C f2 export images "$T/e2"
 diff -r "$T/e1" "$T/e2" >/dev/null || die "same seed, same samples"
 ok -C f1 fetch-data origin --keys 0000 0001 --json
 jcheck '.samples == 2' "fetch-data --keys"
+fails 2 "empty key" -C f1 fetch-data origin --keys 0000,,0001
 
 # --no-data, and a plain path as the remote (no HTTP, same negotiation).
 ok clone "$URL" bare --no-data --json
 jcheck '.chunks == 0 and .samples == 0' "--no-data"
 ok -C bare summary --json
 jcheck '.columns[0].local_count == 0' "history only"
+ok -C bare fetch-data origin --keys 0002,0003 --json
+jcheck '.samples == 2' "fetch-data --keys A,B"
 # (~2.5-3 KB of history, then 3118 bytes a sample: 2 fit 10500 bytes, 3 would not.)
 ok clone src viapath --max-bytes 10500 --json
 jcheck '.samples == 2' "clone of a path"

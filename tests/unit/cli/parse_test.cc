@@ -105,3 +105,18 @@ TEST_CASE("Parse: an unsafe key is bad input, not bad usage", "[cli][parse]") {
     CHECK(e.code() == hangar::ErrorCode::InvalidArgument);
   }
 }
+
+TEST_CASE("Parse: --keys values split at commas and a backslash before a comma keeps it", "[cli][parse]") {
+  using hangar::cli::split_key_list;
+  using V = std::vector<std::string>;
+  CHECK(split_key_list(V{}) == V{});
+  CHECK(split_key_list(V{"a"}) == V{"a"});
+  CHECK(split_key_list(V{"a,b", "c"}) == V{"a", "b", "c"});
+  CHECK(split_key_list(V{"cats/1,dogs/2"}) == V{"cats/1", "dogs/2"});
+  CHECK(split_key_list(V{"x\\,y,z"}) == V{"x,y", "z"});
+  CHECK(split_key_list(V{"a\\b"}) == V{"a\\b"});  // not an escape: the key rules refuse it later
+  CHECK_THROWS_AS(split_key_list(V{"a,,b"}), UsageError);
+  CHECK_THROWS_AS(split_key_list(V{"a,"}), UsageError);
+  CHECK_THROWS_AS(split_key_list(V{","}), UsageError);
+  CHECK_THROWS_AS(split_key_list(V{""}), UsageError);
+}
