@@ -43,35 +43,37 @@ Bytes strip(ByteView pack, const std::set<Digest>& drop, int& dropped) {
   return s.finish();
 }
 
-// Pushes `t.tip` with the chunks in `drop` (every chunk when empty) left out of the pack: refused,
-// naming the count and a missing chunk, and nothing stored or moved.
-void check_incomplete_push_refused(Transport& transport, PushSetup& t,
-                                   const std::set<Digest>& drop) {
+// Whether pushing `t.tip` with the chunks in `drop` (every chunk when empty) left out of the
+// pack is refused, naming the count and a missing chunk (refused_push checks that nothing was
+// stored or moved).
+bool incomplete_push_refused(Transport& transport, PushSetup& t, const std::set<Digest>& drop) {
   REQUIRE(t.new_chunks.size() == 2);
   int dropped = 0;
   Bytes pack = strip(t.honest, drop, dropped);
   const int expected = drop.empty() ? 2 : static_cast<int>(drop.size());
   REQUIRE(dropped == expected);
   const Error e = refused_push(transport, t, std::move(pack));
-  INFO(e.what());
-  CHECK((e.code() == ErrorCode::Remote || e.code() == ErrorCode::Corrupt));
-  CHECK_THAT(e.what(), Catch::Contains(std::to_string(expected) + " chunk"));
-  CHECK_THAT(e.what(), Catch::Contains((drop.empty() ? t.new_chunks[0] : *drop.begin()).hex()));
+  UNSCOPED_INFO(e.what());
+  const std::string what = e.what();
+  const Digest named = drop.empty() ? t.new_chunks[0] : *drop.begin();
+  return (e.code() == ErrorCode::Remote || e.code() == ErrorCode::Corrupt) &&
+         what.find(std::to_string(expected) + " chunk") != std::string::npos &&
+         what.find(named.hex()) != std::string::npos;
 }
 
 TEST_CASE("Incomplete push: a pack without one of its chunks is refused by a server",
           "[remote][push][http]") {
   PushSetup t("incomplete-push");
   const std::set<Digest> drop = {t.new_chunks[1]};
-  over_http(t, [&](Transport& tr) { check_incomplete_push_refused(tr, t, drop); });
-  check_honest_push_then(t, false);
+  over_http(t, [&](Transport& tr) { CHECK(incomplete_push_refused(tr, t, drop)); });
+  CHECK(honest_push_taken(t, false));
 }
 
 TEST_CASE("Incomplete push: a pack without any chunk is refused by a server",
           "[remote][push][http]") {
   PushSetup t("incomplete-push");
-  over_http(t, [&](Transport& tr) { check_incomplete_push_refused(tr, t, {}); });
-  check_honest_push_then(t, false);
+  over_http(t, [&](Transport& tr) { CHECK(incomplete_push_refused(tr, t, {})); });
+  CHECK(honest_push_taken(t, false));
 }
 
 TEST_CASE("Incomplete push: a pack without its chunks is refused by a path remote",
@@ -79,16 +81,16 @@ TEST_CASE("Incomplete push: a pack without its chunks is refused by a path remot
   PushSetup t("incomplete-push");
   for (const std::set<Digest>& drop : {std::set<Digest>{t.new_chunks[0]}, std::set<Digest>{}}) {
     auto transport = open_transport(t.src.string(), {});
-    check_incomplete_push_refused(*transport, t, drop);
+    CHECK(incomplete_push_refused(*transport, t, drop));
   }
-  check_honest_push_then(t, true);
+  CHECK(honest_push_taken(t, true));
 }
 
 // Chunks the remote already holds need not be in the pack: samples equal to ones the remote
 // has (the same chunks) push without their chunk records.
 TEST_CASE("Incomplete push: chunks the remote already holds may be left out", "[remote][push]") {
   PushSetup t("incomplete-push");
-  check_honest_push_then(t, true);  // the remote is at t.tip
+  CHECK(honest_push_taken(t, true));  // the remote is at t.tip
   Digest copies;
   Bytes pack;
   {

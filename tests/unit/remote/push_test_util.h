@@ -130,35 +130,39 @@ inline Error refused_push(Transport& transport, PushSetup& t, Bytes pack) {
   return e;
 }
 
-// After a refused push, the honest push of t.tip to `url` is taken, and the remote then serves
-// the real bytes of the new samples and checks clean.
-inline void check_honest_push_then(const std::string& url, const std::string& token, PushSetup& t) {
+// Whether, after a refused push, the honest push of t.tip to `url` is taken, and the remote
+// then serves the real bytes of the new samples and checks clean (what is not says UNSCOPED_INFO).
+inline bool honest_push_taken(const std::string& url, const std::string& token, PushSetup& t) {
+  std::string result;
   {
     Repository repo = Repository::open(t.dst, Mode::Write);
     transfer::set_remote_url(repo, "origin", url);
     PushOptions o;
     o.remote = "origin";
     o.transport.token = token;
-    CHECK(push(repo, o).result == "fast-forward");
+    result = push(repo, o).result;
   }
-  CHECK(holds_commit(t.src, t.tip));
+  UNSCOPED_INFO("push: " << result);
+  if (result != "fast-forward" || !holds_commit(t.src, t.tip)) return false;
   Repository server = Repository::open(t.src, Mode::Read);
   Repository mine = Repository::open(t.dst, Mode::Read);
-  CHECK(server.find_branch("main") == t.tip);
+  if (server.find_branch("main") != t.tip) return false;
   const Checkout a = server.checkout_at(t.tip), b = mine.checkout_at(t.tip);
-  for (std::uint64_t k = 20; k < 22; ++k)
-    CHECK(a.get("images", key_of(k)) == b.get("images", key_of(k)));
+  for (std::uint64_t k = 20; k < 22; ++k) {
+    UNSCOPED_INFO("sample " << k);
+    if (a.get("images", key_of(k)) != b.get("images", key_of(k))) return false;
+  }
   const FsckReport report = fsck(server, false);
-  CHECK(report.ok());
-  CHECK(report.not_local == 0);
+  UNSCOPED_INFO("fsck ok " << report.ok() << ", not local " << report.not_local);
+  return report.ok() && report.not_local == 0;
 }
 
-// check_honest_push_then over the HTTP server of writable_server(t) and, when `path_remote`,
-// over t.src as a path remote.
-inline void check_honest_push_then(PushSetup& t, bool path_remote) {
-  if (path_remote) return check_honest_push_then(t.src.string(), "", t);
+// honest_push_taken over the HTTP server of writable_server(t) or, when `path_remote`, over
+// t.src as a path remote.
+inline bool honest_push_taken(PushSetup& t, bool path_remote) {
+  if (path_remote) return honest_push_taken(t.src.string(), "", t);
   Running running(writable_server(t));
-  check_honest_push_then(running.server.url(), "w", t);
+  return honest_push_taken(running.server.url(), "w", t);
 }
 
 }  // namespace hangar::remote::test

@@ -70,58 +70,69 @@ std::uint64_t local_nbytes(const Repository& repo, const Digest& head,
   return sum;
 }
 
-void check_budget(const ThreeColumns& f, const std::vector<std::string>& columns) {
+// What a budget of `budget` bytes over `columns` must select: the longest key-order prefix whose
+// samples, each with a record head, fit in the budget less one request's overhead (all chunks
+// distinct here).
+struct Expected {
+  std::uint64_t units = 0, samples = 0, nbytes = 0, nbytes_left = 0, units_left = 0;
+  std::set<Digest> chunks;
+};
+
+Expected expected_selection(const ThreeColumns& f, const std::vector<std::string>& columns,
+                            std::uint64_t budget) {
   transfer::HistoryReader history(*f.repo);
-  for (std::uint64_t budget :
-       std::initializer_list<std::uint64_t>{0, kPackOverhead - 1, kPackOverhead, 200, 1000, 3333,
-                                            8000, std::uint64_t{1} << 30}) {
-    DataSelection s;
-    s.columns = columns;
-    s.max_bytes = budget;
-    const SelectionResult r = select_chunks(*f.repo, f.head, s);
-    // Expected: the longest key-order prefix whose samples, each with a record head, fit in
-    // the budget less one request's overhead (all chunks distinct here).
-    const std::uint64_t avail = budget > kPackOverhead ? budget - kPackOverhead : 0;
-    std::uint64_t wire = 0, n = 0, samples = 0, nbytes = 0, total = 0;
-    std::set<Digest> expected_chunks;
-    bool open = true;
-    for (std::uint64_t k = 0; k < ThreeColumns::kKeys; ++k) {
-      std::uint64_t cost = 0, raw = 0;
-      const auto refs = f.unit(k, columns);
-      for (const auto& ref : refs) {
-        cost += ref.nbytes + kChunkRecordOverhead;
-        raw += ref.nbytes;
-      }
-      total += raw;
-      if (open && wire + cost <= avail) {
-        wire += cost;
-        ++n;
-        samples += refs.size();
-        nbytes += raw;
-        for (const auto& ref : refs)
-          for (const auto& d : history.sample_chunks(ref.sample)) expected_chunks.insert(d);
-      } else {
-        open = false;  // key order: stop at the first key that does not fit
-      }
+  const std::uint64_t avail = budget > kPackOverhead ? budget - kPackOverhead : 0;
+  Expected e;
+  std::uint64_t wire = 0, total = 0;
+  bool open = true;
+  for (std::uint64_t k = 0; k < ThreeColumns::kKeys; ++k) {
+    std::uint64_t cost = 0, raw = 0;
+    const auto refs = f.unit(k, columns);
+    for (const auto& ref : refs) {
+      cost += ref.nbytes + kChunkRecordOverhead;
+      raw += ref.nbytes;
     }
-    INFO("budget " << budget << ", " << columns.size() << " columns");
-    CHECK(r.units == n);
-    CHECK(r.samples == samples);
-    CHECK(r.nbytes == nbytes);
-    CHECK(r.nbytes_left == total - nbytes);
-    CHECK(r.units_left == ThreeColumns::kKeys - n);
-    CHECK(std::set<Digest>(r.chunks.begin(), r.chunks.end()) == expected_chunks);
-    CHECK(r.wire_bound <= budget);
-    CHECK(local_nbytes(*f.repo, f.head, columns, r.chunks) <= budget);
+    total += raw;
+    if (open && wire + cost <= avail) {
+      wire += cost;
+      ++e.units;
+      e.samples += refs.size();
+      e.nbytes += raw;
+      for (const auto& ref : refs)
+        for (const auto& d : history.sample_chunks(ref.sample)) e.chunks.insert(d);
+    } else {
+      open = false;  // key order: stop at the first key that does not fit
+    }
   }
+  e.nbytes_left = total - e.nbytes;
+  e.units_left = ThreeColumns::kKeys - e.units;
+  return e;
 }
 
 TEST_CASE("Selection: the budget bounds two and three columns together",
           "[remote][selection][budget]") {
   ThreeColumns f;
-  SECTION("images and labels") { check_budget(f, {"images", "labels"}); }
-  SECTION("images, labels and meta (missing on some keys)") {
-    check_budget(f, {"images", "labels", "meta"});
+  using Columns = std::vector<std::string>;
+  // The second set: meta is missing on some keys.
+  for (const Columns& columns : {Columns{"images", "labels"}, Columns{"images", "labels", "meta"}}) {
+    for (std::uint64_t budget :
+         std::initializer_list<std::uint64_t>{0, kPackOverhead - 1, kPackOverhead, 200, 1000,
+                                              3333, 8000, std::uint64_t{1} << 30}) {
+      DataSelection s;
+      s.columns = columns;
+      s.max_bytes = budget;
+      const SelectionResult r = select_chunks(*f.repo, f.head, s);
+      const Expected e = expected_selection(f, columns, budget);
+      INFO("budget " << budget << ", " << columns.size() << " columns");
+      CHECK(r.units == e.units);
+      CHECK(r.samples == e.samples);
+      CHECK(r.nbytes == e.nbytes);
+      CHECK(r.nbytes_left == e.nbytes_left);
+      CHECK(r.units_left == e.units_left);
+      CHECK(std::set<Digest>(r.chunks.begin(), r.chunks.end()) == e.chunks);
+      CHECK(r.wire_bound <= budget);
+      CHECK(local_nbytes(*f.repo, f.head, columns, r.chunks) <= budget);
+    }
   }
 }
 

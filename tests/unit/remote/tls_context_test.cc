@@ -14,14 +14,16 @@
 namespace hangar::remote::test {
 namespace {
 
-void refused(const CertFiles& f, ErrorCode code, const std::string& fragment) {
-  INFO(f.cert.string() << " + " << f.key.string());
+// Whether loading `f` is refused with `code` and a message holding `fragment`.
+bool refused(const CertFiles& f, ErrorCode code, const std::string& fragment) {
+  UNSCOPED_INFO(f.cert.string() << " + " << f.key.string());
   try {
     TlsServerContext::load(f.cert, f.key);
-    FAIL("loaded");
+    UNSCOPED_INFO("loaded");
+    return false;
   } catch (const Error& e) {
-    CHECK(e.code() == code);
-    CHECK_THAT(e.what(), Catch::Contains(fragment));
+    UNSCOPED_INFO(e.what());
+    return e.code() == code && std::string(e.what()).find(fragment) != std::string::npos;
   }
 }
 
@@ -54,24 +56,24 @@ TEST_CASE("TLS context: missing, swapped, encrypted, mismatched or expired files
   const CertFiles server = pki.issue("server", "IP:127.0.0.1");
   const CertFiles other = pki.issue("other", "IP:127.0.0.1");
   const fs::path nope = dir / "nope.pem";
-  refused({nope, server.key}, ErrorCode::NotFound, nope.string() + "' does not exist");
-  refused({server.cert, dir / "nope.key"}, ErrorCode::NotFound, "--tls-key");
-  refused({dir.path(), server.key}, ErrorCode::InvalidArgument, "is a folder");
-  refused({server.key, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate");
-  refused({server.cert, server.cert}, ErrorCode::InvalidArgument, "holds no PEM private key");
-  refused({server.cert, other.key}, ErrorCode::InvalidArgument,
-          "is not the private key of TLS certificate '" + server.cert.string() + "'");
+  CHECK(refused({nope, server.key}, ErrorCode::NotFound, nope.string() + "' does not exist"));
+  CHECK(refused({server.cert, dir / "nope.key"}, ErrorCode::NotFound, "--tls-key"));
+  CHECK(refused({dir.path(), server.key}, ErrorCode::InvalidArgument, "is a folder"));
+  CHECK(refused({server.key, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate"));
+  CHECK(refused({server.cert, server.cert}, ErrorCode::InvalidArgument, "holds no PEM private key"));
+  CHECK(refused({server.cert, other.key}, ErrorCode::InvalidArgument,
+          "is not the private key of TLS certificate '" + server.cert.string() + "'"));
   const fs::path encrypted = dir / "encrypted.key";
   TestPki::write_encrypted_key(server.key, encrypted);
-  refused({server.cert, encrypted}, ErrorCode::InvalidArgument, "encrypted with a passphrase");
+  CHECK(refused({server.cert, encrypted}, ErrorCode::InvalidArgument, "encrypted with a passphrase"));
   const CertFiles expired = pki.issue("expired", "IP:127.0.0.1", -10, -1);
-  refused(expired, ErrorCode::InvalidArgument, "expired at ");
+  CHECK(refused(expired, ErrorCode::InvalidArgument, "expired at "));
   const CertFiles future = pki.issue("future", "IP:127.0.0.1", 2, 10);
-  refused(future, ErrorCode::InvalidArgument, "is not valid before ");
+  CHECK(refused(future, ErrorCode::InvalidArgument, "is not valid before "));
   const fs::path garbage = dir / "garbage.pem";
   std::ofstream(garbage) << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
                             "-----END CERTIFICATE-----\n";
-  refused({garbage, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate");
+  CHECK(refused({garbage, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate"));
 }
 
 TEST_CASE("TLS context: a server given a certificate without its key, or the reverse, does not "
