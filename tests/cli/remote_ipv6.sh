@@ -6,7 +6,7 @@ source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
 /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
-  { echo "no IPv6 loopback here: skipped"; exit 77; }
+  { echo "FAIL: no IPv6 loopback (::1) here: enable IPv6 on lo" >&2; exit 1; }
 
 ok init src --user-name t --user-email t@example.org
 random_npys npys 6
