@@ -38,18 +38,7 @@ trap 'rm -rf "$work"' EXIT
 tsv=$work/rows.tsv  # build, wall, user, rss_kb, read MB/s, read rss_kb
 : >"$tsv"
 
-max_load=0
-quiet() {
-  [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
-  local load
-  for _ in $(seq $(( ${BENCH_QUIET_WAIT:-900} / 20 ))); do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
-    sleep 20
-  done
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  max_load=$(awk -v l="$load" -v m="$max_load" 'BEGIN { print (l > m) ? l : m }')
-}
+source "$root/bench/quiet.sh"  # quiet, max_load
 
 # one LABEL HANGAR BENCH_READ_ALL: a round of one build; a row of $tsv: label, import wall s,
 # import CPU s (user + sys), import peak KB, read MB/s, read wall s, read CPU s, read peak KB.

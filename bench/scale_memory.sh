@@ -46,21 +46,7 @@ trap 'rm -rf "$work"' EXIT
 tsv=$work/results.tsv
 : >"$tsv"
 
-# quiet: with BENCH_QUIET_LOAD=L (the machine is shared), waits until the 1-minute load average
-# is below L (polls every 20 s, at most BENCH_QUIET_WAIT s) and keeps the highest load a step
-# started at.
-max_load=0
-quiet() {
-  [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
-  local load
-  for _ in $(seq $(( ${BENCH_QUIET_WAIT:-900} / 20 ))); do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
-    sleep 20
-  done
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  max_load=$(awk -v l="$load" -v m="$max_load" 'BEGIN { print (l > m) ? l : m }')
-}
+source "$root/bench/quiet.sh"  # quiet, max_load
 # timed CMD...: runs CMD under GNU time; "wall rss_kb cpu" into $work/time.
 timed() {
   quiet

@@ -32,18 +32,7 @@ trap 'rm -rf "$work"' EXIT
 tsv=$work/rows.tsv  # step, wall ms, CPU ms, load average at the start
 : >"$tsv"
 
-max_load=0
-quiet() {
-  [ -n "${BENCH_QUIET_LOAD:-}" ] || return 0
-  local load
-  for _ in $(seq $(( ${BENCH_QUIET_WAIT:-900} / 20 ))); do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    awk -v l="$load" -v q="$BENCH_QUIET_LOAD" 'BEGIN { exit !(l < q) }' && break
-    sleep 20
-  done
-  load=$(cut -d' ' -f1 /proc/loadavg)
-  max_load=$(awk -v l="$load" -v m="$max_load" 'BEGIN { print (l > m) ? l : m }')
-}
+source "$root/bench/quiet.sh"  # quiet, max_load
 # timed STEP RUNS CMD...: `perf stat -r RUNS CMD`; a row of $tsv (means over the runs).
 timed() {
   local step=$1 runs=$2 load
