@@ -31,15 +31,7 @@ trap cleanup EXIT
 printf 'write bench-token\n' >"$work/tokens"
 export HANGAR_TOKEN=bench-token
 
-# serve DIR: a fresh server for DIR (write token), URL in $url.
-serve() {
-  rm -f "$work/port"
-  "$H" server "$1" --port 0 --port-file "$work/port" --tokens "$work/tokens" >/dev/null 2>&1 &
-  server_pid=$!
-  for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
-  [ -s "$work/port" ] || { echo "bench/remote.sh: server did not start" >&2; exit 1; }
-  url=http://127.0.0.1:$(cat "$work/port")
-}
+source "$root/bench/serve.sh"  # serve DIR: $url, $server_pid
 # unserve: records the server's peak RSS in $server_mb, stops it (SIGTERM, clean exit).
 unserve() {
   server_mb=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$server_pid/status")

@@ -49,14 +49,7 @@ ceiling=$(awk -v b="$repo_bytes" -v d="$disk" 'BEGIN{printf "%.4f", b / 1e6 / d}
 
 printf 'write bench-token\n' >"$work/tokens"
 export HANGAR_TOKEN=bench-token
-serve() {
-  rm -f "$work/port"
-  "$H" server "$1" --port 0 --port-file "$work/port" --tokens "$work/tokens" >/dev/null 2>&1 &
-  server_pid=$!
-  for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
-  [ -s "$work/port" ] || { echo "bench/transfer_ab.sh: server did not start" >&2; exit 1; }
-  url=http://127.0.0.1:$(cat "$work/port")
-}
+source "$root/bench/serve.sh"  # serve DIR: $url, $server_pid
 server_cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$server_pid/stat"; }
 unserve() { kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=; }
 # step NAME CMD...: one row "NAME wall user sys peak_mb server_cpu".
