@@ -238,8 +238,8 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
     const IoResult r =
         channel_->read(buf_.data(), kBodyReadAhead, stop_fd_, Clock::now() + io_timeout_);
     buf_.resize(r.status == IoResult::Done ? r.bytes : 0);
-    if (r.status != IoResult::Done) return r.status == IoResult::Closed ? 0 : -1;
-    return read(ptr, size);
+    if (buf_.empty()) return r.status == IoResult::Done || r.status == IoResult::Closed ? 0 : -1;
+    return read(ptr, size);  // from buf_, which is not empty
   }
   // A client that sends nothing more is not waited for once the server stops.
   const IoResult r = channel_->read(ptr, size, stop_fd_, Clock::now() + io_timeout_);
