@@ -15,7 +15,7 @@ constexpr std::size_t kMaxName = 1024;
 
 Bytes encode_commit(const Commit& c) {
   Encoder e;
-  e.u8(static_cast<std::uint8_t>(ObjectKind::Commit));
+  e.u8(static_cast<std::uint8_t>(ObjectType::Commit));
   e.u8(kObjectFormatVersion);
   e.varint(c.parents.size());
   for (const auto& p : c.parents) e.digest(p);
@@ -36,7 +36,7 @@ Bytes encode_commit(const Commit& c) {
 
 Commit decode_commit(ByteView b) {
   Decoder d(b, "commit " + digest_of(b).short_hex());
-  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectKind::Commit)) d.corrupt("kind", "not a commit");
+  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Commit)) d.corrupt("kind", "not a commit");
   if (d.u8("version") != kObjectFormatVersion)
     fail(ErrorCode::Unsupported, "commit written by a newer hangar; upgrade hangar");
   Commit c;

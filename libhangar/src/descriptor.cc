@@ -16,7 +16,7 @@ std::uint64_t Descriptor::nbytes() const {
 
 Bytes encode_descriptor(const Descriptor& d) {
   Encoder e;
-  e.u8(static_cast<std::uint8_t>(ObjectKind::Descriptor));
+  e.u8(static_cast<std::uint8_t>(ObjectType::Descriptor));
   e.u8(kObjectFormatVersion);
   e.u8(static_cast<std::uint8_t>(d.dtype));
   e.varint(d.shape.size());
@@ -48,7 +48,7 @@ Descriptor decode_descriptor(ByteView b) {
 namespace {
 Descriptor decode_descriptor_fields(ByteView b) {
   Decoder dec(b, "sample descriptor");
-  if (dec.u8("kind") != static_cast<std::uint8_t>(ObjectKind::Descriptor))
+  if (dec.u8("kind") != static_cast<std::uint8_t>(ObjectType::Descriptor))
     dec.corrupt("kind", "not a sample descriptor");
   if (dec.u8("version") != kObjectFormatVersion)
     fail(ErrorCode::Unsupported, "sample descriptor written by a newer hangar; upgrade hangar");

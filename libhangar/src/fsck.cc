@@ -21,16 +21,16 @@ namespace hangar {
 namespace {
 
 // The short kind tag of FsckProblem::kind.
-std::string kind_tag(ObjectKind kind) {
+std::string kind_tag(ObjectType kind) {
   switch (kind) {
-    case ObjectKind::Commit:
+    case ObjectType::Commit:
       return "commit";
-    case ObjectKind::Schema:
+    case ObjectType::Schema:
       return "schema";
-    case ObjectKind::Descriptor:
+    case ObjectType::Descriptor:
       return "descriptor";
-    case ObjectKind::LeafPage:
-    case ObjectKind::InternalPage:
+    case ObjectType::LeafPage:
+    case ObjectType::InternalPage:
       return "page";
   }
   return "object";
@@ -46,7 +46,7 @@ class Checker {
   }
 
   // The object's bytes, re-hashed; nullopt (with a problem recorded) when missing or bad.
-  std::optional<ByteView> fetch(ObjectKind kind, const Digest& id, const std::string& from) {
+  std::optional<ByteView> fetch(ObjectType kind, const Digest& id, const std::string& from) {
     const std::string tag = kind_tag(kind);
     const std::string name(object_kind_name(kind));
     ++report_.objects;
@@ -87,7 +87,7 @@ class Checker {
 
   void check_schema(const Digest& id, const std::string& from) {
     if (!seen_schemas_.insert(id).second) return;
-    const auto b = fetch(ObjectKind::Schema, id, from);
+    const auto b = fetch(ObjectType::Schema, id, from);
     if (!b) return;
     try {
       (void)decode_schema(*b);
@@ -137,7 +137,7 @@ class Checker {
     if (!seen_descriptors_.insert(id).second) return;
     ++report_.samples;
     st_.descriptor_loads.fetch_add(1, std::memory_order_relaxed);
-    const auto b = fetch(ObjectKind::Descriptor, id, from);
+    const auto b = fetch(ObjectType::Descriptor, id, from);
     if (!b) return;
     try {
       const Descriptor d = decode_descriptor(*b);
@@ -210,7 +210,7 @@ class Checker {
  private:
   void check_commit(const Digest& id, const std::string& from) {
     ++report_.commits;
-    const auto b = fetch(ObjectKind::Commit, id, from);
+    const auto b = fetch(ObjectType::Commit, id, from);
     if (!b) return;
     Commit c;
     try {
@@ -245,7 +245,7 @@ class Checker {
       check_interrupt();
       if (!seen_pages_.insert(p).second) continue;
       ++report_.pages;
-      const auto b = fetch(ObjectKind::LeafPage, p, "record tree " + root.short_hex());
+      const auto b = fetch(ObjectType::LeafPage, p, "record tree " + root.short_hex());
       if (!b) continue;
       try {
         PageDecoder page(p, *b);  // validates every entry, inline values included

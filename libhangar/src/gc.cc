@@ -32,7 +32,7 @@ class Marker {
       const Digest id = todo.back();
       todo.pop_back();
       if (!marks_.objects.insert(id).second) continue;
-      const Commit c = decode_commit(st_.objects.get(txn_, ObjectKind::Commit, id));
+      const Commit c = decode_commit(st_.objects.get(txn_, ObjectType::Commit, id));
       for (const Digest& p : c.parents) todo.push_back(p);
       for (const CommitColumn& col : c.columns) {
         schema(col.schema);
@@ -43,7 +43,7 @@ class Marker {
 
   void schema(const Digest& id) {
     if (!marks_.objects.insert(id).second) return;
-    (void)st_.objects.get(txn_, ObjectKind::Schema, id);
+    (void)st_.objects.get(txn_, ObjectType::Schema, id);
   }
 
   // An inline sample names its chunk; any other its descriptor object, which names chunks.

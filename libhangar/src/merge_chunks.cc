@@ -28,7 +28,7 @@ std::optional<Descriptor> descriptor_of(const detail::RepoState& st, const lmdb:
   if (!v) return std::nullopt;
   if (v->sample.is_inline()) return inline_descriptor(v->sample);
   st.descriptor_loads.fetch_add(1, std::memory_order_relaxed);
-  auto bytes = st.objects.find(txn, ObjectKind::Descriptor, v->sample.digest());
+  auto bytes = st.objects.find(txn, ObjectType::Descriptor, v->sample.digest());
   if (!bytes) return std::nullopt;
   return decode_descriptor(*bytes);
 }

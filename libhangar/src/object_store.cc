@@ -5,13 +5,13 @@
 
 namespace hangar {
 
-std::string_view object_kind_name(ObjectKind kind) noexcept {
+std::string_view object_kind_name(ObjectType kind) noexcept {
   switch (kind) {
-    case ObjectKind::Commit: return "commit";
-    case ObjectKind::Schema: return "schema";
-    case ObjectKind::Descriptor: return "sample descriptor";
-    case ObjectKind::LeafPage:
-    case ObjectKind::InternalPage: return "record page";
+    case ObjectType::Commit: return "commit";
+    case ObjectType::Schema: return "schema";
+    case ObjectType::Descriptor: return "sample descriptor";
+    case ObjectType::LeafPage:
+    case ObjectType::InternalPage: return "record page";
   }
   return "object";
 }
@@ -22,21 +22,21 @@ Digest MetaStore::put(lmdb::WriteTxn& txn, ByteView canonical) const {
   return id;
 }
 
-std::optional<ByteView> MetaStore::find(const lmdb::Txn& txn, ObjectKind kind,
+std::optional<ByteView> MetaStore::find(const lmdb::Txn& txn, ObjectType kind,
                                         const Digest& id) const {
   auto v = txn.get(table_, id.view());
   if (!v) return std::nullopt;
-  bool page_ok = (kind == ObjectKind::LeafPage || kind == ObjectKind::InternalPage) &&
+  bool page_ok = (kind == ObjectType::LeafPage || kind == ObjectType::InternalPage) &&
                  !v->empty() &&
-                 (v->front() == std::byte{static_cast<std::uint8_t>(ObjectKind::LeafPage)} ||
-                  v->front() == std::byte{static_cast<std::uint8_t>(ObjectKind::InternalPage)});
+                 (v->front() == std::byte{static_cast<std::uint8_t>(ObjectType::LeafPage)} ||
+                  v->front() == std::byte{static_cast<std::uint8_t>(ObjectType::InternalPage)});
   if (v->empty() || (!page_ok && v->front() != std::byte{static_cast<std::uint8_t>(kind)}))
     fail(ErrorCode::Corrupt, "corrupt object " + id.hex() + ": expected a " +
                                  std::string(object_kind_name(kind)));
   return v;
 }
 
-ByteView MetaStore::get(const lmdb::Txn& txn, ObjectKind kind, const Digest& id) const {
+ByteView MetaStore::get(const lmdb::Txn& txn, ObjectType kind, const Digest& id) const {
   auto v = find(txn, kind, id);
   if (!v) fail(ErrorCode::NotFound, std::string(object_kind_name(kind)) + " " + id.hex() + " not found");
   return *v;
@@ -48,7 +48,7 @@ bool MetaStore::contains(const lmdb::Txn& txn, const Digest& id) const {
 
 ByteView TxnPageStore::get_page(const Digest& id) {
   if (release_env_) budget_.step(*release_env_);
-  return store_.get(txn_, ObjectKind::LeafPage, id);
+  return store_.get(txn_, ObjectType::LeafPage, id);
 }
 
 void TxnPageStore::put_page(const Digest& id, ByteView bytes) {

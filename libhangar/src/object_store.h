@@ -15,7 +15,7 @@ namespace hangar {
 
 namespace lmdb = storage::lmdb;
 
-std::string_view object_kind_name(ObjectKind kind) noexcept;
+std::string_view object_kind_name(ObjectType kind) noexcept;
 
 class MetaStore {
  public:
@@ -25,9 +25,9 @@ class MetaStore {
   Digest put(lmdb::WriteTxn& txn, ByteView canonical) const;
   // The object's bytes; the view lives until the txn ends or writes. nullopt when absent.
   // Throws: Corrupt when the stored bytes are not of `kind`.
-  std::optional<ByteView> find(const lmdb::Txn& txn, ObjectKind kind, const Digest& id) const;
+  std::optional<ByteView> find(const lmdb::Txn& txn, ObjectType kind, const Digest& id) const;
   // Throws: NotFound "<kind> <hex> not found", Corrupt.
-  ByteView get(const lmdb::Txn& txn, ObjectKind kind, const Digest& id) const;
+  ByteView get(const lmdb::Txn& txn, ObjectType kind, const Digest& id) const;
   bool contains(const lmdb::Txn& txn, const Digest& id) const;
 
   lmdb::Table table() const { return table_; }

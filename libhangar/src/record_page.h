@@ -20,8 +20,8 @@
 namespace hangar {
 
 // Permanent format constants (docs/format/record-tree.md).
-inline constexpr std::uint8_t kLeafPageKind = 0x04;      // == ObjectKind::LeafPage
-inline constexpr std::uint8_t kInternalPageKind = 0x05;  // == ObjectKind::InternalPage
+inline constexpr std::uint8_t kLeafPageKind = 0x04;      // == ObjectType::LeafPage
+inline constexpr std::uint8_t kInternalPageKind = 0x05;  // == ObjectType::InternalPage
 // 2: leaf values are tagged record values (inline samples); version 1 pages are refused.
 inline constexpr std::uint8_t kPageFormatVersion = 2;
 inline constexpr std::size_t kMaxKeyBytes = 600;

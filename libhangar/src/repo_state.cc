@@ -33,18 +33,18 @@ std::optional<Digest> RepoState::head(const lmdb::Txn& txn) const {
 }
 
 Commit RepoState::load_commit(const lmdb::Txn& txn, const Digest& id) const {
-  auto b = objects.find(txn, ObjectKind::Commit, id);
+  auto b = objects.find(txn, ObjectType::Commit, id);
   if (!b) fail(ErrorCode::NotFound, "commit " + id.hex() + " not found in '" + root.string() + "'");
   return decode_commit(*b);
 }
 
 ColumnSchema RepoState::load_schema(const lmdb::Txn& txn, const Digest& id) const {
-  return decode_schema(objects.get(txn, ObjectKind::Schema, id));
+  return decode_schema(objects.get(txn, ObjectType::Schema, id));
 }
 
 Descriptor RepoState::load_descriptor(const lmdb::Txn& txn, const Digest& id) const {
   descriptor_loads.fetch_add(1, std::memory_order_relaxed);
-  return decode_descriptor(objects.get(txn, ObjectKind::Descriptor, id));
+  return decode_descriptor(objects.get(txn, ObjectType::Descriptor, id));
 }
 
 Descriptor RepoState::descriptor_of(const lmdb::Txn& txn, const SampleId& sample) const {

@@ -90,7 +90,7 @@ std::optional<Digest> find_commit_by_prefix(const detail::RepoState& s, const lm
   for (auto [k, v] : lmdb::prefix_range(txn, s.objects.table(), lo)) {
     Digest d = Digest::from_bytes(k);
     if (!hex_prefix_matches(d, lower)) continue;
-    if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Commit)})
+    if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectType::Commit)})
       found.push_back(d);
     if (found.size() > 5) break;
   }

@@ -59,7 +59,7 @@ void check_fits(const ColumnSchema& s, DType dtype, const Shape& shape, std::str
 
 Bytes encode_schema(const ColumnSchema& s) {
   Encoder e;
-  e.u8(static_cast<std::uint8_t>(ObjectKind::Schema));
+  e.u8(static_cast<std::uint8_t>(ObjectType::Schema));
   e.u8(kObjectFormatVersion);
   e.str(s.name);
   e.u8(static_cast<std::uint8_t>(s.dtype));
@@ -79,7 +79,7 @@ Bytes encode_schema(const ColumnSchema& s) {
 
 ColumnSchema decode_schema(ByteView b) {
   Decoder d(b, "schema " + digest_of(b).short_hex());
-  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectKind::Schema)) d.corrupt("kind", "not a schema");
+  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Schema)) d.corrupt("kind", "not a schema");
   if (d.u8("version") != kObjectFormatVersion)
     fail(ErrorCode::Unsupported, "schema written by a newer hangar; upgrade hangar");
   ColumnSchema s;

@@ -14,7 +14,7 @@ namespace detail {
 
 bool is_commit_in(const RepoState& state, const lmdb::Txn& txn, const Digest& id) {
   auto v = txn.get(state.objects.table(), id.view());
-  return v && !v->empty() && v->front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Commit)};
+  return v && !v->empty() && v->front() == std::byte{static_cast<std::uint8_t>(ObjectType::Commit)};
 }
 
 bool is_ancestor_in(const RepoState& state, const lmdb::Txn& txn, const Digest& ancestor,

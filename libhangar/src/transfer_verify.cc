@@ -3,20 +3,11 @@
 #include <hangar/error.h>
 #include <hangar/schema.h>
 #include <hangar/transfer.h>
-#include <zstd.h>
 
 #include "descriptor.h"
-#include "object_kind.h"
 #include "record_page.h"
 
 namespace hangar::transfer {
-
-static_assert(static_cast<int>(ObjectType::Commit) == static_cast<int>(ObjectKind::Commit));
-static_assert(static_cast<int>(ObjectType::Schema) == static_cast<int>(ObjectKind::Schema));
-static_assert(static_cast<int>(ObjectType::Descriptor) == static_cast<int>(ObjectKind::Descriptor));
-static_assert(static_cast<int>(ObjectType::LeafPage) == static_cast<int>(ObjectKind::LeafPage));
-static_assert(static_cast<int>(ObjectType::InternalPage) ==
-              static_cast<int>(ObjectKind::InternalPage));
 
 std::string_view object_type_name(ObjectType type) noexcept {
   switch (type) {
@@ -88,11 +79,7 @@ void verify_chunk(const Digest& id, storage::ChunkCodec codec, std::uint32_t raw
     got = digest_of(stored);
   } else if (codec == storage::ChunkCodec::Zstd || codec == storage::ChunkCodec::ZstdDelta) {
     // The frame states its own content size; it must match before we size the buffer.
-    // A zstd-delta chunk has a 6-byte filter header before its frame.
-    const std::size_t skip = codec == storage::ChunkCodec::ZstdDelta ? 6 : 0;
-    const ByteView frame = stored.size() >= skip ? stored.subspan(skip) : ByteView{};
-    const unsigned long long framed = ZSTD_getFrameContentSize(frame.data(), frame.size());
-    if (framed != raw_size)
+    if (storage::stated_raw_size(codec, stored) != raw_size)
       fail(ErrorCode::Corrupt,
            what + ": zstd frame does not hold " + std::to_string(raw_size) + " bytes");
     scratch.resize(raw_size);

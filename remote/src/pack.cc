@@ -8,7 +8,6 @@
 
 #include <hangar/error.h>
 #include <hangar/storage/codec.h>
-#include <zstd.h>
 
 #include <cstring>
 
@@ -17,13 +16,6 @@ namespace {
 
 constexpr int kObjectZstdLevel = 3;
 constexpr std::size_t kMinCompressObject = 256;
-
-struct CCtxFree {
-  void operator()(ZSTD_CCtx* c) const noexcept { ZSTD_freeCCtx(c); }
-};
-struct DCtxFree {
-  void operator()(ZSTD_DCtx* d) const noexcept { ZSTD_freeDCtx(d); }
-};
 
 void put_le(std::byte* out, std::uint64_t v, int n) {
   for (int i = 0; i < n; ++i) out[i] = static_cast<std::byte>((v >> (8 * i)) & 0xFF);
@@ -56,7 +48,6 @@ struct PackWriter::Impl {
   PackStats stats;
   bool finished = false;
   Bytes scratch;
-  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx{ZSTD_createCCtx()};
 
   void append(ByteView b) {
     const std::size_t at = buf.size();
@@ -79,7 +70,6 @@ struct PackWriter::Impl {
 };
 
 PackWriter::PackWriter() : impl_(std::make_unique<Impl>()) {
-  if (!impl_->cctx) throw std::bad_alloc();
   std::array<std::byte, kPackHeaderSize> h{};
   for (std::size_t i = 0; i < kPackMagic.size(); ++i) h[i] = static_cast<std::byte>(kPackMagic[i]);
   h[4] = static_cast<std::byte>(kPackVersion);
@@ -95,10 +85,10 @@ void PackWriter::add_object(transfer::ObjectType type, const Digest& id, ByteVie
     fail(ErrorCode::Internal, "object " + id.hex() + " is over the object size limit");
   const auto raw = static_cast<std::uint32_t>(canonical.size());
   if (canonical.size() >= kMinCompressObject) {
-    s.scratch.resize(ZSTD_compressBound(canonical.size()));
-    const std::size_t n = ZSTD_compressCCtx(s.cctx.get(), s.scratch.data(), s.scratch.size(),
-                                            canonical.data(), canonical.size(), kObjectZstdLevel);
-    if (!ZSTD_isError(n) && n < canonical.size() - canonical.size() / 32) {
+    // Compressed only when that saves at least 1/32.
+    if (storage::compress_frame(canonical, kObjectZstdLevel,
+                                canonical.size() - canonical.size() / 32, s.scratch)) {
+      const std::size_t n = s.scratch.size();
       s.head(static_cast<RecordType>(type), static_cast<std::uint8_t>(storage::ChunkCodec::Zstd),
              id, raw, n);
       s.append(ByteView(s.scratch.data(), n));
@@ -157,7 +147,6 @@ struct PackReader::Impl {
   StreamChecksum hasher;
   PackStats stats;
   Bytes scratch;
-  std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx{ZSTD_createDCtx()};
 
   Impl(std::string src, RecordHandler& h) : source(std::move(src)), handler(h) {}
 
@@ -263,14 +252,10 @@ struct PackReader::Impl {
         const auto otype = static_cast<transfer::ObjectType>(type);
         ByteView canonical = p;
         if (codec == static_cast<std::uint8_t>(storage::ChunkCodec::Zstd)) {
-          if (ZSTD_getFrameContentSize(p.data(), p.size()) != raw)
+          if (storage::stated_raw_size(storage::ChunkCodec::Zstd, p) != raw)
             corrupt(rec + ": zstd frame size does not match raw size " + std::to_string(raw));
           scratch.resize(raw);
-          const std::size_t n =
-              ZSTD_decompressDCtx(dctx.get(), scratch.data(), scratch.size(), p.data(), p.size());
-          if (ZSTD_isError(n) || n != raw)
-            corrupt(rec + ": zstd: " +
-                    std::string(ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
+          storage::decode_chunk(storage::ChunkCodec::Zstd, p, scratch);
           canonical = ByteView(scratch.data(), raw);
         }
         transfer::verify_object(otype, id, canonical);
@@ -309,7 +294,6 @@ struct PackReader::Impl {
 
 PackReader::PackReader(std::string source, RecordHandler& handler)
     : impl_(std::make_unique<Impl>(std::move(source), handler)) {
-  if (!impl_->dctx) throw std::bad_alloc();
 }
 PackReader::~PackReader() = default;
 

@@ -5,6 +5,7 @@
 // it completes and hands it on. Private to the remote module.
 #pragma once
 
+#include <hangar/object_type.h>
 #include <hangar/remote/transport.h>
 #include <hangar/storage/checksum.h>
 #include <hangar/storage/digest.h>
@@ -18,13 +19,13 @@
 
 namespace hangar::remote {
 
-// Permanent record type codes. 0x01..0x05 are transfer::ObjectType values.
+// Permanent record type codes: a history object's is its ObjectType (object_type.h).
 enum class RecordType : std::uint8_t {
-  Commit = 0x01,
-  Schema = 0x02,
-  Descriptor = 0x03,
-  LeafPage = 0x04,
-  InternalPage = 0x05,
+  Commit = static_cast<std::uint8_t>(ObjectType::Commit),
+  Schema = static_cast<std::uint8_t>(ObjectType::Schema),
+  Descriptor = static_cast<std::uint8_t>(ObjectType::Descriptor),
+  LeafPage = static_cast<std::uint8_t>(ObjectType::LeafPage),
+  InternalPage = static_cast<std::uint8_t>(ObjectType::InternalPage),
   Chunk = 0x10,
   End = 0xFF,
 };

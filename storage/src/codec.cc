@@ -45,8 +45,6 @@ std::byte* scratch(int which, std::size_t n) {
   return b.data();
 }
 
-constexpr std::size_t kDeltaHeader = 6;  // u8 element_size, u8 stride, u32 row (LE)
-
 // zstd parameters beyond the level; 0 = the level's own.
 struct Tuning {
   int min_match = 0;
@@ -86,7 +84,7 @@ std::uint32_t one_row(std::uint32_t row, std::size_t n) {
 }
 
 void delta_decode_chunk(ByteView stored, MutableByteView out) {
-  if (stored.size() < kDeltaHeader)
+  if (stored.size() < kDeltaHeaderSize)
     fail(ErrorCode::Corrupt,
          "zstd-delta chunk of " + std::to_string(stored.size()) + " bytes has no header");
   const auto element_size = std::to_integer<unsigned>(stored[0]);
@@ -102,7 +100,7 @@ void delta_decode_chunk(ByteView stored, MutableByteView out) {
     fail(ErrorCode::Corrupt, "zstd-delta chunk of " + std::to_string(out.size()) +
                                  " bytes is not a whole number of " + std::to_string(element_size) +
                                  "-byte elements");
-  zstd_decode(stored.subspan(kDeltaHeader), out);
+  zstd_decode(stored.subspan(kDeltaHeaderSize), out);
   detail::delta_decode(out.data(), out.size(), element_size, stride, one_row(row, out.size()));
 }
 
@@ -150,7 +148,7 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
   // Compression pays only when it saves at least 1/32 (~3%). Giving zstd a buffer of exactly
   // that budget lets it stop early (dstSize_tooSmall) on data that does not compress.
   const std::size_t budget = raw.size() - raw.size() / 32;
-  if (raw.size() < 64 || budget <= kDeltaHeader) {
+  if (raw.size() < 64 || budget <= kDeltaHeaderSize) {
     out.stored.assign(raw.begin(), raw.end());
     return out;
   }
@@ -161,13 +159,13 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
     detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride,
                          one_row(delta->row, raw.size()));
     const std::size_t n =
-        compress_into(best + kDeltaHeader, budget - kDeltaHeader, ByteView(residuals, raw.size()),
+        compress_into(best + kDeltaHeaderSize, budget - kDeltaHeaderSize, ByteView(residuals, raw.size()),
                       delta_level(zstd_level), delta_tuning(zstd_level));
     if (n > 0) {
       best[0] = std::byte{delta->element_size};
       best[1] = std::byte{delta->stride};
       for (int i = 0; i < 4; ++i) best[2 + i] = static_cast<std::byte>(delta->row >> (8 * i));
-      best_size = kDeltaHeader + n;
+      best_size = kDeltaHeaderSize + n;
       out.codec = ChunkCodec::ZstdDelta;
     }
   }
@@ -211,6 +209,28 @@ void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out) {
       return;
   }
   fail(ErrorCode::Corrupt, "unknown chunk codec " + std::to_string(static_cast<int>(codec)));
+}
+
+std::optional<std::uint64_t> stated_raw_size(ChunkCodec codec, ByteView stored) noexcept {
+  if (codec == ChunkCodec::Raw) return stored.size();
+  if (codec == ChunkCodec::ZstdDelta) {
+    if (stored.size() < kDeltaHeaderSize) return std::nullopt;
+    stored = stored.subspan(kDeltaHeaderSize);
+  } else if (codec != ChunkCodec::Zstd) {
+    return std::nullopt;
+  }
+  const unsigned long long n = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN) return std::nullopt;
+  return n;
+}
+
+bool compress_frame(ByteView raw, int level, std::size_t below, Bytes& out) {
+  // A full-size buffer: zstd may refuse a smaller one that the frame would have fit.
+  out.resize(ZSTD_compressBound(raw.size()));
+  const std::size_t n = compress_into(out.data(), out.size(), raw, level);
+  if (n == 0 || n >= below) return false;
+  out.resize(n);
+  return true;
 }
 
 }  // namespace hangar::storage

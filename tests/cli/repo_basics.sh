@@ -1,8 +1,11 @@
 # init, status, column create, put, commit, log, summary, reset: the everyday loop and its JSON.
 source "$(dirname "$0")/lib.sh" "$1"
 
+# The version is written once, in project() of the top CMakeLists.txt.
+version=$(sed -n 's/^project(hangar VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")
+[[ -n $version ]] || die "the top CMakeLists.txt names the version"
 ok --version
-[[ $(cat "$OUT") == "hangar 0.1.0" ]] || die "--version prints 'hangar 0.1.0'"
+[[ $(cat "$OUT") == "hangar $version" ]] || die "--version prints 'hangar $version'"
 ok --help
 grep -q "import" "$OUT" || die "--help lists the commands"
 ok commit --help

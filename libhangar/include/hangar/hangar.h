@@ -14,6 +14,6 @@
 #include <hangar/upgrade.h>
 
 namespace hangar {
-// "0.1.0"
+// The version of project() in the top CMakeLists.txt, e.g. "0.1.0".
 const char* version() noexcept;
 }  // namespace hangar

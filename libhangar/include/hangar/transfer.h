@@ -4,6 +4,7 @@
 // Everything here is in-process; libhangar never sees the network.
 #pragma once
 
+#include <hangar/object_type.h>
 #include <hangar/repository.h>
 #include <hangar/sample_id.h>
 #include <hangar/storage/bytes.h>
@@ -22,15 +23,8 @@
 
 namespace hangar::transfer {
 
-// The kind of a history object. Permanent values, equal to the kind byte that starts every
-// canonical object encoding (docs/format/objects.md) and to the record types of a pack.
-enum class ObjectType : std::uint8_t {
-  Commit = 0x01,
-  Schema = 0x02,
-  Descriptor = 0x03,
-  LeafPage = 0x04,
-  InternalPage = 0x05,
-};
+// The kind of a history object (object_type.h).
+using hangar::ObjectType;
 
 // "commit", "schema", "sample descriptor", "leaf page", "internal page".
 std::string_view object_type_name(ObjectType type) noexcept;

@@ -2,10 +2,10 @@
 #include "chunks1.h"
 
 #include <hangar/error.h>
+#include <hangar/storage/codec.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/lmdb.h>
 
-#include <zstd.h>
 
 #include <cstring>
 #include <optional>
@@ -65,18 +65,6 @@ void undo_delta(std::uint8_t element_size, std::uint8_t stride, std::uint32_t ro
   }
 }
 
-void unzstd(ByteView frame, MutableByteView out) {
-  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(),
-                                                                       ZSTD_freeDCtx);
-  const std::size_t got =
-      ZSTD_decompressDCtx(ctx.get(), out.data(), out.size(), frame.data(), frame.size());
-  if (ZSTD_isError(got))
-    fail(ErrorCode::Corrupt, std::string("zstd: ") + ZSTD_getErrorName(got));
-  if (got != out.size())
-    fail(ErrorCode::Corrupt, "zstd frame decodes to " + std::to_string(got) + " bytes, expected " +
-                                 std::to_string(out.size()));
-}
-
 }  // namespace
 
 Location1 decode_location1(const Digest1& id, ByteView bytes) {
@@ -110,16 +98,17 @@ void decode_chunk1(std::uint8_t codec, ByteView stored, MutableByteView out) {
       if (!out.empty()) std::memcpy(out.data(), stored.data(), out.size());
       return;
     case 1:
-      return unzstd(stored, out);
+      return storage::decode_chunk(storage::ChunkCodec::Zstd, stored, out);
     case 2: {
-      if (stored.size() < 6) fail(ErrorCode::Corrupt, "zstd-delta chunk without its header");
+      if (stored.size() < storage::kDeltaHeaderSize) fail(ErrorCode::Corrupt, "zstd-delta chunk without its header");
       const auto element_size = std::to_integer<std::uint8_t>(stored[0]);
       const auto stride = std::to_integer<std::uint8_t>(stored[1]);
       const auto row = static_cast<std::uint32_t>(le(stored, 2, 4));
       if ((element_size != 1 && element_size != 2) || stride == 0 ||
           (row != 0 && row < stride) || out.size() % element_size != 0)
         fail(ErrorCode::Corrupt, "zstd-delta chunk with a bad header");
-      unzstd(stored.subspan(6), out);
+      storage::decode_chunk(storage::ChunkCodec::Zstd, stored.subspan(storage::kDeltaHeaderSize),
+                            out);
       return undo_delta(element_size, stride, row, out);
     }
     default:

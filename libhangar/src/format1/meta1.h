@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <hangar/object_type.h>
 #include <hangar/storage/lmdb.h>
 
 #include "digest1.h"
@@ -19,14 +20,8 @@
 
 namespace hangar::format1 {
 
-// Object kind bytes of format 1 (objects.md, record-tree.md).
-enum class Kind1 : std::uint8_t {
-  Commit = 0x01,
-  Schema = 0x02,
-  Descriptor = 0x03,
-  LeafPage = 0x04,
-  InternalPage = 0x05,
-};
+// Object kind bytes of format 1: the same permanent values as today's (object_type.h).
+using Kind1 = ObjectType;
 
 struct StagedCounts1 {
   std::uint64_t columns = 0;  // entries of staged_columns

@@ -213,7 +213,7 @@ struct TempRepo {
     std::uint64_t n = 0;
     const lmdb::ReadTxn txn = state().meta.begin_read();
     for (auto [k, v] : lmdb::prefix_range(txn, state().objects.table(), ByteView{}))
-      if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectKind::Descriptor)})
+      if (!v.empty() && v.front() == std::byte{static_cast<std::uint8_t>(ObjectType::Descriptor)})
         ++n;
     return n;
   }

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -278,4 +279,45 @@ TEST_CASE("Codec: unknown codecs and bad filters are refused", "[storage][codec]
       CHECK(e.code() == ErrorCode::InvalidArgument);
     }
   }
+}
+
+TEST_CASE("Codec: stated_raw_size reads the size a stored chunk claims from its header only",
+          "[storage][codec]") {
+  const Bytes raw = compressible(100000);
+  const EncodedChunk z = encode_chunk(raw, 3);
+  REQUIRE(z.codec == ChunkCodec::Zstd);
+  CHECK(stated_raw_size(ChunkCodec::Zstd, z.stored) == std::optional<std::uint64_t>(100000));
+  CHECK(stated_raw_size(ChunkCodec::Raw, raw) == std::optional<std::uint64_t>(100000));
+  // A delta chunk states its size after its header of kDeltaHeaderSize bytes.
+  Bytes image(64 * 64 * 3);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::byte>((i / 3) % 64);
+  const EncodedChunk d = encode_chunk(image, 3, DeltaFilter{1, 3, 64 * 3});
+  REQUIRE(d.codec == ChunkCodec::ZstdDelta);
+  CHECK(stated_raw_size(ChunkCodec::ZstdDelta, d.stored) ==
+        std::optional<std::uint64_t>(image.size()));
+  CHECK_FALSE(stated_raw_size(ChunkCodec::ZstdDelta,
+                              hangar::ByteView(d.stored).first(kDeltaHeaderSize - 1)));
+  // Not a frame, or a frame read as a delta chunk (its first bytes taken for the header).
+  CHECK_FALSE(stated_raw_size(ChunkCodec::Zstd, random_bytes(64, 3)));
+  CHECK_FALSE(stated_raw_size(ChunkCodec::ZstdDelta, z.stored));
+  CHECK_FALSE(stated_raw_size(ChunkCodec::Zstd, {}));
+}
+
+TEST_CASE("Codec: compress_frame keeps a frame only when it is smaller than asked",
+          "[storage][codec]") {
+  const Bytes raw = compressible(100000);
+  Bytes frame;
+  REQUIRE(compress_frame(raw, 3, raw.size(), frame));
+  CHECK(frame.size() < raw.size() / 10);
+  Bytes out(raw.size());
+  decode_chunk(ChunkCodec::Zstd, frame, out);
+  CHECK(out == raw);
+  // The same frame is not smaller than its own size, nor is random data smaller than itself.
+  const std::size_t size = frame.size();
+  CHECK_FALSE(compress_frame(raw, 3, size, frame));
+  CHECK(compress_frame(raw, 3, size + 1, frame));
+  CHECK(frame.size() == size);
+  const Bytes noise = random_bytes(50000, 9);
+  CHECK_FALSE(compress_frame(noise, 3, noise.size(), frame));
+  CHECK_FALSE(compress_frame(raw, 3, 0, frame));
 }

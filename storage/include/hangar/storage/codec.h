@@ -6,6 +6,7 @@
 #include <hangar/storage/bytes.h>
 #include <hangar/storage/digest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace hangar::storage {
 // Permanent on-disk values; never reuse or renumber.
 enum class ChunkCodec : std::uint8_t { Raw = 0, Zstd = 1, ZstdDelta = 2 };
 inline constexpr std::uint8_t kMaxChunkCodec = 2;
+
+// Bytes of the ZstdDelta header before its zstd frame: u8 element_size, u8 stride, u32 row (LE).
+inline constexpr std::size_t kDeltaHeaderSize = 6;
 
 // Largest raw chunk accepted anywhere (the chunk target is 4 MiB; this is the hard cap).
 inline constexpr std::uint32_t kMaxChunkBytes = 64u << 20;
@@ -69,5 +73,15 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level = kDefaultZstdLevel,
 // Throws: Corrupt (zstd error, a size other than out.size(), a bad ZstdDelta header, or an
 //         unknown codec value), InvalidArgument (out larger than kMaxChunkBytes).
 void decode_chunk(ChunkCodec codec, ByteView stored, MutableByteView out);
+
+// The raw size that stored bytes state, reading headers only: stored.size() for Raw, the zstd
+// frame's content size for Zstd and ZstdDelta (after its header); nullopt when they state none
+// (not a zstd frame, a frame without its size, a ZstdDelta shorter than its header).
+std::optional<std::uint64_t> stated_raw_size(ChunkCodec codec, ByteView stored) noexcept;
+
+// One zstd frame of `raw` at `level` into `out` (resized to the frame) when the frame is smaller
+// than `below` bytes; false otherwise (out's contents then unspecified). Thread-safe
+// (thread_local context). Throws: Internal (zstd refused).
+bool compress_frame(ByteView raw, int level, std::size_t below, Bytes& out);
 
 }  // namespace hangar::storage
