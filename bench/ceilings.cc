@@ -2,11 +2,13 @@
 //   bench_ceilings IMAGE_DIR SCRATCH_DIR [ZSTD_LEVEL]
 // memcpy GB/s; PNG decode of every image in IMAGE_DIR with hangar's decoder (one thread);
 // zstd compress/decompress of the decoded pixels, one frame per image as hangar stores them;
+// verify: decompress + SHA-256 of each frame's pixels (one thread), what a receiver checks;
 // sequential disk write + fsync; small files: writing each image's PNG bytes to a new file of
 // a fresh folder (what any export pays the file system), and encoding + writing each decoded
 // image with hangar's PNG encoder (one thread: export's work without a repository). Prints
 // TSV lines: name, value, unit.
 #include <hangar/hangar.h>
+#include <hangar/storage/digest.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -100,11 +102,24 @@ void zstd_ceiling(const std::vector<hangar::Tensor>& images, int level) {
     ZSTD_decompressDCtx(dctx, out.data(), out.size(), frames[i].data(), frames[i].size());
   }
   const double ds = seconds_since(t0);
+  // What a receiver does to every chunk before it keeps it: decode, then SHA-256 of the raw
+  // bytes against the chunk's name (transfer::verify_chunk).
+  t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    out.resize(images[i].nbytes());
+    ZSTD_decompressDCtx(dctx, out.data(), out.size(), frames[i].data(), frames[i].size());
+    if (hangar::digest_of(hangar::ByteView(reinterpret_cast<const std::byte*>(out.data()),
+                                            out.size()))
+            .is_zero())
+      std::puts("");  // keeps the digest observable
+  }
+  const double vs = seconds_since(t0);
   ZSTD_freeCCtx(cctx);
   ZSTD_freeDCtx(dctx);
   row("zstd_compress", raw / cs / 1e6, "MB/s");
   row("zstd_decompress", raw / ds / 1e6, "MB/s");
   row("zstd_ratio", stored ? static_cast<double>(raw) / stored : 0, "x");
+  row("verify", raw / vs / 1e6, "MB/s");
 }
 
 // Copies each PNG file's bytes into a new file of a fresh folder (read, create, write, close).

@@ -6,6 +6,7 @@
 # (user + sys from /proc, so data that bypasses the server shows as CPU it did not spend).
 #   HANGAR_BIN  the hangar binary (default: build/cli/hangar next to this folder)
 # Workload A: bench_gen_workload OUT 5000 64, 'hangar import images OUT/base', commit.
+# 1 GB of large tensors: bench_large_tensors --samples 16 --dir OUT --keep, then REPO = OUT/repo.
 set -euo pipefail
 repo=$(cd "${1:?usage: bench/s3_remote.sh REPO WORKDIR}" && pwd)
 work=${2:?usage: bench/s3_remote.sh REPO WORKDIR}
@@ -42,14 +43,17 @@ serve() {  # serve DIR [ARGS...]
 }
 cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$server_pid/stat"; }
 now() { date +%s.%N; }
-# row SERVER STEP WALL CPU [CLONES]: MB/s counts CLONES copies of the chunk bytes (aggregate).
+# row SERVER STEP WALL CPU [CLONES]: MB/s and server CPU s per GB count CLONES copies of the
+# chunk bytes (aggregate).
 row() {
-  printf '| %s | %s | %.2f | %.1f | %.2f |\n' "$1" "$2" "$3" \
-    "$(echo "${5:-1} * $bytes / $3 / 1000000" | bc -l)" "$4"
+  printf '| %s | %s | %.2f | %.1f | %.2f | %.3f |\n' "$1" "$2" "$3" \
+    "$(echo "${5:-1} * $bytes / $3 / 1000000" | bc -l)" "$4" \
+    "$(echo "$4 * 1000000000 / (${5:-1} * $bytes)" | bc -l)"
 }
 
-echo "| server | step | wall s | MB/s | server CPU s |"
-echo "|---|---|---|---|---|"
+echo "chunk bytes: $bytes; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| server | step | wall s | MB/s | server CPU s | server CPU s per GB |"
+echo "|---|---|---|---|---|---|"
 for mode in disk s3; do
   rm -rf "$work/srv" "$work/c"*
   "$H" init "$work/srv" >/dev/null

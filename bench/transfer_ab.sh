@@ -44,8 +44,14 @@ r=$work/repo
 "$H" -C "$r" commit -m deletes >/dev/null
 "$H" -C "$r" merge dev -m merge >/dev/null
 repo_bytes=$(du -sb "$r/.hangar" | cut -f1)
-disk=$("$B/bench_ceilings" "$src/base" "$work" | awk -F'\t' '$1 == "disk_write_fsync" {print $2}')
+"$B/bench_ceilings" "$src/base" "$work" >"$work/ceilings"
+disk=$(awk -F'\t' '$1 == "disk_write_fsync" {print $2}' "$work/ceilings")
+verify=$(awk -F'\t' '$1 == "verify" {print $2}' "$work/ceilings")
+raw_bytes=$("$H" -C "$r" summary --json | jq '[.columns[].nbytes] | add')
 ceiling=$(awk -v b="$repo_bytes" -v d="$disk" 'BEGIN{printf "%.4f", b / 1e6 / d}')
+# A receiver must also check every chunk against its name: decode + SHA-256 of the raw bytes,
+# here on both cores, on top of writing the bytes (decision 0020).
+verified=$(awk -v c="$ceiling" -v r="$raw_bytes" -v v="$verify" 'BEGIN{printf "%.4f", c + r / 1e6 / v / 2}')
 
 printf 'write bench-token\n' >"$work/tokens"
 export HANGAR_TOKEN=bench-token
@@ -81,14 +87,15 @@ for i in $(seq "$runs"); do
   done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-printf 'repository %.1f MB, disk write+fsync %s MB/s, ceiling %s s\n' "$(awk -v b="$repo_bytes" 'BEGIN{print b / 1e6}')" "$disk" "$ceiling"
-printf '| step | wall s | user s | sys s | client peak MB | server CPU s | x ceiling |\n|---|---|---|---|---|---|---|\n'
+printf 'repository %.1f MB, disk write+fsync %s MB/s, ceiling %s s; raw chunk bytes %.1f MB, verify (1 thread) %s MB/s, verified ceiling %s s\n' \
+  "$(awk -v b="$repo_bytes" 'BEGIN{print b / 1e6}')" "$disk" "$ceiling" "$(awk -v b="$raw_bytes" 'BEGIN{print b / 1e6}')" "$verify" "$verified"
+printf '| step | wall s | user s | sys s | client peak MB | server CPU s | x ceiling | x verified ceiling |\n|---|---|---|---|---|---|---|---|\n'
 for s in push clone; do
   for b in "${!bins[@]}"; do
     grep "^$s$b " "$work/rows" | sort -n -k2,2 | sed -n "$(( (runs + 1) / 2 ))p" |
-      awk -v c="$ceiling" -v n="$s" -v bin="${bins[$b]}" -v many=${#bins[@]} '{
+      awk -v c="$ceiling" -v vc="$verified" -v n="$s" -v bin="${bins[$b]}" -v many=${#bins[@]} '{
         label = n; if (many != 1) label = n " (" bin ")"
-        printf "| %s | %.3f | %.2f | %.2f | %.1f | %.2f | %.1f |\n", label, $2, $3, $4, $5, $6, $2 / c }'
+        printf "| %s | %.3f | %.2f | %.2f | %.1f | %.2f | %.1f | %.1f |\n", label, $2, $3, $4, $5, $6, $2 / c, $2 / vc }'
   done
 done
 printf 'every round (wall s): %s\n' "$(awk '{printf "%s %s  ", $1, $2}' "$work/rows")"
