@@ -77,6 +77,7 @@ std::uint64_t receive_history(Transport& transport, const HistoryRequest& reques
   InterruptibleSink sink(reader);
   transport.fetch_history(request, sink);
   reader.finish();
+  check_interrupt();
   if (progress) progress("history", counting.objects(), counting.objects());
   return counting.objects();
 }
@@ -110,6 +111,7 @@ std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
     InterruptibleSink sink(reader);
     transport.fetch_chunks(batch, sink);
     reader.finish();
+    check_interrupt();  // one requested while the last records were verified and handed on
     received += checked.received();
   }
   if (progress) progress("data", received, total);
