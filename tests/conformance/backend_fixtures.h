@@ -18,19 +18,11 @@
 
 #include "hdf5_chunk_store.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 namespace hangar::testing {
 
-inline ErrorCode code_of(const std::function<void()>& fn, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
+using hangar::code_of;
 
 // Compressible bytes (zstd pays).
 inline Bytes pattern(std::size_t n, int seed) {

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace hangar {
 
@@ -30,6 +31,15 @@ Error error_of(F&& f) {
   }
   FAIL("expected a hangar::Error");
   return Error(ErrorCode::Internal, "unreachable");
+}
+
+// The code of the hangar::Error that `f` throws (its message into *message when given); fails
+// the test when it throws none.
+template <typename F>
+ErrorCode code_of(F&& f, std::string* message = nullptr) {
+  const Error e = error_of(std::forward<F>(f));
+  if (message != nullptr) *message = e.what();
+  return e.code();
 }
 
 // Clears the process-wide interrupt flag (hangar/storage/interrupt.h) for the scope of one test.

@@ -18,19 +18,15 @@
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
 #include "support/test_util.h"
+#include "support/temp_repo.h"
 
 namespace hangar {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempRepo {
-  testing::StorageTempDir dir{"chunked"};
-  Repository repo = init_and_open(dir.path());
-  static Repository init_and_open(const fs::path& root) {
-    Repository::init(root, {"Test", "t@example.org"});
-    return Repository::open(root, Repository::Mode::Write);
-  }
+struct TempRepo : testing::TempRepo {
+  TempRepo() : testing::TempRepo("chunked") {}
   detail::RepoState& state() { return detail::state_of(repo); }
   Descriptor descriptor(const SampleId& sample) {
     auto txn = state().meta.begin_read();

@@ -16,7 +16,7 @@
 
 #include "object_store.h"
 #include "repo_state.h"
-#include "support/storage_temp_dir.h"
+#include "support/temp_repo.h"
 #include "support/test_util.h"
 
 namespace hangar::history_test {
@@ -25,15 +25,9 @@ namespace fs = std::filesystem;
 
 inline const UserIdentity kUser{"History Tester", "history@example.org"};
 
-// A fresh repository opened for writing, in its own temporary folder.
-struct TempRepo {
-  testing::StorageTempDir dir{"history"};
-  Repository repo = init_and_open(dir.path());
-
-  static Repository init_and_open(const fs::path& root) {
-    Repository::init(root, kUser);
-    return Repository::open(root, Repository::Mode::Write);
-  }
+// A fresh repository opened for writing, in its own temporary folder, authored by kUser.
+struct TempRepo : testing::TempRepo {
+  TempRepo() : testing::TempRepo("history", kUser) {}
 };
 
 inline ColumnSchema int_column(std::string name, Layout layout = Layout::Flat) {

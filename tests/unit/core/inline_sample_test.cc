@@ -21,6 +21,7 @@
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/test_util.h"
+#include "support/temp_repo.h"
 
 namespace hangar {
 namespace {
@@ -198,14 +199,8 @@ TEST_CASE("Staging: a truncated or malformed staged value is Corrupt", "[core][i
 
 namespace fs = std::filesystem;
 
-struct TempRepo {
-  testing::StorageTempDir dir{"inline"};
-  Repository repo = init_and_open(dir.path());
-
-  static Repository init_and_open(const fs::path& root) {
-    Repository::init(root, {"Test", "t@example.org"});
-    return Repository::open(root, Repository::Mode::Write);
-  }
+struct TempRepo : testing::TempRepo {
+  TempRepo() : testing::TempRepo("inline") {}
   detail::RepoState& state() { return detail::state_of(repo); }
   std::uint64_t loads() { return state().descriptor_loads.load(); }
   // Descriptor objects in the meta env.

@@ -25,6 +25,7 @@
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/test_util.h"
+#include "support/temp_repo.h"
 
 namespace hangar {
 namespace {
@@ -472,22 +473,9 @@ TEST_CASE("LazyRead: export fetches in batches and writes identical files", "[co
 // ---- config ----
 
 // A fresh repository; `repo` is reset before each reopen (a process opens an LMDB env once).
-struct TempRepo {
-  testing::StorageTempDir dir{"config"};
-  std::optional<Repository> repo;
-  TempRepo() {
-    Repository::init(dir.path(), kUser);
-    reopen(Mode::Write);
-  }
-  void reopen(Mode mode) {
-    repo.reset();
-    repo.emplace(Repository::open(dir.path(), mode));
-  }
-};
-
 TEST_CASE("RepositoryConfig: user keys and fetch.lazy round trip and persist", "[core][config]") {
-  TempRepo t;
-  Repository* repo = &*t.repo;
+  testing::TempRepo t("config", kUser);
+  Repository* repo = &t.repo;
   CHECK(repo->config_value("user.name") == kUser.name);
   CHECK_FALSE(repo->config_value("fetch.lazy"));
   CHECK_FALSE(repo->lazy_fetch());
@@ -510,29 +498,29 @@ TEST_CASE("RepositoryConfig: user keys and fetch.lazy round trip and persist", "
   CHECK(all.count("format_version") == 1);
 
   t.reopen(Mode::Read);
-  repo = &*t.repo;
+  repo = &t.repo;
   CHECK(repo->config_values() == all);
   CHECK(repo->lazy_fetch());
   // Set only by a writer.
   CHECK(error_of([&] { repo->set_config("user.name", "x"); }).code() == ErrorCode::Internal);
 
   t.reopen(Mode::Write);
-  repo = &*t.repo;
+  repo = &t.repo;
   repo->set_config("fetch.lazy", std::nullopt);
   repo->set_config("fetch.lazy", std::nullopt);  // unsetting an unset key is fine
   repo->set_config("user.email", std::nullopt);
   CHECK_FALSE(repo->config_value("fetch.lazy"));
   CHECK_FALSE(repo->lazy_fetch());
   t.reopen(Mode::Read);
-  repo = &*t.repo;
+  repo = &t.repo;
   CHECK_FALSE(repo->config_value("fetch.lazy"));
   CHECK_FALSE(repo->config_value("user.email"));
   CHECK(repo->config_value("user.name") == "Other Name");
 }
 
 TEST_CASE("RepositoryConfig: bad values, unknown and managed keys are refused", "[core][config]") {
-  TempRepo t;
-  Repository& repo = *t.repo;
+  testing::TempRepo t("config", kUser);
+  Repository& repo = t.repo;
   repo.set_config("fetch.lazy", "false");
   const auto before = repo.config_values();
   struct Case {
@@ -565,7 +553,7 @@ TEST_CASE("RepositoryConfig: bad values, unknown and managed keys are refused", 
                  "fetch.lazy, user.email, user.name"));
   // Nothing refused reached the file.
   t.reopen(Mode::Read);
-  CHECK(t.repo->config_values() == before);
+  CHECK(t.repo.config_values() == before);
 }
 
 }  // namespace

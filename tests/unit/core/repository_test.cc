@@ -20,6 +20,7 @@
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/test_util.h"
+#include "support/temp_repo.h"
 
 namespace hangar {
 namespace {
@@ -29,17 +30,11 @@ using Mode = Repository::Mode;
 
 const UserIdentity kUser{"Test User", "test@example.org"};
 
-// A fresh repository opened for writing, in its own temporary folder.
-struct TempRepo {
-  testing::StorageTempDir dir{"repo"};
-  Repository repo = init_and_open(dir.path());
-
-  static Repository init_and_open(const fs::path& root) {
-    Repository::init(root, kUser);
-    return Repository::open(root, Mode::Write);
-  }
+struct TempRepo : testing::TempRepo {
+  TempRepo() : testing::TempRepo("repo", kUser) {}
 };
 
+// A fresh repository opened for writing, in its own temporary folder.
 ColumnSchema column(std::string name, DType dtype, Shape shape, Layout layout = Layout::Flat) {
   ColumnSchema s;
   s.name = std::move(name);

@@ -13,23 +13,15 @@
 
 #include "lmdb_chunk_store.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 using namespace hangar::storage;
 using hangar::Bytes;
 using hangar::Digest;
 using hangar::ErrorCode;
+using hangar::code_of;
 
 namespace {
-ErrorCode code_of(const std::function<void()>& fn, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const hangar::Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
 
 Bytes pattern(std::size_t n, int seed) {
   Bytes b(n);

@@ -8,9 +8,12 @@
 #include <limits>
 #include <string>
 
+#include "support/test_util.h"
+
 using hangar::Decoder;
 using hangar::Encoder;
 using hangar::ErrorCode;
+using hangar::code_of;
 
 namespace {
 hangar::Bytes sample_encoding() {
@@ -47,15 +50,6 @@ bool decode_sample(hangar::ByteView b) {
   return ok;
 }
 
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hangar::Error& e) {
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
 }  // namespace
 
 TEST_CASE("Encoding: round-trip of every primitive", "[storage][encoding]") {

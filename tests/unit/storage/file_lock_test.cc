@@ -10,20 +10,13 @@
 #include <string>
 
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 using namespace hangar::storage;
 using hangar::ErrorCode;
+using hangar::code_of;
 
 namespace {
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hangar::Error& e) {
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
 
 // Runs `fn` in a forked child; returns its exit status (fn's return value).
 int in_child(const std::function<int()>& fn) {

@@ -14,22 +14,15 @@
 
 #include "lmdb_space.h"
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 using namespace hangar::storage;
 using hangar::as_bytes;
 using hangar::as_string_view;
 using hangar::ErrorCode;
+using hangar::code_of;
 
 namespace {
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hangar::Error& e) {
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
 std::string value_of(const lmdb::Txn& txn, const lmdb::Table& t, std::string_view key) {
   auto v = txn.get(t, as_bytes(key));
   return v ? std::string(as_string_view(*v)) : std::string("<absent>");

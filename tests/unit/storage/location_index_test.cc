@@ -9,21 +9,14 @@
 #include <vector>
 
 #include "support/storage_temp_dir.h"
+#include "support/test_util.h"
 
 using namespace hangar::storage;
 using hangar::Digest;
 using hangar::ErrorCode;
+using hangar::code_of;
 
 namespace {
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const hangar::Error& e) {
-    return e.code();
-  }
-  FAIL("expected a hangar::Error");
-  return ErrorCode::Internal;
-}
 Digest digest_n(int n) { return hangar::digest_of(hangar::as_bytes(std::to_string(n))); }
 ChunkLocation location_for(const Digest& d, std::uint32_t raw, std::uint32_t stored) {
   return ChunkLocation{BackendCode::Lmdb, raw == stored ? ChunkCodec::Raw : ChunkCodec::Zstd, raw,
