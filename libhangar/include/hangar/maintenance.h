@@ -45,7 +45,10 @@ struct FsckReport {
 // re-hashed); and checks that staged columns and samples reference existing objects.
 // Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
 // the report.
-FsckReport fsck(const Repository& repo, bool rehash);
+// `progress`, when set, follows the chunk check (the long part): (stored bytes checked, stored
+// bytes indexed).
+FsckReport fsck(const Repository& repo, bool rehash,
+                const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
 
 // Disk space given back by a chunk drop (storage::Chunks::reclaim).
 struct SpaceReport {
