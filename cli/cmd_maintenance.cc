@@ -87,7 +87,12 @@ void run_gc(Context& ctx, const GcOptions& options, const std::string& remote,
   if (flags.insecure && remote.empty()) throw UsageError("--insecure goes with --remote NAME");
   if (!remote.empty()) return run_store_gc(ctx, remote, flags);
   Repository repo = ctx.open(Repository::Mode::Write);
-  const GcReport r = gc(repo, options);
+  Progress progress("gc chunks", shows_progress(ctx.is_tty, ctx.json), ctx.err,
+                    ProgressUnit::Bytes);
+  GcOptions with_progress = options;
+  with_progress.progress = progress.callback();
+  const GcReport r = gc(repo, with_progress);
+  progress.finish();
   if (ctx.json) {
     Json doc{{"dry_run", r.dry_run},           {"chunks", r.chunks},
              {"chunk_bytes", r.chunk_bytes},   {"objects", r.objects},

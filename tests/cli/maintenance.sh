@@ -36,6 +36,9 @@ ok gc --json
 jcheck '.dry_run == false and .chunks == 1 and .objects == 0' "gc"
 ok gc
 grep -q 'removed 0 unreferenced chunks' "$OUT" || die "a second gc has nothing to do"
+script -qec "'$HANGAR' gc" /dev/null >"$T/tty.out" </dev/null || die "gc on a terminal"
+grep -Eq 'gc chunks \[#{30}\] [0-9]+ B/[0-9]+ B' "$T/tty.out" ||
+  die "gc's progress on a terminal: $(cat -v "$T/tty.out")"
 unchanged before_gc
 ok fsck --rehash --exit-code
 ok get v 0 --json

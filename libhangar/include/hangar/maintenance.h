@@ -9,6 +9,7 @@
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ struct GcOptions {
   // Compact the l1 segments and h0 packs whose live fraction is below this (0..1); those
   // without any live chunk are deleted whatever it is (decision 0013).
   double threshold = storage::kDefaultCompactThreshold;
+  // When set, follows the scan of the chunk index for unreferenced chunks: (stored bytes
+  // scanned, stored bytes indexed), every few thousand chunks and at the end.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
 };
 
 // Removes (with `dry_run`: only counts) the chunks in the location index that no inline
