@@ -38,7 +38,7 @@ TEST_CASE("Output: tables align columns and trim trailing blanks", "[cli][output
   rows.add({"  origin/main", "abc"});
   std::ostringstream listed;
   rows.print(listed);
-  CHECK(listed.str() == "origin        http://h:1\n  origin/main  abc\n");
+  CHECK(listed.str() == "origin         http://h:1\n  origin/main  abc\n");
 }
 
 TEST_CASE("Output: plural forms", "[cli][output]") {
