@@ -6,13 +6,15 @@ source "$(dirname "$0")/lib.sh" "$1"
 PYTHON_DIR=$(cd "$(dirname "$HANGAR")/../python" && pwd)
 [[ -f $PYTHON_DIR/hangar/__init__.py ]] || die "no built python package in $PYTHON_DIR"
 
-# The guide as one bash script: sh blocks as they are, python blocks as heredocs.
+# The guide as one bash script: sh blocks as they are, python blocks as heredocs; a server it
+# started ($SERVER) is stopped however the script ends.
+echo 'trap '"'"'[ -z "${SERVER:-}" ] || kill "$SERVER" 2>/dev/null || true'"'"' EXIT' >guide.sh
 awk '
   /^```sh$/     { mode = "sh"; next }
   /^```python$/ { mode = "py"; print "/usr/bin/python3 - <<'"'"'PYTHON_BLOCK'"'"'"; next }
   /^```$/       { if (mode == "py") print "PYTHON_BLOCK"; mode = ""; next }
   mode != ""    { print }
-' "$GUIDE" >guide.sh
+' "$GUIDE" >>guide.sh
 [[ $(grep -c '^hangar ' guide.sh) -ge 20 ]] || die "the guide's commands were not extracted"
 
 mkdir tour
