@@ -48,12 +48,14 @@ void run_list(Context& ctx, const std::optional<std::string>& ref) {
     print_json(ctx.out, doc);
     return;
   }
+  Table table;
   for (const auto& name : names) {
     const ColumnSchema& s = view.schema(name);
-    ctx.out << name << "  " << dtype_name(s.dtype) << ' ' << shape_text(s) << ' '
-            << layout_name(s.layout) << "  " << view.count(name) << " samples, "
-            << human_bytes(view.nbytes(name)) << '\n';
+    table.add({name, std::string(dtype_name(s.dtype)), shape_text(s),
+               std::string(layout_name(s.layout)), plural(view.count(name), "sample"),
+               human_bytes(view.nbytes(name))});
   }
+  table.print(ctx.out);
 }
 
 void run_info(Context& ctx, const std::string& name, const std::optional<std::string>& ref) {
@@ -64,23 +66,25 @@ void run_info(Context& ctx, const std::string& name, const std::optional<std::st
     return;
   }
   const ColumnSchema& s = view.schema(name);
-  ctx.out << "name:            " << s.name << '\n'
-          << "dtype:           " << dtype_name(s.dtype) << '\n'
-          << "shape:           " << shape_to_string(s.shape) << '\n'
-          << "variable_shape:  " << (s.variable_shape ? "yes" : "no") << '\n'
-          << "layout:          " << layout_name(s.layout) << '\n'
-          << "backend:         " << backend_name(s.backend) << '\n'
-          << "compression:     zstd level " << s.compression_level << '\n'
-          << "count:           " << view.count(name) << '\n'
-          << "nbytes:          " << view.nbytes(name) << " (" << human_bytes(view.nbytes(name))
-          << ")\n";
+  Table table;
+  table.add({"name:", s.name});
+  table.add({"dtype:", std::string(dtype_name(s.dtype))});
+  table.add({"shape:", shape_to_string(s.shape)});
+  table.add({"variable_shape:", s.variable_shape ? "yes" : "no"});
+  table.add({"layout:", std::string(layout_name(s.layout))});
+  table.add({"backend:", std::string(backend_name(s.backend))});
+  table.add({"compression:", "zstd level " + std::to_string(s.compression_level)});
+  table.add({"count:", std::to_string(view.count(name))});
+  table.add({"nbytes:", std::to_string(view.nbytes(name)) + " (" +
+                            human_bytes(view.nbytes(name)) + ")"});
   for (const auto& [k, v] : s.attributes) {
-    std::string one_line = v;
+    std::string one_line = v;  // class names are one a line (labels.h)
     for (char& c : one_line) {
       if (c == '\n') c = ',';
     }
-    ctx.out << "attribute " << k << ": " << one_line << '\n';
+    table.add({"attribute " + k + ":", one_line});
   }
+  table.print(ctx.out);
 }
 
 void run_delete(Context& ctx, const std::string& name) {

@@ -63,17 +63,22 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
     return;
   }
   const char* verb = r.dry_run ? "would drop " : "dropped ";
-  ctx.out << verb << r.samples_dropped << " samples (" << r.chunks_dropped << " chunks, "
-          << human_bytes(r.stored_bytes) << " stored) held by " << r.remote;
+  ctx.out << verb << plural(r.samples_dropped, "sample") << " ("
+          << plural(r.chunks_dropped, "chunk") << ", " << human_bytes(r.stored_bytes)
+          << " stored) held by " << r.remote;
   if (!r.dry_run) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << '\n';
   print_compaction(ctx.out, r.space.compaction, r.dry_run);
-  if (r.samples_kept > 0) ctx.out << "kept " << r.samples_kept << " samples (--keep-bytes)\n";
+  if (r.samples_kept > 0)
+    ctx.out << "kept " << plural(r.samples_kept, "sample") << " (--keep-bytes)\n";
   if (r.samples_also_dropped > 0)
-    ctx.out << "note: " << r.samples_also_dropped
-            << " other samples share dropped chunks and are no longer fully local either\n";
+    ctx.out << "note: " << plural(r.samples_also_dropped, "other sample")
+            << (r.samples_also_dropped == 1 ? " shares" : " share")
+            << " dropped chunks and " << (r.samples_also_dropped == 1 ? "is" : "are")
+            << " no longer fully local either\n";
   if (r.chunks_staged > 0)
-    ctx.out << "kept " << r.chunks_staged << " chunks used by staged (uncommitted) samples\n";
+    ctx.out << "kept " << plural(r.chunks_staged, "chunk")
+            << " used by staged (uncommitted) samples\n";
   if (r.space.pending_bytes > 0)
     ctx.out << human_bytes(r.space.pending_bytes)
             << " stay allocated in the chunk files because another hangar process has the "

@@ -34,7 +34,7 @@ struct ExportArgs {
 
 void run_import(Context& ctx, const ImportArgs& args) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  Progress progress("import", ctx.is_tty, ctx.err);
+  Progress progress("import", shows_progress(ctx.is_tty, ctx.json), ctx.err);
   ImportOptions options;
   options.column = args.column;
   options.path = args.path;
@@ -55,17 +55,29 @@ void run_import(Context& ctx, const ImportArgs& args) {
                              {"raw_bytes", r.raw_bytes},
                              {"new_chunks", r.new_chunks},
                              {"classes", r.classes},
-                             {"skipped", r.skipped}});
+                             {"skipped", r.skipped},
+                             {"ignored", r.ignored},
+                             {"ignored_examples", r.ignored_examples}});
     return;
   }
-  ctx.out << "staged " << r.files << " files into " << args.column << " ("
-          << human_bytes(r.raw_bytes) << " decoded, " << r.new_chunks << " new chunks)\n";
+  ctx.out << "staged " << plural(r.files, "file") << " into " << args.column << " ("
+          << human_bytes(r.raw_bytes) << " decoded, " << plural(r.new_chunks, "new chunk")
+          << ")\n";
   if (r.skipped > 0)
-    ctx.out << "skipped " << r.skipped
-            << (r.skipped == 1 ? " entry that is" : " entries that are")
+    ctx.out << "skipped " << plural(r.skipped, "entry", "entries")
+            << (r.skipped == 1 ? " that is" : " that are")
             << " not a regular file or folder (see the warnings)\n";
+  if (r.ignored > 0) {
+    ctx.out << "ignored " << plural(r.ignored, "file")
+            << " without a .png, .jpg, .jpeg or .npy extension: ";
+    for (std::size_t i = 0; i < r.ignored_examples.size(); ++i)
+      ctx.out << (i > 0 ? ", '" : "'") << r.ignored_examples[i] << '\'';
+    if (r.ignored > r.ignored_examples.size())
+      ctx.out << " and " << (r.ignored - r.ignored_examples.size()) << " more";
+    ctx.out << '\n';
+  }
   if (args.labels) {
-    ctx.out << "labels in " << *args.labels << ": " << r.classes.size() << " classes";
+    ctx.out << "labels in " << *args.labels << ": " << plural(r.classes.size(), "class", "classes");
     for (std::size_t i = 0; i < r.classes.size(); ++i) {
       ctx.out << (i == 0 ? " (" : ", ") << i << '=' << r.classes[i];
     }
@@ -88,21 +100,22 @@ void run_export(Context& ctx, const ExportArgs& args) {
     const Checkout view = options.commit ? repo.checkout_at(*options.commit) : repo.staged_view();
     for (const auto& text : keys) options.keys.push_back(view.key_from_text(args.column, text));
   }
-  Progress progress("export", ctx.is_tty, ctx.err);
+  Progress progress("export", shows_progress(ctx.is_tty, ctx.json), ctx.err);
   options.progress = progress.callback();
   const ExportResult r = export_column(repo, options);
   progress.finish();
   if (ctx.json) {
     print_json(ctx.out, Json{{"written", r.written},
                              {"skipped_not_local", r.skipped_not_local},
-                             {"bytes", r.bytes}});
+                             {"bytes", r.bytes},
+                             {"file_bytes", r.file_bytes}});
     return;
   }
-  ctx.out << "wrote " << r.written << " files (" << human_bytes(r.bytes) << ") to " << args.dir
-          << '\n';
+  ctx.out << "wrote " << plural(r.written, "file") << " (" << human_bytes(r.file_bytes) << ", "
+          << human_bytes(r.bytes) << " decoded) to " << args.dir << '\n';
   if (r.skipped_not_local > 0) {
-    ctx.out << "skipped " << r.skipped_not_local
-            << " samples whose data is not local; fetch them with 'hangar fetch-data'\n";
+    ctx.out << "skipped " << plural(r.skipped_not_local, "sample")
+            << " whose data is not local; fetch them with 'hangar fetch-data'\n";
   }
 }
 

@@ -11,6 +11,7 @@
 #include "context.h"
 #include "output.h"
 #include "parse.h"
+#include "progress.h"
 #include "remote_flags.h"
 
 namespace hangar::cli {
@@ -23,7 +24,10 @@ struct FsckArgs {
 
 void run_fsck(Context& ctx, const FsckArgs& args) {
   const Repository repo = ctx.open(Repository::Mode::Read);
-  const FsckReport r = fsck(repo, args.rehash);
+  Progress progress("fsck chunks", shows_progress(ctx.is_tty, ctx.json), ctx.err,
+                    ProgressUnit::Bytes);
+  const FsckReport r = fsck(repo, args.rehash, progress.callback());
+  progress.finish();
   if (ctx.json) {
     Json problems = Json::array();
     for (const FsckProblem& p : r.problems) {
@@ -37,11 +41,14 @@ void run_fsck(Context& ctx, const FsckArgs& args) {
                              {"not_local", r.not_local},
                              {"problems", problems}});
   } else {
-    ctx.out << "checked " << r.commits << " commits, " << r.pages << " record pages, " << r.samples
-            << " samples, " << r.chunks << " chunks" << (args.rehash ? " (re-hashed)" : "") << '\n';
-    if (r.not_local > 0) ctx.out << r.not_local << " chunks are not local (partial clone)\n";
+    ctx.out << "checked " << plural(r.commits, "commit") << ", " << plural(r.pages, "record page")
+            << ", " << plural(r.samples, "sample") << ", " << plural(r.chunks, "chunk")
+            << (args.rehash ? " (re-hashed)" : "") << '\n';
+    if (r.not_local > 0)
+      ctx.out << plural(r.not_local, "chunk") << (r.not_local == 1 ? " is" : " are")
+              << " not local (partial clone)\n";
     for (const FsckProblem& p : r.problems) ctx.out << p.kind << ": " << p.message << '\n';
-    ctx.out << (r.ok() ? "ok\n" : std::to_string(r.problems.size()) + " problems\n");
+    ctx.out << (r.ok() ? std::string("ok") : plural(r.problems.size(), "problem")) << '\n';
   }
   if (r.ok()) return;
   if (args.exit_code) {
@@ -49,8 +56,8 @@ void run_fsck(Context& ctx, const FsckArgs& args) {
     return;
   }
   ctx.out.flush();
-  fail(ErrorCode::Corrupt, "fsck found " + std::to_string(r.problems.size()) +
-                               " problems; they are listed above (fetch damaged data again "
+  fail(ErrorCode::Corrupt, "fsck found " + plural(r.problems.size(), "problem") +
+                               "; they are listed above (fetch damaged data again "
                                "from a remote with 'hangar fetch-data', or restore a backup)");
 }
 
@@ -68,10 +75,11 @@ void run_store_gc(Context& ctx, const std::string& remote, const RemoteFlags& fl
                              {"uploads_deleted", r.uploads_deleted}});
     return;
   }
-  ctx.out << "remote " << remote << ": deleted " << r.packs_deleted << " data packs ("
+  ctx.out << "remote " << remote << ": deleted " << plural(r.packs_deleted, "data pack") << " ("
           << human_bytes(r.bytes_deleted) << ") from its object store; kept " << r.packs_live
           << " live, " << r.packs_kept_young << " too young to judge, " << r.packs_kept_session
-          << " of pushes in flight; removed " << r.uploads_deleted << " abandoned uploads\n";
+          << " of pushes in flight; removed " << plural(r.uploads_deleted, "abandoned upload")
+          << '\n';
 }
 
 void run_gc(Context& ctx, const GcOptions& options, const std::string& remote,
@@ -79,7 +87,12 @@ void run_gc(Context& ctx, const GcOptions& options, const std::string& remote,
   if (flags.insecure && remote.empty()) throw UsageError("--insecure goes with --remote NAME");
   if (!remote.empty()) return run_store_gc(ctx, remote, flags);
   Repository repo = ctx.open(Repository::Mode::Write);
-  const GcReport r = gc(repo, options);
+  Progress progress("gc chunks", shows_progress(ctx.is_tty, ctx.json), ctx.err,
+                    ProgressUnit::Bytes);
+  GcOptions with_progress = options;
+  with_progress.progress = progress.callback();
+  const GcReport r = gc(repo, with_progress);
+  progress.finish();
   if (ctx.json) {
     Json doc{{"dry_run", r.dry_run},           {"chunks", r.chunks},
              {"chunk_bytes", r.chunk_bytes},   {"objects", r.objects},
@@ -90,8 +103,9 @@ void run_gc(Context& ctx, const GcOptions& options, const std::string& remote,
     return;
   }
   const char* verb = r.dry_run ? "would remove " : "removed ";
-  ctx.out << verb << r.chunks << " unreferenced chunks (" << human_bytes(r.chunk_bytes) << ") and "
-          << r.objects << " unreachable objects (" << human_bytes(r.object_bytes) << ")";
+  ctx.out << verb << plural(r.chunks, "unreferenced chunk") << " (" << human_bytes(r.chunk_bytes)
+          << ") and " << plural(r.objects, "unreachable object") << " ("
+          << human_bytes(r.object_bytes) << ")";
   if (r.space.freed() > 0) ctx.out << "; freed " << human_bytes(r.space.freed()) << " on disk";
   ctx.out << "\n";
   print_compaction(ctx.out, r.space.compaction, r.dry_run);

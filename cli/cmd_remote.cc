@@ -86,12 +86,12 @@ Json selection_json(const remote::SelectionReport& s) {
 // "took 120 keys (240 samples, 1.4 MiB) within --max-bytes 2 MiB; left on the remote: 880
 // keys (1760 samples, 10 MiB)"
 void print_selection(std::ostream& out, const remote::SelectionReport& s) {
-  out << "took " << s.units << " keys (" << s.samples << " samples, " << human_bytes(s.nbytes)
-      << ")";
+  out << "took " << plural(s.units, "key") << " (" << plural(s.samples, "sample") << ", "
+      << human_bytes(s.nbytes) << ")";
   if (s.budget) out << " within --max-bytes " << human_bytes(*s.budget);
-  out << "; left on the remote: " << s.units_left << " keys (" << s.samples_left << " samples, "
-      << human_bytes(s.nbytes_left) << ")";
-  if (s.label_chunks) out << "; fetched " << s.label_chunks << " label chunks first";
+  out << "; left on the remote: " << plural(s.units_left, "key") << " ("
+      << plural(s.samples_left, "sample") << ", " << human_bytes(s.nbytes_left) << ")";
+  if (s.label_chunks) out << "; fetched " << plural(s.label_chunks, "label chunk") << " first";
   out << '\n';
 }
 
@@ -216,11 +216,14 @@ void run_remote_list(Context& ctx) {
     print_json(ctx.out, doc);
     return;
   }
+  // Each remote, then its remote-tracking branches indented under it, in one aligned table.
+  Table table;
   for (const auto& r : all) {
-    ctx.out << r.name << "  " << r.url << insecure_note(r.insecure) << '\n';
+    table.add({r.name, r.url + insecure_note(r.insecure)});
     for (const auto& b : transfer::remote_branches(repo, r.name))
-      ctx.out << "  " << b.name << "  " << b.commit.short_hex() << '\n';
+      table.add({"  " + b.name, b.commit.short_hex()});
   }
+  table.print(ctx.out);
 }
 
 // ---- clone ----
@@ -255,16 +258,22 @@ void run_clone(Context& ctx, const CloneArgs& a) {
       refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
     Json doc{{"dir", r.dir.string()},   {"url", a.url},
              {"branch", r.branch},      {"head", report::digest_json(r.head)},
-             {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy}};
+             {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy},
+             {"older_chunks_not_local", r.older_chunks_not_local}};
     doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
   }
   ctx.out << "cloned " << a.url << " into " << r.dir.string() << " (branch " << r.branch << " at "
-          << short_or(r.head, "no commits") << "): " << r.stats.objects << " objects, "
-          << r.stats.chunks << " chunks, " << human_bytes(r.stats.bytes_received) << '\n';
+          << short_or(r.head, "no commits") << "): " << plural(r.stats.objects, "object") << ", "
+          << plural(r.stats.chunks, "chunk") << ", " << human_bytes(r.stats.bytes_received)
+          << '\n';
   if (r.head && !a.data.no_data) print_selection(ctx.out, r.selection);
+  if (r.older_chunks_not_local > 0)
+    ctx.out << "note: the data of older commits is not local ("
+            << plural(r.older_chunks_not_local, "chunk") << " only they use); 'hangar -C "
+            << r.dir.string() << " fetch-data origin --all-history' fetches it\n";
 }
 
 // ---- fetch | fetch-data | push ----
@@ -329,12 +338,15 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
     print_json(ctx.out, doc);
     return;
   }
-  ctx.out << "fetched " << r.stats.chunks << " chunks (" << human_bytes(r.stats.bytes_received)
-          << ") for " << r.samples << " selected samples at " << r.commit.short_hex() << "; "
-          << (r.chunks_selected - r.chunks_missing) << " were already local\n";
+  const std::uint64_t already = r.chunks_selected - r.chunks_missing;
+  ctx.out << "fetched " << plural(r.stats.chunks, "chunk") << " ("
+          << human_bytes(r.stats.bytes_received) << ") for "
+          << plural(r.samples, "selected sample") << " at " << r.commit.short_hex() << "; "
+          << already << (already == 1 ? " was" : " were") << " already local\n";
   print_selection(ctx.out, r.selection);
   if (r.chunks_unavailable > 0)
-    ctx.out << "warning: " << r.chunks_unavailable << " chunks are not on " << a.remote
+    ctx.out << "warning: " << plural(r.chunks_unavailable, "chunk")
+            << (r.chunks_unavailable == 1 ? " is" : " are") << " not on " << a.remote
             << " either\n";
   if (r.completed_clone) ctx.out << "the interrupted clone is complete now\n";
 }

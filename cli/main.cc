@@ -20,6 +20,7 @@
 #include "context.h"
 #include "parse.h"
 #include "progress.h"
+#include "reference.h"
 #include "signals.h"
 
 namespace {
@@ -194,12 +195,17 @@ int main(int argc, char** argv) {
   register_config_commands(app, ctx);
   register_upgrade_command(app, ctx);
 
-  // hangar help [COMMAND...]: the help of a command, as COMMAND --help prints it.
+  // hangar help [COMMAND...]: the help of a command, as COMMAND --help prints it; --all: every
+  // command's (docs/reference/hangar.md).
   auto help_words = std::make_shared<std::vector<std::string>>();
+  auto help_all = std::make_shared<bool>(false);
   CLI::App* help = app.add_subcommand("help", "print the help of a command (or of hangar)");
   help->add_option("COMMAND", *help_words, "a command, e.g. 'branch create'");
-  help->callback([&ctx, &app, help_words] {
-    ctx.action = [&app, help_words] {
+  help->add_flag("--all", *help_all, "the help of every command, as Markdown (the reference)")
+      ->excludes(help->get_option("COMMAND"));
+  help->callback([&ctx, &app, help_words, help_all] {
+    ctx.action = [&app, help_words, help_all] {
+      if (*help_all) return print_reference(std::cout, app);
       const CLI::App* at = &app;
       std::string parents;  // "hangar branch" for 'help branch create', as --help names it
       for (const std::string& word : *help_words) {
@@ -214,6 +220,8 @@ int main(int argc, char** argv) {
       std::cout << at->help(parents);
     };
   });
+
+  register_completion_command(app, ctx);  // last: it completes every command above
 
   if (argc <= 1) {  // hangar alone: the usage, as git prints it, and success
     std::cout << app.help();

@@ -27,6 +27,13 @@ std::string human_bytes(std::uint64_t n) {
   return s.str();
 }
 
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+  std::string s = std::to_string(n) + ' ';
+  if (n == 1) return s.append(one);
+  if (many.empty()) return s.append(one) + 's';
+  return s.append(many);
+}
+
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 std::string sample_name(std::string_view column, const Key& key, const std::optional<Key>& subkey) {
@@ -42,7 +49,9 @@ std::string shape_text(const ColumnSchema& schema) {
 }
 
 void Table::print(std::ostream& out) const {
-  std::vector<std::size_t> width(header_.size(), 0);
+  std::size_t columns = header_.size();
+  for (const auto& row : rows_) columns = std::max(columns, row.size());
+  std::vector<std::size_t> width(columns, 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
       width[i] = std::max(width[i], row[i].size());
@@ -59,7 +68,7 @@ void Table::print(std::ostream& out) const {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
   };
-  emit(header_);
+  if (!header_.empty()) emit(header_);
   for (const auto& row : rows_) emit(row);
 }
 

@@ -21,6 +21,10 @@ void print_json(std::ostream& out, const Json& doc);
 
 // "0 B", "512 B", "1.5 KiB", "12.0 MiB", ...
 std::string human_bytes(std::uint64_t n);
+// "1 file", "2 files", "0 files"; `many` defaults to `one` + "s" ("1 entry", "2 entries" needs
+// it).
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many = {});
+
 // The text up to the first newline (commit message subjects).
 std::string first_line(const std::string& s);
 // "images/17" or "images/17/3" (nested), quoting nothing: for human messages.
@@ -30,9 +34,11 @@ std::string sample_name(std::string_view column, const Key& key, const std::opti
 std::string shape_text(const ColumnSchema& schema);
 
 // A left-aligned text table; columns are separated by two spaces, trailing blanks trimmed.
+// Every listing of rows in human output goes through it (summary, column list and info, remote
+// list). Without a header (an empty one) it prints only the rows.
 class Table {
  public:
-  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  explicit Table(std::vector<std::string> header = {}) : header_(std::move(header)) {}
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   bool empty() const { return rows_.empty(); }
   void print(std::ostream& out) const;

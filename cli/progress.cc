@@ -4,6 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "output.h"
 
 namespace hangar::cli {
 
@@ -11,8 +16,10 @@ bool interactive_terminal() noexcept {
   return ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1;
 }
 
-Progress::Progress(std::string label, bool enabled, std::ostream& err)
-    : label_(std::move(label)), enabled_(enabled), err_(err) {}
+bool shows_progress(bool is_tty, bool json) noexcept { return is_tty && !json; }
+
+Progress::Progress(std::string label, bool enabled, std::ostream& err, ProgressUnit unit)
+    : label_(std::move(label)), enabled_(enabled), err_(err), unit_(unit) {}
 
 Progress::~Progress() {
   try {
@@ -21,14 +28,50 @@ Progress::~Progress() {
   }
 }
 
-std::string Progress::render(std::string_view label, std::uint64_t done, std::uint64_t total) {
+namespace {
+
+std::string amount(std::uint64_t n, ProgressUnit unit) {
+  return unit == ProgressUnit::Bytes ? human_bytes(n) : std::to_string(n);
+}
+
+// "0:04", "12:30", "2:05:00".
+std::string clock_text(double seconds) {
+  const auto s = static_cast<std::uint64_t>(std::llround(seconds));
+  std::ostringstream o;
+  if (s >= 3600) o << s / 3600 << ':' << std::setw(2) << std::setfill('0') << (s / 60) % 60;
+  else o << s / 60;
+  o << ':' << std::setw(2) << std::setfill('0') << s % 60;
+  return o.str();
+}
+
+}  // namespace
+
+std::string Progress::render(std::string_view label, std::uint64_t done, std::uint64_t total,
+                             double seconds, ProgressUnit unit) {
   constexpr std::uint64_t kWidth = 30;
   std::string s(label);
-  if (total == 0) return s + "  " + std::to_string(done);
-  const std::uint64_t filled = std::min(kWidth, done * kWidth / total);
-  s += " [" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
-  s += std::to_string(done) + '/' + std::to_string(total);
+  if (total == 0) {
+    s += "  " + amount(done, unit);
+  } else {
+    const std::uint64_t filled = std::min(kWidth, done * kWidth / total);
+    s += " [" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
+    s += amount(done, unit) + '/' + amount(total, unit);
+  }
+  if (seconds <= 0 || done == 0) return s;
+  const double rate = static_cast<double>(done) / seconds;
+  std::ostringstream r;
+  if (unit == ProgressUnit::Bytes) {
+    r << human_bytes(static_cast<std::uint64_t>(rate)) << "/s";
+  } else {
+    r << std::fixed << std::setprecision(rate < 10 ? 1 : 0) << rate << "/s";
+  }
+  s += "  " + r.str();
+  if (total > done) s += "  ETA " + clock_text(static_cast<double>(total - done) / rate);
   return s;
+}
+
+double Progress::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
 void Progress::update(std::uint64_t done, std::uint64_t total) {
@@ -41,7 +84,7 @@ void Progress::update(std::uint64_t done, std::uint64_t total) {
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   drawn_ = true;
-  err_ << '\r' << render(label_, done_, total_) << std::flush;
+  err_ << '\r' << render(label_, done_, total_, elapsed(), unit_) << "\x1b[K" << std::flush;
 }
 
 void Progress::finish() {
@@ -50,7 +93,7 @@ void Progress::finish() {
   if (finished_) return;
   finished_ = true;
   if (!drawn_) return;
-  err_ << '\r' << render(label_, done_, total_) << '\n' << std::flush;
+  err_ << '\r' << render(label_, done_, total_, elapsed(), unit_) << "\x1b[K\n" << std::flush;
 }
 
 ProgressFn Progress::callback() {

@@ -108,25 +108,54 @@ void align_decimal_points(std::vector<std::string>& cells) {
   }
 }
 
-// Appends the sub-array at `dim` starting at flat element `offset`; advances `offset`.
-void append_values(std::string& out, const Shape& shape, std::size_t dim,
-                   const std::vector<std::string>& cells, std::size_t width, std::size_t& offset) {
+// The positions shown along a dimension of `n`: all, or numpy's edge items at both ends when the
+// tensor is summarised (kEdgeItems, with "..." between them).
+std::vector<std::uint64_t> shown(std::uint64_t n, bool summarise) {
+  std::vector<std::uint64_t> out;
+  if (summarise && n > 2 * kEdgeItems) {
+    for (std::uint64_t i = 0; i < kEdgeItems; ++i) out.push_back(i);
+    for (std::uint64_t i = n - kEdgeItems; i < n; ++i) out.push_back(i);
+  } else {
+    for (std::uint64_t i = 0; i < n; ++i) out.push_back(i);
+  }
+  return out;
+}
+
+// Calls `f(flat index)` for every element shown, in printing order.
+template <typename F>
+void for_each_shown(const Shape& shape, bool summarise, std::size_t dim, std::uint64_t base,
+                    F&& f) {
   if (dim == shape.size()) {
-    out += std::string(width - cells[offset].size(), ' ') + cells[offset];
-    ++offset;
+    f(base);
     return;
   }
+  std::uint64_t stride = 1;
+  for (std::size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  for (std::uint64_t i : shown(shape[dim], summarise))
+    for_each_shown(shape, summarise, dim + 1, base + i * stride, f);
+}
+
+// Appends the sub-array at `dim`, taking the shown elements' cells from `next` on.
+void append_values(std::string& out, const Shape& shape, bool summarise, std::size_t dim,
+                   const std::vector<std::string>& cells, std::size_t width, std::size_t& next) {
+  if (dim == shape.size()) {
+    out += std::string(width - cells[next].size(), ' ') + cells[next];
+    ++next;
+    return;
+  }
+  // numpy: between elements of the last dimension a blank; between sub-arrays one newline per
+  // nesting level below, then an indent to the bracket depth.
+  const std::string separator = dim + 1 == shape.size()
+                                    ? std::string(" ")
+                                    : std::string(shape.size() - dim - 1, '\n') +
+                                          std::string(dim + 1, ' ');
+  const std::vector<std::uint64_t> at = shown(shape[dim], summarise);
+  const bool elided = at.size() < shape[dim];
   out += '[';
-  for (std::uint64_t i = 0; i < shape[dim]; ++i) {
-    if (i > 0) {
-      if (dim + 1 == shape.size()) {
-        out += ' ';
-      } else {
-        // numpy: one newline per nesting level below, then indent to the bracket depth.
-        out += std::string(shape.size() - dim - 1, '\n') + std::string(dim + 1, ' ');
-      }
-    }
-    append_values(out, shape, dim + 1, cells, width, offset);
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    if (i > 0) out += separator;
+    if (elided && i == kEdgeItems) out += "..." + separator;
+    append_values(out, shape, summarise, dim + 1, cells, width, next);
   }
   out += ']';
 }
@@ -143,21 +172,19 @@ Json nested_json(const Tensor& t, std::size_t dim, std::size_t& offset) {
 
 std::string describe_tensor(const Tensor& tensor) {
   std::string out = std::string(dtype_name(tensor.dtype())) + ' ' +
-                    shape_to_string(tensor.shape()) + " (" + std::to_string(tensor.nbytes()) +
-                    (tensor.nbytes() == 1 ? " byte)\n" : " bytes)\n");
-  const std::uint64_t n = tensor.element_count();
-  if (n > kMaxPrintedElements) return out;
+                    shape_to_string(tensor.shape()) + " (" + plural(tensor.nbytes(), "byte") +
+                    ")\n";
+  const bool summarise = tensor.element_count() > kSummaryThreshold;
   const std::size_t esize = dtype_size(tensor.dtype());
   std::vector<std::string> cells;
-  cells.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
+  for_each_shown(tensor.shape(), summarise, 0, 0, [&](std::uint64_t i) {
     cells.push_back(element_text(tensor.dtype(), tensor.data().data() + i * esize));
-  }
+  });
   if (is_float(tensor.dtype())) align_decimal_points(cells);
   std::size_t width = 0;
   for (const auto& c : cells) width = std::max(width, c.size());
-  std::size_t offset = 0;
-  append_values(out, tensor.shape(), 0, cells, width, offset);
+  std::size_t next = 0;
+  append_values(out, tensor.shape(), summarise, 0, cells, width, next);
   out += '\n';
   return out;
 }

@@ -42,6 +42,10 @@ struct CheckoutState {
     return "commit " + commit->short_hex();
   }
 
+  // The revision a fetch-data hint names: HEAD for the staged state (its samples that are
+  // not local come from HEAD's commit), else the commit read.
+  std::string revision() const { return staged ? std::string("HEAD") : commit->short_hex(); }
+
   const ColumnBase& column(std::string_view name) const {
     auto it = columns.find(std::string(name));
     if (it == columns.end())
@@ -229,12 +233,13 @@ auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descript
       if (e.code() != ErrorCode::NotLocal) throw;
       fail(ErrorCode::NotLocal, std::string(e.what()) + " and " + st.repo->fetcher->source() +
                                     " does not have it either; add a remote that has it and "
-                                    "run 'hangar fetch-data REMOTE --keys " +
-                                    ref.key.to_string() + "'");
+                                    "run 'hangar fetch-data REMOTE " +
+                                    st.revision() + " --keys " + ref.key.to_string() + "'");
     }
   }
-  fail(ErrorCode::NotLocal, "sample '" + ref.key.to_string() + "' is not local; run " +
-                                "'hangar fetch-data " + detail::hint_remote(*st.repo) +
+  fail(ErrorCode::NotLocal, "sample '" + ref.key.to_string() + "' of " + st.where() +
+                                " is not local; run 'hangar fetch-data " +
+                                detail::hint_remote(*st.repo) + " " + st.revision() +
                                 " --keys " + ref.key.to_string() +
                                 "' or set 'hangar config fetch.lazy true'");
 }

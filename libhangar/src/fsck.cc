@@ -293,7 +293,8 @@ class Checker {
 
 }  // namespace
 
-FsckReport fsck(const Repository& repo, bool rehash) try {
+FsckReport fsck(const Repository& repo, bool rehash,
+                const std::function<void(std::uint64_t, std::uint64_t)>& progress) try {
   const detail::RepoState& st = detail::state_of(repo);
   FsckReport report;
   {
@@ -313,7 +314,7 @@ FsckReport fsck(const Repository& repo, bool rehash) try {
     check.check_chunk_refs();
   }
   report.chunks = st.chunks.stats().chunks;
-  for (auto& [digest, reason] : st.chunks.verify_all(rehash)) {
+  for (auto& [digest, reason] : st.chunks.verify_all(rehash, progress)) {
     report.problems.push_back(
         {"chunk", digest, "chunk " + digest.hex() + " is damaged: " + std::move(reason)});
   }

@@ -6,6 +6,7 @@
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
 
+#include <algorithm>
 #include <unordered_set>
 #include <vector>
 
@@ -133,13 +134,20 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
   // index txn before it deletes any byte, so a crash leaves no entry pointing at lost bytes.
   std::vector<Digest> dead_chunks;
   {
+    constexpr std::uint64_t kProgressEvery = 4096;  // chunks between progress calls
+    const std::uint64_t total = options.progress ? st.chunks.stats().stored_bytes : 0;
+    std::uint64_t scanned = 0, seen = 0;
     storage::LocationIndex& index = st.chunks.index();
     const lmdb::ReadTxn itxn = index.begin_read();
     index.for_each(itxn, [&](const Digest& d, const storage::ChunkLocation& loc) {
+      scanned += loc.stored_size;
+      if (options.progress && ++seen % kProgressEvery == 0)
+        options.progress(scanned, std::max(scanned, total));
       if (marks.chunks.contains(d)) return;
       dead_chunks.push_back(d);
       report.chunk_bytes += loc.stored_size;
     });
+    if (options.progress) options.progress(scanned, std::max(scanned, total));
   }
   report.chunks = dead_chunks.size();
   if (dry_run) {

@@ -2,6 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/key.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace hangar {
@@ -44,6 +45,22 @@ Key Key::parse(std::string_view text) {
 }
 
 std::string Key::to_string() const { return is_int() ? std::to_string(as_int()) : as_string(); }
+
+std::string keys_text(const std::vector<Key>& keys, std::size_t cap) {
+  std::string s = keys.size() == 1 ? "key " : "keys ";
+  const std::size_t shown = std::min(keys.size(), std::max<std::size_t>(cap, 1));
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i > 0) s += (i + 1 == shown && shown == keys.size()) ? " and " : ", ";
+    s += '\'' + keys[i].to_string() + '\'';
+  }
+  if (shown < keys.size()) s += " and " + std::to_string(keys.size() - shown) + " more";
+  return s;
+}
+
+void fail_unmatched_keys(const std::vector<Key>& keys, const std::string& where) {
+  fail(ErrorCode::NotFound, "--keys: no sample has " + keys_text(keys) + " in " + where +
+                                " (a key written 0007 is a string key, 7 an integer one)");
+}
 
 void Key::append_encoded(Bytes& out) const {
   if (is_int()) {

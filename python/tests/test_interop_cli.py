@@ -156,7 +156,7 @@ def test_large_tensor_written_by_python_and_patched_by_the_cli(repo_dir, tmp_pat
         assert np.array_equal(co["big"][0, 95:115, 295:325], expected[95:115, 295:325])
         stat = repo.diff("HEAD~1", "HEAD", detail="stat")
         assert stat == c.json("diff", "HEAD~1", "HEAD", "--stat")
-        assert stat["columns"]["big"]["mutated"][0]["changed"] == np.count_nonzero(
+        assert stat["columns"]["big"]["stats"][0]["changed"] == np.count_nonzero(
             big[100:110, 300:320] != patch)
 
 

@@ -263,7 +263,8 @@ def test_diff_equals_cli(history):
     with hangar.Repository(s.path) as repo:
         staged = repo.diff()
         assert staged == c.json("diff")
-        assert staged["columns"]["v"] == {"added": [6], "deleted": [4], "mutated": [3]}
+        assert staged["columns"]["v"] == {"counts": {"added": 1, "deleted": 1, "mutated": 1},
+                                          "added": [6], "deleted": [4], "mutated": [3]}
         assert repo.diff(s.commit) == c.json("diff", s.commit)
         assert repo.diff(s.commit, edit) == c.json("diff", s.commit, edit)
         assert repo.diff("dev", "main") == c.json("diff", "dev", "main")
@@ -274,7 +275,7 @@ def test_diff_equals_cli(history):
             assert repo.diff(s.commit, edit, detail=detail) == c.json("diff", s.commit, edit,
                                                                       *extra)
         assert repo.diff(s.commit, edit, detail="summary")["columns"]["v"] == {
-            "added": 1, "deleted": 1, "mutated": 1}
+            "counts": {"added": 1, "deleted": 1, "mutated": 1}}
 
 
 def test_diff_errors(history):

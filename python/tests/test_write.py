@@ -163,7 +163,8 @@ def test_put_update_remove_delitem(small_repo, tmp_path):
         assert col.keys() == [0, 3, 4, 10, 11, 12, 13, "s/1"]
     # staged work stays staged after close; the CLI sees and commits it
     assert c.json("status")["staged"]["v"] == {"added": 5, "deleted": 2, "mutated": 1}
-    assert c.json("diff")["columns"]["v"] == {"added": [10, 11, 12, 13, "s/1"],
+    assert c.json("diff")["columns"]["v"] == {"counts": {"added": 5, "deleted": 2, "mutated": 1},
+                                              "added": [10, 11, 12, 13, "s/1"],
                                               "deleted": [1, 2], "mutated": [0]}
     assert c.get_array("v", "s/1").tolist() == [2, 2]
     c("commit", "-m", "from python")

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_set>
 
 #include "client.h"
 #include "labels_first.h"
@@ -110,6 +111,20 @@ std::string pick_branch(const CloneOptions& o, const RefList& refs, const std::s
 }
 
 // True when `s` names no subset: everything at the tip (what a lazy clone leaves to reads).
+// The chunks that commits before `head` use, `head` does not, and are not local.
+std::uint64_t older_chunks_not_local(const Repository& repo, const Digest& head) {
+  if (repo.log(head, 2).size() < 2) return 0;  // no older commit
+  DataSelection all;
+  const SelectionResult at_head = select_chunks(repo, head, all);
+  all.all_history = true;
+  const SelectionResult history = select_chunks(repo, head, all);
+  const std::unordered_set<Digest> head_chunks(at_head.chunks.begin(), at_head.chunks.end());
+  std::vector<Digest> older;
+  for (const Digest& d : history.chunks)
+    if (!head_chunks.count(d)) older.push_back(d);
+  return transfer::missing_chunks(repo, older).size();
+}
+
 bool unfiltered(const DataSelection& s) {
   return s.columns.empty() && s.keys.empty() && !s.fraction && !s.max_bytes && !s.max_percent &&
          !s.stratify && !s.all_history;
@@ -182,6 +197,7 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
     DirectHandler handler(nullptr, &batch);
     out.stats.chunks += client::receive_chunks(t, missing, handler, o.progress);
     batch.flush();
+    out.older_chunks_not_local = older_chunks_not_local(repo, *out.head);
   }
   failpoint("clone-before-finish");
   transfer::finish_clone(repo);

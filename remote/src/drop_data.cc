@@ -41,6 +41,7 @@ class Walker {
           others_.insert(ref.sample);
           return true;
         }
+        if (!keys_.empty()) matched_.insert(ref.key);
         if (!seen_[name].insert(ref.sample).second) return true;
         Candidate cand{ref.sample, history_.sample_chunks(ref.sample), false};
         if (o_.keep_bytes && !full_.count(name)) {
@@ -58,11 +59,19 @@ class Walker {
     }
   }
 
-  void check_columns(const std::string& where) const {
+  // Throws NotFound for a selected column or key that no selected commit has.
+  void check_selection(const std::string& where) const {
     for (const std::string& name : o_.columns)
       if (!found_.count(name))
         fail(ErrorCode::NotFound,
              "no column '" + name + "' at " + where + "; see 'hangar column list'");
+    std::vector<Key> unmatched;
+    for (const Key& k : keys_)
+      if (!matched_.count(k)) unmatched.push_back(k);
+    if (!unmatched.empty())
+      fail_unmatched_keys(unmatched,
+                          (o_.columns.empty() ? "any column at " : "the selected columns at ") +
+                              where);
   }
 
   // Samples seen that are not candidates and use one of `dropped`.
@@ -88,6 +97,7 @@ class Walker {
   const DropDataOptions& o_;
   transfer::HistoryReader history_;
   std::set<Key> keys_;
+  std::set<Key> matched_;  // of keys_, those a selected column has
   std::set<std::string> found_;
   std::map<std::string, std::unordered_set<SampleId>> seen_;
   std::unordered_set<SampleId> others_;
@@ -184,7 +194,7 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
   const std::vector<Digest> commits = selected_commits(repo, o, walk.history());
   if (!o.all_history) out.commit = commits.front();
   for (const Digest& c : commits) walk.commit(c);
-  walk.check_columns(o.all_history ? "any commit" : "commit " + commits.front().short_hex());
+  walk.check_selection(o.all_history ? "any commit" : "commit " + commits.front().short_hex());
 
   std::unordered_set<Digest> kept_chunks, seen;
   for (const Candidate& c : walk.candidates)

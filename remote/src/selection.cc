@@ -128,11 +128,20 @@ class Selector {
     std::vector<Unit> ordered;
     for (auto& [k, u] : units) {
       u.in_keys = keys_.empty() || keys_.count(k);
+      if (!keys_.empty() && u.in_keys) matched_.insert(k);
       u.candidate = u.in_keys && (sel_.stratify || !sel_.fraction ||
                                   fraction_keeps(*sel_.fraction, sel_.seed, k));
       ordered.push_back(std::move(u));
     }
     commits_.push_back(std::move(ordered));
+  }
+
+  // The keys of the keys filter that no selected column has at any commit added.
+  std::vector<Key> unmatched_keys() const {
+    std::vector<Key> out;
+    for (const Key& k : keys_)
+      if (!matched_.count(k)) out.push_back(k);
+    return out;
   }
 
   // The candidate units in taking order, as pools with their share of the budget (one pool
@@ -328,6 +337,7 @@ class Selector {
   const DataSelection& sel_;
   transfer::HistoryReader history_;
   std::set<Key> keys_;
+  std::set<Key> matched_;  // of keys_, those some selected column has
   std::vector<std::vector<Unit>> commits_;  // candidate units per commit, newest first
   std::vector<Entry> entries_;
   std::unordered_map<std::string, std::size_t> entry_ids_;
@@ -357,6 +367,13 @@ void add_scope(Selector& s, const Repository& repo, const Digest& commit,
     if (!found.count(name))
       fail(ErrorCode::NotFound, "no column '" + name + "' at commit " + commit.short_hex() +
                                     "; see 'hangar column list'");
+  if (const auto unmatched = s.unmatched_keys(); !unmatched.empty())
+    fail_unmatched_keys(unmatched, std::string(selection.columns.empty()
+                                                   ? "any column"
+                                                   : "the selected columns") +
+                                       (selection.all_history ? " at any commit up to "
+                                                              : " at commit ") +
+                                       commit.short_hex());
 }
 
 }  // namespace

@@ -2,11 +2,26 @@
 #include <hangar/dtype.h>
 #include <hangar/report/json.h>
 
+#include <sstream>
+
 namespace hangar::report {
+
+namespace {
+
+// A label column's "classes" attribute (one name a line, labels.h) as an array of names.
+Json lines_json(const std::string& text) {
+  Json out = Json::array();
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+}  // namespace
 
 Json schema_json(const ColumnSchema& schema) {
   Json attributes = Json::object();
-  for (const auto& [k, v] : schema.attributes) attributes[k] = v;
+  for (const auto& [k, v] : schema.attributes)
+    attributes[k] = k == "classes" ? lines_json(v) : Json(v);
   return Json{{"name", schema.name},
               {"dtype", std::string(dtype_name(schema.dtype))},
               {"shape", schema.shape},

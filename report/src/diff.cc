@@ -28,13 +28,11 @@ Json keys_json(const std::vector<SampleKey>& keys) {
   return out;
 }
 
-Json mutated_json(const std::vector<MutatedSample>& mutated, DiffDetail detail) {
+// --stat: per mutated sample, {key, subkey (nested only), changed, max_abs_diff}, the last two
+// null when the tensors were not comparable.
+Json stats_json(const std::vector<MutatedSample>& mutated) {
   Json out = Json::array();
   for (const auto& m : mutated) {
-    if (detail != DiffDetail::Stats) {
-      out.push_back(sample_json(m.sample));
-      continue;
-    }
     Json e{{"key", key_json(m.sample.key)}};
     if (m.sample.subkey) e["subkey"] = key_json(*m.sample.subkey);
     e["changed"] = m.stats ? Json(m.stats->changed) : Json(nullptr);
@@ -57,13 +55,16 @@ Json schema_diff_json(const SchemaDiff& s) {
 Json diff_json(const DiffResult& diff, DiffDetail detail) {
   Json columns = Json::object();
   for (const auto& [name, c] : diff.columns) {
-    if (detail == DiffDetail::Counts) {
-      columns[name] = counts_json(c.counts);
-    } else {
-      columns[name] = Json{{"added", keys_json(c.added)},
-                           {"deleted", keys_json(c.deleted)},
-                           {"mutated", mutated_json(c.mutated, detail)}};
+    Json column{{"counts", counts_json(c.counts)}};
+    if (detail != DiffDetail::Counts) {
+      Json mutated = Json::array();
+      for (const auto& m : c.mutated) mutated.push_back(sample_json(m.sample));
+      column["added"] = keys_json(c.added);
+      column["deleted"] = keys_json(c.deleted);
+      column["mutated"] = std::move(mutated);
     }
+    if (detail == DiffDetail::Stats) column["stats"] = stats_json(c.mutated);
+    columns[name] = std::move(column);
   }
   return Json{{"from", side_json(diff.from)},
               {"to", side_json(diff.to)},

@@ -49,7 +49,8 @@ Json log_json(const std::vector<LogEntry>& entries) {
 Json show_json(const ShowResult& show) {
   Json doc = commit_json(show.digest, show.commit);
   Json changes = diff_json(show.changes, DiffDetail::Counts);
-  doc["columns"] = std::move(changes["columns"]);
+  doc["columns"] = Json::object();
+  for (auto& [name, column] : changes["columns"].items()) doc["columns"][name] = column["counts"];
   doc["schema"] = std::move(changes["schema"]);
   return doc;
 }

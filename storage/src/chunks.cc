@@ -212,8 +212,12 @@ ChunkStats Chunks::stats() const { return state_->index.stats(); }
 
 ChunkReader Chunks::reader() const { return ChunkReader(state_.get()); }
 
-std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) const {
+std::vector<std::pair<Digest, std::string>> Chunks::verify_all(
+    bool rehash, const std::function<void(std::uint64_t, std::uint64_t)>& progress) const {
+  constexpr std::uint64_t kProgressEvery = 256;  // chunks between progress calls
   std::vector<std::pair<Digest, std::string>> bad;
+  const std::uint64_t total = progress ? stats().stored_bytes : 0;
+  std::uint64_t done = 0, seen = 0;
   ChunkReader reader(state_.get());
   Bytes buffer;
   lmdb::ReadTxn txn = state_->index.begin_read();
@@ -225,6 +229,8 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
   state_->index.for_each(txn, [&](const Digest& digest, const ChunkLocation& loc) {
     check_interrupt();
     budget.step(state_->index.env());
+    done += loc.stored_size;
+    if (progress && ++seen % kProgressEvery == 0) progress(done, std::max(done, total));
     try {
       if (!state_->backend(loc.backend).verify(loc)) {
         // A reclaim running meanwhile (gc in another process) may have moved or dropped the
@@ -246,6 +252,7 @@ std::vector<std::pair<Digest, std::string>> Chunks::verify_all(bool rehash) cons
       bad.emplace_back(digest, e.what());
     }
   });
+  if (progress) progress(done, std::max(done, total));
   return bad;
 }
 

@@ -65,6 +65,6 @@ grep -qx "hangar: warning: skipped '.*odd/self': a symbolic link loop" "$ERR" ||
 ok reset
 run import img odd --recursive
 [[ $RC -eq 0 ]] || die "recursive import with odd entries exited $RC"
-grep -Eqx "staged 1 files into img \(48 B decoded, [0-9]+ new chunks\)" "$OUT" || die "report"
+grep -Eqx "staged 1 file into img \(48 B decoded, [0-9]+ new chunks\)" "$OUT" || die "report"
 grep -qx "skipped 4 entries that are not a regular file or folder (see the warnings)" "$OUT" ||
   die "the report counts the skipped entries"

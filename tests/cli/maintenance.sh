@@ -12,6 +12,14 @@ ok commit -m one
 
 ok fsck
 grep -q '^ok$' "$OUT" || die "a clean fsck ends with 'ok'"
+grep -qx 'checked 1 commit, 1 record page, 1 sample, 1 chunk' "$OUT" || die "singular forms"
+# On a terminal (script gives it one) fsck shows a progress bar of the bytes it checked, with
+# the rate; in a pipe (above) and with --json never.
+script -qec "'$HANGAR' fsck" /dev/null >"$T/tty.out" </dev/null || die "fsck on a terminal"
+grep -Eq 'fsck chunks \[#{30}\] [0-9]+ B/[0-9]+ B  [0-9.]+ (B|KiB|MiB)/s' "$T/tty.out" ||
+  die "fsck's progress on a terminal: $(cat -v "$T/tty.out")"
+script -qec "'$HANGAR' fsck --json" /dev/null >"$T/tty.out" </dev/null || die "fsck --json"
+! grep -q 'fsck chunks' "$T/tty.out" || die "no progress with --json"
 ok fsck --rehash --exit-code --json
 jcheck '.ok == true and .commits == 1 and .objects >= 3 and .chunks == 1 and .not_local == 0
         and .problems == []' "clean fsck JSON"
@@ -28,6 +36,9 @@ ok gc --json
 jcheck '.dry_run == false and .chunks == 1 and .objects == 0' "gc"
 ok gc
 grep -q 'removed 0 unreferenced chunks' "$OUT" || die "a second gc has nothing to do"
+script -qec "'$HANGAR' gc" /dev/null >"$T/tty.out" </dev/null || die "gc on a terminal"
+grep -Eq 'gc chunks \[#{30}\] [0-9]+ B/[0-9]+ B' "$T/tty.out" ||
+  die "gc's progress on a terminal: $(cat -v "$T/tty.out")"
 unchanged before_gc
 ok fsck --rehash --exit-code
 ok get v 0 --json
@@ -57,7 +68,7 @@ run fsck
 [[ $RC -eq 3 ]] || die "fsck with problems exits 3, got $RC"
 grep -q '^chunk: ' "$OUT" || die "the report names the missing chunk"
 [[ $(wc -l <"$ERR") -eq 1 ]] || die "one stderr line"
-grep -q '^hangar: error: fsck found 1 problems' "$ERR" || die "error line"
+grep -q '^hangar: error: fsck found 1 problem;' "$ERR" || die "error line"
 
 run fsck --exit-code --json
 [[ $RC -eq 1 ]] || die "fsck --exit-code with problems exits 1, got $RC"

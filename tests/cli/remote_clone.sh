@@ -38,7 +38,7 @@ jcheck '.selection | .units == 3 and .nbytes == 9216 and .units_left == 57 and
 ok -C part summary --json
 jcheck '.columns[0] | .count == 60 and .local_count == 3 and .local_nbytes <= 13500' "part"
 ok -C part get images 0002 -o "$T/c.npy"
-fails 3 "0003.*not local.*hangar fetch-data origin --keys 0003" -C part get images 0003
+fails 3 "0003.*not local.*hangar fetch-data origin HEAD --keys 0003" -C part get images 0003
 ok -C part export images "$T/exp" --json
 jcheck '.written == 3 and .skipped_not_local == 57' "export of a partial column"
 fails 3 "not local" -C part export images "$T/exp2" --require-all

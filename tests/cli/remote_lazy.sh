@@ -36,7 +36,7 @@ jcheck '.ok == true'
 
 # A clone without fetch.lazy: a read names fetch-data and the setting; setting it makes it work.
 ok clone "$url" n --no-data
-fails 3 "not local.*fetch-data origin --keys 0007.*fetch.lazy true" -C n get images 0007
+fails 3 "sample .0007. of the staged state is not local.*fetch-data origin HEAD --keys 0007.*fetch.lazy true" -C n get images 0007
 ok -C n config fetch.lazy true
 ok -C n get images 0007 -o "$T/seven.npy"
 cmp "$T/seven.npy" npys/0007.npy || die "lazy get after 'config fetch.lazy true' differs"

@@ -127,7 +127,7 @@ ok -C c5 remote add again "$other" --insecure --json
 jcheck '.insecure == true' "remote add --insecure"
 ok -C c5 fetch again
 ok -C c5 remote list
-grep -q "^again  $other (insecure: its TLS certificate is not verified)$" "$OUT" ||
+grep -Eq "^again +$other \(insecure: its TLS certificate is not verified\)$" "$OUT" ||
   die "remote list shows which remotes are not verified"
 fails 2 "--insecure is for https://, http:// and s3:// remotes" -C c5 remote add plain "$T/src" --insecure
 

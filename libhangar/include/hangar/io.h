@@ -52,8 +52,15 @@ struct ImportResult {
   std::uint64_t new_chunks = 0;       // chunks not already in the repository
   std::vector<std::string> classes;   // label names in id order, when labels_column is set
   std::uint64_t skipped = 0;          // entries skipped (ImportOptions::on_skip)
+  // Regular files without a .png/.jpg/.jpeg/.npy extension, left out; the first
+  // kIgnoredExamples of them (relative to the folder imported, in listing order).
+  std::uint64_t ignored = 0;
+  std::vector<std::string> ignored_examples;
   std::uint64_t peak_bytes_in_flight = 0;  // the most the decoder threads held at once
 };
+
+// How many of the files import leaves out it names (ImportResult::ignored_examples).
+inline constexpr std::uint64_t kIgnoredExamples = 5;
 
 // New chunks from which an import compacts the location index (import_files).
 inline constexpr std::uint64_t kCompactIndexAfter = 65536;
@@ -65,7 +72,7 @@ inline constexpr std::uint64_t kCompactIndexAfter = 65536;
 // ("classes", newline-separated). REQUIRES: repo opened for Write.
 // Entries that are neither regular files nor folders (FIFOs, sockets, devices, dangling
 // symbolic links, symbolic link loops) are skipped, each told to on_skip and counted; regular
-// files without an image extension are ignored; a file with one that cannot be read or decoded
+// files without an image extension are ignored (counted, the first few named); a file with one that cannot be read or decoded
 // stops the import (as does a sub-folder that cannot be listed). A file whose header declares
 // more than max_sample_bytes decoded (or that is larger) is refused before it is decoded.
 // An import that added at least kCompactIndexAfter new chunks, and at least a quarter of the
@@ -74,7 +81,8 @@ inline constexpr std::uint64_t kCompactIndexAfter = 65536;
 // reads of the new samples then read the index forward; the copy is proportional to what was
 // imported).
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file (and the
-// limit), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled back, ...").
+// limit; a file of the column's dtype and rank but another size says how to create a column of
+// variable shape), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
 
 enum class ExportFormat { Auto, Png, Npy };
@@ -93,7 +101,8 @@ struct ExportOptions {
 struct ExportResult {
   std::uint64_t written = 0;
   std::uint64_t skipped_not_local = 0;
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0;       // decoded bytes of the samples written
+  std::uint64_t file_bytes = 0;  // bytes of the files written
 };
 
 // Writes one file per sample: <dir>/<key>.<png|npy> (nested: <dir>/<key>/<subkey>.<ext>),

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <hangar/storage/bytes.h>
 
@@ -42,6 +43,14 @@ class Key {
  private:
   std::variant<std::uint64_t, std::string> v_;
 };
+
+// "key '7'", "keys '7', 'a' and '9'", "keys '1', '2', ..., '10' and 5 more": the first
+// `cap` keys of `keys` for a message (keys that match nothing).
+std::string keys_text(const std::vector<Key>& keys, std::size_t cap = 10);
+
+// Throws NotFound: "--keys: no sample has keys 'x' and 'y' in `where`" with how keys are
+// spelt (0007 is a string key, 7 an integer one). REQUIRES: `keys` is not empty.
+[[noreturn]] void fail_unmatched_keys(const std::vector<Key>& keys, const std::string& where);
 
 // Throws InvalidArgument naming the rule broken, e.g. "key 'a/../b' has a '..' segment".
 void validate_string_key(std::string_view s);

@@ -9,6 +9,7 @@
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -45,7 +46,10 @@ struct FsckReport {
 // re-hashed); and checks that staged columns and samples reference existing objects.
 // Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
 // the report.
-FsckReport fsck(const Repository& repo, bool rehash);
+// `progress`, when set, follows the chunk check (the long part): (stored bytes checked, stored
+// bytes indexed).
+FsckReport fsck(const Repository& repo, bool rehash,
+                const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
 
 // Disk space given back by a chunk drop (storage::Chunks::reclaim).
 struct SpaceReport {
@@ -76,6 +80,9 @@ struct GcOptions {
   // Compact the l1 segments and h0 packs whose live fraction is below this (0..1); those
   // without any live chunk are deleted whatever it is (decision 0013).
   double threshold = storage::kDefaultCompactThreshold;
+  // When set, follows the scan of the chunk index for unreferenced chunks: (stored bytes
+  // scanned, stored bytes indexed), every few thousand chunks and at the end.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
 };
 
 // Removes (with `dry_run`: only counts) the chunks in the location index that no inline

@@ -5,6 +5,7 @@
 #include <hangar/io.h>
 #include <hangar/transfer.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -51,10 +52,12 @@ class WriterPool {
     cv_.notify_all();
   }
 
-  // Waits for every queued file; rethrows the first writer error.
-  void finish() {
+  // Waits for every queued file; rethrows the first writer error. Returns the bytes of the
+  // files written.
+  std::uint64_t finish() {
     join();
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    return file_bytes_;
   }
 
  private:
@@ -81,6 +84,7 @@ class WriterPool {
       cv_.notify_all();
       try {
         write_tensor_file(job.file, job.tensor.view());
+        file_bytes_ += fs::file_size(job.file);
       } catch (...) {
         std::lock_guard lock(mu_);
         if (!failed_) error_ = std::current_exception();
@@ -96,6 +100,7 @@ class WriterPool {
   bool closed_ = false;
   bool failed_ = false;  // sticky; error_ is handed out once
   std::exception_ptr error_;
+  std::atomic<std::uint64_t> file_bytes_{0};
   std::vector<std::thread> threads_;
 };
 
@@ -120,33 +125,44 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
   const std::string ext = format == ExportFormat::Png ? ".png" : ".npy";
 
   std::vector<SampleRef> picked;
+  std::vector<Key> unmatched;
   for (const Key& k : opt.keys) {
     if (schema.layout == Layout::Nested)
       fail(ErrorCode::InvalidArgument,
            "--keys is not supported for nested column '" + opt.column + "'");
-    auto ref = view.find(opt.column, k);
-    if (!ref) fail(ErrorCode::NotFound, "no sample '" + opt.column + "'/'" + k.to_string() + "'");
-    picked.push_back(*ref);
+    if (auto ref = view.find(opt.column, k))
+      picked.push_back(*ref);
+    else
+      unmatched.push_back(k);
   }
+  if (!unmatched.empty()) fail_unmatched_keys(unmatched, "column '" + opt.column + "'");
   const std::uint64_t total = opt.keys.empty() ? view.count(opt.column) : picked.size();
   // A clone that died before its data arrived must not pass for a partial one: exporting the
   // samples that happen to be local would silently write a fraction of the column (or nothing).
-  if (const auto unfinished = transfer::incomplete_clone(repo); unfinished && !repo.lazy_fetch()) {
-    std::uint64_t absent = 0;
+  // require_all is checked here too, before any file is written. A repository that fetches
+  // lazily brings what is not local as it reads.
+  const auto unfinished = transfer::incomplete_clone(repo);
+  if ((unfinished || opt.require_all) && !repo.lazy_fetch()) {
+    std::vector<Key> absent;
     auto count = [&](const SampleRef& r) {
-      if (!view.is_local(r)) ++absent;
+      if (!view.is_local(r) && (absent.empty() || absent.back() != r.key)) absent.push_back(r.key);
       return true;
     };
     if (opt.keys.empty())
       view.for_each(opt.column, count);
     else
       for (const auto& r : picked) count(r);
-    if (absent > 0)
-      fail(ErrorCode::NotLocal,
-           "cannot export '" + opt.column + "': the clone of " + unfinished->url +
-               " was interrupted and " + std::to_string(absent) + " of " +
-               std::to_string(total) + " samples are not local; " +
-               transfer::complete_clone_hint(repo, *unfinished));
+    const std::string how_many = std::to_string(absent.size()) + " of " +
+                                 std::to_string(total) + " samples are not local";
+    if (!absent.empty() && unfinished)
+      fail(ErrorCode::NotLocal, "cannot export '" + opt.column + "': the clone of " +
+                                    unfinished->url + " was interrupted and " + how_many + "; " +
+                                    transfer::complete_clone_hint(repo, *unfinished));
+    if (!absent.empty())
+      fail(ErrorCode::NotLocal, "cannot export '" + opt.column + "' with --require-all: " +
+                                    how_many + " (" + keys_text(absent, 5) +
+                                    "); nothing was written; run 'hangar fetch-data " +
+                                    transfer::default_remote(repo) + "' or drop --require-all");
   }
   std::error_code ec;
   fs::create_directories(opt.dir, ec);
@@ -201,7 +217,7 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
   else
     for (const auto& r : picked) add(r);
   drain();
-  pool.finish();
+  result.file_bytes = pool.finish();
   return result;
 } catch (...) {
   rethrow_interrupted("the files written to '" + opt.dir.string() +

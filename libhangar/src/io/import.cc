@@ -53,6 +53,9 @@ struct SourceFile {
 struct FileList {
   fs::path root;
   bool single = false;            // root is the one file to import
+  // Regular files without an image or .npy extension: how many, the first few (relative).
+  std::uint64_t ignored = 0;
+  std::vector<std::string> ignored_examples;
   std::vector<std::string> exts;  // the extensions as the files have them, e.g. ".PNG"
   std::vector<SourceFile> files;
   std::string keys;  // every file's key: relative path without extension, '/'-separated
@@ -106,7 +109,7 @@ FileList list_files(const fs::path& root, bool recursive,
   auto status = fs::status(root, ec);
   if (ec || !fs::exists(status))
     fail(ErrorCode::NotFound, "cannot import '" + root.string() + "': no such file or folder");
-  FileList list{root, false, {}, {}, {}};
+  FileList list{root, false, 0, {}, {}, {}, {}};
   std::vector<SourceFile>& out = list.files;
   if (fs::is_regular_file(status)) {
     if (!io::format_from_extension(root))
@@ -127,8 +130,11 @@ FileList list_files(const fs::path& root, bool recursive,
       if (on_skip) on_skip({e.path(), skip_reason(e)});
       return;
     }
-    if (!io::format_from_extension(e.path())) return;
     fs::path rel = e.path().lexically_relative(root);
+    if (!io::format_from_extension(e.path())) {
+      if (++list.ignored <= kIgnoredExamples) list.ignored_examples.push_back(rel.generic_string());
+      return;
+    }
     const std::uint8_t ext = list.ext_index(rel.extension().string());
     rel.replace_extension();
     out.push_back(list.add(rel.generic_string(), ext));
@@ -417,7 +423,15 @@ class DecodePool {
     try {
       check_fits(schema_, t.dtype(), t.shape(), list_.key(f));
     } catch (const Error& e) {
-      throw e.with_context("cannot import '" + path.string() + "'");
+      if (t.dtype() != schema_.dtype || t.shape().size() != schema_.shape.size() ||
+          schema_.variable_shape)
+        throw e.with_context("cannot import '" + path.string() + "'");
+      // Same dtype and rank, another size: a column of variable shape holds them all.
+      fail(e.code(), "cannot import '" + path.string() + "': " + e.what() +
+                         "; to keep files of different sizes, create the column with "
+                         "'hangar column create " + schema_.name + " --dtype " +
+                         std::string(dtype_name(schema_.dtype)) +
+                         " --shape LARGEST --variable-shape' before the import");
     }
     d.sample = prepare_sample(t.view(), options_);
     return d;
@@ -485,6 +499,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
   }
   ImportResult result;
   result.skipped = skipped;
+  result.ignored = list.ignored;
+  result.ignored_examples = list.ignored_examples;
   std::vector<std::string> known;
   if (opt.labels_column) {
     auto it = cols.find(*opt.labels_column);

@@ -111,7 +111,9 @@ TEST_CASE("LazyFetch: a clone not set to fetch lazily gets no fetcher", "[remote
   const Checkout view = repo.checkout_at(t.base);
   const Error e = error_of([&] { view.get("images", key_of(3)); });
   CHECK(e.code() == ErrorCode::NotLocal);
-  CHECK(contains(e.what(), "'hangar fetch-data origin --keys 0003'"));
+  // The hint names the revision read: the commit of the view.
+  CHECK(contains(e.what(), "sample '0003' of commit " + t.base.short_hex() + " is not local"));
+  CHECK(contains(e.what(), "'hangar fetch-data origin " + t.base.short_hex() + " --keys 0003'"));
   CHECK(view.fetch_missing(refs_of(view)) == 0);
 }
 

@@ -74,8 +74,8 @@ TEST_CASE("LocalTransport: partial clone, then fetch-data the rest", "[remote][l
   CHECK(images.local_nbytes + labels.local_nbytes <= *part.max_bytes);
   const Error e = error_of([&] { view.get("images", key_of(n)); });
   CHECK(e.code() == ErrorCode::NotLocal);
-  CHECK(std::string(e.what()).find("hangar fetch-data origin --keys " + key_name(n)) !=
-        std::string::npos);
+  CHECK(std::string(e.what()).find("hangar fetch-data origin " + t.base.short_hex() +
+                                   " --keys " + key_name(n)) != std::string::npos);
 
   const FetchDataResult rest = fetch_data(dst, {"origin", std::nullopt, {}, {}, {}});
   CHECK(rest.stats.chunks == 240 - 2 * n);

@@ -97,8 +97,16 @@ TEST_CASE("Selection: --fraction is reproducible by seed and aligned across colu
 TEST_CASE("Selection: keys, columns and none", "[remote][selection]") {
   SelectionFixture f;
   DataSelection s;
-  s.keys = {key_of(3), key_of(17), key_of(999)};
+  s.keys = {key_of(3), key_of(17)};
   CHECK(select_chunks(*f.repo, f.head, s).samples == 4);
+  // Keys that no selected column has are an error naming them, before anything is selected.
+  s.keys = {key_of(3), key_of(17), key_of(999), key_of(998)};
+  const Error unmatched = error_of([&] { select_chunks(*f.repo, f.head, s); });
+  CHECK(unmatched.code() == ErrorCode::NotFound);
+  CHECK(std::string(unmatched.what()).find("no sample has keys '" + key_of(998).to_string() +
+                                           "' and '" + key_of(999).to_string() + "'") !=
+        std::string::npos);
+  s.keys = {key_of(3), key_of(17)};
   s.columns = {"labels"};
   CHECK(select_chunks(*f.repo, f.head, s).samples == 2);
   s.columns = {"nope"};

@@ -103,22 +103,26 @@ TEST_CASE("Report: diff at each detail level", "[report][diff]") {
     CHECK(j["from"] == digest(1).hex());
     CHECK(j["to"] == "staged");
     CHECK(keys_of(j["columns"]) == Keys{"images", "nested"});
-    CHECK(j["columns"]["images"].dump() == R"({"added":1,"deleted":1,"mutated":1})");
+    CHECK(j["columns"]["images"].dump() == R"({"counts":{"added":1,"deleted":1,"mutated":1}})");
     CHECK(j["schema"].dump() == R"({"added":["labels"],"deleted":[],"mutated":[]})");
   }
   SECTION("keys") {
     const Json j = diff_json(d, DiffDetail::Keys);
     CHECK(keys_of(j) == Keys{"from", "to", "columns", "schema"});
-    CHECK(j["columns"]["images"].dump() == R"({"added":[1],"deleted":["two"],"mutated":[3]})");
+    CHECK(j["columns"]["images"].dump() ==
+          R"({"counts":{"added":1,"deleted":1,"mutated":1},"added":[1],"deleted":["two"],)"
+          R"("mutated":[3]})");
     CHECK(j["columns"]["nested"]["mutated"].dump() == R"([[7,"a"]])");
   }
   SECTION("stats") {
     const Json j = diff_json(d, DiffDetail::Stats);
     CHECK(j["columns"]["images"]["added"].dump() == "[1]");
-    const Json& m = j["columns"]["images"]["mutated"];
+    // Stats adds a field and changes none: mutated is the same array of keys as at Keys.
+    CHECK(j["columns"]["images"]["mutated"].dump() == "[3]");
+    const Json& m = j["columns"]["images"]["stats"];
     REQUIRE(m.size() == 1);
     CHECK(m[0].dump() == R"({"key":3,"changed":4,"max_abs_diff":0.5})");
-    CHECK(j["columns"]["nested"]["mutated"][0].dump() ==
+    CHECK(j["columns"]["nested"]["stats"][0].dump() ==
           R"({"key":7,"subkey":"a","changed":null,"max_abs_diff":null})");
   }
   SECTION("an empty side is null") {
@@ -144,7 +148,8 @@ TEST_CASE("Report: show is the commit's fields plus its changes as counts", "[re
   CHECK(j["digest"] == digest(5).hex());
   CHECK(j["time"] == "1970-01-01T00:00:00Z");
   const Json counts = diff_json(s.changes, DiffDetail::Counts);
-  CHECK(j["columns"] == counts["columns"]);
+  CHECK(j["columns"]["images"] == counts["columns"]["images"]["counts"]);
+  CHECK(j["columns"]["nested"].dump() == R"({"added":0,"deleted":0,"mutated":1})");
   CHECK(j["schema"] == counts["schema"]);
 }
 

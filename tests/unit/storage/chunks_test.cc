@@ -107,6 +107,15 @@ TEST_CASE("Chunks: write, dedup and verified read", "[storage][chunks]") {
   Bytes wrong(a.size() - 1);
   CHECK(code_of([&] { reader.read(batch[0].digest, wrong); }) == ErrorCode::InvalidArgument);
   CHECK(chunks.verify_all(true).empty());
+  // fsck's progress: the stored bytes checked, ending at all of them.
+  std::uint64_t done = 0, total = 0;
+  CHECK(chunks.verify_all(false, [&](std::uint64_t d, std::uint64_t t) {
+                done = d;
+                total = t;
+              }).empty());
+  CHECK(done == chunks.stats().stored_bytes);
+  CHECK(total == done);
+  CHECK(done > 0);
 }
 
 TEST_CASE("Chunks: absent digests are not local", "[storage][chunks]") {

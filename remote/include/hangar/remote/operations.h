@@ -77,6 +77,9 @@ struct CloneResult {
   std::optional<Digest> head;   // nullopt: the remote has no commits
   std::vector<RefChange> refs;  // the remote-tracking branches created
   std::uint64_t samples = 0;    // samples whose data was selected
+  // Chunks that only commits before the head use and that are not local (a clone takes the
+  // data of the head; fetch-data --all-history brings the rest). 0 when no data was fetched.
+  std::uint64_t older_chunks_not_local = 0;
   SelectionReport selection;
   TransferStats stats;
 };

@@ -85,14 +85,16 @@ Json branches_json(const std::vector<BranchInfo>& local,
 
 // 'diff --json': {from, to, columns, schema}. from/to: a commit digest, "staged", or null
 // (the empty side). schema: {added, deleted, mutated} lists of column names. columns, by
-// column name, per `detail` (which should be the DiffDetail the diff was computed with):
-// - Counts: {added, deleted, mutated} counts;
-// - Keys:   {added, deleted, mutated} arrays of keys; a nested column's sample is [key, subkey];
-// - Stats:  as Keys, but each mutated entry is {key, subkey (nested only), changed,
+// column name, per `detail` (which should be the DiffDetail the diff was computed with); a
+// field has one type whatever the detail, a detail only adds fields:
+// - Counts: {counts: {added, deleted, mutated}};
+// - Keys:   counts and {added, deleted, mutated} arrays of keys; a nested column's sample is
+//           [key, subkey];
+// - Stats:  as Keys, and stats: per mutated sample {key, subkey (nested only), changed,
 //           max_abs_diff}, the last two null when the tensors were not comparable.
 Json diff_json(const DiffResult& diff, DiffDetail detail);
-// 'show --json': {digest, parents, author, email, time, message, columns, schema}; columns and
-// schema as diff_json(show.changes, DiffDetail::Counts).
+// 'show --json': {digest, parents, author, email, time, message, columns, schema}; columns:
+// by column name, the counts of diff_json(show.changes, DiffDetail::Counts); schema as there.
 Json show_json(const ShowResult& show);
 // 'merge --json': {result: merge_kind_name(), commit: digest or null, conflicts, resolved};
 // each conflict is {column, key (null for a schema conflict), kind: conflict_kind_name(),

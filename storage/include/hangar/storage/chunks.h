@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -195,8 +196,11 @@ class Chunks {
   // `rehash`, decodes it and re-hashes it with its digest (ReadCheck::Digest). Returns the
   // digests that failed, with a one-line reason. What it maps of the index stays within a
   // lmdb::ResidentBudget (ChunkReader's); the backends' containers are visited in digest order
-  // and stay mapped. Throws: Io, Interrupted (checked between chunks).
-  std::vector<std::pair<Digest, std::string>> verify_all(bool rehash) const;
+  // and stay mapped. `progress`, when set, is called with (stored bytes checked, stored bytes
+  // indexed) every few chunks and at the end. Throws: Io, Interrupted (checked between chunks).
+  std::vector<std::pair<Digest, std::string>> verify_all(
+      bool rehash,
+      const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {}) const;
 
   LocationIndex& index() noexcept;
   const LocationIndex& index() const noexcept;
