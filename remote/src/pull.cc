@@ -68,7 +68,9 @@ PullResult pull(Repository& repo, const PullOptions& o) {
   const Digest upstream = repo.resolve(std::string(transfer::kRemotesPrefix) + out.upstream);
 
   if (o.data && !repo.lazy_fetch()) fetch_incoming_data(repo, o, upstream, out);
-  out.merge = repo.merge(std::string(transfer::kRemotesPrefix) + out.upstream, o.merge);
+  MergeOptions merge = o.merge;  // the full ref: a local branch named "origin/main" is not it
+  if (merge.message.empty()) merge.message = "Merge '" + out.upstream + "' into '" + branch + "'";
+  out.merge = repo.merge(std::string(transfer::kRemotesPrefix) + out.upstream, merge);
   return out;
 }
 
