@@ -6,6 +6,7 @@
 #include <hangar/transfer.h>
 
 #include <algorithm>
+#include <map>
 
 #include "client.h"
 #include "negotiate.h"
@@ -94,16 +95,19 @@ PushResult push_tags(Repository& repo, const PushOptions& o, Transport& t) {
   PushResult out;
   out.branch = o.tags.front();
   const RefList refs = t.list_refs();
+  std::map<std::string, Digest> local, remote;
+  for (const TagInfo& tag : repo.tags()) local.emplace(tag.name, tag.commit);
+  for (const auto& r : refs.tags) remote.emplace(r.name, r.commit);
   std::vector<RefUpdate> updates;
   for (const std::string& name : o.tags) {
     validate_tag_name(name);
-    std::optional<Digest> here;
-    for (const TagInfo& tag : repo.tags())
-      if (tag.name == name) here = tag.commit;
-    if (!here) fail(ErrorCode::NotFound, "no tag '" + name + "' to push; see 'hangar tag'");
-    std::optional<Digest> there;
-    for (const auto& r : refs.tags)
-      if (r.name == name) there = r.commit;
+    const auto found = local.find(name);
+    if (found == local.end())
+      fail(ErrorCode::NotFound, "no tag '" + name + "' to push; see 'hangar tag'");
+    const std::optional<Digest> here = found->second;
+    const auto theirs = remote.find(name);
+    const std::optional<Digest> there =
+        theirs == remote.end() ? std::nullopt : std::optional<Digest>(theirs->second);
     out.tags.push_back({name, there, *here});
     if (there == here) continue;
     if (there && !o.force)
@@ -198,7 +202,8 @@ PushResult push(Repository& repo, const PushOptions& o) try {
   out.stats.bytes_sent = t.bytes_sent() + uploaded;
   return out;
 } catch (...) {
-  rethrow_interrupted("nothing was pushed, the remote branch did not move");
+  rethrow_interrupted(o.tags.empty() ? "nothing was pushed, the remote branch did not move"
+                                     : "the tags of the interrupted request did not move");
 }
 
 }  // namespace hangar::remote
