@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cstdlib>
 #include <limits>
-#include <set>
 
 #include "color.h"
 #include "context.h"
@@ -51,62 +50,34 @@ void print_incomplete_clone(std::ostream& out, const Repository& repo) {
         << transfer::complete_clone_hint(repo, *c) << '\n';
 }
 
-// The current branch against its upstream: the remote-tracking branch of the same name on the
-// default remote (the clone's origin, or the only remote), when it exists.
-struct Upstream {
-  std::string name;  // "origin/main"
-  std::size_t ahead = 0;   // commits on the branch that the upstream lacks
-  std::size_t behind = 0;  // commits on the upstream that the branch lacks
-};
-
-std::optional<Upstream> upstream_of(const Repository& repo, const StatusReport& st) {
-  if (st.detached || !st.head || transfer::remotes(repo).empty()) return std::nullopt;
-  Upstream up;
-  up.name = transfer::default_remote(repo) + "/" + st.branch;
-  std::optional<Digest> tip;
-  for (const BranchInfo& b : transfer::remote_branches(repo))
-    if (b.name == up.name) tip = b.commit;
-  if (!tip) return std::nullopt;
-  constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
-  std::set<Digest> ours, theirs;
-  for (const LogEntry& e : repo.log(*st.head, kAll)) ours.insert(e.digest);
-  for (const LogEntry& e : repo.log(*tip, kAll)) theirs.insert(e.digest);
-  for (const Digest& d : ours) up.ahead += theirs.count(d) == 0 ? 1 : 0;
-  for (const Digest& d : theirs) up.behind += ours.count(d) == 0 ? 1 : 0;
-  return up;
-}
-
 std::string commits_text(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " commit" : " commits");
 }
 
-// git's wording: "Your branch is ahead of 'origin/main' by 2 commits." and the others.
-void print_upstream(std::ostream& out, const Upstream& up) {
-  const std::string name = "'" + up.name + "'";
-  if (up.ahead == 0 && up.behind == 0) {
+// git's wording: "Your branch is ahead of 'origin/main' by 2 commits." and the others, from
+// status_json's "upstream" (report/json.h).
+void print_upstream(std::ostream& out, const Json& up) {
+  const std::string name = "'" + up["name"].get<std::string>() + "'";
+  const auto ahead = up["ahead"].get<std::size_t>(), behind = up["behind"].get<std::size_t>();
+  if (ahead == 0 && behind == 0) {
     out << "Your branch is up to date with " << name << ".\n";
-  } else if (up.behind == 0) {
-    out << "Your branch is ahead of " << name << " by " << commits_text(up.ahead)
+  } else if (behind == 0) {
+    out << "Your branch is ahead of " << name << " by " << commits_text(ahead)
         << " (hangar push to publish them).\n";
-  } else if (up.ahead == 0) {
-    out << "Your branch is behind " << name << " by " << commits_text(up.behind)
+  } else if (ahead == 0) {
+    out << "Your branch is behind " << name << " by " << commits_text(behind)
         << ", and can be fast-forwarded (hangar pull).\n";
   } else {
-    out << "Your branch and " << name << " have diverged, and have " << up.ahead << " and "
-        << up.behind << " different commits each, respectively (hangar pull merges them).\n";
+    out << "Your branch and " << name << " have diverged, and have " << ahead << " and "
+        << behind << " different commits each, respectively (hangar pull merges them).\n";
   }
 }
 
 void run_status(Context& ctx) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const StatusReport st = repo.status();
-  const std::optional<Upstream> upstream = upstream_of(repo, st);
+  Json doc = report::status_json(repo, st);
   if (ctx.json) {
-    Json doc = report::status_json(st);
-    doc["upstream"] = upstream ? Json{{"name", upstream->name},
-                                      {"ahead", upstream->ahead},
-                                      {"behind", upstream->behind}}
-                               : Json();
     add_incomplete_clone(doc, repo);
     print_json(ctx.out, doc);
     return;
@@ -116,7 +87,7 @@ void run_status(Context& ctx) {
             << " (read-only; 'hangar checkout -b NEW' starts a branch here)\n";
   else
     ctx.out << "on branch " << paint(ctx.color, Paint::BoldGreen, st.branch) << '\n';
-  if (upstream) print_upstream(ctx.out, *upstream);
+  if (!doc["upstream"].is_null()) print_upstream(ctx.out, doc["upstream"]);
   ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
   print_incomplete_clone(ctx.out, repo);
   if (st.clean()) {
@@ -222,9 +193,7 @@ void run_log(Context& ctx, const LogArgs& a) {
   }
   const std::vector<LogEntry> entries = from ? repo.log(*from, a.limit) : std::vector<LogEntry>{};
   if (ctx.json) {
-    Json doc = report::log_json(entries);
-    for (std::size_t i = 0; i < entries.size(); ++i) doc[i]["refs"] = decorations.names(entries[i].digest);
-    print_json(ctx.out, doc);
+    print_json(ctx.out, report::log_json(entries));
     return;
   }
   if (!from) ctx.out << "no commits yet on branch " << repo.current_branch() << '\n';

@@ -23,14 +23,6 @@ Decorations::Decorations(const Repository& repo) {
     names_[b.commit].push_back({Kind::Remote, b.name});
 }
 
-std::vector<std::string> Decorations::names(const Digest& commit) const {
-  std::vector<std::string> out;
-  const auto it = names_.find(commit);
-  if (it == names_.end()) return out;
-  for (const auto& [kind, name] : it->second) out.push_back(name);
-  return out;
-}
-
 std::string Decorations::of(const Digest& commit, bool color) const {
   const auto it = names_.find(commit);
   if (it == names_.end()) return {};

@@ -17,8 +17,6 @@ class Decorations {
   // " (HEAD -> main, tag: v1, origin/main)" for a commit with names (coloured when `color`),
   // "" for one without.
   std::string of(const Digest& commit, bool color) const;
-  // The names of `commit` without colour, in the order of(): "HEAD -> main", "tag: v1", ...
-  std::vector<std::string> names(const Digest& commit) const;
 
  private:
   enum class Kind { Head, Branch, Tag, Remote };

@@ -45,7 +45,7 @@ ok commit -m "second"$'\n\n'"with a body"
 grep -Eq '^\[main [0-9a-f]{12}\] second$' "$OUT" || die "human commit line"
 ok log --json
 jcheck 'length == 2' "two commits"
-jcheck '.[0] | keys_unsorted == ["digest","parents","author","email","time","message","refs"]' \
+jcheck '.[0] | keys_unsorted == ["digest","parents","author","email","time","message"]' \
   "log entry keys in order"
 jcheck '.[0].message == "second\n\nwith a body" and .[1].message == "first vectors"' "newest first"
 jq -e --arg c "$first" '.[0].parents == [$c] and .[1].parents == []' "$OUT" >/dev/null ||
