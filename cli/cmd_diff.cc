@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "color.h"
 #include "context.h"
 #include "output.h"
 
@@ -51,17 +52,21 @@ std::string stats_text(const std::optional<ElementDiff>& s) {
   return o.str();
 }
 
-void print_diff(std::ostream& out, const DiffResult& d, DiffDetail detail) {
+// `color`: added samples green, deleted red, changed yellow (color.h).
+void print_diff(std::ostream& out, const DiffResult& d, DiffDetail detail, bool color) {
   if (d.empty()) return;  // like git: no output when nothing changed
-  out << "diff " << side_text(d.from) << ".." << side_text(d.to) << '\n';
+  out << paint(color, Paint::BoldYellow, "diff " + side_text(d.from) + ".." + side_text(d.to))
+      << '\n';
   print_schema(out, d.schema, "");
   for (const auto& [name, c] : d.columns) {
     out << name << ": " << counts_text(c.counts) << '\n';
     if (detail == DiffDetail::Counts) continue;
-    for (const auto& k : c.added) out << "  + " << sample_name(name, k.key, k.subkey) << '\n';
-    for (const auto& k : c.deleted) out << "  - " << sample_name(name, k.key, k.subkey) << '\n';
+    for (const auto& k : c.added)
+      out << paint(color, Paint::Green, "  + " + sample_name(name, k.key, k.subkey)) << '\n';
+    for (const auto& k : c.deleted)
+      out << paint(color, Paint::Red, "  - " + sample_name(name, k.key, k.subkey)) << '\n';
     for (const auto& m : c.mutated) {
-      out << "  ~ " << sample_name(name, m.sample.key, m.sample.subkey);
+      out << paint(color, Paint::Yellow, "  ~ " + sample_name(name, m.sample.key, m.sample.subkey));
       if (detail == DiffDetail::Stats) out << stats_text(m.stats);
       out << '\n';
     }
@@ -91,7 +96,7 @@ void run_diff(Context& ctx, const DiffArgs& args) {
   if (ctx.json) {
     print_json(ctx.out, report::diff_json(d, spec.detail));
   } else {
-    print_diff(ctx.out, d, spec.detail);
+    print_diff(ctx.out, d, spec.detail, ctx.color);
   }
   if (args.exit_code && !d.empty()) ctx.exit_code = 1;
 }

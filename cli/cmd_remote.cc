@@ -1,8 +1,10 @@
 // hangar remote add|set-url|remove|list, clone, fetch, fetch-data, push: the CLI over remote/.
+#include <hangar/error.h>
 #include <hangar/remote/operations.h>
 #include <hangar/remote/selection.h>
 #include <hangar/transfer.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -134,6 +136,13 @@ void merge_into(Json& doc, const Json& more) {
   for (auto it = more.begin(); it != more.end(); ++it) doc[it.key()] = it.value();
 }
 
+// [{"name": "v1", "commit": "..."}] for the tags a clone or fetch created.
+Json tags_json(const std::vector<remote::RefChange>& tags) {
+  Json out = Json::array();
+  for (const auto& c : tags) out.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
+  return out;
+}
+
 std::string short_or(const std::optional<Digest>& d, const char* none) {
   return d ? d->short_hex() : std::string(none);
 }
@@ -260,6 +269,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
              {"branch", r.branch},      {"head", report::digest_json(r.head)},
              {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy},
              {"older_chunks_not_local", r.older_chunks_not_local}};
+    doc["tags"] = tags_json(r.tags);
     doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -269,6 +279,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
           << short_or(r.head, "no commits") << "): " << plural(r.stats.objects, "object") << ", "
           << plural(r.stats.chunks, "chunk") << ", " << human_bytes(r.stats.bytes_received)
           << '\n';
+  if (!r.tags.empty()) ctx.out << "  with " << plural(r.tags.size(), "tag") << '\n';
   if (r.head && !a.data.no_data) print_selection(ctx.out, r.selection);
   if (r.older_chunks_not_local > 0)
     ctx.out << "note: the data of older commits is not local ("
@@ -300,15 +311,27 @@ void run_fetch(Context& ctx, const FetchArgs& a) {
                              {"new", c.new_commit.hex()}});
     }
     Json doc{{"remote", a.remote}, {"updated", updated}, {"pruned", r.pruned}};
+    doc["tags"] = tags_json(r.tags);
+    Json kept = Json::array();
+    for (const auto& c : r.tags_kept)
+      kept.push_back(Json{{"name", c.name}, {"commit", c.old_commit->hex()}, {"remote", c.new_commit.hex()}});
+    doc["tags_kept"] = kept;
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
     return;
   }
-  if (r.updated.empty() && r.pruned.empty()) ctx.out << "already up to date with " << a.remote << '\n';
+  if (r.updated.empty() && r.pruned.empty() && r.tags.empty() && r.tags_kept.empty())
+    ctx.out << "already up to date with " << a.remote << '\n';
   for (const auto& c : r.updated)
     ctx.out << "  " << short_or(c.old_commit, "(new)") << " -> " << c.new_commit.short_hex() << "  "
             << c.name << '\n';
   for (const auto& p : r.pruned) ctx.out << "  (deleted)" << std::string(21, ' ') << p << '\n';
+  for (const auto& c : r.tags)
+    ctx.out << "  (new tag)  " << c.new_commit.short_hex() << "  " << c.name << '\n';
+  for (const auto& c : r.tags_kept)
+    ctx.out << "  warning: kept tag " << c.name << " at " << c.old_commit->short_hex() << "; "
+            << a.remote << " has it at " << c.new_commit.short_hex()
+            << " (delete it with 'hangar tag -d " << c.name << "' and fetch to take theirs)\n";
 }
 
 struct FetchDataArgs {
@@ -355,16 +378,60 @@ struct PushArgs {
   std::string remote;
   std::optional<std::string> branch;
   bool force = false;
+  bool tags = false;
   RemoteFlags flags;
 };
 
+void print_tag_push(Context& ctx, const PushArgs& a, const remote::PushResult& r) {
+  if (ctx.json) {
+    Json tags = Json::array();
+    for (const auto& c : r.tags)
+      tags.push_back(Json{{"name", c.name},
+                          {"old", report::digest_json(c.old_commit)},
+                          {"new", c.new_commit.hex()},
+                          {"result", c.old_commit == c.new_commit ? "up-to-date"
+                                     : c.old_commit              ? "forced"
+                                                                 : "created"}});
+    Json doc{{"remote", a.remote}, {"tags", tags}, {"result", r.result}};
+    merge_into(doc, stats_json(r.stats));
+    print_json(ctx.out, doc);
+    return;
+  }
+  if (r.tags.empty()) ctx.out << "no tags to push\n";
+  for (const auto& c : r.tags) {
+    ctx.out << "pushed tag " << c.name << " to " << a.remote << ": "
+            << (c.old_commit == c.new_commit ? "up-to-date"
+                : c.old_commit              ? "forced (" + c.old_commit->short_hex() + " -> " +
+                                     c.new_commit.short_hex() + ")"
+                                            : "created (" + c.new_commit.short_hex() + ")")
+            << '\n';
+  }
+  if (r.result != "up-to-date")
+    ctx.out << r.stats.objects << " objects, " << r.stats.chunks << " chunks sent\n";
+}
+
 void run_push(Context& ctx, const PushArgs& a) {
   Repository repo = ctx.open(Repository::Mode::Write);
-  remote::PushOptions o{a.remote, a.branch, a.force, a.flags.transport(), {}};
+  remote::PushOptions o{a.remote, a.branch, a.force, a.flags.transport(), {}, {}};
+  if (a.tags) {
+    if (a.branch) throw UsageError("--tags pushes every tag and takes no BRANCH");
+    for (const TagInfo& t : repo.tags()) o.tags.push_back(t.name);
+    if (o.tags.empty()) fail(ErrorCode::NotFound, "no tags to push; create one with 'hangar tag NAME'");
+  } else if (a.branch && !repo.find_branch(*a.branch)) {
+    const std::vector<TagInfo> tags = repo.tags();
+    if (std::any_of(tags.begin(), tags.end(), [&](const TagInfo& t) { return t.name == *a.branch; })) {
+      o.tags.push_back(*a.branch);  // push REMOTE TAG, as git does
+      o.branch.reset();
+    }
+  }
   PhaseProgress progress(ctx, "push");
   o.progress = progress.callback();
   const remote::PushResult r = remote::push(repo, o);
   progress.finish();
+  if (!o.tags.empty()) {
+    print_tag_push(ctx, a, r);
+    return;
+  }
   if (ctx.json) {
     Json doc{{"remote", a.remote},
              {"branch", r.branch},
@@ -458,8 +525,11 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   auto p = std::make_shared<PushArgs>();
   CLI::App* push = app.add_subcommand("push", "send a branch to a remote");
   push->add_option("REMOTE", p->remote, "remote name")->required();
-  push->add_option("BRANCH", p->branch, "branch (default: the current one)");
-  push->add_flag("-f,--force", p->force, "replace the remote branch even if not a fast-forward");
+  push->add_option("BRANCH", p->branch,
+                   "branch (default: the current one); a tag name (not a branch) pushes that tag");
+  push->add_flag("--tags", p->tags, "push every tag (a tag the remote has elsewhere needs --force)");
+  push->add_flag("-f,--force", p->force,
+                 "replace the remote branch even if not a fast-forward (or move a remote tag)");
   add_remote_flags(*push, p->flags);
   add_json_flag(*push, ctx);
   on_run_interruptible(*push, ctx, [&ctx, p] { run_push(ctx, *p); });

@@ -1,4 +1,4 @@
-// hangar init | status | summary [REF] | log [REF] [-n N]
+// hangar init | status | summary [REF] | log [REF] [-n N] [--oneline] [--graph]
 #include <hangar/labels.h>
 #include <hangar/repository.h>
 #include <hangar/transfer.h>
@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <limits>
 
+#include "color.h"
 #include "context.h"
+#include "decorate.h"
 #include "log_graph.h"
 #include "output.h"
 
@@ -48,31 +50,59 @@ void print_incomplete_clone(std::ostream& out, const Repository& repo) {
         << transfer::complete_clone_hint(repo, *c) << '\n';
 }
 
+std::string commits_text(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " commit" : " commits");
+}
+
+// git's wording: "Your branch is ahead of 'origin/main' by 2 commits." and the others, from
+// status_json's "upstream" (report/json.h).
+void print_upstream(std::ostream& out, const Json& up) {
+  const std::string name = "'" + up["name"].get<std::string>() + "'";
+  const auto ahead = up["ahead"].get<std::size_t>(), behind = up["behind"].get<std::size_t>();
+  if (ahead == 0 && behind == 0) {
+    out << "Your branch is up to date with " << name << ".\n";
+  } else if (behind == 0) {
+    out << "Your branch is ahead of " << name << " by " << commits_text(ahead)
+        << " (hangar push to publish them).\n";
+  } else if (ahead == 0) {
+    out << "Your branch is behind " << name << " by " << commits_text(behind)
+        << ", and can be fast-forwarded (hangar pull).\n";
+  } else {
+    out << "Your branch and " << name << " have diverged, and have " << ahead << " and "
+        << behind << " different commits each, respectively (hangar pull merges them).\n";
+  }
+}
+
 void run_status(Context& ctx) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const StatusReport st = repo.status();
+  Json doc = report::status_json(repo, st);
   if (ctx.json) {
-    Json doc = report::status_json(st);
     add_incomplete_clone(doc, repo);
     print_json(ctx.out, doc);
     return;
   }
   if (st.detached)
-    ctx.out << "HEAD detached at " << st.head->short_hex()
+    ctx.out << "HEAD detached at " << paint(ctx.color, Paint::Red, st.head->short_hex())
             << " (read-only; 'hangar checkout -b NEW' starts a branch here)\n";
   else
-    ctx.out << "on branch " << st.branch << '\n';
+    ctx.out << "on branch " << paint(ctx.color, Paint::BoldGreen, st.branch) << '\n';
+  if (!doc["upstream"].is_null()) print_upstream(ctx.out, doc["upstream"]);
   ctx.out << (st.head ? "head " + st.head->short_hex() : std::string("no commits yet")) << '\n';
   print_incomplete_clone(ctx.out, repo);
   if (st.clean()) {
     ctx.out << "nothing to commit\n";
     return;
   }
-  for (const auto& name : st.columns_added) ctx.out << "  new column:      " << name << '\n';
-  for (const auto& name : st.columns_deleted) ctx.out << "  deleted column:  " << name << '\n';
+  for (const auto& name : st.columns_added)
+    ctx.out << paint(ctx.color, Paint::Green, "  new column:      " + name) << '\n';
+  for (const auto& name : st.columns_deleted)
+    ctx.out << paint(ctx.color, Paint::Red, "  deleted column:  " + name) << '\n';
   for (const auto& [column, c] : st.staged) {
-    ctx.out << "  " << column << ": " << c.added << " added, " << c.deleted << " deleted, "
-            << c.mutated << " mutated\n";
+    ctx.out << "  " << column << ": "
+            << paint(ctx.color, Paint::Green, std::to_string(c.added) + " added") << ", "
+            << paint(ctx.color, Paint::Red, std::to_string(c.deleted) + " deleted") << ", "
+            << paint(ctx.color, Paint::Yellow, std::to_string(c.mutated) + " mutated") << '\n';
   }
 }
 
@@ -140,24 +170,41 @@ void run_summary(Context& ctx, const std::optional<std::string>& ref,
   print_incomplete_clone(ctx.out, repo);
 }
 
-void run_log(Context& ctx, const std::optional<std::string>& ref, std::size_t limit,
-             bool graph) {
+struct LogArgs {
+  std::optional<std::string> ref;
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+  bool graph = false;
+  bool oneline = false;
+};
+
+void run_log(Context& ctx, const LogArgs& a) {
   const Repository repo = ctx.open(Repository::Mode::Read);
-  const std::optional<Digest> from = ref ? std::optional(repo.resolve(*ref)) : repo.head();
-  if (graph && !ctx.json && from) {  // the whole DAG in topological order, then `limit` rows
+  const std::optional<Digest> from = a.ref ? std::optional(repo.resolve(*a.ref)) : repo.head();
+  const Decorations decorations(repo);
+  // "<hash> (HEAD -> main, tag: v1) <subject>", as git log --oneline --decorate.
+  auto oneline = [&](const LogEntry& e) {
+    return paint(ctx.color, Paint::Yellow, e.digest.short_hex()) +
+           decorations.of(e.digest, ctx.color) + ' ' + first_line(e.commit.message);
+  };
+  if (a.graph && !ctx.json && from) {  // the whole DAG in topological order, then `limit` rows
     constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
-    print_log_graph(ctx.out, topological_order(repo.log(*from, kAll)), limit);
+    print_log_graph(ctx.out, topological_order(repo.log(*from, kAll)), a.limit, oneline);
     return;
   }
-  const std::vector<LogEntry> entries = from ? repo.log(*from, limit) : std::vector<LogEntry>{};
+  const std::vector<LogEntry> entries = from ? repo.log(*from, a.limit) : std::vector<LogEntry>{};
   if (ctx.json) {
     print_json(ctx.out, report::log_json(entries));
     return;
   }
   if (!from) ctx.out << "no commits yet on branch " << repo.current_branch() << '\n';
   for (const auto& e : entries) {
-    ctx.out << e.digest.short_hex() << "  " << report::iso8601_utc(e.commit.time) << "  "
-            << e.commit.author << "  " << first_line(e.commit.message) << '\n';
+    if (a.oneline) {
+      ctx.out << oneline(e) << '\n';
+      continue;
+    }
+    ctx.out << paint(ctx.color, Paint::Yellow, e.digest.short_hex())
+            << decorations.of(e.digest, ctx.color) << "  " << report::iso8601_utc(e.commit.time)
+            << "  " << e.commit.author << "  " << first_line(e.commit.message) << '\n';
   }
 }
 
@@ -190,11 +237,10 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   on_run(*summary, ctx,
          [&ctx, summary_ref, summary_by] { run_summary(ctx, *summary_ref, *summary_by); });
 
-  auto log_ref = std::make_shared<std::optional<std::string>>();
-  auto log_limit = std::make_shared<std::size_t>(std::numeric_limits<std::size_t>::max());
+  auto log_args = std::make_shared<LogArgs>();
   CLI::App* log = app.add_subcommand("log", "commits reachable from REF (default: HEAD)");
-  log->add_option("REF", *log_ref, revision_help("HEAD"));
-  log->add_option("-n,--max-count", *log_limit, "show at most N commits")
+  log->add_option("REF", log_args->ref, revision_help("HEAD"));
+  log->add_option("-n,--max-count", log_args->limit, "show at most N commits")
       ->check(CLI::Validator(
           [](std::string& text) {
             std::size_t n = 0;
@@ -203,12 +249,11 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
             return good ? std::string() : "expected a positive count, got '" + text + "'";
           },
           "N"));
-  auto log_graph = std::make_shared<bool>(false);
-  log->add_flag("--graph", *log_graph, "draw the commit graph, one line per commit");
+  log->add_flag("--graph", log_args->graph, "draw the commit graph, one line per commit");
+  log->add_flag("--oneline", log_args->oneline,
+                "one line per commit: short digest, branch and tag names, subject");
   add_json_flag(*log, ctx);
-  on_run(*log, ctx, [&ctx, log_ref, log_limit, log_graph] {
-    run_log(ctx, *log_ref, *log_limit, *log_graph);
-  });
+  on_run(*log, ctx, [&ctx, log_args] { run_log(ctx, *log_args); });
 }
 
 }  // namespace hangar::cli

@@ -24,7 +24,7 @@ Checkout view_at(const Repository& repo, const std::optional<std::string>& ref) 
 
 std::string revision_help(std::string_view default_note) {
   std::string help =
-      "branch, origin/BRANCH, HEAD or commit (prefix), with optional ~N / ^N steps "
+      "branch, tag, origin/BRANCH, HEAD or commit (prefix), with optional ~N / ^N steps "
       "(HEAD~1, main^2)";
   if (!default_note.empty()) help.append(" (default: ").append(default_note).append(")");
   return help;

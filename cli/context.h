@@ -19,6 +19,7 @@ struct Context {
   std::string dir;      // the global '-C DIR'; main() changes into it before running
   bool json = false;    // set by each command's --json flag
   bool is_tty = false;  // stdout and stderr are both terminals (progress bars)
+  bool color = false;   // colour the output (color.h: --color, NO_COLOR, never with --json)
   std::ostream& out = std::cout;
   std::ostream& err = std::cerr;
 
@@ -54,6 +55,8 @@ void register_sample_commands(CLI::App& app, Context& ctx);  // put get rm
 void register_import_export_commands(CLI::App& app, Context& ctx);  // import export
 void register_commit_commands(CLI::App& app, Context& ctx);         // commit reset
 void register_branch_commands(CLI::App& app, Context& ctx);         // branch checkout
+void register_tag_command(CLI::App& app, Context& ctx);             // tag
+void register_pull_command(CLI::App& app, Context& ctx);            // pull
 void register_remote_commands(CLI::App& app, Context& ctx);  // remote clone fetch fetch-data push
 void register_drop_data_command(CLI::App& app, Context& ctx);  // drop-data
 void register_server_commands(CLI::App& app, Context& ctx);  // server

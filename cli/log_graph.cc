@@ -24,13 +24,14 @@ class Graph {
  public:
   explicit Graph(std::ostream& out) : out_(out) {}
 
-  // Draws `e`; with `connectors` false (the last row shown) the lines below it are left out.
-  void add(const LogEntry& e, bool connectors) {
+  // Draws `e` as `label`; with `connectors` false (the last row shown) the lines below it are
+  // left out.
+  void add(const LogEntry& e, const std::string& label, bool connectors) {
     connectors_ = connectors;
     const std::size_t i = lane_of(e.digest);
     std::string row = blank();
     for (std::size_t m = 0; m < lanes_.size(); ++m) row[2 * m] = m == i ? '*' : '|';
-    out_ << trim(row) << ' ' << e.digest.short_hex() << ' ' << first_line(e.commit.message) << '\n';
+    out_ << trim(row) << ' ' << label << '\n';
     const std::vector<Digest>& parents = e.commit.parents;
     if (parents.empty()) {
       close(i);
@@ -153,10 +154,11 @@ std::vector<LogEntry> topological_order(std::vector<LogEntry> entries) {
   return out;
 }
 
-void print_log_graph(std::ostream& out, const std::vector<LogEntry>& ordered, std::size_t limit) {
+void print_log_graph(std::ostream& out, const std::vector<LogEntry>& ordered, std::size_t limit,
+                     const std::function<std::string(const LogEntry&)>& label) {
   Graph graph(out);
   const std::size_t rows = std::min(ordered.size(), limit);
-  for (std::size_t i = 0; i < rows; ++i) graph.add(ordered[i], i + 1 < rows);
+  for (std::size_t i = 0; i < rows; ++i) graph.add(ordered[i], label(ordered[i]), i + 1 < rows);
 }
 
 }  // namespace hangar::cli

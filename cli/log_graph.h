@@ -6,6 +6,8 @@
 #include <hangar/repository.h>
 
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <ostream>
 #include <vector>
 
@@ -16,7 +18,8 @@ namespace hangar::cli {
 std::vector<LogEntry> topological_order(std::vector<LogEntry> entries);
 
 // Writes at most `limit` commits of `ordered` (from topological_order) with their graph:
-// "<graph> <short digest> <subject>" per commit, plus connector lines between them.
-void print_log_graph(std::ostream& out, const std::vector<LogEntry>& ordered, std::size_t limit);
+// "<graph> <label(entry)>" per commit, plus connector lines between them.
+void print_log_graph(std::ostream& out, const std::vector<LogEntry>& ordered, std::size_t limit,
+                     const std::function<std::string(const LogEntry&)>& label);
 
 }  // namespace hangar::cli

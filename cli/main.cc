@@ -5,6 +5,7 @@
 #include <hangar/error.h>
 #include <hangar/hangar.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <string>
 #include <system_error>
 
+#include "color.h"
 #include "context.h"
 #include "parse.h"
 #include "progress.h"
@@ -151,7 +153,7 @@ void change_directory(const std::string& dir) {
 // workload A spent 0.35 of its 0.50 s of client CPU in page faults (issue 16). Not for the
 // other commands: it raised fsck's peak RSS at 10^6 samples from 104 to 128 MB.
 void keep_freed_memory_if_transfer(const CLI::App& app) {
-  for (const char* name : {"push", "clone", "fetch", "fetch-data", "server"}) {
+  for (const char* name : {"push", "pull", "clone", "fetch", "fetch-data", "server"}) {
     if (app.got_subcommand(name)) {
       mallopt(M_MMAP_THRESHOLD, 64 << 20);
       mallopt(M_TRIM_THRESHOLD, 64 << 20);
@@ -179,6 +181,10 @@ int main(int argc, char** argv) {
                "print one JSON document on stdout (as the command's own --json)");
   app.set_version_flag("--version", std::string("hangar ") + hangar::version());
   app.add_option("-C", ctx.dir, "run as if hangar was started in DIR")->type_name("DIR");
+  std::string color_mode = "auto";
+  app.add_option("--color", color_mode,
+                 "colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
+      ->type_name("WHEN");
 
   register_repo_commands(app, ctx);
   register_column_commands(app, ctx);
@@ -186,6 +192,8 @@ int main(int argc, char** argv) {
   register_import_export_commands(app, ctx);
   register_commit_commands(app, ctx);
   register_branch_commands(app, ctx);
+  register_tag_command(app, ctx);
+  register_pull_command(app, ctx);
   register_remote_commands(app, ctx);
   register_drop_data_command(app, ctx);
   register_server_commands(app, ctx);
@@ -240,6 +248,7 @@ int main(int argc, char** argv) {
     // --json before the command is the command's --json; a command without one refuses it.
     if (ctx.json && deepest(app).get_option_no_throw("--json") == nullptr)
       throw UsageError("'" + command_path(app) + "' has no --json");
+    ctx.color = use_color(parse_color_mode(color_mode), ctx.json, ::isatty(STDOUT_FILENO) == 1);
     if (!ctx.dir.empty()) change_directory(ctx.dir);
     if (!ctx.action) throw std::logic_error("no action for the parsed command line");
     ctx.action();

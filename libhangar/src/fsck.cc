@@ -300,7 +300,7 @@ FsckReport fsck(const Repository& repo, bool rehash,
   {
     const lmdb::ReadTxn txn = st.meta.begin_read();
     Checker check(st, txn, report);
-    for (const char* prefix : {"refs/heads/", "refs/remotes/"}) {
+    for (const char* prefix : {"refs/heads/", "refs/tags/", "refs/remotes/"}) {
       for (const auto& [ref, id] : st.refs.list(txn, prefix)) check.commit_tip(id, ref);
     }
     try {

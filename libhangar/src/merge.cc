@@ -99,6 +99,59 @@ std::vector<Conflict> describe(const detail::RepoState& st, const lmdb::Txn& txn
   return out;
 }
 
+// The per-column choices of `options.resolve` for the conflicts `listed` (public names) of
+// `raw` (the plan's conflicts, same order). Throws: InvalidArgument for a resolution that
+// names no conflict, or a key of a column whose conflict is column-level.
+std::map<std::string, ColumnResolutions> resolutions_for(const MergeOptions& options,
+                                                         const std::vector<Conflict>& listed,
+                                                         const std::vector<ColumnConflict>& raw,
+                                                         const TreeState& ours,
+                                                         const TreeState& theirs,
+                                                         std::vector<bool>& settled) {
+  std::map<std::string, ColumnResolutions> out;
+  settled.assign(listed.size(), false);
+  auto names = [&] {
+    std::string list;
+    for (std::size_t i = 0; i < listed.size() && i < 5; ++i)
+      list += (i == 0 ? "" : ", ") + conflict_name(listed[i]);
+    if (listed.size() > 5) list += ", ...";
+    return list.empty() ? std::string("none") : list;
+  };
+  for (const ConflictResolution& res : options.resolve) {
+    const TreeResolution side =
+        res.side == MergeStrategy::Theirs ? TreeResolution::Theirs : TreeResolution::Ours;
+    bool matched = false;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      const Conflict& c = listed[i];
+      const auto o = ours.find(c.column), t = theirs.find(c.column);
+      // Conflicts a column-level plan decides whole: a schema conflict, or a column that one
+      // side deleted or re-created (its key conflicts all follow the column).
+      const bool column_level = !c.key || o == ours.end() || t == theirs.end() ||
+                                o->second.schema != t->second.schema;
+      if (res.name == c.column) {
+        if (column_level) out[c.column].column = side;
+        else out[c.column].keys[key_resolution_key(*raw[i].key)] = side;
+      } else if (res.name == conflict_name(c)) {
+        if (column_level)
+          fail(ErrorCode::InvalidArgument,
+               "--resolve '" + res.name + "': column " + c.column +
+                   " is in conflict as a whole (deleted or re-created on one side); resolve it "
+                   "with --resolve " + c.column + "=ours|theirs");
+        out[c.column].keys[key_resolution_key(*raw[i].key)] = side;
+      } else {
+        continue;
+      }
+      matched = true;
+      settled[i] = true;
+    }
+    if (!matched)
+      fail(ErrorCode::InvalidArgument, "--resolve '" + res.name +
+                                           "': not in conflict in this merge (the conflicts: " +
+                                           names() + ")");
+  }
+  return out;
+}
+
 struct MergeInput {
   std::string ours_branch;
   std::string theirs_branch;     // the revision as given: "dev", "origin/main", "HEAD~2"
@@ -119,10 +172,28 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
   StateMergePlan plan =
       plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy));
   // Both-modified large samples whose changed chunks are disjoint merge block by block.
-  const std::vector<Bytes> merged_samples =
+  std::vector<Bytes> merged_samples =
       merge_chunked_conflicts(st, txn, overlay, base, ours, theirs, plan);
   std::vector<Conflict> conflicts = describe(st, txn, ours, theirs, plan.conflicts);
-  if (!conflicts.empty() && options.strategy == MergeStrategy::None) {
+  if (!options.resolve.empty()) {
+    // Plan again with the per-key choices; the conflicts they leave take the strategy.
+    std::vector<bool> settled;
+    const auto per_column =
+        resolutions_for(options, conflicts, plan.conflicts, ours, theirs, settled);
+    if (options.strategy == MergeStrategy::None) {
+      std::vector<Conflict> left;
+      for (std::size_t i = 0; i < conflicts.size(); ++i)
+        if (!settled[i]) left.push_back(conflicts[i]);
+      if (!left.empty()) {
+        r.kind = MergeResult::Kind::Conflict;
+        r.conflicts = std::move(left);
+        return r;
+      }
+    }
+    plan = plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy),
+                            per_column);
+    merged_samples = merge_chunked_conflicts(st, txn, overlay, base, ours, theirs, plan);
+  } else if (!conflicts.empty() && options.strategy == MergeStrategy::None) {
     r.kind = MergeResult::Kind::Conflict;
     r.conflicts = std::move(conflicts);
     return r;
@@ -164,6 +235,11 @@ MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string
   const std::string ref = RefStore::branch_ref(in.ours_branch);
   MergeResult r;
   History h(st, txn);
+  if (!options.resolve.empty() && ours &&
+      (is_ancestor(h.parents(), theirs, *ours) || is_ancestor(h.parents(), *ours, theirs)))
+    fail(ErrorCode::InvalidArgument, "--resolve '" + options.resolve.front().name +
+                                         "': not in conflict (merging '" + in.theirs_branch +
+                                         "' has no conflicts: it is up to date or a fast-forward)");
   if (ours && is_ancestor(h.parents(), theirs, *ours)) {
     r.kind = MergeResult::Kind::UpToDate;
     r.commit = ours;
@@ -192,6 +268,19 @@ std::string_view conflict_kind_name(ConflictKind kind) noexcept {
     case ConflictKind::Schema: return "schema";
   }
   return "unknown";
+}
+
+std::string conflict_name(const Conflict& c) {
+  if (!c.key) return c.column;
+  // Built by appending: "/" + std::string trips GCC 12's false -Wrestrict.
+  std::string name = c.column;
+  name.push_back('/');
+  name.append(c.key->to_string());
+  if (c.subkey) {
+    name.push_back('/');
+    name.append(c.subkey->to_string());
+  }
+  return name;
 }
 
 std::string_view merge_kind_name(MergeResult::Kind kind) noexcept {

@@ -43,7 +43,9 @@ ColumnPlan apply(const std::string& name, const Digest& schema, const Digest& on
 
 class Planner {
  public:
-  Planner(PageStore& store, TreeResolution how) : store_(store), how_(how) {}
+  Planner(PageStore& store, TreeResolution how,
+          const std::map<std::string, ColumnResolutions>& per_column)
+      : store_(store), how_(how), per_column_(per_column) {}
 
   // Plans one column; nullopt when ours keeps it as it is.
   std::optional<ColumnPlan> column(const std::string& name, Col b, Col o, Col t) {
@@ -58,7 +60,10 @@ class Planner {
  private:
   std::optional<ColumnPlan> key_level(const std::string& name, Col b, Col o, Col t) {
     if (o->records == t->records) return std::nullopt;
-    TreeMergePlan p = plan_tree_merge(store_, root_of(b), o->records, t->records, how_);
+    const auto chosen = per_column_.find(name);
+    TreeMergePlan p =
+        plan_tree_merge(store_, root_of(b), o->records, t->records, how_,
+                        chosen == per_column_.end() ? KeyResolutions{} : chosen->second.keys);
     for (auto& c : p.conflicts) conflicts.push_back({name, std::move(c.key), c.kind});
     if (p.mutations.empty()) return std::nullopt;
     return apply(name, o->schema, o->records, std::move(p.mutations));
@@ -85,12 +90,16 @@ class Planner {
     } else {
       conflicts.push_back({name, std::nullopt, ConflictKind::Schema});
     }
-    if (how_ == TreeResolution::Theirs) return take(name, t);
+    const auto chosen = per_column_.find(name);
+    const TreeResolution resolve =
+        chosen == per_column_.end() ? how_ : chosen->second.column.value_or(how_);
+    if (resolve == TreeResolution::Theirs) return take(name, t);
     return std::nullopt;
   }
 
   PageStore& store_;
   TreeResolution how_;
+  const std::map<std::string, ColumnResolutions>& per_column_;
 };
 
 }  // namespace
@@ -109,11 +118,12 @@ std::vector<CommitColumn> tree_columns(const TreeState& s) {
 }
 
 StateMergePlan plan_state_merge(PageStore& store, const TreeState& base, const TreeState& ours,
-                                const TreeState& theirs, TreeResolution how) {
+                                const TreeState& theirs, TreeResolution how,
+                                const std::map<std::string, ColumnResolutions>& per_column) {
   std::set<std::string> names;
   for (const auto* s : {&base, &ours, &theirs})
     for (const auto& [name, c] : *s) names.insert(name);
-  Planner planner(store, how);
+  Planner planner(store, how, per_column);
   StateMergePlan plan;
   for (const auto& name : names) {
     auto p = planner.column(name, find_column(base, name), find_column(ours, name),

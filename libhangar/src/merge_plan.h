@@ -46,13 +46,22 @@ struct StateMergePlan {
   std::vector<ColumnConflict> conflicts;  // by column, then key
 };
 
+// What merge --resolve chose for one column: for its column-level conflict (schema, or deleted
+// on one side), and for its conflicting keys.
+struct ColumnResolutions {
+  std::optional<TreeResolution> column;
+  KeyResolutions keys;
+};
+
 // Plans merging `theirs` into `ours` against `base`. Conflicts are always listed; `how` says
 // what the plan does about them (None and Ours: keep ours). With Virtual a column-level
 // conflict becomes a column with virtual_conflict_schema() holding the key-level virtual
 // merge of the trees, and per-key conflict listings of deleted columns are skipped.
+// `per_column` overrides `how` for the conflicts it names (by column name).
 // REQUIRES: nothing is put into `store` during the call. Throws: NotFound, Corrupt.
 StateMergePlan plan_state_merge(PageStore& store, const TreeState& base, const TreeState& ours,
-                                const TreeState& theirs, TreeResolution how);
+                                const TreeState& theirs, TreeResolution how,
+                                const std::map<std::string, ColumnResolutions>& per_column = {});
 
 // Applies a plan to ours: writes the pages of every Apply column into `store`.
 // Throws: NotFound, Corrupt (pages of ours), what put_page throws.

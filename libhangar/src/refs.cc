@@ -8,12 +8,12 @@ namespace hangar {
 namespace {
 constexpr std::string_view kHead = "HEAD";
 constexpr std::string_view kHeadsPrefix = "refs/heads/";
-}  // namespace
 
-void validate_branch_name(std::string_view name) {
+// git's check-ref-format rules for one branch or tag name; `kind` ("branch", "tag") for messages.
+void validate_ref_name(std::string_view name, std::string_view kind) {
   auto bad = [&](std::string_view why) {
     fail(ErrorCode::InvalidArgument,
-         "invalid branch name '" + std::string(name) + "': " + std::string(why));
+         "invalid " + std::string(kind) + " name '" + std::string(name) + "': " + std::string(why));
   };
   if (name.empty()) bad("it is empty");
   if (name.size() > 200) bad("it is longer than 200 bytes");
@@ -41,6 +41,11 @@ void validate_branch_name(std::string_view name) {
     start = end + 1;
   }
 }
+}  // namespace
+
+void validate_branch_name(std::string_view name) { validate_ref_name(name, "branch"); }
+
+void validate_tag_name(std::string_view name) { validate_ref_name(name, "tag"); }
 
 std::optional<Digest> RefStore::read(const lmdb::Txn& txn, std::string_view ref) const {
   auto v = txn.get(table_, as_bytes(ref));

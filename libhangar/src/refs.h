@@ -1,5 +1,6 @@
 // Refs in the meta env's `refs` table: "HEAD" holds the current branch's full ref name
-// ("refs/heads/main"); "refs/heads/NAME" holds a 32-byte commit digest.
+// ("refs/heads/main"); "refs/heads/NAME", "refs/tags/NAME" and "refs/remotes/R/NAME" hold a
+// 32-byte commit digest.
 #pragma once
 
 #include <optional>
@@ -39,6 +40,7 @@ class RefStore {
   static constexpr std::string_view kDetachedRef = "refs/detached/HEAD";
 
   static std::string branch_ref(std::string_view branch) { return "refs/heads/" + std::string(branch); }
+  static std::string tag_ref(std::string_view tag) { return "refs/tags/" + std::string(tag); }
 
  private:
   lmdb::Table table_;

@@ -104,8 +104,9 @@ std::optional<Digest> find_commit_by_prefix(const detail::RepoState& s, const lm
   return found.front();
 }
 
-// The commit a revision's name (its text before any ~ or ^ step) names: "HEAD", a branch, a
-// remote-tracking branch ("origin/main"), a digest or a unique prefix. `rev` is the whole
+// The commit a revision's name (its text before any ~ or ^ step) names, in the order
+// Repository::resolve documents: "HEAD", a full ref name, a tag or branch, a remote-tracking
+// branch ("origin/main"), a digest or a unique prefix. `rev` is the whole
 // revision, for messages. Throws: NotFound, Ambiguous.
 Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::string_view name,
                     std::string_view rev) {
@@ -114,14 +115,28 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
     if (!h) fail(ErrorCode::NotFound, "HEAD has no commits yet; commit first");
     return *h;
   }
-  if (auto b = s.refs.read(txn, RefStore::branch_ref(name))) return *b;
+  // A full ref name: "refs/heads/main", "refs/tags/v1", "refs/remotes/origin/main".
+  if (name.starts_with("refs/heads/") || name.starts_with("refs/tags/") ||
+      name.starts_with("refs/remotes/"))
+    if (auto r = s.refs.read(txn, name)) return *r;
+  const std::optional<Digest> tag = s.refs.read(txn, RefStore::tag_ref(name));
+  const std::optional<Digest> branch = s.refs.read(txn, RefStore::branch_ref(name));
+  if (tag && branch && *tag != *branch)
+    fail(ErrorCode::Ambiguous, "revision " + name_in(name, rev) + " is ambiguous: tag '" +
+                                   std::string(name) + "' is at " + tag->short_hex() +
+                                   ", branch '" + std::string(name) + "' at " +
+                                   branch->short_hex() + "; write 'refs/tags/" +
+                                   std::string(name) + "' or 'refs/heads/" + std::string(name) +
+                                   "'");
+  if (tag) return *tag;
+  if (branch) return *branch;
   // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
   if (auto r = s.refs.read(txn, "refs/remotes/" + std::string(name))) return *r;
   if (name.size() >= 6 && name.size() <= Digest::kSize * 2 && is_hex(name))
     if (auto c = find_commit_by_prefix(s, txn, name, rev)) return *c;
   fail(ErrorCode::NotFound, "unknown revision " + name_in(name, rev) +
-                                ": not a branch or commit; see 'hangar branch list --all' and "
-                                "'hangar log'");
+                                ": not a branch, tag or commit; see 'hangar branch list --all', "
+                                "'hangar tag' and 'hangar log'");
 }
 
 }  // namespace

@@ -23,8 +23,12 @@ void validate_full_ref(std::string_view ref) {
     validate_branch_name(ref.substr(transfer::kHeadsPrefix.size()));
     return;
   }
+  if (ref.substr(0, transfer::kTagsPrefix.size()) == transfer::kTagsPrefix) {
+    validate_tag_name(ref.substr(transfer::kTagsPrefix.size()));
+    return;
+  }
   if (ref.substr(0, transfer::kRemotesPrefix.size()) != transfer::kRemotesPrefix)
-    bad("expected refs/heads/BRANCH or refs/remotes/REMOTE/BRANCH");
+    bad("expected refs/heads/BRANCH, refs/tags/TAG or refs/remotes/REMOTE/BRANCH");
   std::string_view rest = ref.substr(transfer::kRemotesPrefix.size());
   auto slash = rest.find('/');
   if (slash == rest.npos) bad("expected refs/remotes/REMOTE/BRANCH");

@@ -39,7 +39,8 @@ Digest virtual_conflict_schema() noexcept {
 }
 
 TreeMergePlan plan_tree_merge(PageStore& store, const Digest& base, const Digest& ours,
-                              const Digest& theirs, TreeResolution how) {
+                              const Digest& theirs, TreeResolution how,
+                              const KeyResolutions& per_key) {
   TreeMergePlan plan;
   if (ours == theirs || theirs == base) return plan;
   std::vector<SideChange> theirs_changes;
@@ -55,8 +56,10 @@ TreeMergePlan plan_tree_merge(PageStore& store, const Digest& base, const Digest
                           const std::optional<RecordValue>& t) {
     if (o == t) return;
     plan.conflicts.push_back({to_bytes(key), kind_of(b, o, t)});
-    if (how == TreeResolution::Theirs) plan.mutations.push_back({to_bytes(key), t});
-    if (how == TreeResolution::Virtual)
+    const auto chosen = per_key.find(key_resolution_key(key));
+    const TreeResolution resolve = chosen == per_key.end() ? how : chosen->second;
+    if (resolve == TreeResolution::Theirs) plan.mutations.push_back({to_bytes(key), t});
+    if (resolve == TreeResolution::Virtual)
       plan.mutations.push_back({to_bytes(key), virtual_conflict_value()});
   };
   if (ours != base) {

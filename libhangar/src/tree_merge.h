@@ -6,7 +6,9 @@
 #include <hangar/merge.h>
 #include <hangar/storage/digest.h>
 
+#include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -21,6 +23,14 @@ enum class TreeResolution : std::uint8_t {
   Theirs,   // theirs' value (or its deletion)
   Virtual,  // virtual_conflict_value(): for virtual merge bases only
 };
+
+// Per-key choices that override a plan's resolution for the keys they list (merge --resolve),
+// by record key bytes held in a string (std::map over Bytes trips GCC 12's false
+// -Wstringop-overread).
+using KeyResolutions = std::map<std::string, TreeResolution>;
+inline std::string key_resolution_key(ByteView record_key) {
+  return std::string(reinterpret_cast<const char*>(record_key.data()), record_key.size());
+}
 
 struct KeyConflict {
   Bytes key;  // record key (Key::encoded, + subkey for nested columns)
@@ -37,8 +47,10 @@ struct TreeMergePlan {
 // trees). Streams diff_trees(base, ours) against diff_trees(base, theirs), so it reads only
 // the pages on which a side differs from the base, and holds theirs' changes in memory.
 // REQUIRES: nothing is put into `store` during the call. Throws: NotFound, Corrupt.
+// A conflicting key listed in `per_key` is resolved as it says, the others as `how` says.
 TreeMergePlan plan_tree_merge(PageStore& store, const Digest& base, const Digest& ours,
-                              const Digest& theirs, TreeResolution how);
+                              const Digest& theirs, TreeResolution how,
+                              const KeyResolutions& per_key = {});
 
 // The value a virtual merge base gives a key its two parents disagree on: a descriptor
 // reference to a fixed digest that is the identity of no real sample, so both sides of the

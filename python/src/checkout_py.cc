@@ -126,7 +126,7 @@ void PyWriteCheckout::reset() {
 
 py::object PyWriteCheckout::status() const {
   auto lease = session_->lease();
-  return json_to_py(report::status_json(lease.repo().status()));
+  return json_to_py(report::status_json(lease.repo(), lease.repo().status()));
 }
 
 }  // namespace hangar::python

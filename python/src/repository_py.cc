@@ -171,7 +171,7 @@ py::object PyRepository::merge(const std::string& ref, const std::optional<std::
 }
 
 py::object PyRepository::status() const {
-  return json_to_py(report::status_json(handle().lease().repo().status()));
+  return json_to_py(report::status_json(handle().lease().repo(), handle().lease().repo().status()));
 }
 
 py::object PyRepository::summary(const std::optional<std::string>& ref) const {

@@ -158,15 +158,20 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
   transfer::ObjectWriter writer(repo);
   if (!refs.branches.empty()) {
     HistoryRequest request;
-    for (const auto& b : refs.branches)
-      if (std::find(request.wants.begin(), request.wants.end(), b.commit) == request.wants.end())
-        request.wants.push_back(b.commit);
+    for (const std::vector<RemoteBranch>* list : {&refs.branches, &refs.tags})
+      for (const auto& b : *list)
+        if (std::find(request.wants.begin(), request.wants.end(), b.commit) == request.wants.end())
+          request.wants.push_back(b.commit);
     DirectHandler handler(&writer, nullptr);
     out.stats.objects = client::receive_history(t, request, handler, o.progress);
     for (const auto& b : refs.branches) {
       writer.set_ref(std::string(transfer::kRemotesPrefix) + "origin/" + b.name, b.commit);
       out.refs.push_back({"origin/" + b.name, std::nullopt, b.commit});
       if (b.name == branch) out.head = b.commit;
+    }
+    for (const auto& tag : refs.tags) {
+      writer.set_ref(std::string(transfer::kTagsPrefix) + tag.name, tag.commit);
+      out.tags.push_back({tag.name, std::nullopt, tag.commit});
     }
     // A resumed clone keeps a branch the first run made (and any commit made on it since).
     const std::string local = std::string(transfer::kHeadsPrefix) + branch;

@@ -1,5 +1,5 @@
-// fetch: the remote's new history (no data) and its branches as refs/remotes/REMOTE/BRANCH
-// (with prune: minus the branches it no longer has). One txn: the objects and every
+// fetch: the remote's new history (no data), its branches as refs/remotes/REMOTE/BRANCH
+// (with prune: minus the branches it no longer has) and its tags that are new here. One txn: the objects and every
 // tracking-ref move land together or not at all.
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
@@ -7,6 +7,7 @@
 #include <hangar/transfer.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "client.h"
 #include "receive.h"
@@ -43,10 +44,11 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
   {
     transfer::HistoryReader local(repo);
     request.haves = client::local_haves(local);
-    for (const auto& b : branches)
-      if (!local.has_commit(b.commit) &&
-          std::find(request.wants.begin(), request.wants.end(), b.commit) == request.wants.end())
-        request.wants.push_back(b.commit);
+    for (const std::vector<RemoteBranch>* list : {&std::as_const(branches), &refs.tags})
+      for (const auto& b : *list)
+        if (!local.has_commit(b.commit) &&
+            std::find(request.wants.begin(), request.wants.end(), b.commit) == request.wants.end())
+          request.wants.push_back(b.commit);
   }
   FetchResult out;
   if (o.prune) {
@@ -69,6 +71,19 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
     if (old == b.commit) continue;
     writer.set_ref(ref, b.commit);
     out.updated.push_back({o.remote + "/" + b.name, old, b.commit});
+  }
+  // The remote's tags: new ones are created; one that exists here is never moved (git fetch
+  // does not clobber tags either).
+  for (const auto& tag : refs.tags) {
+    const std::string ref = std::string(transfer::kTagsPrefix) + tag.name;
+    const auto here = writer.find_ref(ref);
+    if (here == tag.commit) continue;
+    if (here) {
+      out.tags_kept.push_back({tag.name, here, tag.commit});
+      continue;
+    }
+    writer.set_ref(ref, tag.commit);
+    out.tags.push_back({tag.name, std::nullopt, tag.commit});
   }
   for (const auto& name : out.pruned) writer.remove_ref(std::string(transfer::kRemotesPrefix) + name);
   writer.commit();

@@ -99,9 +99,13 @@ std::unique_ptr<PackProducer> chunk_pack(const Repository& repo, std::vector<Dig
 
 PushPlan plan_push(const transfer::HistoryReader& history, const Digest& tip,
                    std::span<const Digest> remote_haves) {
+  return plan_push(history, std::span<const Digest>(&tip, 1), remote_haves);
+}
+
+PushPlan plan_push(const transfer::HistoryReader& history, std::span<const Digest> tips,
+                   std::span<const Digest> remote_haves) {
   PushPlan plan;
-  const Digest wants[] = {tip};
-  plan.commits = history.commits_between(wants, remote_haves);
+  plan.commits = history.commits_between(tips, remote_haves);
   plan.objects = history.plan_history(plan.commits, &plan.chunks);
   return plan;
 }

@@ -66,5 +66,8 @@ struct PushPlan {
 };
 PushPlan plan_push(const transfer::HistoryReader& history, const Digest& tip,
                    std::span<const Digest> remote_haves);
+// The same for several tips at once (a push of tags).
+PushPlan plan_push(const transfer::HistoryReader& history, std::span<const Digest> tips,
+                   std::span<const Digest> remote_haves);
 
 }  // namespace hangar::remote

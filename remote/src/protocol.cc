@@ -96,7 +96,9 @@ std::string encode_refs(const RefList& refs) {
   Json branches = Json::array();
   for (const auto& b : refs.branches)
     branches.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}});
-  return text_of(Json{{"head", refs.head}, {"branches", branches}});
+  Json tags = Json::array();
+  for (const auto& t : refs.tags) tags.push_back(Json{{"name", t.name}, {"commit", t.commit.hex()}});
+  return text_of(Json{{"head", refs.head}, {"branches", branches}, {"tags", tags}});
 }
 
 RefList decode_refs(std::string_view json, const std::string& what) {
@@ -109,6 +111,14 @@ RefList decode_refs(std::string_view json, const std::string& what) {
     if (!b.is_object()) fail(ErrorCode::Corrupt, what + ": a branch is not an object");
     refs.branches.push_back({field<std::string>(b, "name", what),
                              digest_field(field<std::string>(b, "commit", what), "commit", what)});
+  }
+  if (!j.contains("tags")) return refs;  // a server from before tags
+  auto tags = field<Json>(j, "tags", what);
+  if (!tags.is_array()) fail(ErrorCode::Corrupt, what + ": field 'tags' is not a list");
+  for (const auto& t : tags) {
+    if (!t.is_object()) fail(ErrorCode::Corrupt, what + ": a tag is not an object");
+    refs.tags.push_back({field<std::string>(t, "name", what),
+                         digest_field(field<std::string>(t, "commit", what), "commit", what)});
   }
   return refs;
 }
@@ -150,7 +160,8 @@ std::vector<Digest> decode_digests(std::string_view body, std::size_t max,
 std::string encode_updates(std::span<const RefUpdate> updates) {
   Json a = Json::array();
   for (const auto& u : updates)
-    a.push_back(Json{{"branch", u.branch},
+    // A tag update names "tag", not "branch": a server from before tags refuses it.
+    a.push_back(Json{{u.tag ? "tag" : "branch", u.branch},
                      {"old", u.expected ? Json(u.expected->hex()) : Json(nullptr)},
                      {"new", u.desired.hex()},
                      {"force", u.force}});
@@ -166,7 +177,8 @@ std::vector<RefUpdate> decode_updates(std::string_view json, const std::string& 
   for (const auto& u : list) {
     if (!u.is_object()) fail(ErrorCode::Corrupt, what + ": an update is not an object");
     RefUpdate r;
-    r.branch = field<std::string>(u, "branch", what);
+    r.tag = u.contains("tag");
+    r.branch = field<std::string>(u, r.tag ? "tag" : "branch", what);
     auto old = u.find("old");
     if (old == u.end()) fail(ErrorCode::Corrupt, what + ": field 'old' is missing");
     if (!old->is_null()) {

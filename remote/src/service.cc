@@ -15,10 +15,6 @@
 namespace hangar::remote {
 namespace {
 
-std::string branch_ref(const std::string& branch) {
-  return std::string(transfer::kHeadsPrefix) + branch;
-}
-
 std::string short_or_none(const std::optional<Digest>& d) {
   return d ? d->short_hex() : std::string("(none)");
 }
@@ -36,7 +32,7 @@ void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer
   if (missing.empty()) return;
   constexpr std::size_t kListed = 3;
   std::string branches, list;
-  for (const auto& u : updates) branches += (branches.empty() ? "'" : ", '") + u.branch + "'";
+  for (const auto& u : updates) branches += (branches.empty() ? "" : ", ") + u.what();
   for (std::size_t i = 0; i < missing.size() && i < kListed; ++i)
     list += (i == 0 ? "" : ", ") + missing[i].hex();
   if (missing.size() > kListed)
@@ -49,6 +45,25 @@ void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer
 }
 
 }  // namespace
+
+void validate_updates(const std::vector<RefUpdate>& updates) {
+  for (const auto& u : updates) {
+    if (u.tag) validate_tag_name(u.branch);
+    else validate_branch_name(u.branch);
+  }
+}
+
+std::string refused_move(const RefUpdate& u,
+                         const std::function<bool(const Digest&, const Digest&)>& is_ancestor) {
+  if (!u.expected || u.force) return {};
+  if (u.tag)
+    return "remote tag '" + u.branch + "' already exists at " + u.expected->short_hex() +
+           "; a push never moves a tag: push with --force to move it";
+  if (is_ancestor(*u.expected, u.desired)) return {};
+  return "remote branch '" + u.branch + "' at " + u.expected->short_hex() +
+         " is not an ancestor of " + u.desired.short_hex() +
+         " (not a fast-forward); fetch and merge first, or push with --force";
+}
 
 RepoService::RepoService(Repository& repo, std::string name, int protocol, bool read_only)
     : repo_(repo), name_(std::move(name)), protocol_(protocol), read_only_(read_only) {}
@@ -70,6 +85,8 @@ RefList RepoService::refs() const {
   out.head = history.head_branch();
   for (auto& r : history.refs(transfer::kHeadsPrefix))
     out.branches.push_back({r.name.substr(transfer::kHeadsPrefix.size()), r.commit});
+  for (auto& r : history.refs(transfer::kTagsPrefix))
+    out.tags.push_back({r.name.substr(transfer::kTagsPrefix.size()), r.commit});
   return out;
 }
 
@@ -108,9 +125,9 @@ RepoService::PushSession::PushSession(RepoService& service, std::vector<RefUpdat
 std::string RepoService::PushSession::stale_reason() const {
   transfer::HistoryReader now(service_.repo_);
   for (const auto& u : updates_) {
-    auto current = now.find_ref(branch_ref(u.branch));
+    auto current = now.find_ref(u.ref());
     if (current != u.expected)
-      return "remote branch '" + u.branch + "' is at " + short_or_none(current) + ", not at " +
+      return "remote " + u.what() + " is at " + short_or_none(current) + ", not at " +
              short_or_none(u.expected) +
              " as the pusher saw it (another push won); fetch, merge and push again";
   }
@@ -124,7 +141,7 @@ std::string RepoService::PushSession::staged_checkout_reason(
   // is staged there.
   const std::string checked_out = writer.head_branch();
   for (const auto& u : updates_)
-    if (u.branch == checked_out && writer.has_staged_changes())
+    if (!u.tag && u.branch == checked_out && writer.has_staged_changes())
       return "remote branch '" + u.branch +
              "' is checked out in the served repository, which has staged changes; retry once "
              "they are committed there (or push another branch)";
@@ -140,7 +157,7 @@ PushReply RepoService::PushSession::finish() {
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;
   const Repository::WriterLock writer_lock = repo.lock_writer(kPushLockWait);
-  for (const auto& u : updates_) validate_branch_name(u.branch);
+  validate_updates(updates_);
   PushReply reply;
   reply.reason = stale_reason();
   if (!reply.reason.empty()) return reply;
@@ -151,18 +168,15 @@ PushReply RepoService::PushSession::finish() {
   reply.reason = staged_checkout_reason(writer);
   if (!reply.reason.empty()) return reply;
   for (const auto& u : updates_) {
-    const std::string ref = branch_ref(u.branch);
     if (!writer.has_object(u.desired))
-      fail(ErrorCode::Corrupt, "push of '" + u.branch + "' names commit " + u.desired.hex() +
+      fail(ErrorCode::Corrupt, "push of " + u.what() + " names commit " + u.desired.hex() +
                                    ", which the pack did not carry");
-    if (u.expected && !u.force && !writer.is_ancestor(*u.expected, u.desired)) {
-      reply.reason = "remote branch '" + u.branch + "' at " + u.expected->short_hex() +
-                     " is not an ancestor of " + u.desired.short_hex() +
-                     " (not a fast-forward); fetch and merge first, or push with --force";
-      return reply;  // the writer aborts: nothing stored
-    }
-    if (!writer.compare_and_swap_ref(ref, u.expected, u.desired)) {
-      reply.reason = "remote branch '" + u.branch + "' moved during the push (stale ref); " +
+    reply.reason = refused_move(u, [&](const Digest& a, const Digest& d) {
+      return writer.is_ancestor(a, d);
+    });
+    if (!reply.reason.empty()) return reply;  // the writer aborts: nothing stored
+    if (!writer.compare_and_swap_ref(u.ref(), u.expected, u.desired)) {
+      reply.reason = "remote " + u.what() + " moved during the push (stale ref); " +
                      "fetch, merge and push again";
       return reply;
     }

@@ -27,6 +27,13 @@ namespace hangar::remote {
 // How long a push waits for a local writer (put, commit, import) to release the repository.
 inline constexpr std::chrono::milliseconds kPushLockWait{10000};
 
+// Checks the names of pushed ref updates (branch or tag name rules). Throws: InvalidArgument.
+void validate_updates(const std::vector<RefUpdate>& updates);
+// Why the server refuses to move `u`'s ref from an existing `expected` without force ("" when
+// it may): a tag never moves; a branch only fast-forwards (`is_ancestor(expected, desired)`).
+std::string refused_move(const RefUpdate& u,
+                         const std::function<bool(const Digest&, const Digest&)>& is_ancestor);
+
 // Thread-safe: reads run concurrently (each takes its own snapshot); pushes are applied one
 // at a time. Must not outlive the Repository, which it does not own.
 class RepoService {

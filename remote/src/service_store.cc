@@ -15,10 +15,6 @@
 namespace hangar::remote {
 namespace {
 
-std::string branch_ref(const std::string& branch) {
-  return std::string(transfer::kHeadsPrefix) + branch;
-}
-
 // Collects a pack's bytes in memory (the history of one push, for the store's manifest).
 Bytes pack_bytes(Spool& spool) {
   PackWriter writer;
@@ -43,15 +39,18 @@ RefList current_refs(const Repository& repo) {
   out.head = history.head_branch();
   for (auto& r : history.refs(transfer::kHeadsPrefix))
     out.branches.push_back({r.name.substr(transfer::kHeadsPrefix.size()), r.commit});
+  for (auto& r : history.refs(transfer::kTagsPrefix))
+    out.tags.push_back({r.name.substr(transfer::kTagsPrefix.size()), r.commit});
   return out;
 }
 
-// The chunks of every sample any commit of any branch holds (inline samples and those of
-// descriptors): every commit planned from nothing.
+// The chunks of every sample any commit of any branch or tag holds (inline samples and those
+// of descriptors): every commit planned from nothing.
 std::vector<Digest> branch_chunks(const Repository& repo) {
   transfer::HistoryReader history(repo);
   std::vector<Digest> tips;
   for (const auto& r : history.refs(transfer::kHeadsPrefix)) tips.push_back(r.commit);
+  for (const auto& r : history.refs(transfer::kTagsPrefix)) tips.push_back(r.commit);
   const auto commits = history.commits_between(tips, {});
   std::vector<Digest> chunks;
   (void)history.plan_history(commits, &chunks);
@@ -64,7 +63,7 @@ PushReply RepoService::PushSession::finish_with_store() {
   reader_.finish();
   store::StoreBacking& store = *service_.store_;
   Repository& repo = service_.repo_;
-  for (const auto& u : updates_) validate_branch_name(u.branch);
+  validate_updates(updates_);
   if (spool_.chunks() != 0)
     fail(ErrorCode::InvalidArgument,
          "this server keeps chunk data in an object store: upload chunks there "
@@ -95,7 +94,7 @@ PushReply RepoService::PushSession::finish_with_store() {
     });
     for (const auto& u : updates_)
       if (!writer.has_object(u.desired))
-        fail(ErrorCode::Corrupt, "push of '" + u.branch + "' names commit " + u.desired.hex() +
+        fail(ErrorCode::Corrupt, "push of " + u.what() + " names commit " + u.desired.hex() +
                                      ", which the pack did not carry");
     reply.objects = writer.objects_written();
     writer.commit();
@@ -110,12 +109,10 @@ PushReply RepoService::PushSession::finish_with_store() {
     for (const auto& u : updates_) {
       std::vector<Digest> haves;
       if (u.expected && history.has_commit(*u.expected)) haves.push_back(*u.expected);
-      if (u.expected && !u.force && !history.is_ancestor(*u.expected, u.desired)) {
-        reply.reason = "remote branch '" + u.branch + "' at " + u.expected->short_hex() +
-                       " is not an ancestor of " + u.desired.short_hex() +
-                       " (not a fast-forward); fetch and merge first, or push with --force";
-        return reply;
-      }
+      reply.reason = refused_move(u, [&](const Digest& a, const Digest& d) {
+        return history.is_ancestor(a, d);
+      });
+      if (!reply.reason.empty()) return reply;
       const PushPlan plan = plan_push(history, u.desired, haves);
       const auto lacking = store.missing(plan.chunks);
       if (!lacking.empty()) {
@@ -134,8 +131,8 @@ PushReply RepoService::PushSession::finish_with_store() {
     reply.reason = staged_checkout_reason(writer);
     if (!reply.reason.empty()) return reply;
     for (const auto& u : updates_) {
-      if (!writer.compare_and_swap_ref(branch_ref(u.branch), u.expected, u.desired)) {
-        reply.reason = "remote branch '" + u.branch + "' moved during the push (stale ref); " +
+      if (!writer.compare_and_swap_ref(u.ref(), u.expected, u.desired)) {
+        reply.reason = "remote " + u.what() + " moved during the push (stale ref); " +
                        "fetch, merge and push again";
         return reply;
       }
@@ -175,6 +172,7 @@ store::MigrateReport RepoService::migrate_to_store(
   const RefList refs = current_refs(repo_);
   HistoryRequest all;
   for (const auto& b : refs.branches) all.wants.push_back(b.commit);
+  for (const auto& t : refs.tags) all.wants.push_back(t.commit);
   Bytes pack;
   if (!all.wants.empty()) {
     const auto producer = history(all);

@@ -286,11 +286,13 @@ void StoreBacking::publish(ByteView history_pack, const RefList& refs) {
   }
   m.head = refs.head;
   m.branches = refs.branches;
+  m.tags = refs.tags;
   client_->put(manifest_key(url_.prefix), as_bytes(encode_manifest(m)));
   std::unique_lock lock(mu_);
   manifest_.history = m.history;
   manifest_.head = m.head;
   manifest_.branches = m.branches;
+  manifest_.tags = m.tags;
 }
 
 void StoreBacking::end_session(const std::string& session) noexcept {
@@ -378,6 +380,7 @@ GcReport StoreBacking::gc(const std::unordered_set<Digest>& live, const RefList&
                         manifest.data.end());
     manifest.head = refs.head;
     manifest.branches = refs.branches;
+    manifest.tags = refs.tags;
     client_->put(manifest_key(url_.prefix), as_bytes(encode_manifest(manifest)));
     std::unique_lock lock(mu_);
     Catalog rebuilt;
@@ -397,6 +400,7 @@ GcReport StoreBacking::gc(const std::unordered_set<Digest>& live, const RefList&
     manifest_.data = manifest.data;
     manifest_.head = manifest.head;
     manifest_.branches = manifest.branches;
+    manifest_.tags = manifest.tags;
   }
   for (const auto& [pack, d] : doomed) {
     for (const auto& key : d.keys) client_->remove(key);

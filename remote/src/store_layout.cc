@@ -179,6 +179,9 @@ std::string encode_manifest(const Manifest& m) {
   nlohmann::ordered_json refs = nlohmann::ordered_json::object();
   for (const auto& b : m.branches) refs[b.name] = b.commit.hex();
   j["refs"] = refs;
+  nlohmann::ordered_json tags = nlohmann::ordered_json::object();
+  for (const auto& t : m.tags) tags[t.name] = t.commit.hex();
+  j["tags"] = tags;
   j["history"] = nlohmann::ordered_json::array();
   for (const auto& d : m.history) j["history"].push_back(d.hex());
   j["data"] = nlohmann::ordered_json::array();
@@ -204,6 +207,12 @@ Manifest decode_manifest(std::string_view json, const std::string& what) {
     for (const auto& [name, hex] : j.at("refs").items()) {
       validate_branch_name(name);
       m.branches.push_back({name, digest(hex.get<std::string>())});
+    }
+    if (j.contains("tags")) {
+      for (const auto& [name, hex] : j.at("tags").items()) {
+        validate_tag_name(name);
+        m.tags.push_back({name, digest(hex.get<std::string>())});
+      }
     }
     for (const auto& h : j.at("history")) m.history.push_back(digest(h.get<std::string>()));
     for (const auto& h : j.at("data")) m.data.push_back(digest(h.get<std::string>()));

@@ -84,6 +84,7 @@ struct Manifest {
   int format = 1;
   std::string head;                    // HEAD branch
   std::vector<RemoteBranch> branches;  // sorted by name
+  std::vector<RemoteBranch> tags;      // sorted by name ("tags", absent before tags)
   std::vector<Digest> history;         // history packs, in push order
   std::vector<Digest> data;            // data packs
 };

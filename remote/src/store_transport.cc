@@ -68,6 +68,7 @@ class StoreTransport final : public Transport {
     RefList out;
     out.head = manifest_.head;
     out.branches = manifest_.branches;
+    out.tags = manifest_.tags;
     return out;
   }
 

@@ -98,7 +98,7 @@ ok log --graph
 grep -q '^\* ' "$OUT" || die "log --graph draws commits"
 grep -q '^|\\$' "$OUT" || die "log --graph opens a lane at the merge"
 grep -q '^|/$' "$OUT" || die "log --graph joins the lanes at the fork"
-grep -q "${merged:0:12} Merge branch 'dev' into 'main'" "$OUT" || die "log --graph subjects"
+grep -q "${merged:0:12} (HEAD -> main) Merge branch 'dev' into 'main'" "$OUT" || die "log --graph subjects (decorated)"
 
 # ---- revisions: ~N, ^N and chains wherever a REF is taken ----
 # main: base <- edit <- ff-work <- main-work <- merge; dev: ff-work <- dev-work (merge's ^2).

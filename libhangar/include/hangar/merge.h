@@ -67,10 +67,26 @@ enum class MergeStrategy : std::uint8_t {
   Theirs,  // every conflict takes theirs
 };
 
+// One per-key resolution (merge --resolve NAME=ours|theirs). NAME is a conflict's name as
+// conflict_name() gives it: "COLUMN/KEY" or "COLUMN/KEY/SUBKEY" settles that sample's conflict;
+// "COLUMN" settles every conflict of the column (the only way for a column-level conflict: a
+// schema changed on both sides, or the column deleted on one side and changed on the other).
+struct ConflictResolution {
+  std::string name;
+  MergeStrategy side = MergeStrategy::Ours;  // Ours or Theirs
+};
+
 struct MergeOptions {
   std::string message;  // empty: "Merge branch 'B' into 'C'"
-  MergeStrategy strategy = MergeStrategy::None;
+  MergeStrategy strategy = MergeStrategy::None;  // for the conflicts `resolve` leaves
+  // Conflicts settled one by one; the others take `strategy` (None: they stop the merge).
+  // Each must name a conflict of this merge (else InvalidArgument naming it).
+  std::vector<ConflictResolution> resolve;
 };
+
+// "images/17", "images/17/3" (nested), or "images" for a schema conflict: how merge output
+// names a conflict and how ConflictResolution::name refers to it.
+std::string conflict_name(const Conflict& conflict);
 
 struct MergeResult {
   enum class Kind : std::uint8_t {

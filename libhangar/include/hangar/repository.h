@@ -37,6 +37,11 @@ struct BranchInfo {
   bool current = false;
 };
 
+struct TagInfo {
+  std::string name;  // "v1" (the ref is refs/tags/v1)
+  Digest commit;
+};
+
 struct LogEntry {
   Digest digest;
   Commit commit;
@@ -165,12 +170,15 @@ class Repository {
   // ---- refs and history ----
   std::string current_branch() const;
   std::optional<Digest> head() const;  // nullopt on an unborn branch
-  // The commit a revision names, git style: a name ("HEAD", a branch, a remote-tracking branch
-  // "origin/main", a full digest or a unique hex prefix of >= 6 chars) followed by any number
-  // of steps, applied left to right: "~N" the N-th first-parent ancestor, "^N" the N-th parent
-  // (N omitted: 1; "~0" and "^0": the commit itself). E.g. "HEAD~2", "main^", "HEAD^2" (the
-  // merged-in parent of a merge), "dev~2^2~1". Names never contain '~' or '^' (branch and
-  // remote name rules refuse them), so the split is unambiguous. Reads one snapshot.
+  // The commit a revision names, git style: a name followed by any number of steps, applied
+  // left to right: "~N" the N-th first-parent ancestor, "^N" the N-th parent (N omitted: 1;
+  // "~0" and "^0": the commit itself). E.g. "HEAD~2", "main^", "v1~1", "HEAD^2" (the
+  // merged-in parent of a merge), "dev~2^2~1". The name is looked up in this order: "HEAD"; a
+  // full ref name ("refs/heads/main", "refs/tags/v1", "refs/remotes/origin/main"); a tag or a
+  // branch (a name that is both is Ambiguous: give its full ref name); a remote-tracking
+  // branch ("origin/main"); a full digest or a unique hex prefix of >= 6 chars (a name wins
+  // over a prefix). Names never contain '~' or '^' (branch, tag and remote name rules refuse
+  // them), so the split is unambiguous. Reads one snapshot.
   // Throws: InvalidArgument (malformed: "~1", "HEAD~x", "HEAD~-1"), NotFound (unknown name;
   // a '~' past the first commit; a '^N' beyond the commit's parents), Ambiguous (listing
   // candidates), Corrupt.
@@ -181,6 +189,15 @@ class Repository {
   Commit get_commit(const Digest& id) const;
   // Commits reachable from `from`, newest first (by time, then digest), at most `limit`.
   std::vector<LogEntry> log(const Digest& from, std::size_t limit) const;
+
+  // Tags (refs/tags/NAME): fixed names for commits, sorted by name.
+  std::vector<TagInfo> tags() const;
+  // REQUIRES Write. Tags `target` (a revision, resolve()'s forms; default HEAD) as `name`.
+  // Throws: InvalidArgument (tag name rules, malformed revision), AlreadyExists (the tag
+  // exists: delete it first), NotFound (target; HEAD without commits).
+  Digest create_tag(std::string_view name, std::optional<std::string_view> target);
+  // REQUIRES Write. Returns the commit the tag named. Throws: NotFound (no such tag).
+  Digest delete_tag(std::string_view name);
 
   // REQUIRES Write. Throws: InvalidArgument (name rules), AlreadyExists, NotFound (start).
   void create_branch(std::string_view name, std::optional<std::string_view> start);
@@ -279,5 +296,7 @@ Repository open_at(const std::filesystem::path& root, const std::filesystem::pat
 
 // Validates a branch name with git's rules; throws InvalidArgument naming the rule broken.
 void validate_branch_name(std::string_view name);
+// Validates a tag name with the same rules; throws InvalidArgument naming the rule broken.
+void validate_tag_name(std::string_view name);
 
 }  // namespace hangar

@@ -46,6 +46,7 @@ struct RefEntry {
 
 inline constexpr std::string_view kHeadsPrefix = "refs/heads/";
 inline constexpr std::string_view kRemotesPrefix = "refs/remotes/";
+inline constexpr std::string_view kTagsPrefix = "refs/tags/";
 
 // ---- verification (pure functions, thread-safe) ----
 
@@ -187,7 +188,8 @@ class ObjectWriter {
   std::optional<Digest> find_ref(std::string_view full_name) const;
   bool is_ancestor(const Digest& ancestor, const Digest& descendant) const;
 
-  // Ref names are full ("refs/heads/B" or "refs/remotes/R/B", B a valid branch name).
+  // Ref names are full ("refs/heads/B", "refs/tags/T" or "refs/remotes/R/B", B a valid branch
+  // name, T a valid tag name).
   // Sets `ref` to `desired` only if it now equals `expected` (nullopt: must not exist);
   // returns false, changing nothing, otherwise. Throws: InvalidArgument (bad ref name),
   // NotFound (`desired` is not a commit here).

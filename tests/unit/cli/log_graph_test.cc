@@ -22,7 +22,12 @@ struct History {
   }
   std::string graph(std::size_t limit = 100) const {
     std::ostringstream out;
-    print_log_graph(out, topological_order(entries), limit);
+    print_log_graph(out, topological_order(entries), limit, [](const LogEntry& e) {
+      std::string label = e.digest.short_hex();
+      label += ' ';
+      label += e.commit.message;
+      return label;
+    });
     return out.str();
   }
 };

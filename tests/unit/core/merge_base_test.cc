@@ -183,9 +183,9 @@ struct CrissCross {
     put_value(repo, "v", 7, 70);
     const Digest y1 = repo.commit("y1");
     repo.create_branch("y1", std::string_view(y1.hex()));
-    y2 = *repo.merge("x1", {"y2", on_y}).commit;
+    y2 = *repo.merge("x1", {"y2", on_y, {}}).commit;
     repo.checkout("main");
-    x2 = *repo.merge("y1", {"x2", on_x}).commit;
+    x2 = *repo.merge("y1", {"x2", on_x, {}}).commit;
     REQUIRE(repo.merge_bases(x2, y2).size() == 2);
   }
 };
@@ -226,7 +226,7 @@ TEST_CASE("MergeBase: criss-cross with different resolutions conflicts again",
   CHECK(m.conflicts[0].column == "v");
   CHECK(m.conflicts[0].key == Key(1));
   CHECK(m.conflicts[0].kind == ConflictKind::BothModified);
-  const MergeResult r = repo.merge("y", {"", MergeStrategy::Theirs});
+  const MergeResult r = repo.merge("y", {"", MergeStrategy::Theirs, {}});
   REQUIRE(r.kind == MergeResult::Kind::Merged);
   CHECK(contents(repo, *r.commit, "v") == Values{{1, 12}, {5, 50}, {7, 70}});
 }

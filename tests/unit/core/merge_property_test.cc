@@ -97,7 +97,7 @@ TEST_CASE("Merge: result equals the per-key three-way rule (property, repository
       }
     }
     INFO("iteration " << iter << ", strategy " << iter % 3);
-    const MergeResult m = repo.merge("dev", {"", strategy});
+    const MergeResult m = repo.merge("dev", {"", strategy, {}});
     if (!want_conflicts.empty() && strategy == MergeStrategy::None) {
       CHECK(m.kind == MergeResult::Kind::Conflict);
       CHECK(keyed(m.conflicts) == want_conflicts);

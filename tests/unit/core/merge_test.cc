@@ -122,7 +122,7 @@ TEST_CASE("Merge: non-conflicting changes from both sides combine", "[core][merg
     put_value(f.repo, "new", 7, 7);
     f.repo.delete_column("old2");
   });
-  const MergeResult m = f.repo.merge("dev", {"merge dev", MergeStrategy::None});
+  const MergeResult m = f.repo.merge("dev", {"merge dev", MergeStrategy::None, {}});
   REQUIRE(m.kind == Kind::Merged);
   CHECK(m.conflicts.empty());
   CHECK(m.resolved.empty());
@@ -192,7 +192,7 @@ TEST_CASE("Merge: every conflict kind is listed by column and key, nothing is wr
     CHECK(f.repo.status().clean());
   }
   SECTION("--strategy theirs") {
-    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs});
+    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs, {}});
     REQUIRE(m.kind == Kind::Merged);
     CHECK(keyed(m.resolved) == expected);
     CHECK(f.v(m.commit) == Values{{1, 12}, {2, 22}, {4, 44}, {5, 55}, {6, 66}, {100, 101}});
@@ -200,7 +200,7 @@ TEST_CASE("Merge: every conflict kind is listed by column and key, nothing is wr
     CHECK(f.repo.get_commit(*m.commit).message == "Merge branch 'dev' into 'main'");
   }
   SECTION("--strategy ours") {
-    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours});
+    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours, {}});
     REQUIRE(m.kind == Kind::Merged);
     CHECK(keyed(m.resolved) == expected);
     CHECK(f.v(m.commit) == Values{{1, 11}, {3, 33}, {4, 44}, {5, 55}, {6, 66}, {100, 100}});
@@ -224,12 +224,12 @@ TEST_CASE("Merge: a column deleted on one side and changed on the other conflict
     CHECK(keyed(m.conflicts) == expected);
   }
   SECTION("theirs keeps their column") {
-    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs});
+    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Theirs, {}});
     REQUIRE(m.kind == Kind::Merged);
     CHECK(f.v(m.commit) == Values{{1, 11}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {9, 90}});
   }
   SECTION("ours keeps the deletion") {
-    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours});
+    const MergeResult m = f.repo.merge("dev", {"", MergeStrategy::Ours, {}});
     REQUIRE(m.kind == Kind::Merged);
     CHECK_FALSE(f.repo.checkout_at(*m.commit).has_column("v"));
   }
@@ -258,7 +258,7 @@ TEST_CASE("Merge: columns added or re-created on both sides", "[core][merge]") {
     });
     const MergeResult m = f.repo.merge("dev", {});
     CHECK(keyed(m.conflicts) == std::vector<Conflict>{conflict("w", 3, ConflictKind::BothAdded)});
-    const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Theirs});
+    const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Theirs, {}});
     REQUIRE(r.kind == Kind::Merged);
     CHECK(contents(f.repo, *r.commit, "w") == Values{{1, 1}, {2, 2}, {3, 4}});
   }
@@ -276,7 +276,7 @@ TEST_CASE("Merge: columns added or re-created on both sides", "[core][merge]") {
     const MergeResult m = f.repo.merge("dev", {});
     CHECK(keyed(m.conflicts) ==
           std::vector<Conflict>{conflict("x", std::nullopt, ConflictKind::Schema)});
-    const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Ours});
+    const MergeResult r = f.repo.merge("dev", {"", MergeStrategy::Ours, {}});
     REQUIRE(r.kind == Kind::Merged);
     const Checkout view = f.repo.checkout_at(*r.commit);
     CHECK(view.schema("v").dtype == DType::Int32);

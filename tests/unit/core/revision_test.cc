@@ -178,3 +178,46 @@ TEST_CASE("Revision: an unknown name or an unborn HEAD fails before any step", "
 }
 
 }  // namespace hangar
+
+namespace hangar {
+namespace {
+
+TEST_CASE("Revision: tags resolve before branches and a name that is both is ambiguous",
+          "[core][revision][tag]") {
+  history_test::TempRepo t;
+  Repository& repo = t.repo;
+  repo.create_column(history_test::int_column("v"));
+  history_test::put_value(repo, "v", 1, 1);
+  const Digest c0 = repo.commit("c0");
+  history_test::put_value(repo, "v", 2, 2);
+  const Digest c1 = repo.commit("c1");
+
+  CHECK(repo.create_tag("v1", std::string_view("HEAD~1")) == c0);
+  CHECK(repo.resolve("v1") == c0);
+  CHECK(repo.resolve("refs/tags/v1") == c0);
+  CHECK(repo.resolve("refs/heads/main~1") == c0);
+  CHECK(error_of([&] { repo.create_tag("v1", std::nullopt); }).code() == ErrorCode::AlreadyExists);
+  CHECK(error_of([&] { repo.create_tag("../v", std::nullopt); }).code() ==
+        ErrorCode::InvalidArgument);
+  CHECK(error_of([&] { repo.create_tag("v~1", std::nullopt); }).code() ==
+        ErrorCode::InvalidArgument);
+
+  // A tag and a branch of one name: the same commit is fine, different commits are ambiguous.
+  repo.create_branch("both", std::string_view("HEAD"));
+  repo.create_tag("both", std::nullopt);
+  CHECK(repo.resolve("both") == c1);
+  repo.delete_tag("both");
+  repo.create_tag("both", std::string_view("HEAD~1"));
+  const Error e = error_of([&] { repo.resolve("both~0"); });
+  CHECK(e.code() == ErrorCode::Ambiguous);
+  CHECK_THAT(e.what(), Catch::Contains("refs/tags/both"));
+  CHECK(repo.resolve("refs/heads/both") == c1);
+
+  REQUIRE(repo.tags().size() == 2);
+  CHECK(repo.tags()[0].name == "both");
+  CHECK(repo.delete_tag("v1") == c0);
+  CHECK(error_of([&] { repo.delete_tag("v1"); }).code() == ErrorCode::NotFound);
+}
+
+}  // namespace
+}  // namespace hangar

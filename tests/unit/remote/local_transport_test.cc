@@ -90,7 +90,7 @@ TEST_CASE("LocalTransport: push fast-forward, then a non-fast-forward is refused
   const Digest mine = t.commit_at(t.dst, 500, 7);
   {
     Repository dst = Repository::open(t.dst, Mode::Write);
-    const PushResult r = push(dst, {"origin", std::nullopt, false, {}, {}});
+    const PushResult r = push(dst, {"origin", std::nullopt, false, {}, {}, {}});
     CHECK(r.result == "fast-forward");
     CHECK(r.stats.chunks == 3);
     CHECK(dst.resolve("origin/main") == mine);
@@ -106,7 +106,7 @@ TEST_CASE("LocalTransport: push fast-forward, then a non-fast-forward is refused
   const Snapshot src_before = snapshot_at(t.src), dst_before = snapshot_at(t.dst);
   {
     Repository dst = Repository::open(t.dst, Mode::Write);
-    const Error e = error_of([&] { push(dst, {"origin", std::nullopt, false, {}, {}}); });
+    const Error e = error_of([&] { push(dst, {"origin", std::nullopt, false, {}, {}, {}}); });
     CHECK(e.code() == ErrorCode::Remote);
     CHECK(std::string(e.what()).find("fast-forward") != std::string::npos);
   }
@@ -114,7 +114,7 @@ TEST_CASE("LocalTransport: push fast-forward, then a non-fast-forward is refused
   CHECK(snapshot_at(t.dst) == dst_before);
   {
     Repository dst = Repository::open(t.dst, Mode::Write);
-    CHECK(push(dst, {"origin", std::nullopt, true, {}, {}}).result == "forced");
+    CHECK(push(dst, {"origin", std::nullopt, true, {}, {}, {}}).result == "forced");
   }
 }
 
@@ -220,7 +220,7 @@ TEST_CASE("LocalTransport: unknown remotes, branches and paths", "[remote][local
   CHECK(std::string(e.what()).find("known remotes: origin") != std::string::npos);
   CHECK(error_of([&] { fetch(dst, {"origin", "nope", {}, {}}); }).code() == ErrorCode::NotFound);
   CHECK(error_of([&] {
-          push(dst, {"origin", "nope", false, {}, {}});
+          push(dst, {"origin", "nope", false, {}, {}, {}});
         }).code() == ErrorCode::NotFound);
   transfer::add_remote(dst, "ghost", (t.dir / "nowhere").string());
   CHECK(error_of([&] {

@@ -59,3 +59,32 @@ TEST_CASE("protocol: an error message that is not UTF-8 still encodes as JSON",
   CHECK(protocol::decode_info(protocol::encode_info(info, 2), min_version, "info").name ==
         "caf\xEF\xBF\xBD");
 }
+
+TEST_CASE("protocol: tags in refs and tag updates round-trip and older documents have none",
+          "[remote][protocol]") {
+  const Digest d = digest_of(as_bytes(std::string("x")));
+  RefList refs;
+  refs.head = "main";
+  refs.branches = {{"main", d}};
+  refs.tags = {{"v1", d}};
+  const RefList back = protocol::decode_refs(protocol::encode_refs(refs), "refs");
+  REQUIRE(back.tags.size() == 1);
+  CHECK(back.tags[0].name == "v1");
+  CHECK(back.tags[0].commit == d);
+  const std::string old = R"({"head":"main","branches":[]})";
+  CHECK(protocol::decode_refs(old, "refs").tags.empty());
+
+  const RefUpdate tag{"v1", std::nullopt, d, false, true};
+  const std::string json = protocol::encode_updates(std::span<const RefUpdate>(&tag, 1));
+  CHECK_THAT(json, Catch::Contains(R"("tag":"v1")"));
+  CHECK_THAT(json, !Catch::Contains(R"("branch")"));  // a server older than tags refuses it
+  const auto updates = protocol::decode_updates(json, "push");
+  REQUIRE(updates.size() == 1);
+  CHECK(updates[0].tag);
+  CHECK(updates[0].ref() == "refs/tags/v1");
+
+  store::Manifest m;
+  m.head = "main";
+  m.tags = {{"v1", d}};
+  CHECK(store::decode_manifest(store::encode_manifest(m), "manifest").tags.size() == 1);
+}

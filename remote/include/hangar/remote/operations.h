@@ -76,6 +76,7 @@ struct CloneResult {
   std::string branch;
   std::optional<Digest> head;   // nullopt: the remote has no commits
   std::vector<RefChange> refs;  // the remote-tracking branches created
+  std::vector<RefChange> tags;  // the remote's tags, created here (history only, as branches)
   std::uint64_t samples = 0;    // samples whose data was selected
   // Chunks that only commits before the head use and that are not local (a clone takes the
   // data of the head; fetch-data --all-history brings the rest). 0 when no data was fetched.
@@ -107,10 +108,15 @@ struct FetchOptions {
 struct FetchResult {
   std::vector<RefChange> updated;  // remote-tracking branches that moved or appeared
   std::vector<std::string> pruned;  // remote-tracking branches deleted ("origin/old")
+  std::vector<RefChange> tags;     // tags the remote has that were not here, now created
+  // Tags here that the remote has at another commit: kept as they are (git never clobbers a
+  // tag on fetch); delete one and fetch again to take the remote's.
+  std::vector<RefChange> tags_kept;
   TransferStats stats;
 };
 
-// Brings history (no data) and updates refs/remotes/REMOTE/*, in one txn with the pruning.
+// Brings history (no data) and updates refs/remotes/REMOTE/*, in one txn with the pruning and
+// the remote's tags (each created here unless a tag of that name exists: see tags_kept).
 // REQUIRES Write. Throws: NotFound (remote or branch), InvalidArgument (prune with branch),
 // Remote, Unsupported, Corrupt, Interrupted.
 FetchResult fetch(Repository& repo, const FetchOptions& options);
@@ -154,10 +160,14 @@ struct PushOptions {
   bool force = false;
   TransportOptions transport;
   RemoteProgress progress;
+  // Push these local tags instead of a branch (push REMOTE --tags, push REMOTE TAG). A tag
+  // that exists on the remote at another commit is refused unless `force`.
+  std::vector<std::string> tags;
 };
 
 struct PushResult {
-  std::string branch;
+  std::string branch;  // a tag push: the first tag's name
+  std::vector<RefChange> tags;  // a tag push: each tag and what it did (old_commit: the remote's)
   std::optional<Digest> old_commit;  // the remote's tip before
   Digest new_commit;
   std::string result;  // "up-to-date" | "created" | "fast-forward" | "forced"
@@ -171,6 +181,34 @@ struct PushResult {
 // Interrupted (only before the whole pack was sent: after that the server decides, and push
 // waits for its reply).
 PushResult push(Repository& repo, const PushOptions& options);
+
+struct PullOptions {
+  std::string remote;                 // a configured remote name
+  std::optional<std::string> branch;  // the remote's branch to merge; default: the current one
+  // Bring the data of the samples the remote's new commits changed (not with fetch.lazy: reads
+  // bring what they need then).
+  bool data = true;
+  MergeOptions merge;  // message, strategy, per-key resolutions
+  TransportOptions transport;
+  RemoteProgress progress;
+};
+
+struct PullResult {
+  std::string upstream;  // "origin/main"
+  FetchResult fetch;
+  std::uint64_t chunks_fetched = 0;      // data chunks the pull brought
+  std::uint64_t chunks_unavailable = 0;  // needed, not local and not on the remote either
+  MergeResult merge;
+};
+
+// git pull: fetch(REMOTE, BRANCH); then (unless the repository reads lazily) the chunks of the
+// samples that the commits of REMOTE/BRANCH not yet in HEAD changed, which are what the merged
+// head and a merge of chunked tensors read; then Repository::merge of REMOTE/BRANCH into the
+// current branch (fast-forward when possible). Conflicts are a value (MergeResult::Kind::
+// Conflict, nothing merged; the fetched history and data stay).
+// REQUIRES Write. Throws: InvalidArgument (a detached HEAD; staged changes, checked before
+// anything is fetched), NotFound (remote, branch), what fetch and merge throw.
+PullResult pull(Repository& repo, const PullOptions& options);
 
 // The URL of configured remote `name`. Throws: NotFound "no remote 'x'; see 'hangar remote list'".
 std::string remote_url(const Repository& repo, std::string_view name);

@@ -49,6 +49,7 @@ struct RemoteBranch {
 struct RefList {
   std::string head;                    // the branch the server's HEAD names (may be unborn)
   std::vector<RemoteBranch> branches;  // sorted by name
+  std::vector<RemoteBranch> tags;      // refs/tags/*, sorted by name (none from older servers)
 };
 
 struct HistoryRequest {
@@ -56,13 +57,20 @@ struct HistoryRequest {
   std::vector<Digest> haves;  // commits the client holds with all their history
 };
 
-// One compare-and-swap ref update on the server: refs/heads/`branch` from `expected` (nullopt:
-// must not exist) to `desired`. Without `force`, `desired` must descend from `expected`.
+// One compare-and-swap ref update on the server: refs/heads/`branch` (refs/tags/`branch` when
+// `tag`) from `expected` (nullopt: must not exist) to `desired`. Without `force`, a branch's
+// `desired` must descend from `expected`, and a tag must not exist yet (a push never moves a
+// tag unless forced).
 struct RefUpdate {
-  std::string branch;
+  std::string branch;  // a branch name, or a tag name when `tag`
   std::optional<Digest> expected;
   Digest desired;
   bool force = false;
+  bool tag = false;
+  // "refs/heads/main", "refs/tags/v1".
+  std::string ref() const { return (tag ? "refs/tags/" : "refs/heads/") + branch; }
+  // "branch 'main'", "tag 'v1'": for messages.
+  std::string what() const { return (tag ? "tag '" : "branch '") + branch + "'"; }
 };
 
 // A push the server received: accepted, or rejected with a reason (stale ref, not a fast-

@@ -71,6 +71,11 @@ Json class_summary_json(const Checkout& view, const ClassSummary& summary);
 // columns_added: [names], columns_deleted: [names]}. A clean report has an empty `staged`
 // object and empty lists.
 Json status_json(const StatusReport& status);
+// status_json plus "upstream": {"name", "ahead", "behind"} for the current branch against its
+// upstream (the default remote's branch of the same name, "origin/main", when that
+// remote-tracking branch exists; transfer::default_remote), else null. Reads the history of
+// both tips. Throws: Corrupt, NotFound.
+Json status_json(const Repository& repo, const StatusReport& status);
 // 'log --json': an array, in the order given, of {digest, parents: [digests], author, email,
 // time, message}.
 Json log_json(const std::vector<LogEntry>& entries);
