@@ -29,6 +29,8 @@ _hangar() {
       ' branch create') path+=" $word" ;;
       ' branch delete') path+=" $word" ;;
       ' checkout') path+=" $word" ;;
+      ' tag') path+=" $word" ;;
+      ' pull') path+=" $word" ;;
       ' remote') path+=" $word" ;;
       ' remote add') path+=" $word" ;;
       ' remote remove') path+=" $word" ;;
@@ -51,14 +53,14 @@ _hangar() {
       ' completion') path+=" $word" ;;
     esac
   done
-  local -a global=(--json --help -h --version -C)
+  local -a global=(--json --help -h --version -C --color)
   local candidates
   case "$path" in
-    '') candidates='init status summary log column put get rm import export commit reset branch checkout remote clone fetch fetch-data push drop-data server diff show merge fsck gc config upgrade help completion --help -h --json --version -C' ;;
+    '') candidates='init status summary log column put get rm import export commit reset branch checkout tag pull remote clone fetch fetch-data push drop-data server diff show merge fsck gc config upgrade help completion --help -h --json --version -C --color' ;;
     ' init') candidates='--help -h --user-name --user-email --json' ;;
     ' status') candidates='--help -h --json' ;;
     ' summary') candidates='--help -h --by --json' ;;
-    ' log') candidates='--help -h --max-count -n --graph --json' ;;
+    ' log') candidates='--help -h --max-count -n --graph --oneline --json' ;;
     ' column') candidates='create list info delete --help -h' ;;
     ' column create') candidates='--help -h --dtype --shape --variable-shape --nested --backend --level --json' ;;
     ' column list') candidates='--help -h --ref --json' ;;
@@ -76,6 +78,8 @@ _hangar() {
     ' branch create') candidates='--help -h --json' ;;
     ' branch delete') candidates='--help -h --force -f --json' ;;
     ' checkout') candidates='--help -h -b --json' ;;
+    ' tag') candidates='--help -h --list -l --delete -d --json' ;;
+    ' pull') candidates='--help -h --no-data --message -m --strategy --resolve --insecure --json' ;;
     ' remote') candidates='add remove set-url list --help -h' ;;
     ' remote add') candidates='--help -h --insecure --json' ;;
     ' remote remove') candidates='--help -h --json' ;;
@@ -84,12 +88,12 @@ _hangar() {
     ' clone') candidates='--help -h --branch -b --no-data --columns --keys --max-bytes --fraction --stratify --seed --lazy --insecure --user-name --user-email --json' ;;
     ' fetch') candidates='--help -h --prune -p --insecure --json' ;;
     ' fetch-data') candidates='--help -h --columns --keys --max-bytes --fraction --stratify --seed --all-history --insecure --json' ;;
-    ' push') candidates='--help -h --force -f --insecure --json' ;;
+    ' push') candidates='--help -h --tags --force -f --insecure --json' ;;
     ' drop-data') candidates='--help -h --columns --keys --ref --all-history --keep-bytes --dry-run --threshold --insecure --json' ;;
     ' server') candidates='--help -h --bind --port --tokens --anonymous-read --port-file --tls-cert --tls-key --max-connections --threads --store --s3-endpoint --s3-region --s3-insecure --presign-ttl --migrate' ;;
     ' diff') candidates='--help -h --stat --summary --exit-code --json' ;;
     ' show') candidates='--help -h --json' ;;
-    ' merge') candidates='--help -h --message -m --strategy --json' ;;
+    ' merge') candidates='--help -h --message -m --strategy --resolve --json' ;;
     ' fsck') candidates='--help -h --rehash --exit-code --json' ;;
     ' gc') candidates='--help -h --dry-run --threshold --json --remote --insecure' ;;
     ' config') candidates='--help -h --unset --list -l --global --json' ;;
