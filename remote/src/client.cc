@@ -77,7 +77,6 @@ std::uint64_t receive_history(Transport& transport, const HistoryRequest& reques
   InterruptibleSink sink(reader);
   transport.fetch_history(request, sink);
   reader.finish();
-  check_interrupt();
   if (progress) progress("history", counting.objects(), counting.objects());
   return counting.objects();
 }
@@ -111,7 +110,6 @@ std::uint64_t receive_chunks(Transport& transport, std::span<const Digest> ids,
     InterruptibleSink sink(reader);
     transport.fetch_chunks(batch, sink);
     reader.finish();
-    check_interrupt();  // one requested while the last records were verified and handed on
     received += checked.received();
   }
   if (progress) progress("data", received, total);

@@ -11,8 +11,6 @@
 
 #include <cstring>
 
-#include "chunk_verifier.h"
-
 namespace hangar::remote {
 namespace {
 
@@ -150,12 +148,7 @@ struct PackReader::Impl {
   PackStats stats;
   Bytes scratch;
 
-  ChunkVerifier verifier;
-
-  Impl(std::string src, RecordHandler& h)
-      : source(std::move(src)),
-        handler(h),
-        verifier(source, [this](const transfer::StoredChunk& c) { handler.on_chunk(c); }) {}
+  Impl(std::string src, RecordHandler& h) : source(std::move(src)), handler(h) {}
 
   [[noreturn]] void corrupt(const std::string& what) const {
     fail(ErrorCode::Corrupt, "pack from " + source + " is corrupt: " + what);
@@ -254,11 +247,8 @@ struct PackReader::Impl {
     const std::string rec = record_name();
     try {
       if (type == RecordType::Chunk) {
-        // Verified (on a second thread) and handed on in order by the verifier.
-        verifier.add(stats.records + 1,
-                     transfer::StoredChunk{id, static_cast<storage::ChunkCodec>(codec), raw, p});
+        transfer::verify_chunk(id, static_cast<storage::ChunkCodec>(codec), raw, p, scratch);
       } else {
-        verifier.drain();  // records are handed on in the order they came
         const auto otype = static_cast<transfer::ObjectType>(type);
         ByteView canonical = p;
         if (codec == static_cast<std::uint8_t>(storage::ChunkCodec::Zstd)) {
@@ -283,10 +273,10 @@ struct PackReader::Impl {
     ++stats.records;
     ++stats.chunks;
     stage = Stage::Head;
+    handler.on_chunk(transfer::StoredChunk{id, static_cast<storage::ChunkCodec>(codec), raw, p});
   }
 
   void on_trailer(ByteView p) {
-    verifier.drain();
     const std::uint64_t records = get_le(p.data(), 8);
     const std::uint64_t bytes = get_le(p.data() + 8, 8);
     const std::uint64_t before = stats.bytes - kRecordHeaderSize - kTrailerPayloadSize;
@@ -337,7 +327,6 @@ void PackReader::write(ByteView data) {
 
 void PackReader::finish() {
   if (impl_->stage == Impl::Stage::Done) return;
-  impl_->verifier.drain();  // what arrived whole is verified and handed on, as it came
   fail(ErrorCode::Remote, "pack from " + impl_->source + " ended after " +
                               std::to_string(impl_->stats.records) +
                               " records without its trailer: the connection broke or the "

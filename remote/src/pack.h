@@ -86,11 +86,8 @@ class RecordHandler {
 };
 
 // Parses a pack pushed to it in pieces. Caps every size field before allocating and grows its
-// buffer only as bytes arrive, so a lying length costs nothing. Chunks are verified on a second
-// thread in batches (chunk_verifier.h) and handed on in order once verified, so the handler
-// may see a chunk some records after it arrived, and sees every one before the trailer is
-// accepted; holds at most one record and two batches (2 x 4 MiB, or one larger chunk).
-// Not thread-safe (the handler is called on the caller's thread). Errors: Corrupt "pack from <source> is corrupt: ..." (bad magic, field,
+// buffer only as bytes arrive, so a lying length costs nothing; holds at most one record.
+// Not thread-safe. Errors: Corrupt "pack from <source> is corrupt: ..." (bad magic, field,
 // digest, checksum, trailing bytes), Unsupported (newer pack version), Remote (finish() before
 // the trailer), and whatever the handler throws.
 class PackReader final : public PackSink {
@@ -100,8 +97,7 @@ class PackReader final : public PackSink {
 
   void write(ByteView data) override;
   // The stream ended. Throws: Remote "pack from <source> ended after N records ..." unless the
-  // trailer was read (after handing on the N records, as write() would have: Corrupt first
-  // if one of them is bad).
+  // trailer was read.
   void finish();
   bool complete() const noexcept;
   const PackStats& stats() const noexcept;
