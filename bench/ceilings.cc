@@ -7,10 +7,9 @@
 // a fresh folder (what any export pays the file system), and encoding + writing each decoded
 // image with hangar's PNG encoder (one thread: export's work without a repository). Prints
 // TSV lines: name, value, unit.
+#include <fcntl.h>
 #include <hangar/hangar.h>
 #include <hangar/storage/digest.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -108,8 +107,8 @@ void zstd_ceiling(const std::vector<hangar::Tensor>& images, int level) {
   for (std::size_t i = 0; i < frames.size(); ++i) {
     out.resize(images[i].nbytes());
     ZSTD_decompressDCtx(dctx, out.data(), out.size(), frames[i].data(), frames[i].size());
-    if (hangar::digest_of(hangar::ByteView(reinterpret_cast<const std::byte*>(out.data()),
-                                            out.size()))
+    if (hangar::digest_of(
+            hangar::ByteView(reinterpret_cast<const std::byte*>(out.data()), out.size()))
             .is_zero())
       std::puts("");  // keeps the digest observable
   }
@@ -133,7 +132,8 @@ void file_write_ceiling(const std::vector<std::filesystem::path>& files,
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::FILE* in = std::fopen(files[i].c_str(), "rb");
     std::FILE* out = std::fopen((dir / (std::to_string(i) + ".png")).c_str(), "wb");
-    if (in == nullptr || out == nullptr) throw std::runtime_error("cannot copy " + files[i].string());
+    if (in == nullptr || out == nullptr)
+      throw std::runtime_error("cannot copy " + files[i].string());
     buf.resize(std::filesystem::file_size(files[i]));
     const bool ok = std::fread(buf.data(), 1, buf.size(), in) == buf.size() &&
                     std::fwrite(buf.data(), 1, buf.size(), out) == buf.size();

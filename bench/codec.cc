@@ -3,9 +3,9 @@
 // Decodes every PNG under the folders, then encodes each image as one chunk with plain zstd
 // (codec `zstd`, the column level) and with the delta predictor (codec `zstd-delta`, as import
 // does for image-like tensors), one thread, best of 3 passes. Decode = the check a reader does
-// (XXH3-64 of the stored bytes against the location's checksum) + decode_chunk. Sizes are set beside the PNG files, and beside what the l0 layout
-// (one LMDB value per chunk, whole 4 KiB pages above ~2 KB) would take.
-// Prints TSV lines: name, value, unit.
+// (XXH3-64 of the stored bytes against the location's checksum) + decode_chunk. Sizes are set
+// beside the PNG files, and beside what the l0 layout (one LMDB value per chunk, whole 4 KiB pages
+// above ~2 KB) would take. Prints TSV lines: name, value, unit.
 #include <hangar/hangar.h>
 #include <hangar/storage/checksum.h>
 #include <hangar/storage/codec.h>

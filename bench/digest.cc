@@ -8,7 +8,6 @@
 // page), where the per-call cost shows.
 // Prints TSV lines: name, value, unit.
 #include <hangar/hangar.h>
-
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <xxhash.h>
@@ -78,8 +77,7 @@ struct EvpSha256 {
   void operator()(hangar::ByteView in, unsigned char* out) const {
     unsigned n = 0;
     if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
-        EVP_DigestUpdate(ctx, in.data(), in.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx, out, &n) != 1)
+        EVP_DigestUpdate(ctx, in.data(), in.size()) != 1 || EVP_DigestFinal_ex(ctx, out, &n) != 1)
       throw std::runtime_error("OpenSSL: SHA256 failed");
   }
 };

@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
       return true;
     });
     flush();
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rusage u{};
     ::getrusage(RUSAGE_SELF, &u);
     std::printf("%s batch %zu release %llu: %llu found, %.2f s, %ld minor faults, peak %.1f MB\n",

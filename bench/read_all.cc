@@ -1,9 +1,10 @@
 // Reads every sample of a column through libhangar, as a training loop would:
 //   bench_read_all REPO COLUMN [REV] [--each]
 // with Checkout::read_all (batches whose chunk locations are looked up in index order), or
-// with --each one Checkout::read per sample in a for_each loop. Prints TSV lines: samples, MB, seconds, samples/s, MB/s (decoded tensor bytes), and this
-// process's resident memory at the end: anonymous (heap, stacks) and file-backed (mostly the
-// repository's LMDB pages the reads mapped: page cache, shared and reclaimable).
+// with --each one Checkout::read per sample in a for_each loop. Prints TSV lines: samples, MB,
+// seconds, samples/s, MB/s (decoded tensor bytes), and this process's resident memory at the end:
+// anonymous (heap, stacks) and file-backed (mostly the repository's LMDB pages the reads mapped:
+// page cache, shared and reclaimable).
 #include <hangar/hangar.h>
 
 #include <chrono>
@@ -58,10 +59,10 @@ int main(int argc, char** argv) {
       });
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("read_samples\t%llu\tsamples\nread_mb\t%.3f\tMB\nread_seconds\t%.4f\ts\n"
-                "read_rate\t%.0f\tsamples/s\nread_throughput\t%.1f\tMB/s\n",
-                static_cast<unsigned long long>(samples), bytes / 1e6, s, samples / s,
-                bytes / 1e6 / s);
+    std::printf(
+        "read_samples\t%llu\tsamples\nread_mb\t%.3f\tMB\nread_seconds\t%.4f\ts\n"
+        "read_rate\t%.0f\tsamples/s\nread_throughput\t%.1f\tMB/s\n",
+        static_cast<unsigned long long>(samples), bytes / 1e6, s, samples / s, bytes / 1e6 / s);
     std::printf("read_rss_anon_mb\t%.1f\tMB\nread_rss_file_mb\t%.1f\tMB\n", status_mb("RssAnon"),
                 status_mb("RssFile"));
   } catch (const hangar::Error& e) {

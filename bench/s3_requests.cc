@@ -76,38 +76,45 @@ int main(int argc, char** argv) {
   Client c(o, {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), "", "env file"});
   c.check_bucket();
   const std::string p = "bench/" + std::to_string(std::random_device{}()) + "/";
-  std::printf("| operation | n | threads | wall s | req/s | ms/req | MB/s |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| operation | n | threads | wall s | req/s | ms/req | MB/s "
+      "|\n|---|---|---|---|---|---|---|\n");
 
   for (const std::size_t size : {std::size_t{4096}, std::size_t{65536}}) {
     const Bytes data = random_bytes(size, size);
     const std::string tag = std::to_string(size / 1024) + " KiB";
     const int n = size == 4096 ? 300 : 150;
-    row("PUT " + tag, n, 1, timed(n, 1, [&](int i) {
-          c.put(p + "s" + tag + "/" + std::to_string(i), data);
-        }), n * size);
-    row("PUT " + tag, n, par, timed(n, par, [&](int i) {
-          c.put(p + "p" + tag + "/" + std::to_string(i), data);
-        }), n * size);
-    row("GET " + tag, n, 1, timed(n, 1, [&](int i) {
-          (void)c.get(p + "s" + tag + "/" + std::to_string(i));
-        }), n * size);
-    row("GET " + tag, n, par, timed(n, par, [&](int i) {
-          (void)c.get(p + "p" + tag + "/" + std::to_string(i));
-        }), n * size);
-    row("HEAD " + tag, n, 1, timed(n, 1, [&](int i) {
-          (void)c.head(p + "s" + tag + "/" + std::to_string(i));
-        }), 0);
+    row("PUT " + tag, n, 1,
+        timed(n, 1, [&](int i) { c.put(p + "s" + tag + "/" + std::to_string(i), data); }),
+        n * size);
+    row("PUT " + tag, n, par,
+        timed(n, par, [&](int i) { c.put(p + "p" + tag + "/" + std::to_string(i), data); }),
+        n * size);
+    row("GET " + tag, n, 1,
+        timed(n, 1, [&](int i) { (void)c.get(p + "s" + tag + "/" + std::to_string(i)); }),
+        n * size);
+    row("GET " + tag, n, par,
+        timed(n, par, [&](int i) { (void)c.get(p + "p" + tag + "/" + std::to_string(i)); }),
+        n * size);
+    row("HEAD " + tag, n, 1,
+        timed(n, 1, [&](int i) { (void)c.head(p + "s" + tag + "/" + std::to_string(i)); }), 0);
     UrlClient urls;
     std::vector<std::string> signed_urls;
     for (int i = 0; i < n; ++i)
-      signed_urls.push_back(
-          c.presign(Method::Get, p + "s" + tag + "/" + std::to_string(i), std::chrono::seconds(600)));
-    row("presigned GET " + tag, n, 1, timed(n, 1, [&](int i) {
-          urls.get_to(signed_urls[static_cast<std::size_t>(i)], 0, 0, [](ByteView) {});
-        }), n * size);
-    row("presigned GET " + tag, n, par, timed(n, par, [&](int i) {
-          urls.get_to(signed_urls[static_cast<std::size_t>(i)], 0, 0, [](ByteView) {});
-        }), n * size);
+      signed_urls.push_back(c.presign(Method::Get, p + "s" + tag + "/" + std::to_string(i),
+                                      std::chrono::seconds(600)));
+    row("presigned GET " + tag, n, 1,
+        timed(n, 1,
+              [&](int i) {
+                urls.get_to(signed_urls[static_cast<std::size_t>(i)], 0, 0, [](ByteView) {});
+              }),
+        n * size);
+    row("presigned GET " + tag, n, par,
+        timed(n, par,
+              [&](int i) {
+                urls.get_to(signed_urls[static_cast<std::size_t>(i)], 0, 0, [](ByteView) {});
+              }),
+        n * size);
   }
   // LIST: 1000-key pages.
   {
@@ -126,34 +133,41 @@ int main(int argc, char** argv) {
   // Large objects and ranged reads from one pack-sized object.
   {
     const Bytes big = random_bytes(64u << 20, 7);
-    row("PUT 64 MiB (single)", 1, 1, timed(1, 1, [&](int) {
-          ClientOptions single = o;
-          single.multipart_threshold = 1ull << 40;
-          single.part_size = 5ull << 30;
-          Client sc(single, {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), "", ""});
-          sc.put(p + "big-single", big);
-        }), big.size());
+    row("PUT 64 MiB (single)", 1, 1,
+        timed(1, 1,
+              [&](int) {
+                ClientOptions single = o;
+                single.multipart_threshold = 1ull << 40;
+                single.part_size = 5ull << 30;
+                Client sc(single,
+                          {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), "", ""});
+                sc.put(p + "big-single", big);
+              }),
+        big.size());
     ClientOptions multi = o;
     multi.multipart_threshold = 16u << 20;
     multi.part_size = 16u << 20;
     Client mc(multi, {env.at("AWS_ACCESS_KEY_ID"), env.at("AWS_SECRET_ACCESS_KEY"), "", ""});
     row("PUT 64 MiB (4 x 16 MiB parts)", 1, 1, timed(1, 1, [&](int) { mc.put(p + "big", big); }),
         big.size());
-    row("GET 64 MiB", 1, 1, timed(1, 1, [&](int) {
-          c.get_to(p + "big", 0, 0, [](ByteView) {});
-        }), big.size());
+    row("GET 64 MiB", 1, 1, timed(1, 1, [&](int) { c.get_to(p + "big", 0, 0, [](ByteView) {}); }),
+        big.size());
     for (const std::size_t len : {std::size_t{8192}, std::size_t{1u << 20}}) {
       const int n = len == 8192 ? 300 : 60;
       std::mt19937_64 rng(1);
       std::vector<std::uint64_t> offs;
       for (int i = 0; i < n; ++i) offs.push_back(rng() % (big.size() - len));
       const std::string tag = len == 8192 ? "8 KiB" : "1 MiB";
-      row("ranged GET " + tag + " of 64 MiB", n, 1, timed(n, 1, [&](int i) {
-            (void)c.get_range(p + "big", offs[static_cast<std::size_t>(i)], len);
-          }), n * len);
-      row("ranged GET " + tag + " of 64 MiB", n, par, timed(n, par, [&](int i) {
-            (void)c.get_range(p + "big", offs[static_cast<std::size_t>(i)], len);
-          }), n * len);
+      row("ranged GET " + tag + " of 64 MiB", n, 1,
+          timed(
+              n, 1,
+              [&](int i) { (void)c.get_range(p + "big", offs[static_cast<std::size_t>(i)], len); }),
+          n * len);
+      row("ranged GET " + tag + " of 64 MiB", n, par,
+          timed(
+              n, par,
+              [&](int i) { (void)c.get_range(p + "big", offs[static_cast<std::size_t>(i)], len); }),
+          n * len);
     }
   }
   // Clean up.

@@ -123,8 +123,8 @@ void run_checkout(Context& ctx, const std::string& target) {
     std::string names;
     for (const auto& n : tracking) names += (names.empty() ? "" : ", ") + n;
     fail(ErrorCode::Ambiguous, "'" + target + "' matches several remote-tracking branches (" +
-                                   names + "); run 'hangar checkout -b " + target +
-                                   " REMOTE/" + target + "'");
+                                   names + "); run 'hangar checkout -b " + target + " REMOTE/" +
+                                   target + "'");
   }
   if (tracking.size() == 1) {
     repo.create_branch(target, tracking.front());
@@ -134,8 +134,9 @@ void run_checkout(Context& ctx, const std::string& target) {
       repo.delete_branch(target, true);
       throw;
     }
-    print_checkout(ctx, repo, "created branch " + target + " from " + tracking.front() +
-                                  "; switched to branch ");
+    print_checkout(
+        ctx, repo,
+        "created branch " + target + " from " + tracking.front() + "; switched to branch ");
     return;
   }
   Digest commit;
@@ -205,13 +206,15 @@ void register_branch_commands(CLI::App& app, Context& ctx) {
                        "a branch; a name only a remote has (origin/NAME) creates that branch "
                        "from it; any other revision detaches HEAD there, read-only. With -b: "
                        "where NEW starts (default: HEAD)");
-  checkout->add_option("-b", *new_branch, "create branch NEW and switch to it")
-      ->type_name("NEW");
+  checkout->add_option("-b", *new_branch, "create branch NEW and switch to it")->type_name("NEW");
   add_json_flag(*checkout, ctx);
   on_run(*checkout, ctx, [&ctx, target, new_branch] {
-    if (*new_branch) run_checkout_new(ctx, **new_branch, *target);
-    else if (*target) run_checkout(ctx, **target);
-    else throw UsageError("checkout needs a BRANCH (or -b NEW)");
+    if (*new_branch)
+      run_checkout_new(ctx, **new_branch, *target);
+    else if (*target)
+      run_checkout(ctx, **target);
+    else
+      throw UsageError("checkout needs a BRANCH (or -b NEW)");
   });
 }
 

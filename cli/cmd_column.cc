@@ -75,8 +75,8 @@ void run_info(Context& ctx, const std::string& name, const std::optional<std::st
   table.add({"backend:", std::string(backend_name(s.backend))});
   table.add({"compression:", "zstd level " + std::to_string(s.compression_level)});
   table.add({"count:", std::to_string(view.count(name))});
-  table.add({"nbytes:", std::to_string(view.nbytes(name)) + " (" +
-                            human_bytes(view.nbytes(name)) + ")"});
+  table.add(
+      {"nbytes:", std::to_string(view.nbytes(name)) + " (" + human_bytes(view.nbytes(name)) + ")"});
   for (const auto& [k, v] : s.attributes) {
     std::string one_line = v;  // class names are one a line (labels.h)
     for (char& c : one_line) {

@@ -30,8 +30,10 @@ void print_json_value(Context& ctx, const std::string& key, const std::optional<
 }
 
 void print_value(Context& ctx, const std::string& key, const std::optional<std::string>& v) {
-  if (ctx.json) print_json_value(ctx, key, v);
-  else if (v) ctx.out << *v << '\n';
+  if (ctx.json)
+    print_json_value(ctx, key, v);
+  else if (v)
+    ctx.out << *v << '\n';
   if (!v) ctx.exit_code = 1;  // read of an unset key: exit 1, as git does
 }
 
@@ -84,8 +86,9 @@ void run_config(Context& ctx, const ConfigArgs& a) {
 void register_config_commands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ConfigArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "config", "read or set a setting (user.name, user.email, fetch.lazy), of this repository "
-                "or, with --global, of every repository");
+      "config",
+      "read or set a setting (user.name, user.email, fetch.lazy), of this repository "
+      "or, with --global, of every repository");
   cmd->add_option("KEY", a->key,
                   "fetch.lazy (true: read missing samples from the remote), user.name, "
                   "user.email or user.useConfigOnly (true: never guess the author)");

@@ -47,8 +47,7 @@ void print_schema(std::ostream& out, const SchemaDiff& s, const std::string& ind
 std::string stats_text(const std::optional<ElementDiff>& s) {
   if (!s) return "  (not comparable: shape/dtype changed or data not local)";
   std::ostringstream o;
-  o << "  (" << plural(s->changed, "element") << " changed, max |diff| " << s->max_abs_diff
-    << ')';
+  o << "  (" << plural(s->changed, "element") << " changed, max |diff| " << s->max_abs_diff << ')';
   return o.str();
 }
 

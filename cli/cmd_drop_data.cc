@@ -73,9 +73,8 @@ void run_drop_data(Context& ctx, const DropDataArgs& a) {
     ctx.out << "kept " << plural(r.samples_kept, "sample") << " (--keep-bytes)\n";
   if (r.samples_also_dropped > 0)
     ctx.out << "note: " << plural(r.samples_also_dropped, "other sample")
-            << (r.samples_also_dropped == 1 ? " shares" : " share")
-            << " dropped chunks and " << (r.samples_also_dropped == 1 ? "is" : "are")
-            << " no longer fully local either\n";
+            << (r.samples_also_dropped == 1 ? " shares" : " share") << " dropped chunks and "
+            << (r.samples_also_dropped == 1 ? "is" : "are") << " no longer fully local either\n";
   if (r.chunks_staged > 0)
     ctx.out << "kept " << plural(r.chunks_staged, "chunk")
             << " used by staged (uncommitted) samples\n";

@@ -18,7 +18,7 @@ struct ImportArgs {
   std::string path;
   bool recursive = false;
   std::optional<std::string> labels;
-  unsigned jobs = 0;  // 0: one per core
+  unsigned jobs = 0;             // 0: one per core
   std::string max_sample_bytes;  // SIZE; empty: kDefaultMaxSampleBytes
 };
 
@@ -61,8 +61,7 @@ void run_import(Context& ctx, const ImportArgs& args) {
     return;
   }
   ctx.out << "staged " << plural(r.files, "file") << " into " << args.column << " ("
-          << human_bytes(r.raw_bytes) << " decoded, " << plural(r.new_chunks, "new chunk")
-          << ")\n";
+          << human_bytes(r.raw_bytes) << " decoded, " << plural(r.new_chunks, "new chunk") << ")\n";
   if (r.skipped > 0)
     ctx.out << "skipped " << plural(r.skipped, "entry", "entries")
             << (r.skipped == 1 ? " that is" : " that are")

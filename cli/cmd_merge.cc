@@ -32,8 +32,10 @@ MergeOptions merge_options(const MergeArgs& args) {
     const auto eq = r.rfind('=');
     const std::string side = eq == std::string::npos ? "" : r.substr(eq + 1);
     if (eq == 0 || (side != "ours" && side != "theirs"))
-      throw UsageError("--resolve takes NAME=ours or NAME=theirs (NAME as the conflict is "
-                       "listed, e.g. images/17), not '" + r + "'");
+      throw UsageError(
+          "--resolve takes NAME=ours or NAME=theirs (NAME as the conflict is "
+          "listed, e.g. images/17), not '" +
+          r + "'");
     options.resolve.push_back(
         {r.substr(0, eq), side == "ours" ? MergeStrategy::Ours : MergeStrategy::Theirs});
   }
@@ -94,17 +96,21 @@ void run_merge(Context& ctx, const MergeArgs& args) {
 
 void register_merge_commands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<MergeArgs>();
-  CLI::App* merge = app.add_subcommand(
-      "merge", "merge BRANCH (or origin/main after 'hangar fetch', or a commit) into the current branch (fast-forward or three-way by key)");
+  CLI::App* merge =
+      app.add_subcommand("merge",
+                         "merge BRANCH (or origin/main after 'hangar fetch', or a commit) into the "
+                         "current branch (fast-forward or three-way by key)");
   merge->add_option("BRANCH", args->branch, "what to merge: " + revision_help())->required();
   merge->add_option("-m,--message", args->message, "message of the merge commit");
-  merge->add_option("--strategy", args->strategy,
-                    "resolve every conflict (those --resolve leaves) to one side")
+  merge
+      ->add_option("--strategy", args->strategy,
+                   "resolve every conflict (those --resolve leaves) to one side")
       ->check(CLI::IsMember({"ours", "theirs"}));
-  merge->add_option("--resolve", args->resolve,
-                    "settle one conflict: NAME=ours|theirs, NAME as the conflict is listed "
-                    "(images/17, images/17/3 nested) or a column for all of its conflicts; "
-                    "repeatable; other conflicts still stop the merge")
+  merge
+      ->add_option("--resolve", args->resolve,
+                   "settle one conflict: NAME=ours|theirs, NAME as the conflict is listed "
+                   "(images/17, images/17/3 nested) or a column for all of its conflicts; "
+                   "repeatable; other conflicts still stop the merge")
       ->type_name("NAME=SIDE")
       ->allow_extra_args(false);
   add_json_flag(*merge, ctx);

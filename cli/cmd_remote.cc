@@ -62,12 +62,13 @@ void add_selectors(CLI::App& cmd, SelectorArgs& a, bool history) {
                  "handshake, history and labels received first count too")
       ->type_name("N|P%");
   cmd.add_option("--fraction", a.fraction, "a seeded random fraction of the keys");
-  auto* stratify = cmd.add_option(
-      "--stratify", a.stratify,
-      "LABEL column: the same share of every class (round(F*n) keys per class with --fraction, "
-      "a share of --max-bytes in proportion to its size); LABEL's missing chunks are fetched "
-      "and stored first and count against --max-bytes")
-      ->type_name("LABEL");
+  auto* stratify = cmd.add_option("--stratify", a.stratify,
+                                  "LABEL column: the same share of every class (round(F*n) keys "
+                                  "per class with --fraction, "
+                                  "a share of --max-bytes in proportion to its size); LABEL's "
+                                  "missing chunks are fetched "
+                                  "and stored first and count against --max-bytes")
+                       ->type_name("LABEL");
   cmd.add_option("--seed", a.seed, "seed for --fraction and --stratify (default 0)");
   if (history)
     stratify->excludes(
@@ -267,8 +268,8 @@ void run_clone(Context& ctx, const CloneArgs& a) {
       refs.push_back(Json{{"name", c.name}, {"commit", c.new_commit.hex()}});
     Json doc{{"dir", r.dir.string()},   {"url", a.url},
              {"branch", r.branch},      {"head", report::digest_json(r.head)},
-             {"remote_branches", refs}, {"samples", r.samples}, {"lazy", a.lazy},
-             {"older_chunks_not_local", r.older_chunks_not_local}};
+             {"remote_branches", refs}, {"samples", r.samples},
+             {"lazy", a.lazy},          {"older_chunks_not_local", r.older_chunks_not_local}};
     doc["tags"] = tags_json(r.tags);
     doc["selection"] = selection_json(r.selection);
     merge_into(doc, stats_json(r.stats));
@@ -277,8 +278,7 @@ void run_clone(Context& ctx, const CloneArgs& a) {
   }
   ctx.out << "cloned " << a.url << " into " << r.dir.string() << " (branch " << r.branch << " at "
           << short_or(r.head, "no commits") << "): " << plural(r.stats.objects, "object") << ", "
-          << plural(r.stats.chunks, "chunk") << ", " << human_bytes(r.stats.bytes_received)
-          << '\n';
+          << plural(r.stats.chunks, "chunk") << ", " << human_bytes(r.stats.bytes_received) << '\n';
   if (!r.tags.empty()) ctx.out << "  with " << plural(r.tags.size(), "tag") << '\n';
   if (r.head && !a.data.no_data) print_selection(ctx.out, r.selection);
   if (r.older_chunks_not_local > 0)
@@ -314,7 +314,8 @@ void run_fetch(Context& ctx, const FetchArgs& a) {
     doc["tags"] = tags_json(r.tags);
     Json kept = Json::array();
     for (const auto& c : r.tags_kept)
-      kept.push_back(Json{{"name", c.name}, {"commit", c.old_commit->hex()}, {"remote", c.new_commit.hex()}});
+      kept.push_back(
+          Json{{"name", c.name}, {"commit", c.old_commit->hex()}, {"remote", c.new_commit.hex()}});
     doc["tags_kept"] = kept;
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -363,9 +364,9 @@ void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
   }
   const std::uint64_t already = r.chunks_selected - r.chunks_missing;
   ctx.out << "fetched " << plural(r.stats.chunks, "chunk") << " ("
-          << human_bytes(r.stats.bytes_received) << ") for "
-          << plural(r.samples, "selected sample") << " at " << r.commit.short_hex() << "; "
-          << already << (already == 1 ? " was" : " were") << " already local\n";
+          << human_bytes(r.stats.bytes_received) << ") for " << plural(r.samples, "selected sample")
+          << " at " << r.commit.short_hex() << "; " << already << (already == 1 ? " was" : " were")
+          << " already local\n";
   print_selection(ctx.out, r.selection);
   if (r.chunks_unavailable > 0)
     ctx.out << "warning: " << plural(r.chunks_unavailable, "chunk")
@@ -390,8 +391,8 @@ void print_tag_push(Context& ctx, const PushArgs& a, const remote::PushResult& r
                           {"old", report::digest_json(c.old_commit)},
                           {"new", c.new_commit.hex()},
                           {"result", c.old_commit == c.new_commit ? "up-to-date"
-                                     : c.old_commit              ? "forced"
-                                                                 : "created"}});
+                                     : c.old_commit               ? "forced"
+                                                                  : "created"}});
     Json doc{{"remote", a.remote}, {"tags", tags}, {"result", r.result}};
     merge_into(doc, stats_json(r.stats));
     print_json(ctx.out, doc);
@@ -401,9 +402,9 @@ void print_tag_push(Context& ctx, const PushArgs& a, const remote::PushResult& r
   for (const auto& c : r.tags) {
     ctx.out << "pushed tag " << c.name << " to " << a.remote << ": "
             << (c.old_commit == c.new_commit ? "up-to-date"
-                : c.old_commit              ? "forced (" + c.old_commit->short_hex() + " -> " +
+                : c.old_commit               ? "forced (" + c.old_commit->short_hex() + " -> " +
                                      c.new_commit.short_hex() + ")"
-                                            : "created (" + c.new_commit.short_hex() + ")")
+                               : "created (" + c.new_commit.short_hex() + ")")
             << '\n';
   }
   if (r.result != "up-to-date")
@@ -416,10 +417,12 @@ void run_push(Context& ctx, const PushArgs& a) {
   if (a.tags) {
     if (a.branch) throw UsageError("--tags pushes every tag and takes no BRANCH");
     for (const TagInfo& t : repo.tags()) o.tags.push_back(t.name);
-    if (o.tags.empty()) fail(ErrorCode::NotFound, "no tags to push; create one with 'hangar tag NAME'");
+    if (o.tags.empty())
+      fail(ErrorCode::NotFound, "no tags to push; create one with 'hangar tag NAME'");
   } else if (a.branch && !repo.find_branch(*a.branch)) {
     const std::vector<TagInfo> tags = repo.tags();
-    if (std::any_of(tags.begin(), tags.end(), [&](const TagInfo& t) { return t.name == *a.branch; })) {
+    if (std::any_of(tags.begin(), tags.end(),
+                    [&](const TagInfo& t) { return t.name == *a.branch; })) {
       o.tags.push_back(*a.branch);  // push REMOTE TAG, as git does
       o.branch.reset();
     }
@@ -506,8 +509,8 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   CLI::App* fetch = app.add_subcommand("fetch", "bring a remote's history (no data)");
   fetch->add_option("REMOTE", f->remote, "remote name")->required();
   auto* only = fetch->add_option("BRANCH", f->branch, "only this branch");
-  fetch->add_flag("-p,--prune", f->prune,
-                  "delete remote-tracking branches the remote no longer has")
+  fetch
+      ->add_flag("-p,--prune", f->prune, "delete remote-tracking branches the remote no longer has")
       ->excludes(only);
   add_remote_flags(*fetch, f->flags);
   add_json_flag(*fetch, ctx);
@@ -527,7 +530,8 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
   push->add_option("REMOTE", p->remote, "remote name")->required();
   push->add_option("BRANCH", p->branch,
                    "branch (default: the current one); a tag name (not a branch) pushes that tag");
-  push->add_flag("--tags", p->tags, "push every tag (a tag the remote has elsewhere needs --force)");
+  push->add_flag("--tags", p->tags,
+                 "push every tag (a tag the remote has elsewhere needs --force)");
   push->add_flag("-f,--force", p->force,
                  "replace the remote branch even if not a fast-forward (or move a remote tag)");
   add_remote_flags(*push, p->flags);

@@ -68,8 +68,8 @@ void print_upstream(std::ostream& out, const Json& up) {
     out << "Your branch is behind " << name << " by " << commits_text(behind)
         << ", and can be fast-forwarded (hangar pull).\n";
   } else {
-    out << "Your branch and " << name << " have diverged, and have " << ahead << " and "
-        << behind << " different commits each, respectively (hangar pull merges them).\n";
+    out << "Your branch and " << name << " have diverged, and have " << ahead << " and " << behind
+        << " different commits each, respectively (hangar pull merges them).\n";
   }
 }
 
@@ -228,10 +228,11 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
       app.add_subcommand("summary", "columns with sample counts and sizes (default: staged)");
   summary->add_option("REF", *summary_ref, revision_help("staged"));
   auto summary_by = std::make_shared<std::optional<std::string>>();
-  summary->add_option("--by", *summary_by,
-                      "LABEL column: keys per class, local/total (a key is local when its "
-                      "samples in every column are; keys whose label is not local are counted "
-                      "as unknown)")
+  summary
+      ->add_option("--by", *summary_by,
+                   "LABEL column: keys per class, local/total (a key is local when its "
+                   "samples in every column are; keys whose label is not local are counted "
+                   "as unknown)")
       ->type_name("LABEL");
   add_json_flag(*summary, ctx);
   on_run(*summary, ctx,

@@ -15,9 +15,9 @@ struct SampleArgs {
   std::string column;
   std::string key;
   std::optional<std::string> subkey;
-  std::string file;                // put: input; get: -o output (empty: describe)
-  std::optional<std::string> ref;  // get
-  std::vector<std::string> keys;   // rm
+  std::string file;                   // put: input; get: -o output (empty: describe)
+  std::optional<std::string> ref;     // get
+  std::vector<std::string> keys;      // rm
   std::optional<std::string> region;  // put --region ORIGIN: FILE patches part of the sample
   std::optional<std::string> slice;   // get --slice SPEC: read part of the sample
 };
@@ -52,8 +52,8 @@ void run_put(Context& ctx, const SampleArgs& args) {
     print_json(ctx.out, j);
   } else if (origin) {
     ctx.out << "staged region " << shape_to_string(tensor.shape()) << " at "
-            << shape_to_string(*origin) << " of " << sample_name(args.column, key, subkey)
-            << " (" << human_bytes(tensor.nbytes()) << ")\n";
+            << shape_to_string(*origin) << " of " << sample_name(args.column, key, subkey) << " ("
+            << human_bytes(tensor.nbytes()) << ")\n";
   } else {
     ctx.out << "staged " << sample_name(args.column, key, subkey) << ": "
             << dtype_name(tensor.dtype()) << ' ' << shape_to_string(tensor.shape()) << " ("
@@ -69,8 +69,8 @@ void run_get(Context& ctx, const SampleArgs& args) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const Checkout view = view_at(repo, args.ref);
   const Key key = view.key_from_text(args.column, args.key);
-  const Tensor tensor = slice ? view.get_slice(args.column, key, subkey, *slice)
-                              : view.get(args.column, key, subkey);
+  const Tensor tensor =
+      slice ? view.get_slice(args.column, key, subkey, *slice) : view.get(args.column, key, subkey);
   if (!args.file.empty()) write_tensor_file(args.file, tensor.view());
   if (ctx.json) {
     Json j = sample_json(args, key, subkey, tensor.dtype(), tensor.shape(), tensor.nbytes());
@@ -123,8 +123,9 @@ void register_sample_commands(CLI::App& app, Context& ctx) {
       ->required();
   put->add_option("FILE", put_args->file, "input file (.npy, .png, .jpg, .jpeg)")->required();
   put->add_option("--subkey", put_args->subkey, "subkey for a nested column");
-  put->add_option("--region", put_args->region,
-                  "FILE replaces the part of the existing sample starting at ORIGIN (e.g. 0,128,0)");
+  put->add_option(
+      "--region", put_args->region,
+      "FILE replaces the part of the existing sample starting at ORIGIN (e.g. 0,128,0)");
   add_json_flag(*put, ctx);
   on_run(*put, ctx, [&ctx, put_args] { run_put(ctx, *put_args); });
 

@@ -80,9 +80,10 @@ void print_report(std::ostream& out, const UpgradeReport& r) {
       << count(r.remote_refs, "remote-tracking ref", "remote-tracking refs") << "; HEAD on '"
       << r.head_branch << "'\n"
       << "  " << count(r.columns, "column", "columns") << ", "
-      << count(r.samples, "sample", "samples") << ", " << count(r.chunks, "chunk", "chunks")
-      << " (" << human_bytes(r.chunk_bytes) << ")\n"
-      << borrowed_text(r) << "  verified: every sample of every commit re-read and identical, fsck clean\n"
+      << count(r.samples, "sample", "samples") << ", " << count(r.chunks, "chunk", "chunks") << " ("
+      << human_bytes(r.chunk_bytes) << ")\n"
+      << borrowed_text(r)
+      << "  verified: every sample of every commit re-read and identical, fsck clean\n"
       << "  on disk: " << human_bytes(r.disk_bytes_before) << " before, "
       << human_bytes(r.disk_bytes_after) << " after\n";
   if (r.kept_old) {
@@ -94,9 +95,8 @@ void print_report(std::ostream& out, const UpgradeReport& r) {
 }
 
 void run_upgrade(Context& ctx, const UpgradeArgs& a) {
-  const std::filesystem::path root =
-      Repository::find_root(a.path.empty() ? std::filesystem::current_path()
-                                           : std::filesystem::path(a.path));
+  const std::filesystem::path root = Repository::find_root(
+      a.path.empty() ? std::filesystem::current_path() : std::filesystem::path(a.path));
   Progress bar("upgrade", ctx.is_tty && !ctx.json, ctx.err);
   UpgradeOptions options;
   options.keep_old = a.keep_old;

@@ -57,11 +57,11 @@ void register_commit_commands(CLI::App& app, Context& ctx);         // commit re
 void register_branch_commands(CLI::App& app, Context& ctx);         // branch checkout
 void register_tag_command(CLI::App& app, Context& ctx);             // tag
 void register_pull_command(CLI::App& app, Context& ctx);            // pull
-void register_remote_commands(CLI::App& app, Context& ctx);  // remote clone fetch fetch-data push
+void register_remote_commands(CLI::App& app, Context& ctx);    // remote clone fetch fetch-data push
 void register_drop_data_command(CLI::App& app, Context& ctx);  // drop-data
-void register_server_commands(CLI::App& app, Context& ctx);  // server
-void register_diff_commands(CLI::App& app, Context& ctx);   // diff show
-void register_merge_commands(CLI::App& app, Context& ctx);  // merge
+void register_server_commands(CLI::App& app, Context& ctx);    // server
+void register_diff_commands(CLI::App& app, Context& ctx);      // diff show
+void register_merge_commands(CLI::App& app, Context& ctx);     // merge
 void register_maintenance_commands(CLI::App& app, Context& ctx);  // fsck gc
 void register_config_commands(CLI::App& app, Context& ctx);       // config
 void register_upgrade_command(CLI::App& app, Context& ctx);       // upgrade

@@ -7,8 +7,8 @@
 
 #include <cstddef>
 #include <functional>
-#include <string>
 #include <ostream>
+#include <string>
 #include <vector>
 
 namespace hangar::cli {

@@ -10,13 +10,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
-#include <memory>
-#include <sstream>
-#include <vector>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "color.h"
 #include "context.h"
@@ -102,8 +102,8 @@ std::string parse_error_text(const CLI::App& app, const CLI::Error& e) {
   if (e.get_name() == "RequiredError" && what.rfind("A subcommand is required", 0) == 0) {
     const std::vector<std::string> rest = app.remaining(true);
     what = rest.empty() ? "a command is required"
-                        : "unknown command '" + rest.front() + "' for '" + command_path(app) +
-                              "'" + did_you_mean(rest.front(), command_names(deepest(app)));
+                        : "unknown command '" + rest.front() + "' for '" + command_path(app) + "'" +
+                              did_you_mean(rest.front(), command_names(deepest(app)));
   } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr &&
              what.find(": ") != std::string::npos) {
     // "The following argument(s) was/were not expected: --jsn x"
@@ -221,7 +221,8 @@ int main(int argc, char** argv) {
         for (const CLI::App* sub : at->get_subcommands([](const CLI::App*) { return true; }))
           if (sub->get_name() == word) next = sub;
         if (next == nullptr)
-          throw UsageError("unknown command '" + word + "'" + did_you_mean(word, command_names(*at)));
+          throw UsageError("unknown command '" + word + "'" +
+                           did_you_mean(word, command_names(*at)));
         parents += (parents.empty() ? "" : " ") + at->get_name();
         at = next;
       }

@@ -146,7 +146,8 @@ std::vector<std::string> split_key_list(const std::vector<std::string>& values) 
         ++i;
       } else if (i == value.size() || value[i] == ',') {
         if (text.empty())
-          throw UsageError("--keys '" + value + "' has an empty key; separate keys with single commas");
+          throw UsageError("--keys '" + value +
+                           "' has an empty key; separate keys with single commas");
         texts.push_back(std::move(text));
         text.clear();
       } else {

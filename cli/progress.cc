@@ -38,8 +38,10 @@ std::string amount(std::uint64_t n, ProgressUnit unit) {
 std::string clock_text(double seconds) {
   const auto s = static_cast<std::uint64_t>(std::llround(seconds));
   std::ostringstream o;
-  if (s >= 3600) o << s / 3600 << ':' << std::setw(2) << std::setfill('0') << (s / 60) % 60;
-  else o << s / 60;
+  if (s >= 3600)
+    o << s / 3600 << ':' << std::setw(2) << std::setfill('0') << (s / 60) % 60;
+  else
+    o << s / 60;
   o << ':' << std::setw(2) << std::setfill('0') << s % 60;
   return o.str();
 }

@@ -50,11 +50,11 @@ void print_reference(std::ostream& out, const CLI::App& app) {
          "it differs from what the binary prints).\n\n"
       << "## hangar\n\n```\n"
       << help_text(app, "hangar") << "```\n";
-  walk(app, "hangar", [&](const CLI::App& cmd, const std::string& parents,
-                          const std::string& name) {
-    const std::string path = parents + ' ' + name;
-    out << "\n## " << path << "\n\n```\n" << help_text(cmd, path) << "```\n";
-  });
+  walk(app, "hangar",
+       [&](const CLI::App& cmd, const std::string& parents, const std::string& name) {
+         const std::string path = parents + ' ' + name;
+         out << "\n## " << path << "\n\n```\n" << help_text(cmd, path) << "```\n";
+       });
 }
 
 void print_bash_completion(std::ostream& out, const CLI::App& app) {
@@ -90,7 +90,8 @@ void print_bash_completion(std::ostream& out, const CLI::App& app) {
   out << ")\n"
          "  local candidates\n"
          "  case \"$path\" in\n";
-  for (const auto& [path, list] : words) out << "    '" << path << "') candidates='" << list << "' ;;\n";
+  for (const auto& [path, list] : words)
+    out << "    '" << path << "') candidates='" << list << "' ;;\n";
   out << "  esac\n"
          "  [[ $cur == -* ]] && candidates+=\" ${global[*]}\"\n"
          "  mapfile -t COMPREPLY < <(compgen -W \"$candidates\" -- \"$cur\" | sort -u)\n"

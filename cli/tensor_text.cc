@@ -145,10 +145,10 @@ void append_values(std::string& out, const Shape& shape, bool summarise, std::si
   }
   // numpy: between elements of the last dimension a blank; between sub-arrays one newline per
   // nesting level below, then an indent to the bracket depth.
-  const std::string separator = dim + 1 == shape.size()
-                                    ? std::string(" ")
-                                    : std::string(shape.size() - dim - 1, '\n') +
-                                          std::string(dim + 1, ' ');
+  const std::string separator =
+      dim + 1 == shape.size()
+          ? std::string(" ")
+          : std::string(shape.size() - dim - 1, '\n') + std::string(dim + 1, ' ');
   const std::vector<std::uint64_t> at = shown(shape[dim], summarise);
   const bool elided = at.size() < shape[dim];
   out += '[';

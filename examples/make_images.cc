@@ -4,13 +4,13 @@
 // compresses it about 1.5x, like a photo). Every G-th image is grayscale (0: none).
 #include <hangar/hangar.h>
 
-#include "photo_gen.h"
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
+
+#include "photo_gen.h"
 
 namespace {
 
@@ -31,11 +31,16 @@ int main(int argc, char** argv) {
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string opt = argv[i];
     std::uint64_t v = std::strtoull(argv[i + 1], nullptr, 10);
-    if (opt == "--size") size = v;
-    else if (opt == "--classes") classes = v;
-    else if (opt == "--gray-every") gray_every = v;
-    else if (opt == "--seed") seed = v;
-    else usage();
+    if (opt == "--size")
+      size = v;
+    else if (opt == "--classes")
+      classes = v;
+    else if (opt == "--gray-every")
+      gray_every = v;
+    else if (opt == "--seed")
+      seed = v;
+    else
+      usage();
   }
   if (count == 0 || size == 0 || classes == 0) usage();
   try {
@@ -43,7 +48,8 @@ int main(int argc, char** argv) {
     for (std::uint64_t i = 0; i < count; ++i) {
       char name[64];
       std::snprintf(name, sizeof name, "class%02llu/%06llu.png",
-                    static_cast<unsigned long long>(i % classes), static_cast<unsigned long long>(i));
+                    static_cast<unsigned long long>(i % classes),
+                    static_cast<unsigned long long>(i));
       std::filesystem::path file = out / name;
       std::filesystem::create_directories(file.parent_path());
       bool gray = gray_every != 0 && i % gray_every == 0;

@@ -49,8 +49,8 @@ struct CheckoutState {
   const ColumnBase& column(std::string_view name) const {
     auto it = columns.find(std::string(name));
     if (it == columns.end())
-      fail(ErrorCode::NotFound, "no column '" + std::string(name) + "' at " + where() +
-                                    "; see 'hangar column list'");
+      fail(ErrorCode::NotFound,
+           "no column '" + std::string(name) + "' at " + where() + "; see 'hangar column list'");
     return it->second;
   }
 
@@ -169,12 +169,12 @@ Key Checkout::key_from_text(std::string_view column, std::string_view text) cons
     found = cursor.valid() && cursor.key().size() >= enc.size() &&
             std::equal(enc.begin(), enc.end(), cursor.key().begin());
     if (!found && state_->staged)
-      state_->repo->staging.for_each_sample(state_->txn, std::string(column),
-                                            [&](ByteView key, const StagedSample& st) {
-        if (key.size() >= enc.size() && std::equal(enc.begin(), enc.end(), key.begin()))
-          found = st.has_value();
-        return !found;
-      });
+      state_->repo->staging.for_each_sample(
+          state_->txn, std::string(column), [&](ByteView key, const StagedSample& st) {
+            if (key.size() >= enc.size() && std::equal(enc.begin(), enc.end(), key.begin()))
+              found = st.has_value();
+            return !found;
+          });
     return found;
   };
   if (exists(parsed)) return parsed;
@@ -239,9 +239,8 @@ auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descript
   }
   fail(ErrorCode::NotLocal, "sample '" + ref.key.to_string() + "' of " + st.where() +
                                 " is not local; run 'hangar fetch-data " +
-                                detail::hint_remote(*st.repo) + " " + st.revision() +
-                                " --keys " + ref.key.to_string() +
-                                "' or set 'hangar config fetch.lazy true'");
+                                detail::hint_remote(*st.repo) + " " + st.revision() + " --keys " +
+                                ref.key.to_string() + "' or set 'hangar config fetch.lazy true'");
 }
 
 }  // namespace
@@ -259,9 +258,9 @@ Tensor Checkout::read(const SampleRef& ref) const {
 void Checkout::read_into(const SampleRef& ref, MutableByteView out) const {
   Descriptor d = state_->repo->descriptor_of(state_->txn, ref.sample);
   if (out.size() != d.nbytes())
-    fail(ErrorCode::InvalidArgument,
-         "buffer of " + std::to_string(out.size()) + " bytes for sample '" + ref.key.to_string() +
-             "' of " + std::to_string(d.nbytes()) + " bytes");
+    fail(ErrorCode::InvalidArgument, "buffer of " + std::to_string(out.size()) +
+                                         " bytes for sample '" + ref.key.to_string() + "' of " +
+                                         std::to_string(d.nbytes()) + " bytes");
   read_lazily(*state_, ref, d, [&] {
     read_sample_into(&state_->repo->chunks, state_->reader, d, out, state_->read_threads);
     return 0;
@@ -305,8 +304,8 @@ std::uint64_t Checkout::fetch_missing(std::span<const SampleRef> refs) const {
   std::unordered_set<Digest> seen;
   std::vector<Digest> missing;
   for (const SampleRef& ref : refs)
-    missing_chunks_of(state_->reader, state_->repo->descriptor_of(state_->txn, ref.sample),
-                      seen, missing);
+    missing_chunks_of(state_->reader, state_->repo->descriptor_of(state_->txn, ref.sample), seen,
+                      missing);
   if (missing.empty() || !state_->repo->fetch_chunks(missing)) return 0;
   return missing.size();
 }

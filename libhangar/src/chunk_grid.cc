@@ -78,7 +78,8 @@ ChunkGrid choose_grid(DType dtype, const Shape& shape) {
 
 std::uint64_t ChunkGrid::chunk_count() const {
   std::uint64_t n = 1;
-  for (std::size_t d = 0; d < shape.size(); ++d) n *= (shape[d] + chunk_shape[d] - 1) / chunk_shape[d];
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    n *= (shape[d] + chunk_shape[d] - 1) / chunk_shape[d];
   return n;
 }
 

@@ -4,12 +4,12 @@
 // bytes by halving its largest block dimension (the first of equals) until a block fits.
 #pragma once
 
-#include <cstdint>
-#include <vector>
-
 #include <hangar/dtype.h>
 #include <hangar/storage/bytes.h>
 #include <hangar/tensor.h>
+
+#include <cstdint>
+#include <vector>
 
 namespace hangar {
 

@@ -36,7 +36,8 @@ Bytes encode_commit(const Commit& c) {
 
 Commit decode_commit(ByteView b) {
   Decoder d(b, "commit " + digest_of(b).short_hex());
-  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Commit)) d.corrupt("kind", "not a commit");
+  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Commit))
+    d.corrupt("kind", "not a commit");
   if (d.u8("version") != kObjectFormatVersion)
     fail(ErrorCode::Unsupported, "commit written by a newer hangar; upgrade hangar");
   Commit c;

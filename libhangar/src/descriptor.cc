@@ -109,10 +109,9 @@ PreparedSample prepare_sample(const TensorView& t, const ChunkOptions& options) 
   // A view is not checked at construction; a short one would make gather_block read past it.
   const std::uint64_t want = checked_element_count(t.shape, t.dtype, "sample") * elem;
   if (t.data.size() != want)
-    fail(ErrorCode::InvalidArgument, "sample " + std::string(dtype_name(t.dtype)) + " " +
-                                         shape_to_string(t.shape) + " needs " +
-                                         std::to_string(want) + " bytes, got " +
-                                         std::to_string(t.data.size()));
+    fail(ErrorCode::InvalidArgument,
+         "sample " + std::string(dtype_name(t.dtype)) + " " + shape_to_string(t.shape) + " needs " +
+             std::to_string(want) + " bytes, got " + std::to_string(t.data.size()));
   ChunkGrid grid = choose_grid(t.dtype, t.shape);
   Descriptor d{t.dtype, t.shape, grid.chunk_shape, {}};
   PreparedSample out;
@@ -142,7 +141,8 @@ PreparedSample prepare_sample(const TensorView& t, const ChunkOptions& options) 
 
 SampleName name_sample(const Descriptor& d) {
   if (d.chunks.size() <= 1) {
-    if (auto id = SampleId::make_inline(d.dtype, d.shape, d.chunks.empty() ? Digest{} : d.chunks[0]))
+    if (auto id =
+            SampleId::make_inline(d.dtype, d.shape, d.chunks.empty() ? Digest{} : d.chunks[0]))
       return {*id, {}};
   }
   Bytes encoded = encode_descriptor(d);

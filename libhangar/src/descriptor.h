@@ -4,14 +4,14 @@
 // way identical samples get identical SampleIds and are stored once.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <vector>
-
 #include <hangar/sample_id.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/codec.h>
 #include <hangar/tensor.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "chunk_grid.h"
 #include "record_value.h"
@@ -47,8 +47,8 @@ Descriptor inline_descriptor(const SampleId& id);
 
 // A tensor cut into encoded chunks, ready to be stored. Built on worker threads.
 struct PreparedSample {
-  SampleId id;              // inline, or the digest of `descriptor`
-  Bytes descriptor;         // descriptor object's canonical encoding; empty for inline samples
+  SampleId id;       // inline, or the digest of `descriptor`
+  Bytes descriptor;  // descriptor object's canonical encoding; empty for inline samples
   std::uint64_t nbytes = 0;
   std::vector<storage::EncodedChunk> chunks;
   RecordValue value() const { return {id, nbytes}; }

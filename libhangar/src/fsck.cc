@@ -2,11 +2,10 @@
 // writer is harmless); each object is checked once however many commits share it.
 #include <hangar/checkout.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/maintenance.h>
+#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
-
 #include <deque>
 #include <string>
 #include <tuple>

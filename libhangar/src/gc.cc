@@ -130,8 +130,9 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
     failpoint("gc-objects-swept");
   }
 
-  // The index: entries no reachable sample (inline, or through its descriptor) names. Chunks::reclaim removes them in one
-  // index txn before it deletes any byte, so a crash leaves no entry pointing at lost bytes.
+  // The index: entries no reachable sample (inline, or through its descriptor) names.
+  // Chunks::reclaim removes them in one index txn before it deletes any byte, so a crash leaves no
+  // entry pointing at lost bytes.
   std::vector<Digest> dead_chunks;
   {
     constexpr std::uint64_t kProgressEvery = 4096;  // chunks between progress calls

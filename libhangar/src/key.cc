@@ -65,7 +65,8 @@ void fail_unmatched_keys(const std::vector<Key>& keys, const std::string& where)
 void Key::append_encoded(Bytes& out) const {
   if (is_int()) {
     out.push_back(std::byte{0});
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::byte>((as_int() >> (8 * i)) & 0xFF));
+    for (int i = 7; i >= 0; --i)
+      out.push_back(static_cast<std::byte>((as_int() >> (8 * i)) & 0xFF));
   } else {
     out.push_back(std::byte{1});
     ByteView b = as_bytes(as_string());

@@ -68,9 +68,12 @@ TreeState merge_base_state(History& h, PageStore& overlay, std::span<const Diges
 
 TreeResolution resolution_of(MergeStrategy s) {
   switch (s) {
-    case MergeStrategy::Ours: return TreeResolution::Ours;
-    case MergeStrategy::Theirs: return TreeResolution::Theirs;
-    case MergeStrategy::None: break;
+    case MergeStrategy::Ours:
+      return TreeResolution::Ours;
+    case MergeStrategy::Theirs:
+      return TreeResolution::Theirs;
+    case MergeStrategy::None:
+      break;
   }
   return TreeResolution::None;
 }
@@ -126,17 +129,20 @@ std::map<std::string, ColumnResolutions> resolutions_for(const MergeOptions& opt
       const auto o = ours.find(c.column), t = theirs.find(c.column);
       // Conflicts a column-level plan decides whole: a schema conflict, or a column that one
       // side deleted or re-created (its key conflicts all follow the column).
-      const bool column_level = !c.key || o == ours.end() || t == theirs.end() ||
-                                o->second.schema != t->second.schema;
+      const bool column_level =
+          !c.key || o == ours.end() || t == theirs.end() || o->second.schema != t->second.schema;
       if (res.name == c.column) {
-        if (column_level) out[c.column].column = side;
-        else out[c.column].keys[key_resolution_key(*raw[i].key)] = side;
+        if (column_level)
+          out[c.column].column = side;
+        else
+          out[c.column].keys[key_resolution_key(*raw[i].key)] = side;
       } else if (res.name == conflict_name(c)) {
         if (column_level)
           fail(ErrorCode::InvalidArgument,
                "--resolve '" + res.name + "': column " + c.column +
                    " is in conflict as a whole (deleted or re-created on one side); resolve it "
-                   "with --resolve " + c.column + "=ours|theirs");
+                   "with --resolve " +
+                   c.column + "=ours|theirs");
         out[c.column].keys[key_resolution_key(*raw[i].key)] = side;
       } else {
         continue;
@@ -145,24 +151,23 @@ std::map<std::string, ColumnResolutions> resolutions_for(const MergeOptions& opt
       settled[i] = true;
     }
     if (!matched)
-      fail(ErrorCode::InvalidArgument, "--resolve '" + res.name +
-                                           "': not in conflict in this merge (the conflicts: " +
-                                           names() + ")");
+      fail(ErrorCode::InvalidArgument,
+           "--resolve '" + res.name +
+               "': not in conflict in this merge (the conflicts: " + names() + ")");
   }
   return out;
 }
 
 struct MergeInput {
   std::string ours_branch;
-  std::string theirs_branch;     // the revision as given: "dev", "origin/main", "HEAD~2"
+  std::string theirs_branch;      // the revision as given: "dev", "origin/main", "HEAD~2"
   bool theirs_is_branch = false;  // a local branch (the default message says "branch")
   Digest ours;
   Digest theirs;
 };
 
-MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
-                      const MergeInput& in, const MergeOptions& options,
-                      const UserIdentity& who) {
+MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h, const MergeInput& in,
+                      const MergeOptions& options, const UserIdentity& who) {
   TxnPageStore pages(st.objects, txn, &txn);
   OverlayPageStore overlay(pages);
   MergeResult r;
@@ -190,8 +195,8 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
         return r;
       }
     }
-    plan = plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy),
-                            per_column);
+    plan =
+        plan_state_merge(overlay, base, ours, theirs, resolution_of(options.strategy), per_column);
     merged_samples = merge_chunked_conflicts(st, txn, overlay, base, ours, theirs, plan);
   } else if (!conflicts.empty() && options.strategy == MergeStrategy::None) {
     r.kind = MergeResult::Kind::Conflict;
@@ -207,10 +212,9 @@ MergeResult three_way(detail::RepoState& st, lmdb::WriteTxn& txn, History& h,
   c.time = std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
                .count();
-  c.message = !options.message.empty()
-                  ? options.message
-                  : (in.theirs_is_branch ? "Merge branch '" : "Merge '") + in.theirs_branch +
-                        "' into '" + in.ours_branch + "'";
+  c.message = !options.message.empty() ? options.message
+                                       : (in.theirs_is_branch ? "Merge branch '" : "Merge '") +
+                                             in.theirs_branch + "' into '" + in.ours_branch + "'";
   const Digest id = st.objects.put(txn, encode_commit(c));
   if (!st.refs.compare_and_swap(txn, RefStore::branch_ref(in.ours_branch), in.ours, id))
     fail(ErrorCode::Internal, "branch '" + in.ours_branch + "' moved during merge");
@@ -261,11 +265,16 @@ MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string
 
 std::string_view conflict_kind_name(ConflictKind kind) noexcept {
   switch (kind) {
-    case ConflictKind::BothAdded: return "both-added";
-    case ConflictKind::BothModified: return "both-modified";
-    case ConflictKind::DeletedModified: return "deleted-modified";
-    case ConflictKind::ModifiedDeleted: return "modified-deleted";
-    case ConflictKind::Schema: return "schema";
+    case ConflictKind::BothAdded:
+      return "both-added";
+    case ConflictKind::BothModified:
+      return "both-modified";
+    case ConflictKind::DeletedModified:
+      return "deleted-modified";
+    case ConflictKind::ModifiedDeleted:
+      return "modified-deleted";
+    case ConflictKind::Schema:
+      return "schema";
   }
   return "unknown";
 }
@@ -285,10 +294,14 @@ std::string conflict_name(const Conflict& c) {
 
 std::string_view merge_kind_name(MergeResult::Kind kind) noexcept {
   switch (kind) {
-    case MergeResult::Kind::UpToDate: return "up-to-date";
-    case MergeResult::Kind::FastForward: return "fast-forward";
-    case MergeResult::Kind::Merged: return "merged";
-    case MergeResult::Kind::Conflict: return "conflict";
+    case MergeResult::Kind::UpToDate:
+      return "up-to-date";
+    case MergeResult::Kind::FastForward:
+      return "fast-forward";
+    case MergeResult::Kind::Merged:
+      return "merged";
+    case MergeResult::Kind::Conflict:
+      return "conflict";
   }
   return "unknown";
 }
@@ -305,9 +318,10 @@ std::vector<Digest> Repository::merge_bases(const Digest& a, const Digest& b) co
 MergeResult Repository::merge(std::string_view revision, const MergeOptions& options) {
   state_->require_write();
   if (const auto at = detached())
-    fail(ErrorCode::InvalidArgument,
-         "cannot merge: HEAD is detached at " + at->short_hex() +
-             " (a read-only checkout); run 'hangar checkout -b NEW' to merge on a new branch there");
+    fail(
+        ErrorCode::InvalidArgument,
+        "cannot merge: HEAD is detached at " + at->short_hex() +
+            " (a read-only checkout); run 'hangar checkout -b NEW' to merge on a new branch there");
   const UserIdentity who = user();
   MergeResult result;
   state_->meta.write([&](lmdb::WriteTxn& txn) {

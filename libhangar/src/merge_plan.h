@@ -3,12 +3,12 @@
 // conflicts writes nothing.
 #pragma once
 
+#include <hangar/commit.h>
+
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <hangar/commit.h>
 
 #include "tree_merge.h"
 

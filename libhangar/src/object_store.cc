@@ -7,11 +7,15 @@ namespace hangar {
 
 std::string_view object_kind_name(ObjectType kind) noexcept {
   switch (kind) {
-    case ObjectType::Commit: return "commit";
-    case ObjectType::Schema: return "schema";
-    case ObjectType::Descriptor: return "sample descriptor";
+    case ObjectType::Commit:
+      return "commit";
+    case ObjectType::Schema:
+      return "schema";
+    case ObjectType::Descriptor:
+      return "sample descriptor";
     case ObjectType::LeafPage:
-    case ObjectType::InternalPage: return "record page";
+    case ObjectType::InternalPage:
+      return "record page";
   }
   return "object";
 }
@@ -31,14 +35,15 @@ std::optional<ByteView> MetaStore::find(const lmdb::Txn& txn, ObjectType kind,
                  (v->front() == std::byte{static_cast<std::uint8_t>(ObjectType::LeafPage)} ||
                   v->front() == std::byte{static_cast<std::uint8_t>(ObjectType::InternalPage)});
   if (v->empty() || (!page_ok && v->front() != std::byte{static_cast<std::uint8_t>(kind)}))
-    fail(ErrorCode::Corrupt, "corrupt object " + id.hex() + ": expected a " +
-                                 std::string(object_kind_name(kind)));
+    fail(ErrorCode::Corrupt,
+         "corrupt object " + id.hex() + ": expected a " + std::string(object_kind_name(kind)));
   return v;
 }
 
 ByteView MetaStore::get(const lmdb::Txn& txn, ObjectType kind, const Digest& id) const {
   auto v = find(txn, kind, id);
-  if (!v) fail(ErrorCode::NotFound, std::string(object_kind_name(kind)) + " " + id.hex() + " not found");
+  if (!v)
+    fail(ErrorCode::NotFound, std::string(object_kind_name(kind)) + " " + id.hex() + " not found");
   return *v;
 }
 

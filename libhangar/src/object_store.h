@@ -2,11 +2,11 @@
 // the meta env's `objects` table, keyed by the 32-byte digest (SHA-256) of their canonical bytes.
 #pragma once
 
-#include <optional>
-#include <string_view>
-
 #include <hangar/storage/digest.h>
 #include <hangar/storage/lmdb.h>
+
+#include <optional>
+#include <string_view>
 
 #include "object_kind.h"
 #include "record_tree.h"

@@ -4,13 +4,13 @@
 // loop) pays that once per page and then searches decoded pages in O(log entries).
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 
 #include "record_page.h"
 #include "record_tree.h"

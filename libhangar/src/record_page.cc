@@ -80,8 +80,8 @@ Bytes frame_page(int level, std::size_t n, const Bytes& body) {
 
 void check_level(int level) {
   if (level < 0 || level > kMaxPageLevel)
-    fail(ErrorCode::InvalidArgument, "record page level " + std::to_string(level) + " > " +
-                                         std::to_string(kMaxPageLevel));
+    fail(ErrorCode::InvalidArgument,
+         "record page level " + std::to_string(level) + " > " + std::to_string(kMaxPageLevel));
 }
 
 }  // namespace
@@ -173,8 +173,8 @@ bool PageDecoder::next() {
   if (index_ > 0) {
     // Keys strictly increase and `shared` is the longest common prefix (so the encoding of
     // a page is unique): the suffix must start with a byte above the previous key's.
-    const bool ok = shared == key_len_ ? !suffix.empty()
-                                       : !suffix.empty() && suffix[0] > key_[shared];
+    const bool ok =
+        shared == key_len_ ? !suffix.empty() : !suffix.empty() && suffix[0] > key_[shared];
     if (!ok)
       dec_.corrupt("entries", "key " + std::to_string(index_) + " does not follow key " +
                                   std::to_string(index_ - 1) + " in order");

@@ -3,6 +3,10 @@
 // Below record_tree.h; knows nothing of stores.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+#include <hangar/storage/encoding.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -10,10 +14,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
-#include <hangar/storage/encoding.h>
 
 #include "record_value.h"
 
@@ -35,7 +35,8 @@ int compare_keys(ByteView a, ByteView b) noexcept;
 
 // The boundary rule: a page at `level` ends after an entry whose key hits this, i.e. when
 // bits [7*level, 7*level + 7) of xxh3_128(key) (checksum.h: a boundary needs no cryptographic
-// hash), read as a 128-bit number, are all zero (probability 1/128). A pure function of (key, level): never of values or history.
+// hash), read as a 128-bit number, are all zero (probability 1/128). A pure function of (key,
+// level): never of values or history.
 bool is_boundary_key(ByteView key, int level) noexcept;
 
 // One entry at any level. Leaf: sample = the record's sample, count = 1, nbytes = the sample's
@@ -115,7 +116,7 @@ class PageDecoder {
   std::size_t index_ = 0;
   std::size_t key_len_ = 0;
   std::array<std::byte, kMaxKeyBytes> key_;
-  Digest digest_;   // internal entries
+  Digest digest_;    // internal entries
   SampleId sample_;  // leaf entries
   std::uint64_t entry_count_ = 0;
   std::uint64_t nbytes_ = 0;

@@ -7,15 +7,15 @@
 // The empty tree is the all-zero Digest and has no page.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
 #include <utility>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 
 #include "record_page.h"
 

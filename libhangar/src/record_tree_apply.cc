@@ -78,9 +78,9 @@ class TreeEditor {
     if (auto it = cache_.find(id); it != cache_.end()) return it->second;
     RecordPage page = decode_page(id, store_.get_page(id));
     if (level >= 0 && page.level != level)
-      fail(ErrorCode::Corrupt, "corrupt page " + id.short_hex() + ": field 'level': " +
-                                   std::to_string(page.level) + ", expected " +
-                                   std::to_string(level));
+      fail(ErrorCode::Corrupt, "corrupt page " + id.short_hex() +
+                                   ": field 'level': " + std::to_string(page.level) +
+                                   ", expected " + std::to_string(level));
     old_ids_.insert(id);
     cached_ids_.push_back(id);
     return cache_.emplace(id, std::move(page)).first->second;
@@ -226,7 +226,7 @@ class TreeEditor {
   TreeStats old_;
   std::unordered_map<Digest, RecordPage> cache_;  // decoded old pages, by id
   std::vector<Digest> cached_ids_;
-  std::unordered_set<Digest> old_ids_;       // every old page read
+  std::unordered_set<Digest> old_ids_;         // every old page read
   std::unordered_map<Digest, Bytes> pending_;  // new pages, not yet put
 };
 
@@ -238,8 +238,7 @@ std::vector<Edit> leaf_edits(std::span<const Mutation> mutations) {
     const Mutation& m = mutations[i];
     if (m.key.size() > kMaxKeyBytes)
       fail(ErrorCode::InvalidArgument, "record key of " + std::to_string(m.key.size()) +
-                                           " bytes is longer than " +
-                                           std::to_string(kMaxKeyBytes));
+                                           " bytes is longer than " + std::to_string(kMaxKeyBytes));
     if (i > 0 && compare_keys(mutations[i - 1].key, m.key) >= 0)
       fail(ErrorCode::InvalidArgument,
            "mutations must be sorted by key with no duplicates (at index " + std::to_string(i) +
@@ -264,8 +263,7 @@ TreeStats apply_mutations(PageStore& store, const Digest& root,
   if (root.is_zero()) {
     std::vector<std::pair<Bytes, RecordValue>> entries;
     for (Edit& e : edits)
-      if (!e.erase)
-        entries.emplace_back(std::move(e.entry.key), e.entry.value());
+      if (!e.erase) entries.emplace_back(std::move(e.entry.key), e.entry.value());
     return build_tree(store, entries);
   }
   return TreeEditor(store, root).run(std::move(edits));

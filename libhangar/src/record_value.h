@@ -2,11 +2,11 @@
 // their canonical encoding (docs/format/record-tree.md, "Record values"). Below record_page.h.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-
 #include <hangar/sample_id.h>
 #include <hangar/storage/encoding.h>
+
+#include <cstddef>
+#include <cstdint>
 
 namespace hangar {
 

@@ -3,13 +3,13 @@
 // 32-byte commit digest.
 #pragma once
 
+#include <hangar/storage/digest.h>
+#include <hangar/storage/lmdb.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/storage/digest.h>
-#include <hangar/storage/lmdb.h>
 
 namespace hangar {
 
@@ -39,7 +39,9 @@ class RefStore {
   // that gc keeps its commit.
   static constexpr std::string_view kDetachedRef = "refs/detached/HEAD";
 
-  static std::string branch_ref(std::string_view branch) { return "refs/heads/" + std::string(branch); }
+  static std::string branch_ref(std::string_view branch) {
+    return "refs/heads/" + std::string(branch);
+  }
   static std::string tag_ref(std::string_view tag) { return "refs/tags/" + std::string(tag); }
 
  private:

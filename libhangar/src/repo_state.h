@@ -2,22 +2,22 @@
 // Private to libhangar.
 #pragma once
 
-#include <filesystem>
-#include <functional>
-#include <map>
-#include <memory>
-#include <atomic>
-#include <mutex>
-#include <optional>
-#include <span>
-#include <string>
-
 #include <hangar/commit.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/file_lock.h>
 #include <hangar/storage/lmdb.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
 
 #include "config.h"
 #include "descriptor.h"
@@ -100,7 +100,8 @@ struct RepoState {
   // REQUIRES: keys validated, samples checked against the schema.
   class Undo;
   std::size_t stage_samples(const std::string& column,
-                     std::vector<std::pair<Bytes, PreparedSample>>& samples, Undo* undo = nullptr);
+                            std::vector<std::pair<Bytes, PreparedSample>>& samples,
+                            Undo* undo = nullptr);
   void unstage(const std::string& column, const Undo& undo);
   // Removes every staged sample of `column`, in transactions of a bounded number of deletes
   // (a rollback of a large import). Throws: NoSpace, Io.

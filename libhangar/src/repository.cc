@@ -2,6 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/repository.h>
 #include <hangar/user_config.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -9,8 +10,6 @@
 #include <queue>
 #include <set>
 #include <thread>
-
-#include <unistd.h>
 
 #include "repo_state.h"
 #include "revision.h"
@@ -40,7 +39,8 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
                                               Repository::Mode mode, bool unsynced = false) {
   std::error_code ec;
   if (!fs::is_directory(dot, ec))
-    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
+    fail(ErrorCode::NotFound,
+         "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
   if (!fs::exists(dot / "config", ec))
     fail(ErrorCode::Corrupt, "'" + dot.string() +
                                  "' has no config (an interrupted init?); remove it and run "
@@ -58,9 +58,18 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
   RefStore refs(meta.table("refs"));
   Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
   storage::Chunks chunks = open_chunks(dot / "chunks", write || config.get("fetch.lazy") == "true");
-  return std::unique_ptr<detail::RepoState>(new detail::RepoState{
-      root, dot, mode, std::move(config), std::move(lock), std::move(meta), objects, refs,
-      staging, std::move(chunks), {}, {}});
+  return std::unique_ptr<detail::RepoState>(new detail::RepoState{root,
+                                                                  dot,
+                                                                  mode,
+                                                                  std::move(config),
+                                                                  std::move(lock),
+                                                                  std::move(meta),
+                                                                  objects,
+                                                                  refs,
+                                                                  staging,
+                                                                  std::move(chunks),
+                                                                  {},
+                                                                  {}});
 }
 
 bool is_hex(std::string_view s) {
@@ -125,9 +134,8 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
     fail(ErrorCode::Ambiguous, "revision " + name_in(name, rev) + " is ambiguous: tag '" +
                                    std::string(name) + "' is at " + tag->short_hex() +
                                    ", branch '" + std::string(name) + "' at " +
-                                   branch->short_hex() + "; write 'refs/tags/" +
-                                   std::string(name) + "' or 'refs/heads/" + std::string(name) +
-                                   "'");
+                                   branch->short_hex() + "; write 'refs/tags/" + std::string(name) +
+                                   "' or 'refs/heads/" + std::string(name) + "'");
   if (tag) return *tag;
   if (branch) return *branch;
   // "origin/main": a remote-tracking branch (refs/remotes/origin/main).
@@ -354,8 +362,9 @@ void Repository::create_branch(std::string_view name, std::optional<std::string_
     target = resolve(*start);
   } else {
     auto h = head();
-    if (!h) fail(ErrorCode::NotFound, "cannot create branch '" + std::string(name) +
-                                          "': the current branch has no commits yet; commit first");
+    if (!h)
+      fail(ErrorCode::NotFound, "cannot create branch '" + std::string(name) +
+                                    "': the current branch has no commits yet; commit first");
     target = *h;
   }
   state_->meta.write([&](lmdb::WriteTxn& txn) {
@@ -369,7 +378,8 @@ void Repository::delete_branch(std::string_view name, bool force) {
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     const std::string ref = RefStore::branch_ref(name);
     auto tip = state_->refs.read(txn, ref);
-    if (!tip) fail(ErrorCode::NotFound, "no branch '" + std::string(name) + "'; see 'hangar branch list'");
+    if (!tip)
+      fail(ErrorCode::NotFound, "no branch '" + std::string(name) + "'; see 'hangar branch list'");
     if (state_->refs.head_branch(txn) == name)
       fail(ErrorCode::InvalidArgument, "cannot delete branch '" + std::string(name) +
                                            "': it is checked out; check out another branch first");
@@ -403,8 +413,9 @@ void Repository::checkout(std::string_view branch, bool keep_staged) {
     const bool was_detached = state_->refs.read(txn, RefStore::kDetachedRef).has_value();
     const std::optional<Digest> tip = state_->refs.read(txn, RefStore::branch_ref(branch));
     if (!tip)
-      fail(ErrorCode::NotFound, "no branch '" + std::string(branch) +
-                                    "'; see 'hangar branch list' or create it with 'hangar branch create'");
+      fail(ErrorCode::NotFound,
+           "no branch '" + std::string(branch) +
+               "'; see 'hangar branch list' or create it with 'hangar branch create'");
     if (current == branch && !was_detached) return;
     if (!state_->staging.empty(txn) && !(keep_staged && tip == state_->head(txn)))
       fail(ErrorCode::InvalidArgument,

@@ -30,8 +30,8 @@ void validate_setting(std::string_view key, const std::optional<std::string>& va
          "unknown config key '" + std::string(key) + "'; the keys you can set: " + known_keys());
   if (!value) return;
   if (value->find_first_of("\n\r") != std::string::npos)
-    fail(ErrorCode::InvalidArgument, "config value for '" + std::string(key) +
-                                         "' contains a line break; give it on one line");
+    fail(ErrorCode::InvalidArgument,
+         "config value for '" + std::string(key) + "' contains a line break; give it on one line");
   if (key == "fetch.lazy" && *value != "true" && *value != "false")
     fail(ErrorCode::InvalidArgument,
          "config fetch.lazy must be 'true' or 'false', got '" + *value + "'");

@@ -102,7 +102,8 @@ void Repository::remove(std::string_view column,
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     auto cols = state_->staged_columns(txn);
     auto it = cols.find(col);
-    if (it == cols.end()) fail(ErrorCode::NotFound, "no column '" + col + "'; see 'hangar column list'");
+    if (it == cols.end())
+      fail(ErrorCode::NotFound, "no column '" + col + "'; see 'hangar column list'");
     const ColumnBase& base = it->second;
     TxnPageStore pages(state_->objects, txn, &txn);
     for (const auto& [key, sub] : keys) {
@@ -112,8 +113,8 @@ void Repository::remove(std::string_view column,
       if (!base.root.is_zero()) old = find_record(pages, base.root, rk);
       const bool present = staged ? staged->has_value() : old.has_value();
       if (!present)
-        fail(ErrorCode::NotFound, "no sample " + detail::sample_name(col, key, sub) +
-                                      "; nothing was removed");
+        fail(ErrorCode::NotFound,
+             "no sample " + detail::sample_name(col, key, sub) + "; nothing was removed");
       if (old)
         state_->staging.put_sample(txn, col, rk, std::nullopt);
       else

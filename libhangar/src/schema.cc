@@ -11,9 +11,12 @@ std::string_view layout_name(Layout l) noexcept { return l == Layout::Flat ? "fl
 
 std::string_view backend_name(BackendChoice b) noexcept {
   switch (b) {
-    case BackendChoice::Auto: return "auto";
-    case BackendChoice::Lmdb: return "lmdb";
-    case BackendChoice::Hdf5: return "hdf5";
+    case BackendChoice::Auto:
+      return "auto";
+    case BackendChoice::Lmdb:
+      return "lmdb";
+    case BackendChoice::Hdf5:
+      return "hdf5";
   }
   return "auto";
 }
@@ -40,8 +43,7 @@ void validate_schema(const ColumnSchema& s) {
   checked_element_count(s.shape, s.dtype, "column '" + s.name + "'");
   if (s.compression_level < 1 || s.compression_level > 19)
     fail(ErrorCode::InvalidArgument, "column '" + s.name + "': compression level " +
-                                         std::to_string(s.compression_level) +
-                                         " is outside 1..19");
+                                         std::to_string(s.compression_level) + " is outside 1..19");
 }
 
 void check_fits(const ColumnSchema& s, DType dtype, const Shape& shape, std::string_view key) {
@@ -51,10 +53,9 @@ void check_fits(const ColumnSchema& s, DType dtype, const Shape& shape, std::str
   if (ok) return;
   std::string expected = std::string(dtype_name(s.dtype)) + " " + shape_to_string(s.shape);
   if (s.variable_shape) expected += " (variable shape, at most)";
-  fail(ErrorCode::InvalidArgument, "column '" + s.name + "' expects " + expected + ", got " +
-                                       std::string(dtype_name(dtype)) + " " +
-                                       shape_to_string(shape) + " for key '" +
-                                       std::string(key) + "'");
+  fail(ErrorCode::InvalidArgument,
+       "column '" + s.name + "' expects " + expected + ", got " + std::string(dtype_name(dtype)) +
+           " " + shape_to_string(shape) + " for key '" + std::string(key) + "'");
 }
 
 Bytes encode_schema(const ColumnSchema& s) {
@@ -79,7 +80,8 @@ Bytes encode_schema(const ColumnSchema& s) {
 
 ColumnSchema decode_schema(ByteView b) {
   Decoder d(b, "schema " + digest_of(b).short_hex());
-  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Schema)) d.corrupt("kind", "not a schema");
+  if (d.u8("kind") != static_cast<std::uint8_t>(ObjectType::Schema))
+    d.corrupt("kind", "not a schema");
   if (d.u8("version") != kObjectFormatVersion)
     fail(ErrorCode::Unsupported, "schema written by a newer hangar; upgrade hangar");
   ColumnSchema s;

@@ -45,8 +45,7 @@ std::map<std::string, StagedColumn> Staging::columns(const lmdb::Txn& txn) const
   return out;
 }
 
-void Staging::set_column(lmdb::WriteTxn& txn, std::string_view name,
-                         const StagedColumn& c) const {
+void Staging::set_column(lmdb::WriteTxn& txn, std::string_view name, const StagedColumn& c) const {
   Encoder e;
   e.u8(static_cast<std::uint8_t>(c.kind));
   if (c.kind == StagedColumn::Kind::Created) e.digest(c.schema);

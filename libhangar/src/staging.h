@@ -11,13 +11,13 @@
 // writers erase the entry instead of staging a no-op.
 #pragma once
 
+#include <hangar/storage/lmdb.h>
+
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <hangar/storage/lmdb.h>
 
 #include "record_tree.h"
 

@@ -15,16 +15,16 @@ std::string shape_to_string(const Shape& s) {
 
 std::uint64_t checked_element_count(const Shape& s, DType t, const std::string& what) {
   if (s.size() > kMaxDims)
-    fail(ErrorCode::InvalidArgument, what + " has " + std::to_string(s.size()) +
-                                         " dimensions; at most 31 are supported");
+    fail(ErrorCode::InvalidArgument,
+         what + " has " + std::to_string(s.size()) + " dimensions; at most 31 are supported");
   for (std::uint64_t d : s)
     if (d == 0) return 0;  // empty: any other dims are fine (numpy allows (2**63-1, 0))
   std::uint64_t n = 1;
   const std::uint64_t limit = kMaxTensorBytes / dtype_size(t);
   for (std::uint64_t d : s) {
     if (d != 0 && n > limit / d)
-      fail(ErrorCode::InvalidArgument, what + " shape " + shape_to_string(s) +
-                                           " is too large (over 1 TiB)");
+      fail(ErrorCode::InvalidArgument,
+           what + " shape " + shape_to_string(s) + " is too large (over 1 TiB)");
     n *= d;
   }
   return n;
@@ -38,10 +38,9 @@ Tensor::Tensor(DType dtype, Shape shape, Bytes data)
     : dtype_(dtype), shape_(std::move(shape)), data_(std::move(data)) {
   const std::uint64_t want = checked_element_count(shape_, dtype_, "tensor") * dtype_size(dtype_);
   if (data_.size() != want)
-    fail(ErrorCode::InvalidArgument, "tensor " + std::string(dtype_name(dtype_)) + " " +
-                                         shape_to_string(shape_) + " needs " +
-                                         std::to_string(want) + " bytes, got " +
-                                         std::to_string(data_.size()));
+    fail(ErrorCode::InvalidArgument,
+         "tensor " + std::string(dtype_name(dtype_)) + " " + shape_to_string(shape_) + " needs " +
+             std::to_string(want) + " bytes, got " + std::to_string(data_.size()));
 }
 
 }  // namespace hangar

@@ -51,8 +51,9 @@ void verify_object(ObjectType type, const Digest& id, ByteView bytes) {
         // A sample of at most one chunk is held inline by records: a descriptor object of one
         // is not canonical (records naming it would not compare equal to inline ones).
         if (fits_inline(decode_descriptor(bytes)))
-          fail(ErrorCode::Corrupt, "a sample of at most one chunk has no descriptor object; "
-                                   "records hold it inline");
+          fail(ErrorCode::Corrupt,
+               "a sample of at most one chunk has no descriptor object; "
+               "records hold it inline");
         break;
       case ObjectType::LeafPage:
       case ObjectType::InternalPage:

@@ -30,7 +30,8 @@ ConflictKind kind_of(const std::optional<RecordValue>& base, const std::optional
 }  // namespace
 
 RecordValue virtual_conflict_value() noexcept {
-  return {SampleId::of_descriptor(digest_of(as_bytes("hangar: virtual merge base: conflicting sample"))),
+  return {SampleId::of_descriptor(
+              digest_of(as_bytes("hangar: virtual merge base: conflicting sample"))),
           0};
 }
 

@@ -126,10 +126,10 @@ UserIdentity resolve_author(const std::map<std::string, std::string>& repo_confi
     };
     if (u.name.empty()) add("user.name", "HANGAR_AUTHOR_NAME", "\"Your Name\"");
     if (u.email.empty()) add("user.email", "HANGAR_AUTHOR_EMAIL", "you@example.org");
-    fail(ErrorCode::InvalidArgument,
-         "author identity unknown: no " + keys + " in the repository or global config and no " +
-             vars + " in the environment; run " + commands +
-             " (without --global: for this repository only)");
+    fail(ErrorCode::InvalidArgument, "author identity unknown: no " + keys +
+                                         " in the repository or global config and no " + vars +
+                                         " in the environment; run " + commands +
+                                         " (without --global: for this repository only)");
   }
   return u;
 }

@@ -115,7 +115,8 @@ py::object PyColumn::read_batch(const std::vector<BatchItem>& items) const {
   {
     py::gil_scoped_release unlocked;
     const std::uint64_t max_bytes =
-        checked_element_count(schema_.shape, schema_.dtype, schema_.name) * dtype_size(schema_.dtype);
+        checked_element_count(schema_.shape, schema_.dtype, schema_.name) *
+        dtype_size(schema_.dtype);
     run_split(*core_, n, n * max_bytes / 2, [&](Checkout& co, std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
         const SampleRef ref = ref_of(co, items[i]);
@@ -140,8 +141,7 @@ py::object PyColumn::get_batch(py::handle keys) const {
   return read_batch(items);
 }
 
-std::vector<PyColumn::BatchItem> PyColumn::items_at(const KeyList& keys,
-                                                    py::handle indices) const {
+std::vector<PyColumn::BatchItem> PyColumn::items_at(const KeyList& keys, py::handle indices) const {
   using Indices = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
   const Indices idx = Indices::ensure(indices);
   if (!idx) throw py::type_error("indices must be a sequence of integers");

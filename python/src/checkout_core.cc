@@ -46,8 +46,8 @@ CheckoutCore::Use CheckoutCore::use(std::size_t count) {
   }
   Repository& repo = use.lease_.repo();
   while (use.checkouts_.size() < count)
-    use.checkouts_.push_back(std::make_unique<Checkout>(staged_ ? repo.staged_view()
-                                                                : repo.checkout_at(*commit_)));
+    use.checkouts_.push_back(
+        std::make_unique<Checkout>(staged_ ? repo.staged_view() : repo.checkout_at(*commit_)));
   return use;
 }
 

@@ -59,8 +59,8 @@ Shape shape_from_py(py::handle obj) {
     const auto v = py::reinterpret_steal<py::int_>(PyNumber_Index(d.ptr()));
     if (!v) throw py::error_already_set();
     if (v.cast<std::int64_t>() < 0)
-      fail(ErrorCode::InvalidArgument, "shape " + py::str(obj).cast<std::string>() +
-                                           " has a negative dimension");
+      fail(ErrorCode::InvalidArgument,
+           "shape " + py::str(obj).cast<std::string>() + " has a negative dimension");
     shape.push_back(v.cast<std::uint64_t>());
   }
   return shape;
@@ -68,8 +68,8 @@ Shape shape_from_py(py::handle obj) {
 }  // namespace
 
 PyColumn PyWriteCheckout::create_column(const std::string& name, py::object dtype, py::object shape,
-                                   py::object prototype, bool variable_shape, bool nested,
-                                   const std::string& backend, int compression_level) {
+                                        py::object prototype, bool variable_shape, bool nested,
+                                        const std::string& backend, int compression_level) {
   ColumnSchema schema;
   schema.name = name;
   if (!prototype.is_none()) {

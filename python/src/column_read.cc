@@ -27,8 +27,9 @@ py::array out_array(py::handle out) {
   } else if (py::isinstance<py::array>(out) || PyObject_CheckBuffer(out.ptr())) {
     arr = py::module_::import("numpy").attr("asarray")(out);
   } else {
-    throw py::type_error("read_into fills a numpy array, a torch.Tensor or a writable buffer, not " +
-                         py::str(py::type::of(out).attr("__name__")).cast<std::string>());
+    throw py::type_error(
+        "read_into fills a numpy array, a torch.Tensor or a writable buffer, not " +
+        py::str(py::type::of(out).attr("__name__")).cast<std::string>());
   }
   py::array a = py::reinterpret_borrow<py::array>(arr);
   if (!(a.flags() & py::array::c_style))
@@ -145,13 +146,15 @@ void PyColumn::read_into(py::handle key, py::handle out, py::handle subkey) cons
                           std::string(dtype_name(want)) + " " + shape_to_string(shape) +
                           ", the output is " + std::string(dtype_name(got)) + " " +
                           shape_to_string(out_shape));
-  MutableByteView dst(static_cast<std::byte*>(a.mutable_data()), static_cast<std::size_t>(a.nbytes()));
+  MutableByteView dst(static_cast<std::byte*>(a.mutable_data()),
+                      static_cast<std::size_t>(a.nbytes()));
   py::gil_scoped_release unlocked;
   use->read_into(*ref, dst);
 }
 
 py::array PyColumn::read_slice(py::handle key, py::handle index) const {
-  if (nested()) throw py::type_error("slicing reads flat columns; column '" + schema_.name + "' is nested");
+  if (nested())
+    throw py::type_error("slicing reads flat columns; column '" + schema_.name + "' is nested");
   const Key k = key_from_py(key);
   const Slice slice = slice_from_py(index);
   auto use = core_->use();

@@ -22,9 +22,11 @@ py::array value_array(const ColumnSchema& schema, py::handle value, const Key& k
   } else {
     py::object natural = np.attr("asarray")(value);
     const std::string kind = natural.attr("dtype").attr("kind").cast<std::string>();
-    const std::string what = "value for key '" + key.to_string() + "' of column '" + schema.name + "'";
+    const std::string what =
+        "value for key '" + key.to_string() + "' of column '" + schema.name + "'";
     if (kind == "O" && PyLong_Check(value.ptr()))  // an int beyond 64 bits
-      fail(ErrorCode::InvalidArgument, what + " does not fit " + std::string(dtype_name(schema.dtype)));
+      fail(ErrorCode::InvalidArgument,
+           what + " does not fit " + std::string(dtype_name(schema.dtype)));
     if (kind != "b" && kind != "i" && kind != "u" && kind != "f")
       throw py::type_error(what + " is not numeric: " +
                            py::str(py::type::of(value).attr("__name__")).cast<std::string>());
@@ -43,7 +45,8 @@ py::array value_array(const ColumnSchema& schema, py::handle value, const Key& k
 
 WriteSession& PyColumn::session() const {
   if (!session_)
-    throw py::type_error("column '" + schema_.name + "' is read-only; write through "
+    throw py::type_error("column '" + schema_.name +
+                         "' is read-only; write through "
                          "repo.checkout(write=True)");
   return *session_;
 }

@@ -9,16 +9,16 @@ namespace hangar::python {
 
 Key key_from_py(py::handle obj) {
   if (py::isinstance<py::str>(obj)) return Key(obj.cast<std::string>());
-  if (PyBool_Check(obj.ptr()))
-    throw py::type_error("sample keys are int or str, not bool");
-  if (PyLong_Check(obj.ptr()) || py::isinstance(obj, py::module_::import("numpy").attr("integer"))) {
+  if (PyBool_Check(obj.ptr())) throw py::type_error("sample keys are int or str, not bool");
+  if (PyLong_Check(obj.ptr()) ||
+      py::isinstance(obj, py::module_::import("numpy").attr("integer"))) {
     py::int_ value = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
     if (!value) throw py::error_already_set();
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
     if (overflow < 0 || (overflow == 0 && v < 0))
-      fail(ErrorCode::InvalidArgument, "key " + py::str(obj).cast<std::string>() +
-                                           " is negative; integer keys are >= 0");
+      fail(ErrorCode::InvalidArgument,
+           "key " + py::str(obj).cast<std::string>() + " is negative; integer keys are >= 0");
     if (overflow > 0) {
       const unsigned long long u = PyLong_AsUnsignedLongLong(value.ptr());
       if (PyErr_Occurred()) {
@@ -48,18 +48,30 @@ namespace {
 // numpy's type numbers (NPY_TYPES); int64/uint64 are NPY_LONG/NPY_ULONG on LP64 Linux.
 int type_number(DType t) {
   switch (t) {
-    case DType::Bool: return 0;
-    case DType::Int8: return 1;
-    case DType::UInt8: return 2;
-    case DType::Int16: return 3;
-    case DType::UInt16: return 4;
-    case DType::Int32: return 5;
-    case DType::UInt32: return 6;
-    case DType::Int64: return 7;
-    case DType::UInt64: return 8;
-    case DType::Float32: return 11;
-    case DType::Float64: return 12;
-    case DType::Float16: return 23;
+    case DType::Bool:
+      return 0;
+    case DType::Int8:
+      return 1;
+    case DType::UInt8:
+      return 2;
+    case DType::Int16:
+      return 3;
+    case DType::UInt16:
+      return 4;
+    case DType::Int32:
+      return 5;
+    case DType::UInt32:
+      return 6;
+    case DType::Int64:
+      return 7;
+    case DType::UInt64:
+      return 8;
+    case DType::Float32:
+      return 11;
+    case DType::Float64:
+      return 12;
+    case DType::Float16:
+      return 23;
   }
   fail(ErrorCode::Internal, "unknown dtype code " + std::to_string(static_cast<int>(t)));
 }
@@ -74,29 +86,41 @@ DType dtype_from_numpy(const py::dtype& dt) {
   const char kind = dt.kind();
   const auto size = static_cast<std::size_t>(dt.itemsize());
   const char order = dt.attr("byteorder").cast<std::string>()[0];
-  const bool native = order == '=' || order == '|' || (order == '<' && std::endian::native == std::endian::little);
+  const bool native =
+      order == '=' || order == '|' || (order == '<' && std::endian::native == std::endian::little);
   std::optional<DType> t;
   if (kind == 'b' && size == 1) t = DType::Bool;
-  if (kind == 'i') t = size == 1 ? DType::Int8 : size == 2 ? DType::Int16 : size == 4 ? DType::Int32
-                     : size == 8 ? std::optional(DType::Int64) : std::nullopt;
-  if (kind == 'u') t = size == 1 ? DType::UInt8 : size == 2 ? DType::UInt16 : size == 4 ? DType::UInt32
-                     : size == 8 ? std::optional(DType::UInt64) : std::nullopt;
-  if (kind == 'f') t = size == 2 ? DType::Float16 : size == 4 ? DType::Float32
-                     : size == 8 ? std::optional(DType::Float64) : std::nullopt;
+  if (kind == 'i')
+    t = size == 1   ? DType::Int8
+        : size == 2 ? DType::Int16
+        : size == 4 ? DType::Int32
+        : size == 8 ? std::optional(DType::Int64)
+                    : std::nullopt;
+  if (kind == 'u')
+    t = size == 1   ? DType::UInt8
+        : size == 2 ? DType::UInt16
+        : size == 4 ? DType::UInt32
+        : size == 8 ? std::optional(DType::UInt64)
+                    : std::nullopt;
+  if (kind == 'f')
+    t = size == 2   ? DType::Float16
+        : size == 4 ? DType::Float32
+        : size == 8 ? std::optional(DType::Float64)
+                    : std::nullopt;
   const std::string name = py::str(static_cast<const py::handle&>(dt)).cast<std::string>();
   if (!t)
     fail(ErrorCode::InvalidArgument,
          "dtype " + name + " is not stored by hangar; use bool, (u)int8..64 or float16/32/64");
   if (!native)
-    fail(ErrorCode::InvalidArgument,
-         "dtype " + name + " is not in native byte order; convert with .astype(" +
-             std::string(dtype_name(*t)) + ")");
+    fail(ErrorCode::InvalidArgument, "dtype " + name +
+                                         " is not in native byte order; convert with .astype(" +
+                                         std::string(dtype_name(*t)) + ")");
   return *t;
 }
 
 DType dtype_from_py(py::handle obj) {
-  py::dtype dt = py::reinterpret_steal<py::dtype>(
-      py::module_::import("numpy").attr("dtype")(obj).release());
+  py::dtype dt =
+      py::reinterpret_steal<py::dtype>(py::module_::import("numpy").attr("dtype")(obj).release());
   return dtype_from_numpy(dt);
 }
 
@@ -159,7 +183,8 @@ SliceItem slice_item(py::handle obj) {
 Slice slice_from_py(py::handle index) {
   Slice s;
   if (py::isinstance<py::tuple>(index)) {
-    for (py::handle item : py::reinterpret_borrow<py::tuple>(index)) s.items.push_back(slice_item(item));
+    for (py::handle item : py::reinterpret_borrow<py::tuple>(index))
+      s.items.push_back(slice_item(item));
   } else {
     s.items.push_back(slice_item(index));
   }
@@ -168,12 +193,18 @@ Slice slice_from_py(py::handle index) {
 
 py::object json_to_py(const report::Json& j) {
   switch (j.type()) {
-    case report::Json::value_t::null: return py::none();
-    case report::Json::value_t::boolean: return py::bool_(j.get<bool>());
-    case report::Json::value_t::number_integer: return py::int_(j.get<std::int64_t>());
-    case report::Json::value_t::number_unsigned: return py::int_(j.get<std::uint64_t>());
-    case report::Json::value_t::number_float: return py::float_(j.get<double>());
-    case report::Json::value_t::string: return py::str(j.get_ref<const std::string&>());
+    case report::Json::value_t::null:
+      return py::none();
+    case report::Json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case report::Json::value_t::number_integer:
+      return py::int_(j.get<std::int64_t>());
+    case report::Json::value_t::number_unsigned:
+      return py::int_(j.get<std::uint64_t>());
+    case report::Json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case report::Json::value_t::string:
+      return py::str(j.get_ref<const std::string&>());
     case report::Json::value_t::array: {
       py::list out;
       for (const auto& e : j) out.append(json_to_py(e));
@@ -185,7 +216,8 @@ py::object json_to_py(const report::Json& j) {
       return out;
     }
     case report::Json::value_t::binary:
-    case report::Json::value_t::discarded: break;
+    case report::Json::value_t::discarded:
+      break;
   }
   fail(ErrorCode::Internal, "unexpected JSON value in a report");
 }

@@ -8,7 +8,6 @@
 #include <hangar/slice.h>
 #include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
-
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 

@@ -1,7 +1,6 @@
 // hangar._hangar: the Python types over libhangar (see python/hangar/_hangar.pyi for the API
 // and docs; objects.h for the C++ side).
 #include <hangar/hangar.h>
-
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
@@ -35,8 +34,8 @@ See hangar/_hangar.pyi for every signature.)")
       .def("create_branch", &PyRepository::create_branch, arg("name"), arg("start") = py::none())
       .def("delete_branch", &PyRepository::delete_branch, arg("name"), arg("force") = false)
       .def("log", &PyRepository::log, arg("ref") = "HEAD", arg("n") = py::none())
-      .def("diff", &PyRepository::diff, arg("a") = py::none(), arg("b") = py::none(),
-           py::kw_only(), arg("detail") = "keys")
+      .def("diff", &PyRepository::diff, arg("a") = py::none(), arg("b") = py::none(), py::kw_only(),
+           arg("detail") = "keys")
       .def("show", &PyRepository::show, arg("ref") = "HEAD")
       .def("merge", &PyRepository::merge, arg("ref"), py::kw_only(), arg("message") = py::none(),
            arg("strategy") = py::none())
@@ -69,9 +68,10 @@ manager or call close() when done.)")
       .def_property_readonly("columns", &PyCheckout::columns)
       .def_property_readonly("writable", &PyCheckout::writable)
       .def("__getitem__", &PyCheckout::column)
-      .def("__contains__", [](const PyCheckout& c, py::handle name) {
-        return py::isinstance<py::str>(name) && c.has_column(name.cast<std::string>());
-      })
+      .def("__contains__",
+           [](const PyCheckout& c, py::handle name) {
+             return py::isinstance<py::str>(name) && c.has_column(name.cast<std::string>());
+           })
       .def("__iter__", [](const PyCheckout& c) { return py::iter(py::cast(c.column_names())); })
       .def("__len__", [](const PyCheckout& c) { return c.column_names().size(); })
       .def("close", &PyCheckout::close)
@@ -79,17 +79,17 @@ manager or call close() when done.)")
       .def("__exit__", [](PyCheckout& self, py::args) { self.close(); })
       .def("__repr__", &PyCheckout::repr);
 
-  py::class_<PyWriteCheckout, PyCheckout> write(m, "WriteCheckout", R"(The staging area of the current branch.
+  py::class_<PyWriteCheckout, PyCheckout> write(m, "WriteCheckout",
+                                                R"(The staging area of the current branch.
 
 Holds the writer lock until close() or the end of its `with` block (also on an exception).
 col[key] = array stages a sample, del col[key] its removal, commit(message) records them.)");
   // commit(message) replaces the read checkout's `commit` property (pybind11's def() refuses
   // to shadow an inherited attribute, so it is set directly).
-  write.attr("commit") = py::cpp_function(&PyWriteCheckout::commit_staged, py::name("commit"),
-                                          py::is_method(write), py::sibling(py::none()),
-                                          arg("message"));
-  write
-      .def_property_readonly("branch", &PyWriteCheckout::branch)
+  write.attr("commit") =
+      py::cpp_function(&PyWriteCheckout::commit_staged, py::name("commit"), py::is_method(write),
+                       py::sibling(py::none()), arg("message"));
+  write.def_property_readonly("branch", &PyWriteCheckout::branch)
       .def("create_column", &PyWriteCheckout::create_column, arg("name"), py::kw_only(),
            arg("dtype") = py::none(), arg("shape") = py::none(), arg("prototype") = py::none(),
            arg("variable_shape") = false, arg("nested") = false, arg("backend") = "auto",
@@ -98,7 +98,8 @@ col[key] = array stages a sample, del col[key] its removal, commit(message) reco
           "add_ndarray_column",
           [](PyWriteCheckout& co, const std::string& name, py::object shape, py::object dtype,
              py::object prototype, bool variable_shape) {
-            return co.create_column(name, dtype, shape, prototype, variable_shape, false, "auto", 3);
+            return co.create_column(name, dtype, shape, prototype, variable_shape, false, "auto",
+                                    3);
           },
           arg("name"), arg("shape") = py::none(), arg("dtype") = py::none(),
           arg("prototype") = py::none(), arg("variable_shape") = false)
@@ -114,7 +115,8 @@ void bind_column(py::module_& m) {
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__", &SampleIterator::next);
 
-  py::class_<PyColumn>(m, "Column", R"(One column of a checkout: a mapping key -> numpy.ndarray, in key order.
+  py::class_<PyColumn>(m, "Column",
+                       R"(One column of a checkout: a mapping key -> numpy.ndarray, in key order.
 
 Keys are int (>= 0) or str. col[key] reads a sample, col[key, 0:10, :, 5] part of one,
 col.get_batch(keys) a stacked batch on every core, col.read_into(key, out) into an array
@@ -122,7 +124,8 @@ or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), 
       .def_property_readonly("name", &PyColumn::name)
       .def_property_readonly("dtype", &PyColumn::dtype)
       .def_property_readonly("shape", &PyColumn::shape)
-      .def_property_readonly("variable_shape", [](const PyColumn& c) { return c.schema().variable_shape; })
+      .def_property_readonly("variable_shape",
+                             [](const PyColumn& c) { return c.schema().variable_shape; })
       .def_property_readonly("nested", &PyColumn::nested)
       .def_property_readonly("nbytes", &PyColumn::nbytes)
       .def_property_readonly("attributes", [](const PyColumn& c) { return c.schema().attributes; })
@@ -133,11 +136,12 @@ or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), 
       .def("keys", &PyColumn::keys)
       .def("values", [](const PyColumn& c) { return SampleIterator(c, What::Values); })
       .def("items", [](const PyColumn& c) { return SampleIterator(c, What::Items); })
-      .def("get",
-           [](const PyColumn& c, py::handle key, py::object fallback) -> py::object {
-             return c.contains(key) ? c.getitem(key) : fallback;
-           },
-           arg("key"), arg("default") = py::none())
+      .def(
+          "get",
+          [](const PyColumn& c, py::handle key, py::object fallback) -> py::object {
+            return c.contains(key) ? c.getitem(key) : fallback;
+          },
+          arg("key"), arg("default") = py::none())
       .def("__getitem__", &PyColumn::getitem)
       .def("read", &PyColumn::read, arg("key"), arg("subkey") = py::none())
       .def("read_into", &PyColumn::read_into, arg("key"), arg("out"), arg("subkey") = py::none())
@@ -145,9 +149,8 @@ or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), 
       .def("get_batch", &PyColumn::get_batch, arg("keys"))
       .def("is_local", &PyColumn::is_local, arg("key"), arg("subkey") = py::none())
       .def("subkeys", &PyColumn::subkeys, arg("key"))
-      .def("__setitem__", [](PyColumn& c, py::handle key, py::handle value) {
-        c.put(key, value, py::none());
-      })
+      .def("__setitem__",
+           [](PyColumn& c, py::handle key, py::handle value) { c.put(key, value, py::none()); })
       .def("__delitem__", [](PyColumn& c, py::handle key) { c.remove(key, py::none()); })
       .def("put", &PyColumn::put, arg("key"), arg("value"), arg("subkey") = py::none())
       .def("remove", &PyColumn::remove, arg("key"), arg("subkey") = py::none())
@@ -156,12 +159,13 @@ or tensor of yours. In a write checkout: col[key] = array, col.update(mapping), 
       .def("prefetch", &PyColumn::prefetch, arg("keys"))
       .def("_prefetch_at", &PyColumn::prefetch_at, arg("keys"), arg("indices"))
       .def("_read_at", &PyColumn::read_at, arg("keys"), arg("index"))
-      .def("_checkout_identity", [](const PyColumn& c) {
-        // (repository root, commit digest or None for a staged view): what a dataset pickles
-        py::object commit = py::none();
-        if (!c.core()->staged()) commit = py::str(c.core()->commit()->hex());
-        return py::make_tuple(c.core()->handle().root().string(), commit);
-      })
+      .def("_checkout_identity",
+           [](const PyColumn& c) {
+             // (repository root, commit digest or None for a staged view): what a dataset pickles
+             py::object commit = py::none();
+             if (!c.core()->staged()) commit = py::str(c.core()->commit()->hex());
+             return py::make_tuple(c.core()->handle().root().string(), commit);
+           })
       .def("__repr__", &PyColumn::repr);
 
   py::class_<KeyList>(m, "KeyList", "Sample keys held in C++, as datasets index them.")

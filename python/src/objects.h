@@ -4,7 +4,6 @@
 #pragma once
 
 #include <hangar/repository.h>
-
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -146,7 +145,7 @@ class KeyList {
   struct Resolved {
     std::shared_ptr<CheckoutCore> core;  // the checkout the records were read from
     std::string column;
-    std::vector<RecordRef> records;      // one per key
+    std::vector<RecordRef> records;  // one per key
   };
   std::vector<Key> keys_;
   std::vector<Resolved> resolved_;

@@ -2,7 +2,6 @@
 
 #include <hangar/error.h>
 #include <hangar/remote/lazy_fetch.h>
-
 #include <pthread.h>
 
 #include <algorithm>
@@ -75,8 +74,8 @@ void RepoHandle::reopen(Mode mode) {
   repo_.reset();  // an env may be open only once per process: close before opening again
   ++generation_;
   try {
-    repo_ = open_repository(
-        root_, mode == Mode::Write ? Repository::Mode::Write : Repository::Mode::Read);
+    repo_ = open_repository(root_,
+                            mode == Mode::Write ? Repository::Mode::Write : Repository::Mode::Read);
     mode_ = mode;
   } catch (...) {
     if (mode == Mode::Read) throw;

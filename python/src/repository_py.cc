@@ -1,7 +1,6 @@
 // hangar.Repository and the write session of write checkouts.
 #include <hangar/error.h>
 #include <hangar/report/json.h>
-
 #include <unistd.h>
 
 #include <limits>
@@ -35,8 +34,10 @@ RepoHandle::Lease WriteSession::lease() const {
   if (pid_ != static_cast<std::uint64_t>(::getpid()))
     throw py::value_error("this write checkout belongs to the process that opened it (pid " +
                           std::to_string(pid_) + "); open a new one in this process");
-  if (!open_) throw py::value_error("the write checkout is closed; open a new one with "
-                                    "repo.checkout(write=True)");
+  if (!open_)
+    throw py::value_error(
+        "the write checkout is closed; open a new one with "
+        "repo.checkout(write=True)");
   return handle_->lease();
 }
 
@@ -51,7 +52,7 @@ void WriteSession::close() noexcept {
 PyRepository::PyRepository(const std::string& path) : handle_(RepoHandle::open(path)) {}
 
 PyRepository PyRepository::init(const std::string& path, const std::optional<std::string>& user,
-                                 const std::optional<std::string>& email) {
+                                const std::optional<std::string>& email) {
   const std::filesystem::path root =
       std::filesystem::weakly_canonical(std::filesystem::absolute(path));
   Repository::init(root, UserIdentity{user.value_or(""), email.value_or("")});
@@ -73,7 +74,8 @@ py::object PyRepository::head() const { return digest_to_py(handle().lease().rep
 
 py::dict PyRepository::branches() const {
   py::dict out;
-  for (const BranchInfo& b : handle().lease().repo().branches()) out[py::str(b.name)] = b.commit.hex();
+  for (const BranchInfo& b : handle().lease().repo().branches())
+    out[py::str(b.name)] = b.commit.hex();
   return out;
 }
 
@@ -124,10 +126,14 @@ py::object PyRepository::diff(const std::optional<std::string>& a,
                               const std::optional<std::string>& b,
                               const std::string& detail) const {
   DiffSpec spec;
-  if (detail == "keys") spec.detail = DiffDetail::Keys;
-  else if (detail == "stat") spec.detail = DiffDetail::Stats;
-  else if (detail == "summary") spec.detail = DiffDetail::Counts;
-  else throw py::value_error("detail must be 'keys', 'stat' or 'summary', not '" + detail + "'");
+  if (detail == "keys")
+    spec.detail = DiffDetail::Keys;
+  else if (detail == "stat")
+    spec.detail = DiffDetail::Stats;
+  else if (detail == "summary")
+    spec.detail = DiffDetail::Counts;
+  else
+    throw py::value_error("detail must be 'keys', 'stat' or 'summary', not '" + detail + "'");
   if (b && !a) throw py::value_error("diff(b=...) needs a as well");
   auto lease = handle().lease();
   Repository& repo = lease.repo();
@@ -152,17 +158,20 @@ py::object PyRepository::merge(const std::string& ref, const std::optional<std::
   MergeOptions options;
   options.message = message.value_or("");
   if (strategy) {
-    if (*strategy == "ours") options.strategy = MergeStrategy::Ours;
-    else if (*strategy == "theirs") options.strategy = MergeStrategy::Theirs;
-    else throw py::value_error("strategy must be 'ours', 'theirs' or None, not '" + *strategy + "'");
+    if (*strategy == "ours")
+      options.strategy = MergeStrategy::Ours;
+    else if (*strategy == "theirs")
+      options.strategy = MergeStrategy::Theirs;
+    else
+      throw py::value_error("strategy must be 'ours', 'theirs' or None, not '" + *strategy + "'");
   }
   WriteScope scope(handle());
   const MergeResult r = scope.repo().merge(ref, options);
   py::object doc = json_to_py(report::merge_json(r));
   if (r.kind == MergeResult::Kind::Conflict) {
     const std::size_t n = r.conflicts.size();
-    raise_conflict("merge of " + ref + " into " + scope.repo().current_branch() + " stopped: " +
-                       std::to_string(n) + (n == 1 ? " conflict" : " conflicts") +
+    raise_conflict("merge of " + ref + " into " + scope.repo().current_branch() +
+                       " stopped: " + std::to_string(n) + (n == 1 ? " conflict" : " conflicts") +
                        "; nothing was written (merge again with strategy='ours' or 'theirs' "
                        "to resolve them)",
                    doc);

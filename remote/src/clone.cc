@@ -2,9 +2,9 @@
 // Writes straight into the new repository (one history txn, chunk batches) and removes what
 // it created when anything fails (an interrupt too), so a failed clone leaves nothing behind.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
 #include <hangar/storage/failpoint.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
@@ -187,8 +187,8 @@ CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
 
   if (out.head && !o.data.none && !(o.lazy && unfiltered(o.data))) {
     if (o.data.stratify) {
-      out.selection.label_chunks =
-          fetch_labels(repo, [&]() -> Transport& { return t; }, *out.head, o.data, o.progress);
+      out.selection.label_chunks = fetch_labels(
+          repo, [&]() -> Transport& { return t; }, *out.head, o.data, o.progress);
       out.stats.chunks = out.selection.label_chunks;
     }
     // What the clone received so far counts against a budget (selection.h).

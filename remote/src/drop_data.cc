@@ -69,9 +69,8 @@ class Walker {
     for (const Key& k : keys_)
       if (!matched_.count(k)) unmatched.push_back(k);
     if (!unmatched.empty())
-      fail_unmatched_keys(unmatched,
-                          (o_.columns.empty() ? "any column at " : "the selected columns at ") +
-                              where);
+      fail_unmatched_keys(
+          unmatched, (o_.columns.empty() ? "any column at " : "the selected columns at ") + where);
   }
 
   // Samples seen that are not candidates and use one of `dropped`.

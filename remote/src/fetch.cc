@@ -1,9 +1,9 @@
 // fetch: the remote's new history (no data), its branches as refs/remotes/REMOTE/BRANCH
-// (with prune: minus the branches it no longer has) and its tags that are new here. One txn: the objects and every
-// tracking-ref move land together or not at all.
+// (with prune: minus the branches it no longer has) and its tags that are new here. One txn: the
+// objects and every tracking-ref move land together or not at all.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
@@ -85,7 +85,8 @@ FetchResult fetch(Repository& repo, const FetchOptions& o) try {
     writer.set_ref(ref, tag.commit);
     out.tags.push_back({tag.name, std::nullopt, tag.commit});
   }
-  for (const auto& name : out.pruned) writer.remove_ref(std::string(transfer::kRemotesPrefix) + name);
+  for (const auto& name : out.pruned)
+    writer.remove_ref(std::string(transfer::kRemotesPrefix) + name);
   writer.commit();
   out.stats.bytes_received = t.bytes_received();
   out.stats.bytes_sent = t.bytes_sent();

@@ -2,8 +2,8 @@
 // verified into a spool first and applied only when every one has verified to its trailer,
 // so a broken transfer leaves the repository as it was.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <optional>
@@ -25,11 +25,11 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options) tr
   if (completes) {
     o.data = decode_selection(unfinished->selection, (repo.root() / ".hangar/config").string());
     if (!repo.head())
-      fail(ErrorCode::NotFound, "the clone in '" + repo.root().string() + "' of " +
-                                    unfinished->url +
-                                    " was interrupted before its history arrived; run the same "
-                                    "'hangar clone " + unfinished->url + " " +
-                                    repo.root().string() + "' again to complete it");
+      fail(ErrorCode::NotFound,
+           "the clone in '" + repo.root().string() + "' of " + unfinished->url +
+               " was interrupted before its history arrived; run the same "
+               "'hangar clone " +
+               unfinished->url + " " + repo.root().string() + "' again to complete it");
   }
   validate(o.data);
   const client::RemoteTarget target = client::resolve_remote(repo, o.remote, o.transport);

@@ -206,9 +206,9 @@ struct Server::Impl {
   // the server stops, saying so on stderr (server-stall-pack). Returns false when the stream
   // must end there.
   bool first_piece_failpoints(httplib::DataSink& sink, ByteView piece, bool data) {
-    const bool armed = data ? failpoint_armed("server-mid-pack") ||
-                                  failpoint_armed("server-stall-pack")
-                            : failpoint_armed("server-mid-history");
+    const bool armed =
+        data ? failpoint_armed("server-mid-pack") || failpoint_armed("server-stall-pack")
+             : failpoint_armed("server-mid-history");
     if (!armed) return true;
     sink.write(reinterpret_cast<const char*>(piece.data()), piece.size() / 2);
     failpoint(data ? "server-mid-pack" : "server-mid-history");

@@ -12,8 +12,8 @@
 namespace hangar::remote {
 
 std::uint64_t fetch_labels(Repository& repo, const std::function<Transport&()>& transport,
-                           const Digest& commit,
-                           const DataSelection& selection, const RemoteProgress& progress) {
+                           const Digest& commit, const DataSelection& selection,
+                           const RemoteProgress& progress) {
   const std::string& column = *selection.stratify;
   const LabelChunks labels = label_chunks(repo, commit, column);
   const std::vector<Digest> missing = transfer::missing_chunks(repo, labels.chunks);

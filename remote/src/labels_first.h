@@ -16,7 +16,7 @@ namespace hangar::remote {
 // Throws: InvalidArgument (budget, not a label column), NotFound, Remote, Corrupt, NoSpace, Io,
 // Interrupted.
 std::uint64_t fetch_labels(Repository& repo, const std::function<Transport&()>& transport,
-                           const Digest& commit,
-                           const DataSelection& selection, const RemoteProgress& progress);
+                           const Digest& commit, const DataSelection& selection,
+                           const RemoteProgress& progress);
 
 }  // namespace hangar::remote

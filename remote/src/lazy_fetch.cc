@@ -31,8 +31,7 @@ struct RemoteChunkFetcher::Impl {
   }
 };
 
-RemoteChunkFetcher::RemoteChunkFetcher(std::string name, std::string url,
-                                       TransportOptions options,
+RemoteChunkFetcher::RemoteChunkFetcher(std::string name, std::string url, TransportOptions options,
                                        std::function<std::optional<std::string>()> current_url)
     : impl_(std::make_unique<Impl>()) {
   impl_->name = std::move(name);
@@ -94,8 +93,8 @@ void RemoteChunkFetcher::fetch(std::span<const Digest> ids, const StoreChunks& s
     if (e.code() != ErrorCode::Remote) throw;
     fail(ErrorCode::NotLocal, "cannot fetch " + std::to_string(ids.size()) + " chunk" +
                                   (ids.size() == 1 ? "" : "s") + " from " + m.describe() + ": " +
-                                  e.what() + "; or run 'hangar fetch-data " +
-                                  m.name + "' once it is reachable again");
+                                  e.what() + "; or run 'hangar fetch-data " + m.name +
+                                  "' once it is reachable again");
   }
 }
 

@@ -7,7 +7,6 @@
 #include <limits>
 #include <unordered_set>
 
-
 namespace hangar::remote {
 
 PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader history,

@@ -286,15 +286,13 @@ struct PackReader::Impl {
     if (bytes != before)
       corrupt("trailer counts " + std::to_string(bytes) + " bytes, got " + std::to_string(before));
     const Digest got = trailer_field(hasher.finish());
-    if (got != id)
-      corrupt("checksum mismatch: trailer says " + id.hex() + ", got " + got.hex());
+    if (got != id) corrupt("checksum mismatch: trailer says " + id.hex() + ", got " + got.hex());
     stage = Stage::Done;
   }
 };
 
 PackReader::PackReader(std::string source, RecordHandler& handler)
-    : impl_(std::make_unique<Impl>(std::move(source), handler)) {
-}
+    : impl_(std::make_unique<Impl>(std::move(source), handler)) {}
 PackReader::~PackReader() = default;
 
 void PackReader::write(ByteView data) {

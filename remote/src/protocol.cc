@@ -39,8 +39,9 @@ T field(const Json& j, const char* name, const std::string& what) {
 
 Digest digest_field(const std::string& hex, const char* name, const std::string& what) {
   auto d = Digest::from_hex(hex);
-  if (!d) fail(ErrorCode::Corrupt, what + ": field '" + name + "' is not a " +
-                             std::to_string(Digest::kSize * 2) + "-char hex digest");
+  if (!d)
+    fail(ErrorCode::Corrupt, what + ": field '" + name + "' is not a " +
+                                 std::to_string(Digest::kSize * 2) + "-char hex digest");
   return *d;
 }
 
@@ -97,7 +98,8 @@ std::string encode_refs(const RefList& refs) {
   for (const auto& b : refs.branches)
     branches.push_back(Json{{"name", b.name}, {"commit", b.commit.hex()}});
   Json tags = Json::array();
-  for (const auto& t : refs.tags) tags.push_back(Json{{"name", t.name}, {"commit", t.commit.hex()}});
+  for (const auto& t : refs.tags)
+    tags.push_back(Json{{"name", t.name}, {"commit", t.commit.hex()}});
   return text_of(Json{{"head", refs.head}, {"branches", branches}, {"tags", tags}});
 }
 
@@ -143,9 +145,9 @@ std::string encode_digests(std::span<const Digest> ids) {
 std::vector<Digest> decode_digests(std::string_view body, std::size_t max,
                                    const std::string& what) {
   if (body.size() % Digest::kSize != 0)
-    fail(ErrorCode::Corrupt,
-         what + ": " + std::to_string(body.size()) + " bytes is not a list of " +
-                                  std::to_string(Digest::kSize) + "-byte digests");
+    fail(ErrorCode::Corrupt, what + ": " + std::to_string(body.size()) +
+                                 " bytes is not a list of " + std::to_string(Digest::kSize) +
+                                 "-byte digests");
   const std::size_t n = body.size() / Digest::kSize;
   if (n > max)
     fail(ErrorCode::Corrupt,

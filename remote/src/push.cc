@@ -1,8 +1,8 @@
 // push: the branch's history the remote lacks, the chunks it lacks, and a compare-and-swap
 // update of the remote branch (fast-forward only unless forced; the remote re-checks both).
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/remote/operations.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>
@@ -51,11 +51,11 @@ std::vector<Digest> chunks_to_send(Repository& repo, Transport& t, const PushPla
   }
   const auto not_here = transfer::missing_chunks(repo, send);
   if (!not_here.empty())
-    fail(ErrorCode::NotLocal,
-         "cannot push " + what + ": " + std::to_string(not_here.size()) +
-             " chunks the remote lacks " + "are not local either (e.g. " +
-             not_here.front().short_hex() + "); run 'hangar fetch-data " +
-             transfer::default_remote(repo) + " " + fetch_ref + " --all-history' first");
+    fail(ErrorCode::NotLocal, "cannot push " + what + ": " + std::to_string(not_here.size()) +
+                                  " chunks the remote lacks " + "are not local either (e.g. " +
+                                  not_here.front().short_hex() + "); run 'hangar fetch-data " +
+                                  transfer::default_remote(repo) + " " + fetch_ref +
+                                  " --all-history' first");
   return send;
 }
 

@@ -337,7 +337,7 @@ class Selector {
   const DataSelection& sel_;
   transfer::HistoryReader history_;
   std::set<Key> keys_;
-  std::set<Key> matched_;  // of keys_, those some selected column has
+  std::set<Key> matched_;                   // of keys_, those some selected column has
   std::vector<std::vector<Unit>> commits_;  // candidate units per commit, newest first
   std::vector<Entry> entries_;
   std::unordered_map<std::string, std::size_t> entry_ids_;
@@ -368,12 +368,10 @@ void add_scope(Selector& s, const Repository& repo, const Digest& commit,
       fail(ErrorCode::NotFound, "no column '" + name + "' at commit " + commit.short_hex() +
                                     "; see 'hangar column list'");
   if (const auto unmatched = s.unmatched_keys(); !unmatched.empty())
-    fail_unmatched_keys(unmatched, std::string(selection.columns.empty()
-                                                   ? "any column"
-                                                   : "the selected columns") +
-                                       (selection.all_history ? " at any commit up to "
-                                                              : " at commit ") +
-                                       commit.short_hex());
+    fail_unmatched_keys(
+        unmatched, std::string(selection.columns.empty() ? "any column" : "the selected columns") +
+                       (selection.all_history ? " at any commit up to " : " at commit ") +
+                       commit.short_hex());
 }
 
 }  // namespace

@@ -48,8 +48,10 @@ void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer
 
 void validate_updates(const std::vector<RefUpdate>& updates) {
   for (const auto& u : updates) {
-    if (u.tag) validate_tag_name(u.branch);
-    else validate_branch_name(u.branch);
+    if (u.tag)
+      validate_tag_name(u.branch);
+    else
+      validate_branch_name(u.branch);
   }
 }
 
@@ -171,9 +173,8 @@ PushReply RepoService::PushSession::finish() {
     if (!writer.has_object(u.desired))
       fail(ErrorCode::Corrupt, "push of " + u.what() + " names commit " + u.desired.hex() +
                                    ", which the pack did not carry");
-    reply.reason = refused_move(u, [&](const Digest& a, const Digest& d) {
-      return writer.is_ancestor(a, d);
-    });
+    reply.reason =
+        refused_move(u, [&](const Digest& a, const Digest& d) { return writer.is_ancestor(a, d); });
     if (!reply.reason.empty()) return reply;  // the writer aborts: nothing stored
     if (!writer.compare_and_swap_ref(u.ref(), u.expected, u.desired)) {
       reply.reason = "remote " + u.what() + " moved during the push (stale ref); " +

@@ -19,7 +19,7 @@
 namespace hangar::remote::store {
 class StoreBacking;
 struct MigrateReport;
-}
+}  // namespace hangar::remote::store
 #include <chrono>
 
 namespace hangar::remote {
@@ -105,8 +105,7 @@ class RepoService {
     PackReader reader_;
   };
   // REQUIRES: the repository was opened for Write or Shared. Throws: Io.
-  std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates,
-                                          const std::string& source,
+  std::unique_ptr<PushSession> begin_push(std::vector<RefUpdate> updates, const std::string& source,
                                           std::string upload_session = {});
 
  private:

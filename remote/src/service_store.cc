@@ -109,9 +109,8 @@ PushReply RepoService::PushSession::finish_with_store() {
     for (const auto& u : updates_) {
       std::vector<Digest> haves;
       if (u.expected && history.has_commit(*u.expected)) haves.push_back(*u.expected);
-      reply.reason = refused_move(u, [&](const Digest& a, const Digest& d) {
-        return history.is_ancestor(a, d);
-      });
+      reply.reason = refused_move(
+          u, [&](const Digest& a, const Digest& d) { return history.is_ancestor(a, d); });
       if (!reply.reason.empty()) return reply;
       const PushPlan plan = plan_push(history, u.desired, haves);
       const auto lacking = store.missing(plan.chunks);

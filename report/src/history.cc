@@ -8,20 +8,15 @@ namespace {
 Json commit_json(const Digest& digest, const Commit& commit) {
   Json parents = Json::array();
   for (const auto& p : commit.parents) parents.push_back(p.hex());
-  return Json{{"digest", digest.hex()},
-              {"parents", parents},
-              {"author", commit.author},
-              {"email", commit.email},
-              {"time", iso8601_utc(commit.time)},
-              {"message", commit.message}};
+  return Json{{"digest", digest.hex()},           {"parents", parents},
+              {"author", commit.author},          {"email", commit.email},
+              {"time", iso8601_utc(commit.time)}, {"message", commit.message}};
 }
 
 void append_branches(Json& out, const std::vector<BranchInfo>& branches, bool remote) {
   for (const BranchInfo& b : branches) {
-    out.push_back(Json{{"name", b.name},
-                       {"commit", b.commit.hex()},
-                       {"current", b.current},
-                       {"remote", remote}});
+    out.push_back(Json{
+        {"name", b.name}, {"commit", b.commit.hex()}, {"current", b.current}, {"remote", remote}});
   }
 }
 

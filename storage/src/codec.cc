@@ -158,9 +158,9 @@ EncodedChunk encode_chunk(ByteView raw, int zstd_level, std::optional<DeltaFilte
     std::byte* residuals = scratch(1, raw.size());
     detail::delta_encode(raw.data(), residuals, raw.size(), delta->element_size, delta->stride,
                          one_row(delta->row, raw.size()));
-    const std::size_t n =
-        compress_into(best + kDeltaHeaderSize, budget - kDeltaHeaderSize, ByteView(residuals, raw.size()),
-                      delta_level(zstd_level), delta_tuning(zstd_level));
+    const std::size_t n = compress_into(best + kDeltaHeaderSize, budget - kDeltaHeaderSize,
+                                        ByteView(residuals, raw.size()), delta_level(zstd_level),
+                                        delta_tuning(zstd_level));
     if (n > 0) {
       best[0] = std::byte{delta->element_size};
       best[1] = std::byte{delta->stride};

@@ -7,7 +7,6 @@
 // for a 12 KiB chunk with the SHA extensions).
 #include <hangar/error.h>
 #include <hangar/storage/digest.h>
-
 #include <openssl/evp.h>
 
 #include <cstring>
@@ -103,8 +102,8 @@ std::optional<Digest> Digest::from_hex(std::string_view hex) {
 
 Digest Digest::from_bytes(ByteView raw) {
   if (raw.size() != kSize)
-    fail(ErrorCode::Corrupt, "digest has " + std::to_string(raw.size()) + " bytes, expected " +
-                                 std::to_string(kSize));
+    fail(ErrorCode::Corrupt,
+         "digest has " + std::to_string(raw.size()) + " bytes, expected " + std::to_string(kSize));
   Digest d;
   std::memcpy(d.bytes.data(), raw.data(), kSize);
   return d;

@@ -59,13 +59,16 @@ std::uint64_t Decoder::varint_max(std::string_view field, std::uint64_t max) {
 
 ByteView Decoder::raw(std::string_view field, std::size_t n) {
   if (remaining() < n)
-    corrupt(field, "needs " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
+    corrupt(field,
+            "needs " + std::to_string(n) + " bytes, " + std::to_string(remaining()) + " left");
   ByteView out = data_.subspan(pos_, n);
   pos_ += n;
   return out;
 }
 
-Digest Decoder::digest(std::string_view field) { return Digest::from_bytes(raw(field, Digest::kSize)); }
+Digest Decoder::digest(std::string_view field) {
+  return Digest::from_bytes(raw(field, Digest::kSize));
+}
 
 ByteView Decoder::bytes(std::string_view field, std::size_t max_len) {
   auto n = varint_max(field, max_len);

@@ -8,19 +8,32 @@ namespace hangar {
 
 std::string_view error_code_name(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::InvalidArgument: return "invalid-argument";
-    case ErrorCode::NotFound: return "not-found";
-    case ErrorCode::NotLocal: return "not-local";
-    case ErrorCode::AlreadyExists: return "already-exists";
-    case ErrorCode::Ambiguous: return "ambiguous";
-    case ErrorCode::Locked: return "locked";
-    case ErrorCode::Corrupt: return "corrupt";
-    case ErrorCode::Io: return "io";
-    case ErrorCode::NoSpace: return "no-space";
-    case ErrorCode::Remote: return "remote";
-    case ErrorCode::Unsupported: return "unsupported";
-    case ErrorCode::Interrupted: return "interrupted";
-    case ErrorCode::Internal: return "internal";
+    case ErrorCode::InvalidArgument:
+      return "invalid-argument";
+    case ErrorCode::NotFound:
+      return "not-found";
+    case ErrorCode::NotLocal:
+      return "not-local";
+    case ErrorCode::AlreadyExists:
+      return "already-exists";
+    case ErrorCode::Ambiguous:
+      return "ambiguous";
+    case ErrorCode::Locked:
+      return "locked";
+    case ErrorCode::Corrupt:
+      return "corrupt";
+    case ErrorCode::Io:
+      return "io";
+    case ErrorCode::NoSpace:
+      return "no-space";
+    case ErrorCode::Remote:
+      return "remote";
+    case ErrorCode::Unsupported:
+      return "unsupported";
+    case ErrorCode::Interrupted:
+      return "interrupted";
+    case ErrorCode::Internal:
+      return "internal";
   }
   return "unknown";
 }

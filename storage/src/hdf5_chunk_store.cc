@@ -190,8 +190,9 @@ ChunkLocation Hdf5ChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
   try {
     h5::PackWriter& w = impl_->start_pack();
     const std::uint64_t row = w.append(id, codec, raw_size, stored);
-    return ChunkLocation{BackendCode::Hdf5, codec, raw_size, stored_size,
-                         encode_record({impl_->writer_id, row}), xxh3_64(stored)};
+    return ChunkLocation{
+        BackendCode::Hdf5, codec, raw_size, stored_size, encode_record({impl_->writer_id, row}),
+        xxh3_64(stored)};
   } catch (...) {
     impl_->drop_writer();
     throw;

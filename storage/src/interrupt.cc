@@ -1,5 +1,5 @@
-// The interrupt flag (hangar/storage/interrupt.h): a lock-free atomic, the only state a signal handler
-// may touch.
+// The interrupt flag (hangar/storage/interrupt.h): a lock-free atomic, the only state a signal
+// handler may touch.
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 

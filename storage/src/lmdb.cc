@@ -1,8 +1,8 @@
 // LMDB RAII wrappers and the one LMDB error translation point (check()).
+#include <fcntl.h>
 #include <hangar/error.h>
 #include <hangar/storage/lmdb.h>
 #include <lmdb.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -541,9 +541,7 @@ std::uint64_t resident_file_bytes() noexcept {
 #endif
 }
 
-void Env::grow_map(std::uint64_t new_size) {
-  state_->set_map_size(new_size);
-}
+void Env::grow_map(std::uint64_t new_size) { state_->set_map_size(new_size); }
 
 void Env::copy_compact(const std::filesystem::path& file) const {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

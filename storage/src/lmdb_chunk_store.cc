@@ -11,10 +11,9 @@ namespace {
 
 ByteView key_of(const ChunkLocation& loc) {
   if (loc.backend_record.size() != Digest::kSize)
-    fail(ErrorCode::Corrupt, "chunk location for backend 'l0' has a " +
-                                 std::to_string(loc.backend_record.size()) +
-                                 "-byte record, expected " + std::to_string(Digest::kSize) +
-                                 "; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk location for backend 'l0' has a " + std::to_string(loc.backend_record.size()) +
+             "-byte record, expected " + std::to_string(Digest::kSize) + "; run 'hangar fsck'");
   return loc.backend_record;
 }
 
@@ -99,9 +98,9 @@ ChunkLocation LmdbChunkStore::append(const Digest& id, ChunkCodec codec, std::ui
     pending_.reset();  // an LMDB error poisons the txn; drop it whole
     throw;
   }
-  return ChunkLocation{BackendCode::Lmdb, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), to_bytes(id.view()),
-                       xxh3_64(stored)};
+  return ChunkLocation{
+      BackendCode::Lmdb,   codec,          raw_size, static_cast<std::uint32_t>(stored.size()),
+      to_bytes(id.view()), xxh3_64(stored)};
 }
 
 void LmdbChunkStore::flush() {

@@ -212,8 +212,11 @@ ChunkLocation LmdbSegmentStore::append(const Digest& id, ChunkCodec codec, std::
     open_.insert(open_.end(), stored.begin(), stored.end());
     ends_.push_back(static_cast<std::uint32_t>(open_.size()));
   }
-  return ChunkLocation{BackendCode::LmdbSegments, codec, raw_size,
-                       static_cast<std::uint32_t>(stored.size()), encode_record(r),
+  return ChunkLocation{BackendCode::LmdbSegments,
+                       codec,
+                       raw_size,
+                       static_cast<std::uint32_t>(stored.size()),
+                       encode_record(r),
                        xxh3_64(stored)};
 }
 

@@ -134,9 +134,8 @@ void LocationIndex::for_each(
   for (auto [key, value] : lmdb::range(txn, locations_)) {
     if (key.size() != Digest::kSize)
       fail(ErrorCode::Corrupt, "chunk index '" + env_.path().string() + "' has a " +
-                                   std::to_string(key.size()) +
-                                   "-byte key, expected " + std::to_string(Digest::kSize) +
-                                   "; run 'hangar fsck'");
+                                   std::to_string(key.size()) + "-byte key, expected " +
+                                   std::to_string(Digest::kSize) + "; run 'hangar fsck'");
     Digest digest = Digest::from_bytes(key);
     fn(digest, decode_at(value, digest));
   }

@@ -2,12 +2,12 @@
 // tests can assert how many pages an operation read or wrote (libgit2's fake-odb idea).
 #pragma once
 
+#include <hangar/error.h>
+#include <hangar/storage/digest.h>
+
 #include <cstddef>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <hangar/error.h>
-#include <hangar/storage/digest.h>
 
 #include "record_tree.h"
 

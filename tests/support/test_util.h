@@ -2,11 +2,10 @@
 #pragma once
 
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/storage/bytes.h>
+#include <hangar/storage/interrupt.h>
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <string_view>
 #include <utility>

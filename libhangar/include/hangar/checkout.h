@@ -1,6 +1,13 @@
 // Read views: one commit's columns and samples, or the writer's staged state.
 #pragma once
 
+#include <hangar/key.h>
+#include <hangar/sample_id.h>
+#include <hangar/schema.h>
+#include <hangar/slice.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -9,13 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/key.h>
-#include <hangar/sample_id.h>
-#include <hangar/schema.h>
-#include <hangar/slice.h>
-#include <hangar/storage/digest.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -31,7 +31,7 @@ struct SampleRef {
 struct ColumnStats {
   std::uint64_t count = 0;
   std::uint64_t nbytes = 0;
-  std::uint64_t local_count = 0;   // samples whose chunks are all present locally
+  std::uint64_t local_count = 0;  // samples whose chunks are all present locally
   std::uint64_t local_nbytes = 0;
 };
 

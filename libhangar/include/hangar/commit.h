@@ -1,19 +1,19 @@
 // Commits: parents (0-2), per-column trees, author, UTC time, message.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar {
 
 struct CommitColumn {
   std::string name;
-  Digest schema;    // digest of the column's schema object
-  Digest records;   // root of the record tree (all-zero digest when the column is empty)
+  Digest schema;   // digest of the column's schema object
+  Digest records;  // root of the record tree (all-zero digest when the column is empty)
   std::uint64_t count = 0;
   std::uint64_t nbytes = 0;
   bool operator==(const CommitColumn&) const = default;
@@ -24,7 +24,7 @@ struct Commit {
   std::vector<CommitColumn> columns;  // sorted by name, unique
   std::string author;
   std::string email;
-  std::int64_t time = 0;              // seconds since the Unix epoch, UTC
+  std::int64_t time = 0;  // seconds since the Unix epoch, UTC
   std::string message;
   bool operator==(const Commit&) const = default;
 };

@@ -27,7 +27,8 @@ enum class DType : std::uint8_t {
 std::size_t dtype_size(DType t) noexcept;
 // numpy-style name: "bool", "int8" .. "uint64", "float16", "float32", "float64".
 std::string_view dtype_name(DType t) noexcept;
-// Parses dtype_name() output (and "uint8"-style aliases "u1", "f4", ... of numpy); nullopt if unknown.
+// Parses dtype_name() output (and "uint8"-style aliases "u1", "f4", ... of numpy); nullopt if
+// unknown.
 std::optional<DType> parse_dtype(std::string_view name) noexcept;
 // The permanent code -> DType; nullopt for an unknown code.
 std::optional<DType> dtype_from_code(std::uint8_t code) noexcept;

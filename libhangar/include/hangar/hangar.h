@@ -5,11 +5,11 @@
 #include <hangar/commit.h>
 #include <hangar/dtype.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
 #include <hangar/key.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/tensor.h>
 #include <hangar/upgrade.h>
 

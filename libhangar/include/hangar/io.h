@@ -1,16 +1,16 @@
 // Import folders of images / .npy files into a column, and export a column back to files.
 #pragma once
 
+#include <hangar/key.h>
+#include <hangar/repository.h>
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <hangar/key.h>
-#include <hangar/repository.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -34,24 +34,24 @@ struct SkippedEntry {
 
 struct ImportOptions {
   std::string column;
-  std::filesystem::path path;         // a folder (or a single file)
-  bool recursive = false;             // walk sub-folders; implied by labels_column
+  std::filesystem::path path;                // a folder (or a single file)
+  bool recursive = false;                    // walk sub-folders; implied by labels_column
   std::optional<std::string> labels_column;  // int64 scalar column of class ids
-  unsigned jobs = 1;                  // decoder threads
+  unsigned jobs = 1;                         // decoder threads
   ProgressFn progress;
-  std::uint64_t max_sample_bytes = kDefaultMaxSampleBytes;  // per file, see above
+  std::uint64_t max_sample_bytes = kDefaultMaxSampleBytes;   // per file, see above
   std::uint64_t max_bytes_in_flight = kDefaultImportBudget;  // all decoder threads together
   // Told of each skipped entry as the folder is listed (before anything is staged).
   std::function<void(const SkippedEntry&)> on_skip;
 };
 
 struct ImportResult {
-  std::uint64_t files = 0;            // samples staged
-  std::uint64_t raw_bytes = 0;        // decoded tensor bytes
-  std::uint64_t file_bytes = 0;       // bytes read from disk
-  std::uint64_t new_chunks = 0;       // chunks not already in the repository
-  std::vector<std::string> classes;   // label names in id order, when labels_column is set
-  std::uint64_t skipped = 0;          // entries skipped (ImportOptions::on_skip)
+  std::uint64_t files = 0;           // samples staged
+  std::uint64_t raw_bytes = 0;       // decoded tensor bytes
+  std::uint64_t file_bytes = 0;      // bytes read from disk
+  std::uint64_t new_chunks = 0;      // chunks not already in the repository
+  std::vector<std::string> classes;  // label names in id order, when labels_column is set
+  std::uint64_t skipped = 0;         // entries skipped (ImportOptions::on_skip)
   // Regular files without a .png/.jpg/.jpeg/.npy extension, left out; the first
   // kIgnoredExamples of them (relative to the folder imported, in listing order).
   std::uint64_t ignored = 0;
@@ -72,17 +72,18 @@ inline constexpr std::uint64_t kCompactIndexAfter = 65536;
 // ("classes", newline-separated). REQUIRES: repo opened for Write.
 // Entries that are neither regular files nor folders (FIFOs, sockets, devices, dangling
 // symbolic links, symbolic link loops) are skipped, each told to on_skip and counted; regular
-// files without an image extension are ignored (counted, the first few named); a file with one that cannot be read or decoded
-// stops the import (as does a sub-folder that cannot be listed). A file whose header declares
-// more than max_sample_bytes decoded (or that is larger) is refused before it is decoded.
-// An import that added at least kCompactIndexAfter new chunks, and at least a quarter of the
-// chunks the repository holds, ends by laying the chunk location index out in key order again
-// when no other process has the repository open (storage::Chunks::compact_index: whole-column
+// files without an image extension are ignored (counted, the first few named); a file with one that
+// cannot be read or decoded stops the import (as does a sub-folder that cannot be listed). A file
+// whose header declares more than max_sample_bytes decoded (or that is larger) is refused before it
+// is decoded. An import that added at least kCompactIndexAfter new chunks, and at least a quarter
+// of the chunks the repository holds, ends by laying the chunk location index out in key order
+// again when no other process has the repository open (storage::Chunks::compact_index: whole-column
 // reads of the new samples then read the index forward; the copy is proportional to what was
 // imported).
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file (and the
 // limit; a file of the column's dtype and rank but another size says how to create a column of
-// variable shape), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled back, ...").
+// variable shape), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled
+// back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
 
 enum class ExportFormat { Auto, Png, Npy };
@@ -90,11 +91,11 @@ enum class ExportFormat { Auto, Png, Npy };
 struct ExportOptions {
   std::string column;
   std::filesystem::path dir;
-  std::optional<Digest> commit;       // nullopt: the staged view
+  std::optional<Digest> commit;              // nullopt: the staged view
   ExportFormat format = ExportFormat::Auto;  // Auto: png for uint8/uint16 images, else npy
-  std::vector<Key> keys;              // empty: every key
-  bool require_all = false;           // fail when a sample is not local instead of skipping it
-  unsigned jobs = 0;                  // encoder threads; 0: one per core
+  std::vector<Key> keys;                     // empty: every key
+  bool require_all = false;  // fail when a sample is not local instead of skipping it
+  unsigned jobs = 0;         // encoder threads; 0: one per core
   ProgressFn progress;
 };
 

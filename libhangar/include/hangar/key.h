@@ -3,13 +3,13 @@
 // and no control characters or '\' are allowed, so export can never write outside its folder.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
 
 namespace hangar {
 

@@ -42,12 +42,11 @@ struct FsckReport {
 // re-hashing each commit, schema, record-tree page (inline samples included) and descriptor
 // object (one of a sample that records must hold inline is a problem); checks that every
 // referenced chunk is in the location index (or, in a clone — clone.remote set — or a
-// repository with a remote, counts it as not local: drop-data leaves such chunks); verifies every indexed chunk (present, right size; with `rehash` also decoded and
-// re-hashed); and checks that staged columns and samples reference existing objects.
-// Throws: Io (the disk fails while reading), Interrupted; every inconsistency is a problem in
-// the report.
-// `progress`, when set, follows the chunk check (the long part): (stored bytes checked, stored
-// bytes indexed).
+// repository with a remote, counts it as not local: drop-data leaves such chunks); verifies every
+// indexed chunk (present, right size; with `rehash` also decoded and re-hashed); and checks that
+// staged columns and samples reference existing objects. Throws: Io (the disk fails while reading),
+// Interrupted; every inconsistency is a problem in the report. `progress`, when set, follows the
+// chunk check (the long part): (stored bytes checked, stored bytes indexed).
 FsckReport fsck(const Repository& repo, bool rehash,
                 const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
 
@@ -55,7 +54,7 @@ FsckReport fsck(const Repository& repo, bool rehash,
 struct SpaceReport {
   std::uint64_t disk_bytes_before = 0;  // bytes on disk under .hangar/chunks (like du)
   std::uint64_t disk_bytes_after = 0;
-  bool compacted = false;  // LMDB files shrunk; false when another process had them open
+  bool compacted = false;           // LMDB files shrunk; false when another process had them open
   std::uint64_t pending_bytes = 0;  // freed LMDB pages kept in the files (when not compacted)
   // The l1 segments and h0 packs deleted, compacted and kept (decision 0013); with a dry run,
   // what would be, and bytes_to_free what that would give back.
@@ -86,9 +85,9 @@ struct GcOptions {
 };
 
 // Removes (with `dry_run`: only counts) the chunks in the location index that no inline
-// sample or descriptor reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging area names, and
-// the meta objects (commits, schemas, record pages, descriptors) none of these reach. The
-// unreachable objects go in one meta txn; the chunks go through storage::Chunks::reclaim
+// sample or descriptor reachable from a ref (refs/heads/*, refs/remotes/*), HEAD or the staging
+// area names, and the meta objects (commits, schemas, record pages, descriptors) none of these
+// reach. The unreachable objects go in one meta txn; the chunks go through storage::Chunks::reclaim
 // (index entries removed in one txn, then their bytes reclaimed in the crash-safe order
 // written in chunks.h: no index entry ever points at deleted bytes, whatever the moment of a
 // crash), which also compacts the segments and packs below `threshold`. A Checkout of `repo`

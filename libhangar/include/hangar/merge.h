@@ -20,15 +20,15 @@
 // column (or its absence). Non-conflicting changes from both sides are combined as always.
 #pragma once
 
+#include <hangar/key.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <hangar/key.h>
-#include <hangar/storage/digest.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -77,7 +77,7 @@ struct ConflictResolution {
 };
 
 struct MergeOptions {
-  std::string message;  // empty: "Merge branch 'B' into 'C'"
+  std::string message;                           // empty: "Merge branch 'B' into 'C'"
   MergeStrategy strategy = MergeStrategy::None;  // for the conflicts `resolve` leaves
   // Conflicts settled one by one; the others take `strategy` (None: they stop the merge).
   // Each must name a conflict of this merge (else InvalidArgument naming it).

@@ -2,6 +2,16 @@
 // On disk: <root>/.hangar/ holds config, lock, meta/ (LMDB: objects, refs, staging) and chunks/.
 #pragma once
 
+#include <hangar/checkout.h>
+#include <hangar/chunk_fetcher.h>
+#include <hangar/commit.h>
+#include <hangar/diff.h>
+#include <hangar/key.h>
+#include <hangar/merge.h>
+#include <hangar/schema.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -13,16 +23,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <hangar/checkout.h>
-#include <hangar/chunk_fetcher.h>
-#include <hangar/commit.h>
-#include <hangar/diff.h>
-#include <hangar/key.h>
-#include <hangar/merge.h>
-#include <hangar/schema.h>
-#include <hangar/storage/digest.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -151,8 +151,8 @@ class Repository {
   std::map<std::string, std::string> config_values() const;
   // REQUIRES Write. Sets `key` (nullopt: removes it) and saves the file atomically. Only the
   // keys a user sets by hand are accepted: user.name, user.email, user.useConfigOnly and
-  // fetch.lazy (both "true" or "false"); remote.* belongs to 'hangar remote', the others to hangar itself.
-  // Throws: InvalidArgument (unknown or managed key, bad value), NoSpace, Io.
+  // fetch.lazy (both "true" or "false"); remote.* belongs to 'hangar remote', the others to hangar
+  // itself. Throws: InvalidArgument (unknown or managed key, bad value), NoSpace, Io.
   void set_config(std::string_view key, const std::optional<std::string>& value);
 
   // ---- lazy reads (chunk_fetcher.h) ----

@@ -7,17 +7,17 @@
 // SampleIds compare equal exactly when they name the same sample.
 #pragma once
 
+#include <hangar/dtype.h>
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+#include <hangar/tensor.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -37,8 +37,7 @@ class SampleId {
   // tensor does not fit the inline form: its chunk grid has several chunks, or its dtype and
   // shape take more than kMaxInlineForm bytes. Throws: InvalidArgument (more than kMaxDims
   // dims, or more than kMaxTensorBytes).
-  static std::optional<SampleId> make_inline(DType dtype, const Shape& shape,
-                                             const Digest& chunk);
+  static std::optional<SampleId> make_inline(DType dtype, const Shape& shape, const Digest& chunk);
   // For decoders: the inline SampleId of a form that has been checked (dtype code, rank, dims,
   // at most one chunk, at most kMaxInlineForm bytes), as decode_record_value does.
   // REQUIRES: `form` valid; `chunk` all-zero exactly when the shape has a zero dim.

@@ -1,15 +1,15 @@
 // Column schemas: what a column's samples must look like, and how they are stored.
 #pragma once
 
+#include <hangar/dtype.h>
+#include <hangar/storage/bytes.h>
+#include <hangar/tensor.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/tensor.h>
 
 namespace hangar {
 
@@ -17,18 +17,18 @@ namespace hangar {
 enum class Layout : std::uint8_t { Flat = 1, Nested = 2 };
 enum class BackendChoice : std::uint8_t { Auto = 0, Lmdb = 1, Hdf5 = 2 };
 
-std::string_view layout_name(Layout l) noexcept;        // "flat" | "nested"
+std::string_view layout_name(Layout l) noexcept;          // "flat" | "nested"
 std::string_view backend_name(BackendChoice b) noexcept;  // "auto" | "lmdb" | "hdf5"
 std::optional<BackendChoice> parse_backend(std::string_view name) noexcept;
 
 struct ColumnSchema {
   std::string name;
   DType dtype = DType::UInt8;
-  Shape shape;                  // exact shape, or per-dimension maximum when variable_shape
+  Shape shape;  // exact shape, or per-dimension maximum when variable_shape
   bool variable_shape = false;
   Layout layout = Layout::Flat;
   BackendChoice backend = BackendChoice::Auto;
-  int compression_level = 3;    // zstd level 1..19
+  int compression_level = 3;                      // zstd level 1..19
   std::map<std::string, std::string> attributes;  // e.g. label names of a --labels column
 
   bool operator==(const ColumnSchema&) const = default;

@@ -2,12 +2,12 @@
 // TensorView does not own its bytes; Tensor does.
 #pragma once
 
+#include <hangar/dtype.h>
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
 
 namespace hangar {
 

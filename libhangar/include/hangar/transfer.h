@@ -12,9 +12,9 @@
 #include <hangar/storage/digest.h>
 
 #include <cstdint>
-#include <memory>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>

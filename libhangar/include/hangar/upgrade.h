@@ -3,14 +3,14 @@
 // docs/decisions/0015-upgrading-format-1.md; the folders: docs/format/repo-layout.md.
 #pragma once
 
+#include <hangar/io.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
-
-#include <hangar/io.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar {
 

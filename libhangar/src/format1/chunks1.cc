@@ -6,7 +6,6 @@
 #include <hangar/storage/encoding.h>
 #include <hangar/storage/lmdb.h>
 
-
 #include <cstring>
 #include <optional>
 
@@ -100,19 +99,21 @@ void decode_chunk1(std::uint8_t codec, ByteView stored, MutableByteView out) {
     case 1:
       return storage::decode_chunk(storage::ChunkCodec::Zstd, stored, out);
     case 2: {
-      if (stored.size() < storage::kDeltaHeaderSize) fail(ErrorCode::Corrupt, "zstd-delta chunk without its header");
+      if (stored.size() < storage::kDeltaHeaderSize)
+        fail(ErrorCode::Corrupt, "zstd-delta chunk without its header");
       const auto element_size = std::to_integer<std::uint8_t>(stored[0]);
       const auto stride = std::to_integer<std::uint8_t>(stored[1]);
       const auto row = static_cast<std::uint32_t>(le(stored, 2, 4));
-      if ((element_size != 1 && element_size != 2) || stride == 0 ||
-          (row != 0 && row < stride) || out.size() % element_size != 0)
+      if ((element_size != 1 && element_size != 2) || stride == 0 || (row != 0 && row < stride) ||
+          out.size() % element_size != 0)
         fail(ErrorCode::Corrupt, "zstd-delta chunk with a bad header");
       storage::decode_chunk(storage::ChunkCodec::Zstd, stored.subspan(storage::kDeltaHeaderSize),
                             out);
       return undo_delta(element_size, stride, row, out);
     }
     default:
-      fail(ErrorCode::Unsupported, "chunk codec " + std::to_string(codec) + " is unknown to format 1");
+      fail(ErrorCode::Unsupported,
+           "chunk codec " + std::to_string(codec) + " is unknown to format 1");
   }
 }
 
@@ -142,11 +143,13 @@ struct ChunkStore1::Impl {
     if (loc.stored_size == 0) return {};
     Encoder key;  // segment ids are big-endian keys
     for (int i = 7; i >= 0; --i) key.u8(static_cast<std::uint8_t>(segment >> (8 * i)));
-    auto v = segments ? segments->txn.get(segments->env.table("segments"), key.buffer())
-                      : std::nullopt;
-    if (!v || v->size() < 4) fail(ErrorCode::Corrupt, where + ": segment " + std::to_string(segment) + " is missing");
+    auto v =
+        segments ? segments->txn.get(segments->env.table("segments"), key.buffer()) : std::nullopt;
+    if (!v || v->size() < 4)
+      fail(ErrorCode::Corrupt, where + ": segment " + std::to_string(segment) + " is missing");
     const std::uint64_t count = le(*v, v->size() - 4, 4);
-    if (count > (v->size() - 4) / 4) fail(ErrorCode::Corrupt, where + ": segment " + std::to_string(segment) + " is damaged");
+    if (count > (v->size() - 4) / 4)
+      fail(ErrorCode::Corrupt, where + ": segment " + std::to_string(segment) + " is damaged");
     const std::uint64_t data_size = v->size() - 4 - 4 * count;
     if (offset + loc.stored_size > data_size)
       fail(ErrorCode::Corrupt, where + " lies outside segment " + std::to_string(segment));
@@ -154,12 +157,15 @@ struct ChunkStore1::Impl {
   }
 
   ByteView h0_bytes(const Location1& loc) {
-    if (loc.record.size() != 16) fail(ErrorCode::Corrupt, "corrupt h0 location: bad backend_record");
+    if (loc.record.size() != 16)
+      fail(ErrorCode::Corrupt, "corrupt h0 location: bad backend_record");
     const std::uint64_t pack = le(loc.record, 0, 8);
     const std::uint64_t row = le(loc.record, 8, 8);
     stored.resize(loc.stored_size);
-    if (pack != 0) packs.read(pack, row, loc.raw_size, loc.codec == 1, stored);
-    else if (loc.stored_size != 0) fail(ErrorCode::Corrupt, "h0 chunk in pack 0 is not empty");
+    if (pack != 0)
+      packs.read(pack, row, loc.raw_size, loc.codec == 1, stored);
+    else if (loc.stored_size != 0)
+      fail(ErrorCode::Corrupt, "h0 chunk in pack 0 is not empty");
     return stored;
   }
 };
@@ -171,9 +177,12 @@ ChunkStore1::~ChunkStore1() = default;
 
 ChunkStore1 ChunkStore1::open(const std::filesystem::path& chunks_dir) {
   auto index = open_env(chunks_dir / "index", {"locations", "meta"}, true);
-  return ChunkStore1(std::unique_ptr<Impl>(new Impl{
-      std::move(*index), open_env(chunks_dir / "segments", {"segments"}, false),
-      open_env(chunks_dir / "lmdb", {"chunks"}, false), H0Packs1(chunks_dir / "hdf5"), {}}));
+  return ChunkStore1(
+      std::unique_ptr<Impl>(new Impl{std::move(*index),
+                                     open_env(chunks_dir / "segments", {"segments"}, false),
+                                     open_env(chunks_dir / "lmdb", {"chunks"}, false),
+                                     H0Packs1(chunks_dir / "hdf5"),
+                                     {}}));
 }
 
 std::optional<Location1> ChunkStore1::find(const Digest1& id) const {
@@ -206,9 +215,15 @@ void ChunkStore1::read(const Digest1& id, MutableByteView out) {
                                          std::to_string(out.size()));
   ByteView stored;
   switch (static_cast<Backend1>(loc->backend)) {
-    case Backend1::L0: stored = impl_->l0_bytes(id, *loc); break;
-    case Backend1::L1: stored = impl_->l1_bytes(id, *loc); break;
-    case Backend1::H0: stored = impl_->h0_bytes(*loc); break;
+    case Backend1::L0:
+      stored = impl_->l0_bytes(id, *loc);
+      break;
+    case Backend1::L1:
+      stored = impl_->l1_bytes(id, *loc);
+      break;
+    case Backend1::H0:
+      stored = impl_->h0_bytes(*loc);
+      break;
     default:
       fail(ErrorCode::Unsupported, "chunk " + id.hex() + " has backend code " +
                                        std::to_string(loc->backend) + ", unknown to format 1");

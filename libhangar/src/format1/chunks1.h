@@ -5,12 +5,12 @@
 // any file. Part of the frozen format-1 reader.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
-
-#include <hangar/storage/bytes.h>
 
 #include "digest1.h"
 

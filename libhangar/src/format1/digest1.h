@@ -5,6 +5,8 @@
 // current format.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <array>
 #include <compare>
 #include <cstddef>
@@ -12,16 +14,14 @@
 #include <string>
 #include <string_view>
 
-#include <hangar/storage/bytes.h>
-
 namespace hangar::format1 {
 
 struct Digest1 {
   static constexpr std::size_t kSize = 16;
   std::array<std::byte, kSize> bytes{};
 
-  std::string hex() const;                 // 32 lowercase hex characters
-  std::string short_hex() const;           // the first 12 of them, for messages
+  std::string hex() const;        // 32 lowercase hex characters
+  std::string short_hex() const;  // the first 12 of them, for messages
   ByteView view() const noexcept { return {bytes.data(), bytes.size()}; }
   bool is_zero() const noexcept;
 

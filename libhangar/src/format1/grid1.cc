@@ -46,9 +46,7 @@ Grid1 Grid1::choose(std::uint8_t code, const std::vector<std::uint64_t>& shape) 
   return g;
 }
 
-std::uint64_t Grid1::nbytes() const noexcept {
-  return bytes_of(elem, shape);
-}
+std::uint64_t Grid1::nbytes() const noexcept { return bytes_of(elem, shape); }
 
 std::uint64_t Grid1::block_count() const noexcept {
   std::uint64_t n = 1;

@@ -4,11 +4,11 @@
 // Part of the frozen format-1 reader.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
 
 namespace hangar::format1 {
 

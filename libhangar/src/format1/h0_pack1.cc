@@ -102,8 +102,8 @@ void H0Packs1::read(std::uint64_t pack_id, std::uint64_t row, std::uint32_t raw_
   std::string group = "r";  // built step by step: GCC 12 warns (-Wrestrict) on "r" + string
   group += std::to_string(raw_size);
   const std::string table = group + "/data";
-  const std::string where = "h0 pack file '" + pack.path + "' table " + table + " row " +
-                            std::to_string(row);
+  const std::string where =
+      "h0 pack file '" + pack.path + "' table " + table + " row " + std::to_string(row);
   if (H5Lexists(pack.file.get(), group.c_str(), H5P_DEFAULT) <= 0 ||
       H5Lexists(pack.file.get(), table.c_str(), H5P_DEFAULT) <= 0)
     fail(ErrorCode::Corrupt, where + " is missing");

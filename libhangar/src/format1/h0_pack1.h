@@ -5,11 +5,11 @@
 // use in libhangar.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-
-#include <hangar/storage/bytes.h>
 
 namespace hangar::format1 {
 

@@ -12,11 +12,15 @@ constexpr std::string_view kHeadsPrefix = "refs/heads/";
 
 std::string_view kind_name(Kind1 kind) noexcept {
   switch (kind) {
-    case Kind1::Commit: return "commit";
-    case Kind1::Schema: return "schema";
-    case Kind1::Descriptor: return "sample descriptor";
+    case Kind1::Commit:
+      return "commit";
+    case Kind1::Schema:
+      return "schema";
+    case Kind1::Descriptor:
+      return "sample descriptor";
     case Kind1::LeafPage:
-    case Kind1::InternalPage: return "record page";
+    case Kind1::InternalPage:
+      return "record page";
   }
   return "object";
 }
@@ -40,11 +44,12 @@ ByteView Meta1::object(Kind1 kind, const Digest1& id) const {
   if (!bytes) fail(ErrorCode::NotFound, what + " is missing from the format-1 repository");
   const bool is_page = kind == Kind1::LeafPage || kind == Kind1::InternalPage;
   const auto first = bytes->empty() ? 0 : std::to_integer<std::uint8_t>(bytes->front());
-  const bool kind_ok = is_page ? (first == 0x04 || first == 0x05)
-                               : first == static_cast<std::uint8_t>(kind);
+  const bool kind_ok =
+      is_page ? (first == 0x04 || first == 0x05) : first == static_cast<std::uint8_t>(kind);
   if (!kind_ok) fail(ErrorCode::Corrupt, "corrupt " + what + ": it holds another kind of object");
   const Digest1 got = digest1_of(*bytes);
-  if (got != id) fail(ErrorCode::Corrupt, "corrupt " + what + ": digest mismatch, got " + got.hex());
+  if (got != id)
+    fail(ErrorCode::Corrupt, "corrupt " + what + ": digest mismatch, got " + got.hex());
   return *bytes;
 }
 

@@ -4,6 +4,9 @@
 // any file (no lock.mdb use), over one snapshot. Part of the frozen format-1 reader.
 #pragma once
 
+#include <hangar/object_type.h>
+#include <hangar/storage/lmdb.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -11,9 +14,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <hangar/object_type.h>
-#include <hangar/storage/lmdb.h>
 
 #include "digest1.h"
 #include "objects1.h"

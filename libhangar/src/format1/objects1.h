@@ -4,12 +4,12 @@
 // backend choice); the upgrade maps them onto today's types. Part of the frozen format-1 reader.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
 
 #include "digest1.h"
 

@@ -4,10 +4,10 @@
 // version, levels, the parent's first key). Part of the frozen format-1 reader.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <hangar/storage/bytes.h>
 
 #include "digest1.h"
 #include "meta1.h"

@@ -25,7 +25,8 @@ std::map<std::string, std::string> read_config1(const std::filesystem::path& fil
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) fail(ErrorCode::NotFound, "cannot read '" + file.string() + "': " + ec.message());
-  if (size > kMaxConfigBytes) fail(ErrorCode::Corrupt, "config '" + file.string() + "' is larger than 1 MiB");
+  if (size > kMaxConfigBytes)
+    fail(ErrorCode::Corrupt, "config '" + file.string() + "' is larger than 1 MiB");
   std::ifstream in(file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -37,16 +38,19 @@ std::map<std::string, std::string> read_config1(const std::filesystem::path& fil
     if (t.empty() || t.front() == '#') continue;
     const auto eq = t.find('=');
     if (eq == t.npos)
-      fail(ErrorCode::Corrupt, "corrupt config '" + file.string() + "': line " +
-                                   std::to_string(n) + " has no '='");
-    values[trimmed(std::string_view(t).substr(0, eq))] = trimmed(std::string_view(t).substr(eq + 1));
+      fail(ErrorCode::Corrupt,
+           "corrupt config '" + file.string() + "': line " + std::to_string(n) + " has no '='");
+    values[trimmed(std::string_view(t).substr(0, eq))] =
+        trimmed(std::string_view(t).substr(eq + 1));
   }
   return values;
 }
 
 Repo1::Repo1(std::filesystem::path dot, std::map<std::string, std::string> config, Meta1 meta,
              ChunkStore1 chunks)
-    : dot_(std::move(dot)), config_(std::move(config)), meta_(std::move(meta)),
+    : dot_(std::move(dot)),
+      config_(std::move(config)),
+      meta_(std::move(meta)),
       chunks_(std::move(chunks)) {}
 
 Repo1 Repo1::open(const std::filesystem::path& dot) {

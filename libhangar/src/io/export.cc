@@ -1,8 +1,8 @@
 // export_column: the calling thread reads samples in key order (fast: decompress + verify) and
 // hands them to encoder threads (PNG encoding is the slow part) through a bounded queue.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
+#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <atomic>
@@ -47,7 +47,10 @@ class WriterPool {
   void push(Job job) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return failed_ || queue_.size() < 4 * threads_.size(); });
-    if (failed_) std::rethrow_exception(error_ ? std::exchange(error_, nullptr) : std::make_exception_ptr(Error(ErrorCode::Internal, "export writer stopped")));
+    if (failed_)
+      std::rethrow_exception(
+          error_ ? std::exchange(error_, nullptr)
+                 : std::make_exception_ptr(Error(ErrorCode::Internal, "export writer stopped")));
     queue_.push_back(std::move(job));
     cv_.notify_all();
   }
@@ -152,17 +155,17 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
       view.for_each(opt.column, count);
     else
       for (const auto& r : picked) count(r);
-    const std::string how_many = std::to_string(absent.size()) + " of " +
-                                 std::to_string(total) + " samples are not local";
+    const std::string how_many =
+        std::to_string(absent.size()) + " of " + std::to_string(total) + " samples are not local";
     if (!absent.empty() && unfinished)
       fail(ErrorCode::NotLocal, "cannot export '" + opt.column + "': the clone of " +
                                     unfinished->url + " was interrupted and " + how_many + "; " +
                                     transfer::complete_clone_hint(repo, *unfinished));
     if (!absent.empty())
-      fail(ErrorCode::NotLocal, "cannot export '" + opt.column + "' with --require-all: " +
-                                    how_many + " (" + keys_text(absent, 5) +
-                                    "); nothing was written; run 'hangar fetch-data " +
-                                    transfer::default_remote(repo) + "' or drop --require-all");
+      fail(ErrorCode::NotLocal,
+           "cannot export '" + opt.column + "' with --require-all: " + how_many + " (" +
+               keys_text(absent, 5) + "); nothing was written; run 'hangar fetch-data " +
+               transfer::default_remote(repo) + "' or drop --require-all");
   }
   std::error_code ec;
   fs::create_directories(opt.dir, ec);
@@ -177,10 +180,9 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
     ++done;
     if (!view.is_local(ref)) {
       if (opt.require_all)
-        fail(ErrorCode::NotLocal,
-             "sample '" + opt.column + "'/'" + ref.key.to_string() +
-                 "' is not local; run 'hangar fetch-data " + transfer::default_remote(repo) +
-                 "' or drop --require-all");
+        fail(ErrorCode::NotLocal, "sample '" + opt.column + "'/'" + ref.key.to_string() +
+                                      "' is not local; run 'hangar fetch-data " +
+                                      transfer::default_remote(repo) + "' or drop --require-all");
       ++result.skipped_not_local;
       return true;
     }

@@ -12,10 +12,13 @@
 // column is restored: cleared when the column had no staged samples before the import (the
 // usual case, which needs no per-file state), else from an undo log of the keys staged, so a
 // failed import stages nothing.
+#include <fcntl.h>
 #include <hangar/error.h>
+#include <hangar/io.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/interrupt.h>
-#include <hangar/io.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,10 +28,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <fcntl.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "../backend_choice.h"
 #include "../repo_state.h"
@@ -46,13 +45,13 @@ namespace fs = std::filesystem;
 struct SourceFile {
   std::uint32_t key_at = 0;  // offset of the key in FileList::keys
   std::uint16_t key_len = 0;
-  std::uint8_t ext = 0;      // index in FileList::exts
-  std::int32_t label = -1;   // class id with --labels
+  std::uint8_t ext = 0;     // index in FileList::exts
+  std::int32_t label = -1;  // class id with --labels
 };
 
 struct FileList {
   fs::path root;
-  bool single = false;            // root is the one file to import
+  bool single = false;  // root is the one file to import
   // Regular files without an image or .npy extension: how many, the first few (relative).
   std::uint64_t ignored = 0;
   std::vector<std::string> ignored_examples;
@@ -94,11 +93,16 @@ std::string skip_reason(const fs::directory_entry& e) {
     return "a dangling symbolic link";
   if (ec) return "cannot look at it: " + ec.message();
   switch (st.type()) {
-    case fs::file_type::fifo: return "a FIFO, not a regular file";
-    case fs::file_type::socket: return "a socket, not a regular file";
-    case fs::file_type::block: return "a block device, not a regular file";
-    case fs::file_type::character: return "a character device, not a regular file";
-    default: return "not a regular file";
+    case fs::file_type::fifo:
+      return "a FIFO, not a regular file";
+    case fs::file_type::socket:
+      return "a socket, not a regular file";
+    case fs::file_type::block:
+      return "a block device, not a regular file";
+    case fs::file_type::character:
+      return "a character device, not a regular file";
+    default:
+      return "not a regular file";
   }
 }
 
@@ -146,9 +150,8 @@ FileList list_files(const fs::path& root, bool recursive,
     for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) add(*it);
   }
   if (ec) fail_errno(ec.value(), "cannot list folder", root.string());
-  std::sort(out.begin(), out.end(), [&](const SourceFile& a, const SourceFile& b) {
-    return list.key(a) < list.key(b);
-  });
+  std::sort(out.begin(), out.end(),
+            [&](const SourceFile& a, const SourceFile& b) { return list.key(a) < list.key(b); });
   for (std::size_t i = 0; i < out.size(); ++i) {
     try {
       validate_string_key(list.key(out[i]));
@@ -158,8 +161,8 @@ FileList list_files(const fs::path& root, bool recursive,
     if (i > 0 && list.key(out[i]) == list.key(out[i - 1]))
       fail(ErrorCode::InvalidArgument, "cannot import: '" + list.path(out[i - 1]).string() +
                                            "' and '" + list.path(out[i]).string() +
-                                           "' would both get key '" + std::string(list.key(out[i])) +
-                                           "'; rename one");
+                                           "' would both get key '" +
+                                           std::string(list.key(out[i])) + "'; rename one");
   }
   if (out.empty())
     fail(ErrorCode::InvalidArgument, "no .png, .jpg, .jpeg or .npy files in '" + root.string() +
@@ -194,8 +197,8 @@ std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> 
     const std::string_view cls = key.substr(0, key.find('/'));
     if (last_id < 0 || cls != last_class) {  // files are sorted: a class is one run
       last_class = cls;
-      last_id = static_cast<std::int32_t>(std::find(known.begin(), known.end(), cls) -
-                                          known.begin());
+      last_id =
+          static_cast<std::int32_t>(std::find(known.begin(), known.end(), cls) - known.begin());
     }
     f.label = last_id;
   }
@@ -397,9 +400,8 @@ class DecodePool {
     // The writer may be asleep on a file that is done, waiting for a batch the budget now holds
     // back (see work()): it must take that file before this one can go on.
     if (awaited_ != kNone && done_.count(awaited_) != 0) consumer_cv_.notify_one();
-    budget_cv_.wait(lock, [&] {
-      return stop_ || error_ || in_flight_ + bytes <= budget_ || i == consumed_;
-    });
+    budget_cv_.wait(
+        lock, [&] { return stop_ || error_ || in_flight_ + bytes <= budget_ || i == consumed_; });
     --budget_waiters_;
     if (stop_ || error_) fail(ErrorCode::Interrupted, "import stopped");
     in_flight_ += bytes;
@@ -429,8 +431,8 @@ class DecodePool {
       // Same dtype and rank, another size: a column of variable shape holds them all.
       fail(e.code(), "cannot import '" + path.string() + "': " + e.what() +
                          "; to keep files of different sizes, create the column with "
-                         "'hangar column create " + schema_.name + " --dtype " +
-                         std::string(dtype_name(schema_.dtype)) +
+                         "'hangar column create " +
+                         schema_.name + " --dtype " + std::string(dtype_name(schema_.dtype)) +
                          " --shape LARGEST --variable-shape' before the import");
     }
     d.sample = prepare_sample(t.view(), options_);
@@ -446,11 +448,11 @@ class DecodePool {
   const std::uint64_t budget_;
   std::mutex mu_;
   std::condition_variable consumer_cv_, workers_cv_, budget_cv_, ahead_cv_;
-  std::uint64_t in_flight_ = 0, peak_ = 0;       // bytes reserved by files not yet taken
-  unsigned budget_waiters_ = 0;                  // workers waiting in reserve()
+  std::uint64_t in_flight_ = 0, peak_ = 0;         // bytes reserved by files not yet taken
+  unsigned budget_waiters_ = 0;                    // workers waiting in reserve()
   std::map<std::size_t, std::uint64_t> reserved_;  // per file index
   std::size_t next_ = 0, consumed_ = 0;
-  std::size_t ahead_ = 0;  // the next file read_ahead() asks for
+  std::size_t ahead_ = 0;        // the next file read_ahead() asks for
   std::size_t awaited_ = kNone;  // the file take() waits for
   std::size_t wake_at_ = 0;      // ... and the last one of the batch it would like done too
   unsigned idle_workers_ = 0;    // workers waiting for room in the window

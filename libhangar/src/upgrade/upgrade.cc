@@ -60,7 +60,8 @@ std::vector<ChunkSource> attach_chunk_sources(const fs::path& root, format1::Rep
     try {
       const auto config = format1::read_config1(there / ".hangar" / "config");
       if (auto v = config.find("format_version"); v == config.end() || v->second != "1") continue;
-      storage::RepoLock lock = storage::RepoLock::acquire(there / ".hangar" / "lock", there.string());
+      storage::RepoLock lock =
+          storage::RepoLock::acquire(there / ".hangar" / "lock", there.string());
       old.add_chunk_source(format1::ChunkStore1::open(there / ".hangar" / "chunks"));
       out.push_back({key.substr(7, key.size() - 11), there, std::move(lock)});
     } catch (const Error&) {

@@ -87,8 +87,8 @@ Digest Converter::convert_commit(const Digest1& id) {
     }
     const TreeStats t = convert_tree(col.records, base, *schema);
     if (t.count != col.count || t.nbytes != col.nbytes)
-      fail(ErrorCode::Corrupt, "format-1 commit " + id.hex() + ": column '" + col.name +
-                                   "' says " + std::to_string(col.count) + " samples of " +
+      fail(ErrorCode::Corrupt, "format-1 commit " + id.hex() + ": column '" + col.name + "' says " +
+                                   std::to_string(col.count) + " samples of " +
                                    std::to_string(col.nbytes) + " bytes, its records hold " +
                                    std::to_string(t.count) + " of " + std::to_string(t.nbytes));
     out.columns.push_back(CommitColumn{col.name, schema_id, t.root, t.count, t.nbytes});
@@ -112,9 +112,7 @@ TreeStats Converter::convert_tree(const Digest1& root, const Digest1& base,
   // only or with another value is put.
   format1::RecordCursor1 a(old_.meta(), base), b(old_.meta(), root);
   while (a.valid() || b.valid()) {
-    const int cmp = !a.valid()   ? 1
-                    : !b.valid() ? -1
-                                 : compare_keys(a.key(), b.key());
+    const int cmp = !a.valid() ? 1 : !b.valid() ? -1 : compare_keys(a.key(), b.key());
     if (cmp < 0) {
       add_change(to_bytes(a.key()), std::nullopt, schema);
       a.next();

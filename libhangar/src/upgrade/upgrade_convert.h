@@ -6,15 +6,15 @@
 // function of the format-1 content, so the resulting digests are too.
 #pragma once
 
+#include <hangar/repository.h>
+#include <hangar/schema.h>
+
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
-
-#include <hangar/repository.h>
-#include <hangar/schema.h>
 
 #include "format1/repo1.h"
 #include "record_tree.h"

@@ -13,12 +13,12 @@
 namespace hangar::upgrade {
 
 struct History1 {
-  std::vector<format1::Digest1> commits;  // parents before children
+  std::vector<format1::Digest1> commits;                       // parents before children
   std::vector<std::pair<std::string, format1::Digest1>> refs;  // every ref but HEAD, by name
   std::string head_branch;
-  std::uint64_t columns = 0;  // distinct column names
-  std::uint64_t samples = 0;  // distinct sample descriptors
-  std::uint64_t chunks = 0;   // distinct chunks
+  std::uint64_t columns = 0;          // distinct column names
+  std::uint64_t samples = 0;          // distinct sample descriptors
+  std::uint64_t chunks = 0;           // distinct chunks
   std::uint64_t chunk_bytes = 0;      // their raw bytes
   std::uint64_t borrowed_chunks = 0;  // not local, but in a chunk source (Repo1)
   std::uint64_t missing_chunks = 0;   // neither

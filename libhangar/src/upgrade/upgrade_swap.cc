@@ -1,18 +1,17 @@
 // The swap at the end of an upgrade, and finishing an interrupted one (upgrade_swap.h).
 #include "upgrade_swap.h"
 
+#include <fcntl.h>
 #include <hangar/error.h>
 #include <hangar/storage/failpoint.h>
 #include <hangar/storage/file_lock.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
 #include <string_view>
 #include <system_error>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace hangar {
 namespace fs = std::filesystem;
@@ -47,10 +46,9 @@ void rename_once(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) == 0) return;
   const int err = errno;
   if (err == ENOENT && !present(from) && present(to)) return;
-  fail(ErrorCode::Io, "cannot rename '" + from.string() + "' to '" + to.string() +
-                          "': " + std::generic_category().message(err) +
-                          "; run 'hangar upgrade' in '" + from.parent_path().string() +
-                          "' to finish its upgrade");
+  fail(ErrorCode::Io, "cannot rename '" + from.string() + "' to '" + to.string() + "': " +
+                          std::generic_category().message(err) + "; run 'hangar upgrade' in '" +
+                          from.parent_path().string() + "' to finish its upgrade");
 }
 
 bool keeps_old(const fs::path& marker) {
@@ -92,8 +90,9 @@ bool finish_interrupted_upgrade(const fs::path& root) {
     std::error_code ec;
     fs::remove_all(root / kDeletingDir, ec);
     if (ec && present(root / kDeletingDir))
-      fail(ErrorCode::Io, "cannot remove '" + (root / kDeletingDir).string() + "', the format-1 data of an upgrade: " +
-                              ec.message() + "; remove it by hand");
+      fail(ErrorCode::Io, "cannot remove '" + (root / kDeletingDir).string() +
+                              "', the format-1 data of an upgrade: " + ec.message() +
+                              "; remove it by hand");
     did = true;
   }
   return did;

@@ -42,7 +42,8 @@ class Verifier {
       differs(id, "the author, email, time or message");
     if (got.columns.size() != want.columns.size()) differs(id, "the columns");
     const Checkout co = repo_.checkout_at(conv_.commit_of(id));
-    for (std::size_t i = 0; i < got.columns.size(); ++i) column(id, want.columns[i], got.columns[i], co);
+    for (std::size_t i = 0; i < got.columns.size(); ++i)
+      column(id, want.columns[i], got.columns[i], co);
   }
 
  private:
@@ -56,7 +57,8 @@ class Verifier {
     format1::RecordCursor1 it(old_.meta(), want.records);
     co.for_each(got.name, [&](const SampleRef& ref) {
       const std::string where = "column '" + want.name + "', key '" + ref.key.to_string() + "'";
-      if (!it.valid() || compare_keys(detail::record_key(schema, ref.key, ref.subkey), it.key()) != 0)
+      if (!it.valid() ||
+          compare_keys(detail::record_key(schema, ref.key, ref.subkey), it.key()) != 0)
         differs(id, "the keys of column '" + want.name + "' at '" + ref.key.to_string() + "'");
       if (ref.nbytes != it.nbytes()) differs(id, "the size of " + where);
       sample(id, it.sample(), ref, co, where);
@@ -109,11 +111,11 @@ void verify_upgrade(format1::Repo1& old, const History1& history, Converter& con
   if (st.refs.head_branch(txn) != history.head_branch) unfaithful("HEAD");
   const FsckReport r = fsck(repo, false);
   if (!r.ok() || r.not_local != 0)
-    fail(ErrorCode::Corrupt, "fsck of the upgraded repository found " +
-                                 std::to_string(r.problems.size()) + " problems" +
-                                 (r.problems.empty() ? "" : " (" + r.problems.front().message + ")") +
-                                 " and " + std::to_string(r.not_local) +
-                                 " chunks not local; nothing was changed (please report)");
+    fail(ErrorCode::Corrupt,
+         "fsck of the upgraded repository found " + std::to_string(r.problems.size()) +
+             " problems" + (r.problems.empty() ? "" : " (" + r.problems.front().message + ")") +
+             " and " + std::to_string(r.not_local) +
+             " chunks not local; nothing was changed (please report)");
 }
 
 }  // namespace hangar::upgrade

@@ -116,13 +116,13 @@ TEST_CASE("Output: a disabled progress bar writes nothing", "[cli][output]") {
   CHECK(cli::Progress::render("x", 5, 10) == "x [###############...............] 5/10");
 }
 
-TEST_CASE("Output: progress shows the rate and the time left, in items or bytes",
-          "[cli][output]") {
+TEST_CASE("Output: progress shows the rate and the time left, in items or bytes", "[cli][output]") {
   CHECK(cli::Progress::render("x", 5, 10, 2.0) ==
         "x [###############...............] 5/10  2.5/s  ETA 0:02");
   CHECK(cli::Progress::render("x", 300, 1200, 10.0) ==
         "x [#######.......................] 300/1200  30/s  ETA 0:30");
-  CHECK(cli::Progress::render("x", 10, 10, 4.0) == "x [##############################] 10/10  2.5/s");
+  CHECK(cli::Progress::render("x", 10, 10, 4.0) ==
+        "x [##############################] 10/10  2.5/s");
   CHECK(cli::Progress::render("fsck", 1u << 20, 4u << 20, 0.5, cli::ProgressUnit::Bytes) ==
         "fsck [#######.......................] 1.0 MiB/4.0 MiB  2.0 MiB/s  ETA 0:02");
   CHECK(cli::Progress::render("x", 1, 100000, 1.0) ==

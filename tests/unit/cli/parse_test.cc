@@ -106,7 +106,8 @@ TEST_CASE("Parse: an unsafe key is bad input, not bad usage", "[cli][parse]") {
   }
 }
 
-TEST_CASE("Parse: --keys values split at commas and a backslash before a comma keeps it", "[cli][parse]") {
+TEST_CASE("Parse: --keys values split at commas and a backslash before a comma keeps it",
+          "[cli][parse]") {
   using hangar::cli::split_key_list;
   using V = std::vector<std::string>;
   CHECK(split_key_list(V{}) == V{});

@@ -17,8 +17,8 @@
 #include "chunked_io.h"
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
-#include "support/test_util.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {

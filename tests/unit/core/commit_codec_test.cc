@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 #include <vector>
+
 #include "support/test_util.h"
 
 namespace hangar {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+
 #include "support/test_util.h"
 
 namespace hangar {

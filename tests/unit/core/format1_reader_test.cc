@@ -7,7 +7,6 @@
 #include <hangar/storage/file_lock.h>
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 #include <string>
@@ -95,7 +94,8 @@ TEST_CASE("Format1: spec examples of a commit, a schema and a descriptor decode"
   CHECK(s.backend == 0);
   CHECK(s.compression_level == 3);
 
-  const auto d = format1::decode_descriptor1(d1(3), with_digest("03 01 0b 02 04 04 04 04 01", d1(9)));
+  const auto d =
+      format1::decode_descriptor1(d1(3), with_digest("03 01 0b 02 04 04 04 04 01", d1(9)));
   CHECK(d.dtype == 11);
   CHECK(d.shape == std::vector<std::uint64_t>{4, 4});
   CHECK(d.chunks == std::vector<Digest1>{d1(9)});
@@ -116,8 +116,7 @@ TEST_CASE("Format1: every strict prefix of an object is Corrupt, never a crash",
   CHECK(error_of([&] { format1::decode_commit1(d1(1), trailing); }).code() == ErrorCode::Corrupt);
   Bytes newer = commit;
   newer[1] = std::byte{2};
-  CHECK(error_of([&] { format1::decode_commit1(d1(1), newer); }).code() ==
-        ErrorCode::Unsupported);
+  CHECK(error_of([&] { format1::decode_commit1(d1(1), newer); }).code() == ErrorCode::Unsupported);
   // A descriptor claiming 2^60 chunks is refused before anything is allocated.
   const Bytes huge = hex_bytes("03 01 0b 02 04 04 04 04 80 80 80 80 80 80 80 80 10");
   CHECK(error_of([&] { format1::decode_descriptor1(d1(3), huge); }).code() == ErrorCode::Corrupt);
@@ -156,11 +155,16 @@ TEST_CASE("Format1: the chunk grid follows the spec's table", "[core][format1]")
     std::uint64_t blocks;
   };
   const Row rows[] = {
-      {6, {64, 64, 3}, {64, 64, 3}, 1},         {11, {1024, 1024}, {1024, 1024}, 1},
-      {6, {4194305}, {524289}, 8},              {11, {256, 256, 256}, {64, 64, 64}, 64},
-      {11, {4096, 4096}, {512, 512}, 64},       {12, {1000, 1000}, {250, 500}, 8},
-      {7, {3, 1000, 1001}, {3, 500, 251}, 8},   {6, {5, 700, 700, 3}, {5, 175, 350, 3}, 8},
-      {6, {1, 3, 5000000}, {1, 3, 312500}, 16}, {12, {}, {}, 1},
+      {6, {64, 64, 3}, {64, 64, 3}, 1},
+      {11, {1024, 1024}, {1024, 1024}, 1},
+      {6, {4194305}, {524289}, 8},
+      {11, {256, 256, 256}, {64, 64, 64}, 64},
+      {11, {4096, 4096}, {512, 512}, 64},
+      {12, {1000, 1000}, {250, 500}, 8},
+      {7, {3, 1000, 1001}, {3, 500, 251}, 8},
+      {6, {5, 700, 700, 3}, {5, 175, 350, 3}, 8},
+      {6, {1, 3, 5000000}, {1, 3, 312500}, 16},
+      {12, {}, {}, 1},
       {4, {3, 0, 7}, {3, 1, 7}, 0},
   };
   for (const Row& r : rows) {
@@ -265,8 +269,7 @@ TEST_CASE("Format1: the full clone holds every sample, the partial one lacks chu
         } else {
           ++missing;
           Bytes out(1);
-          CHECK(error_of([&] { partial.chunks().read(chunk, out); }).code() ==
-                ErrorCode::NotLocal);
+          CHECK(error_of([&] { partial.chunks().read(chunk, out); }).code() == ErrorCode::NotLocal);
         }
       }
     }

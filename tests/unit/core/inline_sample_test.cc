@@ -3,14 +3,13 @@
 // real repositories that samples of one chunk have no descriptor object and are read, summed
 // up, diffed, merged, checked and collected without one, while samples of several chunks keep
 // theirs.
-#include <catch2/catch.hpp>
-
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
 #include <hangar/storage/encoding.h>
 #include <hangar/transfer.h>
 
+#include <catch2/catch.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,8 +19,8 @@
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
-#include "support/test_util.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
@@ -136,8 +135,7 @@ TEST_CASE("RecordValue codec: malformed inline values are Corrupt, naming the fi
   CHECK_THAT(corrupt_field(raw_inline(d, 6, {}, std::uint64_t{1} << 60)),
              Catch::Contains("'value.shape'"));
   // Several chunks by the grid rule: 4 MiB + 1 bytes, or a product that overflows.
-  CHECK_THAT(corrupt_field(raw_inline(d, 6, {(4u << 20) + 1})),
-             Catch::Contains("several chunks"));
+  CHECK_THAT(corrupt_field(raw_inline(d, 6, {(4u << 20) + 1})), Catch::Contains("several chunks"));
   CHECK_THAT(corrupt_field(raw_inline(d, 12, {1u << 20, 1u << 20, 1u << 20})),
              Catch::Contains("several chunks"));
   // A form longer than SampleId::kMaxInlineForm (15) bytes: 7 dims of 2 bytes.
@@ -166,8 +164,8 @@ TEST_CASE("SampleId: a sample is inline when it is one chunk and its shape is sh
   CHECK(SampleId::make_inline(DType::UInt8, {4u << 20}, d));
   CHECK_FALSE(SampleId::make_inline(DType::UInt8, {(4u << 20) + 1}, d));
   CHECK_FALSE(SampleId::make_inline(DType::Float32, {1024, 1025}, d));
-  CHECK(SampleId::make_inline(DType::UInt8, Shape(13, 1), d));         // 15 bytes of form
-  CHECK_FALSE(SampleId::make_inline(DType::UInt8, Shape(14, 1), d));   // 16 bytes
+  CHECK(SampleId::make_inline(DType::UInt8, Shape(13, 1), d));        // 15 bytes of form
+  CHECK_FALSE(SampleId::make_inline(DType::UInt8, Shape(14, 1), d));  // 16 bytes
   CHECK_FALSE(SampleId::make_inline(DType::UInt8, {200, 200, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, d));
   // No elements: no chunk, whatever digest is given; any shape size.
   const auto empty = SampleId::make_inline(DType::Float64, {0, std::uint64_t{1} << 50}, d);
@@ -177,8 +175,10 @@ TEST_CASE("SampleId: a sample is inline when it is one chunk and its shape is sh
   CHECK(error_of([&] { SampleId::make_inline(DType::UInt8, Shape(32, 1), d); }).code() ==
         ErrorCode::InvalidArgument);
   // The identity bytes differ between forms, dtypes and shapes of the same chunk.
-  CHECK(SampleId::make_inline(DType::UInt8, {8, 4}, d) != SampleId::make_inline(DType::Int8, {8, 4}, d));
-  CHECK(SampleId::make_inline(DType::UInt8, {8, 4}, d) != SampleId::make_inline(DType::UInt8, {32}, d));
+  CHECK(SampleId::make_inline(DType::UInt8, {8, 4}, d) !=
+        SampleId::make_inline(DType::Int8, {8, 4}, d));
+  CHECK(SampleId::make_inline(DType::UInt8, {8, 4}, d) !=
+        SampleId::make_inline(DType::UInt8, {32}, d));
   CHECK(SampleId::make_inline(DType::UInt8, {8, 4}, d)->encoded() !=
         SampleId::of_descriptor(d).encoded());
 }
@@ -227,17 +227,20 @@ struct TempRepo : testing::TempRepo {
 
 Tensor image(std::uint64_t seed) { return test::make_random_tensor(DType::UInt8, {28, 28}, seed); }
 
-TEST_CASE("Inline samples: no descriptor objects, and reads, summary, diff, merge, fsck and gc "
-          "look none up",
-          "[core][inline]") {
+TEST_CASE(
+    "Inline samples: no descriptor objects, and reads, summary, diff, merge, fsck and gc "
+    "look none up",
+    "[core][inline]") {
   TempRepo r;
   r.create("images", DType::UInt8, {28, 28});
   r.create("label", DType::Int64, {});
   for (std::uint64_t k = 0; k < 300; ++k) {
     r.put("images", k, image(k));
     const std::int64_t label = static_cast<std::int64_t>(k % 10);
-    r.put("label", k, Tensor(DType::Int64, {}, Bytes(reinterpret_cast<const std::byte*>(&label),
-                                                     reinterpret_cast<const std::byte*>(&label) + 8)));
+    r.put("label", k,
+          Tensor(DType::Int64, {},
+                 Bytes(reinterpret_cast<const std::byte*>(&label),
+                       reinterpret_cast<const std::byte*>(&label) + 8)));
   }
   const Digest base = r.repo.commit("base");
   r.repo.create_branch("dev", std::nullopt);
@@ -280,8 +283,8 @@ TEST_CASE("Inline samples: no descriptor objects, and reads, summary, diff, merg
   CHECK(gc(r.repo, true).chunks == 0);
   transfer::HistoryReader history(r.repo);
   std::vector<Digest> chunks;
-  const auto objects = history.plan_history(history.commits_between(std::vector<Digest>{dev}, {}),
-                                            &chunks);
+  const auto objects =
+      history.plan_history(history.commits_between(std::vector<Digest>{dev}, {}), &chunks);
   for (const auto& o : objects) CHECK(o.type != transfer::ObjectType::Descriptor);
   CHECK(chunks.size() == 300 + 3 + 10);
   CHECK(r.loads() == before);  // not one descriptor object read
@@ -342,7 +345,8 @@ TEST_CASE("Inline samples: fsck reports a descriptor object of a one-chunk sampl
   r.put("images", 1, image(1));
   r.repo.commit("one");
   // What an older or broken writer might make: the sample by a descriptor object.
-  const Descriptor d = inline_descriptor(r.repo.staged_view().find("images", Key(std::uint64_t{1}))->sample);
+  const Descriptor d =
+      inline_descriptor(r.repo.staged_view().find("images", Key(std::uint64_t{1}))->sample);
   const Bytes object = encode_descriptor(d);
   const Digest id = digest_of(object);
   auto& st = r.state();
@@ -356,7 +360,8 @@ TEST_CASE("Inline samples: fsck reports a descriptor object of a one-chunk sampl
   REQUIRE(report.problems.size() == 1);
   CHECK(report.problems[0].kind == "descriptor");
   CHECK(report.problems[0].digest == id);
-  const Error e = error_of([&] { transfer::verify_object(transfer::ObjectType::Descriptor, id, object); });
+  const Error e =
+      error_of([&] { transfer::verify_object(transfer::ObjectType::Descriptor, id, object); });
   CHECK(e.code() == ErrorCode::Corrupt);
   CHECK_THAT(e.what(), Catch::Contains("inline"));
 }

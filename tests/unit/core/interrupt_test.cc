@@ -1,11 +1,11 @@
-// An interrupt (hangar/storage/interrupt.h) stops import, export, gc and fsck with Interrupted and a
-// message saying what was undone; each leaves the repository as it was. The interrupt is
+// An interrupt (hangar/storage/interrupt.h) stops import, export, gc and fsck with Interrupted and
+// a message saying what was undone; each leaves the repository as it was. The interrupt is
 // requested from the progress callback, so it comes at a known point of the work.
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/io.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
+#include <hangar/storage/interrupt.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -14,8 +14,8 @@
 
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
-#include "support/test_util.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
@@ -67,7 +67,7 @@ TEST_CASE("import_files: an interrupt half-way rolls the import back", "[core][i
   import_files(r.repo, o);
   r.repo.commit("first");
   r.repo.put("images", Key("extra"), std::nullopt,
-              test::make_random_tensor(DType::UInt8, kShape, 7).view());
+             test::make_random_tensor(DType::UInt8, kShape, 7).view());
   const StatusReport before = r.repo.status();
 
   o.path = r.npy_folder("more", 40);
@@ -123,7 +123,7 @@ TEST_CASE("gc and fsck: an interrupt stops them, and gc removes nothing", "[core
   import_files(r.repo, r.import_of("images", "files", 5));
   r.repo.commit("one");
   r.repo.put("images", Key("gone"), std::nullopt,
-              test::make_random_tensor(DType::UInt8, kShape, 9).view());
+             test::make_random_tensor(DType::UInt8, kShape, 9).view());
   r.repo.reset();  // one unreferenced chunk for gc (the sample is inline: no descriptor)
 
   request_interrupt(SIGINT);

@@ -24,8 +24,8 @@
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
-#include "support/test_util.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {

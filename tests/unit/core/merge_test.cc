@@ -79,8 +79,8 @@ TEST_CASE("Merge: any revision merges, not only a branch", "[core][merge]") {
     REQUIRE(m.kind == Kind::Merged);
     CHECK(f.repo.get_commit(*m.commit).parents == std::vector<Digest>{ours, d1});
     CHECK(f.repo.get_commit(*m.commit).message == "Merge 'dev~1' into 'main'");
-    CHECK(f.v(m.commit) == Values{{1, 10}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {7, 70},
-                                  {9, 90}});
+    CHECK(f.v(m.commit) ==
+          Values{{1, 10}, {2, 20}, {3, 30}, {4, 40}, {5, 50}, {6, 60}, {7, 70}, {9, 90}});
   }
   SECTION("a commit digest prefix") {
     const MergeResult m = f.repo.merge(d2.hex().substr(0, 10), {});

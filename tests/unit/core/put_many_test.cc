@@ -215,7 +215,8 @@ TEST_CASE("put_many: an empty batch stages nothing", "[core][put_many]") {
   CHECK(error_of([&] { reader.put_many("v", {}); }).code() == ErrorCode::Internal);
 }
 
-TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates", "[core][put_many]") {
+TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates",
+          "[core][put_many]") {
   detail::RepoState::Undo undo;
   auto bytes = [](const std::string& s) {
     Bytes b(s.size());
@@ -237,7 +238,8 @@ TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates", 
                       previous.has_value());
     if (previous) CHECK(*previous == kept);
   });
-  const std::vector<std::pair<std::string, bool>> expected{{"d", false}, {long_key, true}, {"a", false}};
+  const std::vector<std::pair<std::string, bool>> expected{
+      {"d", false}, {long_key, true}, {"a", false}};
   CHECK(seen == expected);
 }
 

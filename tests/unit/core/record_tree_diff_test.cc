@@ -1,10 +1,9 @@
 // Record tree diff and page negotiation: results against brute force, and the number of
 // pages read (only differing pages are walked).
-#include <catch2/catch.hpp>
-
 #include <hangar/error.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <optional>
 #include <random>
@@ -76,14 +75,18 @@ Map edited(Rng& rng, Map m, std::size_t n, std::uint64_t key_space) {
   for (std::size_t i = 0; i < n; ++i) {
     const Bytes k = key_of(rng() % key_space);
     switch (rng() % 4) {
-      case 0: m.erase(k); break;
+      case 0:
+        m.erase(k);
+        break;
       case 1: {
         auto it = m.lower_bound(k);
         while (it != m.end() && !is_boundary_key(it->first, 0)) ++it;
         if (it != m.end()) m.erase(it);
         break;
       }
-      default: m[k] = value_of(rng); break;
+      default:
+        m[k] = value_of(rng);
+        break;
     }
   }
   return m;
@@ -193,14 +196,9 @@ TEST_CASE("RecordTree: diff and page negotiation read only differing pages",
     CHECK(missing.size() <= 10 * (depth + 1) + 2);
     CHECK(negotiate_reads <= 2 * 10 * depth + 2);  // internal pages only
     if (trial == 0)
-      WARN("diff of 100k-record trees differing in 10 keys: depth " << depth << ", "
-                                                                     << diff_reads
-                                                                     << " page reads (bound "
-                                                                     << bound << "); "
-                                                                     << missing.size()
-                                                                     << " pages missing, "
-                                                                     << negotiate_reads
-                                                                     << " reads to find them");
+      WARN("diff of 100k-record trees differing in 10 keys: depth "
+           << depth << ", " << diff_reads << " page reads (bound " << bound << "); "
+           << missing.size() << " pages missing, " << negotiate_reads << " reads to find them");
   }
 }
 

@@ -1,10 +1,9 @@
 // Record-tree page codec: round trip, golden bytes, truncation, bounded counts, and
 // field-named errors for every rule the decoder enforces (docs/format/record-tree.md).
-#include <catch2/catch.hpp>
-
 #include <hangar/error.h>
 #include <hangar/storage/encoding.h>
 
+#include <catch2/catch.hpp>
 #include <limits>
 #include <map>
 #include <optional>
@@ -155,7 +154,7 @@ TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_
   };
   const std::uint8_t leaf = kLeafPageKind, internal = kInternalPageKind, v = kPageFormatVersion;
   CHECK(code(raw_page(leaf, v, 0, {{0, "a"}, {1, "b"}})) == std::nullopt);  // "a", "ab"
-  CHECK(code(raw_page(0x01, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);       // a commit's kind
+  CHECK(code(raw_page(0x01, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);      // a commit's kind
   CHECK(message(raw_page(0x01, v, 0, {{0, "a"}})).find("field 'kind'") != std::string::npos);
   CHECK(code(raw_page(leaf, v + 1, 0, {{0, "a"}})) == ErrorCode::Unsupported);
   // Version 1 (repository format 1: leaf values without a tag) needs 'hangar upgrade'.

@@ -1,11 +1,12 @@
 // Record tree: build/find/iterate against std::map, history independence, apply_mutations ==
 // build_tree, range_stats, corruption handling and page-count cost bounds. The page codec
 // is tested in record_tree_page_test.cc, diff in record_tree_diff_test.cc.
-#include <catch2/catch.hpp>
+#include "record_tree.h"
 
 #include <hangar/error.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -15,7 +16,6 @@
 
 #include "record_finder.h"
 #include "record_page.h"
-#include "record_tree.h"
 #include "support/memory_page_store.h"
 
 namespace hangar {
@@ -60,9 +60,7 @@ Map random_map(Rng& rng, std::size_t n) {
   return m;
 }
 
-std::vector<std::pair<Bytes, RecordValue>> entries_of(const Map& m) {
-  return {m.begin(), m.end()};
-}
+std::vector<std::pair<Bytes, RecordValue>> entries_of(const Map& m) { return {m.begin(), m.end()}; }
 
 TreeStats build(MemoryPageStore& store, const Map& m) { return build_tree(store, entries_of(m)); }
 
@@ -351,8 +349,7 @@ TEST_CASE("RecordTree: no-op mutations keep the root and write nothing", "[core]
   CHECK(store.puts() == 0);
 }
 
-TEST_CASE("RecordTree: the empty key and 600-byte keys are ordinary keys",
-          "[core][record_tree]") {
+TEST_CASE("RecordTree: the empty key and 600-byte keys are ordinary keys", "[core][record_tree]") {
   Rng rng(29);
   Map m = random_map(rng, 2000);
   m.emplace(Bytes{}, random_value(rng));
@@ -373,8 +370,7 @@ TEST_CASE("RecordTree: the empty key and 600-byte keys are ordinary keys",
   CHECK(apply_mutations(store, t.root, del) == build(fresh, rest));
 }
 
-TEST_CASE("RecordTree: apply_mutations rejects unsorted or oversized keys",
-          "[core][record_tree]") {
+TEST_CASE("RecordTree: apply_mutations rejects unsorted or oversized keys", "[core][record_tree]") {
   MemoryPageStore store;
   Rng rng(3);
   const TreeStats t = build(store, random_map(rng, 100));
@@ -385,8 +381,7 @@ TEST_CASE("RecordTree: apply_mutations rejects unsorted or oversized keys",
   CHECK(thrown([&] { apply_mutations(store, t.root, unsorted); }) == ErrorCode::InvalidArgument);
   CHECK(thrown([&] { apply_mutations(store, t.root, dup); }) == ErrorCode::InvalidArgument);
   CHECK(thrown([&] { apply_mutations(store, t.root, big); }) == ErrorCode::InvalidArgument);
-  CHECK(thrown([&] { apply_mutations(store, Digest{}, unsorted); }) ==
-        ErrorCode::InvalidArgument);
+  CHECK(thrown([&] { apply_mutations(store, Digest{}, unsorted); }) == ErrorCode::InvalidArgument);
   const std::vector<std::pair<Bytes, RecordValue>> bad{{int_key(2), v}, {int_key(1), v}};
   CHECK(thrown([&] { build_tree(store, bad); }) == ErrorCode::InvalidArgument);
 }
@@ -403,9 +398,12 @@ TEST_CASE("RecordTree: range_stats matches brute force", "[core][record_tree]") 
   for (int i = 0; i < 300; ++i) {
     auto pick = [&]() -> Bytes {
       switch (rng() % 4) {
-        case 0: return {};
-        case 1: return random_key(rng);
-        default: return *keys[rng() % keys.size()];
+        case 0:
+          return {};
+        case 1:
+          return random_key(rng);
+        default:
+          return *keys[rng() % keys.size()];
       }
     };
     const Bytes lo = pick(), hi = pick();
@@ -433,8 +431,8 @@ TEST_CASE("RecordTree: missing or misplaced pages are reported", "[core][record_
     CHECK(thrown([&] { scan(store, t.root); }) == ErrorCode::NotFound);
   }
   SECTION("a child replaced by a page of the wrong level is Corrupt") {
-    store.overwrite(pages.back(), Bytes(store.get_page(t.root).begin(),
-                                        store.get_page(t.root).end()));
+    store.overwrite(pages.back(),
+                    Bytes(store.get_page(t.root).begin(), store.get_page(t.root).end()));
     CHECK(thrown([&] { scan(store, t.root); }) == ErrorCode::Corrupt);
     std::vector<Mutation> muts;
     for (const auto& [k, v] : m) muts.push_back(Mutation{k, std::nullopt});
@@ -442,8 +440,7 @@ TEST_CASE("RecordTree: missing or misplaced pages are reported", "[core][record_
   }
 }
 
-TEST_CASE("RecordTree: cost of find, scan and apply on 100,000 records",
-          "[core][record_tree]") {
+TEST_CASE("RecordTree: cost of find, scan and apply on 100,000 records", "[core][record_tree]") {
   Rng rng(42);
   Map m;
   for (std::uint64_t i = 0; i < 100000; ++i) m.emplace(int_key(i * 10), random_value(rng));
@@ -486,8 +483,8 @@ TEST_CASE("RecordTree: cost of find, scan and apply on 100,000 records",
   apply_to_map(m2, muts);
   MemoryPageStore fresh;
   CHECK(t2 == build(fresh, m2));
-  CHECK(store.distinct_puts() == writes);          // no page written twice
-  CHECK(store.size() - before == writes);          // and none that existed already
+  CHECK(store.distinct_puts() == writes);  // no page written twice
+  CHECK(store.size() - before == writes);  // and none that existed already
   CHECK(writes <= 10 * (depth + 1));
   CHECK(reads <= 2 * 10 * (depth + 1));
   WARN("100k records: depth " << depth << ", " << pages << " pages; scan " << us

@@ -19,8 +19,8 @@
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
-#include "support/test_util.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
@@ -147,8 +147,9 @@ TEST_CASE("Repository: format 1, a newer format or an unknown extension is Unsup
   const Error old = error_of([&] { Repository::open(dir.path(), Mode::Read); });
   CHECK(old.code() == ErrorCode::Unsupported);
   CHECK(std::string(old.what()) ==
-        "repository '" + dir.path().string() + "' is storage format 1; this hangar reads format 2: "
-        "run 'hangar upgrade' (it keeps the old data until the new is verified)");
+        "repository '" + dir.path().string() +
+            "' is storage format 1; this hangar reads format 2: "
+            "run 'hangar upgrade' (it keeps the old data until the new is verified)");
   {
     std::ofstream out(config, std::ios::trunc);
     out << "# no version\nuser.name = x\n";
@@ -563,7 +564,7 @@ TEST_CASE("Repository: resolve takes branches, HEAD, digests and unique prefixes
     CHECK(r.repo.resolve(hex.substr(0, 6)) == id);
     CHECK(r.repo.resolve(hex.substr(0, 7)) == id);  // odd lengths too
     CHECK(r.repo.resolve(hex.substr(0, 12)) == id);
-    CHECK(hex.size() == 64);                           // SHA-256
+    CHECK(hex.size() == 64);                         // SHA-256
     CHECK(r.repo.resolve(hex.substr(0, 33)) == id);  // longer than a format-1 digest
     CHECK(r.repo.resolve(hex.substr(0, 63)) == id);
   }

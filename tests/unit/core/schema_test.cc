@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
 #include "support/test_util.h"
 
 namespace hangar {

@@ -7,15 +7,13 @@
 #include <hangar/storage/file_lock.h>
 #include <hangar/storage/lmdb.h>
 #include <hangar/upgrade.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <set>
 #include <string>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "support/format1_fixture.h"
 #include "support/test_util.h"
@@ -136,8 +134,8 @@ TEST_CASE("Upgrade: staged work and chunks that are not local are refused, nothi
   const auto staged_before = tree_of(staged.root());
   const Error work = error_of([&] { upgrade_repository(staged.root(), UpgradeOptions{}); });
   CHECK(work.code() == ErrorCode::InvalidArgument);
-  CHECK_THAT(work.what(), Catch::Contains("staged changes") &&
-                              Catch::Contains("commit or reset first"));
+  CHECK_THAT(work.what(),
+             Catch::Contains("staged changes") && Catch::Contains("commit or reset first"));
   CHECK(tree_of(staged.root()) == staged_before);
 }
 
@@ -167,8 +165,8 @@ TEST_CASE("Upgrade: a clone reads the chunks it lacks from its format-1 origin o
 TEST_CASE("Upgrade: killed at any step, the old repository is intact or the new one complete",
           "[core][upgrade]") {
   testing::Format1Fixture reference("repo");
-  const Digest main = upgrade_repository(reference.root(), UpgradeOptions{}).refs.at(
-      "refs/heads/main");
+  const Digest main =
+      upgrade_repository(reference.root(), UpgradeOptions{}).refs.at("refs/heads/main");
   struct Step {
     const char* point;
     bool new_in_place;  // after the marker: the next open finishes the swap

@@ -32,7 +32,8 @@ std::uint64_t local_images(const Repository& repo, const Digest& at) {
   return repo.checkout_at(at).stats("images").local_count;
 }
 
-TEST_CASE("DropData: drops what the remote holds, and fetch-data brings it back", "[remote][drop]") {
+TEST_CASE("DropData: drops what the remote holds, and fetch-data brings it back",
+          "[remote][drop]") {
   Cloned t;
   Repository dst = Repository::open(t.dst, Mode::Write);
   DropDataOptions o;

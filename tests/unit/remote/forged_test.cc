@@ -105,8 +105,7 @@ class LieScope {
   LieScope& operator=(const LieScope&) = delete;
 };
 
-std::vector<Digest> chunks_at(const fs::path& root, const std::string& column,
-                              std::uint64_t key) {
+std::vector<Digest> chunks_at(const fs::path& root, const std::string& column, std::uint64_t key) {
   Repository repo = Repository::open(root, Mode::Read);
   const auto ref = repo.checkout_at(*repo.head()).find(column, key_of(key));
   REQUIRE(ref);

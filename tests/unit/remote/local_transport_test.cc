@@ -74,8 +74,8 @@ TEST_CASE("LocalTransport: partial clone, then fetch-data the rest", "[remote][l
   CHECK(images.local_nbytes + labels.local_nbytes <= *part.max_bytes);
   const Error e = error_of([&] { view.get("images", key_of(n)); });
   CHECK(e.code() == ErrorCode::NotLocal);
-  CHECK(std::string(e.what()).find("hangar fetch-data origin " + t.base.short_hex() +
-                                   " --keys " + key_name(n)) != std::string::npos);
+  CHECK(std::string(e.what()).find("hangar fetch-data origin " + t.base.short_hex() + " --keys " +
+                                   key_name(n)) != std::string::npos);
 
   const FetchDataResult rest = fetch_data(dst, {"origin", std::nullopt, {}, {}, {}});
   CHECK(rest.stats.chunks == 240 - 2 * n);
@@ -154,8 +154,9 @@ TEST_CASE("LocalTransport: fetch with prune deletes tracking branches the remote
   CHECK(r.updated.empty());
   CHECK(error_of([&] { dst.resolve("origin/old"); }).code() == ErrorCode::NotFound);
   CHECK(dst.resolve("origin/main") == t.base);
-  CHECK(error_of([&] { fetch(dst, {"origin", "main", {}, {}, true}); }).code() ==
-        ErrorCode::InvalidArgument);
+  CHECK(error_of([&] {
+          fetch(dst, {"origin", "main", {}, {}, true});
+        }).code() == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("LocalTransport: a truncated or bit-flipped stream changes nothing", "[remote][local]") {

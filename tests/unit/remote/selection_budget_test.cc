@@ -114,10 +114,10 @@ TEST_CASE("Selection: the budget bounds two and three columns together",
   ThreeColumns f;
   using Columns = std::vector<std::string>;
   // The second set: meta is missing on some keys.
-  for (const Columns& columns : {Columns{"images", "labels"}, Columns{"images", "labels", "meta"}}) {
-    for (std::uint64_t budget :
-         std::initializer_list<std::uint64_t>{0, kPackOverhead - 1, kPackOverhead, 200, 1000,
-                                              3333, 8000, std::uint64_t{1} << 30}) {
+  for (const Columns& columns :
+       {Columns{"images", "labels"}, Columns{"images", "labels", "meta"}}) {
+    for (std::uint64_t budget : std::initializer_list<std::uint64_t>{
+             0, kPackOverhead - 1, kPackOverhead, 200, 1000, 3333, 8000, std::uint64_t{1} << 30}) {
       DataSelection s;
       s.columns = columns;
       s.max_bytes = budget;

@@ -103,9 +103,9 @@ TEST_CASE("Selection: keys, columns and none", "[remote][selection]") {
   s.keys = {key_of(3), key_of(17), key_of(999), key_of(998)};
   const Error unmatched = error_of([&] { select_chunks(*f.repo, f.head, s); });
   CHECK(unmatched.code() == ErrorCode::NotFound);
-  CHECK(std::string(unmatched.what()).find("no sample has keys '" + key_of(998).to_string() +
-                                           "' and '" + key_of(999).to_string() + "'") !=
-        std::string::npos);
+  CHECK(std::string(unmatched.what())
+            .find("no sample has keys '" + key_of(998).to_string() + "' and '" +
+                  key_of(999).to_string() + "'") != std::string::npos);
   s.keys = {key_of(3), key_of(17)};
   s.columns = {"labels"};
   CHECK(select_chunks(*f.repo, f.head, s).samples == 2);

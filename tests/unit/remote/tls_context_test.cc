@@ -60,12 +60,14 @@ TEST_CASE("TLS context: missing, swapped, encrypted, mismatched or expired files
   CHECK(refused({server.cert, dir / "nope.key"}, ErrorCode::NotFound, "--tls-key"));
   CHECK(refused({dir.path(), server.key}, ErrorCode::InvalidArgument, "is a folder"));
   CHECK(refused({server.key, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate"));
-  CHECK(refused({server.cert, server.cert}, ErrorCode::InvalidArgument, "holds no PEM private key"));
+  CHECK(
+      refused({server.cert, server.cert}, ErrorCode::InvalidArgument, "holds no PEM private key"));
   CHECK(refused({server.cert, other.key}, ErrorCode::InvalidArgument,
-          "is not the private key of TLS certificate '" + server.cert.string() + "'"));
+                "is not the private key of TLS certificate '" + server.cert.string() + "'"));
   const fs::path encrypted = dir / "encrypted.key";
   TestPki::write_encrypted_key(server.key, encrypted);
-  CHECK(refused({server.cert, encrypted}, ErrorCode::InvalidArgument, "encrypted with a passphrase"));
+  CHECK(
+      refused({server.cert, encrypted}, ErrorCode::InvalidArgument, "encrypted with a passphrase"));
   const CertFiles expired = pki.issue("expired", "IP:127.0.0.1", -10, -1);
   CHECK(refused(expired, ErrorCode::InvalidArgument, "expired at "));
   const CertFiles future = pki.issue("future", "IP:127.0.0.1", 2, 10);
@@ -76,9 +78,10 @@ TEST_CASE("TLS context: missing, swapped, encrypted, mismatched or expired files
   CHECK(refused({garbage, server.key}, ErrorCode::InvalidArgument, "holds no PEM certificate"));
 }
 
-TEST_CASE("TLS context: a server given a certificate without its key, or the reverse, does not "
-          "start",
-          "[remote][tls]") {
+TEST_CASE(
+    "TLS context: a server given a certificate without its key, or the reverse, does not "
+    "start",
+    "[remote][tls]") {
   StorageTempDir dir{"tls-context-half"};
   TestPki pki(dir.path());
   const CertFiles server = pki.issue("server", "IP:127.0.0.1");

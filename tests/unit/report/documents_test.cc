@@ -143,8 +143,8 @@ TEST_CASE("Report: show is the commit's fields plus its changes as counts", "[re
   s.commit.message = "add images";
   s.changes = sample_diff();
   const Json j = show_json(s);
-  CHECK(keys_of(j) == Keys{"digest", "parents", "author", "email", "time", "message", "columns",
-                           "schema"});
+  CHECK(keys_of(j) ==
+        Keys{"digest", "parents", "author", "email", "time", "message", "columns", "schema"});
   CHECK(j["digest"] == digest(5).hex());
   CHECK(j["time"] == "1970-01-01T00:00:00Z");
   const Json counts = diff_json(s.changes, DiffDetail::Counts);

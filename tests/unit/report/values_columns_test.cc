@@ -44,8 +44,8 @@ TEST_CASE("Report: summary entries carry the contract's keys in order", "[report
   s.shape = {64, 64, 3};
   const ColumnStats stats{10, 122880, 9, 110592};
   const Json j = column_summary_json(s, stats);
-  CHECK(keys_of(j) == Keys{"name", "dtype", "shape", "variable_shape", "layout", "count",
-                           "nbytes", "local_count", "local_nbytes"});
+  CHECK(keys_of(j) == Keys{"name", "dtype", "shape", "variable_shape", "layout", "count", "nbytes",
+                           "local_count", "local_nbytes"});
   CHECK(j["dtype"] == "uint8");
   CHECK(j["shape"].dump() == "[64,64,3]");
   CHECK(j["local_nbytes"] == 110592);

@@ -17,9 +17,9 @@
 
 using namespace hangar::storage;
 using hangar::Bytes;
+using hangar::code_of;
 using hangar::Digest;
 using hangar::ErrorCode;
-using hangar::code_of;
 
 namespace {
 
@@ -109,10 +109,13 @@ TEST_CASE("Chunks: write, dedup and verified read", "[storage][chunks]") {
   CHECK(chunks.verify_all(true).empty());
   // fsck's progress: the stored bytes checked, ending at all of them.
   std::uint64_t done = 0, total = 0;
-  CHECK(chunks.verify_all(false, [&](std::uint64_t d, std::uint64_t t) {
-                done = d;
-                total = t;
-              }).empty());
+  CHECK(chunks
+            .verify_all(false,
+                        [&](std::uint64_t d, std::uint64_t t) {
+                          done = d;
+                          total = t;
+                        })
+            .empty());
   CHECK(done == chunks.stats().stored_bytes);
   CHECK(total == done);
   CHECK(done > 0);

@@ -17,8 +17,8 @@ TEST_CASE("Digest: SHA-256 known answers", "[storage][digest]") {
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(hangar::digest_of(hangar::as_bytes("abc")).hex() ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(hangar::digest_of(hangar::as_bytes(
-                              "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))
+  CHECK(hangar::digest_of(
+            hangar::as_bytes("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))
             .hex() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   // One million 'a' (several blocks, through the one-shot and the streaming paths).
   const std::string million(1000000, 'a');

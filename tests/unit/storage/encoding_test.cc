@@ -10,10 +10,10 @@
 
 #include "support/test_util.h"
 
+using hangar::code_of;
 using hangar::Decoder;
 using hangar::Encoder;
 using hangar::ErrorCode;
-using hangar::code_of;
 
 namespace {
 hangar::Bytes sample_encoding() {

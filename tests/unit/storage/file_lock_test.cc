@@ -13,8 +13,8 @@
 #include "support/test_util.h"
 
 using namespace hangar::storage;
-using hangar::ErrorCode;
 using hangar::code_of;
+using hangar::ErrorCode;
 
 namespace {
 

@@ -1,5 +1,5 @@
-// The interrupt flag (hangar/storage/interrupt.h): requests, the Interrupted error and its rewording,
-// InterruptWatch, and a real signal through a handler.
+// The interrupt flag (hangar/storage/interrupt.h): requests, the Interrupted error and its
+// rewording, InterruptWatch, and a real signal through a handler.
 #include <hangar/error.h>
 #include <hangar/storage/interrupt.h>
 #include <signal.h>

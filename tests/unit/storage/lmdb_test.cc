@@ -19,8 +19,8 @@
 using namespace hangar::storage;
 using hangar::as_bytes;
 using hangar::as_string_view;
-using hangar::ErrorCode;
 using hangar::code_of;
+using hangar::ErrorCode;
 
 namespace {
 std::string value_of(const lmdb::Txn& txn, const lmdb::Table& t, std::string_view key) {
@@ -266,8 +266,7 @@ TEST_CASE("Lmdb: the lock file is preallocated at LMDB's own size", "[storage][l
     REQUIRE(mdb_env_set_maxreaders(env, readers) == 0);
     REQUIRE(mdb_env_open(env, plain.c_str(), MDB_NOTLS, 0644) == 0);
     mdb_env_close(env);
-    CHECK(std::filesystem::file_size(plain / "lock.mdb") ==
-          lmdb::detail::lock_file_size(readers));
+    CHECK(std::filesystem::file_size(plain / "lock.mdb") == lmdb::detail::lock_file_size(readers));
 
     const auto ours = dir.path() / ("ours" + std::to_string(readers));
     lmdb::EnvOptions o = fast();

@@ -12,9 +12,9 @@
 #include "support/test_util.h"
 
 using namespace hangar::storage;
+using hangar::code_of;
 using hangar::Digest;
 using hangar::ErrorCode;
-using hangar::code_of;
 
 namespace {
 Digest digest_n(int n) { return hangar::digest_of(hangar::as_bytes(std::to_string(n))); }

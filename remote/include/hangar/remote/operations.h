@@ -1,7 +1,7 @@
 // clone, fetch, fetch-data and push: what the CLI calls. Each runs the negotiation over a
 // Transport and leaves the local repository as it was when it fails. Each stops soon after an
-// interrupt is requested (hangar/storage/interrupt.h) and then throws Interrupted, its message saying
-// what was undone: "interrupted; nothing was fetched, ...".
+// interrupt is requested (hangar/storage/interrupt.h) and then throws Interrupted, its message
+// saying what was undone: "interrupted; nothing was fetched, ...".
 #pragma once
 
 #include <hangar/remote/selection.h>
@@ -31,9 +31,9 @@ struct TransferStats {
 
 // What a data selection took and left (selection.h): keys ("units"), samples and raw bytes.
 struct SelectionReport {
-  std::uint64_t units = 0;       // keys taken
-  std::uint64_t samples = 0;     // samples taken (one per column and key or subkey)
-  std::uint64_t nbytes = 0;      // their raw bytes
+  std::uint64_t units = 0;    // keys taken
+  std::uint64_t samples = 0;  // samples taken (one per column and key or subkey)
+  std::uint64_t nbytes = 0;   // their raw bytes
   // Not taken: keys of the selected columns with a sample this selection left on the remote
   // (filtered out or over the budget; for fetch-data some may be local from before).
   std::uint64_t units_left = 0;
@@ -106,9 +106,9 @@ struct FetchOptions {
 };
 
 struct FetchResult {
-  std::vector<RefChange> updated;  // remote-tracking branches that moved or appeared
+  std::vector<RefChange> updated;   // remote-tracking branches that moved or appeared
   std::vector<std::string> pruned;  // remote-tracking branches deleted ("origin/old")
-  std::vector<RefChange> tags;     // tags the remote has that were not here, now created
+  std::vector<RefChange> tags;      // tags the remote has that were not here, now created
   // Tags here that the remote has at another commit: kept as they are (git never clobbers a
   // tag on fetch); delete one and fetch again to take the remote's.
   std::vector<RefChange> tags_kept;
@@ -166,7 +166,7 @@ struct PushOptions {
 };
 
 struct PushResult {
-  std::string branch;  // a tag push: the first tag's name
+  std::string branch;           // a tag push: the first tag's name
   std::vector<RefChange> tags;  // a tag push: each tag and what it did (old_commit: the remote's)
   std::optional<Digest> old_commit;  // the remote's tip before
   Digest new_commit;

@@ -5,12 +5,12 @@
 // Never an address: objects and chunks are named by digest_of() (digest.h), SHA-256.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-#include <hangar/storage/bytes.h>
 
 namespace hangar {
 

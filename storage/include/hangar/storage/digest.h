@@ -4,6 +4,8 @@
 // checksums that no adversary can exploit see checksum.h.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+
 #include <array>
 #include <compare>
 #include <cstddef>
@@ -11,8 +13,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <hangar/storage/bytes.h>
 
 namespace hangar {
 

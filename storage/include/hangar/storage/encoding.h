@@ -3,13 +3,13 @@
 // per-field cap before anything is allocated, and a failure names the object and field.
 #pragma once
 
+#include <hangar/storage/bytes.h>
+#include <hangar/storage/digest.h>
+
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
-
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 
 namespace hangar {
 
