@@ -1,4 +1,4 @@
-// Digest candidates on real chunks (issue 14, docs/decisions/0012-cryptographic-digests.md).
+// Digest candidates on real chunks (docs/decisions/0012-cryptographic-digests.md).
 //   bench_digest IMAGE_DIR...
 // Decodes every PNG under the folders into the raw bytes hangar hashes (one chunk per image for
 // workload A's 64x64x3 images), then hashes every chunk with each candidate, one thread, best of

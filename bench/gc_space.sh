@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gc_space.sh [N SIZE]: the disk space gc gives back (issue 14, decision 0013), on
+# bench/gc_space.sh [N SIZE]: the disk space gc gives back (decision 0013), on
 # workload A (bench_gen_workload N SIZE, default 5000 64x64 RGB images).
 #   replaced:  import the base images on main and commit; on branch r1 replace every sample
 #              (the same keys, other images: bench_gen_workload --seed 2) and commit; again on

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Lazy-read benchmark (issue 13): a training epoch on a partial clone that fetches on demand.
+"""Lazy-read benchmark: a training epoch on a partial clone that fetches on demand.
 
     /usr/bin/python3 bench/lazy_epoch.py [--build DIR] [--repeats N] [--no-results-md]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Python training-loop benchmark (issue 12); bench/python_loader.sh drives it.
+"""Python training-loop benchmark; bench/python_loader.sh drives it.
 
 Samples/s into a training loop on one workload; every batch is touched (one element read, as a
 training step reads its input). Rows:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/python_loader.sh: the Python training-loop benchmark (issue 12). Samples/s into a
+# bench/python_loader.sh: the Python training-loop benchmark. Samples/s into a
 # training loop on workloads A (5,000 x 64x64x3) and C (20,000 x 32x32x3) for hangar's Python
 # package (col[key], get_batch, hangar.torch.Dataset through DataLoader, ds.loader), hangar-py
 # 0.5.2's make_torch_dataset and the in-RAM ceiling (TensorDataset), all measured in this run,

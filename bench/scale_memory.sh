@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/scale_memory.sh [--write] [--baseline DIR] [N...]: peak RSS and wall time of every
-# everyday command as the number of samples N grows (issue 14: memory flat in N), on
+# everyday command as the number of samples N grows (target: memory flat in N), on
 # Fashion-MNIST-sized images (28x28 gray PNG in 10 class folders, bench_gen_fashion). Per N (default 1000 10000 100000 1000000):
 #   import --labels + commit of the N images (once), then, each 3 times with the median kept:
 #   summary, log, a whole-column read (bench_read_all), fsck, and on a branch of its own from the

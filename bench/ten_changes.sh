@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/ten_changes.sh [--write] REPO CHANGES [ROUNDS]: wall and CPU time of the everyday
-# commands on 10 changes in a large repository (issue 14: commit and diff of 10 changes at
+# commands on 10 changes in a large repository (target: commit and diff of 10 changes at
 # N = 10^6 under 50 ms, whole process). REPO is a committed repository (e.g. bench_gen_fashion's
 # 10^6 images imported with --labels and committed) and CHANGES a folder of changed images for
 # its column (bench_gen_fashion's `changes`). Per round (default 3): a branch `ten-bench-<i>`

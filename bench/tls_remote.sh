@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/tls_remote.sh [N SIZE]: what TLS costs a push and a clone (issue 15, decision 0018), on
+# bench/tls_remote.sh [N SIZE]: what TLS costs a push and a clone (decision 0018), on
 # workload A (bench_gen_workload N SIZE, default 5000 64x64 RGB images, imported and committed).
 # Each round, for plain HTTP and then for TLS ('hangar server --tls-cert --tls-key', a private
 # CA made here with openssl(1), trusted through SSL_CERT_FILE): a fresh empty server on a free

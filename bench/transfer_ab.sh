@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/transfer_ab.sh [RUNS [BIN...]]: push and clone of workload A through a disk-backed 'hangar server'
-# on loopback (issue 16), next to the machine's disk write+fsync ceiling for the repository's
+# on loopback, next to the machine's disk write+fsync ceiling for the repository's
 # bytes (bench/RESULTS.md "x ceiling"). Builds workload A the way bench/run.sh does (5,000
 # 64x64x3 PNGs: base, a branch with changes, deletes, merge), then RUNS rounds (default 5), each:
 # a fresh empty server (write token), 'hangar push' of the branch into it, a fresh server on

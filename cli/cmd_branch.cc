@@ -31,14 +31,11 @@ void run_list(Context& ctx, bool all) {
   if (local.empty() && tracking.empty()) {
     ctx.out << "no branches yet (branch " << repo.current_branch() << " has no commits)\n";
   }
-  auto print = [&ctx](const std::vector<BranchInfo>& branches, bool remote) {
-    for (const BranchInfo& b : branches) {
-      ctx.out << (b.current ? "* " : "  ") << b.name << "  " << b.commit.short_hex()
-              << (remote ? "  (remote)" : "") << '\n';
-    }
-  };
-  print(local, false);
-  print(tracking, true);
+  Table table;  // aligned: "* NAME  COMMIT  [(remote)]"
+  for (const BranchInfo& b : local)
+    table.add({(b.current ? "* " : "  ") + b.name, b.commit.short_hex()});
+  for (const BranchInfo& b : tracking) table.add({"  " + b.name, b.commit.short_hex(), "(remote)"});
+  table.print(ctx.out);
 }
 
 void run_create(Context& ctx, const BranchArgs& args) {

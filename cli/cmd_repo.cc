@@ -2,11 +2,13 @@
 #include <hangar/labels.h>
 #include <hangar/repository.h>
 #include <hangar/transfer.h>
+#include <unistd.h>
 
 #include <array>
 #include <charconv>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 
 #include "color.h"
 #include "context.h"
@@ -175,16 +177,23 @@ struct LogArgs {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   bool graph = false;
   bool oneline = false;
+  bool decorate = false;     // --decorate
+  bool no_decorate = false;  // --no-decorate; neither: on a terminal only, as git
 };
 
 void run_log(Context& ctx, const LogArgs& a) {
   const Repository repo = ctx.open(Repository::Mode::Read);
   const std::optional<Digest> from = a.ref ? std::optional(repo.resolve(*a.ref)) : repo.head();
-  const Decorations decorations(repo);
+  const bool decorate = a.decorate || (!a.no_decorate && ::isatty(STDOUT_FILENO) == 1);
+  const std::optional<Decorations> decorations =
+      decorate ? std::optional<Decorations>(repo) : std::nullopt;
+  auto names = [&](const LogEntry& e) {
+    return decorations ? decorations->of(e.digest, ctx.color) : std::string();
+  };
   // "<hash> (HEAD -> main, tag: v1) <subject>", as git log --oneline --decorate.
   auto oneline = [&](const LogEntry& e) {
-    return paint(ctx.color, Paint::Yellow, e.digest.short_hex()) +
-           decorations.of(e.digest, ctx.color) + ' ' + first_line(e.commit.message);
+    return paint(ctx.color, Paint::Yellow, e.digest.short_hex()) + names(e) + ' ' +
+           first_line(e.commit.message);
   };
   if (a.graph && !ctx.json && from) {  // the whole DAG in topological order, then `limit` rows
     constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
@@ -202,9 +211,9 @@ void run_log(Context& ctx, const LogArgs& a) {
       ctx.out << oneline(e) << '\n';
       continue;
     }
-    ctx.out << paint(ctx.color, Paint::Yellow, e.digest.short_hex())
-            << decorations.of(e.digest, ctx.color) << "  " << report::iso8601_utc(e.commit.time)
-            << "  " << e.commit.author << "  " << first_line(e.commit.message) << '\n';
+    ctx.out << paint(ctx.color, Paint::Yellow, e.digest.short_hex()) << names(e) << "  "
+            << report::iso8601_utc(e.commit.time) << "  " << e.commit.author << "  "
+            << first_line(e.commit.message) << '\n';
   }
 }
 
@@ -253,6 +262,11 @@ void register_repo_commands(CLI::App& app, Context& ctx) {
   log->add_flag("--graph", log_args->graph, "draw the commit graph, one line per commit");
   log->add_flag("--oneline", log_args->oneline,
                 "one line per commit: short digest, branch and tag names, subject");
+  CLI::Option* decorate =
+      log->add_flag("--decorate", log_args->decorate,
+                    "name the commits that HEAD, branches and tags point at (default: on a "
+                    "terminal only)");
+  log->add_flag("--no-decorate", log_args->no_decorate, "never name them")->excludes(decorate);
   add_json_flag(*log, ctx);
   on_run(*log, ctx, [&ctx, log_args] { run_log(ctx, *log_args); });
 }

@@ -65,13 +65,16 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // " (did you mean 'X'?)" for the candidate closest to `word`, when close enough (at most a
-// third of its letters differ, as git's help.autocorrect guesses), else "".
+// third of its letters differ, as git's help.autocorrect guesses), else "". Of two as close,
+// one that `word` begins ('pul' -> 'pull', not 'put') wins.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t best_d = word.size() / 3 + 1;
+  const auto extends = [&](const std::string& c) { return c.starts_with(word); };
   for (const auto& c : candidates) {
     const std::size_t d = edit_distance(word, c);
-    if (d < best_d || (best.empty() && d == best_d && d <= 2)) {
+    if (d < best_d || (best.empty() && d == best_d && d <= 2) ||
+        (!best.empty() && d == best_d && extends(c) && !extends(best))) {
       best = c;
       best_d = d;
     }
@@ -150,7 +153,7 @@ void change_directory(const std::string& dir) {
 // defaults (a block above the dynamic mmap threshold is its own mapping; more than 128 KiB free
 // at the heap's top goes back to the kernel) the transfer path's 1 MiB pack pieces and chunk
 // batches were mapped, faulted in page by page and given back over and over: a push of
-// workload A spent 0.35 of its 0.50 s of client CPU in page faults (issue 16). Not for the
+// workload A spent 0.35 of its 0.50 s of client CPU in page faults. Not for the
 // other commands: it raised fsck's peak RSS at 10^6 samples from 104 to 128 MB.
 void keep_freed_memory_if_transfer(const CLI::App& app) {
   for (const char* name : {"push", "pull", "clone", "fetch", "fetch-data", "server"}) {

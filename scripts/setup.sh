@@ -27,6 +27,8 @@ HANGAR_PACKAGES=(
   # (libclang_rt.fuzzer/asan/ubsan_standalone-x86_64.a are in libclang-rt-14-dev), and
   # llvm-symbolizer (llvm-14) for file:line frames in sanitizer reports
   clang libclang-rt-14-dev llvm-14
+  # the style tests (tests/style/): the checked-in .clang-format and .clang-tidy
+  clang-format clang-tidy
 )
 # Debian's interpreter: numpy and torch above are installed for it (a pyenv or conda python3
 # first on PATH has neither).

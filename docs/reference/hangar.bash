@@ -60,7 +60,7 @@ _hangar() {
     ' init') candidates='--help -h --user-name --user-email --json' ;;
     ' status') candidates='--help -h --json' ;;
     ' summary') candidates='--help -h --by --json' ;;
-    ' log') candidates='--help -h --max-count -n --graph --oneline --json' ;;
+    ' log') candidates='--help -h --max-count -n --graph --oneline --decorate --no-decorate --json' ;;
     ' column') candidates='create list info delete --help -h' ;;
     ' column create') candidates='--help -h --dtype --shape --variable-shape --nested --backend --level --json' ;;
     ' column list') candidates='--help -h --ref --json' ;;

@@ -1,4 +1,4 @@
-"""Lazy reads from Python (issue 13, docs/decisions/0011-lazy-reads.md): a clone set to fetch on
+"""Lazy reads from Python (docs/decisions/0011-lazy-reads.md): a clone set to fetch on
 demand (`hangar clone --lazy`, `hangar config fetch.lazy true`, Repository.set_config) reads the
 samples it lacks from its remote. Covers Column.prefetch, get / get_batch of missing samples,
 the config API, hangar.torch loaders over a lazy clone (in-process and with worker processes),

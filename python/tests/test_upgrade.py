@@ -1,4 +1,4 @@
-"""Storage format 1 (issue 14, decision 0015): opening a repository of format 1 (the checked-in
+"""Storage format 1 (decision 0015): opening a repository of format 1 (the checked-in
 fixture a format-1 hangar made) raises hangar.Unsupported with the CLI's message naming
 'hangar upgrade', for reads and writes alike; once `hangar upgrade` converted it, it opens and
 every sample reads as format 1 held it."""

@@ -3,7 +3,7 @@
 // deadline for every request head and for idle keep-alive, and the Stream httplib parses
 // requests from. Why: with httplib's pool of 16 workers, 16 connections that sent half a
 // request held every worker for the 60 s read timeout and a real client got no answer
-// (issue 15). Private to the remote module.
+//. Private to the remote module.
 #pragma once
 
 #include <httplib.h>

@@ -58,3 +58,10 @@ ok branch delete tip
 ok branch delete dev --force
 ok branch list --json
 jcheck '[.[].name] == ["main"]' "deleted branches are gone"
+
+# The human list is a table: the commits in one column, whatever the names' lengths.
+ok branch create a-much-longer-name
+ok branch
+[[ $(wc -l <"$OUT") -eq 2 ]] || die "branch lists two branches: $(cat "$OUT")"
+awk '{ i = index($0, $NF); if (p && i != p) exit 1; p = i }' "$OUT" ||
+  die "branch lists its commits in one column: $(cat "$OUT")"

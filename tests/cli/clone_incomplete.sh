@@ -1,4 +1,4 @@
-# A clone killed with kill -9 (issue 15): it used to look healthy (history, status and fsck
+# A clone killed with kill -9: it used to look healthy (history, status and fsck
 # fine) with none of its data, and 'export' exited 0 having written nothing. Now a clone is
 # marked unfinished from its first config write until its last chunk is stored: status and
 # summary say so, export refuses naming what is missing and how to complete it, and
@@ -8,10 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 40
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 40 base
 ok -C src export images "$T/want"
 
 # is_stopped PID: the process is stopped (a failpoint's SIGSTOP).

@@ -1,4 +1,4 @@
-# The crash matrix (issue 15; docs/failpoints.md). For every row of the matrix table in
+# The crash matrix (docs/failpoints.md). For every row of the matrix table in
 # docs/failpoints.md, the row's operation runs in a tiny scenario with HANGAR_FAILPOINT set in
 # the row's process (the command, or the server it talks to), which must die there (exit 86).
 # Then every repository involved passes fsck --rehash, every sample committed before is still

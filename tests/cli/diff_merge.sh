@@ -94,7 +94,7 @@ jq -e --arg m "$merged" --arg a "$cm" --arg b "$cd_" '.[0].digest == $m and
   .[0].parents == [$a, $b]' "$OUT" >/dev/null || die "merge commit has two parents"
 ok summary --json
 jcheck '.columns[0].count == 7' "both sides' samples combined"
-ok log --graph
+ok log --graph --decorate
 grep -q '^\* ' "$OUT" || die "log --graph draws commits"
 grep -q '^|\\$' "$OUT" || die "log --graph opens a lane at the merge"
 grep -q '^|/$' "$OUT" || die "log --graph joins the lanes at the fork"

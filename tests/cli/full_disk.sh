@@ -1,4 +1,4 @@
-# A full disk (issue 15): 'init' and 'clone' exit 3 with "no space left" and leave nothing
+# A full disk: 'init' and 'clone' exit 3 with "no space left" and leave nothing
 # behind (LMDB writes lock.mdb through a memory map: before its blocks were allocated up front,
 # the first store into it on a full disk was a SIGBUS, exit 135, leaving a '.hangar' that
 # blocked a retry); an import or a clone that fills the disk half-way says "no space left" (an

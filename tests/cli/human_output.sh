@@ -1,4 +1,4 @@
-# Human output (issue 17): large tensors print summarised like numpy, tables are aligned
+# Human output: large tensors print summarised like numpy, tables are aligned
 # (column list, column info, remote list), import names the files it leaves out and hints
 # --variable-shape on a size mismatch, JSON class names are an array.
 source "$(dirname "$0")/lib.sh" "$1"

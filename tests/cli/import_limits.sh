@@ -1,4 +1,4 @@
-# Import edges (issue 15). A file whose header declares more decoded bytes than the per-file
+# Import edges. A file whose header declares more decoded bytes than the per-file
 # limit (--max-sample-bytes, default 1 GiB) is refused before it is decoded, naming the file
 # and the limit: a 107-byte PNG declaring 16000x16000 used to cost 768 MB and seconds of
 # inflate. Folder entries that are not regular files (FIFOs, dangling symbolic links, symbolic

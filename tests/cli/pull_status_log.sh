@@ -5,10 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 4
-ok -C src import images "$T/npys"
-ok -C src commit -m base --json
+make_src 4 base
 base=$(jget .commit)
 ok clone "$T/src" a --user-name a --user-email a@example.org
 
@@ -143,22 +140,32 @@ ok -C m checkout dev
 ok -C m merge main
 fails 3 "--resolve 'images/0000': not in conflict.*fast-forward" -C m merge main --resolve images/0000=ours
 
-# log --oneline and decorations (HEAD -> branch, other branches, tags, remote-tracking).
+# log --oneline and decorations (HEAD -> branch, other branches, tags, remote-tracking): on a
+# terminal by default, as git; in a pipe only with --decorate.
+ok -C a log --oneline -n 1
+grep -Eq "^[0-9a-f]{12} Merge 'origin/main' into 'main'$" "$OUT" || die "no decorations in a pipe"
+script -qec "$HANGAR -C $T/a log --oneline -n 1 --color=never" /dev/null >"$T/tty.out" </dev/null
+grep -Eq "^[0-9a-f]{12} \(HEAD -> main\) Merge" "$T/tty.out" ||
+  die "decorations on a terminal (script(1)): $(cat "$T/tty.out")"
+ok -C a log --oneline -n 1 --decorate --color=never
+fails 2 "excludes" -C a log --decorate --no-decorate
+ok -C a log --oneline -n 1 --no-decorate
+grep -Eq "^[0-9a-f]{12} Merge" "$OUT" || die "--no-decorate"
 ok -C a tag v1 HEAD~1
-ok -C a log --oneline -n 2
+ok -C a log --oneline -n 2 --decorate
 [[ $(wc -l <"$OUT") -eq 2 ]] || die "log --oneline -n 2"
 head -1 "$OUT" | grep -Eq "^[0-9a-f]{12} \(HEAD -> main\) Merge 'origin/main' into 'main'$" ||
   die "log --oneline first line"
-ok -C a log --oneline
+ok -C a log --oneline --decorate
 grep -Eq '^[0-9a-f]{12} \(tag: v1\) a: image 0$' "$OUT" || die "log --oneline tag decoration"
-ok -C a log --oneline
+ok -C a log --oneline --decorate
 grep -Eq '^[0-9a-f]{12} \(origin/main\) src: image 0$' "$OUT" || die "remote-tracking decoration"
-ok -C a log -n 1
+ok -C a log -n 1 --decorate
 head -1 "$OUT" | grep -Eq '^[0-9a-f]{12} \(HEAD -> main\)  [0-9]{4}-' || die "decorations in the long log"
-ok -C a log --graph -n 1
+ok -C a log --graph -n 1 --decorate
 grep -Eq '^\* [0-9a-f]{12} \(HEAD -> main\) Merge' "$OUT" || die "decorations in log --graph"
 ok -C a checkout v1
-ok -C a log --oneline -n 1
+ok -C a log --oneline -n 1 --decorate
 grep -Eq '^[0-9a-f]{12} \(HEAD, tag: v1\) ' "$OUT" || die "detached HEAD decoration"
 ok -C a checkout main
 
@@ -167,7 +174,7 @@ ok -C a checkout main
 esc=$'\033'
 ok -C a log --oneline -n 1
 grep -q "$esc" "$OUT" && die "no colour in a pipe"
-ok -C a --color=always log --oneline -n 1
+ok -C a --color=always log --oneline -n 1 --decorate
 grep -q "${esc}\[33m" "$OUT" || die "--color=always colours the digest"
 grep -q "${esc}\[1;36mHEAD" "$OUT" || die "--color=always colours HEAD"
 ok -C a --color=always log --json -n 1
@@ -179,15 +186,13 @@ ok -C a --color=always diff
 grep -q "${esc}\[33m  ~ images/0003" "$OUT" || die "diff colours a changed sample"
 ok -C a reset
 fails 2 "--color takes auto, always or never" -C a --color=sometimes log
-if command -v script >/dev/null; then
-  tty_log() { script -qec "$(printf '%q ' "$HANGAR" -C a log --oneline -n 1)" /dev/null; }
-  out=$(NO_COLOR=1 tty_log)
-  [[ $out != *"$esc["* ]] || die "NO_COLOR turns colour off on a terminal"
-  out=$(NO_COLOR= tty_log)
-  [[ $out == *"$esc[33m"* ]] || die "colour on a terminal by default"
-  out=$(NO_COLOR=1 "$HANGAR" -C a --color=always log --oneline -n 1)
-  [[ $out == *"$esc[33m"* ]] || die "--color=always wins over NO_COLOR"
-fi
+tty_log() { script -qec "$(printf '%q ' "$HANGAR" -C a log --oneline -n 1)" /dev/null; }
+out=$(NO_COLOR=1 tty_log)
+[[ $out != *"$esc["* ]] || die "NO_COLOR turns colour off on a terminal"
+out=$(NO_COLOR= tty_log)
+[[ $out == *"$esc[33m"* ]] || die "colour on a terminal by default"
+out=$(NO_COLOR=1 "$HANGAR" -C a --color=always log --oneline -n 1)
+[[ $out == *"$esc[33m"* ]] || die "--color=always wins over NO_COLOR"
 
 # did you mean for a mistyped option.
 fails 2 "unknown option '--onelin'.*did you mean '--oneline'" -C a log --onelin

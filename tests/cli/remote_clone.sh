@@ -5,10 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 60
-ok -C src import images "$T/npys"
-ok -C src commit -m base --json
+make_src 60 base
 base=$(jget .commit)
 serve src
 
@@ -90,7 +87,7 @@ jq -e --arg c "$base" '. == [{"name":"main","commit":$c,"current":true,"remote":
   {"name":"origin/main","commit":$c,"current":false,"remote":true}]' "$OUT" >/dev/null ||
   die "branch list --all --json: local, then remote-tracking branches"
 ok -C bare branch -a
-[[ $(cat "$OUT") == "* main  ${base:0:12}
+[[ $(cat "$OUT") == "* main         ${base:0:12}
   backup/main  ${base:0:12}  (remote)
   origin/main  ${base:0:12}  (remote)" ]] || die "branch -a marks remote-tracking branches"
 ok -C bare branch list --json

@@ -7,10 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 40
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 40 base
 HANGAR_FAILPOINT=server-stall-pack serve src
 
 # stalled N: the server has stalled N times.

@@ -1,4 +1,4 @@
-# Remotes on an IPv6 literal (issue 16): 'hangar server --bind ::1' (or '[::1]') announces
+# Remotes on an IPv6 literal: 'hangar server --bind ::1' (or '[::1]') announces
 # http://[::1]:PORT, with brackets, and clone, push, fetch and 'remote list' work with that URL.
 # IPv6 loopback only; skipped (77) on a machine without it (ip -6 addr show lo).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -8,10 +8,7 @@ source "$here/remote/serve.sh"
 /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
   { echo "FAIL: no IPv6 loopback (::1) here: enable IPv6 on lo" >&2; exit 1; }
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 6
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 6 base
 printf 'read rtok\nwrite wtok\n' >tokens
 
 for bind in ::1 '[::1]'; do

@@ -1,4 +1,4 @@
-# Lazy reads (issue 13): a clone set to fetch on demand ('clone --lazy', 'config fetch.lazy
+# Lazy reads: a clone set to fetch on demand ('clone --lazy', 'config fetch.lazy
 # true') reads samples that are not local from its remote: get and export bring them,
 # verified and whole; a server that dies mid-read or is gone is a clear error (exit 3) that
 # leaves the clone as it was, and the next read after a restart works. Also 'hangar config'.
@@ -6,10 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 40
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 40 base
 ok -C src export images "$T/want"
 serve src
 url=$URL

@@ -4,10 +4,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 20
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 20 base
 printf '# tokens\nread rtok\nwrite wtok\n' >tokens
 serve src --tokens tokens
 S=$SERVER_PID

@@ -1,4 +1,4 @@
-# 'hangar server' itself (issue 15): a second server on a port in use is refused; a read-write
+# 'hangar server' itself: a second server on a port in use is refused; a read-write
 # server does not keep the repository locked (local work goes on beside it, and pushes still
 # land); 64 idle or half-sent connections do not stop a clone, and connections over
 # --max-connections are refused at once; the Authorization scheme is case-insensitive; an
@@ -7,10 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 4
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 4 base
 ok init other --user-name t --user-email t@example.org
 printf 'read rtok\nwrite wtok\n' >tokens
 serve src --tokens tokens

@@ -1,4 +1,4 @@
-# Subsets of a served repository (issue 13): --max-bytes over every selected column together
+# Subsets of a served repository: --max-bytes over every selected column together
 # (bytes stored and bytes received both within it; a percentage too), --stratify with
 # --fraction and with --max-bytes on unequal classes from 'import --labels', and summary --by
 # in a partial clone whose label column is only partly local.

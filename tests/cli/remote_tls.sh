@@ -1,4 +1,4 @@
-# TLS (issue 15, item 8; docs/decisions/0018-tls.md): 'hangar server --tls-cert --tls-key' with a
+# TLS (docs/decisions/0018-tls.md): 'hangar server --tls-cert --tls-key' with a
 # private CA and certificates made here with openssl(1). Over https:// with the CA in
 # SSL_CERT_FILE, clone, fetch, fetch-data, lazy reads and push work and the data is identical;
 # without the CA, or with a certificate made out to another host, the client refuses with one
@@ -29,10 +29,7 @@ issue server "IP:127.0.0.1,DNS:localhost"
 issue elsewhere "DNS:data.example.org"
 openssl pkey -in pki/server.key -aes256 -passout pass:secret -out pki/encrypted.key
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 6
-ok -C src import images "$T/npys"
-ok -C src commit -m base
+make_src 6 base
 ok -C src export images "$T/want" --format npy
 printf 'write wtok\n' >tokens
 

@@ -1,4 +1,4 @@
-# Reports that tell the truth (issue 17): --keys that match nothing are an error naming them
+# Reports that tell the truth: --keys that match nothing are an error naming them
 # (export, clone, fetch-data, drop-data); "samples" counts keys, not distinct contents;
 # export --require-all checks before it writes a file, and export reports the bytes it wrote;
 # the hint after a read that is not local names the revision read; a plain clone says that

@@ -5,10 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
 
-ok init src --user-name t --user-email t@example.org
-random_npys npys 4
-ok -C src import images "$T/npys"
-ok -C src commit -m one --json
+make_src 4 one
 c1=$(jget .commit)
 random_npys more 2 16
 ok -C src import small "$T/more"

@@ -1,4 +1,4 @@
-# hangar upgrade (issue 14, decision 0015) on the format-1 fixtures that a format-1 hangar made
+# hangar upgrade (decision 0015) on the format-1 fixtures that a format-1 hangar made
 # (tests/fixtures/format1): a format-1 repository is refused by every command with one line that
 # names 'hangar upgrade'; upgrade converts it with every sample byte-identical (expected.sha256
 # of 'export --format npy' at main, dev and old), the log's messages, authors and times kept,

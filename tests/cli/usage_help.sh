@@ -19,6 +19,8 @@ fails 2 "unknown command 'xyzzy'$|unknown command 'xyzzy';" help xyzzy
 
 fails 2 "unknown command 'comit' for 'hangar' \\(did you mean 'commit'\\?\\)" comit -m x
 fails 2 "unknown command 'chekout' for 'hangar' \\(did you mean 'checkout'\\?\\)" chekout main
+# 'put' and 'pull' are both one edit from 'pul'; the command it begins is the better guess.
+fails 2 "unknown command 'pul' for 'hangar' \\(did you mean 'pull'\\?\\)" pul
 fails 2 "unknown command 'lst' for 'hangar column' \\(did you mean 'list'\\?\\)" column lst
 fails 2 "unknown command 'qqqqqq' for 'hangar'; see" qqqqqq
 fails 2 "unknown option '--jsn' for 'hangar status' \\(did you mean '--json'\\?\\)" status --jsn

@@ -1,4 +1,4 @@
-# A repository that holds chunks on its own disk, then served with --store (issue 16, decision
+# A repository that holds chunks on its own disk, then served with --store (decision
 # 0019): the server refuses to start, saying to run it with --migrate; --migrate uploads the
 # local chunks the store lacks (a run killed, or stopped by SIGTERM, between a pack and the
 # manifest is finished by the next), then serves; clones, the serverless s3:// clone and later

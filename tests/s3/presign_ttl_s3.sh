@@ -1,4 +1,4 @@
-# Presigned URLs that expire mid-transfer (issue 16): a server started with --presign-ttl 2
+# Presigned URLs that expire mid-transfer: a server started with --presign-ttl 2
 # hands out URLs that live 2 s; a push and a fetch-data held (SIGSTOP at a failpoint) past that
 # get new URLs from the server and go on, without starting over, every byte identical; an
 # expired URL that cannot be renewed (the server went away meanwhile) is one clear error, and

@@ -1,4 +1,4 @@
-# The S3 data plane over HTTPS (issue 16): an S3-backed server whose --s3-endpoint is the RGW's
+# The S3 data plane over HTTPS: an S3-backed server whose --s3-endpoint is the RGW's
 # TLS endpoint (a certificate for 127.0.0.1 from a private CA, tests/s3/rgw-up.sh), and clients
 # that fetch and upload through presigned https:// URLs with libcurl. Both honour what hangar's
 # https:// remotes honour: SSL_CERT_FILE / SSL_CERT_DIR for a private CA, --insecure (and

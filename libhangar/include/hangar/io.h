@@ -113,8 +113,8 @@ ExportResult export_column(const Repository& repo, const ExportOptions& options)
 
 // Reads one .png/.jpg/.jpeg/.npy file into a tensor. Throws: InvalidArgument, NotFound, Io.
 Tensor read_tensor_file(const std::filesystem::path& file);
-// Writes a tensor as .npy or .png according to the extension of `file`. Throws:
-// InvalidArgument, Io.
-void write_tensor_file(const std::filesystem::path& file, const TensorView& tensor);
+// Writes a tensor as .npy or .png according to the extension of `file`; returns the file's size
+// in bytes. Throws: InvalidArgument, Io.
+std::uint64_t write_tensor_file(const std::filesystem::path& file, const TensorView& tensor);
 
 }  // namespace hangar

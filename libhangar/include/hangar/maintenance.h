@@ -1,4 +1,4 @@
-// Repository maintenance: fsck, a read-only consistency check (DESIGN.md "Durability"), and
+// Repository maintenance: fsck, a read-only consistency check, and
 // gc, which drops what no ref and no staged change can reach.
 // fsck runs on a Read-mode repository and so works while a writer runs: it reads one LMDB
 // snapshot of the meta env. Findings are values (FsckReport::problems), not exceptions.

@@ -86,8 +86,7 @@ class WriterPool {
       }
       cv_.notify_all();
       try {
-        write_tensor_file(job.file, job.tensor.view());
-        file_bytes_ += fs::file_size(job.file);
+        file_bytes_ += write_tensor_file(job.file, job.tensor.view());
       } catch (...) {
         std::lock_guard lock(mu_);
         if (!failed_) error_ = std::current_exception();

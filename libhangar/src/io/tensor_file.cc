@@ -48,7 +48,7 @@ Tensor read_tensor_file(const std::filesystem::path& file) {
   return io::read_tensor_file_bytes(file, raw);
 }
 
-void write_tensor_file(const std::filesystem::path& file, const TensorView& tensor) {
+std::uint64_t write_tensor_file(const std::filesystem::path& file, const TensorView& tensor) {
   const io::ImageFormat f = io::format_of(file);
   Bytes out;
   if (f == io::ImageFormat::Npy)
@@ -64,6 +64,7 @@ void write_tensor_file(const std::filesystem::path& file, const TensorView& tens
   const bool ok = std::fwrite(out.data(), 1, out.size(), fp) == out.size();
   const int err = errno;
   if (std::fclose(fp) != 0 || !ok) fail_errno(ok ? errno : err, "cannot write", file.string());
+  return out.size();
 }
 
 }  // namespace hangar

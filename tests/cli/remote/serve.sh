@@ -30,6 +30,15 @@ serve() {
   URL=http://127.0.0.1:$(cat "$pf")
 }
 
+# make_src N MESSAGE: repository 'src' with N random .npy images imported into column 'images'
+# and committed as MESSAGE; the commit's JSON is in $OUT (jget .commit).
+make_src() {
+  ok init src --user-name t --user-email t@example.org
+  random_npys npys "$1"
+  ok -C src import images "$T/npys"
+  ok -C src commit -m "$2" --json
+}
+
 # unserve PID [SIGNAL]: SIGTERM (or SIGNAL); the server must exit 0 (clean shutdown) within 10 s.
 unserve() {
   local pid=$1 sig=${2:-TERM} i rc=0

@@ -1,4 +1,4 @@
-// Content addresses end to end (issue 14): what import stores is named by the SHA-256 of its
+// Content addresses end to end: what import stores is named by the SHA-256 of its
 // bytes -- a chunk by its raw bytes, every object (commit, schema, descriptor, record page) by
 // its canonical encoding -- checked against OpenSSL directly and against known answers.
 #include <hangar/io.h>

@@ -412,7 +412,7 @@ TEST_CASE("Import: a file whose shape differs from the first fails and stages no
 namespace hangar {
 namespace {
 
-// Issue 15: nothing bounded what the decoder threads held at once (a window of 64+ files, each
+// Nothing used to bound what the decoder threads held at once (a window of 64+ files, each
 // up to 2 GiB decoded). With a budget, what they hold stays within it plus the one file the
 // writer needs next; without one (the old behaviour) the same import holds many times that.
 TEST_CASE("Import: the decoder threads hold at most the byte budget plus one file",

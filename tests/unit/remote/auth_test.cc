@@ -1,4 +1,4 @@
-// Bearer tokens on the wire (issue 15, item 7): the Authorization scheme is case-insensitive
+// Bearer tokens on the wire: the Authorization scheme is case-insensitive
 // (RFC 9110 11.1), another scheme is refused naming it, and a token too long for a request
 // header is a clear error on the client and, from any other client, a 431 with a message.
 #include "auth.h"

@@ -1,4 +1,4 @@
-// What a server's address and auth expose (issue 15, item 8): the warnings 'hangar server'
+// What a server's address and auth expose: the warnings 'hangar server'
 // prints, decided in one place (exposure_warnings); TLS silences the tokens case (tls_test.cc).
 #include <hangar/remote/server.h>
 

@@ -1,4 +1,4 @@
-// Tamper-proof addresses (issue 14): a chunk whose bytes do not match its SHA-256 address is
+// Tamper-proof addresses: a chunk whose bytes do not match its SHA-256 address is
 // refused wherever bytes come in from outside -- by a server receiving a push (HTTP and a path
 // remote), and by a client fetching, cloning or reading lazily from a remote that lies -- and
 // nothing of it is stored or moved. The forged packs are well formed (framing, sizes, trailer

@@ -332,7 +332,7 @@ TEST_CASE("HTTP: nothing listening is a clear remote error", "[remote][http]") {
 }
 
 // cpp-httplib sets SO_REUSEPORT by default: a second server on the port bound too, and the kernel
-// spread connections between two repositories (issue 15, item 3).
+// spread connections between two repositories.
 TEST_CASE("HTTP: a second server on a port in use is refused clearly", "[remote][http]") {
   Served s;
   s.start();

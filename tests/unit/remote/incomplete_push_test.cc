@@ -1,4 +1,4 @@
-// A push that leaves out chunks (issue 15, item 1): a pack from which chunk records were removed
+// A push that leaves out chunks: a pack from which chunk records were removed
 // (its trailer recomputed, so it is well formed) must not move a branch when the remote holds
 // neither the chunks nor a copy of them. The remote names how many are missing and which, and
 // keeps nothing of the push; an honest push afterwards is taken.

@@ -1,4 +1,4 @@
-// A server that connections cannot take down (issue 15, item 2): with 64 connections open that
+// A server that connections cannot take down: with 64 connections open that
 // sent nothing, half a request head, or a head and part of a body, a real clone still gets its
 // answers at once; heads that stall or grow too large are answered and closed; connections
 // over the limit are refused at once with a clear message.

@@ -1,4 +1,4 @@
-// hangar over TLS (issue 15, item 8; docs/decisions/0018-tls.md): a real server in-process with
+// hangar over TLS (docs/decisions/0018-tls.md): a real server in-process with
 // a certificate from a private CA made by the test. Clone, fetch and push over https:// with
 // the CA in SSL_CERT_FILE give identical data; an untrusted certificate or a wrong name is
 // refused with what to do, and --insecure connects; plain HTTP and HTTPS meeting the wrong
