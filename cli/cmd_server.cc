@@ -102,7 +102,9 @@ void run_server(Context& ctx, const ServerArgs& a) {
     std::atomic<bool>& leaving;
     ~WakeWaiter() {
       leaving.store(true);
-      pthread_kill(waiter.native_handle(), SIGTERM);  // harmless when a signal already woke it
+      // Wakes the waiter from sigwait (it ends; nothing is killed); harmless when a signal
+      // already woke it.
+      pthread_kill(waiter.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
       waiter.join();
     }
   } wake{waiter, leaving};

@@ -142,6 +142,7 @@ Tensor new_tensor(const Descriptor& d) {
     const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
     const std::uintptr_t last = (begin + n) & ~(kHuge - 1);
     if (last > first)  // advice only: failure just means small pages
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): page-aligned addresses of the mapping
       (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
   }
 #endif

@@ -23,6 +23,7 @@ double abs_diff(T a, T b) noexcept {
   if constexpr (std::is_floating_point_v<T>) {
     return std::fabs(static_cast<double>(a) - static_cast<double>(b));
   } else if constexpr (std::is_signed_v<T>) {
+    // NOLINTNEXTLINE(bugprone-signed-char-misuse): int8 samples are signed numbers
     const auto wa = static_cast<std::int64_t>(a), wb = static_cast<std::int64_t>(b);
     const std::uint64_t d = wa > wb
                                 ? static_cast<std::uint64_t>(wa) - static_cast<std::uint64_t>(wb)

@@ -102,7 +102,7 @@ RangeStats rank(PageStore& store, const Digest& root, ByteView x) {
 }  // namespace
 
 TreeStats build_tree(PageStore& store, std::span<const std::pair<Bytes, RecordValue>> entries) {
-  const LevelChunker::Sink put = [&](Bytes page, PageEntry summary) {
+  const LevelChunker::Sink put = [&](Bytes page, const PageEntry& summary) {
     store.put_page(summary.digest, page);
   };
   std::vector<PageEntry> leaves;

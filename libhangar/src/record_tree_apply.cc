@@ -117,7 +117,7 @@ class TreeEditor {
   }
 
   LevelChunker::Sink pending_sink() {
-    return [this](Bytes page, PageEntry summary) {
+    return [this](Bytes page, const PageEntry& summary) {
       pending_.emplace(summary.digest, std::move(page));
     };
   }

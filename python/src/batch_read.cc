@@ -16,7 +16,7 @@ namespace {
 // Work per thread below which a batch is not split further: starting a thread (~30 us, and its
 // zstd context) costs as much as decoding a few KB, so 64 labels stay on the calling thread
 // while 64 images of 3 KB (workload C) go to both cores.
-constexpr std::uint64_t kMinBytesPerThread = 32 * 1024;
+constexpr std::uint64_t kMinBytesPerThread = std::uint64_t{32} * 1024;
 
 unsigned batch_threads(std::size_t n, std::uint64_t approx_bytes) {
   const unsigned hw = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));

@@ -60,7 +60,7 @@ bool PyColumn::contains(py::handle key) const {
   } catch (const py::type_error&) {
     return false;  // nor does anything but an int or a str (`in` never raises for a type)
   }
-  if (nested()) return subkeys(key).size() > 0;
+  if (nested()) return !subkeys(key).empty();
   return core_->use()->find(schema_.name, *k).has_value();
 }
 
@@ -107,7 +107,7 @@ py::array PyColumn::read(py::handle key, py::handle subkey) const {
 py::object PyColumn::getitem(py::handle index) const {
   if (py::isinstance<py::tuple>(index)) {
     py::tuple t = py::reinterpret_borrow<py::tuple>(index);
-    if (t.size() == 0) throw py::type_error("col[key, ...] needs a key");
+    if (t.empty()) throw py::type_error("col[key, ...] needs a key");
     return read_slice(t[0], t[py::slice(1, static_cast<py::ssize_t>(t.size()), 1)]);
   }
   if (!nested()) return read(index, py::none());

@@ -53,7 +53,8 @@ See hangar/_hangar.pyi for every signature.)")
 
   m.def(
       "init",
-      [](py::handle path, std::optional<std::string> user, std::optional<std::string> email) {
+      [](py::handle path, const std::optional<std::string>& user,
+         const std::optional<std::string>& email) {
         return PyRepository::init(path_arg(path), user, email);
       },
       arg("path") = ".", arg("user") = py::none(), arg("email") = py::none());

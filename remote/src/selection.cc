@@ -209,7 +209,7 @@ class Selector {
         static_cast<long double>(raw) * static_cast<long double>(*sel_.max_percent) / 100.0L));
   }
 
-  SelectionResult run(std::vector<Pool> pools, std::uint64_t already) {
+  SelectionResult run(const std::vector<Pool>& pools, std::uint64_t already) {
     std::uint64_t chunks_total = 0, units_total = 0;
     {
       std::unordered_set<Digest> chunks;

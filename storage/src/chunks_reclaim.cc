@@ -319,6 +319,7 @@ ReclaimReport Chunks::reclaim(std::span<const Digest> dead, double threshold) {
 void Chunks::swap_in_compacted(const std::vector<const lmdb::Env*>& envs) {
   State& s = *state_;
   std::vector<fs::path> dirs;
+  dirs.reserve(envs.size());
   for (const lmdb::Env* env : envs) dirs.push_back(env->path());
   try {
     for (const lmdb::Env* env : envs) env->copy_compact(env->path() / kCompactFile);

@@ -133,6 +133,7 @@ void release_pages(const detail::EnvState& s) noexcept {
   if (s.map_hi == 0) return;
   // LMDB reserves a map far larger than the file; only the file's length can be resident.
   const auto length = std::min<std::uintptr_t>(s.map_hi - s.map_lo, st.st_size);
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): page-aligned addresses of the map
   ::madvise(reinterpret_cast<void*>(s.map_lo), length, MADV_DONTNEED);
 #endif
 }

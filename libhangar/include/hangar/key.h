@@ -38,6 +38,7 @@ class Key {
   // Decodes one key from the front of `in` and advances it. Throws: Corrupt.
   static Key decode_front(ByteView& in);
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Key&) const = default;
 
  private:
