@@ -4,12 +4,12 @@
 // Everything here is in-process; libhangar never sees the network.
 #pragma once
 
+#include <hangar/base/bytes.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 #include <hangar/object_type.h>
 #include <hangar/repository.h>
 #include <hangar/sample_id.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <filesystem>

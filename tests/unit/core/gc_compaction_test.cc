@@ -2,10 +2,10 @@
 // every step (forked child, failpoint) leaves a repository that opens, passes fsck --rehash and
 // reads every sample identical; a Checkout held across a compaction (same Repository, or
 // another process) reads every sample; the threshold decides; dry-run predicts.
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
-#include <hangar/storage/failpoint.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
