@@ -2,7 +2,7 @@
 // checkout BRANCH | checkout -b NEW [START] | checkout REV (detached, read-only)
 #include <hangar/error.h>
 #include <hangar/repository.h>
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include "context.h"
 #include "output.h"

@@ -3,7 +3,7 @@
 #include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/io.h>
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include <atomic>
 #include <condition_variable>
