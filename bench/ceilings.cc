@@ -8,8 +8,8 @@
 // image with hangar's PNG encoder (one thread: export's work without a repository). Prints
 // TSV lines: name, value, unit.
 #include <fcntl.h>
+#include <hangar/base/digest.h>
 #include <hangar/hangar.h>
-#include <hangar/storage/digest.h>
 #include <unistd.h>
 #include <zstd.h>
 

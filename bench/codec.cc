@@ -6,9 +6,9 @@
 // (XXH3-64 of the stored bytes against the location's checksum) + decode_chunk. Sizes are set
 // beside the PNG files, and beside what the l0 layout (one LMDB value per chunk, whole 4 KiB pages
 // above ~2 KB) would take. Prints TSV lines: name, value, unit.
+#include <hangar/base/checksum.h>
+#include <hangar/base/codec.h>
 #include <hangar/hangar.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/codec.h>
 
 #include <algorithm>
 #include <chrono>

@@ -5,11 +5,11 @@
 // a thin slab), edit a ~1% region and commit (bytes added to the repository), with this
 // machine's memcpy, zstd, SHA-256 and XXH3 ceilings measured in the same run on the same data.
 // Prints "name<TAB>value<TAB>unit" lines (bench/run.sh keeps them in bench/out/).
+#include <hangar/base/checksum.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 #include <hangar/hangar.h>
 #include <hangar/slice.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
 #include <sys/resource.h>
 #include <zstd.h>
 

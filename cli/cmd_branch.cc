@@ -1,8 +1,8 @@
 // hangar branch [list] [--all] | branch [create] NAME [START] | branch delete NAME [--force] |
 // checkout BRANCH | checkout -b NEW [START] | checkout REV (detached, read-only)
 #include <hangar/error.h>
+#include <hangar/remote_config.h>
 #include <hangar/repository.h>
-#include <hangar/transfer.h>
 
 #include "context.h"
 #include "output.h"

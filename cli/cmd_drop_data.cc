@@ -21,7 +21,7 @@ struct DropDataArgs {
   bool all_history = false;
   std::optional<std::string> keep_bytes;
   bool dry_run = false;
-  double threshold = storage::kDefaultCompactThreshold;
+  double threshold = kDefaultCompactThreshold;
   RemoteFlags flags;
 };
 

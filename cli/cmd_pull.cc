@@ -3,7 +3,7 @@
 // conflicts (the fetch stays done), as merge's.
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include <memory>
 

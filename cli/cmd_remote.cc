@@ -2,7 +2,7 @@
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
 #include <hangar/remote/selection.h>
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include <algorithm>
 #include <map>

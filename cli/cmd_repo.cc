@@ -1,7 +1,7 @@
 // hangar init | status | summary [REF] | log [REF] [-n N] [--oneline] [--graph]
 #include <hangar/labels.h>
+#include <hangar/remote_config.h>
 #include <hangar/repository.h>
-#include <hangar/transfer.h>
 #include <unistd.h>
 
 #include <array>
@@ -38,7 +38,7 @@ void run_init(Context& ctx, const InitArgs& args) {
   }
 }
 
-// An unfinished clone (transfer.h incomplete_clone): status and summary say so, in JSON as
+// An unfinished clone (remote_config.h incomplete_clone): status and summary say so, in JSON as
 // "incomplete_clone": {"url", "remote", "hint"} (the key is absent for any other repository).
 void add_incomplete_clone(Json& doc, const Repository& repo) {
   if (const auto c = transfer::incomplete_clone(repo))

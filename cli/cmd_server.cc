@@ -3,10 +3,10 @@
 //               [--store s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]
 //                [--s3-insecure] [--presign-ttl SECONDS] [--migrate]]:
 // serves a repository over HTTP or HTTPS until SIGINT, SIGTERM or SIGHUP, then stops cleanly.
+#include <hangar/base/file_lock.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
-#include <hangar/storage/file_lock.h>
-#include <hangar/storage/interrupt.h>
 #include <pthread.h>
 #include <signal.h>
 

@@ -24,7 +24,7 @@ void add_threshold_option(CLI::App& cmd, double& threshold) {
       ->type_name("F");
 }
 
-void add_compaction_json(Json& doc, const storage::CompactionStats& c) {
+void add_compaction_json(Json& doc, const CompactionStats& c) {
   doc["threshold"] = c.threshold;
   doc["bytes_to_free"] = c.bytes_to_free;
   doc["containers_compacted"] = c.containers_compacted;
@@ -36,7 +36,7 @@ void add_compaction_json(Json& doc, const storage::CompactionStats& c) {
   doc["sparse_dead_bytes"] = c.sparse_dead_bytes;
 }
 
-void print_compaction(std::ostream& out, const storage::CompactionStats& c, bool dry_run) {
+void print_compaction(std::ostream& out, const CompactionStats& c, bool dry_run) {
   const std::uint64_t deleted = c.containers_emptied + c.garbage_containers;
   if (c.containers_compacted > 0 || deleted > 0) {
     out << (dry_run ? "would compact " : "compacted ") << c.containers_compacted

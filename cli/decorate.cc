@@ -1,7 +1,7 @@
 // decorate.h: one read of the refs, then names per commit.
 #include "decorate.h"
 
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include "color.h"
 

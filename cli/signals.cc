@@ -1,7 +1,7 @@
 // Signal handlers that only set the interrupt flag (async-signal-safe).
 #include "signals.h"
 
-#include <hangar/storage/interrupt.h>
+#include <hangar/base/interrupt.h>
 #include <signal.h>
 
 namespace hangar::cli {

@@ -1,5 +1,5 @@
 // Ctrl-C for the long commands: SIGINT, SIGTERM and SIGHUP only request a cooperative stop
-// (hangar/storage/interrupt.h), so that the command undoes its work and fails with
+// (hangar/base/interrupt.h), so that the command undoes its work and fails with
 // ErrorCode::Interrupted, which main() turns into one error line and exit code 128 + signal.
 #pragma once
 

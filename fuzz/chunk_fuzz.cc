@@ -2,7 +2,7 @@
 // receives (transfer::verify_chunk: frame size, decode, SHA-256) before storing it, and as reads
 // decode them (storage::decode_chunk). Input: codec byte, u32 raw size (little-endian), stored
 // bytes. Oracle: a chunk that storage::encode_chunk makes of the same bytes decodes back to them.
-#include <hangar/storage/codec.h>
+#include <hangar/base/codec.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

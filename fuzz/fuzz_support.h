@@ -8,8 +8,8 @@
 // target's own oracle (e.g. "a decoded object re-encodes to the same bytes") through finding().
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/error.h>
-#include <hangar/storage/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

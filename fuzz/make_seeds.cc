@@ -3,10 +3,10 @@
 // (plus libspng and libjpeg for image variants hangar does not write: palettes, low bit depths,
 // interlacing, progressive and arithmetic-coded JPEG). Deterministic, so the checked-in corpora
 // are reproducible; it never deletes anything (reproducers of fixed findings, regress-*, stay).
+#include <hangar/base/codec.h>
 #include <hangar/commit.h>
 #include <hangar/key.h>
 #include <hangar/schema.h>
-#include <hangar/storage/codec.h>
 #include <jpeglib.h>
 #include <spng.h>
 

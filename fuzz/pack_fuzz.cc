@@ -7,7 +7,7 @@
 //    pack with true digests and trailer: objects (those that pass transfer::verify_object) and
 //    chunks encoded by storage::encode_chunk (raw, zstd, zstd-delta). Oracle: the reader accepts
 //    that pack and hands back exactly the records written, in order.
-#include <hangar/storage/codec.h>
+#include <hangar/base/codec.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

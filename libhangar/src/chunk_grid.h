@@ -4,8 +4,8 @@
 // bytes by halving its largest block dimension (the first of equals) until a block fits.
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

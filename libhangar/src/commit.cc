@@ -1,8 +1,8 @@
 // Commit canonical encoding.
+#include <hangar/base/encoding.h>
 #include <hangar/commit.h>
 #include <hangar/error.h>
 #include <hangar/schema.h>
-#include <hangar/storage/encoding.h>
 
 #include "object_kind.h"
 

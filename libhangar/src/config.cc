@@ -1,8 +1,8 @@
 // Config file parsing.
 #include "config.h"
 
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/file_lock.h>
 
 namespace hangar {
 namespace {

@@ -1,8 +1,8 @@
 // Descriptor encoding, tensor <-> chunks.
 #include "descriptor.h"
 
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include "object_kind.h"
 

@@ -4,9 +4,9 @@
 // way identical samples get identical SampleIds and are stored once.
 #pragma once
 
+#include <hangar/base/codec.h>
 #include <hangar/sample_id.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/codec.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

@@ -1,11 +1,12 @@
-// maintenance.h: drop_local_chunks. The staged samples' chunks are kept, everything else asked
-// for goes through storage::Chunks::reclaim.
+// maintenance.h: drop_local_chunks and check_compact_threshold. The staged samples' chunks are
+// kept, everything else asked for goes through storage::Chunks::reclaim.
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 
 #include <unordered_set>
 #include <vector>
 
+#include "compaction.h"
 #include "descriptor.h"
 #include "repo_state.h"
 
@@ -32,6 +33,8 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
 
 }  // namespace
 
+void check_compact_threshold(double threshold) { storage::check_compact_threshold(threshold); }
+
 DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks,
                                    double threshold, bool dry_run) {
   detail::RepoState& st = detail::state_of(repo);
@@ -50,7 +53,7 @@ DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chu
     drop.push_back(d);
   }
   if (dry_run) {
-    report.space.compaction = st.chunks.plan_reclaim(drop, threshold);
+    report.space.compaction = compaction_of(st.chunks.plan_reclaim(drop, threshold));
     const lmdb::ReadTxn txn = st.chunks.index().begin_read();
     for (const Digest& d : drop) {
       if (const auto loc = st.chunks.index().find(txn, d)) {
@@ -63,8 +66,7 @@ DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chu
   const storage::ReclaimReport r = st.chunks.reclaim(drop, threshold);
   report.chunks_dropped = r.chunks_removed;
   report.stored_bytes = r.stored_bytes_removed;
-  report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted, r.pending_bytes,
-                             r.compaction};
+  report.space = space_of(r);
   return report;
 }
 

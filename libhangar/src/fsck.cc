@@ -1,9 +1,9 @@
 // maintenance.h: fsck. One read txn over the meta env (a consistent snapshot, so a running
 // writer is harmless); each object is checked once however many commits share it.
+#include <hangar/base/interrupt.h>
 #include <hangar/checkout.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <deque>

@@ -1,15 +1,16 @@
 // maintenance.h: gc. Marks every object and chunk reachable from the refs, HEAD and the staging
 // area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
 // `objects` table in one txn and the chunks through Chunks::reclaim (index, then bytes).
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <unordered_set>
 #include <vector>
 
+#include "compaction.h"
 #include "record_page.h"
 #include "repo_state.h"
 
@@ -152,11 +153,9 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
   }
   report.chunks = dead_chunks.size();
   if (dry_run) {
-    report.space.compaction = st.chunks.plan_reclaim(dead_chunks, options.threshold);
+    report.space.compaction = compaction_of(st.chunks.plan_reclaim(dead_chunks, options.threshold));
   } else {  // also with nothing dead: finishes an interrupted reclaim, compacts, returns pages
-    const storage::ReclaimReport r = st.chunks.reclaim(dead_chunks, options.threshold);
-    report.space = SpaceReport{r.disk_bytes_before, r.disk_bytes_after, r.compacted,
-                               r.pending_bytes, r.compaction};
+    report.space = space_of(st.chunks.reclaim(dead_chunks, options.threshold));
   }
   return report;
 } catch (...) {

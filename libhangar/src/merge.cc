@@ -5,9 +5,9 @@
 // base trees live in an in-memory OverlayPageStore), and only when there is no conflict, or a
 // strategy resolved them, apply the plan (pages written), put the commit and compare-and-swap
 // the branch. A conflicting merge thus writes nothing at all.
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/repository.h>
-#include <hangar/storage/failpoint.h>
 
 #include <array>
 #include <chrono>

@@ -12,7 +12,7 @@
 // digest, so the fold order (and so the result) is deterministic.
 #pragma once
 
-#include <hangar/storage/digest.h>
+#include <hangar/base/digest.h>
 
 #include <functional>
 #include <span>

@@ -2,7 +2,7 @@
 // the meta env's `objects` table, keyed by the 32-byte digest (SHA-256) of their canonical bytes.
 #pragma once
 
-#include <hangar/storage/digest.h>
+#include <hangar/base/digest.h>
 #include <hangar/storage/lmdb.h>
 
 #include <optional>

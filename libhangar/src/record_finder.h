@@ -4,8 +4,8 @@
 // loop) pays that once per page and then searches decoded pages in O(log entries).
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <optional>

@@ -1,8 +1,8 @@
 // Record-tree page codec and chunker (docs/format/record-tree.md, "Page encoding").
 #include "record_page.h"
 
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 
 #include <algorithm>
 #include <cstring>

@@ -3,9 +3,9 @@
 // Below record_tree.h; knows nothing of stores.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
-#include <hangar/storage/encoding.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
+#include <hangar/base/encoding.h>
 
 #include <array>
 #include <cstddef>

@@ -7,8 +7,8 @@
 // The empty tree is the all-zero Digest and has no page.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <functional>

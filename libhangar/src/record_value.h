@@ -2,8 +2,8 @@
 // their canonical encoding (docs/format/record-tree.md, "Record values"). Below record_page.h.
 #pragma once
 
+#include <hangar/base/encoding.h>
 #include <hangar/sample_id.h>
-#include <hangar/storage/encoding.h>
 
 #include <cstddef>
 #include <cstdint>

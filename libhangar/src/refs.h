@@ -3,7 +3,7 @@
 // 32-byte commit digest.
 #pragma once
 
-#include <hangar/storage/digest.h>
+#include <hangar/base/digest.h>
 #include <hangar/storage/lmdb.h>
 
 #include <optional>

@@ -2,11 +2,11 @@
 // Private to libhangar.
 #pragma once
 
+#include <hangar/base/file_lock.h>
 #include <hangar/commit.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/file_lock.h>
 #include <hangar/storage/lmdb.h>
 
 #include <atomic>

@@ -1,7 +1,7 @@
 // Repository: staging samples and columns, status, commit, reset.
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/repository.h>
-#include <hangar/storage/failpoint.h>
 
 #include <chrono>
 #include <set>

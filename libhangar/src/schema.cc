@@ -1,7 +1,7 @@
 // Column schema validation and canonical encoding.
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
 #include <hangar/schema.h>
-#include <hangar/storage/encoding.h>
 
 #include "object_kind.h"
 

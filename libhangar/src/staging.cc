@@ -1,8 +1,8 @@
 // Staging tables.
 #include "staging.h"
 
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 namespace hangar {
 namespace {

@@ -2,8 +2,8 @@
 // Private to libhangar.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/sample_id.h>
-#include <hangar/storage/digest.h>
 #include <hangar/storage/lmdb.h>
 
 #include <optional>

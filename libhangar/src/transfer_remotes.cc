@@ -1,6 +1,5 @@
-// transfer.h: the remote configuration (remote.NAME.url, remote.NAME.insecure, clone.remote in
-// .hangar/config) and
-// remote-tracking refs (refs/remotes/NAME/BRANCH).
+// remote_config.h: the remote configuration (remote.NAME.url, remote.NAME.insecure,
+// clone.remote in .hangar/config) and remote-tracking refs (refs/remotes/NAME/BRANCH).
 #include <hangar/error.h>
 #include <hangar/transfer.h>
 

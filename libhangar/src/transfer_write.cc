@@ -4,8 +4,8 @@
 // is put; before commit() the received objects are checked for completeness, so a peer can
 // never leave a ref pointing at history we do not hold. Objects that were already present are
 // complete by induction (nothing else writes commits without their history).
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 
 #include <unordered_set>

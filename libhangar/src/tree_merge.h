@@ -3,8 +3,8 @@
 // Below merge.cc; knows nothing of repositories, only of PageStores.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/merge.h>
-#include <hangar/storage/digest.h>
 
 #include <map>
 #include <optional>

@@ -1,6 +1,6 @@
 // The global config file (~/.config/hangar/config) and the author fallback chain.
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/file_lock.h>
 #include <hangar/user_config.h>
 #include <pwd.h>
 #include <unistd.h>

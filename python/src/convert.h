@@ -2,11 +2,11 @@
 // report documents. Every function here needs the GIL.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/dtype.h>
 #include <hangar/key.h>
 #include <hangar/report/json.h>
 #include <hangar/slice.h>
-#include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>

@@ -1,8 +1,8 @@
 // Bearer tokens (auth.h).
 #include "auth.h"
 
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/file_lock.h>
 
 #include <algorithm>
 #include <cctype>

@@ -1,8 +1,8 @@
 // Shared client helpers (client.h).
 #include "client.h"
 
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <unordered_set>

@@ -1,10 +1,10 @@
 // clone: a new repository with the remote's history (all branches) and the selected data.
 // Writes straight into the new repository (one history txn, chunk batches) and removes what
 // it created when anything fails (an interrupt too), so a failed clone leaves nothing behind.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

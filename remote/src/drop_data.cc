@@ -258,7 +258,7 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
 DropDataResult drop_data(Repository& repo, const DropDataOptions& o) {
   if (o.all_history && o.ref)
     fail(ErrorCode::InvalidArgument, "--ref and --all-history cannot be combined");
-  storage::check_compact_threshold(o.threshold);
+  check_compact_threshold(o.threshold);
   DropDataResult out;
   out.remote = o.remote.empty() ? transfer::default_remote(repo) : o.remote;
   out.dry_run = o.dry_run;

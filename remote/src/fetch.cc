@@ -1,9 +1,9 @@
 // fetch: the remote's new history (no data), its branches as refs/remotes/REMOTE/BRANCH
 // (with prune: minus the branches it no longer has) and its tags that are new here. One txn: the
 // objects and every tracking-ref move land together or not at all.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 // fetch-data: the chunks of the selected samples that are not local yet. The packs are
 // verified into a spool first and applied only when every one has verified to its trailer,
 // so a broken transfer leaves the repository as it was.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <optional>

@@ -2,9 +2,9 @@
 // or over TLS (the connections' bytes: http_connection.h).
 // Pack replies stream through chunked content providers and push bodies through content
 // readers, so a request holds one pack piece in memory, never a whole pack.
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/remote/server.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 #include <httplib.h>
 #include <netdb.h>

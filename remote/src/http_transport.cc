@@ -3,9 +3,9 @@
 // hangar errors (STYLE 8.5): transport failures, TLS failures and statuses are Remote (401/403
 // with an auth hint, certificates with what to do), a newer protocol is Unsupported, a request
 // stopped by an interrupt (Ctrl-C) is Interrupted.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 #include <httplib.h>
 #include <openssl/err.h>
 

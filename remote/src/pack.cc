@@ -6,8 +6,8 @@
 // only as bytes arrive. Every size field is capped before anything is sized from it.
 #include "pack.h"
 
+#include <hangar/base/codec.h>
 #include <hangar/error.h>
-#include <hangar/storage/codec.h>
 
 #include <cstring>
 

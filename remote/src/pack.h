@@ -5,10 +5,10 @@
 // it completes and hands it on. Private to the remote module.
 #pragma once
 
+#include <hangar/base/checksum.h>
+#include <hangar/base/digest.h>
 #include <hangar/object_type.h>
 #include <hangar/remote/transport.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/digest.h>
 #include <hangar/transfer.h>
 
 #include <array>

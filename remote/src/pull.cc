@@ -1,7 +1,7 @@
 // pull: fetch, the data the incoming commits changed, then merge (operations.h).
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include "client.h"

@@ -1,8 +1,8 @@
 // push: the branch's history the remote lacks, the chunks it lacks, and a compare-and-swap
 // update of the remote branch (fast-forward only unless forced; the remote re-checks both).
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -3,8 +3,8 @@
 // batches, and the direct handlers clone and fetch use. Private to the remote module.
 #pragma once
 
+#include <hangar/base/codec.h>
 #include <hangar/repository.h>
-#include <hangar/storage/codec.h>
 #include <hangar/transfer.h>
 
 #include <cstdint>

@@ -6,11 +6,11 @@
 // wire bytes of the chunks the unit adds, and the raw bytes of every entry those chunks make
 // whole, the unit's own and any other entry that shares them (equal labels share one chunk),
 // because `summary` will count those as local.
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
 #include <hangar/labels.h>
 #include <hangar/remote/selection.h>
 #include <hangar/remote/transport.h>
-#include <hangar/storage/checksum.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // A DataSelection as one line of text, for the clone.selection marker of an unfinished clone
-// (transfer.h incomplete_clone): 'hangar fetch-data' and a repeated 'hangar clone' complete the
-// clone with the selection it was started with. Private to the remote module.
+// (remote_config.h incomplete_clone): 'hangar fetch-data' and a repeated 'hangar clone' complete
+// the clone with the selection it was started with. Private to the remote module.
 #pragma once
 
 #include <hangar/remote/selection.h>

@@ -1,9 +1,9 @@
 // The serving side of the protocol (service.h).
 #include "service.h"
 
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/hangar.h>
-#include <hangar/storage/failpoint.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -1,11 +1,11 @@
 // The client's data plane to an object store (store_client.h).
 #include "store_client.h"
 
+#include <hangar/base/checksum.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/s3/client.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 // The bucket layout of an S3 store (store_layout.h).
 #include "store_layout.h"
 
+#include <hangar/base/checksum.h>
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/encoding.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -4,10 +4,10 @@
 // serverless `s3://` clone. Private to remote.
 #pragma once
 
+#include <hangar/base/bytes.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 #include <hangar/remote/transport.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
 #include <hangar/transfer.h>
 
 #include <cstdint>

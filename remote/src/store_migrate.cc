@@ -1,9 +1,9 @@
 // Local chunks into the object store (store_backing.h,
 // docs/decisions/0019-migrating-local-chunks.md): a repository that held chunks on its own disk
 // before it was served with --store.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/transfer.h>
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // status_json with the upstream: how far the current branch is ahead of and behind it.
+#include <hangar/remote_config.h>
 #include <hangar/report/json.h>
-#include <hangar/transfer.h>
 
 #include <limits>
 #include <set>

@@ -2,8 +2,8 @@
 // where curl codes and HTTP statuses become S3Errors.
 #include "request.h"
 
+#include <hangar/base/interrupt.h>
 #include <hangar/s3/presign.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <cctype>

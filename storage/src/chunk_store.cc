@@ -1,7 +1,7 @@
 // ChunkLocation encoding (docs/format/location.md) and ChunkStore defaults.
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
 #include <hangar/storage/chunk_store.h>
-#include <hangar/storage/encoding.h>
 
 #include <cstdio>
 

@@ -14,12 +14,12 @@
 // memory; the next write()/commit_staged() does 2 and 3 once for all of them. An import of
 // thousands of files thus costs a handful of fsyncs instead of three per batch, and the rule
 // above still holds: nothing is indexed before the flush that makes its bytes durable.
+#include <hangar/base/checksum.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <map>

@@ -15,10 +15,10 @@
 // before they are journaled are found by the sweep, which runs only when no other process has
 // the store open (so no container it finds can be one a writer is still filling).
 #include <fcntl.h>
+#include <hangar/base/encoding.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -2,9 +2,9 @@
 // chunks_reclaim.cc.
 #pragma once
 
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/file_lock.h>
 
 #include <atomic>
 #include <map>

@@ -8,10 +8,10 @@
 #include "hdf5_chunk_store.h"
 
 #include <fcntl.h>
+#include <hangar/base/checksum.h>
+#include <hangar/base/encoding.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/encoding.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

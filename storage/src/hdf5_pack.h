@@ -3,9 +3,9 @@
 // an h5::Session held by the caller.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <filesystem>

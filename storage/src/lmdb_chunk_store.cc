@@ -1,8 +1,8 @@
 // Backend "l0": chunk bytes in an LMDB env keyed by digest.
 #include "lmdb_chunk_store.h"
 
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 
 #include <cstring>
 

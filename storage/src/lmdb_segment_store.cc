@@ -9,9 +9,9 @@
 // never flushed may be reused after a crash or a failed flush; nothing was indexed there.
 #include "lmdb_segment_store.h"
 
+#include <hangar/base/checksum.h>
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/encoding.h>
 
 #include <array>
 #include <cstring>

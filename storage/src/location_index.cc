@@ -1,6 +1,6 @@
 // Location index: digest -> encoded ChunkLocation ("locations"), totals in "meta"/"stats".
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 #include <hangar/storage/location_index.h>
 
 namespace hangar::storage {

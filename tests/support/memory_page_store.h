@@ -2,8 +2,8 @@
 // tests can assert how many pages an operation read or wrote (libgit2's fake-odb idea).
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/error.h>
-#include <hangar/storage/digest.h>
 
 #include <cstddef>
 #include <unordered_map>

@@ -1,9 +1,9 @@
 // Small helpers shared by the unit tests.
 #pragma once
 
+#include <hangar/base/bytes.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/interrupt.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -41,7 +41,7 @@ ErrorCode code_of(F&& f, std::string* message = nullptr) {
   return e.code();
 }
 
-// Clears the process-wide interrupt flag (hangar/storage/interrupt.h) for the scope of one test.
+// Clears the process-wide interrupt flag (hangar/base/interrupt.h) for the scope of one test.
 struct InterruptScope {
   InterruptScope() { clear_interrupt_for_testing(); }
   ~InterruptScope() { clear_interrupt_for_testing(); }

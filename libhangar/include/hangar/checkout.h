@@ -1,11 +1,11 @@
 // Read views: one commit's columns and samples, or the writer's staged state.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/key.h>
 #include <hangar/sample_id.h>
 #include <hangar/schema.h>
 #include <hangar/slice.h>
-#include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

@@ -6,8 +6,8 @@
 // many samples' chunks in batched requests before they are read.
 #pragma once
 
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 
 #include <functional>
 #include <span>

@@ -1,8 +1,8 @@
 // Commits: parents (0-2), per-column trees, author, UTC time, message.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <string>

@@ -4,9 +4,9 @@
 // so the cost is proportional to the number of changes, not to the size of the columns.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/commit.h>
 #include <hangar/key.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <map>

@@ -1,6 +1,7 @@
 // Umbrella header for programs that link libhangar.
 #pragma once
 
+#include <hangar/base/interrupt.h>
 #include <hangar/checkout.h>
 #include <hangar/commit.h>
 #include <hangar/dtype.h>
@@ -9,7 +10,6 @@
 #include <hangar/key.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/tensor.h>
 #include <hangar/upgrade.h>
 

@@ -3,7 +3,7 @@
 // and no control characters or '\' are allowed, so export can never write outside its folder.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <string>

@@ -4,9 +4,8 @@
 // snapshot of the meta env. Findings are values (FsckReport::problems), not exceptions.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/repository.h>
-#include <hangar/storage/chunks.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <functional>
@@ -50,6 +49,36 @@ struct FsckReport {
 FsckReport fsck(const Repository& repo, bool rehash,
                 const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
 
+// gc's default threshold: a segment or pack whose live fraction is below it is compacted
+// (decision 0013: each byte copied frees at least one, and no container keeps more dead bytes
+// than live ones).
+inline constexpr double kDefaultCompactThreshold = 0.5;
+// Throws InvalidArgument unless 0 <= threshold <= 1 (NaN included).
+void check_compact_threshold(double threshold);
+
+// Which containers (l1 segments, h0 packs) a chunk drop deletes, compacts or keeps, and what that
+// frees. A container's live fraction = stored bytes of its indexed chunks / stored bytes of all
+// its chunks. With a dry run it is the plan; otherwise the plan carried out (bytes_to_free stays
+// the estimate).
+struct CompactionStats {
+  double threshold = kDefaultCompactThreshold;
+  std::uint64_t containers_compacted = 0;  // live fraction below threshold: live chunks copied
+                                           // into new containers, the old ones deleted
+  std::uint64_t containers_emptied = 0;    // no live chunk left: deleted, nothing to copy
+  // No index entry points into them and none did before this drop: left by a writer that
+  // crashed (or a crashed drop's copies). Deleted only when no other process has the store
+  // open (one of them may be writing it); counted in the plan either way.
+  std::uint64_t garbage_containers = 0;
+  std::uint64_t chunks_moved = 0;       // live chunks copied out of compacted containers
+  std::uint64_t bytes_moved = 0;        // their stored bytes
+  std::uint64_t sparse_containers = 0;  // partly dead, live fraction >= threshold: kept
+  std::uint64_t sparse_dead_bytes = 0;  // the dead stored bytes they keep
+  // Estimate, made before anything changes, of the disk bytes the drop frees when no other
+  // process has the store open: the emptied and garbage containers, the dead share of the
+  // compacted ones, dead l0 values and index entries, and the LMDB pages already free.
+  std::uint64_t bytes_to_free = 0;
+};
+
 // Disk space given back by a chunk drop (storage::Chunks::reclaim).
 struct SpaceReport {
   std::uint64_t disk_bytes_before = 0;  // bytes on disk under .hangar/chunks (like du)
@@ -58,7 +87,7 @@ struct SpaceReport {
   std::uint64_t pending_bytes = 0;  // freed LMDB pages kept in the files (when not compacted)
   // The l1 segments and h0 packs deleted, compacted and kept (decision 0013); with a dry run,
   // what would be, and bytes_to_free what that would give back.
-  storage::CompactionStats compaction;
+  CompactionStats compaction;
 
   std::uint64_t freed() const noexcept {
     return disk_bytes_before > disk_bytes_after ? disk_bytes_before - disk_bytes_after : 0;
@@ -78,7 +107,7 @@ struct GcOptions {
   bool dry_run = false;
   // Compact the l1 segments and h0 packs whose live fraction is below this (0..1); those
   // without any live chunk are deleted whatever it is (decision 0013).
-  double threshold = storage::kDefaultCompactThreshold;
+  double threshold = kDefaultCompactThreshold;
   // When set, follows the scan of the chunk index for unreferenced chunks: (stored bytes
   // scanned, stored bytes indexed), every few thousand chunks and at the end.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress{};
@@ -116,7 +145,7 @@ struct DropChunksReport {
 // REQUIRES: repo opened for writing. A Checkout of `repo` may stay open (as for gc).
 // Throws: InvalidArgument (threshold), Internal (read-only repo), NoSpace, Corrupt, Io.
 DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks,
-                                   double threshold = storage::kDefaultCompactThreshold,
+                                   double threshold = kDefaultCompactThreshold,
                                    bool dry_run = false);
 
 }  // namespace hangar

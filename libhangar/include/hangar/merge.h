@@ -20,8 +20,8 @@
 // column (or its absence). Non-conflicting changes from both sides are combined as always.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/key.h>
-#include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

@@ -2,6 +2,7 @@
 // On disk: <root>/.hangar/ holds config, lock, meta/ (LMDB: objects, refs, staging) and chunks/.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/checkout.h>
 #include <hangar/chunk_fetcher.h>
 #include <hangar/commit.h>
@@ -9,7 +10,6 @@
 #include <hangar/key.h>
 #include <hangar/merge.h>
 #include <hangar/schema.h>
-#include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 
 #include <chrono>

@@ -7,9 +7,9 @@
 // SampleIds compare equal exactly when they name the same sample.
 #pragma once
 
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 #include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
 #include <hangar/tensor.h>
 
 #include <array>

@@ -1,8 +1,8 @@
 // Column schemas: what a column's samples must look like, and how they are stored.
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

@@ -2,8 +2,8 @@
 // TensorView does not own its bytes; Tensor does.
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/dtype.h>
-#include <hangar/storage/bytes.h>
 
 #include <cstdint>
 #include <string>

@@ -3,8 +3,8 @@
 // docs/decisions/0015-upgrading-format-1.md; the folders: docs/format/repo-layout.md.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/io.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <filesystem>

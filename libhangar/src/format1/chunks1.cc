@@ -1,9 +1,9 @@
 // The format-1 chunk store (chunks1.h). Layouts and checks follow format 1's location.md.
 #include "chunks1.h"
 
+#include <hangar/base/codec.h>
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/encoding.h>
 #include <hangar/storage/lmdb.h>
 
 #include <cstring>

@@ -5,7 +5,7 @@
 // any file. Part of the frozen format-1 reader.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <filesystem>

@@ -1,8 +1,8 @@
 // Format-1 digests (digest1.h).
 #include "digest1.h"
 
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 
 #include <algorithm>
 #include <cstring>

@@ -5,7 +5,7 @@
 // current format.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <array>
 #include <compare>

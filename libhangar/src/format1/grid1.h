@@ -4,7 +4,7 @@
 // Part of the frozen format-1 reader.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 // use in libhangar.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <filesystem>

@@ -2,8 +2,8 @@
 // docs/format/objects.md (git show d7c92b1:docs/format/objects.md).
 #include "objects1.h"
 
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include "grid1.h"
 

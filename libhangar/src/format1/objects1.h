@@ -4,7 +4,7 @@
 // backend choice); the upgrade maps them onto today's types. Part of the frozen format-1 reader.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <map>

@@ -1,8 +1,8 @@
 // Format-1 record pages and the forward reader (pages1.h).
 #include "pages1.h"
 
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 // version, levels, the parent's first key). Part of the frozen format-1 reader.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <vector>

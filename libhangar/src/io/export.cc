@@ -1,9 +1,9 @@
 // export_column: the calling thread reads samples in key order (fast: decompress + verify) and
 // hands them to encoder threads (PNG encoding is the slow part) through a bounded queue.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/io.h>
-#include <hangar/storage/interrupt.h>
-#include <hangar/transfer.h>
+#include <hangar/remote_config.h>
 
 #include <atomic>
 #include <condition_variable>

@@ -1,7 +1,7 @@
 // Which decoder reads a file: dispatch on the extension (.png, .jpg/.jpeg, .npy) for import/put.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 #include <hangar/tensor.h>
 
 #include <cstdint>

@@ -13,10 +13,10 @@
 // usual case, which needs no per-file state), else from an undo log of the keys staged, so a
 // failed import stages nothing.
 #include <fcntl.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/io.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
 #include <sys/uio.h>
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 // JPEG files <-> uint8 image tensors, with libjpeg-turbo (private to hangar_core).
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 #include <hangar/tensor.h>
 
 #include <string>

@@ -2,7 +2,7 @@
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 #include <hangar/tensor.h>
 
 #include <functional>

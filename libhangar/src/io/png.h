@@ -1,7 +1,7 @@
 // PNG files <-> uint8/uint16 image tensors, with libspng (private to hangar_core).
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 #include <hangar/tensor.h>
 
 #include <string>

@@ -1,9 +1,9 @@
 // Single tensor files.
 #include "tensor_file.h"
 
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/io.h>
-#include <hangar/storage/file_lock.h>
 
 #include <algorithm>
 #include <cstdio>

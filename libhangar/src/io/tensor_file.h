@@ -1,7 +1,7 @@
 // Reading and writing single tensor files (.png, .jpg/.jpeg, .npy) by extension.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 #include <hangar/tensor.h>
 
 #include <filesystem>

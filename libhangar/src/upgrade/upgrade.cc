@@ -1,9 +1,9 @@
 // `hangar upgrade` (hangar/upgrade.h): refuse, build, verify, swap. The order of the steps and
 // why each is safe to interrupt: docs/decisions/0015-upgrading-format-1.md.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
-#include <hangar/storage/interrupt.h>
 #include <hangar/upgrade.h>
 
 #include <chrono>

@@ -1,8 +1,8 @@
 // Converting a format-1 history (upgrade_convert.h).
 #include "upgrade_convert.h"
 
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 
 #include "backend_choice.h"
 #include "format1/grid1.h"

@@ -1,8 +1,8 @@
 // The census of a format-1 history (upgrade_scan.h).
 #include "upgrade_scan.h"
 
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 
 #include <algorithm>
 #include <map>

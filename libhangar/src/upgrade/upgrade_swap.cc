@@ -2,9 +2,9 @@
 #include "upgrade_swap.h"
 
 #include <fcntl.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

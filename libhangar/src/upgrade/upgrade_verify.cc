@@ -1,9 +1,9 @@
 // Verifying a converted repository against its format-1 original (upgrade_verify.h).
 #include "upgrade_verify.h"
 
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
-#include <hangar/storage/interrupt.h>
 
 #include <cstring>
 #include <set>

@@ -1,8 +1,8 @@
 // The canonical commit encoding (docs/format/objects.md#commit): round trip, truncation,
 // hostile counts and lengths, ordering rules.
+#include <hangar/base/encoding.h>
 #include <hangar/commit.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -2,9 +2,9 @@
 // encoding, and reassembly of chunked tensors from a real chunk store.
 #include "descriptor.h"
 
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -1,10 +1,10 @@
 // The frozen format-1 reader (libhangar/src/format1/) against format 1's spec examples and the
 // checked-in fixture repositories that a format-1 hangar made (tests/fixtures/format1).
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/key.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
-#include <hangar/storage/file_lock.h>
 
 #include <catch2/catch.hpp>
 #include <map>

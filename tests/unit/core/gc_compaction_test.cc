@@ -2,10 +2,10 @@
 // every step (forked child, failpoint) leaves a repository that opens, passes fsck --rehash and
 // reads every sample identical; a Checkout held across a compaction (same Repository, or
 // another process) reads every sample; the threshold decides; dry-run predicts.
+#include <hangar/base/failpoint.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
-#include <hangar/storage/failpoint.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,8 +184,8 @@ TEST_CASE("Gc compaction: empties, compacts, keeps fully live containers, dry-ru
   const GcReport dry = gc(repo, GcOptions{true});
   CHECK(dry.dry_run);
   CHECK(dry.chunks == kImages + kVolumes + (kImages + kVolumes) * 3 / 4);
-  const storage::CompactionStats& plan = dry.space.compaction;
-  CHECK(plan.threshold == storage::kDefaultCompactThreshold);
+  const CompactionStats& plan = dry.space.compaction;
+  CHECK(plan.threshold == kDefaultCompactThreshold);
   CHECK(plan.containers_emptied >= 3);    // the branch's segments (2) and pack (1)
   CHECK(plan.containers_compacted >= 3);  // main's partly removed segments and pack
   CHECK(plan.chunks_moved == (kImages + kVolumes) / 4);
@@ -194,7 +194,7 @@ TEST_CASE("Gc compaction: empties, compacts, keeps fully live containers, dry-ru
   CHECK(chunk_disk(repo) == disk_before);  // a dry run changes nothing
 
   const GcReport g = gc(repo, GcOptions{});
-  const storage::CompactionStats& done = g.space.compaction;
+  const CompactionStats& done = g.space.compaction;
   CHECK(done.containers_emptied == plan.containers_emptied);
   CHECK(done.containers_compacted == plan.containers_compacted);
   CHECK(done.chunks_moved == plan.chunks_moved);

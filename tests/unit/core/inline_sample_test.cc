@@ -3,10 +3,10 @@
 // real repositories that samples of one chunk have no descriptor object and are read, summed
 // up, diffed, merged, checked and collected without one, while samples of several chunks keep
 // theirs.
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
-#include <hangar/storage/encoding.h>
 #include <hangar/transfer.h>
 
 #include <catch2/catch.hpp>

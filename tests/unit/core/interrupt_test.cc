@@ -1,11 +1,11 @@
-// An interrupt (hangar/storage/interrupt.h) stops import, export, gc and fsck with Interrupted and
+// An interrupt (hangar/base/interrupt.h) stops import, export, gc and fsck with Interrupted and
 // a message saying what was undone; each leaves the repository as it was. The interrupt is
 // requested from the progress callback, so it comes at a known point of the work.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/io.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
-#include <hangar/storage/interrupt.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // Record-tree page codec: round trip, golden bytes, truncation, bounded counts, and
 // field-named errors for every rule the decoder enforces (docs/format/record-tree.md).
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
 #include <limits>

@@ -1,8 +1,8 @@
 // Column schemas: name rules, check_fits messages, and the canonical schema encoding
 // (docs/format/objects.md#schema).
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
 #include <hangar/schema.h>
-#include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

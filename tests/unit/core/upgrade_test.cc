@@ -1,10 +1,10 @@
 // hangar::upgrade_repository (hangar/upgrade.h) on the format-1 fixtures: what it converts and
 // reports, determinism, what it refuses without changing anything, and the crash states it
 // leaves (a forked child killed at each failpoint) that the next open or upgrade finishes.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/repository.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
 #include <hangar/storage/lmdb.h>
 #include <hangar/upgrade.h>
 #include <sys/wait.h>

@@ -1,10 +1,10 @@
-// An interrupt (hangar/storage/interrupt.h) during clone, fetch, fetch-data and push: each stops
+// An interrupt (hangar/base/interrupt.h) during clone, fetch, fetch-data and push: each stops
 // with Interrupted, says what it undid and leaves both repositories as they were; an HTTP request
 // waiting on a server that never answers ends at once. The interrupt is requested from the
 // progress callback, at a known point of the transfer.
 #include <arpa/inet.h>
+#include <hangar/base/interrupt.h>
 #include <hangar/remote/operations.h>
-#include <hangar/storage/interrupt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>

@@ -2,8 +2,8 @@
 // defensively, manifests round-trip, s3:// URLs are checked.
 #include "store_layout.h"
 
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 
 #include <catch2/catch.hpp>
 

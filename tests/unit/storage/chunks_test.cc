@@ -1,6 +1,6 @@
 // Chunks facade: dedup, verified reads, NotLocal, corruption, durability order, threads.
+#include <hangar/base/checksum.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/lmdb.h>
 

@@ -2,10 +2,10 @@
 // chunk, does nothing while another process or a ChunkReader has the store open, refuses
 // read-only stores and staged chunks, and a crash at either step (forked child, failpoint)
 // leaves a store that opens with every chunk, which the next compact_index finishes.
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
 #include <hangar/storage/lmdb.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // ChunkLocation encoding and the LocationIndex env.
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 #include <hangar/storage/location_index.h>
 
 #include <algorithm>

@@ -3,10 +3,10 @@
 // compaction threshold (decision 0013) decides which containers are rewritten, containers
 // nothing indexed are swept, and readers read on across a compaction.
 #include <fcntl.h>
+#include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/storage/chunks.h>
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

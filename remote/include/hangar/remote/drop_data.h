@@ -28,7 +28,7 @@ struct DropDataOptions {
   std::optional<std::uint64_t> keep_bytes;
   bool dry_run = false;  // decide and check everything, change nothing
   // Compact the l1 segments and h0 packs left less live than this (drop_local_chunks).
-  double threshold = storage::kDefaultCompactThreshold;
+  double threshold = kDefaultCompactThreshold;
   TransportOptions transport;
 };
 

@@ -1,6 +1,6 @@
 // clone, fetch, fetch-data and push: what the CLI calls. Each runs the negotiation over a
 // Transport and leaves the local repository as it was when it fails. Each stops soon after an
-// interrupt is requested (hangar/storage/interrupt.h) and then throws Interrupted, its message
+// interrupt is requested (hangar/base/interrupt.h) and then throws Interrupted, its message
 // saying what was undone: "interrupted; nothing was fetched, ...".
 #pragma once
 

@@ -33,9 +33,9 @@
 // bytes count as `already`, and it is an error when they alone would pass N).
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/key.h>
 #include <hangar/repository.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <optional>

@@ -3,9 +3,9 @@
 // switch, open_transport(). Negotiation and selection live apart from it (operations.h).
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <functional>
@@ -135,7 +135,7 @@ struct TransportOptions {
 // One connection to one remote. Not thread-safe. Every method may throw:
 // Remote (cannot connect, HTTP error, auth with a hint, stream broke), Unsupported (the peer
 // speaks a newer protocol), Corrupt (bad reply), NotFound (a path that is not a repository),
-// Interrupted (an interrupt was requested, hangar/storage/interrupt.h: HTTP requests stop at once,
+// Interrupted (an interrupt was requested, hangar/base/interrupt.h: HTTP requests stop at once,
 // even while they wait on the server; push() no longer once its whole pack was sent).
 class Transport {
  public:

@@ -14,6 +14,7 @@
 //   of their arguments (one Checkout per thread, see checkout.h).
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/checkout.h>
 #include <hangar/diff.h>
 #include <hangar/key.h>
@@ -21,7 +22,6 @@
 #include <hangar/merge.h>
 #include <hangar/repository.h>
 #include <hangar/schema.h>
-#include <hangar/storage/digest.h>
 
 #include <cstdint>
 #include <nlohmann/json.hpp>

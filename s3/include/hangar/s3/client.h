@@ -8,9 +8,9 @@
 // curl handle from a small pool, so connections are reused).
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/s3/credentials.h>
 #include <hangar/s3/error.h>
-#include <hangar/storage/bytes.h>
 
 #include <atomic>
 #include <chrono>

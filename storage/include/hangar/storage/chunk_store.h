@@ -3,9 +3,9 @@
 // open_backend(); docs/format/location.md has the permanent codes and record layouts.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <filesystem>

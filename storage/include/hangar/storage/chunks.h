@@ -4,9 +4,9 @@
 //   lmdb/   "l0" backend env (read; written only when asked)      hdf5/  "h0" pack files
 #pragma once
 
+#include <hangar/base/codec.h>
+#include <hangar/base/digest.h>
 #include <hangar/storage/chunk_store.h>
-#include <hangar/storage/codec.h>
-#include <hangar/storage/digest.h>
 #include <hangar/storage/location_index.h>
 
 #include <cstdint>

@@ -12,8 +12,8 @@
 // - One write txn at a time per env (LMDB serialises writers with a lock across processes).
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/error.h>
-#include <hangar/storage/bytes.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -3,8 +3,8 @@
 // error. Concrete class (STYLE 8.4), tested against a temporary env.
 #pragma once
 
+#include <hangar/base/digest.h>
 #include <hangar/storage/chunk_store.h>
-#include <hangar/storage/digest.h>
 #include <hangar/storage/lmdb.h>
 
 #include <cstdint>

@@ -2,8 +2,8 @@
 // loops, CRC-32 for crafting PNG chunks.
 #pragma once
 
+#include <hangar/base/bytes.h>
 #include <hangar/error.h>
-#include <hangar/storage/bytes.h>
 
 #include <array>
 #include <catch2/catch.hpp>

@@ -2,7 +2,7 @@
 // replacement (temp + fsync + rename + dir fsync), and bounded whole-file reads.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <cstdint>
 #include <filesystem>

@@ -1,8 +1,8 @@
 // Chunk codec (docs/format/location.md, "Chunk codecs"): zstd when it saves >= 1/32, else raw;
 // image-like chunks through the delta predictor first (docs/decisions/0005-chunk-filter.md).
 // zstd errors are translated here, into Corrupt with ZSTD_getErrorName.
+#include <hangar/base/codec.h>
 #include <hangar/error.h>
-#include <hangar/storage/codec.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 

@@ -3,8 +3,8 @@
 // (docs/format/location.md, "Chunk codecs"; why: docs/decisions/0005-chunk-filter.md).
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // XXH3-128 checksums (libxxhash); see checksum.h for where they may be used.
-#include <hangar/storage/checksum.h>
+#include <hangar/base/checksum.h>
 #include <xxhash.h>
 
 #include <cstring>

@@ -3,8 +3,8 @@
 // per-field cap before anything is allocated, and a failure names the object and field.
 #pragma once
 
-#include <hangar/storage/bytes.h>
-#include <hangar/storage/digest.h>
+#include <hangar/base/bytes.h>
+#include <hangar/base/digest.h>
 
 #include <cstdint>
 #include <cstring>

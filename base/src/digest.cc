@@ -5,8 +5,8 @@
 // hashing a 96-byte descriptor. So the EVP_MD is fetched once per process and each thread keeps
 // one EVP_MD_CTX that it re-initialises per digest (bench_digest: 140 ns for 96 bytes, 7.5 us
 // for a 12 KiB chunk with the SHA extensions).
+#include <hangar/base/digest.h>
 #include <hangar/error.h>
-#include <hangar/storage/digest.h>
 #include <openssl/evp.h>
 
 #include <cstring>

@@ -1,7 +1,7 @@
-// The interrupt flag (hangar/storage/interrupt.h): a lock-free atomic, the only state a signal
+// The interrupt flag (hangar/base/interrupt.h): a lock-free atomic, the only state a signal
 // handler may touch.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 
 #include <atomic>
 #include <chrono>

@@ -1,7 +1,7 @@
-// The interrupt flag (hangar/storage/interrupt.h): requests, the Interrupted error and its
+// The interrupt flag (hangar/base/interrupt.h): requests, the Interrupted error and its
 // rewording, InterruptWatch, and a real signal through a handler.
+#include <hangar/base/interrupt.h>
 #include <hangar/error.h>
-#include <hangar/storage/interrupt.h>
 #include <signal.h>
 
 #include <atomic>
@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST_CASE("interrupt: check_interrupt throws once requested, and the first signal is kept",
-          "[storage][interrupt]") {
+          "[base][interrupt]") {
   InterruptScope scope;
   CHECK_FALSE(interrupted());
   CHECK(interrupt_signal() == 0);
@@ -34,7 +34,7 @@ TEST_CASE("interrupt: check_interrupt throws once requested, and the first signa
 }
 
 TEST_CASE("interrupt: rethrow_interrupted says what was undone, other errors pass unchanged",
-          "[storage][interrupt]") {
+          "[base][interrupt]") {
   auto reworded = [](const Error& thrown) {
     return error_of([&] {
       try {
@@ -53,7 +53,7 @@ TEST_CASE("interrupt: rethrow_interrupted says what was undone, other errors pas
 }
 
 TEST_CASE("interrupt: a signal handler that requests an interrupt sets the flag",
-          "[storage][interrupt]") {
+          "[base][interrupt]") {
   InterruptScope scope;
   struct sigaction action {};
   struct sigaction old {};
@@ -67,7 +67,7 @@ TEST_CASE("interrupt: a signal handler that requests an interrupt sets the flag"
 }
 
 TEST_CASE("InterruptWatch: calls back only once interrupted, and not after it is gone",
-          "[storage][interrupt]") {
+          "[base][interrupt]") {
   InterruptScope scope;
   std::atomic<int> calls{0};
   {

@@ -4,7 +4,7 @@
 // checksums that no adversary can exploit see checksum.h.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <array>
 #include <compare>

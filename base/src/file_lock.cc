@@ -1,7 +1,7 @@
 // ScopedFd, RepoLock (flock), atomic file replacement, bounded file reads.
 #include <fcntl.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>

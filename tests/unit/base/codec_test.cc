@@ -1,7 +1,7 @@
 // Chunk codecs: zstd when it pays, raw otherwise, zstd-delta for image-like chunks; corrupt
 // input is Corrupt, unknown codecs Unsupported.
+#include <hangar/base/codec.h>
 #include <hangar/error.h>
-#include <hangar/storage/codec.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -41,7 +41,7 @@ ErrorCode decode_error(ChunkCodec codec, hangar::ByteView stored, std::size_t ou
 }
 }  // namespace
 
-TEST_CASE("Codec: compressible data round-trips through zstd", "[storage][codec]") {
+TEST_CASE("Codec: compressible data round-trips through zstd", "[base][codec]") {
   const Bytes raw = compressible(100000);
   EncodedChunk c = encode_chunk(raw, 3);
   CHECK(c.codec == ChunkCodec::Zstd);
@@ -53,7 +53,7 @@ TEST_CASE("Codec: compressible data round-trips through zstd", "[storage][codec]
   CHECK(out == raw);
 }
 
-TEST_CASE("Codec: incompressible and tiny data stay raw", "[storage][codec]") {
+TEST_CASE("Codec: incompressible and tiny data stay raw", "[base][codec]") {
   const Bytes raw = random_bytes(50000, 7);
   EncodedChunk c = encode_chunk(raw, 3);
   CHECK(c.codec == ChunkCodec::Raw);
@@ -68,7 +68,7 @@ TEST_CASE("Codec: incompressible and tiny data stay raw", "[storage][codec]") {
   CHECK(codec_name(c.codec) == "raw");
 }
 
-TEST_CASE("Codec: truncated or bit-flipped zstd throws Corrupt", "[storage][codec]") {
+TEST_CASE("Codec: truncated or bit-flipped zstd throws Corrupt", "[base][codec]") {
   const Bytes raw = compressible(20000);
   EncodedChunk c = encode_chunk(raw, 3);
   REQUIRE(c.codec == ChunkCodec::Zstd);
@@ -84,7 +84,7 @@ TEST_CASE("Codec: truncated or bit-flipped zstd throws Corrupt", "[storage][code
   CHECK(decode_error(ChunkCodec::Zstd, {}, 10) == ErrorCode::Corrupt);
 }
 
-TEST_CASE("Codec: chunks over 64 MiB are rejected", "[storage][codec]") {
+TEST_CASE("Codec: chunks over 64 MiB are rejected", "[base][codec]") {
   Bytes big(kMaxChunkBytes + 1);
   try {
     encode_chunk(big, 1);
@@ -95,7 +95,7 @@ TEST_CASE("Codec: chunks over 64 MiB are rejected", "[storage][codec]") {
   CHECK(decode_error(ChunkCodec::Raw, big, big.size()) == ErrorCode::InvalidArgument);
 }
 
-TEST_CASE("Codec: unknown codec bytes are Unsupported", "[storage][codec]") {
+TEST_CASE("Codec: unknown codec bytes are Unsupported", "[base][codec]") {
   CHECK(codec_from_byte(1) == ChunkCodec::Zstd);
   try {
     codec_from_byte(7);
@@ -105,7 +105,7 @@ TEST_CASE("Codec: unknown codec bytes are Unsupported", "[storage][codec]") {
   }
 }
 
-TEST_CASE("Codec: encode and decode are safe from several threads", "[storage][codec]") {
+TEST_CASE("Codec: encode and decode are safe from several threads", "[base][codec]") {
   const Bytes raw = compressible(300000);
   const EncodedChunk expected = encode_chunk(raw, 3);
   std::vector<int> ok(4, 0);
@@ -162,7 +162,7 @@ Bytes reference_residuals(const Bytes& x, unsigned e, unsigned stride, std::uint
 }  // namespace
 
 TEST_CASE("Codec: the delta predictor matches its definition at every length and stride",
-          "[storage][codec]") {
+          "[base][codec]") {
   const unsigned e = GENERATE(1u, 2u);
   const unsigned stride = GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 8u, 16u);
   const std::uint32_t row = stride * GENERATE(1u, 3u, 7u, 64u);
@@ -177,7 +177,7 @@ TEST_CASE("Codec: the delta predictor matches its definition at every length and
 }
 
 TEST_CASE("Codec: image-like chunks round-trip through zstd-delta, smaller than zstd",
-          "[storage][codec]") {
+          "[base][codec]") {
   const unsigned e = GENERATE(1u, 2u);
   const std::size_t c = GENERATE(1u, 3u, 4u);
   const Bytes raw = image(48, 40, c, e, 3);
@@ -197,7 +197,7 @@ TEST_CASE("Codec: image-like chunks round-trip through zstd-delta, smaller than 
 }
 
 TEST_CASE("Codec: zstd-delta keeps whichever of delta and plain zstd is smaller when both pay",
-          "[storage][codec]") {
+          "[base][codec]") {
   // A tiled image: plain zstd finds the repeats; residuals compress well too (< 1/3), so both
   // are tried and the smaller kept.
   Bytes raw(64 * 64 * 4);
@@ -219,7 +219,7 @@ TEST_CASE("Codec: zstd-delta keeps whichever of delta and plain zstd is smaller 
 TEST_CASE(
     "Codec: every strict prefix and every bit flip of a zstd-delta chunk is Corrupt or "
     "a different image, never a crash",
-    "[storage][codec]") {
+    "[base][codec]") {
   const Bytes raw = image(24, 20, 3, 1, 7);
   const EncodedChunk c = encode_chunk(raw, 3, DeltaFilter{1, 3, 60});
   REQUIRE(c.codec == ChunkCodec::ZstdDelta);
@@ -257,7 +257,7 @@ TEST_CASE(
     CHECK(decode_error(ChunkCodec::ZstdDelta, w.stored, wide.size() - 1) == ErrorCode::Corrupt);
 }
 
-TEST_CASE("Codec: unknown codecs and bad filters are refused", "[storage][codec]") {
+TEST_CASE("Codec: unknown codecs and bad filters are refused", "[base][codec]") {
   CHECK(codec_from_byte(2) == ChunkCodec::ZstdDelta);
   CHECK(is_known_codec(2));
   CHECK_FALSE(is_known_codec(3));
@@ -282,7 +282,7 @@ TEST_CASE("Codec: unknown codecs and bad filters are refused", "[storage][codec]
 }
 
 TEST_CASE("Codec: stated_raw_size reads the size a stored chunk claims from its header only",
-          "[storage][codec]") {
+          "[base][codec]") {
   const Bytes raw = compressible(100000);
   const EncodedChunk z = encode_chunk(raw, 3);
   REQUIRE(z.codec == ChunkCodec::Zstd);
@@ -304,7 +304,7 @@ TEST_CASE("Codec: stated_raw_size reads the size a stored chunk claims from its 
 }
 
 TEST_CASE("Codec: compress_frame keeps a frame only when it is smaller than asked",
-          "[storage][codec]") {
+          "[base][codec]") {
   const Bytes raw = compressible(100000);
   Bytes frame;
   REQUIRE(compress_frame(raw, 3, raw.size(), frame));

@@ -1,6 +1,6 @@
-// Failpoints (hangar/storage/failpoint.h).
-#include <hangar/storage/failpoint.h>
-#include <hangar/storage/interrupt.h>
+// Failpoints (hangar/base/failpoint.h).
+#include <hangar/base/failpoint.h>
+#include <hangar/base/interrupt.h>
 #include <unistd.h>
 
 #include <chrono>

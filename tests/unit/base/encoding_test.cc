@@ -1,6 +1,6 @@
 // Encoder / Decoder: round-trips, truncation, hostile lengths.
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -52,7 +52,7 @@ bool decode_sample(hangar::ByteView b) {
 
 }  // namespace
 
-TEST_CASE("Encoding: round-trip of every primitive", "[storage][encoding]") {
+TEST_CASE("Encoding: round-trip of every primitive", "[base][encoding]") {
   const hangar::Bytes b = sample_encoding();
   CHECK(decode_sample(b));
   Encoder e;
@@ -61,7 +61,7 @@ TEST_CASE("Encoding: round-trip of every primitive", "[storage][encoding]") {
   CHECK(std::to_integer<int>(e.buffer()[0]) == 1);  // little-endian
 }
 
-TEST_CASE("Encoding: every strict prefix throws Corrupt", "[storage][encoding]") {
+TEST_CASE("Encoding: every strict prefix throws Corrupt", "[base][encoding]") {
   const hangar::Bytes b = sample_encoding();
   for (std::size_t n = 0; n < b.size(); ++n) {
     INFO("prefix length " << n);
@@ -69,7 +69,7 @@ TEST_CASE("Encoding: every strict prefix throws Corrupt", "[storage][encoding]")
   }
 }
 
-TEST_CASE("Encoding: a 2^60 length throws Corrupt without allocating", "[storage][encoding]") {
+TEST_CASE("Encoding: a 2^60 length throws Corrupt without allocating", "[base][encoding]") {
   Encoder e;
   e.varint(std::uint64_t{1} << 60);
   e.raw(hangar::as_bytes("abc"));
@@ -92,7 +92,7 @@ TEST_CASE("Encoding: a 2^60 length throws Corrupt without allocating", "[storage
   }
 }
 
-TEST_CASE("Encoding: overlong varints and trailing bytes throw Corrupt", "[storage][encoding]") {
+TEST_CASE("Encoding: overlong varints and trailing bytes throw Corrupt", "[base][encoding]") {
   hangar::Bytes eleven(11, std::byte{0xFF});
   CHECK(code_of([&] { Decoder(eleven, "v").varint("n"); }) == ErrorCode::Corrupt);
   hangar::Bytes overflow(9, std::byte{0xFF});

@@ -1,6 +1,6 @@
 // RepoLock (flock) in-process and across processes; atomic writes; bounded reads.
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
-#include <hangar/storage/file_lock.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +39,7 @@ int try_lock(const std::filesystem::path& file) {
 }
 }  // namespace
 
-TEST_CASE("RepoLock: a second acquire in the same process fails", "[storage][file_lock]") {
+TEST_CASE("RepoLock: a second acquire in the same process fails", "[base][file_lock]") {
   hangar::testing::StorageTempDir dir;
   const auto file = dir.path() / "lock";
   {
@@ -58,7 +58,7 @@ TEST_CASE("RepoLock: a second acquire in the same process fails", "[storage][fil
   CHECK_NOTHROW(RepoLock::acquire(file, "r"));
 }
 
-TEST_CASE("RepoLock: a forked child cannot take a held lock", "[storage][file_lock]") {
+TEST_CASE("RepoLock: a forked child cannot take a held lock", "[base][file_lock]") {
   hangar::testing::StorageTempDir dir;
   const auto file = dir.path() / "lock";
   std::optional<RepoLock> held(RepoLock::acquire(file, "r"));
@@ -67,7 +67,7 @@ TEST_CASE("RepoLock: a forked child cannot take a held lock", "[storage][file_lo
   CHECK(in_child([&] { return try_lock(file); }) == 0);
 }
 
-TEST_CASE("RepoLock: released when the holding process goes", "[storage][file_lock]") {
+TEST_CASE("RepoLock: released when the holding process goes", "[base][file_lock]") {
   hangar::testing::StorageTempDir dir;
   const auto file = dir.path() / "lock";
   int to_child[2], to_parent[2];
@@ -102,7 +102,7 @@ TEST_CASE("RepoLock: released when the holding process goes", "[storage][file_lo
   CHECK_NOTHROW(RepoLock::acquire(file, "r"));
 }
 
-TEST_CASE("AtomicFile: writes, replaces and leaves no temp files", "[storage][file_lock]") {
+TEST_CASE("AtomicFile: writes, replaces and leaves no temp files", "[base][file_lock]") {
   hangar::testing::StorageTempDir dir;
   const auto file = dir.path() / "config";
   write_file_atomic(file, hangar::as_bytes("first"));
@@ -118,7 +118,7 @@ TEST_CASE("AtomicFile: writes, replaces and leaves no temp files", "[storage][fi
         ErrorCode::Io);
 }
 
-TEST_CASE("ReadFile: missing, too large and directories are errors", "[storage][file_lock]") {
+TEST_CASE("ReadFile: missing, too large and directories are errors", "[base][file_lock]") {
   hangar::testing::StorageTempDir dir;
   CHECK(code_of([&] { read_file(dir.path() / "missing", 10); }) == ErrorCode::NotFound);
   write_file_atomic(dir.path() / "f", hangar::as_bytes("0123456789"));

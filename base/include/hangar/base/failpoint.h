@@ -17,7 +17,7 @@ void arm_failpoint_for_testing(const char* name) noexcept;
 // (ps state T) and kills it with SIGKILL, or lets it go on with SIGCONT.
 void failpoint(const char* name) noexcept;
 
-// When armed: waits here until an interrupt is requested (hangar/storage/interrupt.h), at most a
+// When armed: waits here until an interrupt is requested (hangar/base/interrupt.h), at most a
 // minute, so that a test can send the signal while the command is known to be at this point.
 void failpoint_wait_for_interrupt(const char* name) noexcept;
 

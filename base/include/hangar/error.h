@@ -21,7 +21,7 @@ enum class ErrorCode {
   NoSpace,          // disk or map full                                        -> 3
   Remote,           // server refused / stream broke / auth                    -> 3
   Unsupported,      // newer format, extension or protocol                     -> 3
-  Interrupted,      // Ctrl-C etc. (hangar/storage/interrupt.h); the work was undone    -> 128+sig
+  Interrupted,      // Ctrl-C etc. (hangar/base/interrupt.h); the work was undone -> 128+sig
   Internal          // a bug: a broken invariant                               -> 4
 };
 

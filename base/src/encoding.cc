@@ -1,6 +1,6 @@
 // Encoder / Decoder (see docs/format/objects.md for the primitive encodings).
+#include <hangar/base/encoding.h>
 #include <hangar/error.h>
-#include <hangar/storage/encoding.h>
 
 namespace hangar {
 

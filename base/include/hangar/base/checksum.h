@@ -5,7 +5,7 @@
 // Never an address: objects and chunks are named by digest_of() (digest.h), SHA-256.
 #pragma once
 
-#include <hangar/storage/bytes.h>
+#include <hangar/base/bytes.h>
 
 #include <array>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // Digest: SHA-256 known answers, hex, prefixes, streaming; Checksum128: XXH3-128 known answers.
+#include <hangar/base/checksum.h>
+#include <hangar/base/digest.h>
 #include <hangar/error.h>
-#include <hangar/storage/checksum.h>
-#include <hangar/storage/digest.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -11,7 +11,7 @@
 using hangar::Digest;
 
 // FIPS 180-4 / NIST CSRC example values (also `printf abc | sha256sum`).
-TEST_CASE("Digest: SHA-256 known answers", "[storage][digest]") {
+TEST_CASE("Digest: SHA-256 known answers", "[base][digest]") {
   CHECK(Digest::kSize == 32);
   CHECK(hangar::digest_of(hangar::as_bytes("")).hex() ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -32,7 +32,7 @@ TEST_CASE("Digest: SHA-256 known answers", "[storage][digest]") {
 
 // Expected values computed independently with `xxhsum -H2` (xxhash 0.8.1 CLI): the values
 // format 1 used as digests, now the fast checksum of checksum.h.
-TEST_CASE("Checksum128: XXH3-128 known answers", "[storage][digest]") {
+TEST_CASE("Checksum128: XXH3-128 known answers", "[base][digest]") {
   CHECK(hangar::xxh3_128(hangar::as_bytes("")).hex() == "99aa06d3014798d86001c324468d497f");
   const hangar::Checksum128 abc = hangar::xxh3_128(hangar::as_bytes("abc"));
   CHECK(abc.hex() == "06b05ab6733a618578af5f94892f3950");
@@ -46,7 +46,7 @@ TEST_CASE("Checksum128: XXH3-128 known answers", "[storage][digest]") {
   CHECK(s.finish() == abc);
 }
 
-TEST_CASE("Digest: streaming hasher equals one-shot", "[storage][digest]") {
+TEST_CASE("Digest: streaming hasher equals one-shot", "[base][digest]") {
   std::string data(10000, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + 7);
   hangar::Hasher h;
@@ -58,7 +58,7 @@ TEST_CASE("Digest: streaming hasher equals one-shot", "[storage][digest]") {
   CHECK(moved.finish() == hangar::digest_of(hangar::as_bytes(data)));
 }
 
-TEST_CASE("Digest: digest_of is thread-safe", "[storage][digest]") {
+TEST_CASE("Digest: digest_of is thread-safe", "[base][digest]") {
   const Digest want = hangar::digest_of(hangar::as_bytes("abc"));
   std::vector<std::thread> threads;
   std::vector<int> good(4, 0);
@@ -70,7 +70,7 @@ TEST_CASE("Digest: digest_of is thread-safe", "[storage][digest]") {
   for (int g : good) CHECK(g == 2000);
 }
 
-TEST_CASE("Digest: hex round-trip and rejects bad hex", "[storage][digest]") {
+TEST_CASE("Digest: hex round-trip and rejects bad hex", "[base][digest]") {
   const Digest d = hangar::digest_of(hangar::as_bytes("abc"));
   CHECK(d.hex().size() == 64);
   auto back = Digest::from_hex(d.hex());
@@ -88,7 +88,7 @@ TEST_CASE("Digest: hex round-trip and rejects bad hex", "[storage][digest]") {
   CHECK(Digest{}.is_zero());
 }
 
-TEST_CASE("Digest: hex prefix matching", "[storage][digest]") {
+TEST_CASE("Digest: hex prefix matching", "[base][digest]") {
   const Digest d = hangar::digest_of(hangar::as_bytes("abc"));
   CHECK(hangar::hex_prefix_matches(d, ""));
   CHECK(hangar::hex_prefix_matches(d, "ba7816"));
@@ -99,7 +99,7 @@ TEST_CASE("Digest: hex prefix matching", "[storage][digest]") {
   CHECK_FALSE(hangar::hex_prefix_matches(d, d.hex() + "0"));
 }
 
-TEST_CASE("Digest: from_bytes takes exactly 32 bytes", "[storage][digest]") {
+TEST_CASE("Digest: from_bytes takes exactly 32 bytes", "[base][digest]") {
   const Digest d = hangar::digest_of(hangar::as_bytes("x"));
   CHECK(Digest::from_bytes(d.view()) == d);
   for (std::size_t n : {std::size_t{16}, std::size_t{31}}) {
