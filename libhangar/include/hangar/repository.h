@@ -113,8 +113,8 @@ class Repository {
   // Throws: AlreadyExists, NoSpace ("no space left ..."), Io.
   static void init(const std::filesystem::path& path, const UserIdentity& user,
                    const std::map<std::string, std::string>& settings = {});
-  // The nearest directory at or above `start` holding .hangar. Throws: NotFound with a hint
-  // to run 'hangar init'.
+  // The nearest directory at or above `start` holding .hangar. Throws: NotFound with an
+  // InitOrLocate hint.
   static std::filesystem::path find_root(const std::filesystem::path& start);
   // Finishes an upgrade that was interrupted after its new repository was verified (upgrade.h),
   // then opens. Throws: NotFound, Locked (Write), Unsupported (storage format 1: run 'hangar
@@ -207,7 +207,7 @@ class Repository {
   // REQUIRES Write. Moves HEAD to `branch` (ending a detached HEAD). Refuses when there is
   // staged work, unless `keep_staged` and `branch` is at the commit HEAD is at (checkout -b):
   // then the staged work stays, on the new branch.
-  // Throws: NotFound (with 'hangar branch list' hint), InvalidArgument (staged work).
+  // Throws: NotFound (a BranchList hint), InvalidArgument (staged work).
   void checkout(std::string_view branch, bool keep_staged = false);
   // REQUIRES Write. Detaches HEAD at `commit`: a read-only checkout (commit and merge are
   // refused until a branch is checked out). Refuses when there is staged work.

@@ -429,11 +429,10 @@ class DecodePool {
           schema_.variable_shape)
         throw e.with_context("cannot import '" + path.string() + "'");
       // Same dtype and rank, another size: a column of variable shape holds them all.
-      fail(e.code(), "cannot import '" + path.string() + "': " + e.what() +
-                         "; to keep files of different sizes, create the column with "
-                         "'hangar column create " +
-                         schema_.name + " --dtype " + std::string(dtype_name(schema_.dtype)) +
-                         " --shape LARGEST --variable-shape' before the import");
+      fail(e.code(), "cannot import '" + path.string() + "': " + e.what(),
+           Hint{.action = HintAction::CreateVariableShapeColumn,
+                .column = schema_.name,
+                .dtype = std::string(dtype_name(schema_.dtype))});
     }
     d.sample = prepare_sample(t.view(), options_);
     return d;
@@ -643,7 +642,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     if (!batch.empty()) flush();
     result.peak_bytes_in_flight = pool.peak_bytes();
   } catch (...) {
-    // A failed rollback keeps the original error; 'hangar reset' clears the staged work it left.
+    // A failed rollback keeps the original error; a reset clears the staged work it left.
     if (rollback()) rethrow_interrupted("the import was rolled back, nothing was staged");
     throw;
   }
