@@ -75,6 +75,8 @@ std::string hint_sentence(const Hint& h) {
              quoted("hangar column create " + h.column + " --dtype " + h.dtype +
                     " --shape LARGEST --variable-shape") +
              " before the import";
+    case HintAction::AddClasses:
+      return "pass --add-classes to append them to the classes of " + quoted(h.column);
     case HintAction::BranchList:
       return "see 'hangar branch list'";
     case HintAction::RevisionList:

@@ -71,6 +71,8 @@ std::string_view hint_action_name(HintAction action) noexcept {
       return "create_column";
     case HintAction::CreateVariableShapeColumn:
       return "create_variable_shape_column";
+    case HintAction::AddClasses:
+      return "add_classes";
     case HintAction::BranchList:
       return "branch_list";
     case HintAction::RevisionList:

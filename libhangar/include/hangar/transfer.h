@@ -4,6 +4,7 @@
 // Everything here is in-process; libhangar never sees the network.
 #pragma once
 
+#include <hangar/error.h>
 #include <hangar/object_type.h>
 #include <hangar/repository.h>
 #include <hangar/sample_id.h>

@@ -51,6 +51,7 @@ enum class HintAction {
   ColumnList,                 // see which columns there are
   CreateColumn,               // the column does not exist: create it
   CreateVariableShapeColumn,  // column, dtype: files of several sizes need a variable shape
+  AddClasses,                 // column: an import's class folders the label column lacks
   BranchList,                 // see which branches there are
   RevisionList,               // see the branches, tags and the log
   Log,                        // revision: see its history
@@ -71,17 +72,18 @@ enum class HintAction {
   OtherPort                   // the port is in use: stop the other server or pick another port
 };
 
-// An action and the arguments it takes (see HintAction); the other fields stay empty.
+// An action and the arguments it takes (see HintAction); the other fields stay empty. Every
+// field has a default, so designated initializers name only the ones an action uses.
 struct Hint {
   HintAction action;
-  std::string remote;
-  std::string revision;           // a branch, tag or commit
-  std::vector<std::string> keys;  // sample keys; config keys for SetIdentity
-  std::string column;
-  std::string dtype;
-  std::string name;  // a tag or config key
-  std::string path;
-  std::string url;
+  std::string remote = {};
+  std::string revision = {};           // a branch, tag or commit
+  std::vector<std::string> keys = {};  // sample keys; config keys for SetIdentity
+  std::string column = {};
+  std::string dtype = {};
+  std::string name = {};  // a tag or config key
+  std::string path = {};
+  std::string url = {};
   bool all_history = false;
 };
 

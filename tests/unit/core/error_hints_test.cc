@@ -23,20 +23,18 @@ void check_hint(const Error& e, HintAction action) {
 
 TEST_CASE("Error hints: repository errors carry a hint and no command line", "[core][error]") {
   testing::TempRepo r;
-  check_hint(testing::error_of([&] { r.repo.checkout("nope"); }), HintAction::BranchList);
-  check_hint(testing::error_of([&] { r.repo.resolve("nope"); }), HintAction::RevisionList);
-  check_hint(testing::error_of([&] { r.repo.commit("empty"); }), HintAction::Stage);
-  check_hint(testing::error_of([&] { r.repo.set_config("remote.origin.url", "http://x"); }),
+  check_hint(error_of([&] { r.repo.checkout("nope"); }), HintAction::BranchList);
+  check_hint(error_of([&] { r.repo.resolve("nope"); }), HintAction::RevisionList);
+  check_hint(error_of([&] { r.repo.commit("empty"); }), HintAction::Stage);
+  check_hint(error_of([&] { r.repo.set_config("remote.origin.url", "http://x"); }),
              HintAction::ManagedByRemote);
-  CHECK(
-      testing::error_of([&] { r.repo.set_config("remote.origin.url", "http://x"); }).hint()->name ==
-      "remote.origin.url");
+  CHECK(error_of([&] { r.repo.set_config("remote.origin.url", "http://x"); }).hint()->name ==
+        "remote.origin.url");
 
   testing::StorageTempDir plain("plain");
-  check_hint(testing::error_of([&] { Repository::open(plain.path(), Repository::Mode::Read); }),
+  check_hint(error_of([&] { Repository::open(plain.path(), Repository::Mode::Read); }),
              HintAction::Init);
-  check_hint(testing::error_of([&] { Repository::find_root(plain.path()); }),
-             HintAction::InitOrLocate);
+  check_hint(error_of([&] { Repository::find_root(plain.path()); }), HintAction::InitOrLocate);
 }
 
 TEST_CASE("Error hints: with_context keeps the hint and its arguments", "[core][error]") {
