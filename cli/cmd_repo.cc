@@ -101,6 +101,8 @@ void run_status(Context& ctx) {
     ctx.out << paint(ctx.color, Paint::Green, "  new column:      " + name) << '\n';
   for (const auto& name : st.columns_deleted)
     ctx.out << paint(ctx.color, Paint::Red, "  deleted column:  " + name) << '\n';
+  for (const auto& name : st.columns_changed)
+    ctx.out << paint(ctx.color, Paint::Yellow, "  changed column:  " + name) << '\n';
   for (const auto& [column, c] : st.staged) {
     ctx.out << "  " << column << ": "
             << paint(ctx.color, Paint::Green, std::to_string(c.added) + " added") << ", "

@@ -134,6 +134,8 @@ StatusReport Repository::status() const {
   for (const auto& [name, sc] : state_->staging.columns(txn)) {
     if (sc.kind == StagedColumn::Kind::Deleted) {
       r.columns_deleted.push_back(name);
+    } else if (sc.kind == StagedColumn::Kind::Changed) {
+      r.columns_changed.push_back(name);
     } else {
       r.columns_added.push_back(name);
       if (head_cols.count(name)) r.columns_deleted.push_back(name);

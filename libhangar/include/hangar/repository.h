@@ -60,7 +60,11 @@ struct StatusReport {
   std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
   std::vector<std::string> columns_added;      // created (or re-created) since HEAD
   std::vector<std::string> columns_deleted;
-  bool clean() const { return staged.empty() && columns_added.empty() && columns_deleted.empty(); }
+  std::vector<std::string> columns_changed;  // columns of HEAD with a new schema, records kept
+  bool clean() const {
+    return staged.empty() && columns_added.empty() && columns_deleted.empty() &&
+           columns_changed.empty();
+  }
 };
 
 // One sample for Repository::put_many. `tensor` does not own its bytes: they must stay valid
