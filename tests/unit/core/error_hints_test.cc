@@ -1,5 +1,5 @@
-// Library errors say what to do as a structured Hint, never as a CLI command line (issue 17,
-// docs/decisions/0022-error-hints.md): a few representative errors of each kind of hint.
+// Library errors say what to do as a structured Hint, never as a CLI command line
+// (docs/decisions/0022-error-hints.md): a few representative errors of each kind of hint.
 #include <hangar/error.h>
 #include <hangar/repository.h>
 
