@@ -18,7 +18,11 @@ py::dict hint_dict(const Hint& h) {
   };
   text("remote", h.remote);
   text("revision", h.revision);
-  if (!h.keys.empty()) d["keys"] = py::cast(h.keys);
+  if (!h.keys.empty()) {
+    py::list keys;
+    for (const auto& k : h.keys) keys.append(k);
+    d["keys"] = keys;
+  }
   text("column", h.column);
   text("dtype", h.dtype);
   text("name", h.name);
