@@ -358,7 +358,12 @@ def test_nothing_to_commit_is_invalid_argument_like_the_cli(small_repo):
         with pytest.raises(hangar.InvalidArgument) as e:
             co.commit("empty")
         assert repo.head == small_repo.commit
-    assert str(e.value) == msg
+    # The CLI's message; what to do is said with this API's calls.
+    cli_hint = "; stage changes with 'hangar put', 'hangar import' or 'hangar rm'"
+    assert msg.endswith(cli_hint)
+    assert str(e.value) == msg.removesuffix(cli_hint) + (
+        "; stage changes with Column.put(), Column.update() or Column.remove()")
+    assert e.value.hint == {"action": "stage"}
 
 
 def test_write_checkout_of_the_current_branch_by_name(small_repo):
