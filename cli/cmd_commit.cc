@@ -29,7 +29,8 @@ void run_reset(Context& ctx) {
                              {"head", report::digest_json(before.head)},
                              {"dropped_columns", dropped},
                              {"columns_added", before.columns_added},
-                             {"columns_deleted", before.columns_deleted}});
+                             {"columns_deleted", before.columns_deleted},
+                             {"columns_changed", before.columns_changed}});
     return;
   }
   if (before.clean()) {
@@ -40,6 +41,8 @@ void run_reset(Context& ctx) {
   for (const auto& name : before.columns_deleted) {
     ctx.out << "kept column " << name << " (deletion dropped)\n";
   }
+  for (const auto& name : before.columns_changed)
+    ctx.out << "kept the schema of column " << name << " (change dropped)\n";
   for (const auto& [column, c] : before.staged) {
     ctx.out << "dropped staged changes to " << column << " (" << c.added << " added, " << c.deleted
             << " deleted, " << c.mutated << " mutated)\n";

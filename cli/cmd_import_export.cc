@@ -18,6 +18,7 @@ struct ImportArgs {
   std::string path;
   bool recursive = false;
   std::optional<std::string> labels;
+  bool add_classes = false;
   unsigned jobs = 0;             // 0: one per core
   std::string max_sample_bytes;  // SIZE; empty: kDefaultMaxSampleBytes
 };
@@ -40,6 +41,7 @@ void run_import(Context& ctx, const ImportArgs& args) {
   options.path = args.path;
   options.recursive = args.recursive;
   options.labels_column = args.labels;
+  options.add_classes = args.add_classes;
   options.jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   options.progress = progress.callback();
   if (!args.max_sample_bytes.empty()) options.max_sample_bytes = parse_size(args.max_sample_bytes);
@@ -81,6 +83,9 @@ void run_import(Context& ctx, const ImportArgs& args) {
       ctx.out << (i == 0 ? " (" : ", ") << i << '=' << r.classes[i];
     }
     ctx.out << (r.classes.empty() ? "\n" : ")\n");
+    if (!r.added_classes.empty())
+      ctx.out << "added " << plural(r.added_classes.size(), "class", "classes") << " to "
+              << *args.labels << " (staged; commit records it, reset drops it)\n";
   }
 }
 
@@ -128,8 +133,14 @@ void register_import_export_commands(CLI::App& app, Context& ctx) {
       ->required();
   import->add_option("PATH", in->path, "folder or file to import")->required();
   import->add_flag("-r,--recursive", in->recursive, "walk sub-folders");
-  import->add_option("--labels", in->labels,
-                     "also stage class ids (first sub-folder name) into this int64 column");
+  CLI::Option* labels =
+      import->add_option("--labels", in->labels,
+                         "also stage class ids (first sub-folder name) into this int64 column");
+  import
+      ->add_flag("--add-classes", in->add_classes,
+                 "let an existing --labels column gain the class folders it lacks (new ids "
+                 "after the old ones)")
+      ->needs(labels);
   import->add_option("-j,--jobs", in->jobs, "decoder threads (default: one per core)")
       ->check(CLI::Range(1u, 1024u));
   import->add_option("--max-sample-bytes", in->max_sample_bytes,

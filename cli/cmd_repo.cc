@@ -1,6 +1,7 @@
 // hangar init | status | summary [REF] | log [REF] [-n N] [--oneline] [--graph]
 #include <hangar/labels.h>
 #include <hangar/remote_config.h>
+#include <hangar/report/hint.h>
 #include <hangar/repository.h>
 #include <unistd.h>
 
@@ -42,14 +43,16 @@ void run_init(Context& ctx, const InitArgs& args) {
 // "incomplete_clone": {"url", "remote", "hint"} (the key is absent for any other repository).
 void add_incomplete_clone(Json& doc, const Repository& repo) {
   if (const auto c = transfer::incomplete_clone(repo))
-    doc["incomplete_clone"] = Json{
-        {"url", c->url}, {"remote", c->remote}, {"hint", transfer::complete_clone_hint(repo, *c)}};
+    doc["incomplete_clone"] =
+        Json{{"url", c->url},
+             {"remote", c->remote},
+             {"hint", report::hint_sentence(transfer::complete_clone_hint(repo, *c))}};
 }
 void print_incomplete_clone(std::ostream& out, const Repository& repo) {
   if (const auto c = transfer::incomplete_clone(repo))
     out << "incomplete clone: the clone of " << c->url
         << " was interrupted and its data is not all here; "
-        << transfer::complete_clone_hint(repo, *c) << '\n';
+        << report::hint_sentence(transfer::complete_clone_hint(repo, *c)) << '\n';
 }
 
 std::string commits_text(std::size_t n) {
@@ -100,6 +103,8 @@ void run_status(Context& ctx) {
     ctx.out << paint(ctx.color, Paint::Green, "  new column:      " + name) << '\n';
   for (const auto& name : st.columns_deleted)
     ctx.out << paint(ctx.color, Paint::Red, "  deleted column:  " + name) << '\n';
+  for (const auto& name : st.columns_changed)
+    ctx.out << paint(ctx.color, Paint::Yellow, "  changed column:  " + name) << '\n';
   for (const auto& [column, c] : st.staged) {
     ctx.out << "  " << column << ": "
             << paint(ctx.color, Paint::Green, std::to_string(c.added) + " added") << ", "

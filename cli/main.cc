@@ -4,6 +4,7 @@
 // signal N (130: Ctrl-C).
 #include <hangar/error.h>
 #include <hangar/hangar.h>
+#include <hangar/report/hint.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -263,10 +264,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const hangar::Error& e) {
     if (e.code() == hangar::ErrorCode::Internal) {
-      print_error(std::string("internal: ") + e.what() + " (please report)");
+      print_error("internal: " + hangar::report::error_text(e) + " (please report)");
       return kExitInternal;
     }
-    print_error(e.what());
+    print_error(hangar::report::error_text(e));
     return e.code() == hangar::ErrorCode::Interrupted ? interrupted_exit_code() : kExitError;
   } catch (const std::filesystem::filesystem_error& e) {
     print_error(e.what());

@@ -69,7 +69,7 @@ _hangar() {
     ' put') candidates='--help -h --subkey --region --json' ;;
     ' get') candidates='--help -h --output -o --ref --subkey --slice --json' ;;
     ' rm') candidates='--help -h --subkey --json' ;;
-    ' import') candidates='--help -h --recursive -r --labels --jobs -j --max-sample-bytes --json' ;;
+    ' import') candidates='--help -h --recursive -r --labels --add-classes --jobs -j --max-sample-bytes --json' ;;
     ' export') candidates='--help -h --ref --format --keys --require-all --jobs -j --json' ;;
     ' commit') candidates='--help -h --message -m --json' ;;
     ' reset') candidates='--help -h --json' ;;

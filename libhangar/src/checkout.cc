@@ -49,8 +49,8 @@ struct CheckoutState {
   const ColumnBase& column(std::string_view name) const {
     auto it = columns.find(std::string(name));
     if (it == columns.end())
-      fail(ErrorCode::NotFound,
-           "no column '" + std::string(name) + "' at " + where() + "; see 'hangar column list'");
+      fail(ErrorCode::NotFound, "no column '" + std::string(name) + "' at " + where(),
+           Hint{.action = HintAction::ColumnList});
     return it->second;
   }
 
@@ -231,16 +231,20 @@ auto read_lazily(detail::CheckoutState& st, const SampleRef& ref, const Descript
       return read();
     } catch (const Error& e) {
       if (e.code() != ErrorCode::NotLocal) throw;
-      fail(ErrorCode::NotLocal, std::string(e.what()) + " and " + st.repo->fetcher->source() +
-                                    " does not have it either; add a remote that has it and "
-                                    "run 'hangar fetch-data REMOTE " +
-                                    st.revision() + " --keys " + ref.key.to_string() + "'");
+      fail(ErrorCode::NotLocal,
+           std::string(e.what()) + " and " + st.repo->fetcher->source() +
+               " does not have it either; add a remote that has it",
+           Hint{.action = HintAction::FetchData,
+                .revision = st.revision(),
+                .keys = {ref.key.to_string()}});
     }
   }
-  fail(ErrorCode::NotLocal, "sample '" + ref.key.to_string() + "' of " + st.where() +
-                                " is not local; run 'hangar fetch-data " +
-                                detail::hint_remote(*st.repo) + " " + st.revision() + " --keys " +
-                                ref.key.to_string() + "' or set 'hangar config fetch.lazy true'");
+  fail(ErrorCode::NotLocal,
+       "sample '" + ref.key.to_string() + "' of " + st.where() + " is not local",
+       Hint{.action = HintAction::FetchSample,
+            .remote = detail::hint_remote(*st.repo),
+            .revision = st.revision(),
+            .keys = {ref.key.to_string()}});
 }
 
 }  // namespace

@@ -47,8 +47,8 @@ RepoConfig RepoConfig::parse(std::string_view text, const std::filesystem::path&
       fail(ErrorCode::Unsupported,
            "repository '" + file.parent_path().parent_path().string() +
                "' is storage format 1; this hangar reads format " +
-               std::to_string(kRepoFormatVersion) +
-               ": run 'hangar upgrade' (it keeps the old data until the new is verified)");
+               std::to_string(kRepoFormatVersion),
+           Hint{.action = HintAction::Upgrade});
     fail(ErrorCode::Unsupported, "repository format " + version + " in '" + file.string() +
                                      "' is newer than this hangar supports; upgrade hangar");
   }

@@ -1,7 +1,7 @@
 // The repository config file, .hangar/config: "key = value" lines, '#' comments.
 // Keys: format_version (2), user.name, user.email; any "extensions.*" key names a feature
 // this hangar does not know, so the repository is refused (docs/format/repo-layout.md). A
-// repository of format 1 is refused with a message naming 'hangar upgrade' (upgrade.h).
+// repository of format 1 is refused with an Upgrade hint (upgrade.h).
 #pragma once
 
 #include <filesystem>

@@ -191,7 +191,7 @@ class Checker {
   void check_staging() {
     try {
       for (const auto& [name, col] : st_.staging.columns(txn_)) {
-        if (col.kind == StagedColumn::Kind::Created)
+        if (col.kind != StagedColumn::Kind::Deleted)
           check_schema(col.schema, "staged column '" + name + "'");
       }
       for (const std::string& column : st_.staging.sample_columns(txn_)) {

@@ -72,7 +72,7 @@ class Marker {
 
   void staging() {
     for (const auto& [name, col] : st_.staging.columns(txn_)) {
-      if (col.kind == StagedColumn::Kind::Created) schema(col.schema);
+      if (col.kind != StagedColumn::Kind::Deleted) schema(col.schema);
     }
     for (const std::string& column : st_.staging.sample_columns(txn_)) {
       st_.staging.for_each_sample(txn_, column, [&](ByteView, const StagedSample& s) {

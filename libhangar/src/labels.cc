@@ -83,7 +83,7 @@ void check_label_column(const ColumnSchema& s) {
   if (!why.empty())
     fail(ErrorCode::InvalidArgument,
          "column '" + s.name + "' cannot be a label column: " + why +
-             "; a label column holds one integer per key (as 'hangar import --labels' makes)");
+             "; a label column holds one integer per key (as an import of class folders makes)");
 }
 
 std::optional<LabelClass> read_label(const Checkout& view, const ColumnSchema& schema,

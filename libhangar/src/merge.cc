@@ -232,9 +232,10 @@ MergeResult merge_in_txn(detail::RepoState& st, lmdb::WriteTxn& txn, std::string
   in.theirs_is_branch = st.refs.read(txn, RefStore::branch_ref(revision)).has_value();
   const Digest theirs = detail::resolve_revision(st, txn, revision);
   if (!st.staging.empty(txn))
-    fail(ErrorCode::InvalidArgument, "cannot merge '" + in.theirs_branch +
-                                         "': there are staged changes on '" + in.ours_branch +
-                                         "'; commit them or run 'hangar reset'");
+    fail(ErrorCode::InvalidArgument,
+         "cannot merge '" + in.theirs_branch + "': there are staged changes on '" + in.ours_branch +
+             "'",
+         Hint{.action = HintAction::CommitOrReset});
   const auto ours = st.head(txn);
   const std::string ref = RefStore::branch_ref(in.ours_branch);
   MergeResult r;
@@ -318,10 +319,9 @@ std::vector<Digest> Repository::merge_bases(const Digest& a, const Digest& b) co
 MergeResult Repository::merge(std::string_view revision, const MergeOptions& options) {
   state_->require_write();
   if (const auto at = detached())
-    fail(
-        ErrorCode::InvalidArgument,
-        "cannot merge: HEAD is detached at " + at->short_hex() +
-            " (a read-only checkout); run 'hangar checkout -b NEW' to merge on a new branch there");
+    fail(ErrorCode::InvalidArgument,
+         "cannot merge: HEAD is detached at " + at->short_hex() + " (a read-only checkout)",
+         Hint{.action = HintAction::CheckoutNewBranch});
   const UserIdentity who = user();
   MergeResult result;
   state_->meta.write([&](lmdb::WriteTxn& txn) {

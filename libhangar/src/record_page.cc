@@ -149,9 +149,10 @@ PageDecoder::PageDecoder(const Digest& id, ByteView bytes)
     fail(ErrorCode::Unsupported, "page " + id.short_hex() + " has format version " +
                                      std::to_string(version) + "; upgrade hangar to read it");
   if (version < kPageFormatVersion && version > 0)
-    fail(ErrorCode::Unsupported, "page " + id.short_hex() + " has format version " +
-                                     std::to_string(version) +
-                                     " (repository format 1); run 'hangar upgrade'");
+    fail(ErrorCode::Unsupported,
+         "page " + id.short_hex() + " has format version " + std::to_string(version) +
+             " (repository format 1)",
+         Hint{.action = HintAction::Upgrade});
   if (version == 0) dec_.corrupt("version", "0 is not a format version");
   level_ = dec_.u8("level");
   if (kind == kLeafPageKind && level_ != 0)

@@ -66,6 +66,10 @@ std::map<std::string, ColumnBase> RepoState::staged_columns(const lmdb::Txn& txn
   for (const auto& [name, sc] : staging.columns(txn)) {
     if (sc.kind == StagedColumn::Kind::Deleted) {
       cols.erase(name);
+    } else if (auto it = cols.find(name);
+               sc.kind == StagedColumn::Kind::Changed && it != cols.end()) {
+      it->second.schema = load_schema(txn, sc.schema);  // the records of HEAD stay
+      it->second.schema_id = sc.schema;
     } else {
       cols[name] = ColumnBase{load_schema(txn, sc.schema), sc.schema, Digest{}, 0, 0};
     }

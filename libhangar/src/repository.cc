@@ -39,12 +39,12 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
                                               Repository::Mode mode, bool unsynced = false) {
   std::error_code ec;
   if (!fs::is_directory(dot, ec))
-    fail(ErrorCode::NotFound,
-         "'" + root.string() + "' is not a hangar repository; run 'hangar init'");
+    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository",
+         Hint{.action = HintAction::Init});
   if (!fs::exists(dot / "config", ec))
-    fail(ErrorCode::Corrupt, "'" + dot.string() +
-                                 "' has no config (an interrupted init?); remove it and run "
-                                 "'hangar init' again");
+    fail(ErrorCode::Corrupt,
+         "'" + dot.string() + "' has no config (an interrupted init?); remove it",
+         Hint{.action = HintAction::Init});
   RepoConfig config = RepoConfig::load(dot / "config");
   const bool write = mode != Repository::Mode::Read;
   std::optional<storage::RepoLock> lock;
@@ -142,9 +142,9 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
   if (auto r = s.refs.read(txn, "refs/remotes/" + std::string(name))) return *r;
   if (name.size() >= 6 && name.size() <= Digest::kSize * 2 && is_hex(name))
     if (auto c = find_commit_by_prefix(s, txn, name, rev)) return *c;
-  fail(ErrorCode::NotFound, "unknown revision " + name_in(name, rev) +
-                                ": not a branch, tag or commit; see 'hangar branch list --all', "
-                                "'hangar tag' and 'hangar log'");
+  fail(ErrorCode::NotFound,
+       "unknown revision " + name_in(name, rev) + ": not a branch, tag or commit",
+       Hint{.action = HintAction::RevisionList});
 }
 
 }  // namespace
@@ -213,9 +213,9 @@ void Repository::init(const fs::path& path, const UserIdentity& user,
   const fs::path dot = path / ".hangar";
   if (fs::exists(dot, ec)) {
     if (!fs::exists(dot / "config", ec))
-      fail(ErrorCode::AlreadyExists, "'" + dot.string() +
-                                         "' exists but has no config (an interrupted init?); "
-                                         "remove it and run 'hangar init' again");
+      fail(ErrorCode::AlreadyExists,
+           "'" + dot.string() + "' exists but has no config (an interrupted init?); remove it",
+           Hint{.action = HintAction::Init});
     fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
   }
   try {
@@ -236,8 +236,8 @@ fs::path Repository::find_root(const fs::path& start) {
     if (fs::is_directory(cur / ".hangar", ec) || upgrade_swap_pending(cur)) return cur;
     if (cur == cur.parent_path()) break;
   }
-  fail(ErrorCode::NotFound, "not a hangar repository (or any parent): '" + p.string() +
-                                "'; run 'hangar init' or pass -C DIR");
+  fail(ErrorCode::NotFound, "not a hangar repository (or any parent): '" + p.string() + "'",
+       Hint{.action = HintAction::InitOrLocate});
 }
 
 Repository Repository::open(const fs::path& root, Mode mode) {
@@ -379,7 +379,8 @@ void Repository::delete_branch(std::string_view name, bool force) {
     const std::string ref = RefStore::branch_ref(name);
     auto tip = state_->refs.read(txn, ref);
     if (!tip)
-      fail(ErrorCode::NotFound, "no branch '" + std::string(name) + "'; see 'hangar branch list'");
+      fail(ErrorCode::NotFound, "no branch '" + std::string(name) + "'",
+           Hint{.action = HintAction::BranchList});
     if (state_->refs.head_branch(txn) == name)
       fail(ErrorCode::InvalidArgument, "cannot delete branch '" + std::string(name) +
                                            "': it is checked out; check out another branch first");
@@ -413,15 +414,14 @@ void Repository::checkout(std::string_view branch, bool keep_staged) {
     const bool was_detached = state_->refs.read(txn, RefStore::kDetachedRef).has_value();
     const std::optional<Digest> tip = state_->refs.read(txn, RefStore::branch_ref(branch));
     if (!tip)
-      fail(ErrorCode::NotFound,
-           "no branch '" + std::string(branch) +
-               "'; see 'hangar branch list' or create it with 'hangar branch create'");
+      fail(ErrorCode::NotFound, "no branch '" + std::string(branch) + "'",
+           Hint{.action = HintAction::BranchList});
     if (current == branch && !was_detached) return;
     if (!state_->staging.empty(txn) && !(keep_staged && tip == state_->head(txn)))
       fail(ErrorCode::InvalidArgument,
            "cannot check out '" + std::string(branch) + "': there are staged changes on " +
-               (was_detached ? std::string("the detached HEAD") : "'" + current + "'") +
-               "; commit them or run 'hangar reset'");
+               (was_detached ? std::string("the detached HEAD") : "'" + current + "'"),
+           Hint{.action = HintAction::CommitOrReset});
     state_->refs.remove(txn, RefStore::kDetachedRef);
     state_->refs.set_head_branch(txn, branch);
   });
@@ -432,9 +432,9 @@ void Repository::checkout_detached(const Digest& commit) {
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     state_->load_commit(txn, commit);  // NotFound, naming it
     if (!state_->staging.empty(txn) && state_->head(txn) != commit)
-      fail(ErrorCode::InvalidArgument, "cannot check out " + commit.short_hex() +
-                                           ": there are staged changes; commit them or run "
-                                           "'hangar reset'");
+      fail(ErrorCode::InvalidArgument,
+           "cannot check out " + commit.short_hex() + ": there are staged changes",
+           Hint{.action = HintAction::CommitOrReset});
     state_->refs.remove(txn, RefStore::kDetachedRef);
     state_->refs.compare_and_swap(txn, RefStore::kDetachedRef, std::nullopt, commit);
   });

@@ -22,9 +22,8 @@ std::string known_keys() {
 
 void validate_setting(std::string_view key, const std::optional<std::string>& value) {
   if (key.rfind("remote.", 0) == 0 || key == "clone.remote")
-    fail(ErrorCode::InvalidArgument, "config key '" + std::string(key) +
-                                         "' is managed by 'hangar remote'; use 'hangar remote "
-                                         "add|set-url|remove' instead");
+    fail(ErrorCode::InvalidArgument, "config key '" + std::string(key) + "' cannot be set directly",
+         Hint{.action = HintAction::ManagedByRemote, .name = std::string(key)});
   if (std::find(kUserKeys.begin(), kUserKeys.end(), key) == kUserKeys.end())
     fail(ErrorCode::InvalidArgument,
          "unknown config key '" + std::string(key) + "'; the keys you can set: " + known_keys());
@@ -89,9 +88,10 @@ bool RepoState::fetch_chunks(std::span<const Digest> missing) const {
   if (chunks.is_read_only()) {
     if (config.get("fetch.lazy") != "true") return false;
     if (missing.empty()) return true;
-    fail(ErrorCode::NotLocal, "cannot store chunks fetched from " + f->source() +
-                                  ": the chunk store of '" + root.string() +
-                                  "' is read-only here; run 'hangar fetch-data' as its owner");
+    fail(ErrorCode::NotLocal,
+         "cannot store chunks fetched from " + f->source() + ": the chunk store of '" +
+             root.string() + "' is read-only here; its owner can fetch them",
+         Hint{.action = HintAction::FetchData});
   }
   if (missing.empty()) return true;
   const StoreChunks store = [&](std::span<const storage::EncodedChunk> batch, bool verified) {

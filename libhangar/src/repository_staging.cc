@@ -31,7 +31,7 @@ void Repository::delete_column(std::string_view name) {
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     const std::string n(name);
     if (!state_->staged_columns(txn).count(n))
-      fail(ErrorCode::NotFound, "no column '" + n + "'; see 'hangar column list'");
+      fail(ErrorCode::NotFound, "no column '" + n + "'", Hint{.action = HintAction::ColumnList});
     state_->staging.clear_samples(txn, n);
     if (state_->commit_columns(txn, state_->head(txn)).count(n))
       state_->staging.set_column(txn, n, {StagedColumn::Kind::Deleted, {}});
@@ -52,7 +52,8 @@ ColumnSchema staged_schema(const detail::RepoState& st, const std::string& colum
   auto cols = st.staged_columns(txn);
   auto it = cols.find(column);
   if (it == cols.end())
-    fail(ErrorCode::NotFound, "no column '" + column + "'; create it with 'hangar column create'");
+    fail(ErrorCode::NotFound, "no column '" + column + "'",
+         Hint{.action = HintAction::CreateColumn});
   return std::move(it->second.schema);
 }
 
@@ -103,7 +104,7 @@ void Repository::remove(std::string_view column,
     auto cols = state_->staged_columns(txn);
     auto it = cols.find(col);
     if (it == cols.end())
-      fail(ErrorCode::NotFound, "no column '" + col + "'; see 'hangar column list'");
+      fail(ErrorCode::NotFound, "no column '" + col + "'", Hint{.action = HintAction::ColumnList});
     const ColumnBase& base = it->second;
     TxnPageStore pages(state_->objects, txn, &txn);
     for (const auto& [key, sub] : keys) {
@@ -133,6 +134,8 @@ StatusReport Repository::status() const {
   for (const auto& [name, sc] : state_->staging.columns(txn)) {
     if (sc.kind == StagedColumn::Kind::Deleted) {
       r.columns_deleted.push_back(name);
+    } else if (sc.kind == StagedColumn::Kind::Changed) {
+      r.columns_changed.push_back(name);
     } else {
       r.columns_added.push_back(name);
       if (head_cols.count(name)) r.columns_deleted.push_back(name);
@@ -152,9 +155,8 @@ Digest Repository::commit(std::string_view message) {
   if (message.empty()) fail(ErrorCode::InvalidArgument, "empty commit message; pass -m MESSAGE");
   if (const auto at = detached())
     fail(ErrorCode::InvalidArgument,
-         "cannot commit: HEAD is detached at " + at->short_hex() +
-             " (a read-only checkout); run 'hangar checkout -b NEW' to commit on a new branch "
-             "there (staged changes go with it)");
+         "cannot commit: HEAD is detached at " + at->short_hex() + " (a read-only checkout)",
+         Hint{.action = HintAction::CheckoutNewBranch});
   const UserIdentity who = user();
   std::string branch;
   std::optional<Digest> head;
@@ -164,8 +166,8 @@ Digest Repository::commit(std::string_view message) {
     auto txn = state_->meta.begin_read();
     if (state_->staging.empty(txn))
       fail(ErrorCode::InvalidArgument,
-           "nothing to commit on '" + state_->refs.head_branch(txn) +
-               "'; stage changes with 'hangar put', 'hangar import' or 'hangar rm'");
+           "nothing to commit on '" + state_->refs.head_branch(txn) + "'",
+           Hint{.action = HintAction::Stage});
     branch = state_->refs.head_branch(txn);
     head = state_->head(txn);
     for (const auto& [name, base] : state_->staged_columns(txn))

@@ -24,11 +24,9 @@ Digest Repository::create_tag(std::string_view name, std::optional<std::string_v
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     const std::string ref = RefStore::tag_ref(name);
     if (const auto old = state_->refs.read(txn, ref))
-      fail(ErrorCode::AlreadyExists, "tag '" + std::string(name) + "' already exists (at " +
-                                         old->short_hex() +
-                                         "); delete it first with 'hangar "
-                                         "tag -d " +
-                                         std::string(name) + "'");
+      fail(ErrorCode::AlreadyExists,
+           "tag '" + std::string(name) + "' already exists (at " + old->short_hex() + ")",
+           Hint{.action = HintAction::DeleteTag, .name = std::string(name)});
     state_->refs.compare_and_swap(txn, ref, std::nullopt, commit);
   });
   return commit;
@@ -40,7 +38,9 @@ Digest Repository::delete_tag(std::string_view name) {
   state_->meta.write([&](lmdb::WriteTxn& txn) {
     const std::string ref = RefStore::tag_ref(name);
     const auto old = state_->refs.read(txn, ref);
-    if (!old) fail(ErrorCode::NotFound, "no tag '" + std::string(name) + "'; see 'hangar tag'");
+    if (!old)
+      fail(ErrorCode::NotFound, "no tag '" + std::string(name) + "'",
+           Hint{.action = HintAction::TagList});
     was = *old;
     state_->refs.remove(txn, ref);
   });

@@ -50,10 +50,10 @@ Digest first_parent_ancestor(std::string_view text, std::string_view from, Diges
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::vector<Digest> ps = parents(at);
     if (ps.empty())
-      fail(ErrorCode::NotFound, quoted(text) + " goes past the first commit (" + std::string(from) +
-                                    " has " + counted(i, "ancestor") +
-                                    " on its first-parent line); see 'hangar log " +
-                                    std::string(from) + "'");
+      fail(ErrorCode::NotFound,
+           quoted(text) + " goes past the first commit (" + std::string(from) + " has " +
+               counted(i, "ancestor") + " on its first-parent line)",
+           Hint{.action = HintAction::Log, .revision = std::string(from)});
     at = ps.front();
   }
   return at;
@@ -64,10 +64,10 @@ Digest nth_parent(std::string_view text, std::string_view from, const Digest& at
   if (n == 0) return at;
   const std::vector<Digest> ps = parents(at);
   if (n > ps.size())
-    fail(ErrorCode::NotFound, quoted(text) + " asks for parent " + std::to_string(n) +
-                                  " of commit " + at.short_hex() + " (" + std::string(from) +
-                                  "), which has " + counted(ps.size(), "parent") +
-                                  "; see 'hangar log --graph'");
+    fail(ErrorCode::NotFound,
+         quoted(text) + " asks for parent " + std::to_string(n) + " of commit " + at.short_hex() +
+             " (" + std::string(from) + "), which has " + counted(ps.size(), "parent"),
+         Hint{.action = HintAction::LogGraph});
   return ps[n - 1];
 }
 

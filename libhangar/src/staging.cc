@@ -25,8 +25,8 @@ std::optional<StagedColumn> Staging::find_column(const lmdb::Txn& txn,
   Decoder d(*v, "staged column '" + std::string(name) + "'");
   StagedColumn c;
   auto kind = d.u8("kind");
-  if (kind == 1) {
-    c.kind = StagedColumn::Kind::Created;
+  if (kind == 1 || kind == 3) {
+    c.kind = kind == 1 ? StagedColumn::Kind::Created : StagedColumn::Kind::Changed;
     c.schema = d.digest("schema");
   } else if (kind == 2) {
     c.kind = StagedColumn::Kind::Deleted;
@@ -48,7 +48,7 @@ std::map<std::string, StagedColumn> Staging::columns(const lmdb::Txn& txn) const
 void Staging::set_column(lmdb::WriteTxn& txn, std::string_view name, const StagedColumn& c) const {
   Encoder e;
   e.u8(static_cast<std::uint8_t>(c.kind));
-  if (c.kind == StagedColumn::Kind::Created) e.digest(c.schema);
+  if (c.kind != StagedColumn::Kind::Deleted) e.digest(c.schema);
   txn.put(columns_, as_bytes(name), e.buffer());
 }
 

@@ -26,9 +26,10 @@ namespace hangar {
 namespace lmdb = storage::lmdb;
 
 struct StagedColumn {
-  enum class Kind : std::uint8_t { Created = 1, Deleted = 2 };
+  // Changed: a column of HEAD with a new schema (import --add-classes); its records stay.
+  enum class Kind : std::uint8_t { Created = 1, Deleted = 2, Changed = 3 };
   Kind kind = Kind::Created;
-  Digest schema;  // Created only
+  Digest schema;  // Created and Changed
 };
 
 // nullopt value = tombstone (deleted).

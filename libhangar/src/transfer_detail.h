@@ -41,7 +41,7 @@ std::vector<ColumnNews> commit_news(const RepoState& state, const lmdb::Txn& txn
 // The chunk digests of `sample` (HistoryReader::sample_chunks). Throws: NotFound, Corrupt.
 std::vector<Digest> sample_chunks_in(const RepoState& state, const lmdb::Txn& txn,
                                      const SampleId& sample);
-// The remote a 'hangar fetch-data' hint names (transfer::default_remote).
+// The remote a FetchData or FetchSample hint names (transfer::default_remote).
 std::string hint_remote(const RepoState& state);
 
 }  // namespace hangar::detail

@@ -100,10 +100,8 @@ void add_remote(Repository& repo, std::string_view name, std::string_view url) {
       fail(ErrorCode::InvalidArgument,
            "remote URL for '" + std::string(name) + "' contains a control character");
   if (find_remote_url(repo, name))
-    fail(ErrorCode::AlreadyExists,
-         "remote '" + std::string(name) +
-             "' already exists; remove it first with 'hangar remote remove " + std::string(name) +
-             "'");
+    fail(ErrorCode::AlreadyExists, "remote '" + std::string(name) + "' already exists",
+         Hint{.action = HintAction::RemoveRemote, .remote = std::string(name)});
   s.config.values[url_key(name)] = std::string(url);
   s.config.save(s.dot / "config");
 }
@@ -191,9 +189,11 @@ std::optional<IncompleteClone> incomplete_clone(const Repository& repo) {
   return IncompleteClone{it->second, c.get(kCloneRemote, "origin"), c.get(kCloneSelection)};
 }
 
-std::string complete_clone_hint(const Repository& repo, const IncompleteClone& clone) {
-  return "run 'hangar fetch-data " + clone.remote + "' or the same 'hangar clone " + clone.url +
-         " " + repo.root().string() + "' again to complete it";
+Hint complete_clone_hint(const Repository& repo, const IncompleteClone& clone) {
+  return Hint{.action = HintAction::CompleteClone,
+              .remote = clone.remote,
+              .path = repo.root().string(),
+              .url = clone.url};
 }
 
 void finish_clone(Repository& repo) {

@@ -116,20 +116,20 @@ UserIdentity resolve_author(const std::map<std::string, std::string>& repo_confi
     if (u.email.empty()) u.email = pw.email;
   }
   if (u.name.empty() || u.email.empty()) {
-    std::string keys, vars, commands;
-    auto add = [&](const std::string& key, const char* var, const char* example) {
+    std::string keys, vars;
+    Hint hint{.action = HintAction::SetIdentity};
+    auto add = [&](const std::string& key, const char* var) {
       const std::string sep = keys.empty() ? "" : " / ";
       keys += sep + key;
       vars += sep + var;
-      commands += (commands.empty() ? "'" : " and '") + std::string("hangar config --global ") +
-                  key + " " + example + "'";
+      hint.keys.push_back(key);
     };
-    if (u.name.empty()) add("user.name", "HANGAR_AUTHOR_NAME", "\"Your Name\"");
-    if (u.email.empty()) add("user.email", "HANGAR_AUTHOR_EMAIL", "you@example.org");
-    fail(ErrorCode::InvalidArgument, "author identity unknown: no " + keys +
-                                         " in the repository or global config and no " + vars +
-                                         " in the environment; run " + commands +
-                                         " (without --global: for this repository only)");
+    if (u.name.empty()) add("user.name", "HANGAR_AUTHOR_NAME");
+    if (u.email.empty()) add("user.email", "HANGAR_AUTHOR_EMAIL");
+    fail(ErrorCode::InvalidArgument,
+         "author identity unknown: no " + keys + " in the repository or global config and no " +
+             vars + " in the environment",
+         std::move(hint));
   }
   return u;
 }

@@ -1,7 +1,10 @@
 """The one exception hierarchy of the Python API.
 
-Every error of libhangar arrives as a subclass of HangarError carrying the CLI's message text
-(what went wrong, where, what to do) and its code. Each class also subclasses the builtin a
+Every error of libhangar arrives as a subclass of HangarError carrying its message (what went
+wrong, where, what to do) and its code. What to do is also data: ``hint`` is None or a dict
+``{"action": ..., args}`` (libhangar's HintAction, e.g. ``{"action": "fetch_sample", "remote":
+"origin", "revision": "HEAD", "keys": ["2"]}``); the message says it with this API's calls where
+it has them (``Repository.set_config``, ``WriteCheckout.reset``), else with the ``hangar`` command. Each class also subclasses the builtin a
 Python user would catch for it, so ``except KeyError`` sees a missing sample and ``except
 OSError`` a corrupt or unreadable file.
 """
@@ -14,6 +17,8 @@ class HangarError(Exception):
     """Base of every hangar error. ``code`` is libhangar's error code ("not-found", ...)."""
 
     code = "error"
+    # What would help, as data (set by the extension module): None or {"action": name, ...}.
+    hint: dict[str, Any] | None = None
 
     def __init__(self, message: str, *args: Any) -> None:
         super().__init__(message, *args)
@@ -37,7 +42,7 @@ class NotFound(HangarError, KeyError):
 
 class NotLocal(HangarError, LookupError):
     """The sample exists but its data was not fetched (a partial clone); the message names the
-    ``hangar fetch-data`` command that brings it."""
+    ``hangar fetch-data`` command that brings it, ``hint`` its remote, revision and keys."""
 
     code = "not-local"
 

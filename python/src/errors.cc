@@ -1,6 +1,7 @@
 #include "errors.h"
 
 #include <hangar/error.h>
+#include <hangar/report/hint.h>
 
 namespace hangar::python {
 
@@ -8,10 +9,63 @@ namespace {
 
 py::object errors_module() { return py::module_::import("hangar.errors"); }
 
+// The hint as HangarError.hint: {"action": name, ...its non-empty arguments}.
+py::dict hint_dict(const Hint& h) {
+  py::dict d;
+  d["action"] = std::string(hint_action_name(h.action));
+  auto text = [&](const char* name, const std::string& value) {
+    if (!value.empty()) d[name] = value;
+  };
+  text("remote", h.remote);
+  text("revision", h.revision);
+  if (!h.keys.empty()) {
+    py::list keys;
+    for (const auto& k : h.keys) keys.append(k);
+    d["keys"] = keys;
+  }
+  text("column", h.column);
+  text("dtype", h.dtype);
+  text("name", h.name);
+  text("path", h.path);
+  text("url", h.url);
+  if (h.all_history) d["all_history"] = true;
+  return d;
+}
+
+// The hint in this API's terms where the CLI's command would be the wrong advice here (staged
+// work, a detached HEAD, the author identity, a missing column); the CLI's words otherwise, so
+// that most messages are the CLI's (python/tests compare them): the `hangar` command is installed
+// with the module and is how fsck, fetch-data, upgrade and remotes are done.
+std::string hint_suffix(const Hint& h) {
+  switch (h.action) {
+    case HintAction::SetIdentity: {
+      std::string calls;
+      for (const auto& key : h.keys)
+        calls += (calls.empty() ? "" : " and ") + std::string("Repository.set_config('") + key +
+                 "', " + (key == "user.name" ? "'Your Name'" : "'you@example.org'") + ")";
+      return "; call " + calls + " or pass user= and email= to hangar.init()";
+    }
+    case HintAction::CreateColumn:
+      return "; create it with WriteCheckout.create_column()";
+    case HintAction::CommitOrReset:
+      return "; commit them with WriteCheckout.commit() or drop them with WriteCheckout.reset()";
+    case HintAction::CheckoutNewBranch:
+      return "; create a branch there with Repository.create_branch() and check it out with "
+             "write=True";
+    case HintAction::Stage:
+      return "; stage changes with Column.put(), Column.update() or Column.remove()";
+    default:
+      return report::hint_suffix(h);
+  }
+}
+
 void set_error(const Error& e) {
   py::object cls = errors_module().attr("BY_CODE").attr("get")(
       std::string(error_code_name(e.code())), errors_module().attr("HangarError"));
-  PyErr_SetObject(cls.ptr(), cls(e.what()).ptr());
+  const Hint* hint = e.hint();
+  py::object err = cls(std::string(e.what()) + (hint ? hint_suffix(*hint) : ""));
+  err.attr("hint") = hint ? py::object(hint_dict(*hint)) : py::object(py::none());
+  PyErr_SetObject(cls.ptr(), err.ptr());
 }
 
 }  // namespace

@@ -455,7 +455,12 @@ def test_merge_errors(small_repo):
         _put(c, "v", 9, [9, 9])  # staged work refuses a merge
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.merge("dev")
-        assert str(e.value) == c.fails("merge", "dev")
+        # The CLI's message, with this API's calls for what to do about the staged work.
+        cli_msg = c.fails("merge", "dev")
+        assert cli_msg.endswith("; commit them or run 'hangar reset'")
+        assert str(e.value) == cli_msg.removesuffix("; commit them or run 'hangar reset'") + (
+            "; commit them with WriteCheckout.commit() or drop them with WriteCheckout.reset()")
+        assert e.value.hint == {"action": "commit_or_reset"}
         with pytest.raises((ValueError, TypeError)):
             repo.merge("dev", strategy="mine")
 

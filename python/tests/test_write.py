@@ -358,7 +358,12 @@ def test_nothing_to_commit_is_invalid_argument_like_the_cli(small_repo):
         with pytest.raises(hangar.InvalidArgument) as e:
             co.commit("empty")
         assert repo.head == small_repo.commit
-    assert str(e.value) == msg
+    # The CLI's message; what to do is said with this API's calls.
+    cli_hint = "; stage changes with 'hangar put', 'hangar import' or 'hangar rm'"
+    assert msg.endswith(cli_hint)
+    assert str(e.value) == msg.removesuffix(cli_hint) + (
+        "; stage changes with Column.put(), Column.update() or Column.remove()")
+    assert e.value.hint == {"action": "stage"}
 
 
 def test_write_checkout_of_the_current_branch_by_name(small_repo):
@@ -372,7 +377,8 @@ def test_write_checkout_of_the_current_branch_by_name(small_repo):
 
 def test_write_checkout_of_another_branch_switches_like_cli_checkout(small_repo):
     """checkout(BRANCH, write=True) is `hangar checkout BRANCH` + the staging area: refused
-    with staged work or for a name that is no branch, with the CLI's words."""
+    with staged work (what to do in this API's calls) or for a name that is no branch, with the
+    CLI's words."""
     c = small_repo.cli
     c("branch", "create", "dev")
     with hangar.Repository(small_repo.path) as repo:
@@ -380,7 +386,10 @@ def test_write_checkout_of_another_branch_switches_like_cli_checkout(small_repo)
             co["v"][9] = np.zeros(2, np.uint8)
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.checkout("dev", write=True)
-        assert str(e.value) == c.fails("checkout", "dev")
+        cli_hint = "; commit them or run 'hangar reset'"
+        assert str(e.value) == c.fails("checkout", "dev").removesuffix(cli_hint) + (
+            "; commit them with WriteCheckout.commit() or drop them with WriteCheckout.reset()")
+        assert e.value.hint == {"action": "commit_or_reset"}
         assert repo.current_branch == "main"
         c("reset")
         with pytest.raises(hangar.NotFound) as e:

@@ -67,8 +67,8 @@ Destination destination(const CloneOptions& o, const ServerInfo& info, const std
   if (unfinished->url != url)
     fail(ErrorCode::AlreadyExists,
          "destination '" + d.dir.string() + "' holds an unfinished clone of " + unfinished->url +
-             ", not of " + url + "; " + transfer::complete_clone_hint(repo, *unfinished) +
-             ", or give another DIR");
+             ", not of " + url,
+         transfer::complete_clone_hint(repo, *unfinished));
   d.resume = true;
   return d;
 }

@@ -63,8 +63,8 @@ class Walker {
   void check_selection(const std::string& where) const {
     for (const std::string& name : o_.columns)
       if (!found_.count(name))
-        fail(ErrorCode::NotFound,
-             "no column '" + name + "' at " + where + "; see 'hangar column list'");
+        fail(ErrorCode::NotFound, "no column '" + name + "' at " + where,
+             Hint{.action = HintAction::ColumnList});
     std::vector<Key> unmatched;
     for (const Key& k : keys_)
       if (!matched_.count(k)) unmatched.push_back(k);
@@ -246,8 +246,8 @@ std::vector<Digest> checked_chunks_to_drop(Repository& repo, const DropDataOptio
          std::to_string(samples) + " samples (" + std::to_string(elsewhere_unknown.size()) +
              " chunks) selected for drop-data are not on remote '" + out.remote +
              "' (never pushed there, or it lacks their data), so they may exist only here; "
-             "push them first with 'hangar push " +
-             out.remote + " " + branch_hint(repo) + "' (nothing was dropped)");
+             "nothing was dropped",
+         Hint{.action = HintAction::Push, .remote = out.remote, .revision = branch_hint(repo)});
   }
   out.samples_also_dropped = walk.others_using(dropping, candidate_samples);
   return to_drop;

@@ -19,10 +19,11 @@ std::string remote_url(const Repository& repo, std::string_view name) {
   if (url) return *url;
   std::string known;
   for (const auto& r : transfer::remotes(repo)) known += (known.empty() ? "" : ", ") + r.name;
-  fail(ErrorCode::NotFound,
-       "no remote '" + std::string(name) + "'" +
-           (known.empty() ? "; add one with 'hangar remote add NAME URL'"
-                          : "; known remotes: " + known + " (see 'hangar remote list')"));
+  if (known.empty())
+    fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'",
+         Hint{.action = HintAction::AddRemote});
+  fail(ErrorCode::NotFound, "no remote '" + std::string(name) + "'; known remotes: " + known,
+       Hint{.action = HintAction::RemoteList});
 }
 
 FetchResult fetch(Repository& repo, const FetchOptions& o) try {

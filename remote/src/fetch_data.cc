@@ -27,9 +27,10 @@ FetchDataResult fetch_data(Repository& repo, const FetchDataOptions& options) tr
     if (!repo.head())
       fail(ErrorCode::NotFound,
            "the clone in '" + repo.root().string() + "' of " + unfinished->url +
-               " was interrupted before its history arrived; run the same "
-               "'hangar clone " +
-               unfinished->url + " " + repo.root().string() + "' again to complete it");
+               " was interrupted before its history arrived",
+           Hint{.action = HintAction::CompleteClone,
+                .path = repo.root().string(),
+                .url = unfinished->url});
   }
   validate(o.data);
   const client::RemoteTarget target = client::resolve_remote(repo, o.remote, o.transport);

@@ -100,9 +100,10 @@ std::string read_body(const httplib::ContentReader& reader, std::size_t cap) {
   }
   ::freeaddrinfo(found);
   if (err == EADDRINUSE)
-    fail(ErrorCode::Io, "cannot listen on " + where + ": port " + std::to_string(port) +
-                            " is already in use (another 'hangar server'?); stop it or pick "
-                            "another --port");
+    fail(ErrorCode::Io,
+         "cannot listen on " + where + ": port " + std::to_string(port) +
+             " is already in use (another server?)",
+         Hint{.action = HintAction::OtherPort});
   if (err == EADDRNOTAVAIL)
     fail(ErrorCode::Io, "cannot listen on " + where + ": '" + bind +
                             "' is not an address of this machine; pick another --bind");
@@ -393,9 +394,8 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(opti
   if (ec) fail_errno(ec.value(), "cannot resolve path", options.root.string());
   if (!root.has_filename()) root = root.parent_path();
   if (!fs::is_directory(root / ".hangar", ec))
-    fail(ErrorCode::NotFound, "'" + root.string() +
-                                  "' is not a hangar repository; run 'hangar "
-                                  "init' there or pass the repository's path");
+    fail(ErrorCode::NotFound, "'" + root.string() + "' is not a hangar repository",
+         Hint{.action = HintAction::Init});
   s.writable = s.auth.has_write_tokens();
   s.repo.emplace(
       Repository::open(root, s.writable ? Repository::Mode::Shared : Repository::Mode::Read));

@@ -96,9 +96,8 @@ class HttpTransport final : public Transport {
     if (info.protocol == 1)  // hangar of storage format 1 (docs/decisions/0015)
       fail(ErrorCode::Unsupported,
            "remote " + url_ + " is a hangar of storage format 1 (protocol 1), which this hangar " +
-               "(protocol " + std::to_string(protocol::kVersion) +
-               ") does not speak: upgrade the server's hangar and run 'hangar upgrade' on the "
-               "repository it serves");
+               "(protocol " + std::to_string(protocol::kVersion) + ") does not speak",
+           Hint{.action = HintAction::UpgradeRemote, .url = url_});
     if (info.protocol < protocol::kMinVersion)
       fail(ErrorCode::Unsupported,
            "remote " + url_ + " speaks hangar protocol " + std::to_string(info.protocol) +
@@ -310,10 +309,9 @@ class HttpTransport final : public Transport {
     std::string why;
     switch (err) {
       case httplib::Error::Connection:
-        why =
-            "cannot connect: nothing is listening there; check the URL and that 'hangar "
-            "server' runs";
-        break;
+        fail(ErrorCode::Remote,
+             "remote " + url_ + " (" + route + "): cannot connect: nothing is listening there",
+             Hint{.action = HintAction::StartServer});
       case httplib::Error::ConnectionTimeout:
         why = "connection timed out";
         break;

@@ -29,10 +29,8 @@ std::uint64_t fetch_labels(Repository& repo, const std::function<Transport&()>& 
       fail(ErrorCode::InvalidArgument,
            "--stratify " + column + " needs its labels first: up to " + std::to_string(wire) +
                " bytes, which with the " + std::to_string(t.bytes_received()) +
-               " bytes received so far pass --max-bytes (" + std::to_string(*budget) +
-               " bytes); raise --max-bytes, or fetch the labels first with 'hangar fetch-data "
-               "REMOTE --columns " +
-               column + "'");
+               " bytes received so far pass --max-bytes (" + std::to_string(*budget) + " bytes)",
+           Hint{.action = HintAction::FetchData, .column = column});
   }
   Spool spool(temp_dir_of(repo));
   const std::uint64_t received = client::receive_chunks(t, missing, spool, progress);

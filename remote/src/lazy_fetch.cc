@@ -91,10 +91,10 @@ void RemoteChunkFetcher::fetch(std::span<const Digest> ids, const StoreChunks& s
   } catch (const Error& e) {
     m.drop_transport();
     if (e.code() != ErrorCode::Remote) throw;
-    fail(ErrorCode::NotLocal, "cannot fetch " + std::to_string(ids.size()) + " chunk" +
-                                  (ids.size() == 1 ? "" : "s") + " from " + m.describe() + ": " +
-                                  e.what() + "; or run 'hangar fetch-data " + m.name +
-                                  "' once it is reachable again");
+    fail(ErrorCode::NotLocal,
+         "cannot fetch " + std::to_string(ids.size()) + " chunk" + (ids.size() == 1 ? "" : "s") +
+             " from " + m.describe() + ": " + e.what(),
+         Hint{.action = HintAction::FetchData, .remote = m.name});
   }
 }
 

@@ -48,9 +48,8 @@ PullResult pull(Repository& repo, const PullOptions& o) {
          "cannot pull: HEAD is detached (read-only); check out a branch first");
   const std::string branch = repo.current_branch();
   if (!repo.status().clean())
-    fail(ErrorCode::InvalidArgument, "cannot pull into '" + branch +
-                                         "': there are staged changes; commit them or run "
-                                         "'hangar reset' first");
+    fail(ErrorCode::InvalidArgument, "cannot pull into '" + branch + "': there are staged changes",
+         Hint{.action = HintAction::CommitOrReset});
   PullResult out;
   const std::string upstream_branch = o.branch.value_or(branch);
   validate_branch_name(upstream_branch);
@@ -61,9 +60,8 @@ PullResult pull(Repository& repo, const PullOptions& o) {
         fetch(repo, FetchOptions{o.remote, upstream_branch, o.transport, o.progress, false});
   } catch (const Error& e) {
     if (o.branch || e.code() != ErrorCode::NotFound) throw;
-    fail(ErrorCode::NotFound, "branch '" + branch + "' has no upstream (" + e.what() +
-                                  "); give the remote's branch: 'hangar pull " + o.remote +
-                                  " BRANCH'");
+    fail(ErrorCode::NotFound, "branch '" + branch + "' has no upstream (" + e.what() + ")",
+         Hint{.action = HintAction::PullBranch, .remote = o.remote});
   }
   const Digest upstream = repo.resolve(std::string(transfer::kRemotesPrefix) + out.upstream);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "client.h"
 #include "negotiate.h"
@@ -16,8 +17,11 @@ namespace hangar::remote {
 namespace {
 
 // `what`: "'main'" or "tag 'v1'".
-[[noreturn]] void reject(const PushOptions& o, const std::string& what, const std::string& why) {
-  fail(ErrorCode::Remote, "push of " + what + " to '" + o.remote + "' rejected: " + why);
+[[noreturn]] void reject(const PushOptions& o, const std::string& what, const std::string& why,
+                         std::optional<Hint> hint = std::nullopt) {
+  const std::string message = "push of " + what + " to '" + o.remote + "' rejected: " + why;
+  if (hint) fail(ErrorCode::Remote, message, std::move(*hint));
+  fail(ErrorCode::Remote, message);
 }
 
 // Reports records sent as the pack streams; an interrupt ends the stream (Interrupted) before
@@ -51,11 +55,14 @@ std::vector<Digest> chunks_to_send(Repository& repo, Transport& t, const PushPla
   }
   const auto not_here = transfer::missing_chunks(repo, send);
   if (!not_here.empty())
-    fail(ErrorCode::NotLocal, "cannot push " + what + ": " + std::to_string(not_here.size()) +
-                                  " chunks the remote lacks " + "are not local either (e.g. " +
-                                  not_here.front().short_hex() + "); run 'hangar fetch-data " +
-                                  transfer::default_remote(repo) + " " + fetch_ref +
-                                  " --all-history' first");
+    fail(ErrorCode::NotLocal,
+         "cannot push " + what + ": " + std::to_string(not_here.size()) +
+             " chunks the remote lacks " + "are not local either (e.g. " +
+             not_here.front().short_hex() + ")",
+         Hint{.action = HintAction::FetchData,
+              .remote = transfer::default_remote(repo),
+              .revision = fetch_ref,
+              .all_history = true});
   return send;
 }
 
@@ -103,7 +110,8 @@ PushResult push_tags(Repository& repo, const PushOptions& o, Transport& t) {
     validate_tag_name(name);
     const auto found = local.find(name);
     if (found == local.end())
-      fail(ErrorCode::NotFound, "no tag '" + name + "' to push; see 'hangar tag'");
+      fail(ErrorCode::NotFound, "no tag '" + name + "' to push",
+           Hint{.action = HintAction::TagList});
     const std::optional<Digest> here = found->second;
     const auto theirs = remote.find(name);
     const std::optional<Digest> there =
@@ -151,9 +159,8 @@ PushResult push(Repository& repo, const PushOptions& o) try {
   validate_branch_name(out.branch);
   const auto tip = repo.find_branch(out.branch);
   if (!tip)
-    fail(ErrorCode::NotFound, "branch '" + out.branch +
-                                  "' has no commits to push; see 'hangar "
-                                  "branch list'");
+    fail(ErrorCode::NotFound, "branch '" + out.branch + "' has no commits to push",
+         Hint{.action = HintAction::BranchList});
   out.new_commit = *tip;
 
   client::Connection conn = client::connect(target.url, target.options);
@@ -169,17 +176,16 @@ PushResult push(Repository& repo, const PushOptions& o) try {
     out.result = "up-to-date";
   } else {
     if (out.old_commit && !o.force) {
-      const std::string hint = "; run 'hangar fetch " + o.remote + "' and merge '" + o.remote +
-                               "/" + out.branch + "' first, or push with --force";
+      const Hint hint{
+          .action = HintAction::FetchAndMerge, .remote = o.remote, .revision = out.branch};
       if (!history.has_commit(*out.old_commit))
         reject(o, "'" + out.branch + "'",
-               "the remote branch has commits you do not have (not a "
-               "fast-forward)" +
-                   hint);
+               "the remote branch has commits you do not have (not a fast-forward)", hint);
       if (!history.is_ancestor(*out.old_commit, out.new_commit))
         reject(o, "'" + out.branch + "'",
                "the remote branch at " + out.old_commit->short_hex() + " is not an ancestor of " +
-                   out.new_commit.short_hex() + " (not a fast-forward)" + hint);
+                   out.new_commit.short_hex() + " (not a fast-forward)",
+               hint);
     }
     PushPlan plan = plan_push(history, out.new_commit, remote_haves(history, refs));
     std::vector<Digest> send = chunks_to_send(repo, t, plan, "'" + out.branch + "'", out.branch);

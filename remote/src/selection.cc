@@ -165,11 +165,10 @@ class Selector {
     view->for_each(*sel_.stratify, [&](const SampleRef& ref) {
       auto l = read_label(*view, schema, ref);
       if (!l)
-        fail(ErrorCode::NotLocal, "the label of key '" + ref.key.to_string() + "' in column '" +
-                                      *sel_.stratify +
-                                      "' is not local; run 'hangar fetch-data "
-                                      "REMOTE --columns " +
-                                      *sel_.stratify + "' first");
+        fail(ErrorCode::NotLocal,
+             "the label of key '" + ref.key.to_string() + "' in column '" + *sel_.stratify +
+                 "' is not local",
+             Hint{.action = HintAction::FetchData, .column = *sel_.stratify});
       labels.emplace(ref.key, *l);
       return true;
     });
@@ -365,8 +364,8 @@ void add_scope(Selector& s, const Repository& repo, const Digest& commit,
   for (const Digest& c : commits) s.add_commit(repo.checkout_at(c), found);
   for (const auto& name : selection.columns)
     if (!found.count(name))
-      fail(ErrorCode::NotFound, "no column '" + name + "' at commit " + commit.short_hex() +
-                                    "; see 'hangar column list'");
+      fail(ErrorCode::NotFound, "no column '" + name + "' at commit " + commit.short_hex(),
+           Hint{.action = HintAction::ColumnList});
   if (const auto unmatched = s.unmatched_keys(); !unmatched.empty())
     fail_unmatched_keys(
         unmatched, std::string(selection.columns.empty() ? "any column" : "the selected columns") +

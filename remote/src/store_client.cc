@@ -238,9 +238,8 @@ std::uint64_t upload_chunks(const Repository& repo, Transport& transport,
     check_interrupt();
     const auto chunk = source.read_stored(id);
     if (!chunk)
-      fail(ErrorCode::NotLocal, "chunk " + id.short_hex() +
-                                    " to push is not local; run "
-                                    "'hangar fetch-data' first");
+      fail(ErrorCode::NotLocal, "chunk " + id.short_hex() + " to push is not local",
+           Hint{.action = HintAction::FetchData});
     builder.add(*chunk);
     if (++done % 64 == 0 && progress) progress("upload", done, ids.size());
     if (builder.size() >= store::kPackTarget) send();

@@ -46,11 +46,10 @@ class StoreTransport final : public Transport {
     client_->check_bucket();
     auto m = store::read_manifest(*client_, parsed_.prefix);
     if (!m)
-      fail(ErrorCode::NotFound, url_ + " holds no hangar data (no " +
-                                    store::manifest_key(parsed_.prefix) +
-                                    "); check the prefix, or push there through 'hangar server "
-                                    "--store " +
-                                    url_ + "' first");
+      fail(ErrorCode::NotFound,
+           url_ + " holds no hangar data (no " + store::manifest_key(parsed_.prefix) +
+               "); check the prefix",
+           Hint{.action = HintAction::ServeStore, .url = url_});
     manifest_ = std::move(*m);
     catalog_ = store::load_catalog(*client_, parsed_.prefix, manifest_);
     ServerInfo info;
@@ -115,10 +114,8 @@ class StoreTransport final : public Transport {
   }
 
   PushReply push(std::span<const RefUpdate>, PackSource&) override {
-    fail(ErrorCode::Unsupported, url_ +
-                                     " is read-only: push through a hangar server that "
-                                     "stores its data there ('hangar server --store " +
-                                     url_ + "')");
+    fail(ErrorCode::Unsupported, url_ + " is read-only here",
+         Hint{.action = HintAction::ServeStore, .url = url_});
   }
 
   std::uint64_t bytes_received() const override { return received_; }

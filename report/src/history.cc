@@ -30,7 +30,8 @@ Json status_json(const StatusReport& status) {
            {"head", digest_json(status.head)},
            {"staged", staged},
            {"columns_added", status.columns_added},
-           {"columns_deleted", status.columns_deleted}};
+           {"columns_deleted", status.columns_deleted},
+           {"columns_changed", status.columns_changed}};
   if (status.detached) doc["detached"] = true;  // the key only on a detached HEAD
   return doc;
 }

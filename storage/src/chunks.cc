@@ -370,9 +370,10 @@ std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest
     }
   }
   if (stored.size() != loc->stored_size)
-    fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": stored size " +
-                                 std::to_string(stored.size()) + " != recorded " +
-                                 std::to_string(loc->stored_size) + "; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk " + digest.hex() + ": stored size " + std::to_string(stored.size()) +
+             " != recorded " + std::to_string(loc->stored_size),
+         Hint{.action = HintAction::Fsck});
   return {std::move(*loc), stored};
 }
 
@@ -387,10 +388,11 @@ void ChunkReader::read(const Digest& digest, MutableByteView out, ReadCheck chec
     // Before decoding: damaged bytes never reach the decoder.
     const std::uint64_t got = xxh3_64(stored);
     if (got != *loc.checksum)
-      fail(ErrorCode::Corrupt, "chunk " + digest.hex() + ": checksum mismatch in backend '" +
-                                   backend_code_name(loc.backend) + "' (expected " +
-                                   hex64(*loc.checksum) + ", got " + hex64(got) +
-                                   "); run 'hangar fsck --rehash'");
+      fail(ErrorCode::Corrupt,
+           "chunk " + digest.hex() + ": checksum mismatch in backend '" +
+               backend_code_name(loc.backend) + "' (expected " + hex64(*loc.checksum) + ", got " +
+               hex64(got) + ")",
+           Hint{.action = HintAction::FsckRehash});
   }
   try {
     decode_chunk(loc.codec, stored, out);  // straight from the map into the caller's buffer

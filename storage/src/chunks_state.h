@@ -45,8 +45,10 @@ struct Chunks::State {
     auto it = backends.find(code);
     if (it != backends.end()) return *it->second;
     if (!is_known_backend(code)) open_backend(code, dir, true);  // throws Unsupported
-    fail(ErrorCode::Corrupt, "chunk store '" + dir.string() + "' has no data for backend '" +
-                                 backend_code_name(code) + "'; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk store '" + dir.string() + "' has no data for backend '" + backend_code_name(code) +
+             "'",
+         Hint{.action = HintAction::Fsck});
   }
 };
 

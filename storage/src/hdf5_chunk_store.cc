@@ -43,9 +43,10 @@ Bytes encode_record(const Record& r) {
 
 Record decode_record(const ChunkLocation& loc) {
   if (loc.backend_record.size() != kRecordSize)
-    fail(ErrorCode::Corrupt, "chunk location for backend 'h0' has a " +
-                                 std::to_string(loc.backend_record.size()) +
-                                 "-byte record, expected 16; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk location for backend 'h0' has a " + std::to_string(loc.backend_record.size()) +
+             "-byte record, expected 16",
+         Hint{.action = HintAction::Fsck});
   Decoder d(loc.backend_record, "h0 record");
   Record r;
   r.pack = d.u64("pack");
@@ -53,7 +54,8 @@ Record decode_record(const ChunkLocation& loc) {
   if (r.pack == 0 && (loc.raw_size != 0 || loc.stored_size != 0 || r.row != 0))
     fail(ErrorCode::Corrupt,
          "chunk location for backend 'h0' names pack 0 for a non-empty "
-         "chunk; run 'hangar fsck'");
+         "chunk",
+         Hint{.action = HintAction::Fsck});
   return r;
 }
 

@@ -179,7 +179,7 @@ std::string PackReader::context() const { return quoted(path_); }
 PackReader PackReader::open(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
-    fail(ErrorCode::Corrupt, quoted(path) + " is missing; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt, quoted(path) + " is missing", Hint{.action = HintAction::Fsck});
   register_filter(quoted(path));
   const Plist fapl = file_access(false);
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
@@ -188,7 +188,7 @@ PackReader PackReader::open(const std::filesystem::path& path) {
       fail_call("H5Fopen", quoted(path), ErrorCode::Corrupt);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Corrupt) throw;
-      fail(ErrorCode::Corrupt, std::string(e.what()) + "; run 'hangar fsck'");
+      fail(ErrorCode::Corrupt, e.what(), Hint{.action = HintAction::Fsck});
     }
   }
   return PackReader(path, File(id));
@@ -212,12 +212,14 @@ PackReader::Table* PackReader::table(std::uint32_t raw_size) {
   hsize_t dims[2] = {0, 0};
   if (check(H5Sget_simple_extent_ndims(space.get()), "H5Sget_simple_extent_ndims", ctx,
             ErrorCode::Corrupt) != 2)
-    fail(ErrorCode::Corrupt, ctx + " is not a 2-d table; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt, ctx + " is not a 2-d table", Hint{.action = HintAction::Fsck});
   check(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "H5Sget_simple_extent_dims", ctx,
         ErrorCode::Corrupt);
   if (dims[1] != raw_size)
-    fail(ErrorCode::Corrupt, ctx + " has rows of " + std::to_string(dims[1]) + " bytes, expected " +
-                                 std::to_string(raw_size) + "; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         ctx + " has rows of " + std::to_string(dims[1]) + " bytes, expected " +
+             std::to_string(raw_size),
+         Hint{.action = HintAction::Fsck});
   t.rows = dims[0];
   return &tables_.emplace(raw_size, std::move(t)).first->second;
 }
@@ -251,7 +253,8 @@ std::uint64_t PackReader::stored_bytes() {
       raw_size = static_cast<std::uint32_t>(v);
     }
     if (!ok)
-      fail(ErrorCode::Corrupt, context() + " holds '" + name + "', not a table; run 'hangar fsck'");
+      fail(ErrorCode::Corrupt, context() + " holds '" + name + "', not a table",
+           Hint{.action = HintAction::Fsck});
     const Table* t = table(raw_size);
     if (t == nullptr) continue;
     for (std::uint64_t row = 0; row < t->rows; ++row) {
@@ -267,11 +270,13 @@ void PackReader::read(std::uint32_t raw_size, std::uint64_t row, ChunkCodec code
   const std::string where =
       context() + " table " + table_name(raw_size) + " row " + std::to_string(row);
   const std::int64_t size = stored_size(raw_size, row);
-  if (size < 0) fail(ErrorCode::Corrupt, where + " is missing; run 'hangar fsck'");
+  if (size < 0) fail(ErrorCode::Corrupt, where + " is missing", Hint{.action = HintAction::Fsck});
   // H5Dread_chunk writes the whole stored chunk: its size must be checked before reading.
   if (static_cast<std::uint64_t>(size) != out.size())
-    fail(ErrorCode::Corrupt, where + " stores " + std::to_string(size) + " bytes, expected " +
-                                 std::to_string(out.size()) + "; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         where + " stores " + std::to_string(size) + " bytes, expected " +
+             std::to_string(out.size()),
+         Hint{.action = HintAction::Fsck});
   if (out.empty()) return;
   const hsize_t offset[2] = {row, 0};
   std::uint32_t mask = 0;
@@ -279,9 +284,10 @@ void PackReader::read(std::uint32_t raw_size, std::uint64_t row, ChunkCodec code
         "H5Dread_chunk", where, ErrorCode::Corrupt);
   const std::uint32_t want = codec == ChunkCodec::Zstd ? 0 : kSkipZstd;
   if (mask != want)
-    fail(ErrorCode::Corrupt, where + " has filter mask " + std::to_string(mask) + ", expected " +
-                                 std::to_string(want) + " for a " + std::string(codec_name(codec)) +
-                                 " chunk; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         where + " has filter mask " + std::to_string(mask) + ", expected " + std::to_string(want) +
+             " for a " + std::string(codec_name(codec)) + " chunk",
+         Hint{.action = HintAction::Fsck});
 }
 
 }  // namespace hangar::storage::h5

@@ -173,7 +173,7 @@ void check(int rc, std::string_view op, std::string_view context) {
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
-      fail(ErrorCode::Corrupt, message + "; run 'hangar fsck'");
+      fail(ErrorCode::Corrupt, message, Hint{.action = HintAction::Fsck});
     default:
       fail(ErrorCode::Io, message);
   }

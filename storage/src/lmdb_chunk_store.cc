@@ -13,7 +13,8 @@ ByteView key_of(const ChunkLocation& loc) {
   if (loc.backend_record.size() != Digest::kSize)
     fail(ErrorCode::Corrupt,
          "chunk location for backend 'l0' has a " + std::to_string(loc.backend_record.size()) +
-             "-byte record, expected " + std::to_string(Digest::kSize) + "; run 'hangar fsck'");
+             "-byte record, expected " + std::to_string(Digest::kSize),
+         Hint{.action = HintAction::Fsck});
   return loc.backend_record;
 }
 
@@ -22,15 +23,17 @@ std::string hex_of(ByteView key) {
 }
 
 [[noreturn]] void missing(ByteView key, const lmdb::Env& env) {
-  fail(ErrorCode::Corrupt, "chunk " + hex_of(key) + " is indexed but missing from '" +
-                               env.path().string() + "'; run 'hangar fsck'");
+  fail(ErrorCode::Corrupt,
+       "chunk " + hex_of(key) + " is indexed but missing from '" + env.path().string() + "'",
+       Hint{.action = HintAction::Fsck});
 }
 
 ByteView checked_size(ByteView value, const ChunkLocation& loc) {
   if (value.size() != loc.stored_size)
-    fail(ErrorCode::Corrupt, "chunk " + hex_of(loc.backend_record) + " has " +
-                                 std::to_string(value.size()) + " stored bytes, expected " +
-                                 std::to_string(loc.stored_size) + "; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk " + hex_of(loc.backend_record) + " has " + std::to_string(value.size()) +
+             " stored bytes, expected " + std::to_string(loc.stored_size),
+         Hint{.action = HintAction::Fsck});
   return value;
 }
 

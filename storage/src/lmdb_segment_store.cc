@@ -36,9 +36,10 @@ Bytes encode_record(Record r) {
 
 Record decode_record(const ChunkLocation& loc) {
   if (loc.backend_record.size() != kRecordSize)
-    fail(ErrorCode::Corrupt, "chunk location for backend 'l1' has a " +
-                                 std::to_string(loc.backend_record.size()) +
-                                 "-byte record, expected 12; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt,
+         "chunk location for backend 'l1' has a " + std::to_string(loc.backend_record.size()) +
+             "-byte record, expected 12",
+         Hint{.action = HintAction::Fsck});
   // By hand, not with a Decoder: this runs once per chunk read.
   Record r{0, 0};
   for (int i = 7; i >= 0; --i)
@@ -48,7 +49,8 @@ Record decode_record(const ChunkLocation& loc) {
   if (r.segment == 0 && (r.offset != 0 || loc.stored_size != 0))
     fail(ErrorCode::Corrupt,
          "chunk location for backend 'l1' points into segment 0, which "
-         "holds only empty chunks; run 'hangar fsck'");
+         "holds only empty chunks",
+         Hint{.action = HintAction::Fsck});
   return r;
 }
 
@@ -61,8 +63,8 @@ std::array<std::byte, 8> key_of(std::uint64_t segment) {
 
 std::uint64_t id_of(ByteView key) {
   if (key.size() != 8)
-    fail(ErrorCode::Corrupt,
-         "segment key of " + std::to_string(key.size()) + " bytes, expected 8; run 'hangar fsck'");
+    fail(ErrorCode::Corrupt, "segment key of " + std::to_string(key.size()) + " bytes, expected 8",
+         Hint{.action = HintAction::Fsck});
   std::uint64_t v = 0;
   for (std::byte b : key) v = (v << 8) | std::to_integer<std::uint64_t>(b);
   return v;
@@ -112,9 +114,11 @@ bool is_chunk(ByteView segment, Record r, std::uint32_t size) {
 }
 
 [[noreturn]] void missing(Record r, const ChunkLocation& loc, const lmdb::Env& env) {
-  fail(ErrorCode::Corrupt, "segment " + std::to_string(r.segment) + " of '" + env.path().string() +
-                               "' is missing or shorter than offset " + std::to_string(r.offset) +
-                               " + " + std::to_string(loc.stored_size) + "; run 'hangar fsck'");
+  fail(ErrorCode::Corrupt,
+       "segment " + std::to_string(r.segment) + " of '" + env.path().string() +
+           "' is missing or shorter than offset " + std::to_string(r.offset) + " + " +
+           std::to_string(loc.stored_size),
+       Hint{.action = HintAction::Fsck});
 }
 
 class SegmentReader final : public ChunkStore::Reader {

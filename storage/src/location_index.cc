@@ -133,9 +133,10 @@ void LocationIndex::for_each(
     const std::function<void(const Digest&, const ChunkLocation&)>& fn) const {
   for (auto [key, value] : lmdb::range(txn, locations_)) {
     if (key.size() != Digest::kSize)
-      fail(ErrorCode::Corrupt, "chunk index '" + env_.path().string() + "' has a " +
-                                   std::to_string(key.size()) + "-byte key, expected " +
-                                   std::to_string(Digest::kSize) + "; run 'hangar fsck'");
+      fail(ErrorCode::Corrupt,
+           "chunk index '" + env_.path().string() + "' has a " + std::to_string(key.size()) +
+               "-byte key, expected " + std::to_string(Digest::kSize),
+           Hint{.action = HintAction::Fsck});
     Digest digest = Digest::from_bytes(key);
     fn(digest, decode_at(value, digest));
   }

@@ -53,7 +53,7 @@ class Checkout {
   std::optional<Digest> commit() const;
   std::vector<std::string> column_names() const;
   bool has_column(std::string_view column) const;
-  // Throws: NotFound "no column 'x' at <where>; see 'hangar column list'".
+  // Throws: NotFound "no column 'x' at <where>" (a ColumnList hint).
   const ColumnSchema& schema(std::string_view column) const;
   std::uint64_t count(std::string_view column) const;
   std::uint64_t nbytes(std::string_view column) const;

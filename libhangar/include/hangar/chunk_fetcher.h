@@ -28,8 +28,8 @@ class ChunkFetcher {
   // Brings the chunks `ids` (not local here) and hands them to `store`, in batches of a few
   // MiB; ids the source does not have are left out (the read then fails NotLocal naming
   // them). Called from any thread; implementations serialize their own calls.
-  // Throws: NotLocal (the source cannot be reached: the message names it and the
-  // 'hangar fetch-data' command), Corrupt, NoSpace, Io, Interrupted. Chunks stored before a
+  // Throws: NotLocal (the source cannot be reached: the message names it, a FetchData
+  // hint the remote), Corrupt, NoSpace, Io, Interrupted. Chunks stored before a
   // failure stay stored: each is whole and verified.
   virtual void fetch(std::span<const Digest> ids, const StoreChunks& store) = 0;
   // Where chunks come from, for messages: "remote 'origin' (http://127.0.0.1:8080)".

@@ -37,7 +37,10 @@ struct ImportOptions {
   std::filesystem::path path;                // a folder (or a single file)
   bool recursive = false;                    // walk sub-folders; implied by labels_column
   std::optional<std::string> labels_column;  // int64 scalar column of class ids
-  unsigned jobs = 1;                         // decoder threads
+  // An existing labels column gains the class folders it does not know: their names, sorted,
+  // get the ids after its old ones (a staged schema change). Without it they are an error.
+  bool add_classes = false;
+  unsigned jobs = 1;  // decoder threads
   ProgressFn progress;
   std::uint64_t max_sample_bytes = kDefaultMaxSampleBytes;   // per file, see above
   std::uint64_t max_bytes_in_flight = kDefaultImportBudget;  // all decoder threads together
@@ -46,12 +49,13 @@ struct ImportOptions {
 };
 
 struct ImportResult {
-  std::uint64_t files = 0;           // samples staged
-  std::uint64_t raw_bytes = 0;       // decoded tensor bytes
-  std::uint64_t file_bytes = 0;      // bytes read from disk
-  std::uint64_t new_chunks = 0;      // chunks not already in the repository
-  std::vector<std::string> classes;  // label names in id order, when labels_column is set
-  std::uint64_t skipped = 0;         // entries skipped (ImportOptions::on_skip)
+  std::uint64_t files = 0;                 // samples staged
+  std::uint64_t raw_bytes = 0;             // decoded tensor bytes
+  std::uint64_t file_bytes = 0;            // bytes read from disk
+  std::uint64_t new_chunks = 0;            // chunks not already in the repository
+  std::vector<std::string> classes;        // label names in id order, when labels_column is set
+  std::vector<std::string> added_classes;  // of those, the ones add_classes appended
+  std::uint64_t skipped = 0;               // entries skipped (ImportOptions::on_skip)
   // Regular files without a .png/.jpg/.jpeg/.npy extension, left out; the first
   // kIgnoredExamples of them (relative to the folder imported, in listing order).
   std::uint64_t ignored = 0;
@@ -82,7 +86,8 @@ inline constexpr std::uint64_t kCompactIndexAfter = 65536;
 // imported).
 // Atomic: on any error nothing is staged. Throws: InvalidArgument naming the file (and the
 // limit; a file of the column's dtype and rank but another size says how to create a column of
-// variable shape), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled
+// variable shape; class folders an existing labels column lacks, without add_classes: an
+// AddClasses hint), NotFound (path), Io, NoSpace, Interrupted ("interrupted; the import was rolled
 // back, ...").
 ImportResult import_files(Repository& repo, const ImportOptions& options);
 

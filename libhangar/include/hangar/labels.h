@@ -19,7 +19,7 @@ namespace hangar {
 // `import --labels`) names value i by line i; other values, or no attribute, are named by
 // their decimal value.
 // Throws: InvalidArgument "column 'x' cannot be a label column: <why>; a label column holds
-// one integer per key (as 'hangar import --labels' makes)".
+// one integer per key (as an import of class folders makes)".
 void check_label_column(const ColumnSchema& schema);
 
 // The class of one label sample, from its value. REQUIRES check_label_column(schema).

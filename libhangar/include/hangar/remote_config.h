@@ -6,6 +6,7 @@
 // stays hangar::transfer, where these functions were before.
 #pragma once
 
+#include <hangar/error.h>
 #include <hangar/repository.h>
 
 #include <filesystem>
@@ -76,9 +77,9 @@ std::map<std::string, std::string> incomplete_clone_settings(std::string_view ur
                                                              std::string_view selection);
 // nullopt when the repository is not an unfinished clone.
 std::optional<IncompleteClone> incomplete_clone(const Repository& repo);
-// What to do about it, for messages: "run 'hangar fetch-data origin' or the same 'hangar clone
-// URL DIR' again to complete it".
-std::string complete_clone_hint(const Repository& repo, const IncompleteClone& clone);
+// What to do about it: a CompleteClone hint (fetch the data from clone.remote, or run the same
+// clone again).
+Hint complete_clone_hint(const Repository& repo, const IncompleteClone& clone);
 // The clone is complete: removes the marker. REQUIRES Write. Throws: NoSpace, Io.
 void finish_clone(Repository& repo);
 

@@ -60,7 +60,11 @@ struct StatusReport {
   std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
   std::vector<std::string> columns_added;      // created (or re-created) since HEAD
   std::vector<std::string> columns_deleted;
-  bool clean() const { return staged.empty() && columns_added.empty() && columns_deleted.empty(); }
+  std::vector<std::string> columns_changed;  // columns of HEAD with a new schema, records kept
+  bool clean() const {
+    return staged.empty() && columns_added.empty() && columns_deleted.empty() &&
+           columns_changed.empty();
+  }
 };
 
 // One sample for Repository::put_many. `tensor` does not own its bytes: they must stay valid
@@ -113,8 +117,8 @@ class Repository {
   // Throws: AlreadyExists, NoSpace ("no space left ..."), Io.
   static void init(const std::filesystem::path& path, const UserIdentity& user,
                    const std::map<std::string, std::string>& settings = {});
-  // The nearest directory at or above `start` holding .hangar. Throws: NotFound with a hint
-  // to run 'hangar init'.
+  // The nearest directory at or above `start` holding .hangar. Throws: NotFound with an
+  // InitOrLocate hint.
   static std::filesystem::path find_root(const std::filesystem::path& start);
   // Finishes an upgrade that was interrupted after its new repository was verified (upgrade.h),
   // then opens. Throws: NotFound, Locked (Write), Unsupported (storage format 1: run 'hangar
@@ -207,7 +211,7 @@ class Repository {
   // REQUIRES Write. Moves HEAD to `branch` (ending a detached HEAD). Refuses when there is
   // staged work, unless `keep_staged` and `branch` is at the commit HEAD is at (checkout -b):
   // then the staged work stays, on the new branch.
-  // Throws: NotFound (with 'hangar branch list' hint), InvalidArgument (staged work).
+  // Throws: NotFound (a BranchList hint), InvalidArgument (staged work).
   void checkout(std::string_view branch, bool keep_staged = false);
   // REQUIRES Write. Detaches HEAD at `commit`: a read-only checkout (commit and merge are
   // refused until a branch is checked out). Refuses when there is staged work.

@@ -157,14 +157,15 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
     const std::string how_many =
         std::to_string(absent.size()) + " of " + std::to_string(total) + " samples are not local";
     if (!absent.empty() && unfinished)
-      fail(ErrorCode::NotLocal, "cannot export '" + opt.column + "': the clone of " +
-                                    unfinished->url + " was interrupted and " + how_many + "; " +
-                                    transfer::complete_clone_hint(repo, *unfinished));
+      fail(ErrorCode::NotLocal,
+           "cannot export '" + opt.column + "': the clone of " + unfinished->url +
+               " was interrupted and " + how_many,
+           transfer::complete_clone_hint(repo, *unfinished));
     if (!absent.empty())
       fail(ErrorCode::NotLocal,
            "cannot export '" + opt.column + "' with --require-all: " + how_many + " (" +
-               keys_text(absent, 5) + "); nothing was written; run 'hangar fetch-data " +
-               transfer::default_remote(repo) + "' or drop --require-all");
+               keys_text(absent, 5) + "); nothing was written",
+           Hint{.action = HintAction::FetchData, .remote = transfer::default_remote(repo)});
   }
   std::error_code ec;
   fs::create_directories(opt.dir, ec);
@@ -179,9 +180,9 @@ ExportResult export_column(const Repository& repo, const ExportOptions& opt) try
     ++done;
     if (!view.is_local(ref)) {
       if (opt.require_all)
-        fail(ErrorCode::NotLocal, "sample '" + opt.column + "'/'" + ref.key.to_string() +
-                                      "' is not local; run 'hangar fetch-data " +
-                                      transfer::default_remote(repo) + "' or drop --require-all");
+        fail(ErrorCode::NotLocal,
+             "sample '" + opt.column + "'/'" + ref.key.to_string() + "' is not local",
+             Hint{.action = HintAction::FetchData, .remote = transfer::default_remote(repo)});
       ++result.skipped_not_local;
       return true;
     }

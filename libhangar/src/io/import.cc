@@ -171,9 +171,12 @@ FileList list_files(const fs::path& root, bool recursive,
   return list;
 }
 
-// Assigns class ids from the first path segment: sorted names -> 0..n-1, extending the
-// classes an existing labels column already has.
-std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> known) {
+// Assigns class ids from the first path segment: sorted names -> 0..n-1. Into an existing labels
+// column (`known`, its classes) only its classes may come, unless `add_classes`: then the other
+// names, sorted, get the ids after the old ones (`added`).
+std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> known,
+                                       const std::string& column, bool add_classes,
+                                       std::vector<std::string>& added) {
   std::vector<SourceFile>& files = list.files;
   std::set<std::string> names;
   for (const auto& f : files) {
@@ -185,11 +188,19 @@ std::vector<std::string> assign_labels(FileList& list, std::vector<std::string> 
     names.emplace(key.substr(0, slash));
   }
   if (known.empty()) known.assign(names.begin(), names.end());
+  std::string unknown;
   for (const auto& n : names)
-    if (std::find(known.begin(), known.end(), n) == known.end())
-      fail(ErrorCode::InvalidArgument, "class folder '" + n +
-                                           "' is not among the classes of the labels column; "
-                                           "import it into a new labels column");
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      added.push_back(n);  // `names` is sorted
+      unknown += (unknown.empty() ? "'" : ", '") + n + "'";
+    }
+  if (!added.empty() && !add_classes)
+    fail(ErrorCode::InvalidArgument,
+         "class folder" + std::string(added.size() == 1 ? " " : "s ") + unknown +
+             (added.size() == 1 ? " is" : " are") + " not among the classes of labels column '" +
+             column + "'",
+         Hint{.action = HintAction::AddClasses, .column = column});
+  known.insert(known.end(), added.begin(), added.end());
   std::string_view last_class;
   std::int32_t last_id = -1;
   for (auto& f : files) {
@@ -429,11 +440,10 @@ class DecodePool {
           schema_.variable_shape)
         throw e.with_context("cannot import '" + path.string() + "'");
       // Same dtype and rank, another size: a column of variable shape holds them all.
-      fail(e.code(), "cannot import '" + path.string() + "': " + e.what() +
-                         "; to keep files of different sizes, create the column with "
-                         "'hangar column create " +
-                         schema_.name + " --dtype " + std::string(dtype_name(schema_.dtype)) +
-                         " --shape LARGEST --variable-shape' before the import");
+      fail(e.code(), "cannot import '" + path.string() + "': " + e.what(),
+           Hint{.action = HintAction::CreateVariableShapeColumn,
+                .column = schema_.name,
+                .dtype = std::string(dtype_name(schema_.dtype))});
     }
     d.sample = prepare_sample(t.view(), options_);
     return d;
@@ -514,7 +524,8 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       auto a = s.attributes.find("classes");
       if (a != s.attributes.end()) known = split_lines(a->second);
     }
-    result.classes = assign_labels(list, known);
+    result.classes =
+        assign_labels(list, known, *opt.labels_column, opt.add_classes, result.added_classes);
   }
 
   // Per column, how the rollback restores its staged samples: columns that had none before the
@@ -581,6 +592,19 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       ls.dtype = DType::Int64;
       ls.attributes["classes"] = join_lines(result.classes);
       repo.create_column(ls);
+    } else if (!result.added_classes.empty()) {
+      // The labels column gains classes: a staged schema change that keeps its records.
+      ColumnSchema ls = cols.at(*opt.labels_column).schema;
+      ls.attributes["classes"] = join_lines(result.classes);
+      validate_schema(ls);
+      st.meta.write([&](lmdb::WriteTxn& txn) {
+        const Digest id = st.objects.put(txn, encode_schema(ls));
+        const auto was = st.staging.find_column(txn, ls.name);
+        const bool created = was && was->kind == StagedColumn::Kind::Created;
+        st.staging.set_column(
+            txn, ls.name,
+            {created ? StagedColumn::Kind::Created : StagedColumn::Kind::Changed, id});
+      });
     }
     failpoint("import-columns-created");
 
@@ -643,7 +667,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
     if (!batch.empty()) flush();
     result.peak_bytes_in_flight = pool.peak_bytes();
   } catch (...) {
-    // A failed rollback keeps the original error; 'hangar reset' clears the staged work it left.
+    // A failed rollback keeps the original error; a reset clears the staged work it left.
     if (rollback()) rethrow_interrupted("the import was rolled back, nothing was staged");
     throw;
   }

@@ -46,9 +46,10 @@ void rename_once(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) == 0) return;
   const int err = errno;
   if (err == ENOENT && !present(from) && present(to)) return;
-  fail(ErrorCode::Io, "cannot rename '" + from.string() + "' to '" + to.string() + "': " +
-                          std::generic_category().message(err) + "; run 'hangar upgrade' in '" +
-                          from.parent_path().string() + "' to finish its upgrade");
+  fail(ErrorCode::Io,
+       "cannot rename '" + from.string() + "' to '" + to.string() +
+           "': " + std::generic_category().message(err),
+       Hint{.action = HintAction::FinishUpgrade, .path = from.parent_path().string()});
 }
 
 bool keeps_old(const fs::path& marker) {

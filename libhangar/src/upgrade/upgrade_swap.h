@@ -26,7 +26,7 @@ bool upgrade_swap_pending(const std::filesystem::path& root) noexcept;
 // rename, the removal of the format-1 folder (unless the upgrade was told to keep it) and of
 // the marker. Does nothing (returns false) in every other state, e.g. a format-1 repository
 // with a half-built .hangar.upgrade (the next `hangar upgrade` starts that one over).
-// Throws: Io naming what could not be renamed or removed and saying to run 'hangar upgrade'.
+// Throws: Io naming what could not be renamed or removed and with a FinishUpgrade hint.
 bool finish_interrupted_upgrade(const std::filesystem::path& root);
 
 // Writes the marker into the verified new folder `upgrade_dir` (atomically, with `keep_old`

@@ -371,7 +371,8 @@ TEST_CASE("LazyRead: a chunk the source does not have is NotLocal naming the sou
   const Error e = error_of([&] { view.read(refs[1]); });
   CHECK(e.code() == ErrorCode::NotLocal);
   CHECK(contains(e.what(), "fake source 'src' does not have it"));
-  CHECK(contains(e.what(), "fetch-data"));
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::FetchData);
   CHECK(r.fetcher->calls == 1);
   // fetch_missing counts the missing chunks, brings what the source has.
   CHECK(view.fetch_missing(refs) == 3);
@@ -387,7 +388,8 @@ TEST_CASE("LazyRead: without a fetcher a read is NotLocal naming fetch-data", "[
     const Checkout view = repo.checkout_at(p.head);
     const Error e = error_of([&] { view.get(kColumn, Key(std::uint64_t{1})); });
     CHECK(e.code() == ErrorCode::NotLocal);
-    CHECK(contains(e.what(), "'hangar fetch-data"));
+    REQUIRE(e.hint() != nullptr);
+    CHECK(e.hint()->action == HintAction::FetchSample);
     CHECK(view.fetch_missing(refs_of(view)) == 0);
     CHECK(local_chunk_count(repo) == 0);
   }
@@ -409,8 +411,9 @@ TEST_CASE("LazyRead: without a fetcher a read is NotLocal naming fetch-data", "[
     const Checkout view = r.repo.checkout_at(p.head);
     const Error e = error_of([&] { view.get(kColumn, Key(std::uint64_t{1})); });
     CHECK(e.code() == ErrorCode::NotLocal);
-    CHECK(contains(e.what(), "'hangar fetch-data"));
-    CHECK(contains(e.what(), "fetch.lazy"));
+    REQUIRE(e.hint() != nullptr);
+    CHECK(e.hint()->action == HintAction::FetchSample);  // fetch-data, or set fetch.lazy
+    CHECK(e.hint()->keys == std::vector<std::string>{"1"});
     CHECK(view.fetch_missing(refs_of(view)) == 0);
     CHECK(r.fetcher->calls == 0);  // no transfer whose chunks could not be stored
     CHECK(local_chunk_count(r.repo) == 0);
@@ -535,9 +538,9 @@ TEST_CASE("RepositoryConfig: bad values, unknown and managed keys are refused", 
       {"core.editor", "vi", "unknown config key 'core.editor'"},
       {"format_version", "2", "unknown config key"},
       {"user", "x", "unknown config key"},
-      {"remote.origin.url", "/elsewhere", "hangar remote"},
-      {"remote.origin.url", std::nullopt, "hangar remote"},
-      {"clone.remote", "origin", "hangar remote"},
+      {"remote.origin.url", "/elsewhere", "cannot be set directly"},
+      {"remote.origin.url", std::nullopt, "cannot be set directly"},
+      {"clone.remote", "origin", "cannot be set directly"},
       {"user.name", "", "cannot be empty"},
       {"user.email", "a\nb", "line break"},
   };

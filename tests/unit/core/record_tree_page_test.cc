@@ -157,9 +157,10 @@ TEST_CASE("RecordTree: page decoder rejects bad fields by name", "[core][record_
   CHECK(code(raw_page(0x01, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);      // a commit's kind
   CHECK(message(raw_page(0x01, v, 0, {{0, "a"}})).find("field 'kind'") != std::string::npos);
   CHECK(code(raw_page(leaf, v + 1, 0, {{0, "a"}})) == ErrorCode::Unsupported);
-  // Version 1 (repository format 1: leaf values without a tag) needs 'hangar upgrade'.
+  // Version 1 (repository format 1: leaf values without a tag) needs an upgrade.
   CHECK(code(raw_page(leaf, 1, 0, {{0, "a"}})) == ErrorCode::Unsupported);
-  CHECK(message(raw_page(leaf, 1, 0, {{0, "a"}})).find("hangar upgrade") != std::string::npos);
+  CHECK(message(raw_page(leaf, 1, 0, {{0, "a"}})).find("(repository format 1)") !=
+        std::string::npos);
   CHECK(code(raw_page(leaf, 0, 0, {{0, "a"}})) == ErrorCode::Corrupt);
   CHECK(code(raw_page(leaf, v, 1, {{0, "a"}})) == ErrorCode::Corrupt);
   CHECK(code(raw_page(internal, v, 0, {{0, "a"}})) == ErrorCode::Corrupt);

@@ -113,7 +113,8 @@ TEST_CASE("Repository: init twice is AlreadyExists, a plain folder is NotFound",
   fs::create_directories(dir / "plain/sub");
   const Error not_repo = error_of([&] { Repository::open(dir / "plain", Mode::Read); });
   CHECK(not_repo.code() == ErrorCode::NotFound);
-  CHECK_THAT(not_repo.what(), Catch::Contains("hangar init"));
+  REQUIRE(not_repo.hint() != nullptr);
+  CHECK(not_repo.hint()->action == HintAction::Init);
 
   fs::create_directories(dir / "a/b");
   CHECK(Repository::find_root(dir / "a/b") == fs::canonical(dir.path()));
@@ -147,9 +148,9 @@ TEST_CASE("Repository: format 1, a newer format or an unknown extension is Unsup
   const Error old = error_of([&] { Repository::open(dir.path(), Mode::Read); });
   CHECK(old.code() == ErrorCode::Unsupported);
   CHECK(std::string(old.what()) ==
-        "repository '" + dir.path().string() +
-            "' is storage format 1; this hangar reads format 2: "
-            "run 'hangar upgrade' (it keeps the old data until the new is verified)");
+        "repository '" + dir.path().string() + "' is storage format 1; this hangar reads format 2");
+  REQUIRE(old.hint() != nullptr);
+  CHECK(old.hint()->action == HintAction::Upgrade);
   {
     std::ofstream out(config, std::ios::trunc);
     out << "# no version\nuser.name = x\n";
@@ -499,7 +500,8 @@ TEST_CASE("Repository: branches are created, listed, checked out and deleted",
   CHECK(error_of([&] { r.repo.delete_branch("dev", false); }).code() == ErrorCode::InvalidArgument);
   const Error unknown = error_of([&] { r.repo.checkout("nope"); });
   CHECK(unknown.code() == ErrorCode::NotFound);
-  CHECK_THAT(unknown.what(), Catch::Contains("hangar branch list"));
+  REQUIRE(unknown.hint() != nullptr);
+  CHECK(unknown.hint()->action == HintAction::BranchList);
   CHECK(r.repo.current_branch() == "dev");
 
   r.repo.checkout("main");
@@ -529,7 +531,9 @@ TEST_CASE("Repository: checkout refuses while work is staged", "[core][repositor
 
   const Error e = error_of([&] { r.repo.checkout("dev"); });
   CHECK(e.code() == ErrorCode::InvalidArgument);
-  CHECK_THAT(e.what(), Catch::Contains("staged changes") && Catch::Contains("hangar reset"));
+  CHECK_THAT(e.what(), Catch::Contains("staged changes"));
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::CommitOrReset);
   CHECK(r.repo.current_branch() == "main");
   CHECK(r.repo.staged_view().find("c", k(1)).has_value());
 

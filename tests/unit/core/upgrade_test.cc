@@ -57,7 +57,8 @@ TEST_CASE("Upgrade: the fixture converts, reports what it did and opens as forma
   testing::Format1Fixture fx("repo");
   const Error refused = error_of([&] { Repository::open(fx.root(), Repository::Mode::Read); });
   CHECK(refused.code() == ErrorCode::Unsupported);
-  CHECK_THAT(refused.what(), Catch::Contains("hangar upgrade"));
+  REQUIRE(refused.hint() != nullptr);
+  CHECK(refused.hint()->action == HintAction::Upgrade);
 
   const UpgradeReport r = upgrade_repository(fx.root(), UpgradeOptions{});
   CHECK_FALSE(r.already);

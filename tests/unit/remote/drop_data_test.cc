@@ -70,7 +70,10 @@ TEST_CASE("DropData: a sample the remote does not hold refuses the whole drop", 
   const Error e = error_of([&] { drop_data(dst, o); });
   CHECK(e.code() == ErrorCode::InvalidArgument);
   CHECK(std::string(e.what()).find("1 samples (1 chunks)") != std::string::npos);
-  CHECK(std::string(e.what()).find("hangar push origin main") != std::string::npos);
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::Push);
+  CHECK(e.hint()->remote == "origin");
+  CHECK(e.hint()->revision == "main");
   CHECK(snapshot_of(dst) == before);
   CHECK(local_images(dst, local) == 41);
 

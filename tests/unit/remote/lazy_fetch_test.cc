@@ -94,7 +94,9 @@ TEST_CASE("LazyFetch: a remote that is gone is NotLocal naming it and fetch-data
   INFO(e.what());
   CHECK(e.code() == ErrorCode::NotLocal);
   CHECK(contains(e.what(), "remote 'origin' (" + t.src.string() + ")"));
-  CHECK(contains(e.what(), "'hangar fetch-data origin'"));
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::FetchData);
+  CHECK(e.hint()->remote == "origin");
   CHECK(error_of([&] { view.fetch_missing(refs_of(view)); }).code() == ErrorCode::NotLocal);
   CHECK(view.stats("images").local_count == 0);
 
@@ -113,7 +115,11 @@ TEST_CASE("LazyFetch: a clone not set to fetch lazily gets no fetcher", "[remote
   CHECK(e.code() == ErrorCode::NotLocal);
   // The hint names the revision read: the commit of the view.
   CHECK(contains(e.what(), "sample '0003' of commit " + t.base.short_hex() + " is not local"));
-  CHECK(contains(e.what(), "'hangar fetch-data origin " + t.base.short_hex() + " --keys 0003'"));
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::FetchSample);
+  CHECK(e.hint()->remote == "origin");
+  CHECK(e.hint()->revision == t.base.short_hex());
+  CHECK(e.hint()->keys == std::vector<std::string>{"0003"});
   CHECK(view.fetch_missing(refs_of(view)) == 0);
 }
 

@@ -74,8 +74,11 @@ TEST_CASE("LocalTransport: partial clone, then fetch-data the rest", "[remote][l
   CHECK(images.local_nbytes + labels.local_nbytes <= *part.max_bytes);
   const Error e = error_of([&] { view.get("images", key_of(n)); });
   CHECK(e.code() == ErrorCode::NotLocal);
-  CHECK(std::string(e.what()).find("hangar fetch-data origin " + t.base.short_hex() + " --keys " +
-                                   key_name(n)) != std::string::npos);
+  REQUIRE(e.hint() != nullptr);
+  CHECK(e.hint()->action == HintAction::FetchSample);
+  CHECK(e.hint()->remote == "origin");
+  CHECK(e.hint()->revision == t.base.short_hex());
+  CHECK(e.hint()->keys == std::vector<std::string>{key_name(n)});
 
   const FetchDataResult rest = fetch_data(dst, {"origin", std::nullopt, {}, {}, {}});
   CHECK(rest.stats.chunks == 240 - 2 * n);

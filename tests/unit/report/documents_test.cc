@@ -24,21 +24,24 @@ TEST_CASE("Report: status of a clean and a dirty repository", "[report][status]"
   StatusReport clean;
   clean.branch = "main";
   const Json c = status_json(clean);
-  CHECK(keys_of(c) == Keys{"branch", "head", "staged", "columns_added", "columns_deleted"});
+  CHECK(keys_of(c) ==
+        Keys{"branch", "head", "staged", "columns_added", "columns_deleted", "columns_changed"});
   CHECK(c.dump() == R"({"branch":"main","head":null,"staged":{},"columns_added":[],)"
-                    R"("columns_deleted":[]})");
+                    R"("columns_deleted":[],"columns_changed":[]})");
 
   StatusReport dirty = clean;
   dirty.head = digest(0xab);
   dirty.staged["images"] = StagedCounts{3, 1, 2};
   dirty.columns_added = {"labels"};
   dirty.columns_deleted = {"old"};
+  dirty.columns_changed = {"label"};
   const Json d = status_json(dirty);
   CHECK(keys_of(d) == keys_of(c));
   CHECK(d["head"] == digest(0xab).hex());
   CHECK(d["staged"].dump() == R"({"images":{"added":3,"deleted":1,"mutated":2}})");
   CHECK(d["columns_added"].dump() == R"(["labels"])");
   CHECK(d["columns_deleted"].dump() == R"(["old"])");
+  CHECK(d["columns_changed"].dump() == R"(["label"])");
   CHECK(d != c);
 }
 

@@ -10,6 +10,7 @@
 #include <hangar/base/bytes.h>
 #include <hangar/base/codec.h>
 #include <hangar/base/digest.h>
+#include <hangar/error.h>
 #include <hangar/object_type.h>
 #include <hangar/remote_config.h>
 #include <hangar/repository.h>

@@ -53,8 +53,8 @@ struct DropDataResult {
 // the remote and then asks the remote (Transport::missing_chunks), and only when ALL are known
 // to be there drops them (hangar::drop_local_chunks). REQUIRES Write.
 // Throws: NotFound (remote, ref, column), InvalidArgument (ref with all_history; or data that
-// exists nowhere else: "N samples (M chunks) ... are not on remote 'R' ...; push them
-// first with 'hangar push REMOTE BRANCH'", nothing dropped), Remote (the remote cannot be
+// exists nowhere else: "N samples (M chunks) ... are not on remote 'R' ..." with a Push
+// hint, nothing dropped), Remote (the remote cannot be
 // reached or refuses: nothing dropped), Corrupt, NoSpace, Io.
 DropDataResult drop_data(Repository& repo, const DropDataOptions& options);
 

@@ -210,7 +210,8 @@ struct PullResult {
 // anything is fetched), NotFound (remote, branch), what fetch and merge throw.
 PullResult pull(Repository& repo, const PullOptions& options);
 
-// The URL of configured remote `name`. Throws: NotFound "no remote 'x'; see 'hangar remote list'".
+// The URL of configured remote `name`. Throws: NotFound "no remote 'x'" (a RemoteList or AddRemote
+// hint).
 std::string remote_url(const Repository& repo, std::string_view name);
 
 // Asks the server of remote `name` to gc the object store that holds its chunk data

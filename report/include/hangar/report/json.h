@@ -68,7 +68,8 @@ Json class_summary_json(const Checkout& view, const ClassSummary& summary);
 // ---- repository state and history ----
 
 // 'status --json': {branch, head: digest or null, staged: {column: {added, deleted, mutated}},
-// columns_added: [names], columns_deleted: [names]}. A clean report has an empty `staged`
+// columns_added: [names], columns_deleted: [names], columns_changed: [names] (columns of HEAD
+// with a new schema, e.g. import --add-classes)}. A clean report has an empty `staged`
 // object and empty lists.
 Json status_json(const StatusReport& status);
 // status_json plus "upstream": {"name", "ahead", "behind"} for the current branch against its
