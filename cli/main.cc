@@ -168,7 +168,9 @@ void keep_freed_memory_if_transfer(const CLI::App& app) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Errors of a command are caught below; what could escape before (std::bad_alloc while the
+// commands register) ends the process, as it should.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using namespace hangar::cli;
   Context ctx;
   ctx.is_tty = interactive_terminal();

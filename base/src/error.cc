@@ -127,9 +127,9 @@ Error Error::with_context(std::string_view prefix) const {
   return out;
 }
 
-void fail(ErrorCode code, std::string message) { throw Error(code, message); }
+void fail(ErrorCode code, const std::string& message) { throw Error(code, message); }
 
-void fail(ErrorCode code, std::string message, Hint hint) {
+void fail(ErrorCode code, const std::string& message, Hint hint) {
   throw Error(code, message, std::move(hint));
 }
 

@@ -44,7 +44,7 @@ namespace detail {
 
 std::string hint_remote(const RepoState& state) {
   const auto all = remotes_of(state);
-  const std::string cloned = state.config.get(kCloneRemote);
+  std::string cloned = state.config.get(kCloneRemote);
   for (const auto& r : all)
     if (r.name == cloned) return cloned;
   if (all.size() == 1) return all.front().name;

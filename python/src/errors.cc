@@ -71,13 +71,15 @@ void set_error(const Error& e) {
 }  // namespace
 
 void register_error_translator() {
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const Error& e) {
-      set_error(e);
-    }
-  });
+  // pybind11 takes a function of std::exception_ptr by value.
+  py::register_exception_translator(
+      [](std::exception_ptr p) {  // NOLINT(performance-unnecessary-value-param)
+        try {
+          if (p) std::rethrow_exception(p);
+        } catch (const Error& e) {
+          set_error(e);
+        }
+      });
 }
 
 void raise_conflict(const std::string& message, py::object report) {

@@ -107,8 +107,8 @@ class Error : public std::runtime_error {
   std::shared_ptr<const Hint> hint_;  // shared: copying an exception must not throw
 };
 
-[[noreturn]] void fail(ErrorCode code, std::string message);
-[[noreturn]] void fail(ErrorCode code, std::string message, Hint hint);
+[[noreturn]] void fail(ErrorCode code, const std::string& message);
+[[noreturn]] void fail(ErrorCode code, const std::string& message, Hint hint);
 
 // Throws Io with "<what> '<path>': <strerror(err)>" (NoSpace for ENOSPC/EDQUOT).
 [[noreturn]] void fail_errno(int err, std::string_view what, std::string_view path);

@@ -283,7 +283,7 @@ class DecodePool {
         files_(files.files),
         schema_(schema),
         options_(options),
-        window_(std::max<std::size_t>(64, 16 * jobs)),
+        window_(std::max<std::size_t>(64, std::size_t{16} * jobs)),
         max_sample_bytes_(max_sample_bytes),
         budget_(budget) {
     for (unsigned i = 0; i < jobs; ++i) threads_.emplace_back([this] { work(); });

@@ -32,6 +32,7 @@ struct Digest {
   // Takes exactly 32 bytes. Throws: Corrupt when the size differs.
   static Digest from_bytes(ByteView raw);
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Digest&) const = default;
 };
 
