@@ -41,7 +41,7 @@ Descriptor decode_descriptor(ByteView b) {
     std::string m = e.what();
     if (e.code() == ErrorCode::Corrupt && m.rfind(prefix, 0) == 0)
       m.insert(prefix.size(), " " + digest_of(b).short_hex());
-    fail(e.code(), std::move(m));
+    fail(e.code(), m);
   }
 }
 
