@@ -1,4 +1,4 @@
-// maintenance.h: drop_local_chunks and check_compact_threshold. The staged samples' chunks are
+// maintenance.h: drop_local_chunks. The staged samples' chunks are
 // kept, everything else asked for goes through storage::Chunks::reclaim.
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
@@ -8,6 +8,7 @@
 
 #include "compaction.h"
 #include "descriptor.h"
+#include "repo_access.h"
 #include "repo_state.h"
 
 namespace hangar {
@@ -33,8 +34,6 @@ std::unordered_set<Digest> staged_chunks(const detail::RepoState& st) {
 
 }  // namespace
 
-void check_compact_threshold(double threshold) { storage::check_compact_threshold(threshold); }
-
 DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chunks,
                                    double threshold, bool dry_run) {
   detail::RepoState& st = detail::state_of(repo);
@@ -53,7 +52,7 @@ DropChunksReport drop_local_chunks(Repository& repo, std::span<const Digest> chu
     drop.push_back(d);
   }
   if (dry_run) {
-    report.space.compaction = compaction_of(st.chunks.plan_reclaim(drop, threshold));
+    report.space.compaction = st.chunks.plan_reclaim(drop, threshold);
     const lmdb::ReadTxn txn = st.chunks.index().begin_read();
     for (const Digest& d : drop) {
       if (const auto loc = st.chunks.index().find(txn, d)) {

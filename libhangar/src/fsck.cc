@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "record_page.h"
+#include "repo_access.h"
 #include "repo_state.h"
 
 namespace hangar {

@@ -12,6 +12,7 @@
 
 #include "compaction.h"
 #include "record_page.h"
+#include "repo_access.h"
 #include "repo_state.h"
 
 namespace hangar {
@@ -153,7 +154,7 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
   }
   report.chunks = dead_chunks.size();
   if (dry_run) {
-    report.space.compaction = compaction_of(st.chunks.plan_reclaim(dead_chunks, options.threshold));
+    report.space.compaction = st.chunks.plan_reclaim(dead_chunks, options.threshold);
   } else {  // also with nothing dead: finishes an interrupted reclaim, compacts, returns pages
     report.space = space_of(st.chunks.reclaim(dead_chunks, options.threshold));
   }

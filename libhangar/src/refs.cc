@@ -2,7 +2,6 @@
 #include "refs.h"
 
 #include <hangar/error.h>
-#include <hangar/repository.h>
 
 namespace hangar {
 namespace {

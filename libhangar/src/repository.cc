@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "repo_access.h"
 #include "repo_state.h"
 #include "revision.h"
 #include "upgrade/upgrade_swap.h"
@@ -150,19 +151,12 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
 }  // namespace
 
 namespace detail {
-RepoState& state_of(Repository& repo) { return *repo.state_; }
 Digest resolve_revision(const RepoState& s, const lmdb::Txn& txn, std::string_view rev) {
   const Revision parsed = parse_revision(rev);
   const Digest start = resolve_name(s, txn, parsed.name, rev);
   return walk_revision(parsed, rev, start,
                        [&](const Digest& id) { return s.load_commit(txn, id).parents; });
 }
-const RepoState& state_of(const Repository& repo) { return *repo.state_; }
-
-struct RepoAccess {
-  static Repository make(std::unique_ptr<RepoState> state) { return Repository(std::move(state)); }
-};
-
 Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode mode,
                    bool unsynced) {
   return RepoAccess::make(open_state(root, dot, mode, unsynced));

@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "repo_access.h"
 #include "transfer_detail.h"
 
 namespace hangar {

@@ -3,6 +3,7 @@
 #include <hangar/error.h>
 #include <hangar/transfer.h>
 
+#include "repo_access.h"
 #include "transfer_detail.h"
 
 namespace hangar {

@@ -10,6 +10,7 @@
 
 #include <unordered_set>
 
+#include "repo_access.h"
 #include "transfer_detail.h"
 
 namespace hangar {

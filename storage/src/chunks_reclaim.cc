@@ -221,12 +221,6 @@ std::uint64_t Chunks::disk_bytes() const {
   return total;
 }
 
-void check_compact_threshold(double threshold) {
-  if (!(threshold >= 0.0 && threshold <= 1.0))  // also NaN
-    fail(ErrorCode::InvalidArgument,
-         "compaction threshold " + std::to_string(threshold) + " is not between 0 and 1");
-}
-
 CompactionStats Chunks::plan_reclaim(std::span<const Digest> dead, double threshold) const {
   check_compact_threshold(threshold);
   return reclaim::make_plan(*state_, dead, threshold).stats;

@@ -4,6 +4,7 @@
 // snapshot of the meta env. Findings are values (FsckReport::problems), not exceptions.
 #pragma once
 
+#include <hangar/base/compaction.h>
 #include <hangar/base/digest.h>
 #include <hangar/repository.h>
 
@@ -14,6 +15,11 @@
 #include <vector>
 
 namespace hangar {
+
+// The compaction threshold and report (hangar/base/compaction.h), as gc and drop-data use them.
+using storage::check_compact_threshold;
+using storage::CompactionStats;
+using storage::kDefaultCompactThreshold;
 
 // One finding. kind: "ref", "commit", "schema", "page", "descriptor", "chunk" or "staging";
 // digest: the object concerned (all-zero when none, e.g. a malformed HEAD); message: one line
@@ -48,36 +54,6 @@ struct FsckReport {
 // chunk check (the long part): (stored bytes checked, stored bytes indexed).
 FsckReport fsck(const Repository& repo, bool rehash,
                 const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
-
-// gc's default threshold: a segment or pack whose live fraction is below it is compacted
-// (decision 0013: each byte copied frees at least one, and no container keeps more dead bytes
-// than live ones).
-inline constexpr double kDefaultCompactThreshold = 0.5;
-// Throws InvalidArgument unless 0 <= threshold <= 1 (NaN included).
-void check_compact_threshold(double threshold);
-
-// Which containers (l1 segments, h0 packs) a chunk drop deletes, compacts or keeps, and what that
-// frees. A container's live fraction = stored bytes of its indexed chunks / stored bytes of all
-// its chunks. With a dry run it is the plan; otherwise the plan carried out (bytes_to_free stays
-// the estimate).
-struct CompactionStats {
-  double threshold = kDefaultCompactThreshold;
-  std::uint64_t containers_compacted = 0;  // live fraction below threshold: live chunks copied
-                                           // into new containers, the old ones deleted
-  std::uint64_t containers_emptied = 0;    // no live chunk left: deleted, nothing to copy
-  // No index entry points into them and none did before this drop: left by a writer that
-  // crashed (or a crashed drop's copies). Deleted only when no other process has the store
-  // open (one of them may be writing it); counted in the plan either way.
-  std::uint64_t garbage_containers = 0;
-  std::uint64_t chunks_moved = 0;       // live chunks copied out of compacted containers
-  std::uint64_t bytes_moved = 0;        // their stored bytes
-  std::uint64_t sparse_containers = 0;  // partly dead, live fraction >= threshold: kept
-  std::uint64_t sparse_dead_bytes = 0;  // the dead stored bytes they keep
-  // Estimate, made before anything changes, of the disk bytes the drop frees when no other
-  // process has the store open: the emptied and garbage containers, the dead share of the
-  // compacted ones, dead l0 values and index entries, and the LMDB pages already free.
-  std::uint64_t bytes_to_free = 0;
-};
 
 // Disk space given back by a chunk drop (storage::Chunks::reclaim).
 struct SpaceReport {

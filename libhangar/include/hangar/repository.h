@@ -78,10 +78,7 @@ struct SampleWrite {
 class Repository;
 namespace detail {
 struct RepoState;
-// Internal access for libhangar's own modules (import, export); not for library users.
-RepoState& state_of(Repository& repo);
-const RepoState& state_of(const Repository& repo);
-struct RepoAccess;  // repository.cc: construction for open_at() below
+struct RepoAccess;  // libhangar/src/repo_access.h: the library's own access, not a public API
 }  // namespace detail
 
 // Owns the repository's LMDB environments. Opened for reading (any number of processes, any
@@ -282,8 +279,6 @@ class Repository {
  private:
   explicit Repository(std::unique_ptr<detail::RepoState> state);
   std::unique_ptr<detail::RepoState> state_;
-  friend detail::RepoState& detail::state_of(Repository& repo);
-  friend const detail::RepoState& detail::state_of(const Repository& repo);
   friend struct detail::RepoAccess;
 };
 

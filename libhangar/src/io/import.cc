@@ -32,6 +32,7 @@
 #include "../backend_choice.h"
 #include "../repo_state.h"
 #include "image_format.h"
+#include "repo_access.h"
 #include "tensor_file.h"
 
 namespace hangar {

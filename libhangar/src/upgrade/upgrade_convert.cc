@@ -6,6 +6,7 @@
 
 #include "backend_choice.h"
 #include "format1/grid1.h"
+#include "repo_access.h"
 
 namespace hangar::upgrade {
 namespace {

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "repo_access.h"
 #include "repo_state.h"
 
 namespace hangar::upgrade {

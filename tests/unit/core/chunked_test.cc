@@ -15,6 +15,7 @@
 #include "backend_choice.h"
 #include "chunk_grid.h"
 #include "chunked_io.h"
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"

@@ -8,6 +8,7 @@
 #include "diff_engine.h"
 #include "diff_stats.h"
 #include "history_test_util.h"
+#include "repo_access.h"
 
 namespace hangar {
 namespace {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"

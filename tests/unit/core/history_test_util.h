@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "object_store.h"
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/temp_repo.h"
 #include "support/test_util.h"

@@ -16,6 +16,7 @@
 
 #include "descriptor.h"
 #include "record_value.h"
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"

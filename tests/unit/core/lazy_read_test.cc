@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "io/npy.h"
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"

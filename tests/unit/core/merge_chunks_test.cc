@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "chunked_io.h"
+#include "repo_access.h"
 #include "repo_state.h"
 #include "support/storage_temp_dir.h"
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "history_test_util.h"
+#include "repo_access.h"
 #include "repo_state.h"
 
 namespace hangar {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "history_test_util.h"
+#include "repo_access.h"
 
 namespace hangar {
 namespace {

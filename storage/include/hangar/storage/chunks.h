@@ -5,6 +5,7 @@
 #pragma once
 
 #include <hangar/base/codec.h>
+#include <hangar/base/compaction.h>
 #include <hangar/base/digest.h>
 #include <hangar/storage/chunk_store.h>
 #include <hangar/storage/location_index.h>
@@ -22,36 +23,6 @@
 namespace hangar::storage {
 
 class ChunkReader;
-
-// gc's default for Chunks::reclaim's threshold: a segment or pack whose live fraction is below
-// it is compacted (decision 0013: each byte copied frees at least one, and no container keeps
-// more dead bytes than live ones).
-inline constexpr double kDefaultCompactThreshold = 0.5;
-// Throws InvalidArgument unless 0 <= threshold <= 1 (NaN included).
-void check_compact_threshold(double threshold);
-
-// Which containers (l1 segments, h0 packs) a reclaim deletes, compacts or keeps, and what that
-// frees. A container's live fraction = stored bytes of its indexed chunks / stored bytes of all
-// its chunks. Before a reclaim (Chunks::plan_reclaim) it is the plan; in a ReclaimReport the
-// plan carried out (bytes_to_free stays the estimate).
-struct CompactionStats {
-  double threshold = kDefaultCompactThreshold;
-  std::uint64_t containers_compacted = 0;  // live fraction below threshold: live chunks copied
-                                           // into new containers, the old ones deleted
-  std::uint64_t containers_emptied = 0;    // no live chunk left: deleted, nothing to copy
-  // No index entry points into them and none did before this reclaim: left by a writer that
-  // crashed (or a crashed reclaim's copies). Deleted only when no other process has the store
-  // open (one of them may be writing it); counted in the plan either way.
-  std::uint64_t garbage_containers = 0;
-  std::uint64_t chunks_moved = 0;       // live chunks copied out of compacted containers
-  std::uint64_t bytes_moved = 0;        // their stored bytes
-  std::uint64_t sparse_containers = 0;  // partly dead, live fraction >= threshold: kept
-  std::uint64_t sparse_dead_bytes = 0;  // the dead stored bytes they keep
-  // Estimate, made before anything changes, of the disk bytes the reclaim frees when no other
-  // process has the store open: the emptied and garbage containers, the dead share of the
-  // compacted ones, dead l0 values and index entries, and the LMDB pages already free.
-  std::uint64_t bytes_to_free = 0;
-};
 
 // What Chunks::reclaim did. Disk figures are bytes allocated on disk (st_blocks) under the
 // chunks directory, like `du`.
