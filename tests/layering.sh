@@ -27,7 +27,7 @@ headers_of() {
   (cd "$dir" && find hangar -name '*.h' | sort)
 }
 mapfile -t STORAGE < <(headers_of storage)
-mapfile -t BASE < <(headers_of base)
+mapfile -t BASE < <(headers_of storage/base)
 mapfile -t CORE < <(headers_of libhangar)
 mapfile -t REMOTE < <(headers_of remote)
 mapfile -t REPORT < <(headers_of report)

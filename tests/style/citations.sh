@@ -5,7 +5,7 @@
 set -uo pipefail
 root=$1
 cd "$root" || exit 1
-mapfile -t files < <(find base storage libhangar remote s3 report cli python fuzz examples tests scripts \
+mapfile -t files < <(find storage libhangar remote s3 report cli python fuzz examples tests scripts \
   CMakeLists.txt -type f \( -name '*.cc' -o -name '*.h' -o -name '*.py' -o -name '*.sh' -o -name 'CMakeLists.txt' \) \
   -not -path '*/build*/*' -not -path 'tests/style/*' 2>/dev/null | sort)
 [[ ${#files[@]} -gt 100 ]] || { echo "found only ${#files[@]} source files under $root" >&2; exit 1; }

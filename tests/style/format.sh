@@ -5,7 +5,7 @@ set -uo pipefail
 root=$1
 command -v clang-format >/dev/null || { echo "clang-format is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 cd "$root" || exit 1
-mapfile -t files < <(find base storage libhangar remote s3 report cli python fuzz bench examples tests \
+mapfile -t files < <(find storage libhangar remote s3 report cli python fuzz bench examples tests \
   -type f \( -name '*.cc' -o -name '*.h' \) -not -path '*/build*/*' 2>/dev/null | sort)
 [[ ${#files[@]} -gt 100 ]] || { echo "found only ${#files[@]} C++ files under $root" >&2; exit 1; }
 # One clang-format for all files; it names each file that differs ("file:line:col: error: ...").

@@ -7,7 +7,7 @@ root=$1 build=$2
 command -v clang-tidy >/dev/null || { echo "clang-tidy is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 [[ -f $build/compile_commands.json ]] || { echo "no $build/compile_commands.json" >&2; exit 1; }
 mapfile -t files < <(jq -r '.[].file' "$build/compile_commands.json" |
-  grep -E "^$root/(base|storage|libhangar|remote|s3|report|cli|python)/" | sort -u)
+  grep -E "^$root/(storage|libhangar|remote|s3|report|cli|python)/" | sort -u)
 [[ ${#files[@]} -gt 100 ]] || { echo "found only ${#files[@]} production sources in $build" >&2; exit 1; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
