@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "config.h"
 #include "fuzz_support.h"
+#include "repo/config.h"
 #include "selection_text.h"
 
 using namespace hangar;

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "descriptor.h"
 #include "fuzz_support.h"
+#include "model/descriptor.h"
 
 using namespace hangar;
 

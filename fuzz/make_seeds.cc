@@ -19,17 +19,17 @@
 #include <string>
 #include <vector>
 
-#include "chunk_grid.h"
 #include "data_protocol.h"
-#include "descriptor.h"
 #include "io/jpeg.h"
 #include "io/npy.h"
 #include "io/png.h"
+#include "model/chunk_grid.h"
+#include "model/descriptor.h"
 #include "pack.h"
 #include "protocol.h"
-#include "record_page.h"
 #include "selection_text.h"
 #include "store_layout.h"
+#include "tree/record_page.h"
 
 namespace fs = std::filesystem;
 using namespace hangar;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "record_page.h"
+#include "tree/record_page.h"
 
 using namespace hangar;
 
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ByteView b = fuzz::bytes_of(data, size);
   const Digest id = digest_of(b);
   if (size > 0) {
-    const auto type = transfer::object_type_from_byte(data[0]);
+    const auto type = object_type_from_byte(data[0]);
     if (type == transfer::ObjectType::LeafPage || type == transfer::ObjectType::InternalPage)
       fuzz::refuse_or_accept([&] { transfer::verify_object(*type, id, b); });
   }

@@ -55,8 +55,8 @@ ByteView PackProducer::next() {
       const auto& ref = objects_[next_object_++];
       auto obj = history_.find_object(ref.id);
       if (!obj)
-        fail(ErrorCode::NotFound, std::string(transfer::object_type_name(ref.type)) + " " +
-                                      ref.id.hex() + " vanished while being sent");
+        fail(ErrorCode::NotFound, std::string(object_type_name(ref.type)) + " " + ref.id.hex() +
+                                      " vanished while being sent");
       writer_.add_object(obj->first, ref.id, obj->second);
     } else if (next_chunk_ < chunks_.size()) {
       auto chunk = source_.read_stored(chunks_[next_chunk_++]);

@@ -215,7 +215,7 @@ struct PackReader::Impl {
     } else {
       hasher.update(h);
       std::uint32_t cap = 0;
-      if (transfer::object_type_from_byte(t)) {
+      if (object_type_from_byte(t)) {
         cap = transfer::kMaxObjectBytes;
       } else if (t == static_cast<std::uint8_t>(RecordType::Chunk)) {
         cap = storage::kMaxChunkBytes;

@@ -220,7 +220,7 @@ void DirectHandler::on_chunk(const transfer::StoredChunk& chunk) {
 void RequestedChunks::on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) {
   (void)canonical;
   fail(ErrorCode::Corrupt, "pack from " + source_ + " is corrupt: a data transfer carried " +
-                               std::string(transfer::object_type_name(type)) + " " + id.hex());
+                               std::string(object_type_name(type)) + " " + id.hex());
 }
 
 void RequestedChunks::on_chunk(const transfer::StoredChunk& chunk) {

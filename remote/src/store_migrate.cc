@@ -31,6 +31,7 @@ MigrateReport StoreBacking::upload_local(
     client_->put(data_key(url_.prefix, index.pack), data);
     client_->put(index_key(url_.prefix, index.pack), encode_index(index));
     failpoint("store-migrate-uploaded");  // tests: a pack in place that no manifest names yet
+    check_interrupt();  // before the manifest names the pack: the next run starts over
     Manifest m;
     {
       std::unique_lock lock(mu_);

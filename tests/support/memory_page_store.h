@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "record_tree.h"
+#include "tree/record_tree.h"
 
 namespace hangar::testing {
 

@@ -1,6 +1,6 @@
 // Diffs between two states of a repository (a commit, the staged state, or nothing): per
 // column the added, deleted and mutated sample keys, plus schema changes. Computed by
-// Repository::diff (libhangar/src/diff.cc) walking only the record-tree pages that differ,
+// Repository::diff (libhangar/src/ops/diff.cc) walking only the record-tree pages that differ,
 // so the cost is proportional to the number of changes, not to the size of the columns.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Merging a branch into the current one (Repository::merge, libhangar/src/merge.cc):
+// Merging a branch into the current one (Repository::merge, libhangar/src/ops/merge.cc):
 // up-to-date, fast-forward, or a three-way merge at sample-key level against the merge base.
 //
 // The three-way rule, per sample key k with values b (base), o (ours), t (theirs), where a

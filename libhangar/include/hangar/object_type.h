@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace hangar {
 
@@ -14,5 +16,28 @@ enum class ObjectType : std::uint8_t {
   LeafPage = 0x04,
   InternalPage = 0x05,
 };
+
+// "commit", "schema", "sample descriptor", "leaf page", "internal page": for messages.
+constexpr std::string_view object_type_name(ObjectType type) noexcept {
+  switch (type) {
+    case ObjectType::Commit:
+      return "commit";
+    case ObjectType::Schema:
+      return "schema";
+    case ObjectType::Descriptor:
+      return "sample descriptor";
+    case ObjectType::LeafPage:
+      return "leaf page";
+    case ObjectType::InternalPage:
+      return "internal page";
+  }
+  return "object";
+}
+
+// The object type a kind byte names; nullopt for a byte that is not one.
+constexpr std::optional<ObjectType> object_type_from_byte(std::uint8_t value) noexcept {
+  if (value >= 0x01 && value <= 0x05) return static_cast<ObjectType>(value);
+  return std::nullopt;
+}
 
 }  // namespace hangar

@@ -9,7 +9,9 @@
 #include <hangar/diff.h>
 #include <hangar/key.h>
 #include <hangar/merge.h>
+#include <hangar/open_mode.h>
 #include <hangar/schema.h>
+#include <hangar/status.h>
 #include <hangar/tensor.h>
 
 #include <chrono>
@@ -47,26 +49,6 @@ struct LogEntry {
   Commit commit;
 };
 
-struct StagedCounts {
-  std::uint64_t added = 0;
-  std::uint64_t deleted = 0;
-  std::uint64_t mutated = 0;
-};
-
-struct StatusReport {
-  std::string branch;                          // current branch (may be unborn)
-  std::optional<Digest> head;                  // nullopt before the first commit
-  bool detached = false;                       // HEAD detached at `head` (branch: the last one)
-  std::map<std::string, StagedCounts> staged;  // per column with staged sample changes
-  std::vector<std::string> columns_added;      // created (or re-created) since HEAD
-  std::vector<std::string> columns_deleted;
-  std::vector<std::string> columns_changed;  // columns of HEAD with a new schema, records kept
-  bool clean() const {
-    return staged.empty() && columns_added.empty() && columns_deleted.empty() &&
-           columns_changed.empty();
-  }
-};
-
 // One sample for Repository::put_many. `tensor` does not own its bytes: they must stay valid
 // for the duration of the call.
 struct SampleWrite {
@@ -78,7 +60,7 @@ struct SampleWrite {
 class Repository;
 namespace detail {
 struct RepoState;
-struct RepoAccess;  // libhangar/src/repo_access.h: the library's own access, not a public API
+struct RepoAccess;  // libhangar/src/repo/repo_access.h: the library's own access, not a public API
 }  // namespace detail
 
 // Owns the repository's LMDB environments. Opened for reading (any number of processes, any
@@ -90,7 +72,7 @@ struct RepoAccess;  // libhangar/src/repo_access.h: the library's own access, no
 // Checkouts may be read from several threads, one Checkout per thread.
 class Repository {
  public:
-  enum class Mode { Read, Write, Shared };
+  using Mode = OpenMode;  // open_mode.h
 
   // A writer lock taken by lock_writer(); released on destruction. Must not outlive its
   // Repository. Move-only.
@@ -255,7 +237,7 @@ class Repository {
   // Drops all staged work.
   void reset();
 
-  // ---- diff, show, merge (diff.h, merge.h; libhangar/src/diff.cc, merge.cc) ----
+  // ---- diff, show, merge (diff.h, merge.h; libhangar/src/ops/diff.cc, merge.cc) ----
   // Changes from spec.from to spec.to. Commit-vs-commit walks only the record-tree pages that
   // differ; a staged side is the staging delta applied in memory to its base tree (the pages
   // the staged keys fall in), then diffed the same way. Never scans whole columns, except to

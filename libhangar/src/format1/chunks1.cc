@@ -1,5 +1,5 @@
 // The format-1 chunk store (chunks1.h). Layouts and checks follow format 1's location.md.
-#include "chunks1.h"
+#include "format1/chunks1.h"
 
 #include <hangar/base/codec.h>
 #include <hangar/base/encoding.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <optional>
 
-#include "h0_pack1.h"
+#include "format1/h0_pack1.h"
 
 namespace hangar::format1 {
 namespace lmdb = storage::lmdb;

@@ -12,7 +12,7 @@
 #include <memory>
 #include <optional>
 
-#include "digest1.h"
+#include "format1/digest1.h"
 
 namespace hangar::format1 {
 

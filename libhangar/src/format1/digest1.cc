@@ -1,5 +1,5 @@
 // Format-1 digests (digest1.h).
-#include "digest1.h"
+#include "format1/digest1.h"
 
 #include <hangar/base/checksum.h>
 #include <hangar/error.h>

@@ -1,12 +1,12 @@
 // Format 1's chunk grid (grid1.h).
-#include "grid1.h"
+#include "format1/grid1.h"
 
 #include <hangar/error.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "objects1.h"
+#include "format1/objects1.h"
 
 namespace hangar::format1 {
 namespace {

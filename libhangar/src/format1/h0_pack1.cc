@@ -1,5 +1,5 @@
 // Format-1 h0 pack files (h0_pack1.h).
-#include "h0_pack1.h"
+#include "format1/h0_pack1.h"
 
 #include <hangar/error.h>
 #include <hdf5.h>

@@ -1,5 +1,5 @@
 // The format-1 meta environment (meta1.h).
-#include "meta1.h"
+#include "format1/meta1.h"
 
 #include <hangar/error.h>
 

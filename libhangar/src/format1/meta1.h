@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "digest1.h"
-#include "objects1.h"
+#include "format1/digest1.h"
+#include "format1/objects1.h"
 
 namespace hangar::format1 {
 

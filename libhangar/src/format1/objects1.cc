@@ -1,11 +1,11 @@
 // Format-1 object codecs (objects1.h). Field names, caps and order follow format 1's
 // docs/format/objects.md (git show d7c92b1:docs/format/objects.md).
-#include "objects1.h"
+#include "format1/objects1.h"
 
 #include <hangar/base/encoding.h>
 #include <hangar/error.h>
 
-#include "grid1.h"
+#include "format1/grid1.h"
 
 namespace hangar::format1 {
 namespace {

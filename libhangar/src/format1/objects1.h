@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "digest1.h"
+#include "format1/digest1.h"
 
 namespace hangar::format1 {
 

@@ -1,5 +1,5 @@
 // Format-1 record pages and the forward reader (pages1.h).
-#include "pages1.h"
+#include "format1/pages1.h"
 
 #include <hangar/base/encoding.h>
 #include <hangar/error.h>

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "digest1.h"
-#include "meta1.h"
+#include "format1/digest1.h"
+#include "format1/meta1.h"
 
 namespace hangar::format1 {
 

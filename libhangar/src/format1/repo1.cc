@@ -1,12 +1,12 @@
 // A format-1 repository, read-only (repo1.h).
-#include "repo1.h"
+#include "format1/repo1.h"
 
 #include <hangar/error.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "grid1.h"
+#include "format1/grid1.h"
 
 namespace hangar::format1 {
 namespace {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "chunks1.h"
-#include "meta1.h"
-#include "objects1.h"
-#include "pages1.h"
+#include "format1/chunks1.h"
+#include "format1/meta1.h"
+#include "format1/objects1.h"
+#include "format1/pages1.h"
 
 namespace hangar::format1 {
 

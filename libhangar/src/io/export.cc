@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-#include "../repo_state.h"
+#include "repo/repo_state.h"
 
 namespace hangar {
 namespace {

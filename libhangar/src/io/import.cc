@@ -29,11 +29,13 @@
 #include <set>
 #include <thread>
 
-#include "../backend_choice.h"
-#include "../repo_state.h"
-#include "image_format.h"
-#include "repo_access.h"
-#include "tensor_file.h"
+#include "io/image_format.h"
+#include "io/tensor_file.h"
+#include "repo/backend_choice.h"
+#include "repo/column_view.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
+#include "repo/stage_batch.h"
 
 namespace hangar {
 namespace {
@@ -501,11 +503,11 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
   const std::vector<SourceFile>& files = list.files;
 
   // Resolve (or plan) the columns; remember their staged state for rollback.
-  std::map<std::string, ColumnBase> cols;
+  std::map<std::string, detail::ColumnBase> cols;
   std::map<std::string, std::optional<StagedColumn>> before;
   {
     auto txn = st.meta.begin_read();
-    cols = st.staged_columns(txn);
+    cols = staged_columns(st, txn);
     before[opt.column] = st.staging.find_column(txn, opt.column);
     if (opt.labels_column)
       before[*opt.labels_column] = st.staging.find_column(txn, *opt.labels_column);
@@ -532,7 +534,7 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
   // Per column, how the rollback restores its staged samples: columns that had none before the
   // import are cleared (no per-file state: an undo log takes ~18 bytes a file), the others
   // restored from an undo log.
-  std::map<std::string, detail::RepoState::Undo> undo;
+  std::map<std::string, detail::StageUndo> undo;
   std::set<std::string> clear_on_rollback;
   {
     auto txn = st.meta.begin_read();
@@ -545,15 +547,15 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       if (!any) clear_on_rollback.insert(col);
     }
   }
-  auto undo_of = [&](const std::string& col) -> detail::RepoState::Undo* {
+  auto undo_of = [&](const std::string& col) -> detail::StageUndo* {
     return clear_on_rollback.count(col) ? nullptr : &undo[col];
   };
   // True when the staged state is as before the import.
   auto rollback = [&]() noexcept {
     try {
       st.chunks.discard_staged();
-      for (auto& [col, u] : undo) st.unstage(col, u);
-      for (const std::string& col : clear_on_rollback) st.clear_staged_samples(col);
+      for (auto& [col, u] : undo) unstage(st, col, u);
+      for (const std::string& col : clear_on_rollback) clear_staged_samples(st, col);
       st.meta.write([&](lmdb::WriteTxn& txn) {
         for (const auto& [col, sc] : before) {
           if (sc)
@@ -629,10 +631,10 @@ ImportResult import_files(Repository& repo, const ImportOptions& opt) {
       if (!pending.empty()) stage();
       staged_bytes = 0;
       // Indexes every staged chunk (one flush + one index commit), then one meta txn.
-      result.new_chunks += st.stage_samples(opt.column, batch, undo_of(opt.column));
+      result.new_chunks += stage_samples(st, opt.column, batch, undo_of(opt.column));
       if (opt.labels_column) {
         failpoint("import-images-staged");  // their labels are staged in a txn of their own
-        st.stage_samples(*opt.labels_column, labels, undo_of(*opt.labels_column));
+        stage_samples(st, *opt.labels_column, labels, undo_of(*opt.labels_column));
       }
       failpoint("import-epoch-staged");
       batch.clear();

@@ -1,5 +1,5 @@
 // Single tensor files.
-#include "tensor_file.h"
+#include "io/tensor_file.h"
 
 #include <hangar/base/file_lock.h>
 #include <hangar/error.h>
@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "image_format.h"
-#include "npy.h"
-#include "png.h"
+#include "io/image_format.h"
+#include "io/npy.h"
+#include "io/png.h"
 
 namespace hangar {
 namespace io {

@@ -8,12 +8,12 @@
 
 #include <chrono>
 
-#include "config.h"
 #include "format1/repo1.h"
-#include "upgrade_convert.h"
-#include "upgrade_scan.h"
-#include "upgrade_swap.h"
-#include "upgrade_verify.h"
+#include "repo/config.h"
+#include "upgrade/upgrade_convert.h"
+#include "upgrade/upgrade_scan.h"
+#include "upgrade/upgrade_swap.h"
+#include "upgrade/upgrade_verify.h"
 
 namespace hangar {
 namespace fs = std::filesystem;

@@ -1,12 +1,13 @@
 // Converting a format-1 history (upgrade_convert.h).
-#include "upgrade_convert.h"
+#include "upgrade/upgrade_convert.h"
 
 #include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 
-#include "backend_choice.h"
 #include "format1/grid1.h"
-#include "repo_access.h"
+#include "repo/backend_choice.h"
+#include "repo/repo_access.h"
+#include "tree/record_tree.h"
 
 namespace hangar::upgrade {
 namespace {

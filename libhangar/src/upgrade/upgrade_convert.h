@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "format1/repo1.h"
-#include "record_tree.h"
-#include "repo_state.h"
-#include "upgrade_scan.h"
+#include "repo/repo_state.h"
+#include "tree/record_tree.h"
+#include "upgrade/upgrade_scan.h"
 
 namespace hangar::upgrade {
 

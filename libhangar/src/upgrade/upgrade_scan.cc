@@ -1,5 +1,5 @@
 // The census of a format-1 history (upgrade_scan.h).
-#include "upgrade_scan.h"
+#include "upgrade/upgrade_scan.h"
 
 #include <hangar/base/interrupt.h>
 #include <hangar/error.h>

@@ -1,5 +1,5 @@
 // The swap at the end of an upgrade, and finishing an interrupted one (upgrade_swap.h).
-#include "upgrade_swap.h"
+#include "upgrade/upgrade_swap.h"
 
 #include <fcntl.h>
 #include <hangar/base/failpoint.h>

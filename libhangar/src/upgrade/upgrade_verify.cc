@@ -1,5 +1,5 @@
 // Verifying a converted repository against its format-1 original (upgrade_verify.h).
-#include "upgrade_verify.h"
+#include "upgrade/upgrade_verify.h"
 
 #include <hangar/base/interrupt.h>
 #include <hangar/error.h>
@@ -9,8 +9,9 @@
 #include <set>
 #include <unordered_map>
 
-#include "repo_access.h"
-#include "repo_state.h"
+#include "model/record_key.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 
 namespace hangar::upgrade {
 namespace {

@@ -8,8 +8,8 @@
 #include <hangar/repository.h>
 
 #include "format1/repo1.h"
-#include "upgrade_convert.h"
-#include "upgrade_scan.h"
+#include "upgrade/upgrade_convert.h"
+#include "upgrade/upgrade_scan.h"
 
 namespace hangar::upgrade {
 

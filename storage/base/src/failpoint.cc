@@ -39,6 +39,14 @@ void arm_failpoint_for_testing(const char* name) noexcept { armed_name() = name;
 void failpoint(const char* name) noexcept {
   if (armed_to_stop(name)) {
     ::raise(SIGSTOP);
+    // Resumed by SIGCONT. A test that stops a process here usually sends SIGTERM or SIGINT
+    // before the SIGCONT; the interrupt thread records it concurrently with this one going on,
+    // so give it the moment it needs: the command then stops at its next interruption check
+    // whatever the scheduler does (a race seen under load, where the work finished first).
+    constexpr auto kPoll = std::chrono::milliseconds(5);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (!interrupted() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(kPoll);
     return;
   }
   if (failpoint_armed(name)) ::_exit(86);

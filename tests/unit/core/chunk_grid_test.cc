@@ -1,7 +1,7 @@
 // The chunk grid (docs/format/objects.md#chunk-grid): a pure function of (dtype, shape), one
 // chunk up to kChunkTarget bytes, blocks of at most kBlockTarget bytes beyond, and block copies
 // that tile the tensor exactly.
-#include "chunk_grid.h"
+#include "model/chunk_grid.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -12,11 +12,11 @@
 #include <set>
 #include <vector>
 
-#include "backend_choice.h"
-#include "chunk_grid.h"
-#include "chunked_io.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "model/chunk_grid.h"
+#include "model/chunked_io.h"
+#include "repo/backend_choice.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"
 #include "support/test_util.h"

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "history_test_util.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 
 namespace hangar {
 namespace {

@@ -1,6 +1,6 @@
 // Sample descriptors (docs/format/objects.md#sample-descriptor): sample identity, the canonical
 // encoding, and reassembly of chunked tensors from a real chunk store.
-#include "descriptor.h"
+#include "model/descriptor.h"
 
 #include <hangar/base/encoding.h>
 #include <hangar/error.h>
@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "chunk_grid.h"
+#include "model/chunk_grid.h"
 #include "support/storage_temp_dir.h"
 #include "support/test_util.h"
 

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <limits>
 
-#include "diff_engine.h"
-#include "diff_stats.h"
 #include "history_test_util.h"
-#include "repo_access.h"
+#include "ops/diff_engine.h"
+#include "ops/diff_stats.h"
+#include "repo/column_view.h"
+#include "repo/repo_access.h"
+#include "tree/record_tree.h"
 
 namespace hangar {
 namespace {
@@ -271,7 +273,7 @@ TEST_CASE("Diff: cost of diff and commit on 100,000 samples (counting page store
   {
     auto txn = st.meta.begin_read();
     TxnPageStore pages(st.objects, txn);
-    h = static_cast<std::size_t>(tree_height(pages, st.commit_columns(txn, prev).at("v").root));
+    h = static_cast<std::size_t>(tree_height(pages, commit_columns(st, txn, prev).at("v").root));
   }
   auto counted_diff = [&](const DiffSpec& spec) {
     auto txn = st.meta.begin_read();

@@ -14,8 +14,8 @@
 #include <optional>
 #include <vector>
 
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 

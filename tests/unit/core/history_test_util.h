@@ -14,11 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "object_store.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/object_store.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
+#include "repo/stage_batch.h"
 #include "support/temp_repo.h"
 #include "support/test_util.h"
+#include "tree/record_tree.h"
 
 namespace hangar::history_test {
 
@@ -80,7 +82,7 @@ inline void stage_bulk(Repository& repo, const std::string& col, const Values& v
   auto& st = detail::state_of(repo);
   std::vector<std::pair<Bytes, PreparedSample>> batch;
   auto flush = [&] {
-    st.stage_samples(col, batch);
+    stage_samples(st, col, batch);
     batch.clear();
   };
   for (const auto& [k, v] : values) {

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "descriptor.h"
-#include "record_value.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "model/descriptor.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"
 #include "support/test_util.h"
+#include "tree/record_value.h"
 
 namespace hangar {
 namespace {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "io/npy.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"

@@ -1,6 +1,6 @@
 // Merge bases: is_ancestor and lowest common ancestors on synthetic DAGs (linear, fork,
 // criss-cross, unrelated, random against brute force) and on a real repository.
-#include "merge_base.h"
+#include "ops/merge_base.h"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

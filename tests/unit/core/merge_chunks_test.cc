@@ -1,6 +1,6 @@
 // Chunk-level merge of large samples: both branches edit one sample; disjoint chunks merge
 // cleanly, the same chunk changed differently is a both-modified conflict naming the region.
-#include "merge_chunks.h"
+#include "ops/merge_chunks.h"
 
 #include <hangar/error.h>
 #include <hangar/merge.h>
@@ -8,9 +8,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "chunked_io.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "model/chunked_io.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/storage_temp_dir.h"
 
 namespace hangar {

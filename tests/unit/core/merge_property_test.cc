@@ -6,9 +6,9 @@
 #include <random>
 
 #include "history_test_util.h"
-#include "record_tree.h"
 #include "support/memory_page_store.h"
-#include "tree_merge.h"
+#include "tree/record_tree.h"
+#include "tree/tree_merge.h"
 
 namespace hangar {
 namespace {

@@ -15,8 +15,9 @@
 #include <vector>
 
 #include "history_test_util.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
+#include "repo/stage_batch.h"
 
 namespace hangar {
 namespace {
@@ -194,10 +195,10 @@ TEST_CASE("put_many: import's undo restores a batch with a repeated key", "[core
   for (std::int64_t v : {2, 3})
     batch.emplace_back(Key(1).encoded(), prepare_sample(scalar(v).view(), 1));
   batch.emplace_back(Key(2).encoded(), prepare_sample(scalar(4).view(), 1));
-  detail::RepoState::Undo undo;
-  st.stage_samples("v", batch, &undo);
+  detail::StageUndo undo;
+  stage_samples(st, "v", batch, &undo);
   CHECK(staged_values(r.repo, "v") == Staged{{{"1", ""}, 3}, {{"2", ""}, 4}});
-  st.unstage("v", undo);
+  unstage(st, "v", undo);
   CHECK(staged_values(r.repo, "v") == before);
 }
 
@@ -216,9 +217,8 @@ TEST_CASE("put_many: an empty batch stages nothing", "[core][put_many]") {
   CHECK(error_of([&] { reader.put_many("v", {}); }).code() == ErrorCode::Internal);
 }
 
-TEST_CASE("RepoState::Undo replays keys of any length backwards and truncates",
-          "[core][put_many]") {
-  detail::RepoState::Undo undo;
+TEST_CASE("StageUndo replays keys of any length backwards and truncates", "[core][put_many]") {
+  detail::StageUndo undo;
   auto bytes = [](const std::string& s) {
     Bytes b(s.size());
     std::memcpy(b.data(), s.data(), s.size());

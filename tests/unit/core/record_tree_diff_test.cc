@@ -11,9 +11,9 @@
 #include <tuple>
 #include <vector>
 
-#include "record_page.h"
-#include "record_tree.h"
 #include "support/memory_page_store.h"
+#include "tree/record_page.h"
+#include "tree/record_tree.h"
 
 namespace hangar {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "record_page.h"
+#include "tree/record_page.h"
 
 namespace hangar {
 namespace {

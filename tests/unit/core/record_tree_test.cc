@@ -1,7 +1,7 @@
 // Record tree: build/find/iterate against std::map, history independence, apply_mutations ==
 // build_tree, range_stats, corruption handling and page-count cost bounds. The page codec
 // is tested in record_tree_page_test.cc, diff in record_tree_diff_test.cc.
-#include "record_tree.h"
+#include "tree/record_tree.h"
 
 #include <hangar/error.h>
 
@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "record_finder.h"
-#include "record_page.h"
 #include "support/memory_page_store.h"
+#include "tree/record_finder.h"
+#include "tree/record_page.h"
 
 namespace hangar {
 namespace {

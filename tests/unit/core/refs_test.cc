@@ -1,5 +1,5 @@
 // Branch-name rules (git check-ref-format) and the RefStore over a temporary LMDB env.
-#include "refs.h"
+#include "repo/refs.h"
 
 #include <hangar/error.h>
 #include <hangar/repository.h>

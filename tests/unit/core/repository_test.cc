@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "chunk_grid.h"
-#include "repo_access.h"
-#include "repo_state.h"
+#include "model/chunk_grid.h"
+#include "repo/repo_access.h"
+#include "repo/repo_state.h"
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"

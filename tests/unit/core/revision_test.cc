@@ -1,14 +1,14 @@
 // Revisions with ~N / ^N steps (revision.h) through Repository::resolve: linear history, a
 // merge's parents, chains, digest prefixes and remote-tracking names as the name, and the
 // errors for walking past the first commit, a missing parent and malformed text.
-#include "revision.h"
+#include "repo/revision.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "history_test_util.h"
-#include "repo_access.h"
+#include "repo/repo_access.h"
 
 namespace hangar {
 namespace {

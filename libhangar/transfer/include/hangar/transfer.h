@@ -26,13 +26,8 @@
 
 namespace hangar::transfer {
 
-// The kind of a history object (object_type.h).
+// The kind of a history object, its name and its byte (object_type.h).
 using hangar::ObjectType;
-
-// "commit", "schema", "sample descriptor", "leaf page", "internal page".
-std::string_view object_type_name(ObjectType type) noexcept;
-// nullopt for a byte that is not an object type.
-std::optional<ObjectType> object_type_from_byte(std::uint8_t value) noexcept;
 
 struct ObjectRef {
   ObjectType type;

@@ -14,7 +14,9 @@ void arm_failpoint_for_testing(const char* name) noexcept;
 
 // When armed as `name`: ends the process at once with _exit(86) (no destructors, like a
 // crash). As `name:stop`: stops the process (SIGSTOP) so that a test sees it stopped there
-// (ps state T) and kills it with SIGKILL, or lets it go on with SIGCONT.
+// (ps state T) and kills it with SIGKILL, or lets it go on with SIGCONT; an interrupt signal
+// sent before the SIGCONT is recorded (interrupted() true) before this returns (it waits up to
+// 300 ms for it).
 void failpoint(const char* name) noexcept;
 
 // When armed: waits here until an interrupt is requested (hangar/base/interrupt.h), at most a
