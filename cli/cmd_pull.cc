@@ -3,13 +3,13 @@
 // conflicts (the fetch stays done), as merge's.
 #include <hangar/error.h>
 #include <hangar/remote/operations.h>
-#include <hangar/remote_config.h>
 
 #include <memory>
 
 #include "context.h"
 #include "merge_output.h"
 #include "output.h"
+#include "phase_progress.h"
 #include "remote_flags.h"
 
 namespace hangar::cli {
@@ -23,26 +23,19 @@ struct PullArgs {
   RemoteFlags flags;
 };
 
-// REMOTE when given; else the repository's default remote (clone's origin, or the only one).
-std::string remote_of(const Repository& repo, const PullArgs& a) {
-  if (a.remote) return *a.remote;
-  if (transfer::remotes(repo).empty())
-    fail(ErrorCode::NotFound, "branch '" + repo.current_branch() +
-                                  "' has no upstream: this repository has no remote; add one "
-                                  "with 'hangar remote add NAME URL' or give REMOTE");
-  return transfer::default_remote(repo);
-}
-
 void run_pull(Context& ctx, PullArgs a) {
   Repository repo = ctx.open(Repository::Mode::Write);
   remote::PullOptions o;
-  o.remote = remote_of(repo, a);
+  o.remote = remote_or_default(repo, a.remote.value_or(""));
   o.branch = a.branch;
   o.data = !a.no_data;
   o.transport = a.flags.transport();
   a.merge.branch = o.remote + "/" + a.branch.value_or(repo.current_branch());
   o.merge = merge_options(a.merge);
+  PhaseProgress progress(ctx, "pull");
+  o.progress = progress.callback();
   const remote::PullResult r = remote::pull(repo, o);
+  progress.finish();
   if (r.merge.kind == MergeResult::Kind::Conflict) ctx.exit_code = 1;
   if (ctx.json) {
     Json updated = Json::array();

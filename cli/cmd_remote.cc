@@ -11,7 +11,7 @@
 #include "context.h"
 #include "output.h"
 #include "parse.h"
-#include "progress.h"
+#include "phase_progress.h"
 #include "remote_flags.h"
 
 namespace hangar::cli {
@@ -97,34 +97,6 @@ void print_selection(std::ostream& out, const remote::SelectionReport& s) {
   if (s.label_chunks) out << "; fetched " << plural(s.label_chunks, "label chunk") << " first";
   out << '\n';
 }
-
-// One progress bar per phase ("history", "data", "push"), only on a terminal.
-class PhaseProgress {
- public:
-  PhaseProgress(const Context& ctx, std::string verb) : ctx_(ctx), verb_(std::move(verb)) {}
-  remote::RemoteProgress callback() {
-    if (!ctx_.is_tty || ctx_.json) return {};
-    return [this](std::string_view phase, std::uint64_t done, std::uint64_t total) {
-      if (phase != phase_) {
-        if (bar_) bar_->finish();
-        phase_ = std::string(phase);
-        // "clone history", "fetch data"; push's one phase is called "push" as well.
-        bar_ = std::make_unique<Progress>(phase_ == verb_ ? verb_ : verb_ + " " + phase_, true,
-                                          ctx_.err);
-      }
-      bar_->update(done, total);
-    };
-  }
-  void finish() {
-    if (bar_) bar_->finish();
-  }
-
- private:
-  const Context& ctx_;
-  std::string verb_;
-  std::string phase_;
-  std::unique_ptr<Progress> bar_;
-};
 
 Json stats_json(const remote::TransferStats& s) {
   return Json{{"objects", s.objects},
@@ -289,6 +261,8 @@ void run_clone(Context& ctx, const CloneArgs& a) {
 
 // ---- fetch | fetch-data | push ----
 
+constexpr const char* kRemoteHelp = "remote name (default: the clone's remote, or the only one)";
+
 struct FetchArgs {
   std::string remote;
   std::optional<std::string> branch;
@@ -296,8 +270,9 @@ struct FetchArgs {
   RemoteFlags flags;
 };
 
-void run_fetch(Context& ctx, const FetchArgs& a) {
+void run_fetch(Context& ctx, FetchArgs a) {
   Repository repo = ctx.open(Repository::Mode::Write);
+  a.remote = remote_or_default(repo, a.remote);
   remote::FetchOptions o{a.remote, a.branch, a.flags.transport(), {}, a.prune};
   PhaseProgress progress(ctx, "fetch");
   o.progress = progress.callback();
@@ -342,8 +317,9 @@ struct FetchDataArgs {
   RemoteFlags flags;
 };
 
-void run_fetch_data(Context& ctx, const FetchDataArgs& a) {
+void run_fetch_data(Context& ctx, FetchDataArgs a) {
   Repository repo = ctx.open(Repository::Mode::Write);
+  a.remote = remote_or_default(repo, a.remote);
   remote::FetchDataOptions o{a.remote, a.ref, a.data.selection(), a.flags.transport(), {}};
   PhaseProgress progress(ctx, "fetch-data");
   o.progress = progress.callback();
@@ -411,8 +387,9 @@ void print_tag_push(Context& ctx, const PushArgs& a, const remote::PushResult& r
     ctx.out << r.stats.objects << " objects, " << r.stats.chunks << " chunks sent\n";
 }
 
-void run_push(Context& ctx, const PushArgs& a) {
+void run_push(Context& ctx, PushArgs a) {
   Repository repo = ctx.open(Repository::Mode::Write);
+  a.remote = remote_or_default(repo, a.remote);
   remote::PushOptions o{a.remote, a.branch, a.force, a.flags.transport(), {}, {}};
   if (a.tags) {
     if (a.branch) throw UsageError("--tags pushes every tag and takes no BRANCH");
@@ -507,7 +484,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
 
   auto f = std::make_shared<FetchArgs>();
   CLI::App* fetch = app.add_subcommand("fetch", "bring a remote's history (no data)");
-  fetch->add_option("REMOTE", f->remote, "remote name")->required();
+  fetch->add_option("REMOTE", f->remote, kRemoteHelp);
   auto* only = fetch->add_option("BRANCH", f->branch, "only this branch");
   fetch
       ->add_flag("-p,--prune", f->prune, "delete remote-tracking branches the remote no longer has")
@@ -518,7 +495,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
 
   auto d = std::make_shared<FetchDataArgs>();
   CLI::App* fd = app.add_subcommand("fetch-data", "bring sample data that is not local yet");
-  fd->add_option("REMOTE", d->remote, "remote name")->required();
+  fd->add_option("REMOTE", d->remote, kRemoteHelp);
   fd->add_option("REF", d->ref, revision_help("HEAD"));
   add_selectors(*fd, d->data, true);
   add_remote_flags(*fd, d->flags);
@@ -527,7 +504,7 @@ void register_remote_commands(CLI::App& app, Context& ctx) {
 
   auto p = std::make_shared<PushArgs>();
   CLI::App* push = app.add_subcommand("push", "send a branch to a remote");
-  push->add_option("REMOTE", p->remote, "remote name")->required();
+  push->add_option("REMOTE", p->remote, kRemoteHelp);
   push->add_option("BRANCH", p->branch,
                    "branch (default: the current one); a tag name (not a branch) pushes that tag");
   push->add_flag("--tags", p->tags,

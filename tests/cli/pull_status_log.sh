@@ -87,7 +87,7 @@ ok -C a checkout -b topic
 fails 3 "branch 'topic' has no upstream.*remote 'origin' has no branch 'topic'.*hangar pull origin BRANCH" -C a pull
 ok -C a checkout main
 ok -C a branch delete topic
-fails 3 "no upstream: this repository has no remote" -C src pull
+fails 3 "this repository has no remote; add one" -C src pull
 ok -C a put images 0001 "$T/npys/0000.npy"
 fails 3 "cannot pull into 'main': there are staged changes" -C a pull
 ok -C a reset
