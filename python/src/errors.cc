@@ -32,10 +32,11 @@ py::dict hint_dict(const Hint& h) {
   return d;
 }
 
-// The hint in this API's terms where the CLI's command would be the wrong advice here (staged
-// work, a detached HEAD, the author identity, a missing column); the CLI's words otherwise, so
-// that most messages are the CLI's (python/tests compare them): the `hangar` command is installed
-// with the module and is how fsck, fetch-data, upgrade and remotes are done.
+// The hint in this API's terms where this API has the call (creating or finding a repository,
+// staged work, a detached HEAD, the author identity, columns, branches, history); the CLI's
+// words otherwise: the `hangar` command is installed with the module and is how fsck,
+// fetch-data, upgrade, tags and remotes are done. python/tests compare each message with the
+// CLI's, hint for hint.
 std::string hint_suffix(const Hint& h) {
   switch (h.action) {
     case HintAction::SetIdentity: {
@@ -45,8 +46,20 @@ std::string hint_suffix(const Hint& h) {
                  "', " + (key == "user.name" ? "'Your Name'" : "'you@example.org'") + ")";
       return "; call " + calls + " or pass user= and email= to hangar.init()";
     }
+    case HintAction::Init:
+      return "; create it with hangar.init(PATH)";
+    case HintAction::InitOrLocate:
+      return "; create one with hangar.init(PATH), or open the folder that holds one";
+    case HintAction::ColumnList:
+      return "; see Checkout.columns";
     case HintAction::CreateColumn:
       return "; create it with WriteCheckout.create_column()";
+    case HintAction::BranchList:
+      return "; see Repository.branches";
+    case HintAction::RevisionList:
+      return "; see Repository.branches, Repository.log() and 'hangar tag'";
+    case HintAction::Log:
+      return "; see Repository.log('" + h.revision + "')";
     case HintAction::CommitOrReset:
       return "; commit them with WriteCheckout.commit() or drop them with WriteCheckout.reset()";
     case HintAction::CheckoutNewBranch:

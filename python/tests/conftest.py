@@ -12,6 +12,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,30 @@ def run_cli(*args: Any, cwd: Any = None, check: bool = True, timeout: float = 12
     return res
 
 
+# The hints the Python binding words in its own calls (python/src/errors.cc), as the CLI words
+# them: a message of the CLI with one of these ends with the Python hint instead.
+PYTHON_HINTS = [
+    ("; run 'hangar init' or pass -C DIR",
+     "; create one with hangar.init(PATH), or open the folder that holds one"),
+    ("; run 'hangar init'", "; create it with hangar.init(PATH)"),
+    ("; see 'hangar column list'", "; see Checkout.columns"),
+    ("; see 'hangar branch list'", "; see Repository.branches"),
+    ("; see 'hangar branch list --all', 'hangar tag' and 'hangar log'",
+     "; see Repository.branches, Repository.log() and 'hangar tag'"),
+]
+
+
+def python_message(cli_message: str) -> str:
+    """What the Python binding says for an error the CLI reports as `cli_message`."""
+    for cli_hint, py_hint in PYTHON_HINTS:
+        if cli_message.endswith(cli_hint):
+            return cli_message.removesuffix(cli_hint) + py_hint
+    m = re.fullmatch(r"(.*); see 'hangar log ([^-].*)'", cli_message, flags=re.S)
+    if m:
+        return f"{m[1]}; see Repository.log('{m[2]}')"
+    return cli_message
+
+
 class Cli:
     """`hangar` bound to a working directory: cli("put", "v", 0, "a.npy")."""
 
@@ -99,6 +124,10 @@ class Cli:
         res = run_cli(*args, cwd=self.cwd, check=False)
         assert res.rc == code, f"{res.args} exited {res.rc}, expected {code}: {res.err}"
         return res.message
+
+    def fails_py(self, *args: Any, code: int = 3) -> str:
+        """fails(), as the Python binding words the same error (python_message)."""
+        return python_message(self.fails(*args, code=code))
 
     def get_npy(self, column: str, key: Any, *, ref: str | None = None,
                 subkey: Any = None, slice_: str | None = None,

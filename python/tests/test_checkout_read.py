@@ -64,27 +64,27 @@ def test_checkout_of_refs(small_repo):
             assert 9 not in co["v"]
         with pytest.raises(hangar.NotFound) as e:
             repo.checkout("nope")
-        assert str(e.value) == c.fails("log", "nope")
+        assert str(e.value) == c.fails_py("log", "nope")
 
 
 def test_missing_column_is_not_found_with_cli_message(dtype_repo, dtype_co):
     with pytest.raises(hangar.NotFound) as e:
         dtype_co["nope"]
     assert isinstance(e.value, KeyError)
-    assert str(e.value) == dtype_repo.cli.fails("get", "nope", "k0", "--ref", dtype_repo.commit)
+    assert str(e.value) == dtype_repo.cli.fails_py("get", "nope", "k0", "--ref", dtype_repo.commit)
 
 
 def test_missing_key_is_not_found_with_cli_message(dtype_repo, dtype_co):
     col = dtype_co["named"]
     with pytest.raises(hangar.NotFound) as e:
         col["zz/top"]
-    assert str(e.value) == dtype_repo.cli.fails("get", "named", "zz/top", "--ref",
+    assert str(e.value) == dtype_repo.cli.fails_py("get", "named", "zz/top", "--ref",
                                                 dtype_repo.commit)
     with pytest.raises(KeyError):
         col[12345]
     with pytest.raises(hangar.NotFound) as e:
         col.read(12345)
-    assert str(e.value) == dtype_repo.cli.fails("get", "named", "12345", "--ref",
+    assert str(e.value) == dtype_repo.cli.fails_py("get", "named", "12345", "--ref",
                                                 dtype_repo.commit)
 
 

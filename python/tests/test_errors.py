@@ -153,7 +153,7 @@ def test_not_found_cases_match_the_cli(small_repo):
             for call, cli_args in cases:
                 with pytest.raises(hangar.NotFound) as e:
                     call()
-                assert str(e.value) == c.fails(*cli_args), cli_args
+                assert str(e.value) == c.fails_py(*cli_args), cli_args
                 assert isinstance(e.value, KeyError)
         with repo.checkout(write=True) as co:
             with pytest.raises(hangar.NotFound) as e:
@@ -164,8 +164,8 @@ def test_not_found_cases_match_the_cli(small_repo):
             msg_delcol = str(e.value)
             with pytest.raises(hangar.NotFound):
                 co["nope"][0] = np.zeros(2, np.uint8)
-    assert msg_rm == c.fails("rm", "v", "77")
-    assert msg_delcol == c.fails("column", "delete", "nope")
+    assert msg_rm == c.fails_py("rm", "v", "77")
+    assert msg_delcol == c.fails_py("column", "delete", "nope")
 
 
 def test_already_exists_cases(small_repo, tmp_path):
@@ -174,15 +174,15 @@ def test_already_exists_cases(small_repo, tmp_path):
         repo.create_branch("dev")
         with pytest.raises(hangar.AlreadyExists) as e:
             repo.create_branch("dev")
-        assert str(e.value) == c.fails("branch", "create", "dev")
+        assert str(e.value) == c.fails_py("branch", "create", "dev")
         with pytest.raises(hangar.AlreadyExists) as e:
             hangar.init(small_repo.path)
-        assert str(e.value) == Cli(tmp_path).fails("init", small_repo.path)
+        assert str(e.value) == Cli(tmp_path).fails_py("init", small_repo.path)
         with repo.checkout(write=True) as co:
             with pytest.raises(hangar.AlreadyExists) as e:
                 co.create_column("v", dtype=np.uint8, shape=2)
             msg = str(e.value)
-    assert msg == c.fails("column", "create", "v", "--dtype", "uint8", "--shape", "2")
+    assert msg == c.fails_py("column", "create", "v", "--dtype", "uint8", "--shape", "2")
 
 
 def test_invalid_argument_cases(small_repo):
@@ -191,7 +191,7 @@ def test_invalid_argument_cases(small_repo):
     with hangar.Repository(small_repo.path) as repo:
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.resolve("HEAD~x")
-        assert str(e.value) == c.fails("log", "HEAD~x")
+        assert str(e.value) == c.fails_py("log", "HEAD~x")
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.create_branch("-bad")
         with repo.checkout(write=True) as co:
@@ -202,8 +202,8 @@ def test_invalid_argument_cases(small_repo):
                 co["v"]["../x"] = np.zeros((2,), np.uint8)
             msg_key = str(e.value)
             assert isinstance(e.value, ValueError)
-    assert msg_shape == c.fails("put", "v", "5", a)
-    assert msg_key == c.fails("put", "v", "../x", a)
+    assert msg_shape == c.fails_py("put", "v", "5", a)
+    assert msg_key == c.fails_py("put", "v", "../x", a)
 
 
 def test_not_local_on_a_partial_clone(partial_clone):
@@ -217,7 +217,7 @@ def test_not_local_on_a_partial_clone(partial_clone):
             col[k]
         assert "fetch-data" in str(e.value)
         assert isinstance(e.value, LookupError) and not isinstance(e.value, KeyError)
-        assert str(e.value) == partial_clone.cli.fails("get", "images", k, "--ref", "HEAD")
+        assert str(e.value) == partial_clone.cli.fails_py("get", "images", k, "--ref", "HEAD")
         with pytest.raises(hangar.NotLocal):
             col.read(k)
         with pytest.raises(hangar.NotLocal):
@@ -249,7 +249,7 @@ def test_ambiguous_digest_prefix(repo_dir):
         with pytest.raises(hangar.Ambiguous) as e:
             repo.resolve(prefix)
         assert isinstance(e.value, ValueError)
-        assert str(e.value) == Cli(repo_dir).fails("log", prefix)
+        assert str(e.value) == Cli(repo_dir).fails_py("log", prefix)
         assert repo.resolve(pair[1][:8] if pair[0][:8] != pair[1][:8] else pair[1]) == pair[1]
 
 

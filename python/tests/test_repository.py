@@ -86,7 +86,7 @@ def test_open_outside_a_repository_raises_not_found_like_the_cli(tmp_path):
     with pytest.raises(hangar.NotFound) as e:
         hangar.Repository(tmp_path / "empty")
     assert isinstance(e.value, KeyError)
-    assert str(e.value) == Cli(tmp_path / "empty").fails("status")
+    assert str(e.value) == Cli(tmp_path / "empty").fails_py("status")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,14 +138,14 @@ def test_resolve_errors_match_the_cli(small_repo, rev, error):
     with hangar.Repository(small_repo.path) as repo:
         with pytest.raises(error) as e:
             repo.resolve(rev)
-    assert str(e.value) == small_repo.cli.fails("log", rev)
+    assert str(e.value) == small_repo.cli.fails_py("log", rev)
 
 
 def test_resolve_on_an_unborn_branch_is_not_found(repo_dir):
     with hangar.Repository(repo_dir) as repo:
         with pytest.raises(hangar.NotFound) as e:
             repo.resolve("HEAD")
-    assert str(e.value) == Cli(repo_dir).fails("log", "HEAD")
+    assert str(e.value) == Cli(repo_dir).fails_py("log", "HEAD")
 
 
 def test_create_and_delete_branch(small_repo):
@@ -175,14 +175,14 @@ def test_delete_branch_refusals_match_the_cli(small_repo):
         # unmerged work: refused without force, with the CLI's words
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.delete_branch("topic")
-        assert str(e.value) == c.fails("branch", "delete", "topic")
+        assert str(e.value) == c.fails_py("branch", "delete", "topic")
         # the current branch
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.delete_branch("main")
-        assert str(e.value) == c.fails("branch", "delete", "main")
+        assert str(e.value) == c.fails_py("branch", "delete", "main")
         with pytest.raises(hangar.NotFound) as e:
             repo.delete_branch("nope")
-        assert str(e.value) == c.fails("branch", "delete", "nope")
+        assert str(e.value) == c.fails_py("branch", "delete", "nope")
         assert repo.delete_branch("topic", force=True) == topic
         assert "topic" not in repo.branches
 
@@ -193,13 +193,13 @@ def test_create_branch_errors_match_the_cli(small_repo):
         repo.create_branch("dev")
         with pytest.raises(hangar.AlreadyExists) as e:
             repo.create_branch("dev")
-        assert str(e.value) == c.fails("branch", "create", "dev")
+        assert str(e.value) == c.fails_py("branch", "create", "dev")
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.create_branch("bad..name")
-        assert str(e.value) == c.fails("branch", "create", "bad..name")
+        assert str(e.value) == c.fails_py("branch", "create", "bad..name")
         with pytest.raises(hangar.NotFound) as e:
             repo.create_branch("x", "nope")
-        assert str(e.value) == c.fails("branch", "create", "x", "nope")
+        assert str(e.value) == c.fails_py("branch", "create", "x", "nope")
         assert "x" not in repo.branches
 
 
@@ -254,7 +254,7 @@ def test_log_unknown_ref_is_not_found(history):
     with hangar.Repository(s.path) as repo:
         with pytest.raises(hangar.NotFound) as e:
             repo.log("nope")
-    assert str(e.value) == s.cli.fails("log", "nope")
+    assert str(e.value) == s.cli.fails_py("log", "nope")
 
 
 def test_diff_equals_cli(history):
@@ -283,7 +283,7 @@ def test_diff_errors(history):
     with hangar.Repository(s.path) as repo:
         with pytest.raises(hangar.NotFound) as e:
             repo.diff("nope")
-        assert str(e.value) == s.cli.fails("diff", "nope")
+        assert str(e.value) == s.cli.fails_py("diff", "nope")
         with pytest.raises((ValueError, TypeError)):
             repo.diff(detail="everything")
 
@@ -299,7 +299,7 @@ def test_show_equals_cli(history):
         assert repo.show(edit)["columns"]["v"] == {"added": 1, "deleted": 1, "mutated": 1}
         with pytest.raises(hangar.NotFound) as e:
             repo.show("nope")
-        assert str(e.value) == c.fails("show", "nope")
+        assert str(e.value) == c.fails_py("show", "nope")
 
 
 def test_status_equals_cli(history):
@@ -336,7 +336,7 @@ def test_summary_equals_cli(history):
         assert staged["v"]["count"] == at_head["v"]["count"] == 5  # +6 -4
         with pytest.raises(hangar.NotFound) as e:
             repo.summary("nope")
-        assert str(e.value) == c.fails("summary", "nope")
+        assert str(e.value) == c.fails_py("summary", "nope")
 
 
 def test_summary_of_a_partial_clone_counts_local_samples_like_the_cli(partial_clone):
@@ -450,7 +450,7 @@ def test_merge_errors(small_repo):
     with hangar.Repository(small_repo.path) as repo:
         with pytest.raises(hangar.NotFound) as e:
             repo.merge("nope")
-        assert str(e.value) == c.fails("merge", "nope")
+        assert str(e.value) == c.fails_py("merge", "nope")
         c("branch", "create", "dev")
         _put(c, "v", 9, [9, 9])  # staged work refuses a merge
         with pytest.raises(hangar.InvalidArgument) as e:

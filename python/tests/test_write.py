@@ -127,7 +127,7 @@ def test_create_column_errors(small_repo):
             co.create_column(5, dtype=np.uint8, shape=(2,))
         with pytest.raises((TypeError, ValueError)):
             co.create_column("bk", dtype=np.uint8, shape=(2,), backend="tape")
-    assert msg_py == c.fails("column", "create", "v", "--dtype", "uint8", "--shape", "2")
+    assert msg_py == c.fails_py("column", "create", "v", "--dtype", "uint8", "--shape", "2")
     assert c.json("status")["columns_added"] == []
 
 
@@ -170,7 +170,7 @@ def test_put_update_remove_delitem(small_repo, tmp_path):
     c("commit", "-m", "from python")
     assert c.get_array("v", 0, ref="HEAD").tolist() == [200, 201]
     assert "no sample" in c.fails("get", "v", 1, "--ref", "HEAD")
-    assert str(e.value) == c.fails("rm", "v", "1")
+    assert str(e.value) == c.fails_py("rm", "v", "1")
 
 
 def test_update_is_all_or_nothing(small_repo):
@@ -257,7 +257,7 @@ def test_bad_string_keys_are_invalid_argument(small_repo, key):
         with pytest.raises(hangar.InvalidArgument) as e:
             co["v"][key] = np.zeros((2,), np.uint8)
         if key:  # the CLI's argument parser refuses "" before hangar sees it
-            assert str(e.value) == small_repo.cli.fails("put", "v", key, f)
+            assert str(e.value) == small_repo.cli.fails_py("put", "v", key, f)
         assert co.status()["staged"] == {}
 
 
@@ -387,14 +387,14 @@ def test_write_checkout_of_another_branch_switches_like_cli_checkout(small_repo)
         with pytest.raises(hangar.InvalidArgument) as e:
             repo.checkout("dev", write=True)
         cli_hint = "; commit them or run 'hangar reset'"
-        assert str(e.value) == c.fails("checkout", "dev").removesuffix(cli_hint) + (
+        assert str(e.value) == c.fails_py("checkout", "dev").removesuffix(cli_hint) + (
             "; commit them with WriteCheckout.commit() or drop them with WriteCheckout.reset()")
         assert e.value.hint == {"action": "commit_or_reset"}
         assert repo.current_branch == "main"
         c("reset")
         with pytest.raises(hangar.NotFound) as e:
             repo.checkout("nope", write=True)
-        assert str(e.value) == c.fails("checkout", "nope")
+        assert str(e.value) == c.fails_py("checkout", "nope")
         with pytest.raises(hangar.NotFound):
             repo.checkout(small_repo.commit, write=True)  # a commit is not a branch
         # The CLI's checkout of a commit detaches HEAD there (read-only); back to main.
