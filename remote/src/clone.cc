@@ -8,6 +8,7 @@
 #include <hangar/transfer.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 #include <unordered_set>
@@ -110,21 +111,36 @@ std::string pick_branch(const CloneOptions& o, const RefList& refs, const std::s
   return has("main") ? "main" : refs.branches.front().name;  // HEAD names an unborn branch
 }
 
-// True when `s` names no subset: everything at the tip (what a lazy clone leaves to reads).
-// The chunks that commits before `head` use, `head` does not, and are not local.
-std::uint64_t older_chunks_not_local(const Repository& repo, const Digest& head) {
-  if (repo.log(head, 2).size() < 2) return 0;  // no older commit
-  DataSelection all;
-  const SelectionResult at_head = select_chunks(repo, head, all);
-  all.all_history = true;
-  const SelectionResult history = select_chunks(repo, head, all);
-  const std::unordered_set<Digest> head_chunks(at_head.chunks.begin(), at_head.chunks.end());
-  std::vector<Digest> older;
-  for (const Digest& d : history.chunks)
-    if (!head_chunks.count(d)) older.push_back(d);
-  return transfer::missing_chunks(repo, older).size();
+// The chunks of every sample at `commit`. Throws: NotFound, Corrupt.
+std::unordered_set<Digest> chunks_at(const Repository& repo, const transfer::HistoryReader& history,
+                                     const Digest& commit) {
+  const Checkout view = repo.checkout_at(commit);
+  std::unordered_set<SampleId> seen;
+  std::unordered_set<Digest> out;
+  for (const std::string& column : view.column_names())
+    view.for_each(column, [&](const SampleRef& ref) {
+      if (seen.insert(ref.sample).second)
+        for (const Digest& c : history.sample_chunks(ref.sample)) out.insert(c);
+      return true;
+    });
+  return out;
 }
 
+// The chunks that commits before `head` use, `head` does not, and are not local. The history's
+// chunks come from plan_history (what a push sends: it reads only the record pages each commit
+// changed), so the cost is one walk of `head` plus the changes, not a walk of every commit.
+std::uint64_t older_chunks_not_local(const Repository& repo, const Digest& head) {
+  if (repo.log(head, 2).size() < 2) return 0;  // no older commit
+  const transfer::HistoryReader history(repo);
+  const std::array<Digest, 1> wants{head};
+  std::vector<Digest> chunks;
+  history.plan_history(history.commits_between(wants, {}), &chunks);
+  const std::unordered_set<Digest> at_head = chunks_at(repo, history, head);
+  std::erase_if(chunks, [&](const Digest& d) { return at_head.count(d) != 0; });
+  return transfer::missing_chunks(repo, chunks).size();
+}
+
+// True when `s` names no subset: everything at the tip (what a lazy clone leaves to reads).
 bool unfiltered(const DataSelection& s) {
   return s.columns.empty() && s.keys.empty() && !s.fraction && !s.max_bytes && !s.max_percent &&
          !s.stratify && !s.all_history;

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
+#include <utility>
 
 namespace hangar::remote {
 namespace {
@@ -55,20 +57,77 @@ ChunkBatcher::ChunkBatcher(Repository& repo)
         return transfer::write_chunks(repo, chunks, transfer::ChunkCheck::AlreadyVerified);
       }) {}
 
+ChunkBatcher::~ChunkBatcher() {
+  if (!writer_.joinable()) return;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+}
+
 void ChunkBatcher::add(const transfer::StoredChunk& chunk) {
   batch_.push_back(storage::EncodedChunk{chunk.id, chunk.codec, chunk.raw_size,
                                          Bytes(chunk.stored.begin(), chunk.stored.end())});
   bytes_ += chunk.stored.size();
   ++added_;
-  if (bytes_ >= kChunkBatchBytes) flush();
+  if (bytes_ >= kChunkBatchBytes) hand_over();
 }
 
 void ChunkBatcher::flush() {
-  if (batch_.empty()) return;
-  written_ += write_(batch_);
-  batch_.clear();
-  batch_.shrink_to_fit();
-  bytes_ = 0;
+  if (!batch_.empty()) hand_over();
+  wait_idle();
+}
+
+void ChunkBatcher::wait_idle() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return !busy_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void ChunkBatcher::hand_over() {
+  wait_idle();
+  if (!writer_.joinable()) {
+    try {
+      writer_ = std::thread([this] { run_writer(); });
+    } catch (const std::system_error&) {  // no thread to be had: write here
+      written_ += write_(batch_);
+      batch_.clear();
+      bytes_ = 0;
+      return;
+    }
+  }
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    writing_.swap(batch_);
+    busy_ = true;
+  }
+  wake_.notify_one();
+  bytes_ = 0;  // batch_ is the writer's last, cleared one
+}
+
+void ChunkBatcher::run_writer() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return quit_ || busy_; });
+    if (!busy_) return;  // quit with nothing to write
+    lock.unlock();
+    std::size_t written = 0;
+    std::exception_ptr error;
+    try {
+      written = write_(writing_);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    writing_.clear();  // stored (or refused): its memory goes now
+    lock.lock();
+    written_ += written;
+    error_ = error;
+    busy_ = false;
+    idle_.notify_one();
+    if (quit_) return;
+  }
 }
 
 // ---- Spool ----

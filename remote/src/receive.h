@@ -7,11 +7,15 @@
 #include <hangar/repository.h>
 #include <hangar/transfer.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -20,10 +24,13 @@
 namespace hangar::remote {
 
 // Bytes of stored chunk data per chunk-store batch (append, flush, one index commit).
-inline constexpr std::size_t kChunkBatchBytes = 8u << 20;
+inline constexpr std::size_t kChunkBatchBytes = 4u << 20;
 
-// Collects received chunks and writes them in batches of ~kChunkBatchBytes.
-// REQUIRES: chunks already verified (PackReader did). Not thread-safe.
+// Collects received chunks and writes them in batches of ~kChunkBatchBytes on a writer thread
+// of its own, so that storing one batch (copies, LMDB commits, fsyncs) overlaps receiving and
+// verifying the next: at most one batch is being written while the next one fills. The write
+// function runs on one thread at a time; nothing else may use what it writes to until flush()
+// returns. REQUIRES: chunks already verified (PackReader did). Not thread-safe.
 class ChunkBatcher {
  public:
   // Stores a batch; returns how many chunks were new to the repository.
@@ -31,18 +38,39 @@ class ChunkBatcher {
   // Writes into `repo` (transfer::write_chunks). REQUIRES: repo opened for Write.
   explicit ChunkBatcher(Repository& repo);
   explicit ChunkBatcher(Write write) : write_(std::move(write)) {}
+  // Waits for a write in flight (what it stores stays stored); drops what was not flushed.
+  ~ChunkBatcher();
+  ChunkBatcher(const ChunkBatcher&) = delete;
+  ChunkBatcher& operator=(const ChunkBatcher&) = delete;
+
+  // Throws what a write of an earlier batch threw.
   void add(const transfer::StoredChunk& chunk);
-  // Writes what is pending. Throws: NoSpace, Io.
+  // Writes what is pending and waits until every batch is stored. Throws: NoSpace, Io.
   void flush();
   std::uint64_t added() const noexcept { return added_; }
-  std::uint64_t written() const noexcept { return written_; }  // new to the repository
+  std::uint64_t written() const noexcept {
+    return written_;
+  }  // new to the repository; after flush()
 
  private:
+  void hand_over();  // the filled batch to the writer, once it is idle
+  void wait_idle();  // until the writer is idle; rethrows its error
+  void run_writer();
+
   Write write_;
-  std::vector<storage::EncodedChunk> batch_;
+  std::vector<storage::EncodedChunk> batch_;  // filling
   std::size_t bytes_ = 0;
   std::uint64_t added_ = 0;
   std::uint64_t written_ = 0;
+
+  std::thread writer_;  // started with the first batch
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::vector<storage::EncodedChunk> writing_;  // the batch being written
+  bool busy_ = false;
+  bool quit_ = false;
+  std::exception_ptr error_;
 };
 
 // Verified records kept in two unlinked temporary files (objects, chunks) in `dir`, so that
