@@ -24,7 +24,7 @@
 namespace hangar::remote {
 
 // Bytes of stored chunk data per chunk-store batch (append, flush, one index commit).
-inline constexpr std::size_t kChunkBatchBytes = 4u << 20;
+inline constexpr std::size_t kChunkBatchBytes = 2u << 20;
 
 // Collects received chunks and writes them in batches of ~kChunkBatchBytes on a writer thread
 // of its own, so that storing one batch (copies, LMDB commits, fsyncs) overlaps receiving and
