@@ -25,8 +25,8 @@ struct IoResult {
   std::size_t bytes = 0;  // > 0 with Done
 };
 
-// One connection's byte pipe. Does not own the socket (ConnectionGate closes it). Used by one
-// thread.
+// One connection's byte pipe. Does not own the socket (ConnectionGate closes it, or the
+// client's httplib). Used by one thread.
 class Channel {
  public:
   virtual ~Channel() = default;

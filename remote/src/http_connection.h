@@ -55,7 +55,8 @@ class ThreadPerTask final : public httplib::TaskQueue {
 // The bytes of one connection: what read_head() took from its channel (in clear or TLS), then
 // the channel itself. Reads and writes wait at most io_timeout for progress; a read that would
 // wait ends at once when the server stops (stop_fd readable). One per connection (bytes after
-// one request's end stay for the next); used by one thread.
+// one request's end stay for the next); used by one thread. The plain-HTTP client reads its
+// replies through one too (one per request, stop_fd -1: http_transport.cc).
 class ConnectionStream final : public httplib::Stream {
  public:
   // NotHttp: the connection's first bytes open a TLS handshake (an https:// client of a server

@@ -15,7 +15,9 @@
 #include <functional>
 #include <memory>
 
+#include "channel.h"
 #include "data_protocol.h"
+#include "http_connection.h"
 #include "http_url.h"
 #include "openssl_errors.h"
 #include "protocol.h"
@@ -42,6 +44,24 @@ void check_token(const std::string& token) {
            "token has; check its value");
 }
 
+// The plain-HTTP client, reading replies through ConnectionStream's 64 KiB read-ahead instead of
+// httplib's SocketStream, which Debian's compiled cpp-httplib 0.11 makes read a body 4 KiB per
+// poll + recv (CPPHTTPLIB_RECV_BUFSIZ is fixed in the library): a clone of workload A took 9,600
+// of each. Same socket, same timeouts; httplib still owns and closes the socket.
+class PlainClient final : public httplib::ClientImpl {
+ public:
+  using httplib::ClientImpl::ClientImpl;
+
+ private:
+  bool process_socket(const Socket& socket,
+                      std::function<bool(httplib::Stream& strm)> callback) override {
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::seconds(read_timeout_sec_) + std::chrono::microseconds(read_timeout_usec_));
+    ConnectionStream stream(std::make_unique<PlainChannel>(socket.sock), -1, timeout);
+    return callback(stream);
+  }
+};
+
 std::string one_line(std::string s) {
   for (char& c : s)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
@@ -63,7 +83,7 @@ class HttpTransport final : public Transport {
       tls_ = tls.get();
       cli_ = std::move(tls);
     } else {
-      cli_ = std::make_unique<httplib::ClientImpl>(parsed_.host, parsed_.port);
+      cli_ = std::make_unique<PlainClient>(parsed_.host, parsed_.port);
     }
     cli_->set_connection_timeout(options.connect_timeout_s, 0);
     cli_->set_read_timeout(options.io_timeout_s, 0);
