@@ -148,6 +148,7 @@ TEST_CASE(
     CHECK(batcher.written() == encoded.size());
   }
   std::vector<Digest> ids;
+  ids.reserve(encoded.size());
   for (const auto& c : encoded) ids.push_back(c.digest);
   CHECK(transfer::missing_chunks(repo, ids).empty());
   transfer::ChunkSource source(repo);
