@@ -152,16 +152,14 @@ bool unfiltered(const DataSelection& s) {
 CloneResult clone_into(const Destination& d, Transport& t, const RefList& refs,
                        const std::string& branch, const CloneOptions& o) {
   const fs::path& dir = d.dir;
-  if (!d.resume) {
-    std::map<std::string, std::string> settings =
-        transfer::incomplete_clone_settings(stored_url(o.url), encode_selection(o.data));
-    if (o.lazy) settings["fetch.lazy"] = "true";
-    Repository::init(dir, o.user, settings);
-  }
+  std::map<std::string, std::string> settings =
+      transfer::incomplete_clone_settings(stored_url(o.url), encode_selection(o.data));
+  if (o.lazy) settings["fetch.lazy"] = "true";
+  Repository repo = d.resume ? Repository::open(dir, Repository::Mode::Write)
+                             : Repository::create(dir, o.user, settings);
   CloneResult out;
   out.dir = dir;
   out.branch = branch;
-  Repository repo = Repository::open(dir, Repository::Mode::Write);
   if (!transfer::find_remote_url(repo, "origin")) {
     transfer::add_remote(repo, "origin", stored_url(o.url));
     transfer::set_clone_remote(repo, "origin");

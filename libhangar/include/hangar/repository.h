@@ -96,6 +96,10 @@ class Repository {
   // Throws: AlreadyExists, NoSpace ("no space left ..."), Io.
   static void init(const std::filesystem::path& path, const UserIdentity& user,
                    const std::map<std::string, std::string>& settings = {});
+  // init(), and the new repository open for writing, each of its environments opened once (a
+  // clone, which fills the repository it creates). Throws: like init().
+  static Repository create(const std::filesystem::path& path, const UserIdentity& user,
+                           const std::map<std::string, std::string>& settings = {});
   // The nearest directory at or above `start` holding .hangar. Throws: NotFound with an
   // InitOrLocate hint.
   static std::filesystem::path find_root(const std::filesystem::path& start);

@@ -149,6 +149,59 @@ Digest resolve_name(const detail::RepoState& s, const lmdb::Txn& txn, std::strin
        Hint{.action = HintAction::RevisionList});
 }
 
+// Creates `dot` (and missing parents) with its environments and config, the config last: a
+// folder without one is not a repository yet. A failure removes the folders it created, so that
+// nothing blocks a retry. With `keep_open`, returns the new repository's state open for writing
+// (its lock taken before anything is opened), so that it need not be opened again; else null.
+std::unique_ptr<detail::RepoState> create_state(const fs::path& root, const fs::path& dot,
+                                                const UserIdentity& user,
+                                                const std::map<std::string, std::string>& settings,
+                                                bool keep_open) {
+  std::error_code ec;
+  // The folders this init creates (`dot` and any missing parents), innermost first.
+  std::vector<fs::path> created;
+  for (fs::path p = dot; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  try {
+    fs::create_directories(dot, ec);
+    if (ec) fail_errno(ec.value(), "cannot create folder", dot.string());
+    RepoConfig config;
+    config.values = settings;
+    config.values["format_version"] = std::to_string(kRepoFormatVersion);
+    if (!user.name.empty()) config.values["user.name"] = user.name;
+    if (!user.email.empty()) config.values["user.email"] = user.email;
+    std::optional<storage::RepoLock> lock;
+    if (keep_open) lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
+    lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
+    MetaStore objects(meta.table("objects"));
+    RefStore refs(meta.table("refs"));
+    Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
+    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+    storage::Chunks chunks = storage::Chunks::open(dot / "chunks", false);
+    config.save(dot / "config");
+    if (!keep_open) return nullptr;
+    return std::unique_ptr<detail::RepoState>(
+        new detail::RepoState{root,
+                              dot,
+                              Repository::Mode::Write,
+                              RepoConfig::load(dot / "config"),
+                              std::move(lock),
+                              std::move(meta),
+                              objects,
+                              refs,
+                              staging,
+                              std::move(chunks),
+                              {},
+                              {}});
+  } catch (const Error&) {
+    if (!created.empty()) fs::remove_all(created.front(), ec);
+    for (std::size_t i = 1; i < created.size(); ++i) fs::remove(created[i], ec);  // if empty
+    throw;
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -165,35 +218,7 @@ Repository open_at(const fs::path& root, const fs::path& dot, Repository::Mode m
 
 void init_at(const fs::path& dot, const UserIdentity& user,
              const std::map<std::string, std::string>& settings) {
-  std::error_code ec;
-  // The folders this init creates (`dot` and any missing parents), innermost first: a failed
-  // init removes them, so that nothing blocks a retry.
-  std::vector<fs::path> created;
-  for (fs::path p = dot; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-    created.push_back(p);
-    if (p == p.parent_path()) break;
-  }
-  try {
-    fs::create_directories(dot, ec);
-    if (ec) fail_errno(ec.value(), "cannot create folder", dot.string());
-    RepoConfig config;
-    config.values = settings;
-    config.values["format_version"] = std::to_string(kRepoFormatVersion);
-    if (!user.name.empty()) config.values["user.name"] = user.name;
-    if (!user.email.empty()) config.values["user.email"] = user.email;
-    {
-      lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
-      RefStore refs(meta.table("refs"));
-      meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
-      storage::Chunks::open(dot / "chunks", false);
-    }
-    // The config is written last: a directory without it is not a repository yet.
-    config.save(dot / "config");
-  } catch (const Error&) {
-    if (!created.empty()) fs::remove_all(created.front(), ec);
-    for (std::size_t i = 1; i < created.size(); ++i) fs::remove(created[i], ec);  // if empty
-    throw;
-  }
+  create_state(dot.parent_path(), dot, user, settings, false);
 }
 }  // namespace detail
 
@@ -202,19 +227,37 @@ Repository::Repository(Repository&&) noexcept = default;
 Repository& Repository::operator=(Repository&&) noexcept = default;
 Repository::~Repository() = default;
 
-void Repository::init(const fs::path& path, const UserIdentity& user,
-                      const std::map<std::string, std::string>& settings) {
+namespace {
+
+// Refuses a folder that already holds a repository (or the start of one). Throws: AlreadyExists.
+void require_no_repository(const fs::path& path) {
   std::error_code ec;
   const fs::path dot = path / ".hangar";
-  if (fs::exists(dot, ec)) {
-    if (!fs::exists(dot / "config", ec))
-      fail(ErrorCode::AlreadyExists,
-           "'" + dot.string() + "' exists but has no config (an interrupted init?); remove it",
-           Hint{.action = HintAction::Init});
-    fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
-  }
+  if (!fs::exists(dot, ec)) return;
+  if (!fs::exists(dot / "config", ec))
+    fail(ErrorCode::AlreadyExists,
+         "'" + dot.string() + "' exists but has no config (an interrupted init?); remove it",
+         Hint{.action = HintAction::Init});
+  fail(ErrorCode::AlreadyExists, "'" + path.string() + "' is already a hangar repository");
+}
+
+}  // namespace
+
+void Repository::init(const fs::path& path, const UserIdentity& user,
+                      const std::map<std::string, std::string>& settings) {
+  require_no_repository(path);
   try {
-    detail::init_at(dot, user, settings);
+    detail::init_at(path / ".hangar", user, settings);
+  } catch (const Error& e) {
+    throw e.with_context("cannot create a repository in '" + path.string() + "'");
+  }
+}
+
+Repository Repository::create(const fs::path& path, const UserIdentity& user,
+                              const std::map<std::string, std::string>& settings) {
+  require_no_repository(path);
+  try {
+    return Repository(create_state(path, path / ".hangar", user, settings, true));
   } catch (const Error& e) {
     throw e.with_context("cannot create a repository in '" + path.string() + "'");
   }

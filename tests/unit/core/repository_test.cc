@@ -122,6 +122,40 @@ TEST_CASE("Repository: init twice is AlreadyExists, a plain folder is NotFound",
   CHECK(Repository::find_root(dir.path()) == fs::canonical(dir.path()));
 }
 
+TEST_CASE(
+    "Repository: create is init plus a writer that holds the lock, and is refused where "
+    "init is",
+    "[core][repository]") {
+  testing::StorageTempDir dir("repo");
+  const fs::path root = dir / "new/repo";  // missing parents are created
+  {
+    Repository repo = Repository::create(root, kUser, {{"clone.remote", "origin"}});
+    CHECK(repo.current_branch() == "main");
+    CHECK_FALSE(repo.head().has_value());
+    CHECK(repo.config_value("clone.remote") == "origin");
+    CHECK(repo.config_value("user.name") == "Test User");
+    const Error locked = error_of([&] { Repository::open(root, Mode::Write); });
+    CHECK(locked.code() == ErrorCode::Locked);
+    repo.create_column(column("x", DType::Int32, {2}));
+    put(repo, "x", k(0), tensor(DType::Int32, {2}, 5));
+    repo.commit("first");
+  }
+  const Repository again = Repository::open(root, Mode::Read);
+  REQUIRE(again.head().has_value());
+  CHECK(again.checkout_at(*again.head()).get("x", k(0)) == tensor(DType::Int32, {2}, 5));
+
+  const Error twice = error_of([&] { Repository::create(root, kUser); });
+  CHECK(twice.code() == ErrorCode::AlreadyExists);
+  CHECK(std::string(twice.what()) ==
+        std::string(error_of([&] { Repository::init(root, kUser); }).what()));
+
+  // Under a file: nothing is created, and the error says where.
+  { std::ofstream(dir / "file") << "x"; }
+  const Error blocked = error_of([&] { Repository::create(dir / "file/repo", kUser); });
+  CHECK_THAT(blocked.what(), Catch::Contains("cannot create a repository in"));
+  CHECK_FALSE(fs::exists(dir / "file/repo"));
+}
+
 TEST_CASE("Repository: format 1, a newer format or an unknown extension is Unsupported",
           "[core][repository]") {
   testing::StorageTempDir dir("repo");
