@@ -37,6 +37,28 @@ storage::Chunks open_chunks(const fs::path& dir, bool writable) {
   }
 }
 
+// The state of a repository whose environments are open: the meta tables come from `meta`.
+std::unique_ptr<detail::RepoState> make_state(const fs::path& root, const fs::path& dot,
+                                              Repository::Mode mode, RepoConfig config,
+                                              std::optional<storage::RepoLock> lock, lmdb::Env meta,
+                                              storage::Chunks chunks) {
+  MetaStore objects(meta.table("objects"));
+  RefStore refs(meta.table("refs"));
+  Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
+  return std::unique_ptr<detail::RepoState>(new detail::RepoState{root,
+                                                                  dot,
+                                                                  mode,
+                                                                  std::move(config),
+                                                                  std::move(lock),
+                                                                  std::move(meta),
+                                                                  objects,
+                                                                  refs,
+                                                                  staging,
+                                                                  std::move(chunks),
+                                                                  {},
+                                                                  {}});
+}
+
 std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::path& dot,
                                               Repository::Mode mode, bool unsynced = false) {
   std::error_code ec;
@@ -56,22 +78,9 @@ std::unique_ptr<detail::RepoState> open_state(const fs::path& root, const fs::pa
   opts.read_only = !write;
   opts.no_sync = unsynced;
   lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables, opts);
-  MetaStore objects(meta.table("objects"));
-  RefStore refs(meta.table("refs"));
-  Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
   storage::Chunks chunks = open_chunks(dot / "chunks", write || config.get("fetch.lazy") == "true");
-  return std::unique_ptr<detail::RepoState>(new detail::RepoState{root,
-                                                                  dot,
-                                                                  mode,
-                                                                  std::move(config),
-                                                                  std::move(lock),
-                                                                  std::move(meta),
-                                                                  objects,
-                                                                  refs,
-                                                                  staging,
-                                                                  std::move(chunks),
-                                                                  {},
-                                                                  {}});
+  return make_state(root, dot, mode, std::move(config), std::move(lock), std::move(meta),
+                    std::move(chunks));
 }
 
 bool is_hex(std::string_view s) {
@@ -175,26 +184,14 @@ std::unique_ptr<detail::RepoState> create_state(const fs::path& root, const fs::
     std::optional<storage::RepoLock> lock;
     if (keep_open) lock.emplace(storage::RepoLock::acquire(dot / "lock", root.string()));
     lmdb::Env meta = lmdb::Env::open(dot / "meta", kMetaTables);
-    MetaStore objects(meta.table("objects"));
-    RefStore refs(meta.table("refs"));
-    Staging staging(meta.table("staged_columns"), meta.table("staged_samples"));
-    meta.write([&](lmdb::WriteTxn& txn) { refs.set_head_branch(txn, kDefaultBranch); });
+    meta.write([&](lmdb::WriteTxn& txn) {
+      RefStore(meta.table("refs")).set_head_branch(txn, kDefaultBranch);
+    });
     storage::Chunks chunks = storage::Chunks::open(dot / "chunks", false);
     config.save(dot / "config");
     if (!keep_open) return nullptr;
-    return std::unique_ptr<detail::RepoState>(
-        new detail::RepoState{root,
-                              dot,
-                              Repository::Mode::Write,
-                              RepoConfig::load(dot / "config"),
-                              std::move(lock),
-                              std::move(meta),
-                              objects,
-                              refs,
-                              staging,
-                              std::move(chunks),
-                              {},
-                              {}});
+    return make_state(root, dot, Repository::Mode::Write, RepoConfig::load(dot / "config"),
+                      std::move(lock), std::move(meta), std::move(chunks));
   } catch (const Error&) {
     if (!created.empty()) fs::remove_all(created.front(), ec);
     for (std::size_t i = 1; i < created.size(); ++i) fs::remove(created[i], ec);  // if empty
