@@ -19,15 +19,12 @@ std::string short_or_none(const std::optional<Digest>& d) {
   return d ? d->short_hex() : std::string("(none)");
 }
 
-// Every chunk of the samples the pushed commits bring in must be in the pack or stored here
-// already; a pack that leaves some out would move a branch to samples nobody can read.
-// Throws: Corrupt naming how many are missing and the first few.
+// Every chunk of the samples the pushed commits bring in must be stored here by now (the pack's
+// were stored as they arrived); a pack that leaves some out would move a branch to samples
+// nobody can read. Throws: Corrupt naming how many are missing and the first few.
 void require_chunks(const Repository& repo, const transfer::ObjectWriter& writer,
-                    std::vector<Digest> sent, const std::vector<RefUpdate>& updates) {
-  std::vector<Digest> needed = writer.new_sample_chunks();
-  std::sort(sent.begin(), sent.end());
-  std::erase_if(needed,
-                [&](const Digest& d) { return std::binary_search(sent.begin(), sent.end(), d); });
+                    const std::vector<RefUpdate>& updates) {
+  const std::vector<Digest> needed = writer.new_sample_chunks();
   const std::vector<Digest> missing = transfer::missing_chunks(repo, needed);
   if (missing.empty()) return;
   constexpr std::size_t kListed = 3;
@@ -122,7 +119,34 @@ RepoService::PushSession::PushSession(RepoService& service, std::vector<RefUpdat
       updates_(std::move(updates)),
       upload_session_(std::move(upload_session)),
       spool_(temp_dir_of(service.repo_)),
-      reader_(source, spool_) {}
+      chunks_([this](std::span<const storage::EncodedChunk> batch) { return store_chunks(batch); }),
+      reader_(source, *this) {}
+
+void RepoService::PushSession::on_object(transfer::ObjectType type, const Digest& id,
+                                         ByteView canonical) {
+  spool_.on_object(type, id, canonical);
+}
+
+void RepoService::PushSession::on_chunk(const transfer::StoredChunk& chunk) {
+  if (service_.store_ != nullptr)
+    fail(ErrorCode::InvalidArgument,
+         "this server keeps chunk data in an object store: upload chunks there "
+         "(/hangar/data/upload), not in the push");
+  chunks_.add(chunk);
+}
+
+std::size_t RepoService::PushSession::store_chunks(std::span<const storage::EncodedChunk> batch) {
+  Repository& repo = service_.repo_;
+  if (!lease_) lease_.emplace(repo, kPushLockWait);  // no gc from here until the session ends
+  std::size_t added = 0;
+  {
+    const std::lock_guard lock(service_.push_mu_);
+    const Repository::WriterLock writer_lock = repo.lock_writer(kPushLockWait);
+    added = transfer::write_chunks(repo, batch, transfer::ChunkCheck::AlreadyVerified);
+  }
+  failpoint("push-batch-stored");  // tests: a gc or a kill between two batches
+  return added;
+}
 
 std::string RepoService::PushSession::stale_reason() const {
   transfer::HistoryReader now(service_.repo_);
@@ -155,6 +179,7 @@ PushReply RepoService::PushSession::finish() {
   if (!upload_session_.empty())
     fail(ErrorCode::InvalidArgument, "this server takes chunks in the push, not by upload");
   reader_.finish();
+  chunks_.flush();  // outside the push lock, which each batch's write takes
   failpoint("push-received");
   std::lock_guard lock(service_.push_mu_);
   Repository& repo = service_.repo_;
@@ -175,22 +200,18 @@ PushReply RepoService::PushSession::finish() {
                                    ", which the pack did not carry");
     reply.reason =
         refused_move(u, [&](const Digest& a, const Digest& d) { return writer.is_ancestor(a, d); });
-    if (!reply.reason.empty()) return reply;  // the writer aborts: nothing stored
+    if (!reply.reason.empty()) return reply;  // the writer aborts: no object, no ref
     if (!writer.compare_and_swap_ref(u.ref(), u.expected, u.desired)) {
       reply.reason = "remote " + u.what() + " moved during the push (stale ref); " +
                      "fetch, merge and push again";
       return reply;
     }
   }
-  require_chunks(repo, writer, spool_.chunk_ids(), updates_);
-  // Durability order: chunks are committed before the txn that makes history reference them.
-  ChunkBatcher chunks(repo);
-  spool_.replay_chunks([&](const transfer::StoredChunk& c) { chunks.add(c); });
-  chunks.flush();
+  require_chunks(repo, writer, updates_);
   reply.objects = writer.objects_written();
   writer.commit();
   failpoint("push-applied");
-  reply.chunks = chunks.written();
+  reply.chunks = chunks_.written();
   reply.accepted = true;
   return reply;
 }

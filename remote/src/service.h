@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,14 +74,21 @@ class RepoService {
   std::vector<Digest> missing(std::span<const Digest> ids) const;
 
   // One push: feed the pack to sink(), then finish() applies it (or rejects it) as a whole.
-  class PushSession {
+  // Its chunks are stored as they arrive, each verified against its digest (disk-backed
+  // server): in batches on a writer thread, each batch under the push lock and the writer
+  // lock, the first after taking a transfer::ChunkLease that keeps gc out until the session
+  // ends. Its history objects wait in a spool until the pack has verified to its trailer, and
+  // only finish() applies them and moves the refs. A session that fails or is rejected leaves
+  // no object and no ref changed; chunks it stored stay, unreferenced, for the next gc (and a
+  // retry need not send them again).
+  class PushSession final : private RecordHandler {
    public:
     PackSink& sink() noexcept { return reader_; }
-    // Verifies the trailer, then under the service's push lock and the repository's writer
-    // lock (waiting up to kPushLockWait for a local writer to finish): stores the objects and
-    // checks every update (compare-and-swap, fast-forward unless forced) and that every chunk
-    // of the new samples is in the pack or stored, in one txn; when all pass, stores the
-    // chunks, then commits. A rejection changes nothing.
+    // Verifies the trailer and waits until every chunk is stored, then under the service's
+    // push lock and the repository's writer lock (waiting up to kPushLockWait for a local
+    // writer to finish): stores the objects and checks every update (compare-and-swap,
+    // fast-forward unless forced) and that every chunk of the new samples is stored, in one
+    // txn, and commits it when all pass. A rejection changes no object and no ref.
     // With a store: the chunks came through upload session `upload_session` (may be empty when
     // the push needs no new chunk); they are verified on the store before anything is applied,
     // and every chunk the new commits need must be in the store (service_store.cc).
@@ -92,6 +100,11 @@ class RepoService {
     friend class RepoService;
     PushSession(RepoService& service, std::vector<RefUpdate> updates, const std::string& source,
                 std::string upload_session);
+    // The pack's records: objects to the spool, chunks to the batcher (refused with a store).
+    void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
+    void on_chunk(const transfer::StoredChunk& chunk) override;
+    // One batch of chunks into the repository (the batcher's writer thread).
+    std::size_t store_chunks(std::span<const storage::EncodedChunk> batch);
     PushReply finish_with_store();
     // The reason the push is stale (a ref is not where the client saw it), or "".
     std::string stale_reason() const;
@@ -101,7 +114,9 @@ class RepoService {
     RepoService& service_;
     std::vector<RefUpdate> updates_;
     std::string upload_session_;
-    Spool spool_;
+    Spool spool_;                                // history objects
+    std::optional<transfer::ChunkLease> lease_;  // from before the first chunk is stored
+    ChunkBatcher chunks_;                        // destroyed (its writes ended) before lease_
     PackReader reader_;
   };
   // REQUIRES: the repository was opened for Write or Shared. Throws: Io.

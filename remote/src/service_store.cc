@@ -64,10 +64,6 @@ PushReply RepoService::PushSession::finish_with_store() {
   store::StoreBacking& store = *service_.store_;
   Repository& repo = service_.repo_;
   validate_updates(updates_);
-  if (spool_.chunks() != 0)
-    fail(ErrorCode::InvalidArgument,
-         "this server keeps chunk data in an object store: upload chunks there "
-         "(/hangar/data/upload), not in the push");
   struct SessionEnd {  // the upload keys go, whatever happens
     store::StoreBacking& store;
     const std::string& session;

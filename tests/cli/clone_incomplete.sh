@@ -11,8 +11,6 @@ source "$here/remote/serve.sh"
 make_src 40 base
 ok -C src export images "$T/want"
 
-# is_stopped PID: the process is stopped (a failpoint's SIGSTOP).
-is_stopped() { [[ $(ps -o state= -p "$1") == T* ]]; }
 # kill9: SIGKILL for the background hangar; it must have died of it.
 kill9() {
   kill -KILL "$BG_PID"

@@ -37,7 +37,6 @@ clean() {
   jcheck '.ok and .not_local == 0' "fsck --rehash of $1"
   same_samples "$1"
 }
-stopped() { [[ $(awk '{ print $3 }' "/proc/$BG_PID/stat" 2>/dev/null) == T ]]; }
 du_b() { du -sb "$1/.hangar" | cut -f1; }
 
 # make_repo DIR REMOVED: a repository with every kind of container once gc drops what is dead:
@@ -126,7 +125,7 @@ for step in reclaim-journaled reclaim-unindexed reclaim-copy-written reclaim-cop
   rm -rf work
   cp -a pristine work
   HANGAR_FAILPOINT=$step:stop start -C work gc --json
-  await "gc to stop at $step" stopped
+  await "gc to stop at $step" is_stopped "$BG_PID"
   stop_with KILL
   [[ $RC -eq 137 ]] || die "gc stopped at $step: exit $RC after SIGKILL, expected 137"
   clean work

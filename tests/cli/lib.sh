@@ -92,6 +92,9 @@ reap() {
   mv "$T/.bg.err" "$ERR"
 }
 
+# is_stopped PID: the process is stopped (a failpoint's SIGSTOP).
+is_stopped() { [[ $(ps -o state= -p "$1") == T* ]]; }
+
 # await DESC COMMAND...: polls COMMAND (every 20 ms, 10 s at most) until it succeeds.
 await() {
   local what=$1 i

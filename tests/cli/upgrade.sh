@@ -182,14 +182,13 @@ fails 3 "storage format 1.*'hangar upgrade'" -C c1 fetch origin
 unserve "$SERVER_PID"
 
 # ---- kill -9 at every step of the upgrade ------------------------------------------------------
-stopped() { [[ $(awk '{ print $3 }' "/proc/$BG_PID/stat" 2>/dev/null) == T ]]; }
 for step in upgrade-converting:old upgrade-converted:old upgrade-checked:old upgrade-marked:old \
   upgrade-old-moved:new upgrade-swapped:new upgrade-deleting:new; do
   fp=${step%:*}
   unpack repo k
   old_tree=$(treehash k/.hangar)
   HANGAR_FAILPOINT=$fp:stop start upgrade k
-  await "upgrade to stop at $fp" stopped
+  await "upgrade to stop at $fp" is_stopped "$BG_PID"
   stop_with KILL
   [[ $RC -eq 137 ]] || die "upgrade stopped at $fp: exit $RC after SIGKILL, expected 137"
   if [[ ${step#*:} == old ]]; then
@@ -213,7 +212,7 @@ done
 unpack repo i1
 old_tree=$(treehash i1/.hangar)
 HANGAR_FAILPOINT=upgrade-converted:stop start upgrade i1
-await "upgrade to stop" stopped
+await "upgrade to stop" is_stopped "$BG_PID"
 kill -INT "$BG_PID"
 kill -CONT "$BG_PID"
 reap

@@ -97,8 +97,10 @@ struct GcOptions {
 // written in chunks.h: no index entry ever points at deleted bytes, whatever the moment of a
 // crash), which also compacts the segments and packs below `threshold`. A Checkout of `repo`
 // may stay open meanwhile and reads on (its LMDB files are then not swapped: pending_bytes).
-// REQUIRES: repo opened for writing (gc holds the repository lock throughout).
-// Throws: InvalidArgument (threshold outside 0..1), Internal (read-only repo), NotFound/Corrupt
+// REQUIRES: repo opened for writing (gc holds the repository lock throughout). Unless `dry_run`,
+// no transfer::ChunkLease may be held meanwhile (a server receiving a push holds one).
+// Throws: Locked (a lease is held: nothing changed), InvalidArgument (threshold outside 0..1),
+// Internal (read-only repo), NotFound/Corrupt
 // (a reachable object is missing or broken: gc changes nothing then; run fsck), NoSpace, Io,
 // Interrupted (while marking: gc changes nothing then; once it sweeps, it finishes).
 GcReport gc(Repository& repo, const GcOptions& options);

@@ -2,6 +2,7 @@
 // area (a missing or broken reachable object aborts: gc never guesses), then sweeps the meta
 // `objects` table in one txn and the chunks through Chunks::reclaim (index, then bytes).
 #include <hangar/base/failpoint.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/base/interrupt.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
@@ -102,6 +103,14 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
   storage::check_compact_threshold(options.threshold);  // before anything changes
   GcReport report;
   report.dry_run = dry_run;
+  // No lease may be held while gc runs, and none is granted until it ends: the chunks a push
+  // being received has stored are not named by any ref yet (transfer::ChunkLease).
+  storage::ScopedFd no_leases;
+  if (!dry_run)
+    no_leases = storage::try_flock(st.leases_file(), false,
+                                   "a push into repository '" + st.root.string() +
+                                       "' is being received (its chunks are not referenced "
+                                       "yet); retry gc when it finishes");
 
   // Mark, then sweep the meta objects in the same write txn (we hold the repository lock, so
   // nothing else writes; readers keep their snapshots). Env::write may replay `sweep`.

@@ -50,6 +50,8 @@ struct RepoState {
 
   // Throws Internal unless opened for writing.
   void require_write() const;
+  // Chunk leases (transfer::ChunkLease) hold flock(LOCK_SH) on it; gc, LOCK_EX.
+  std::filesystem::path leases_file() const { return dot / "leases"; }
   // True when referenced chunks may be absent here: a clone (clone.remote set), a repository
   // with a remote (drop-data drops only what a remote holds), or one that reads lazily (a
   // fetcher installed, fetch.lazy set). Otherwise every chunk a record references is local

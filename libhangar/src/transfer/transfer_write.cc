@@ -165,6 +165,13 @@ void ObjectWriter::commit() {
 
 std::uint64_t ObjectWriter::objects_written() const noexcept { return impl_->written; }
 
+ChunkLease::ChunkLease(const Repository& repo, std::chrono::milliseconds wait) {
+  const detail::RepoState& s = detail::state_of(repo);
+  fd_ = storage::flock_within(
+      s.leases_file(), true, wait,
+      "repository '" + s.root.string() + "' is being garbage-collected; retry when gc finishes");
+}
+
 std::size_t write_chunks(Repository& repo, std::span<const storage::EncodedChunk> chunks,
                          ChunkCheck check) {
   detail::RepoState& s = detail::state_of(repo);

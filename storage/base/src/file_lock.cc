@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <thread>
 
 namespace hangar::storage {
 namespace {
@@ -52,23 +53,40 @@ void ScopedFd::reset(int fd) noexcept {
   fd_ = fd;
 }
 
-RepoLock RepoLock::acquire(const std::filesystem::path& lock_file,
-                           std::string_view repo_for_message) {
+ScopedFd try_flock(const std::filesystem::path& lock_file, bool shared,
+                   std::string_view when_held) {
   ScopedFd fd(open_retry(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) fail_errno(errno, "cannot open lock file", lock_file.string());
-  // flock locks belong to the open file description, so a second acquire in this same
-  // process (a new open()) conflicts too, and the kernel drops the lock when we die.
   int rc;
   do {
-    rc = ::flock(fd.get(), LOCK_EX | LOCK_NB);
+    rc = ::flock(fd.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) {
-    if (errno == EWOULDBLOCK)
-      fail(ErrorCode::Locked, "repository '" + std::string(repo_for_message) +
-                                  "' is locked by another writer; retry when it finishes");
+    if (errno == EWOULDBLOCK) fail(ErrorCode::Locked, std::string(when_held));
     fail_errno(errno, "cannot lock", lock_file.string());
   }
-  return RepoLock(std::move(fd), lock_file);
+  return fd;
+}
+
+ScopedFd flock_within(const std::filesystem::path& lock_file, bool shared,
+                      std::chrono::milliseconds wait, std::string_view when_held) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    try {
+      return try_flock(lock_file, shared, when_held);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Locked || std::chrono::steady_clock::now() >= until) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+RepoLock RepoLock::acquire(const std::filesystem::path& lock_file,
+                           std::string_view repo_for_message) {
+  return RepoLock(try_flock(lock_file, false,
+                            "repository '" + std::string(repo_for_message) +
+                                "' is locked by another writer; retry when it finishes"),
+                  lock_file);
 }
 
 namespace {

@@ -121,9 +121,9 @@ bool forged_push_refused(Transport& transport, PushSetup& t) {
   int forged = 0;
   Bytes pack = forge(t.honest, targets, &forged);
   REQUIRE(forged == 1);
-  // Nothing stored, nothing moved: not the forged chunk, not the honest one beside it, not
-  // the history, not the ref.
+  // Nothing moved, no history stored, and never the forged bytes under the target's address.
   const Error e = refused_push(transport, t, std::move(pack));
+  CHECK_FALSE(holds_chunk(t.src, target));
   UNSCOPED_INFO(e.what());
   return (e.code() == ErrorCode::Remote || e.code() == ErrorCode::Corrupt) &&
          std::string(e.what()).find("chunk " + target.hex() + ": digest mismatch") !=

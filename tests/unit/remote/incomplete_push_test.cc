@@ -1,7 +1,8 @@
 // A push that leaves out chunks: a pack from which chunk records were removed
 // (its trailer recomputed, so it is well formed) must not move a branch when the remote holds
 // neither the chunks nor a copy of them. The remote names how many are missing and which, and
-// keeps nothing of the push; an honest push afterwards is taken.
+// keeps none of the push's history (the chunks it carried may stay, unreferenced, for gc); an
+// honest push afterwards is taken.
 #include <set>
 
 #include "push_test_util.h"
@@ -44,8 +45,8 @@ Bytes strip(ByteView pack, const std::set<Digest>& drop, int& dropped) {
 }
 
 // Whether pushing `t.tip` with the chunks in `drop` (every chunk when empty) left out of the
-// pack is refused, naming the count and a missing chunk (refused_push checks that nothing was
-// stored or moved).
+// pack is refused, naming the count and a missing chunk (refused_push checks that nothing
+// moved and that what was kept is intact).
 bool incomplete_push_refused(Transport& transport, PushSetup& t, const std::set<Digest>& drop) {
   REQUIRE(t.new_chunks.size() == 2);
   int dropped = 0;
@@ -79,10 +80,13 @@ TEST_CASE("Incomplete push: a pack without any chunk is refused by a server",
 TEST_CASE("Incomplete push: a pack without its chunks is refused by a path remote",
           "[remote][push]") {
   PushSetup t("incomplete-push");
-  for (const std::set<Digest>& drop : {std::set<Digest>{t.new_chunks[0]}, std::set<Digest>{}}) {
+  for (const std::set<Digest>& drop : {std::set<Digest>{}, std::set<Digest>{t.new_chunks[0]}}) {
     auto transport = open_transport(t.src.string(), {});
     CHECK(incomplete_push_refused(*transport, t, drop));
   }
+  // The chunk the second pack carried stays stored, unreferenced: a retry need not send it.
+  CHECK(holds_chunk(t.src, t.new_chunks[1]));
+  CHECK_FALSE(holds_chunk(t.src, t.new_chunks[0]));
   CHECK(honest_push_taken(t, true));
 }
 

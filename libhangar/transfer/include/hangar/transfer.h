@@ -10,12 +10,14 @@
 #include <hangar/base/bytes.h>
 #include <hangar/base/codec.h>
 #include <hangar/base/digest.h>
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/object_type.h>
 #include <hangar/remote_config.h>
 #include <hangar/repository.h>
 #include <hangar/sample_id.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -162,6 +164,21 @@ enum class ChunkCheck { Verify, AlreadyVerified };
 // Throws: Corrupt (a chunk fails verification; nothing stored), Internal (read-only), NoSpace, Io.
 std::size_t write_chunks(Repository& repo, std::span<const storage::EncodedChunk> chunks,
                          ChunkCheck check = ChunkCheck::Verify);
+
+// Keeps gc away from chunks stored ahead of the history that will name them: a server stores
+// a push's chunks as they arrive and moves the ref only once the whole pack has verified.
+// While any lease of a repository is held, in any process, gc refuses to run (Locked), so it
+// cannot collect those chunks in between. flock(LOCK_SH) on .hangar/leases; released on
+// destruction, and by the kernel when the process dies. Move-only.
+class ChunkLease {
+ public:
+  // Takes a lease, retrying for up to `wait` while a gc runs.
+  // Throws: Locked (a gc still runs after `wait`), Io.
+  ChunkLease(const Repository& repo, std::chrono::milliseconds wait);
+
+ private:
+  storage::ScopedFd fd_;
+};
 
 // ---- writing history ----
 

@@ -4,6 +4,7 @@
 
 #include <hangar/base/bytes.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -30,6 +31,16 @@ class ScopedFd {
  private:
   int fd_ = -1;
 };
+
+// flock(2) on `lock_file` (created when missing), shared or exclusive, without waiting. The
+// returned descriptor holds the lock until it is closed, and the kernel drops it when the
+// process dies; flock locks belong to the open file description, so another try_flock in the
+// same process conflicts too. Throws: Locked `when_held` (another holds a conflicting lock),
+// Io/NoSpace (cannot create or open the file).
+ScopedFd try_flock(const std::filesystem::path& lock_file, bool shared, std::string_view when_held);
+// try_flock, retried every 20 ms for up to `wait` while the lock is held elsewhere.
+ScopedFd flock_within(const std::filesystem::path& lock_file, bool shared,
+                      std::chrono::milliseconds wait, std::string_view when_held);
 
 // The single-writer lock of a repository: flock(LOCK_EX) on a lock file. Released on
 // destruction, and by the kernel when the process dies (no stale locks). A second acquire
