@@ -21,27 +21,12 @@ PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader histo
 // Sends chunks in the order they lie in the chunk store rather than in selection order. The
 // receiver does not care about the order, and reading the store front to back keeps both the
 // I/O sequential and, with release_mapped_pages, the resident set at one batch: memory-mapped
-// reads scattered over the whole store would fault most of it in between two drops. The key is
-// where a chunk's stored view points (its place in the map); backends that copy into a buffer
-// give equal keys and keep the selection order (stable sort).
+// reads scattered over the whole store would fault most of it in between two drops. The order
+// comes from the location index alone (no chunk is read twice).
 void PackProducer::order_chunks_by_location() {
   if (chunks_.size() < 2) return;
-  std::vector<std::pair<std::uintptr_t, std::size_t>> keys;
-  keys.reserve(chunks_.size());
-  for (std::size_t i = 0; i < chunks_.size(); ++i) {
-    auto c = source_.read_stored(chunks_[i]);
-    keys.emplace_back(c && !c->stored.empty() ? reinterpret_cast<std::uintptr_t>(c->stored.data())
-                                              : std::numeric_limits<std::uintptr_t>::max(),
-                      i);
-  }
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<Digest> ordered;
-  ordered.reserve(chunks_.size());
-  for (const auto& k : keys) ordered.push_back(chunks_[k.second]);
-  chunks_ = std::move(ordered);
+  chunks_ = source_.in_stored_order(chunks_);
   source_.release();
-  source_.release_mapped_pages();
 }
 
 ByteView PackProducer::next() {

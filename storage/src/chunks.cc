@@ -22,6 +22,7 @@
 #include <hangar/storage/chunks.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -309,6 +310,31 @@ std::optional<ChunkLocation> ChunkReader::find(const Digest& digest) {
   return loc;
 }
 
+std::vector<Digest> ChunkReader::in_stored_order(std::span<const Digest> digests) {
+  constexpr auto kNotLocal = std::numeric_limits<std::uint64_t>::max();
+  struct Place {
+    std::uint64_t backend, container, offset;
+    std::size_t at;
+    auto operator<=>(const Place&) const = default;
+  };
+  const std::vector<std::optional<ChunkLocation>> locs = find_many(digests);
+  std::vector<Place> places;
+  places.reserve(digests.size());
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    if (!locs[i]) {
+      places.push_back({kNotLocal, 0, 0, i});
+      continue;
+    }
+    const auto [container, offset] = impl_->chunks->backend(locs[i]->backend).place_of(*locs[i]);
+    places.push_back({static_cast<std::uint64_t>(locs[i]->backend), container, offset, i});
+  }
+  std::sort(places.begin(), places.end());  // `at` last: equal places keep the input order
+  std::vector<Digest> out;
+  out.reserve(digests.size());
+  for (const Place& p : places) out.push_back(digests[p.at]);
+  return out;
+}
+
 std::vector<std::optional<ChunkLocation>> ChunkReader::find_many(std::span<const Digest> digests) {
   std::vector<std::optional<ChunkLocation>> out(digests.size());
   std::vector<std::uint32_t> order(digests.size());
@@ -352,6 +378,12 @@ std::optional<std::uint32_t> ChunkReader::raw_size(const Digest& digest) {
 std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest) {
   auto loc = find(digest);
   if (!loc) fail(ErrorCode::NotLocal, "chunk " + digest.hex() + " is not local");
+  return read_stored(digest, std::move(*loc));
+}
+
+std::pair<ChunkLocation, ByteView> ChunkReader::read_stored(const Digest& digest,
+                                                            ChunkLocation found) {
+  std::optional<ChunkLocation> loc = std::move(found);
   ByteView stored;
   for (int attempt = 1;; ++attempt) {
     try {

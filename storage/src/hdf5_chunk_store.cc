@@ -220,6 +220,11 @@ void Hdf5ChunkStore::flush() {
   }
 }
 
+std::pair<std::uint64_t, std::uint64_t> Hdf5ChunkStore::place_of(const ChunkLocation& loc) const {
+  const Record r = decode_record(loc);
+  return {r.pack, r.row};
+}
+
 std::optional<std::uint64_t> Hdf5ChunkStore::container_of(const ChunkLocation& loc) const {
   const Record r = decode_record(loc);
   if (r.pack == 0) return std::nullopt;

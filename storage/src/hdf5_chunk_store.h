@@ -62,6 +62,7 @@ class Hdf5ChunkStore final : public ChunkStore {
 
   // The pack id; nullopt for an empty chunk (pack 0).
   std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const override;
+  std::pair<std::uint64_t, std::uint64_t> place_of(const ChunkLocation& loc) const override;
   // Deletes the pack files, then fsyncs the directory. The pack with the highest id is
   // replaced by an empty file instead (a tombstone, renamed over it: a reader that has the old
   // pack open keeps reading it), so its id is never handed out again.

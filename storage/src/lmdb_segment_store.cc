@@ -297,6 +297,11 @@ bool LmdbSegmentStore::verify(const ChunkLocation& loc) const {
   return segment && is_chunk(*segment, r, loc.stored_size);
 }
 
+std::pair<std::uint64_t, std::uint64_t> LmdbSegmentStore::place_of(const ChunkLocation& loc) const {
+  const Record r = decode_record(loc);
+  return {r.segment, r.offset};
+}
+
 std::optional<std::uint64_t> LmdbSegmentStore::container_of(const ChunkLocation& loc) const {
   const Record r = decode_record(loc);
   if (r.segment == 0) return std::nullopt;

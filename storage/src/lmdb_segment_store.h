@@ -55,6 +55,7 @@ class LmdbSegmentStore final : public ChunkStore {
 
   // The segment id; nullopt for an empty chunk (segment 0).
   std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const override;
+  std::pair<std::uint64_t, std::uint64_t> place_of(const ChunkLocation& loc) const override;
   // Deletes the segments in one write txn, then syncs. The segment with the highest id is
   // replaced by an empty value instead (a tombstone), so its id is never handed out again: a
   // reader holding an old index snapshot can never find other bytes at its old location.

@@ -267,9 +267,14 @@ ChunkSource& ChunkSource::operator=(ChunkSource&&) noexcept = default;
 ChunkSource::~ChunkSource() = default;
 
 std::optional<StoredChunk> ChunkSource::read_stored(const Digest& id) {
-  if (!impl_->reader.find(id)) return std::nullopt;
-  auto [loc, view] = impl_->reader.read_stored(id);
+  std::optional<storage::ChunkLocation> found = impl_->reader.find(id);
+  if (!found) return std::nullopt;
+  auto [loc, view] = impl_->reader.read_stored(id, std::move(*found));
   return StoredChunk{id, loc.codec, loc.raw_size, view};
+}
+
+std::vector<Digest> ChunkSource::in_stored_order(std::span<const Digest> ids) {
+  return impl_->reader.in_stored_order(ids);
 }
 
 void ChunkSource::release() noexcept { impl_->reader.release(); }

@@ -4,6 +4,7 @@
 #include <hangar/storage/chunks.h>
 #include <hangar/storage/lmdb.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <functional>
@@ -119,6 +120,40 @@ TEST_CASE("Chunks: write, dedup and verified read", "[storage][chunks]") {
   CHECK(done == chunks.stats().stored_bytes);
   CHECK(total == done);
   CHECK(done > 0);
+}
+
+TEST_CASE("Chunks: in_stored_order lists chunks as they lie in the store, absent ones last",
+          "[storage][chunks]") {
+  hangar::testing::StorageTempDir dir;
+  auto chunks = Chunks::open(dir.path(), false);
+  // Three batches of distinct chunks: each batch appends after the one before.
+  std::vector<Digest> written;
+  for (unsigned batch = 0; batch < 3; ++batch) {
+    std::vector<EncodedChunk> b;
+    for (unsigned i = 0; i < 40; ++i) b.push_back(encode_chunk(noise(700 + i, batch * 100 + i), 3));
+    for (const auto& c : b) written.push_back(c.digest);
+    REQUIRE(chunks.write(b) == b.size());
+  }
+  const Digest absent1 = hangar::digest_of(hangar::as_bytes("absent 1"));
+  const Digest absent2 = hangar::digest_of(hangar::as_bytes("absent 2"));
+  std::vector<Digest> asked = written;
+  std::mt19937 rng(7);
+  std::shuffle(asked.begin(), asked.end(), rng);
+  asked.insert(asked.begin() + 10, absent2);
+  asked.insert(asked.begin() + 50, absent1);
+  auto reader = chunks.reader();
+  std::vector<Digest> want = written;
+  want.push_back(absent2);
+  want.push_back(absent1);
+  CHECK(reader.in_stored_order(asked) == want);
+  // read_stored at a location found before reads what the lookup-and-read does.
+  const auto found = reader.find(written[5]);
+  REQUIRE(found);
+  const auto [loc, view] = reader.read_stored(written[5], *found);
+  const Bytes at(view.begin(), view.end());
+  const auto [loc2, view2] = reader.read_stored(written[5]);
+  CHECK(loc == loc2);
+  CHECK(at == Bytes(view2.begin(), view2.end()));
 }
 
 TEST_CASE("Chunks: absent digests are not local", "[storage][chunks]") {

@@ -137,6 +137,9 @@ class ChunkSource {
 
   // nullopt when the chunk is not local. Throws: Corrupt, Io.
   std::optional<StoredChunk> read_stored(const Digest& id);
+  // `ids` in the order their bytes lie in the chunk store, the ones not local last; reads no
+  // chunk (storage::ChunkReader::in_stored_order). Throws: Corrupt, Io.
+  std::vector<Digest> in_stored_order(std::span<const Digest> ids);
   // Releases held snapshots between batches.
   void release() noexcept;
   // Unmaps this process's view of the repository's memory-mapped files (history and chunks;

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hangar::storage {
@@ -116,6 +117,13 @@ class ChunkStore {
   virtual std::optional<std::uint64_t> container_of(const ChunkLocation& loc) const {
     (void)loc;
     return std::nullopt;
+  }
+  // Where `loc`'s bytes lie, as a key that orders this backend's chunks the way its files are
+  // read front to back: "l1" (segment, offset), "h0" (pack, row). The default, (0, 0), is for
+  // backends whose chunks are each their own unit ("l0"). Throws: Corrupt (bad record).
+  virtual std::pair<std::uint64_t, std::uint64_t> place_of(const ChunkLocation& loc) const {
+    (void)loc;
+    return {0, 0};
   }
   // Deletes whole containers durably (done when it returns). REQUIRES: no index entry points
   // into them and none will (they are complete: written and flushed by an earlier batch).

@@ -223,6 +223,11 @@ class ChunkReader {
   // an index that fits stays mapped. Returns one entry per digest, in input order.
   // Throws: Corrupt, Io.
   std::vector<std::optional<ChunkLocation>> find_many(std::span<const Digest> digests);
+  // `digests` in the order their bytes lie in the store (backend, then ChunkStore::place_of),
+  // found with find_many() without reading a chunk; those not local last, in input order. A
+  // reader of many chunks that reads them in this order goes through each file front to back.
+  // Throws: Corrupt, Io.
+  std::vector<Digest> in_stored_order(std::span<const Digest> digests);
   static constexpr std::uint64_t kReleaseBytes = std::uint64_t{8} << 20;
   static constexpr std::uint32_t kLookupsPerCheck = 64;
   // Looks `digests` up with find_many() and keeps their locations, so that the next reads of
@@ -245,6 +250,8 @@ class ChunkReader {
   // The stored (possibly compressed) bytes, NOT verified; the view is valid until the next call
   // on this reader. For sending chunks to a remote as they are. Throws: NotLocal, Corrupt, Io.
   std::pair<ChunkLocation, ByteView> read_stored(const Digest& digest);
+  // read_stored() at `found`, what find(digest) returned (no second lookup).
+  std::pair<ChunkLocation, ByteView> read_stored(const Digest& digest, ChunkLocation found);
 
   // See every write committed so far. Throws: Io.
   void refresh();
