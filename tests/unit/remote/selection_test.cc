@@ -57,6 +57,51 @@ TEST_CASE("Selection: --max-bytes takes a key-order prefix and never goes over",
   }
 }
 
+// A plain clone (no filter, no budget) takes a path of its own; it must take what the general
+// selector takes when a filter keeps everything: the same chunks in the same order, the same
+// counts and bounds. Samples share chunks within a key (same bytes in two columns), across keys
+// (another column holds an image of another key) and within a column (equal samples).
+TEST_CASE("Selection: taking everything matches a selection whose filter keeps everything",
+          "[remote][selection]") {
+  SelectionFixture f;
+  const auto image = [](std::uint64_t k) { return random_tensor({k % 16 + 1, 8, 3}, k); };
+  std::vector<std::pair<std::string, Tensor>> same, copies, dups;
+  for (std::uint64_t k = 0; k < 30; ++k) same.emplace_back(key_name(k), image(k));
+  same.emplace_back(key_name(100), random_tensor({0, 8, 3}, 1));  // empty: no chunk at all
+  for (std::uint64_t k = 0; k < 60; ++k) copies.emplace_back(key_name(k), image((k + 7) % 120));
+  for (std::uint64_t k = 0; k < 10; ++k) dups.emplace_back(key_name(k * 3), image(5));
+  f.repo->create_column(images_schema("same", {16, 8, 3}, true));
+  f.repo->create_column(images_schema("copies", {16, 8, 3}, true));
+  f.repo->create_column(images_schema("dups", {16, 8, 3}, true));
+  import_tensors(*f.repo, "same", same);
+  import_tensors(*f.repo, "copies", copies);
+  import_tensors(*f.repo, "dups", dups);
+  const Digest head = f.repo->commit("shared chunks");
+  for (const std::vector<std::string>& columns :
+       {std::vector<std::string>{}, std::vector<std::string>{"copies", "images"}}) {
+    DataSelection everything;
+    everything.columns = columns;
+    DataSelection kept_whole = everything;
+    kept_whole.fraction = 1.0;  // the general selector, keeping every key
+    const SelectionResult a = select_chunks(*f.repo, head, everything);
+    const SelectionResult b = select_chunks(*f.repo, head, kept_whole);
+    INFO("columns " << columns.size());
+    CHECK(a.chunks == b.chunks);
+    CHECK(a.units == b.units);
+    CHECK(a.samples == b.samples);
+    CHECK(a.nbytes == b.nbytes);
+    CHECK(a.stored_bound == b.stored_bound);
+    CHECK(a.wire_bound == b.wire_bound);
+    CHECK(a.units_left == 0);
+    CHECK(a.samples_left == 0);
+    CHECK(a.nbytes_left == 0);
+    CHECK_FALSE(a.budget.has_value());
+  }
+  DataSelection missing;
+  missing.columns = {"images", "nope"};
+  CHECK(code_of([&] { select_chunks(*f.repo, head, missing); }) == ErrorCode::NotFound);
+}
+
 TEST_CASE("Selection: already received bytes count against the budget", "[remote][selection]") {
   SelectionFixture f;
   DataSelection s;
