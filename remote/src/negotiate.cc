@@ -20,7 +20,7 @@ PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader histo
 
 // Sends chunks in the order they lie in the chunk store rather than in selection order. The
 // receiver does not care about the order, and reading the store front to back keeps both the
-// I/O sequential and, with release_mapped_pages, the resident set at one batch: memory-mapped
+// I/O sequential and, with bound_mapped_pages, the resident set at a few MiB: memory-mapped
 // reads scattered over the whole store would fault most of it in between two drops. The order
 // comes from the location index alone (no chunk is read twice).
 void PackProducer::order_chunks_by_location() {
@@ -47,8 +47,7 @@ ByteView PackProducer::next() {
       auto chunk = source_.read_stored(chunks_[next_chunk_++]);
       if (chunk) {
         writer_.add_chunk(*chunk);
-        mapped_since_drop_ += chunk->stored.size();
-        ++chunks_since_drop_;
+        source_.bound_mapped_pages();  // resident memory stays at a few MiB, not the pack
       } else {
         ++skipped_;
       }
@@ -57,13 +56,6 @@ ByteView PackProducer::next() {
       source_.release();
       break;
     }
-  }
-  // Resident memory stays at one batch, not the whole pack. A fault maps more than the chunk
-  // (fault-around, large folios), so sparse selections drop by chunk count as well.
-  if (mapped_since_drop_ >= kDropMappedEvery || chunks_since_drop_ >= kDropMappedChunks) {
-    source_.release_mapped_pages();
-    mapped_since_drop_ = 0;
-    chunks_since_drop_ = 0;
   }
   return writer_.pending();
 }

@@ -33,8 +33,6 @@ class PackProducer final : public PackSource {
   std::uint64_t total_records() const noexcept { return objects_.size() + chunks_.size(); }
 
  private:
-  static constexpr std::uint64_t kDropMappedEvery = 8u << 20;
-  static constexpr std::uint64_t kDropMappedChunks = 64;
   void order_chunks_by_location();
   transfer::HistoryReader history_;
   transfer::ChunkSource source_;
@@ -45,8 +43,6 @@ class PackProducer final : public PackSource {
   std::uint64_t skipped_ = 0;
   PackWriter writer_;
   bool handed_out_ = false;
-  std::uint64_t mapped_since_drop_ = 0;
-  std::uint64_t chunks_since_drop_ = 0;
 };
 
 // Server side of a history request: the objects the client lacks to hold `wants`, given the

@@ -257,6 +257,7 @@ std::vector<ObjectRef> HistoryReader::plan_history(std::span<const Digest> commi
 struct ChunkSource::Impl {
   const detail::RepoState* state;
   storage::ChunkReader reader;
+  storage::lmdb::ResidentBudget resident{kResidentBudget, 64};
 };
 
 ChunkSource::ChunkSource(const Repository& repo)
@@ -282,6 +283,12 @@ void ChunkSource::release() noexcept { impl_->reader.release(); }
 void ChunkSource::release_mapped_pages() noexcept {
   impl_->state->meta.release_mapped_pages();
   impl_->state->chunks.release_mapped_pages();
+}
+
+void ChunkSource::bound_mapped_pages() noexcept {
+  if (!impl_->resident.due()) return;
+  release_mapped_pages();
+  impl_->resident.released();
 }
 
 std::vector<Digest> missing_chunks(const Repository& repo, std::span<const Digest> ids) {

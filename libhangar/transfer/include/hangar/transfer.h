@@ -146,6 +146,12 @@ class ChunkSource {
   // the page cache keeps them, views stay valid): a long transfer keeps one batch resident,
   // not every chunk it sent. Never throws.
   void release_mapped_pages() noexcept;
+  // Call once per chunk read: release_mapped_pages() whenever what this process has resident
+  // of mapped files grew by kResidentBudget since the last release (measured every 64 calls:
+  // storage::lmdb::ResidentBudget). A dense read of a large store then drops its pages every
+  // few MiB, and a sparse one (a page fault maps more than its chunk) no later. Never throws.
+  void bound_mapped_pages() noexcept;
+  static constexpr std::uint64_t kResidentBudget = std::uint64_t{8} << 20;
 
  private:
   struct Impl;
