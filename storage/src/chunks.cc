@@ -25,6 +25,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "chunks_state.h"
@@ -315,7 +316,6 @@ std::vector<Digest> ChunkReader::in_stored_order(std::span<const Digest> digests
   struct Place {
     std::uint64_t backend, container, offset;
     std::size_t at;
-    auto operator<=>(const Place&) const = default;
   };
   const std::vector<std::optional<ChunkLocation>> locs = find_many(digests);
   std::vector<Place> places;
@@ -328,7 +328,11 @@ std::vector<Digest> ChunkReader::in_stored_order(std::span<const Digest> digests
     const auto [container, offset] = impl_->chunks->backend(locs[i]->backend).place_of(*locs[i]);
     places.push_back({static_cast<std::uint64_t>(locs[i]->backend), container, offset, i});
   }
-  std::sort(places.begin(), places.end());  // `at` last: equal places keep the input order
+  // `at` last: equal places (not local, or "l0") keep the input order.
+  std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) {
+    return std::tie(a.backend, a.container, a.offset, a.at) <
+           std::tie(b.backend, b.container, b.offset, b.at);
+  });
   std::vector<Digest> out;
   out.reserve(digests.size());
   for (const Place& p : places) out.push_back(digests[p.at]);
