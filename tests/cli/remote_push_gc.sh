@@ -3,7 +3,8 @@
 # stored leaves its branch and history as they were; its chunks stay unreferenced and the next
 # gc drops them. While a push is being received (the server stopped between two batches:
 # HANGAR_FAILPOINT=push-batch-stored:stop) gc in the served repository refuses to run and
-# changes nothing; let go, the push completes and gc then keeps every chunk it brought.
+# changes nothing (a dry run refuses too: it says what gc would do); let go, the push completes
+# and gc then keeps every chunk it brought.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh" "$1"
 source "$here/remote/serve.sh"
@@ -42,6 +43,7 @@ start -C c push origin --json
 await "the server to stop after a stored batch" is_stopped "$S"
 rsnap srv src
 fails 3 "a push into repository '.*src' is being received.*retry gc when it finishes" -C src gc
+fails 3 "is being received" -C src gc --dry-run
 runchanged srv src
 for ((i = 0; i < 500; i++)); do  # the server stops after each batch
   kill -0 "$BG_PID" 2>/dev/null || break

@@ -97,8 +97,8 @@ struct GcOptions {
 // written in chunks.h: no index entry ever points at deleted bytes, whatever the moment of a
 // crash), which also compacts the segments and packs below `threshold`. A Checkout of `repo`
 // may stay open meanwhile and reads on (its LMDB files are then not swapped: pending_bytes).
-// REQUIRES: repo opened for writing (gc holds the repository lock throughout). Unless `dry_run`,
-// no transfer::ChunkLease may be held meanwhile (a server receiving a push holds one).
+// REQUIRES: repo opened for writing (gc holds the repository lock throughout). No
+// transfer::ChunkLease may be held meanwhile (a server receiving a push holds one), dry run or not.
 // Throws: Locked (a lease is held: nothing changed), InvalidArgument (threshold outside 0..1),
 // Internal (read-only repo), NotFound/Corrupt
 // (a reachable object is missing or broken: gc changes nothing then; run fsck), NoSpace, Io,

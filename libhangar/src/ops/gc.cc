@@ -104,13 +104,12 @@ GcReport gc(Repository& repo, const GcOptions& options) try {
   GcReport report;
   report.dry_run = dry_run;
   // No lease may be held while gc runs, and none is granted until it ends: the chunks a push
-  // being received has stored are not named by any ref yet (transfer::ChunkLease).
-  storage::ScopedFd no_leases;
-  if (!dry_run)
-    no_leases = storage::try_flock(st.leases_file(), false,
-                                   "a push into repository '" + st.root.string() +
-                                       "' is being received (its chunks are not referenced "
-                                       "yet); retry gc when it finishes");
+  // being received has stored are not named by any ref yet (transfer::ChunkLease). A dry run
+  // says what gc would do, so it refuses the same way.
+  const storage::ScopedFd no_leases = storage::try_flock(
+      st.leases_file(), false,
+      "a push into repository '" + st.root.string() +
+          "' is being received (its chunks are not referenced yet); retry gc when it finishes");
 
   // Mark, then sweep the meta objects in the same write txn (we hold the repository lock, so
   // nothing else writes; readers keep their snapshots). Env::write may replay `sweep`.

@@ -1,11 +1,14 @@
 // fsck and gc on real repositories: a clean repository is clean, damaged chunks and deleted
 // objects are found, and gc drops exactly what nothing reaches.
+#include <hangar/base/file_lock.h>
 #include <hangar/error.h>
 #include <hangar/maintenance.h>
 #include <hangar/repository.h>
+#include <hangar/transfer.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -16,6 +19,7 @@
 #include "support/image_gen.h"
 #include "support/storage_temp_dir.h"
 #include "support/temp_repo.h"
+#include "support/test_util.h"
 
 namespace hangar {
 namespace {
@@ -221,6 +225,38 @@ TEST_CASE("Gc: dry-run reports and changes nothing", "[core][gc]") {
   CHECK(real.chunk_bytes == dry.chunk_bytes);
   CHECK(real.objects == dry.objects);
   CHECK(real.object_bytes == dry.object_bytes);
+}
+
+// A server stores a push's chunks before any ref names them, holding a transfer::ChunkLease
+// meanwhile: gc (dry run or not) refuses to run then and changes nothing; a lease asked for while
+// gc holds the leases file exclusively waits, then fails.
+TEST_CASE("Gc: refuses to run while a chunk lease is held", "[core][gc]") {
+  TempRepo r;
+  r.put(1, 71);
+  r.repo.commit("one");
+  r.put(2, 72);
+  r.repo.reset();  // one unreferenced chunk: what a push in flight would have stored
+  REQUIRE(r.chunk_count() == 2);
+  {
+    const transfer::ChunkLease lease(r.repo, std::chrono::milliseconds(0));
+    const transfer::ChunkLease second(r.repo, std::chrono::milliseconds(0));  // leases share
+    for (bool dry_run : {false, true}) {
+      std::string message;
+      CHECK(code_of([&] { (void)gc(r.repo, dry_run); }, &message) == ErrorCode::Locked);
+      CHECK(message.find("is being received") != std::string::npos);
+    }
+    CHECK(r.chunk_count() == 2);
+  }
+  CHECK(gc(r.repo, false).chunks == 1);  // the leases ended
+  CHECK(r.chunk_count() == 1);
+  // While the leases file is held exclusively (as gc holds it), a lease waits, then fails.
+  const auto held = storage::try_flock(r.dir.path() / ".hangar" / "leases", false, "held");
+  const auto start = std::chrono::steady_clock::now();
+  std::string message;
+  CHECK(code_of([&] { transfer::ChunkLease(r.repo, std::chrono::milliseconds(100)); }, &message) ==
+        ErrorCode::Locked);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(100));
+  CHECK(message.find("is being garbage-collected") != std::string::npos);
 }
 
 TEST_CASE("Gc: needs a repository opened for writing", "[core][gc]") {
