@@ -3,10 +3,6 @@
 
 #include <hangar/error.h>
 
-#include <algorithm>
-#include <limits>
-#include <unordered_set>
-
 namespace hangar::remote {
 
 PackProducer::PackProducer(const Repository& repo, transfer::HistoryReader history,

@@ -243,13 +243,9 @@ void Spool::on_object(transfer::ObjectType type, const Digest& id, ByteView cano
 }
 
 void Spool::on_chunk(const transfer::StoredChunk& chunk) {
-  chunk_ids_.push_back(chunk.id);
   chunks_->append(static_cast<std::uint8_t>(RecordType::Chunk),
                   static_cast<std::uint8_t>(chunk.codec), chunk.id, chunk.raw_size, chunk.stored);
 }
-
-std::uint64_t Spool::objects() const noexcept { return objects_->records; }
-std::uint64_t Spool::chunks() const noexcept { return chunks_->records; }
 
 void Spool::replay_objects(
     const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn) {

@@ -86,10 +86,6 @@ class Spool final : public RecordHandler {
   void on_object(transfer::ObjectType type, const Digest& id, ByteView canonical) override;
   void on_chunk(const transfer::StoredChunk& chunk) override;
 
-  std::uint64_t objects() const noexcept;
-  std::uint64_t chunks() const noexcept;
-  // The digests of the chunks spooled, in arrival order (32 bytes each: a push's chunk list).
-  const std::vector<Digest>& chunk_ids() const noexcept { return chunk_ids_; }
   // Reads the records back in the order they arrived. Views live during the call only.
   // Throws: Io, Corrupt (the temporary file changed under us).
   void replay_objects(const std::function<void(transfer::ObjectType, const Digest&, ByteView)>& fn);
@@ -99,7 +95,6 @@ class Spool final : public RecordHandler {
   struct File;
   std::unique_ptr<File> objects_;
   std::unique_ptr<File> chunks_;
-  std::vector<Digest> chunk_ids_;
 };
 
 // Objects straight into an ObjectWriter (one txn: nothing is visible before it commits) and
