@@ -144,7 +144,9 @@ void register_maintenance_commands(CLI::App& app, Context& ctx) {
   gc_cmd->footer(
       "Data segments and pack files with no live chunk are deleted; those less live than "
       "--threshold are rewritten with their live chunks only (docs/decisions/0013). Safe "
-      "against a crash at any moment; readers (checkouts, a server) read on meanwhile.");
+      "against a crash at any moment; readers (checkouts, a server) read on meanwhile. While a "
+      "server of this repository receives a push (its chunks are stored before a ref names "
+      "them), gc refuses (exit 3, nothing changed): run it again once the push is done.");
   gc_cmd->add_option("--remote", *gc_remote,
                      "instead: ask the server of remote NAME to delete what nothing reachable "
                      "names from the object store that holds its data (needs a write token)");

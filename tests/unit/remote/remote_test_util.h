@@ -76,7 +76,7 @@ inline void import_tensors(Repository& repo, const std::string& column,
 // Stages samples key_of(first .. first + n) into `column` (created from the first file when
 // missing), seeded random bytes of `shape`.
 inline void put_samples(Repository& repo, const std::string& column, std::uint64_t first,
-                        std::uint64_t n, std::uint64_t seed, Shape shape = {8, 8, 3}) {
+                        std::uint64_t n, std::uint64_t seed, const Shape& shape = {8, 8, 3}) {
   std::vector<std::pair<std::string, Tensor>> items;
   for (std::uint64_t k = first; k < first + n; ++k)
     items.emplace_back(key_name(k), random_tensor(shape, seed * 1000003 + k));
